@@ -1,0 +1,118 @@
+// Command agentdesk is the terminal workspace for customer-service staff and,
+// with the serve subcommand, the conversation backend it talks to.
+//
+// With no subcommand it opens the desk; see `agentdesk help`.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+// command is one subcommand. Files of this package add theirs with register
+// in an init function, so each subcommand lives in its own file.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+var commands = map[string]command{}
+
+func register(c command) {
+	if _, dup := commands[c.name]; dup {
+		panic("agentdesk: duplicate command " + c.name)
+	}
+	commands[c.name] = c
+}
+
+// errUsage marks an error whose message is a usage problem (exit code 2).
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	name := "desk"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" {
+		if len(args) > 0 {
+			if c, ok := commands[args[0]]; ok {
+				_ = c.run(ctx, []string{"-h"}, stdout, stderr)
+				return 0
+			}
+		}
+		usage(stdout)
+		return 0
+	}
+	if name == "version" {
+		fmt.Fprintln(stdout, "agentdesk", version)
+		return 0
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "agentdesk: unknown command %q\n\n", name)
+		usage(stderr)
+		return 2
+	}
+	err := c.run(ctx, args, stdout, stderr)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, "agentdesk "+name+":", err)
+		return 2
+	default:
+		fmt.Fprintln(stderr, "agentdesk "+name+":", err)
+		return 1
+	}
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "agentdesk — keyboard-driven desk for human customer service, and its backend.")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: agentdesk [command] [flags]   (no command opens the desk)")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Commands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintf(w, "  %-10s %s\n", "version", "print the version")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Run `agentdesk <command> -h` for a command's flags.")
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting and
+// prints its usage to stderr.
+func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("agentdesk "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: agentdesk %s\n\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}

@@ -1,0 +1,64 @@
+package protocol
+
+// Event kinds (server → client, in frames of type "event"). Every event
+// carries the full new state of what changed, so applying one is a replace,
+// not a patch; seq is strictly increasing across the whole server.
+const (
+	// EvConversation: a conversation was created, escalated, claimed,
+	// released, transferred, reassigned, snoozed, woken or resolved.
+	EvConversation = "conversation.updated" // ConversationEvent
+	// EvMessage: a message (customer, bot, agent, system or internal note) was added.
+	EvMessage = "message.created" // MessageEvent
+	// EvDraft: a draft was created or changed status.
+	EvDraft = "draft.updated" // DraftEvent
+	// EvOutcome: an agent accepted, edited or rejected a draft.
+	EvOutcome = "outcome.recorded" // OutcomeEvent
+	// EvAgent: an agent's status, capacity or load changed.
+	EvAgent = "agent.updated" // AgentEvent
+)
+
+// Causes of a conversation event.
+const (
+	CauseCreated     = "created"
+	CauseEscalated   = "escalated"
+	CauseClaimed     = "claimed"
+	CauseReleased    = "released"
+	CauseTransferred = "transferred"
+	CauseReassigned  = "reassigned"
+	CauseSnoozed     = "snoozed"
+	CauseWoken       = "woken"
+	CauseResolved    = "resolved"
+	CauseEnriched    = "enriched"
+	CauseReopened    = "reopened"
+)
+
+// ConversationEvent is the data of a conversation.updated event.
+type ConversationEvent struct {
+	Cause        string       `json:"cause"`
+	By           string       `json:"by,omitempty"`   // agent id, empty for system
+	From         string       `json:"from,omitempty"` // previous assignee, for claim / transfer / reassign
+	Conversation Conversation `json:"conversation"`
+}
+
+// MessageEvent is the data of a message.created event.
+type MessageEvent struct {
+	Message      Message      `json:"message"`
+	Conversation Conversation `json:"conversation"`
+}
+
+// DraftEvent is the data of a draft.updated event.
+type DraftEvent struct {
+	Draft Draft `json:"draft"`
+}
+
+// OutcomeEvent is the data of an outcome.recorded event.
+type OutcomeEvent struct {
+	Outcome Outcome `json:"outcome"`
+}
+
+// AgentEvent is the data of an agent.updated event.
+type AgentEvent struct {
+	Cause string `json:"cause"` // status, capacity, load, created
+	By    string `json:"by,omitempty"`
+	Agent Agent  `json:"agent"`
+}

@@ -1,0 +1,221 @@
+// Package protocol holds the wire types shared by the agentdesk server and its
+// clients: the frame envelope, request kinds and their payloads, acks and
+// errors with machine-readable codes, events with a strictly increasing seq,
+// and the welcome frame with its snapshot. It does no I/O.
+//
+// docs/protocol.md describes every kind with an example.
+package protocol
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Version is the protocol version; the websocket subprotocol carries it.
+const Version = 1
+
+// Subprotocol is the websocket subprotocol name a client must offer.
+const Subprotocol = "agentdesk.v1"
+
+// MaxFrameBytes is the largest frame the server reads. A larger frame closes
+// the connection with CloseMessageTooBig.
+const MaxFrameBytes = 256 << 10
+
+// MaxTextBytes bounds the text of a message, note or outcome.
+const MaxTextBytes = 32 << 10
+
+// Websocket close codes used by the server beyond the standard ones.
+const (
+	// CloseMessageTooBig (1009, standard) is sent when a frame exceeds MaxFrameBytes.
+	CloseMessageTooBig = 1009
+	// CloseGoingAway (1001, standard) is sent on graceful server shutdown.
+	CloseGoingAway = 1001
+	// CloseUnauthorized is sent when the connection's token is revoked.
+	CloseUnauthorized = 4001
+	// CloseSlowConsumer is sent when the connection's send buffer overflows;
+	// the client should reconnect and resume from its last seq.
+	CloseSlowConsumer = 4008
+)
+
+// Frame types.
+const (
+	TypeWelcome = "welcome"
+	TypeEvent   = "event"
+	TypeAck     = "ack"
+	TypeError   = "error"
+)
+
+// Frame is the envelope of every websocket text frame, in both directions.
+//
+// Client → server: a request {"id","type","data"}.
+// Server → client: "welcome" {data}, "event" {seq,kind,data},
+// "ack" {re,data} and "error" {re,code,message}.
+type Frame struct {
+	Type    string          `json:"type"`
+	ID      string          `json:"id,omitempty"`
+	Re      string          `json:"re,omitempty"`
+	Seq     int64           `json:"seq,omitempty"`
+	Kind    string          `json:"kind,omitempty"`
+	At      int64           `json:"at,omitempty"` // unix milliseconds, events only
+	Code    Code            `json:"code,omitempty"`
+	Message string          `json:"message,omitempty"`
+	Data    json.RawMessage `json:"data,omitempty"`
+}
+
+// Code is a machine-readable error code.
+type Code string
+
+// Error codes. Clients decide retry behaviour by code: Internal, Unavailable
+// and RateLimited are transient; the rest are final for that request.
+const (
+	CodeUnauthorized Code = "unauthorized"
+	CodeForbidden    Code = "forbidden"
+	CodeNotFound     Code = "not_found"
+	CodeConflict     Code = "conflict"
+	CodeInvalid      Code = "invalid"
+	CodeRateLimited  Code = "rate_limited"
+	CodeInternal     Code = "internal"
+	CodeUnavailable  Code = "unavailable"
+)
+
+// Transient reports whether a request that failed with c may succeed if sent again.
+func (c Code) Transient() bool {
+	return c == CodeInternal || c == CodeUnavailable || c == CodeRateLimited
+}
+
+// Error is a protocol error: a code and a human-readable message.
+type Error struct {
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// Errorf builds an *Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// CodeOf returns the protocol code of err, or CodeInternal when err carries none.
+func CodeOf(err error) Code {
+	var pe *Error
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return CodeInternal
+}
+
+// DecodeFrame parses one frame and checks its envelope. It never panics;
+// any problem is an *Error with CodeInvalid.
+func DecodeFrame(b []byte) (Frame, error) {
+	var f Frame
+	if len(b) > MaxFrameBytes {
+		return f, Errorf(CodeInvalid, "frame of %d bytes exceeds %d", len(b), MaxFrameBytes)
+	}
+	if err := json.Unmarshal(b, &f); err != nil {
+		return Frame{}, Errorf(CodeInvalid, "malformed frame: %s", jsonProblem(err))
+	}
+	if f.Type == "" {
+		return f, Errorf(CodeInvalid, "frame has no type")
+	}
+	return f, nil
+}
+
+// DecodeRequest parses a client request frame: it must have an id and a
+// known type. The returned frame keeps its id even on error when one was
+// readable, so the error can be correlated.
+func DecodeRequest(b []byte) (Frame, error) {
+	f, err := DecodeFrame(b)
+	if err != nil {
+		return f, err
+	}
+	if f.ID == "" {
+		return f, Errorf(CodeInvalid, "request has no id")
+	}
+	if len(f.ID) > 128 {
+		return Frame{}, Errorf(CodeInvalid, "request id longer than 128 bytes")
+	}
+	if !KnownRequest(f.Type) {
+		return f, Errorf(CodeInvalid, "unknown request type %q", truncate(f.Type, 64))
+	}
+	return f, nil
+}
+
+// DecodeData unmarshals a request's data into v, strictly: unknown fields
+// and wrong types are CodeInvalid errors naming the field.
+func DecodeData(data json.RawMessage, v any) error {
+	if len(data) == 0 || string(data) == "null" {
+		data = json.RawMessage("{}")
+	}
+	if err := strictUnmarshal(data, v); err != nil {
+		return Errorf(CodeInvalid, "bad data: %s", jsonProblem(err))
+	}
+	if val, ok := v.(interface{ Validate() error }); ok {
+		return val.Validate()
+	}
+	return nil
+}
+
+// EncodeEvent builds an event frame.
+func EncodeEvent(seq int64, kind string, at int64, payload json.RawMessage) Frame {
+	return Frame{Type: TypeEvent, Seq: seq, Kind: kind, At: at, Data: payload}
+}
+
+// Ack builds an ack frame for request id with data marshalled from v.
+func Ack(id string, v any) (Frame, error) {
+	f := Frame{Type: TypeAck, Re: id}
+	if v != nil {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return f, fmt.Errorf("marshal ack: %w", err)
+		}
+		f.Data = b
+	}
+	return f, nil
+}
+
+// ErrorFrame builds an error frame for request id (which may be empty).
+func ErrorFrame(id string, err error) Frame {
+	var pe *Error
+	if !errors.As(err, &pe) {
+		pe = &Error{Code: CodeInternal, Message: "internal error"}
+	}
+	return Frame{Type: TypeError, Re: id, Code: pe.Code, Message: pe.Message}
+}
+
+func strictUnmarshal(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data after object")
+	}
+	return nil
+}
+
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field := te.Field
+		if field == "" {
+			field = "(top level)"
+		}
+		return fmt.Sprintf("field %q must be %s, not %s", field, te.Type.String(), te.Value)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("invalid JSON at byte %d: %s", se.Offset, se.Error())
+	}
+	return truncate(err.Error(), 200)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,207 @@
+package protocol
+
+// Roles an agent account can have. Leads can do everything agents can plus
+// reassign, set capacity and status of others; trainers read and review but
+// never talk to customers; admins can do everything.
+const (
+	RoleAgent   = "agent"
+	RoleLead    = "lead"
+	RoleTrainer = "trainer"
+	RoleAdmin   = "admin"
+)
+
+// ValidRole reports whether r is a known role.
+func ValidRole(r string) bool {
+	switch r {
+	case RoleAgent, RoleLead, RoleTrainer, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// Agent presence.
+const (
+	StatusOnline  = "online"
+	StatusAway    = "away"
+	StatusOffline = "offline"
+)
+
+// ValidStatus reports whether s is a known presence status.
+func ValidStatus(s string) bool {
+	return s == StatusOnline || s == StatusAway || s == StatusOffline
+}
+
+// Agent is a person with an account: agent, lead, trainer or admin.
+type Agent struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Role        string `json:"role"`
+	Team        string `json:"team,omitempty"`
+	Status      string `json:"status"`
+	StatusSince int64  `json:"status_since"` // unix ms
+	Capacity    int    `json:"capacity"`
+	Load        int    `json:"load"` // open conversations assigned
+	Version     int64  `json:"version"`
+}
+
+// Conversation states.
+const (
+	ConvBot      = "bot"      // handled by the front-line bot, not escalated
+	ConvQueued   = "queued"   // escalated, waiting for a person
+	ConvAssigned = "assigned" // an agent owns it
+	ConvSnoozed  = "snoozed"  // parked by its assignee until SnoozedUntil
+	ConvResolved = "resolved" // closed with a disposition
+)
+
+// Conversation is the desk's view of one customer conversation.
+type Conversation struct {
+	ID           string      `json:"id"`
+	CustomerID   string      `json:"customer_id"`
+	CustomerName string      `json:"customer_name"`
+	VIP          bool        `json:"vip,omitempty"`
+	Channel      string      `json:"channel"`
+	Status       string      `json:"status"`
+	Priority     int         `json:"priority"` // higher first
+	Assignee     string      `json:"assignee,omitempty"`
+	Team         string      `json:"team,omitempty"`
+	Version      int64       `json:"version"` // bumped on every change; compare-and-set
+	Subject      string      `json:"subject,omitempty"`
+	Summary      string      `json:"summary,omitempty"`
+	Sentiment    string      `json:"sentiment,omitempty"` // negative | neutral | positive
+	Flags        []string    `json:"flags,omitempty"`     // angry, churn_risk, legal_threat, urgent, asks_for_human
+	Escalation   *Escalation `json:"escalation,omitempty"`
+	Language     string      `json:"language,omitempty"`
+	LastSeq      int         `json:"last_seq"`          // seq of the newest message
+	LastCustomer int         `json:"last_customer_seq"` // seq of the newest customer message
+	CreatedAt    int64       `json:"created_at"`
+	UpdatedAt    int64       `json:"updated_at"`
+	EscalatedAt  int64       `json:"escalated_at,omitempty"`
+	FirstReplyAt int64       `json:"first_reply_at,omitempty"`
+	SLADueAt     int64       `json:"sla_due_at,omitempty"`
+	SnoozedUntil int64       `json:"snoozed_until,omitempty"`
+	ResolvedAt   int64       `json:"resolved_at,omitempty"`
+	Disposition  string      `json:"disposition,omitempty"`
+}
+
+// Escalation records why a conversation was handed to people.
+type Escalation struct {
+	Reason        string   `json:"reason"`   // asks_for_human, negative_sentiment, legal_threat, bot_failure, vip, explicit
+	Evidence      string   `json:"evidence"` // the words or facts that triggered it
+	BotConfidence float64  `json:"bot_confidence,omitempty"`
+	BotTried      []string `json:"bot_tried,omitempty"` // what the bot already said or promised
+	At            int64    `json:"at"`
+}
+
+// Message authors.
+const (
+	AuthorCustomer = "customer"
+	AuthorBot      = "bot"
+	AuthorAgent    = "agent"
+	AuthorSystem   = "system"
+	AuthorNote     = "note" // internal note, never sent to the customer
+)
+
+// Message is one entry of a transcript.
+type Message struct {
+	ID             string `json:"id"`
+	ConversationID string `json:"conversation_id"`
+	Seq            int    `json:"seq"` // position in the conversation, from 1
+	Author         string `json:"author"`
+	AuthorID       string `json:"author_id,omitempty"`
+	AuthorName     string `json:"author_name,omitempty"`
+	Text           string `json:"text"`
+	DraftID        string `json:"draft_id,omitempty"` // set when the reply came from an AI draft
+	Delivery       string `json:"delivery,omitempty"` // pending | delivered | failed (agent replies)
+	CreatedAt      int64  `json:"created_at"`
+}
+
+// Source is a knowledge-base entry or exemplar a draft drew on.
+type Source struct {
+	Kind  string  `json:"kind"` // kb | exemplar
+	ID    string  `json:"id"`
+	Title string  `json:"title,omitempty"`
+	Score float64 `json:"score,omitempty"`
+}
+
+// Draft is an AI-generated reply suggestion.
+type Draft struct {
+	ID             string   `json:"id"`
+	ConversationID string   `json:"conversation_id"`
+	Text           string   `json:"text"`
+	BasedOnSeq     int      `json:"based_on_seq"` // newest message seq it saw; stale when the customer wrote after
+	Provider       string   `json:"provider"`
+	Model          string   `json:"model"`
+	PromptVersion  string   `json:"prompt_version"`
+	Sources        []Source `json:"sources,omitempty"`
+	Warnings       []string `json:"warnings,omitempty"`
+	Instruction    string   `json:"instruction,omitempty"`
+	Status         string   `json:"status"` // open | accepted | edited | rejected | superseded
+	CreatedAt      int64    `json:"created_at"`
+}
+
+// Outcome actions.
+const (
+	ActionAccept = "accept"
+	ActionEdit   = "edit"
+	ActionReject = "reject"
+)
+
+// Reject reasons (one keystroke each in the desk).
+var RejectReasons = []string{
+	"wrong_facts", "wrong_tone", "wrong_language", "unsafe", "incomplete", "should_escalate", "other",
+}
+
+// ValidRejectReason reports whether r is a known reject reason.
+func ValidRejectReason(r string) bool {
+	for _, x := range RejectReasons {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Outcome is a training signal: what an agent did with a draft.
+type Outcome struct {
+	ID             string   `json:"id"`
+	DraftID        string   `json:"draft_id"`
+	ConversationID string   `json:"conversation_id"`
+	AgentID        string   `json:"agent_id"`
+	Action         string   `json:"action"`
+	DraftText      string   `json:"draft_text"`
+	FinalText      string   `json:"final_text,omitempty"`
+	Reason         string   `json:"reason,omitempty"`
+	Note           string   `json:"note,omitempty"`
+	MessageID      string   `json:"message_id,omitempty"` // the reply sent, for accept / edit
+	Provider       string   `json:"provider"`
+	Model          string   `json:"model"`
+	PromptVersion  string   `json:"prompt_version"`
+	Sources        []Source `json:"sources,omitempty"`
+	IdempotencyKey string   `json:"idempotency_key"`
+	DraftShownAt   int64    `json:"draft_shown_at,omitempty"`
+	CreatedAt      int64    `json:"created_at"`
+}
+
+// Snapshot is the state a desk starts from: the open conversations it may
+// see and the team. Sent in the welcome frame when the desk connects fresh
+// or is too far behind to replay.
+type Snapshot struct {
+	Conversations []Conversation `json:"conversations"`
+	Agents        []Agent        `json:"agents"`
+}
+
+// Welcome is the data of the first frame on every connection.
+type Welcome struct {
+	Protocol      int       `json:"protocol"`
+	ServerVersion string    `json:"server_version"`
+	Agent         Agent     `json:"agent"`
+	Seq           int64     `json:"seq"`    // newest event seq at the time of welcome
+	Resume        string    `json:"resume"` // "replay": events after the client's seq follow; "snapshot": start from Snapshot
+	Snapshot      *Snapshot `json:"snapshot,omitempty"`
+}
+
+// Resume modes.
+const (
+	ResumeReplay   = "replay"
+	ResumeSnapshot = "snapshot"
+)
