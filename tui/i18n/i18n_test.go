@@ -1,0 +1,98 @@
+package i18n
+
+import (
+	"reflect"
+	"testing"
+	"time"
+)
+
+// TestCatalogsComplete fails when a field is added to Catalog and one
+// language forgets it: the zero value would show up as a blank label.
+func TestCatalogsComplete(t *testing.T) {
+	for _, l := range Langs {
+		v := reflect.ValueOf(*For(l))
+		for i := 0; i < v.NumField(); i++ {
+			f, name := v.Field(i), v.Type().Field(i).Name
+			switch f.Kind() {
+			case reflect.String:
+				if f.String() == "" {
+					t.Errorf("%s: %s is empty", l, name)
+				}
+			case reflect.Func:
+				if f.IsNil() {
+					t.Errorf("%s: %s is nil", l, name)
+				}
+			}
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	for in, want := range map[string]Lang{"zh-CN": ZhCN, "zh_cn": ZhCN, "ZH": ZhCN, "zh-Hans": ZhCN, "en": EN, "en-US": EN} {
+		got, err := Parse(in)
+		if err != nil || got != want {
+			t.Errorf("Parse(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := Parse("fr"); err == nil {
+		t.Error("Parse(fr) accepted an unsupported language")
+	}
+}
+
+func TestFromLocale(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		want Lang
+	}{
+		{map[string]string{}, EN},
+		{map[string]string{"LANG": "zh_CN.UTF-8"}, ZhCN},
+		{map[string]string{"LANG": "zh_CN.UTF-8", "LC_ALL": "en_US.UTF-8"}, EN},
+		{map[string]string{"LANG": "en_US.UTF-8", "LC_MESSAGES": "zh_TW.UTF-8"}, ZhCN},
+		{map[string]string{"LANG": "C"}, EN},
+	}
+	for _, c := range cases {
+		if got := FromLocale(func(k string) string { return c.env[k] }); got != c.want {
+			t.Errorf("FromLocale(%v) = %v, want %v", c.env, got, c.want)
+		}
+	}
+}
+
+func TestDuration(t *testing.T) {
+	cases := []struct {
+		d      time.Duration
+		en, zh string
+	}{
+		{42 * time.Second, "42s", "42秒"},
+		{5 * time.Minute, "5m", "5分"},
+		{65 * time.Minute, "1h5m", "1时5分"},
+		{2 * time.Hour, "2h", "2时"},
+		{50 * time.Hour, "2d2h", "2天2时"},
+	}
+	for _, c := range cases {
+		if got := For(EN).Duration(c.d); got != c.en {
+			t.Errorf("en %v = %q, want %q", c.d, got, c.en)
+		}
+		if got := For(ZhCN).Duration(c.d); got != c.zh {
+			t.Errorf("zh %v = %q, want %q", c.d, got, c.zh)
+		}
+	}
+	if got := For(EN).SLAOverdue(3 * time.Minute); got != "-3m" {
+		t.Errorf("overdue = %q", got)
+	}
+}
+
+func TestLookups(t *testing.T) {
+	c := For(ZhCN)
+	if c.RejectReason("wrong_tone") != "语气不当" || c.RejectReason("new_reason") != "new_reason" {
+		t.Error("RejectReason lookup wrong")
+	}
+	if c.Flag("legal_threat") != "法律" || c.Flag("x") != "" {
+		t.Error("Flag lookup wrong")
+	}
+	if l, ok := c.Channel("wechat"); !ok || l != "微信" {
+		t.Error("Channel lookup wrong")
+	}
+	if c.Author("note") != "内部备注" || c.Author("weird") != "系统" {
+		t.Error("Author lookup wrong")
+	}
+}
