@@ -195,7 +195,7 @@ type Welcome struct {
 	Protocol      int       `json:"protocol"`
 	ServerVersion string    `json:"server_version"`
 	Agent         Agent     `json:"agent"`
-	Seq           int64     `json:"seq"`    // newest event seq at the time of welcome
+	Seq           int64     `json:"seq"`    // events that follow have seq > Seq (= since when replaying)
 	Resume        string    `json:"resume"` // "replay": events after the client's seq follow; "snapshot": start from Snapshot
 	Snapshot      *Snapshot `json:"snapshot,omitempty"`
 }

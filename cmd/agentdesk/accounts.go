@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server/store"
+)
+
+func init() {
+	register(command{name: "token", summary: "create, list and revoke bearer tokens", run: runToken})
+	register(command{name: "agents", summary: "list and create agent accounts", run: runAgents})
+}
+
+const tokenSynopsis = `token create --agent ID [--name N --role R --team T --capacity C --label L] [--db F]
+       agentdesk token list [--agent ID] [--db F]
+       agentdesk token revoke TOKEN_ID [--db F]
+
+create makes the agent account if it does not exist yet, then prints a new
+token on the last line (shown once; only its hash is stored).`
+
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(stderr, "Usage: agentdesk "+tokenSynopsis)
+		if len(args) == 0 {
+			return fmt.Errorf("%w: %w", errUsage, errNoSubcommand)
+		}
+		return nil
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlagSet("token "+sub, tokenSynopsis, stderr)
+	db := fs.String("db", envOr("AGENTDESK_DB", defaultDBPath()), "SQLite database file (env AGENTDESK_DB)")
+	switch sub {
+	case "create":
+		agentID := fs.String("agent", "", "agent id (login name), required")
+		name := fs.String("name", "", "display name (when creating the agent)")
+		role := fs.String("role", protocol.RoleAgent, "role when creating the agent: agent, lead, trainer or admin")
+		team := fs.String("team", "", "team when creating the agent")
+		capacity := fs.Int("capacity", 5, "concurrent conversations when creating the agent")
+		label := fs.String("label", "", "note to recognise the token by, e.g. the machine it is for")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if *agentID == "" {
+			return fmt.Errorf("%w: --agent is required", errUsage)
+		}
+		st, err := openStore(ctx, *db)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		var secret string
+		var tok store.Token
+		var agent protocol.Agent
+		err = st.Update(ctx, func(tx *store.Tx) error {
+			a, err := tx.Agent(*agentID)
+			if protocol.CodeOf(err) == protocol.CodeNotFound {
+				a, err = tx.CreateAgent("cli", store.NewAgent{ID: *agentID, Name: *name, Role: *role, Team: *team, Capacity: *capacity})
+			}
+			if err != nil {
+				return err
+			}
+			agent = a
+			secret, tok, err = tx.CreateToken("cli", a.ID, *label)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "token %s for %s (%s, %s); keep it secret, it is not shown again:\n", tok.ID, agent.ID, agent.Name, agent.Role)
+		fmt.Fprintln(stdout, secret)
+		return nil
+	case "list":
+		agentID := fs.String("agent", "", "only this agent's tokens")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		st, err := openStore(ctx, *db)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		toks, err := st.Tokens(ctx, *agentID)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tAGENT\tLABEL\tCREATED\tREVOKED")
+		for _, t := range toks {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.AgentID, t.Label, formatTime(t.CreatedAt), formatTime(t.RevokedAt))
+		}
+		return tw.Flush()
+	case "revoke":
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return fmt.Errorf("%w: token revoke takes one token id (see `agentdesk token list`)", errUsage)
+		}
+		st, err := openStore(ctx, *db)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if err := st.Update(ctx, func(tx *store.Tx) error { return tx.RevokeToken("cli", fs.Arg(0)) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked %s; desks using it are disconnected within a minute\n", fs.Arg(0))
+		return nil
+	}
+	return fmt.Errorf("%w: unknown token subcommand %q (create, list, revoke)", errUsage, sub)
+}
+
+const agentsSynopsis = `agents list [--db F]
+       agentdesk agents create --id ID [--name N --role R --team T --capacity C] [--db F]`
+
+func runAgents(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(stderr, "Usage: agentdesk "+agentsSynopsis)
+		if len(args) == 0 {
+			return fmt.Errorf("%w: %w", errUsage, errNoSubcommand)
+		}
+		return nil
+	}
+	sub, args := args[0], args[1:]
+	fs := newFlagSet("agents "+sub, agentsSynopsis, stderr)
+	db := fs.String("db", envOr("AGENTDESK_DB", defaultDBPath()), "SQLite database file (env AGENTDESK_DB)")
+	switch sub {
+	case "list":
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		st, err := openStore(ctx, *db)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		agents, err := st.Agents(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tROLE\tTEAM\tSTATUS\tLOAD")
+		for _, a := range agents {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d/%d\n", a.ID, a.Name, a.Role, a.Team, a.Status, a.Load, a.Capacity)
+		}
+		return tw.Flush()
+	case "create":
+		id := fs.String("id", "", "agent id (login name), required")
+		name := fs.String("name", "", "display name")
+		role := fs.String("role", protocol.RoleAgent, "agent, lead, trainer or admin")
+		team := fs.String("team", "", "team")
+		capacity := fs.Int("capacity", 5, "concurrent conversations")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		st, err := openStore(ctx, *db)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return st.Update(ctx, func(tx *store.Tx) error {
+			a, err := tx.CreateAgent("cli", store.NewAgent{ID: *id, Name: *name, Role: *role, Team: *team, Capacity: *capacity})
+			if err == nil {
+				fmt.Fprintf(stdout, "created %s (%s, %s)\n", a.ID, a.Name, a.Role)
+			}
+			return err
+		})
+	}
+	return fmt.Errorf("%w: unknown agents subcommand %q (list, create)", errUsage, sub)
+}

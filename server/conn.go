@@ -1,0 +1,291 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server/store"
+)
+
+// conn is one connected desk. Its reader goroutine handles requests in
+// order; its writer goroutine owns all writes to the socket. Events reach
+// it in two phases: catching up from the event log (replay), then live from
+// the hub. The switch happens under mu so no seq is skipped or sent twice.
+type conn struct {
+	srv     *Server
+	ws      *websocket.Conn
+	agent   protocol.Agent
+	actor   store.Actor
+	tokenID string
+	log     *slog.Logger
+
+	out     chan []byte   // frames for the writer; bounded
+	closing chan struct{} // closed when the connection must end
+	done    chan struct{} // closed when the writer has finished
+
+	closeOnce sync.Once
+	closeCode int
+	closeText string
+
+	mu       sync.Mutex
+	live     bool  // false while catching up from the log
+	lastSeq  int64 // newest seq handled (sent or filtered out)
+	liveSeen int64 // newest visible seq the hub offered while catching up
+
+	limiter *rateLimiter
+}
+
+func newConn(srv *Server, ws *websocket.Conn, agent protocol.Agent, tokenID string) *conn {
+	return &conn{
+		srv: srv, ws: ws, agent: agent, tokenID: tokenID,
+		actor:   store.Actor{ID: agent.ID, Role: agent.Role},
+		log:     srv.log.With("agent", agent.ID, "remote", ws.RemoteAddr().String()),
+		out:     make(chan []byte, srv.cfg.SendBuffer),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+		limiter: newRateLimiter(srv.cfg.RateLimit, srv.cfg.RateBurst),
+	}
+}
+
+// shut asks the connection to close with a websocket close code.
+func (c *conn) shut(code int, text string) {
+	c.closeOnce.Do(func() {
+		c.closeCode, c.closeText = code, text
+		close(c.closing)
+	})
+}
+
+// deliverLive is called by the hub, in seq order, for visible events.
+func (c *conn) deliverLive(ev *store.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.live {
+		if ev.Seq > c.liveSeen {
+			c.liveSeen = ev.Seq
+		}
+		return
+	}
+	if ev.Seq <= c.lastSeq {
+		return
+	}
+	select {
+	case c.out <- ev.Frame:
+		c.lastSeq = ev.Seq
+	default:
+		c.live = false
+		c.shut(protocol.CloseSlowConsumer, "slow consumer: send buffer full; resume from your last seq")
+	}
+}
+
+// send queues a frame, waiting for room; it gives up when the connection closes.
+func (c *conn) send(b []byte) bool {
+	select {
+	case c.out <- b:
+		return true
+	case <-c.closing:
+		return false
+	}
+}
+
+func (c *conn) sendFrame(f protocol.Frame) bool {
+	b, err := json.Marshal(f)
+	if err != nil {
+		c.log.Error("encode frame", "err", err)
+		return false
+	}
+	return c.send(b)
+}
+
+// start sends the welcome and catches up from `since`, then goes live.
+func (c *conn) start(ctx context.Context, since int64) error {
+	head, err := c.srv.store.HeadSeq(ctx)
+	if err != nil {
+		return err
+	}
+	w := protocol.Welcome{Protocol: protocol.Version, ServerVersion: c.srv.cfg.Version, Agent: c.agent}
+	if since > 0 && since <= head && head-since <= c.srv.cfg.MaxReplay {
+		w.Resume, w.Seq = protocol.ResumeReplay, since
+	} else {
+		snap, snapHead, err := c.srv.store.Snapshot(ctx)
+		if err != nil {
+			return err
+		}
+		w.Resume, w.Seq, w.Snapshot = protocol.ResumeSnapshot, snapHead, &snap
+	}
+	c.mu.Lock()
+	c.lastSeq = w.Seq
+	c.mu.Unlock()
+	data, err := json.Marshal(w)
+	if err != nil {
+		return err
+	}
+	if !c.sendFrame(protocol.Frame{Type: protocol.TypeWelcome, Data: data}) {
+		return errClosed
+	}
+	return c.catchUp(ctx)
+}
+
+var errClosed = errors.New("connection closed")
+
+// catchUp sends logged events after lastSeq until it has reached what the
+// hub has published, then switches the connection to live delivery.
+func (c *conn) catchUp(ctx context.Context) error {
+	const page = 1000
+	for {
+		c.mu.Lock()
+		after := c.lastSeq
+		c.mu.Unlock()
+		events, err := c.srv.store.EventsAfter(ctx, after, page)
+		if err != nil {
+			return err
+		}
+		for i := range events {
+			ev := &events[i]
+			if visible(c.agent.ID, c.agent.Role, ev) && !c.send(ev.Frame) {
+				return errClosed
+			}
+			after = ev.Seq
+		}
+		c.mu.Lock()
+		c.lastSeq = after
+		if len(events) < page && c.liveSeen <= after {
+			c.live = true
+			c.mu.Unlock()
+			return nil
+		}
+		c.mu.Unlock()
+	}
+}
+
+// writeLoop owns the socket's write side: frames, pings and the final close.
+func (c *conn) writeLoop() {
+	defer close(c.done)
+	ping := time.NewTicker(c.srv.cfg.PingInterval)
+	defer ping.Stop()
+	write := func(b []byte) error {
+		c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteWait))
+		return c.ws.WriteMessage(websocket.TextMessage, b)
+	}
+	for {
+		select {
+		case b := <-c.out:
+			if err := write(b); err != nil {
+				c.shut(websocket.CloseAbnormalClosure, "")
+				c.ws.Close()
+				return
+			}
+		case <-ping.C:
+			if ok, err := c.srv.store.TokenValid(context.Background(), c.tokenID); err == nil && !ok {
+				c.shut(protocol.CloseUnauthorized, "token revoked")
+				continue
+			}
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.srv.cfg.WriteWait)); err != nil {
+				c.shut(websocket.CloseAbnormalClosure, "")
+				c.ws.Close()
+				return
+			}
+		case <-c.closing:
+			if c.closeCode == protocol.CloseGoingAway {
+				// Graceful shutdown: flush what is queued first.
+				for drained := false; !drained; {
+					select {
+					case b := <-c.out:
+						if write(b) != nil {
+							drained = true
+						}
+					default:
+						drained = true
+					}
+				}
+			}
+			if c.closeCode != websocket.CloseAbnormalClosure {
+				msg := websocket.FormatCloseMessage(c.closeCode, c.closeText)
+				c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.srv.cfg.WriteWait))
+				// Give the peer a moment to answer the close before cutting the socket.
+				time.AfterFunc(time.Second, func() { c.ws.Close() })
+			} else {
+				c.ws.Close()
+			}
+			return
+		}
+	}
+}
+
+// readLoop reads requests until the socket fails, answering each in order.
+func (c *conn) readLoop(ctx context.Context) {
+	c.ws.SetReadLimit(protocol.MaxFrameBytes)
+	c.ws.SetReadDeadline(time.Now().Add(c.srv.cfg.PongWait))
+	c.ws.SetPongHandler(func(string) error {
+		return c.ws.SetReadDeadline(time.Now().Add(c.srv.cfg.PongWait))
+	})
+	for {
+		typ, b, err := c.ws.ReadMessage()
+		if err != nil {
+			if errors.Is(err, websocket.ErrReadLimit) {
+				c.shut(protocol.CloseMessageTooBig, "frame larger than 256 KiB")
+			} else {
+				c.shut(websocket.CloseAbnormalClosure, "")
+			}
+			return
+		}
+		c.ws.SetReadDeadline(time.Now().Add(c.srv.cfg.PongWait))
+		if typ != websocket.TextMessage {
+			c.sendFrame(protocol.ErrorFrame("", protocol.Errorf(protocol.CodeInvalid, "binary frames are not accepted; send JSON text")))
+			continue
+		}
+		f, err := protocol.DecodeRequest(b)
+		if err != nil {
+			c.sendFrame(protocol.ErrorFrame(f.ID, err))
+			continue
+		}
+		if !c.limiter.allow(time.Now()) {
+			c.sendFrame(protocol.ErrorFrame(f.ID, protocol.Errorf(protocol.CodeRateLimited, "too many requests; slow down")))
+			continue
+		}
+		answer, err := c.srv.handle(ctx, c.actor, f)
+		if err != nil {
+			if protocol.CodeOf(err) == protocol.CodeInternal {
+				c.log.Error("request failed", "type", f.Type, "id", f.ID, "err", err)
+				err = protocol.Errorf(protocol.CodeInternal, "internal error; try again")
+			}
+			c.sendFrame(protocol.ErrorFrame(f.ID, err))
+			continue
+		}
+		c.sendFrame(protocol.Frame{Type: protocol.TypeAck, Re: f.ID, Data: answer})
+	}
+}
+
+// rateLimiter is a token bucket.
+type rateLimiter struct {
+	rate, burst, tokens float64
+	last                time.Time
+}
+
+func newRateLimiter(rate float64, burst int) *rateLimiter {
+	return &rateLimiter{rate: rate, burst: float64(burst), tokens: float64(burst)}
+}
+
+func (r *rateLimiter) allow(now time.Time) bool {
+	if r.rate <= 0 {
+		return true
+	}
+	if !r.last.IsZero() {
+		r.tokens += now.Sub(r.last).Seconds() * r.rate
+		if r.tokens > r.burst {
+			r.tokens = r.burst
+		}
+	}
+	r.last = now
+	if r.tokens < 1 {
+		return false
+	}
+	r.tokens--
+	return true
+}

@@ -1,0 +1,87 @@
+package server
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server/store"
+)
+
+// hub fans committed events out to connected desks. The store calls publish
+// in seq order under its write lock, so each desk receives events in order.
+type hub struct {
+	mu    sync.RWMutex
+	conns map[*conn]struct{}
+	// lastSeq is the newest seq published, for metrics and readiness.
+	lastSeq atomic.Int64
+}
+
+func newHub() *hub { return &hub{conns: map[*conn]struct{}{}} }
+
+func (h *hub) add(c *conn) {
+	h.mu.Lock()
+	h.conns[c] = struct{}{}
+	h.mu.Unlock()
+}
+
+func (h *hub) remove(c *conn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	h.mu.Unlock()
+}
+
+func (h *hub) count() int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.conns)
+}
+
+func (h *hub) each(fn func(*conn)) {
+	h.mu.RLock()
+	list := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		list = append(list, c)
+	}
+	h.mu.RUnlock()
+	for _, c := range list {
+		fn(c)
+	}
+}
+
+// publish hands events to every connection that may see them. It never
+// blocks: a connection whose buffer is full is closed as a slow consumer.
+func (h *hub) publish(events []store.Event) {
+	if len(events) == 0 {
+		return
+	}
+	h.lastSeq.Store(events[len(events)-1].Seq)
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for c := range h.conns {
+		for i := range events {
+			if visible(c.agent.ID, c.agent.Role, &events[i]) {
+				c.deliverLive(&events[i])
+			}
+		}
+	}
+}
+
+// visible decides whether a desk of the given agent may see an event. The
+// rules are documented in docs/protocol.md ("Events").
+func visible(agentID, role string, ev *store.Event) bool {
+	switch ev.Kind {
+	case protocol.EvConversation, protocol.EvAgent:
+		return true
+	}
+	if role == protocol.RoleLead || role == protocol.RoleAdmin || role == protocol.RoleTrainer {
+		return true
+	}
+	switch ev.Kind {
+	case protocol.EvMessage, protocol.EvDraft:
+		return ev.Assignee == "" || ev.Assignee == agentID
+	case protocol.EvOutcome:
+		return ev.Actor == agentID
+	}
+	return false
+}

@@ -1,0 +1,314 @@
+// Package server is the agentdesk conversation backend: the websocket API
+// the desks use, health and readiness endpoints, the hub that fans events
+// out to desks, and the background work (snooze timers, housekeeping). State
+// lives in server/store.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server/store"
+)
+
+// Config configures a Server. Zero values take the defaults in brackets.
+type Config struct {
+	Version        string        // reported in the welcome frame
+	AllowedOrigins []string      // extra browser origins allowed to open the websocket
+	SendBuffer     int           // frames queued per desk before it counts as slow [512]
+	RateLimit      float64       // requests per second per desk [50]
+	RateBurst      int           // burst of requests [100]
+	PingInterval   time.Duration // [20s]
+	PongWait       time.Duration // silence after which a desk is dropped [60s]
+	WriteWait      time.Duration // [10s]
+	MaxReplay      int64         // events a resuming desk may replay before it gets a snapshot [100000]
+	DrainTimeout   time.Duration // graceful shutdown budget [10s]
+	Logger         *slog.Logger
+}
+
+func (c *Config) defaults() {
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	if c.SendBuffer <= 0 {
+		c.SendBuffer = 512
+	}
+	if c.RateLimit == 0 {
+		c.RateLimit = 50
+	}
+	if c.RateBurst <= 0 {
+		c.RateBurst = 100
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 20 * time.Second
+	}
+	if c.PongWait <= 0 {
+		c.PongWait = 60 * time.Second
+	}
+	if c.WriteWait <= 0 {
+		c.WriteWait = 10 * time.Second
+	}
+	if c.MaxReplay <= 0 {
+		c.MaxReplay = 100_000
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Server is the backend. Create with New, run with Serve.
+type Server struct {
+	cfg      Config
+	store    *store.Store
+	hub      *hub
+	log      *slog.Logger
+	upgrader websocket.Upgrader
+	mux      *http.ServeMux
+	draining atomic.Bool
+	conns    sync.WaitGroup
+}
+
+// New builds a server on a store and registers as the store's publisher.
+func New(st *store.Store, cfg Config) *Server {
+	cfg.defaults()
+	s := &Server{cfg: cfg, store: st, hub: newHub(), log: cfg.Logger}
+	s.upgrader = websocket.Upgrader{
+		Subprotocols:      []string{protocol.Subprotocol},
+		CheckOrigin:       s.checkOrigin,
+		ReadBufferSize:    4096,
+		WriteBufferSize:   4096,
+		WriteBufferPool:   &sync.Pool{},
+		EnableCompression: false,
+	}
+	st.SetPublisher(s.hub.publish)
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("GET /v1/desk", s.desk)
+	return s
+}
+
+// Handler is the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Store is the server's store.
+func (s *Server) Store() *store.Store { return s.store }
+
+// Connections is the number of connected desks.
+func (s *Server) Connections() int { return s.hub.count() }
+
+// Serve accepts connections on ln until ctx is done, then shuts down
+// gracefully: it stops accepting, tells every desk it is going away after
+// flushing what was queued for it, and waits for in-flight requests.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Config) error {
+	hs := &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if tlsConfig != nil {
+		ln = tls.NewListener(ln, tlsConfig)
+	}
+	bg, stopBG := context.WithCancel(ctx)
+	defer stopBG()
+	go s.background(bg)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	return s.shutdown(hs)
+}
+
+func (s *Server) shutdown(hs *http.Server) error {
+	s.draining.Store(true)
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.DrainTimeout)
+	defer cancel()
+	err := hs.Shutdown(sctx) // hijacked websockets are not tracked by net/http
+	s.hub.each(func(c *conn) { c.shut(protocol.CloseGoingAway, "server shutting down") })
+	done := make(chan struct{})
+	go func() { s.conns.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-sctx.Done():
+		s.log.Warn("shutdown: desks still connected after drain timeout", "count", s.hub.count())
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// background runs timers: snoozed conversations wake, old idempotency
+// records are pruned.
+func (s *Server) background(ctx context.Context) {
+	wake := time.NewTicker(5 * time.Second)
+	defer wake.Stop()
+	prune := time.NewTicker(time.Hour)
+	defer prune.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake.C:
+			if err := s.store.Update(ctx, func(tx *store.Tx) error { _, err := tx.WakeDue(); return err }); err != nil && ctx.Err() == nil {
+				s.log.Error("wake snoozed conversations", "err", err)
+			}
+		case <-prune.C:
+			if _, err := s.store.PruneRequests(ctx, 7*24*time.Hour); err != nil && ctx.Err() == nil {
+				s.log.Error("prune request log", "err", err)
+			}
+		}
+	}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeError(w, http.StatusServiceUnavailable, protocol.Errorf(protocol.CodeUnavailable, "shutting down"))
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		writeError(w, http.StatusServiceUnavailable, protocol.Errorf(protocol.CodeUnavailable, "database: %v", err))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "desks": s.hub.count(), "seq": s.hub.lastSeq.Load()})
+}
+
+// checkOrigin allows non-browser clients (no Origin), same-host origins and
+// configured ones.
+func (s *Server) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
+	for _, o := range s.cfg.AllowedOrigins {
+		if strings.EqualFold(strings.TrimRight(o, "/"), origin) {
+			return true
+		}
+	}
+	return false
+}
+
+// bearer extracts the token from the Authorization header.
+func bearer(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+// desk upgrades an authenticated request to the desk websocket.
+func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		writeError(w, http.StatusServiceUnavailable, protocol.Errorf(protocol.CodeUnavailable, "server shutting down; reconnect shortly"))
+		return
+	}
+	token := bearer(r)
+	if token == "" {
+		writeError(w, http.StatusUnauthorized, protocol.Errorf(protocol.CodeUnauthorized, "missing bearer token"))
+		return
+	}
+	agent, tokenID, err := s.store.Authenticate(r.Context(), token)
+	if err != nil {
+		if protocol.CodeOf(err) == protocol.CodeUnauthorized {
+			writeError(w, http.StatusUnauthorized, err)
+			return
+		}
+		s.log.Error("authenticate", "err", err)
+		writeError(w, http.StatusInternalServerError, protocol.Errorf(protocol.CodeInternal, "internal error"))
+		return
+	}
+	if !s.checkOrigin(r) {
+		writeError(w, http.StatusForbidden, protocol.Errorf(protocol.CodeForbidden, "origin %q is not allowed", r.Header.Get("Origin")))
+		return
+	}
+	if !offersSubprotocol(r) {
+		writeError(w, http.StatusBadRequest, protocol.Errorf(protocol.CodeInvalid, "offer the websocket subprotocol %s", protocol.Subprotocol))
+		return
+	}
+	var since int64
+	if v := r.URL.Query().Get("since"); v != "" {
+		since, err = strconv.ParseInt(v, 10, 64)
+		if err != nil || since < 0 {
+			writeError(w, http.StatusBadRequest, protocol.Errorf(protocol.CodeInvalid, "query parameter since must be a non-negative integer"))
+			return
+		}
+	}
+	ws, err := s.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // the upgrader has answered
+	}
+	c := newConn(s, ws, agent, tokenID)
+	s.conns.Add(1)
+	s.hub.add(c)
+	ctx := context.WithoutCancel(r.Context())
+	go c.writeLoop()
+	go func() {
+		defer s.conns.Done()
+		defer s.hub.remove(c)
+		if err := c.start(ctx, since); err != nil && !errors.Is(err, errClosed) {
+			c.log.Error("start desk stream", "err", err)
+			c.shut(websocket.CloseInternalServerErr, "internal error")
+		}
+		c.readLoop(ctx)
+		<-c.done
+	}()
+}
+
+func offersSubprotocol(r *http.Request) bool {
+	for _, p := range websocket.Subprotocols(r) {
+		if p == protocol.Subprotocol {
+			return true
+		}
+	}
+	return false
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, err error) {
+	var pe *protocol.Error
+	if !errors.As(err, &pe) {
+		pe = protocol.Errorf(protocol.CodeInternal, "internal error")
+	}
+	writeJSON(w, status, pe)
+}

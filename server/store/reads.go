@@ -1,0 +1,196 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/agentdesk/agentdesk/protocol"
+)
+
+const messageColumns = `id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at`
+
+func scanMessage(r rowScanner) (protocol.Message, error) {
+	var m protocol.Message
+	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.Author, &m.AuthorID, &m.AuthorName, &m.Text, &m.DraftID, &m.Delivery, &m.CreatedAt)
+	return m, err
+}
+
+// Conversation loads one conversation.
+func (s *Store) Conversation(ctx context.Context, id string) (protocol.Conversation, error) {
+	c, err := scanConversation(s.r.QueryRowContext(ctx, `SELECT `+convColumns+convFrom+` WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, protocol.Errorf(protocol.CodeNotFound, "no conversation %s", id)
+	}
+	if err != nil {
+		return c, fmt.Errorf("load conversation %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// ConversationDetail loads a conversation with its transcript and drafts.
+// Internal notes are included: every role that can read a conversation is staff.
+func (s *Store) ConversationDetail(ctx context.Context, id string) (protocol.ConversationDetail, error) {
+	var d protocol.ConversationDetail
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return d, fmt.Errorf("read conversation %s: %w", id, err)
+	}
+	defer tx.Rollback()
+	d.Conversation, err = scanConversation(tx.QueryRowContext(ctx, `SELECT `+convColumns+convFrom+` WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, protocol.Errorf(protocol.CodeNotFound, "no conversation %s", id)
+	}
+	if err != nil {
+		return d, fmt.Errorf("load conversation %s: %w", id, err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE conversation_id = ? ORDER BY seq`, id)
+	if err != nil {
+		return d, fmt.Errorf("load messages of %s: %w", id, err)
+	}
+	d.Messages = []protocol.Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			rows.Close()
+			return d, err
+		}
+		d.Messages = append(d.Messages, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return d, err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT `+draftColumns+` FROM drafts WHERE conversation_id = ? ORDER BY created_at, id`, id)
+	if err != nil {
+		return d, fmt.Errorf("load drafts of %s: %w", id, err)
+	}
+	defer rows.Close()
+	d.Drafts = []protocol.Draft{}
+	for rows.Next() {
+		dr, err := scanDraft(rows)
+		if err != nil {
+			return d, err
+		}
+		d.Drafts = append(d.Drafts, dr)
+	}
+	return d, rows.Err()
+}
+
+// Snapshot returns every open conversation and every agent, and the newest
+// event seq they reflect, read consistently in one transaction.
+func (s *Store) Snapshot(ctx context.Context) (protocol.Snapshot, int64, error) {
+	snap := protocol.Snapshot{Conversations: []protocol.Conversation{}}
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return snap, 0, fmt.Errorf("snapshot: %w", err)
+	}
+	defer tx.Rollback()
+	var head int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events`).Scan(&head); err != nil {
+		return snap, 0, fmt.Errorf("snapshot head: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+convColumns+convFrom+` WHERE c.status IN ('queued', 'assigned', 'snoozed')
+		ORDER BY c.priority DESC, c.escalated_at ASC`)
+	if err != nil {
+		return snap, 0, fmt.Errorf("snapshot conversations: %w", err)
+	}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			rows.Close()
+			return snap, 0, err
+		}
+		snap.Conversations = append(snap.Conversations, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return snap, 0, err
+	}
+	snap.Agents, err = queryAgents(ctx, tx)
+	if err != nil {
+		return snap, 0, err
+	}
+	return snap, head, nil
+}
+
+// HeadSeq is the newest event seq (0 when the log is empty).
+func (s *Store) HeadSeq(ctx context.Context) (int64, error) {
+	var head int64
+	err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM events`).Scan(&head)
+	if err != nil {
+		return 0, fmt.Errorf("head seq: %w", err)
+	}
+	return head, nil
+}
+
+// EventsAfter returns up to limit events with seq > after, in order.
+func (s *Store) EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, kind, conversation_id, assignee, actor, at, data FROM events
+		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read events after %d: %w", after, err)
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var ev Event
+		var data string
+		if err := rows.Scan(&ev.Seq, &ev.Kind, &ev.ConversationID, &ev.Assignee, &ev.Actor, &ev.At, &data); err != nil {
+			return nil, err
+		}
+		ev.Frame, err = encodeFrame(ev, data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
+
+// Outcomes lists recorded outcomes, newest first, at most limit.
+func (s *Store) Outcomes(ctx context.Context, limit int) ([]protocol.Outcome, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+outcomeColumns+` FROM outcomes ORDER BY created_at DESC, id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list outcomes: %w", err)
+	}
+	defer rows.Close()
+	var out []protocol.Outcome
+	for rows.Next() {
+		o, err := scanOutcome(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// AuditEntry is one line of the audit trail.
+type AuditEntry struct {
+	ID             int64
+	At             int64
+	Actor          string
+	Action         string
+	ConversationID string
+	Detail         string
+}
+
+// Audit lists audit entries with id > after, oldest first, at most limit.
+func (s *Store) Audit(ctx context.Context, after int64, limit int) ([]AuditEntry, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, at, actor, action, conversation_id, detail FROM audit WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read audit: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		if err := rows.Scan(&e.ID, &e.At, &e.Actor, &e.Action, &e.ConversationID, &e.Detail); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

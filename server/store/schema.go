@@ -1,0 +1,159 @@
+package store
+
+// migrations are applied in order; the index+1 is the schema version kept in
+// the meta table. Never edit a released migration: add a new one.
+var migrations = []string{
+	// 1: core schema.
+	`
+CREATE TABLE agents (
+	id           TEXT PRIMARY KEY,
+	name         TEXT NOT NULL,
+	role         TEXT NOT NULL,
+	team         TEXT NOT NULL DEFAULT '',
+	status       TEXT NOT NULL DEFAULT 'offline',
+	status_since BIGINT NOT NULL,
+	capacity     INTEGER NOT NULL DEFAULT 5,
+	version      BIGINT NOT NULL DEFAULT 1,
+	created_at   BIGINT NOT NULL
+);
+
+CREATE TABLE tokens (
+	id         TEXT PRIMARY KEY,
+	agent_id   TEXT NOT NULL REFERENCES agents(id),
+	hash       TEXT NOT NULL UNIQUE,
+	label      TEXT NOT NULL DEFAULT '',
+	created_at BIGINT NOT NULL,
+	revoked_at BIGINT NOT NULL DEFAULT 0,
+	last_used  BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE TABLE customers (
+	id         TEXT PRIMARY KEY,
+	name       TEXT NOT NULL,
+	vip        INTEGER NOT NULL DEFAULT 0,
+	language   TEXT NOT NULL DEFAULT '',
+	created_at BIGINT NOT NULL
+);
+
+CREATE TABLE conversations (
+	id              TEXT PRIMARY KEY,
+	customer_id     TEXT NOT NULL REFERENCES customers(id),
+	channel         TEXT NOT NULL,
+	status          TEXT NOT NULL,
+	priority        INTEGER NOT NULL DEFAULT 0,
+	assignee        TEXT NOT NULL DEFAULT '',
+	team            TEXT NOT NULL DEFAULT '',
+	version         BIGINT NOT NULL DEFAULT 1,
+	subject         TEXT NOT NULL DEFAULT '',
+	summary         TEXT NOT NULL DEFAULT '',
+	sentiment       TEXT NOT NULL DEFAULT '',
+	flags           TEXT NOT NULL DEFAULT '[]',
+	escalation      TEXT NOT NULL DEFAULT '',
+	language        TEXT NOT NULL DEFAULT '',
+	last_seq        INTEGER NOT NULL DEFAULT 0,
+	last_customer   INTEGER NOT NULL DEFAULT 0,
+	created_at      BIGINT NOT NULL,
+	updated_at      BIGINT NOT NULL,
+	escalated_at    BIGINT NOT NULL DEFAULT 0,
+	first_reply_at  BIGINT NOT NULL DEFAULT 0,
+	sla_due_at      BIGINT NOT NULL DEFAULT 0,
+	snoozed_until   BIGINT NOT NULL DEFAULT 0,
+	resolved_at     BIGINT NOT NULL DEFAULT 0,
+	disposition     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX conversations_queue ON conversations(status, priority DESC, escalated_at);
+CREATE INDEX conversations_assignee ON conversations(assignee, status);
+
+CREATE TABLE messages (
+	id              TEXT PRIMARY KEY,
+	conversation_id TEXT NOT NULL REFERENCES conversations(id),
+	seq             INTEGER NOT NULL,
+	author          TEXT NOT NULL,
+	author_id       TEXT NOT NULL DEFAULT '',
+	author_name     TEXT NOT NULL DEFAULT '',
+	text            TEXT NOT NULL,
+	draft_id        TEXT NOT NULL DEFAULT '',
+	delivery        TEXT NOT NULL DEFAULT '',
+	external_id     TEXT NOT NULL DEFAULT '',
+	created_at      BIGINT NOT NULL,
+	UNIQUE (conversation_id, seq)
+);
+
+CREATE TABLE escalations (
+	id              TEXT PRIMARY KEY,
+	conversation_id TEXT NOT NULL REFERENCES conversations(id),
+	reason          TEXT NOT NULL,
+	evidence        TEXT NOT NULL DEFAULT '',
+	bot_confidence  REAL NOT NULL DEFAULT 0,
+	bot_tried       TEXT NOT NULL DEFAULT '[]',
+	created_at      BIGINT NOT NULL
+);
+CREATE INDEX escalations_conversation ON escalations(conversation_id);
+
+CREATE TABLE drafts (
+	id              TEXT PRIMARY KEY,
+	conversation_id TEXT NOT NULL REFERENCES conversations(id),
+	text            TEXT NOT NULL,
+	based_on_seq    INTEGER NOT NULL,
+	provider        TEXT NOT NULL,
+	model           TEXT NOT NULL,
+	prompt_version  TEXT NOT NULL,
+	sources         TEXT NOT NULL DEFAULT '[]',
+	warnings        TEXT NOT NULL DEFAULT '[]',
+	instruction     TEXT NOT NULL DEFAULT '',
+	status          TEXT NOT NULL,
+	created_at      BIGINT NOT NULL
+);
+CREATE INDEX drafts_conversation ON drafts(conversation_id);
+
+CREATE TABLE outcomes (
+	id              TEXT PRIMARY KEY,
+	draft_id        TEXT NOT NULL UNIQUE REFERENCES drafts(id),
+	conversation_id TEXT NOT NULL REFERENCES conversations(id),
+	agent_id        TEXT NOT NULL,
+	action          TEXT NOT NULL,
+	draft_text      TEXT NOT NULL,
+	final_text      TEXT NOT NULL DEFAULT '',
+	reason          TEXT NOT NULL DEFAULT '',
+	note            TEXT NOT NULL DEFAULT '',
+	message_id      TEXT NOT NULL DEFAULT '',
+	provider        TEXT NOT NULL,
+	model           TEXT NOT NULL,
+	prompt_version  TEXT NOT NULL,
+	sources         TEXT NOT NULL DEFAULT '[]',
+	idempotency_key TEXT NOT NULL UNIQUE,
+	draft_shown_at  BIGINT NOT NULL DEFAULT 0,
+	created_at      BIGINT NOT NULL
+);
+CREATE INDEX outcomes_created ON outcomes(created_at);
+
+CREATE TABLE events (
+	seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+	kind            TEXT NOT NULL,
+	conversation_id TEXT NOT NULL DEFAULT '',
+	assignee        TEXT NOT NULL DEFAULT '',
+	actor           TEXT NOT NULL DEFAULT '',
+	at              BIGINT NOT NULL,
+	data            TEXT NOT NULL
+);
+
+CREATE TABLE audit (
+	id              INTEGER PRIMARY KEY AUTOINCREMENT,
+	at              BIGINT NOT NULL,
+	actor           TEXT NOT NULL,
+	action          TEXT NOT NULL,
+	conversation_id TEXT NOT NULL DEFAULT '',
+	detail          TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_at ON audit(at);
+
+CREATE TABLE requests (
+	agent_id   TEXT NOT NULL,
+	request_id TEXT NOT NULL,
+	response   TEXT NOT NULL,
+	created_at BIGINT NOT NULL,
+	PRIMARY KEY (agent_id, request_id)
+);
+CREATE INDEX requests_created ON requests(created_at);
+`,
+}

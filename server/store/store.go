@@ -1,0 +1,339 @@
+// Package store is the backend's durable state: agents and tokens,
+// customers, conversations, messages, escalations, drafts, outcomes, internal
+// notes, the append-only event log and the audit trail.
+//
+// Every change runs in one transaction through Apply: the domain operation,
+// the events it appends to the log and, for desk requests, the stored answer
+// that makes the request idempotent all commit together or not at all.
+// Committed events are handed to the publisher in seq order.
+//
+// The embedded default is SQLite (modernc.org/sqlite: pure Go, WAL, one
+// writer); the same code runs on other database/sql drivers through a small
+// layer of SQL kept to what both SQLite and PostgreSQL accept.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/base32"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/agentdesk/agentdesk/protocol"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Event is one committed entry of the event log, with its frame encoded once
+// for every desk that receives it.
+type Event struct {
+	Seq            int64
+	Kind           string
+	ConversationID string
+	Assignee       string // the conversation's assignee after the change
+	Actor          string // who caused it
+	At             int64
+	Frame          []byte // the encoded protocol event frame
+}
+
+// Actor is the authenticated caller of an operation.
+type Actor struct {
+	ID   string
+	Role string
+}
+
+// System is the actor for changes the backend makes itself.
+var System = Actor{ID: "", Role: protocol.RoleAdmin}
+
+// Privileged reports whether the actor may act on conversations it does not own.
+func (a Actor) Privileged() bool { return a.Role == protocol.RoleLead || a.Role == protocol.RoleAdmin }
+
+// Store is the backend's database.
+type Store struct {
+	w       *sql.DB // the writer: one connection
+	r       *sql.DB // readers
+	path    string
+	wmu     sync.Mutex // serialises writes so events publish in seq order
+	pubMu   sync.RWMutex
+	publish func([]Event)
+	now     func() time.Time
+}
+
+// Options configure Open.
+type Options struct {
+	// Now overrides the clock (tests).
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the SQLite database at path and migrates it.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open store: empty database path")
+	}
+	w, err := sql.Open("sqlite", sqliteDSN(path, true))
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", sqliteDSN(path, false))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	s := &Store{w: w, r: r, path: path, now: time.Now}
+	if opt.Now != nil {
+		s.now = opt.Now
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// sqliteDSN builds the connection string. The writer begins transactions
+// IMMEDIATE so a write never fails half-way on a lock upgrade; readers are
+// query-only and take no write lock.
+func sqliteDSN(path string, writer bool) string {
+	v := url.Values{}
+	v.Add("_pragma", "busy_timeout(10000)")
+	v.Add("_pragma", "foreign_keys(1)")
+	if writer {
+		v.Add("_pragma", "journal_mode(WAL)")
+		v.Add("_pragma", "synchronous(NORMAL)")
+		v.Set("_txlock", "immediate")
+	} else {
+		v.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + path + "?" + v.Encode()
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	return errors.Join(s.r.Close(), s.w.Close())
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// Ping checks the database answers (readiness).
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// SetPublisher sets the function that receives committed events, in seq
+// order, right after each commit. It must not block.
+func (s *Store) SetPublisher(fn func([]Event)) {
+	s.pubMu.Lock()
+	s.publish = fn
+	s.pubMu.Unlock()
+}
+
+// Now is the store's clock in unix milliseconds.
+func (s *Store) Now() int64 { return s.now().UnixMilli() }
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("create meta: %w", err)
+	}
+	var cur int
+	err := s.w.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'`).Scan(&cur)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if cur > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this binary knows (%d); upgrade agentdesk", cur, len(migrations))
+	}
+	for i := cur; i < len(migrations); i++ {
+		tx, err := s.w.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('schema_version', ?)
+			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, fmt.Sprint(i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: record version: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: commit: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// Tx is one write transaction. Domain operations are its methods; events
+// they emit are appended to the log inside the transaction and published
+// after commit.
+type Tx struct {
+	s      *Store
+	tx     *sql.Tx
+	ctx    context.Context
+	now    int64
+	events []Event
+}
+
+// Apply runs fn in a write transaction as actor. When requestID is not
+// empty the request is idempotent on (actor, requestID): if it was already
+// answered, the stored answer is returned and fn does not run; otherwise
+// fn's answer is stored with its changes. An error from fn rolls everything
+// back. The returned answer is fn's result encoded as JSON.
+func (s *Store) Apply(ctx context.Context, actor Actor, requestID string, fn func(tx *Tx) (any, error)) (json.RawMessage, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	sqlTx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{s: s, tx: sqlTx, ctx: ctx, now: s.Now()}
+	rollback := func(err error) (json.RawMessage, error) {
+		sqlTx.Rollback()
+		return nil, err
+	}
+	if requestID != "" {
+		var stored string
+		err := sqlTx.QueryRowContext(ctx, `SELECT response FROM requests WHERE agent_id = ? AND request_id = ?`, actor.ID, requestID).Scan(&stored)
+		if err == nil {
+			sqlTx.Rollback()
+			return json.RawMessage(stored), nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return rollback(fmt.Errorf("look up request %s: %w", requestID, err))
+		}
+	}
+	result, err := fn(tx)
+	if err != nil {
+		return rollback(err)
+	}
+	answer, err := json.Marshal(result)
+	if err != nil {
+		return rollback(fmt.Errorf("encode answer: %w", err))
+	}
+	if requestID != "" {
+		if _, err := sqlTx.ExecContext(ctx, `INSERT INTO requests(agent_id, request_id, response, created_at) VALUES (?, ?, ?, ?)`,
+			actor.ID, requestID, string(answer), tx.now); err != nil {
+			return rollback(fmt.Errorf("record request %s: %w", requestID, err))
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	if len(tx.events) > 0 {
+		s.pubMu.RLock()
+		pub := s.publish
+		s.pubMu.RUnlock()
+		if pub != nil {
+			pub(tx.events)
+		}
+	}
+	return answer, nil
+}
+
+// Update runs fn in a write transaction for the backend itself (no request
+// idempotency) and returns fn's error.
+func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	_, err := s.Apply(ctx, System, "", func(tx *Tx) (any, error) { return nil, fn(tx) })
+	return err
+}
+
+// Now is the transaction's clock in unix milliseconds.
+func (tx *Tx) Now() int64 { return tx.now }
+
+func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(tx.ctx, query, args...)
+}
+
+func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(tx.ctx, query, args...)
+}
+
+// emit appends an event to the log.
+func (tx *Tx) emit(kind, convID, assignee, actor string, data any) error {
+	payload, err := json.Marshal(data)
+	if err != nil {
+		return fmt.Errorf("encode %s event: %w", kind, err)
+	}
+	res, err := tx.exec(`INSERT INTO events(kind, conversation_id, assignee, actor, at, data) VALUES (?, ?, ?, ?, ?, ?)`,
+		kind, convID, assignee, actor, tx.now, string(payload))
+	if err != nil {
+		return fmt.Errorf("append %s event: %w", kind, err)
+	}
+	seq, err := res.LastInsertId()
+	if err != nil {
+		return fmt.Errorf("append %s event: %w", kind, err)
+	}
+	ev := Event{Seq: seq, Kind: kind, ConversationID: convID, Assignee: assignee, Actor: actor, At: tx.now}
+	if ev.Frame, err = encodeFrame(ev, string(payload)); err != nil {
+		return err
+	}
+	tx.events = append(tx.events, ev)
+	return nil
+}
+
+func encodeFrame(ev Event, data string) ([]byte, error) {
+	b, err := json.Marshal(protocol.EncodeEvent(ev.Seq, ev.Kind, ev.At, json.RawMessage(data)))
+	if err != nil {
+		return nil, fmt.Errorf("encode event %d: %w", ev.Seq, err)
+	}
+	return b, nil
+}
+
+// audit records who did what.
+func (tx *Tx) audit(actor, action, convID string, detail any) error {
+	d := ""
+	if detail != nil {
+		b, err := json.Marshal(detail)
+		if err != nil {
+			return fmt.Errorf("encode audit detail: %w", err)
+		}
+		d = string(b)
+	}
+	if _, err := tx.exec(`INSERT INTO audit(at, actor, action, conversation_id, detail) VALUES (?, ?, ?, ?, ?)`,
+		tx.now, actor, action, convID, d); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// NewID returns a new identifier: prefix, then 16 base32 characters that sort
+// by creation time (48-bit milliseconds) and end in 32 random bits.
+func NewID(prefix string) string {
+	var b [10]byte
+	ms := uint64(time.Now().UnixMilli())
+	binary.BigEndian.PutUint64(b[:8], ms<<16)
+	var r [4]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		panic(fmt.Sprintf("crypto/rand: %v", err))
+	}
+	copy(b[6:], r[:])
+	return prefix + strings.ToLower(idEncoding.EncodeToString(b[:]))
+}
+
+var idEncoding = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding)
+
+// PruneRequests forgets idempotency records older than maxAge; retries after
+// that are treated as new requests.
+func (s *Store) PruneRequests(ctx context.Context, maxAge time.Duration) (int64, error) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	res, err := s.w.ExecContext(ctx, `DELETE FROM requests WHERE created_at < ?`, s.now().Add(-maxAge).UnixMilli())
+	if err != nil {
+		return 0, fmt.Errorf("prune requests: %w", err)
+	}
+	return res.RowsAffected()
+}
