@@ -1,0 +1,118 @@
+package client
+
+import (
+	"context"
+
+	"github.com/agentdesk/agentdesk/protocol"
+)
+
+// Typed helpers for every request kind. Each is Do with the request's data
+// and ack types from the protocol package; errors are as for Do.
+
+// Claim takes an unassigned conversation; a non-zero version must match
+// (compare-and-set), else the server answers conflict.
+func (c *Client) Claim(ctx context.Context, conversationID string, version int64) (protocol.Conversation, error) {
+	var ack protocol.ConversationAck
+	err := c.Do(ctx, protocol.ReqClaim, protocol.ClaimReq{ConversationID: conversationID, Version: version}, &ack)
+	return ack.Conversation, err
+}
+
+// Next takes the highest-priority unassigned conversation (of team, if set).
+// An empty queue is not_found; being at capacity is conflict.
+func (c *Client) Next(ctx context.Context, team string) (protocol.Conversation, error) {
+	var ack protocol.ConversationAck
+	err := c.Do(ctx, protocol.ReqNext, protocol.NextReq{Team: team}, &ack)
+	return ack.Conversation, err
+}
+
+// Release puts an owned conversation back in the queue.
+func (c *Client) Release(ctx context.Context, conversationID string) (protocol.Conversation, error) {
+	var ack protocol.ConversationAck
+	err := c.Do(ctx, protocol.ReqRelease, protocol.ConversationReq{ConversationID: conversationID}, &ack)
+	return ack.Conversation, err
+}
+
+// Send replies to the customer.
+func (c *Client) Send(ctx context.Context, conversationID, text string) (protocol.MessageAck, error) {
+	var ack protocol.MessageAck
+	err := c.Do(ctx, protocol.ReqSend, protocol.TextReq{ConversationID: conversationID, Text: text}, &ack)
+	return ack, err
+}
+
+// Note writes an internal note, visible to staff only.
+func (c *Client) Note(ctx context.Context, conversationID, text string) (protocol.MessageAck, error) {
+	var ack protocol.MessageAck
+	err := c.Do(ctx, protocol.ReqNote, protocol.TextReq{ConversationID: conversationID, Text: text}, &ack)
+	return ack, err
+}
+
+// Transfer hands an owned conversation to an agent or a team queue.
+func (c *Client) Transfer(ctx context.Context, req protocol.TransferReq) (protocol.Conversation, error) {
+	var ack protocol.ConversationAck
+	err := c.Do(ctx, protocol.ReqTransfer, req, &ack)
+	return ack.Conversation, err
+}
+
+// Reassign moves conversations (lead, admin); the ack has one result each.
+func (c *Client) Reassign(ctx context.Context, req protocol.ReassignReq) (protocol.ReassignAck, error) {
+	var ack protocol.ReassignAck
+	err := c.Do(ctx, protocol.ReqReassign, req, &ack)
+	return ack, err
+}
+
+// Resolve closes a conversation with a disposition.
+func (c *Client) Resolve(ctx context.Context, conversationID, disposition string) (protocol.Conversation, error) {
+	var ack protocol.ConversationAck
+	err := c.Do(ctx, protocol.ReqResolve, protocol.ResolveReq{ConversationID: conversationID, Disposition: disposition}, &ack)
+	return ack.Conversation, err
+}
+
+// Snooze parks an owned conversation for some minutes.
+func (c *Client) Snooze(ctx context.Context, conversationID string, minutes int) (protocol.Conversation, error) {
+	var ack protocol.ConversationAck
+	err := c.Do(ctx, protocol.ReqSnooze, protocol.SnoozeReq{ConversationID: conversationID, Minutes: minutes}, &ack)
+	return ack.Conversation, err
+}
+
+// SetStatus sets presence; an empty agentID means oneself.
+func (c *Client) SetStatus(ctx context.Context, agentID, status string) (protocol.Agent, error) {
+	var ack protocol.AgentAck
+	err := c.Do(ctx, protocol.ReqSetStatus, protocol.SetStatusReq{AgentID: agentID, Status: status}, &ack)
+	return ack.Agent, err
+}
+
+// SetCapacity sets how many conversations an agent takes at once (lead, admin).
+func (c *Client) SetCapacity(ctx context.Context, agentID string, capacity int) (protocol.Agent, error) {
+	var ack protocol.AgentAck
+	err := c.Do(ctx, protocol.ReqSetCapacity, protocol.SetCapacityReq{AgentID: agentID, Capacity: capacity}, &ack)
+	return ack.Agent, err
+}
+
+// RecordOutcome records a draft outcome now, failing if offline. The desk
+// should prefer EnqueueOutcome, which cannot lose it. An empty
+// IdempotencyKey is filled in.
+func (c *Client) RecordOutcome(ctx context.Context, req protocol.OutcomeReq) (protocol.OutcomeAck, error) {
+	if req.IdempotencyKey == "" {
+		req.IdempotencyKey = newID("k")
+	}
+	var ack protocol.OutcomeAck
+	err := c.Do(ctx, protocol.ReqOutcome, req, &ack)
+	return ack, err
+}
+
+// EnqueueOutcome puts a draft outcome in the durable outbox (see Enqueue).
+// An empty IdempotencyKey is filled in once, before it is stored, so every
+// resend carries the same key.
+func (c *Client) EnqueueOutcome(req protocol.OutcomeReq) (string, error) {
+	if req.IdempotencyKey == "" {
+		req.IdempotencyKey = newID("k")
+	}
+	return c.Enqueue(protocol.ReqOutcome, req)
+}
+
+// GetConversation fetches a conversation with its transcript and drafts.
+func (c *Client) GetConversation(ctx context.Context, conversationID string) (protocol.ConversationDetail, error) {
+	var ack protocol.ConversationDetail
+	err := c.Do(ctx, protocol.ReqGetConversation, protocol.ConversationReq{ConversationID: conversationID}, &ack)
+	return ack, err
+}
