@@ -1,0 +1,583 @@
+// Package queue is the desk's escalation list: a virtualised table of
+// conversations sorted by priority then wait, with mine / unassigned / all
+// tabs and an incremental filter.
+//
+// It follows the component rule of the desk (crush's internal/ui): a plain
+// struct the root model owns, with SetSize, Render and HandleKey, no Elm
+// loop of its own and no I/O. Only the visible rows are rendered, and each
+// rendered row is cached per (conversation id, version, width, selected,
+// marked, minute) so a frame over 10,000 conversations costs a handful of
+// map look-ups.
+package queue
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/themes"
+	"github.com/agentdesk/agentdesk/tui/i18n"
+	"github.com/agentdesk/agentdesk/tui/sanitize"
+)
+
+// Tab selects which conversations the list shows.
+type Tab int
+
+// Tabs, in display order.
+const (
+	TabMine Tab = iota
+	TabUnassigned
+	TabAll
+	numTabs
+)
+
+// entry is one conversation with the derived text the list needs, computed
+// once per version instead of per frame or per keystroke.
+type entry struct {
+	c        protocol.Conversation
+	name     string // sanitized customer name
+	summary  string // sanitized one-line summary
+	channel  string // label or sanitized channel
+	haystack string // lower-cased name, summary and channel for the filter
+}
+
+// rowKey identifies a rendered row. The minute is part of it because wait
+// and SLA columns count down.
+type rowKey struct {
+	id       string
+	version  int64
+	width    int
+	selected bool
+	marked   bool
+	minute   int64
+}
+
+// maxCache bounds the row cache; it is cleared wholesale when full, which
+// costs one re-render of the visible rows.
+const maxCache = 4096
+
+// Model is the queue list.
+type Model struct {
+	st  *themes.Styles
+	cat *i18n.Catalog
+	me  string // agent id of the desk's user, for the mine tab
+
+	byID   map[string]*entry
+	sorted []*entry // every open conversation, in queue order
+	view   []*entry // sorted ∩ tab ∩ filter
+	counts [numTabs]int
+	dirty  bool // sorted needs rebuilding
+
+	tab        Tab
+	filter     string // lower-cased
+	viewFilter string // filter view was computed with, for incremental narrowing
+
+	cursor, offset int
+	width, height  int
+	now            time.Time
+	names          map[string]string // agent id → display name
+	marked         map[string]bool
+
+	cache map[rowKey]string
+}
+
+// New returns an empty list. me is the agent id whose chats the mine tab
+// shows.
+func New(st *themes.Styles, cat *i18n.Catalog, me string) *Model {
+	return &Model{
+		st: st, cat: cat, me: me,
+		byID:   map[string]*entry{},
+		names:  map[string]string{},
+		marked: map[string]bool{},
+		cache:  map[rowKey]string{},
+		now:    time.Now(),
+	}
+}
+
+// SetSize sets the area the list renders into, in cells.
+func (m *Model) SetSize(width, height int) {
+	m.width, m.height = max(width, 0), max(height, 0)
+	m.clampScroll()
+}
+
+// SetNow sets the clock the wait and SLA columns count from; the root calls
+// it from its tick so rendering stays a pure function of state.
+func (m *Model) SetNow(t time.Time) { m.now = t }
+
+// SetAgentNames sets the names shown in the assignee column.
+func (m *Model) SetAgentNames(names map[string]string) {
+	m.names = make(map[string]string, len(names))
+	for id, n := range names {
+		m.names[id] = sanitize.Line(n)
+	}
+	clear(m.cache)
+}
+
+// SetConversations replaces the whole list (snapshot on connect).
+func (m *Model) SetConversations(cs []protocol.Conversation) {
+	sel := m.selectedID()
+	clear(m.byID)
+	for i := range cs {
+		m.put(cs[i])
+	}
+	m.dirty = true
+	m.refresh(sel)
+}
+
+// Upsert adds or replaces one conversation (an event from the server).
+// Resolved conversations leave the list.
+func (m *Model) Upsert(c protocol.Conversation) {
+	sel := m.selectedID()
+	if old, ok := m.byID[c.ID]; ok && old.c.Version > c.Version {
+		return // a stale event that raced a newer one
+	}
+	m.put(c)
+	m.dirty = true
+	m.refresh(sel)
+}
+
+// Remove drops a conversation.
+func (m *Model) Remove(id string) {
+	if _, ok := m.byID[id]; !ok {
+		return
+	}
+	sel := m.selectedID()
+	delete(m.byID, id)
+	delete(m.marked, id)
+	m.dirty = true
+	m.refresh(sel)
+}
+
+func (m *Model) put(c protocol.Conversation) {
+	if c.Status == protocol.ConvResolved || c.Status == protocol.ConvBot {
+		delete(m.byID, c.ID)
+		return
+	}
+	e := &entry{c: c, name: sanitize.Line(c.CustomerName), summary: sanitize.Line(c.Summary)}
+	if e.summary == "" {
+		e.summary = sanitize.Line(c.Subject)
+	}
+	if l, ok := m.cat.Channel(c.Channel); ok {
+		e.channel = l
+	} else {
+		e.channel = sanitize.Line(c.Channel)
+	}
+	e.haystack = strings.ToLower(e.name + "\x00" + e.summary + "\x00" + e.channel + "\x00" + sanitize.Line(c.Channel))
+	m.byID[c.ID] = e
+}
+
+// less orders the queue: priority first, then who has waited longest.
+func less(a, b *entry) bool {
+	if a.c.Priority != b.c.Priority {
+		return a.c.Priority > b.c.Priority
+	}
+	wa, wb := waitingSince(&a.c), waitingSince(&b.c)
+	if wa != wb {
+		return wa < wb
+	}
+	return a.c.ID < b.c.ID
+}
+
+func waitingSince(c *protocol.Conversation) int64 {
+	if c.EscalatedAt != 0 {
+		return c.EscalatedAt
+	}
+	return c.CreatedAt
+}
+
+// refresh rebuilds the sorted list if needed and the view, keeping the
+// cursor on the conversation it was on.
+func (m *Model) refresh(keepID string) {
+	if m.dirty {
+		m.sorted = m.sorted[:0]
+		m.counts = [numTabs]int{}
+		for _, e := range m.byID {
+			m.sorted = append(m.sorted, e)
+			m.counts[TabAll]++
+			switch {
+			case e.c.Assignee == "":
+				m.counts[TabUnassigned]++
+			case e.c.Assignee == m.me:
+				m.counts[TabMine]++
+			}
+		}
+		sort.Slice(m.sorted, func(i, j int) bool { return less(m.sorted[i], m.sorted[j]) })
+		m.dirty = false
+	}
+	m.rebuildView(m.sorted)
+	m.restoreCursor(keepID)
+}
+
+func (m *Model) inTab(e *entry) bool {
+	switch m.tab {
+	case TabMine:
+		return e.c.Assignee != "" && e.c.Assignee == m.me
+	case TabUnassigned:
+		return e.c.Assignee == ""
+	}
+	return true
+}
+
+// rebuildView filters from into m.view, reusing m.view's array. from may be
+// m.view itself (narrowing), which is safe because the write index never
+// passes the read index.
+func (m *Model) rebuildView(from []*entry) {
+	out := m.view[:0]
+	if len(from) > 0 && len(m.view) > 0 && &from[0] != &m.view[0] {
+		out = make([]*entry, 0, len(from))
+	}
+	for _, e := range from {
+		if m.inTab(e) && (m.filter == "" || strings.Contains(e.haystack, m.filter)) {
+			out = append(out, e)
+		}
+	}
+	m.view = out
+	m.viewFilter = m.filter
+}
+
+func (m *Model) restoreCursor(id string) {
+	if id != "" {
+		for i, e := range m.view {
+			if e.c.ID == id {
+				m.cursor = i
+				m.clampScroll()
+				return
+			}
+		}
+	}
+	m.clampScroll()
+}
+
+// SetTab switches tabs.
+func (m *Model) SetTab(t Tab) {
+	if t < 0 || t >= numTabs || t == m.tab {
+		return
+	}
+	sel := m.selectedID()
+	m.tab = t
+	m.rebuildView(m.sorted)
+	m.restoreCursor(sel)
+}
+
+// CurrentTab returns the tab shown.
+func (m *Model) CurrentTab() Tab { return m.tab }
+
+// SetFilter sets the search text. Typing one more character only narrows
+// the current view instead of rescanning every conversation; CJK text has
+// no case, so lower-casing is the only folding needed.
+func (m *Model) SetFilter(q string) {
+	q = strings.ToLower(sanitize.Line(q))
+	if q == m.filter {
+		return
+	}
+	sel := m.selectedID()
+	narrowing := m.filter != "" && strings.HasPrefix(q, m.viewFilter) && m.viewFilter == m.filter
+	m.filter = q
+	if narrowing {
+		m.rebuildView(m.view)
+	} else {
+		m.rebuildView(m.sorted)
+	}
+	m.restoreCursor(sel)
+}
+
+// Filter returns the current search text.
+func (m *Model) Filter() string { return m.filter }
+
+// Len returns how many rows the current tab and filter show.
+func (m *Model) Len() int { return len(m.view) }
+
+// Selected returns the conversation under the cursor.
+func (m *Model) Selected() (protocol.Conversation, bool) {
+	if m.cursor < 0 || m.cursor >= len(m.view) {
+		return protocol.Conversation{}, false
+	}
+	return m.view[m.cursor].c, true
+}
+
+func (m *Model) selectedID() string {
+	if c, ok := m.Selected(); ok {
+		return c.ID
+	}
+	return ""
+}
+
+// Marked returns the ids selected for a bulk action, in queue order.
+func (m *Model) Marked() []string {
+	var out []string
+	for _, e := range m.sorted {
+		if m.marked[e.c.ID] {
+			out = append(out, e.c.ID)
+		}
+	}
+	return out
+}
+
+// rows is how many conversation rows fit under the tab and header lines.
+func (m *Model) rows() int { return max(m.height-2, 0) }
+
+// Move moves the cursor by delta rows, clamped.
+func (m *Model) Move(delta int) {
+	m.cursor += delta
+	m.clampScroll()
+}
+
+// Top and Bottom jump to the ends.
+func (m *Model) Top()    { m.cursor = 0; m.clampScroll() }
+func (m *Model) Bottom() { m.cursor = len(m.view) - 1; m.clampScroll() }
+
+func (m *Model) clampScroll() {
+	m.cursor = min(max(m.cursor, 0), max(len(m.view)-1, 0))
+	rows := m.rows()
+	if rows == 0 {
+		m.offset = 0
+		return
+	}
+	if m.cursor < m.offset {
+		m.offset = m.cursor
+	}
+	if m.cursor >= m.offset+rows {
+		m.offset = m.cursor - rows + 1
+	}
+	m.offset = min(max(m.offset, 0), max(len(m.view)-rows, 0))
+}
+
+// HandleKey applies a key press in the queue scope. Navigation, tabs and
+// marking are done here and reported as handled; other queue actions
+// (open, claim, next, filter, reassign) need the root — it owns the network
+// and the focus — so they are returned unhandled for it to perform.
+func (m *Model) HandleKey(km *keymap.KeyMap, msg tea.KeyPressMsg) (act keymap.Action, handled bool) {
+	act, ok := km.Lookup(keymap.ScopeQueue, msg.String())
+	if !ok {
+		return "", false
+	}
+	switch act {
+	case keymap.QueueUp:
+		m.Move(-1)
+	case keymap.QueueDown:
+		m.Move(1)
+	case keymap.QueuePageUp:
+		m.Move(-max(m.rows()-1, 1))
+	case keymap.QueuePageDown:
+		m.Move(max(m.rows()-1, 1))
+	case keymap.QueueTop:
+		m.Top()
+	case keymap.QueueBottom:
+		m.Bottom()
+	case keymap.QueueTabMine:
+		m.SetTab(TabMine)
+	case keymap.QueueTabUnassigned:
+		m.SetTab(TabUnassigned)
+	case keymap.QueueTabAll:
+		m.SetTab(TabAll)
+	case keymap.QueueTabNext:
+		m.SetTab((m.tab + 1) % numTabs)
+	case keymap.QueueTabPrev:
+		m.SetTab((m.tab + numTabs - 1) % numTabs)
+	case keymap.QueueFilterClear:
+		if m.filter == "" {
+			return act, false
+		}
+		m.SetFilter("")
+	case keymap.QueueSelect:
+		if c, ok := m.Selected(); ok {
+			if m.marked[c.ID] {
+				delete(m.marked, c.ID)
+			} else {
+				m.marked[c.ID] = true
+			}
+			m.Move(1)
+		}
+	default:
+		return act, false
+	}
+	return act, true
+}
+
+// Render draws the list: a tab line, a column header and exactly the rows
+// that fit, each padded to the full width.
+func (m *Model) Render() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	if len(m.cache) > maxCache {
+		clear(m.cache)
+	}
+	var b strings.Builder
+	b.Grow((m.width + 16) * m.height * 2)
+	b.WriteString(m.tabLine())
+	if m.height > 1 {
+		b.WriteByte('\n')
+		b.WriteString(m.headerLine())
+	}
+	rows := m.rows()
+	minute := m.now.Unix() / 60
+	drawn := 0
+	if len(m.view) == 0 && rows > 0 {
+		msg := m.cat.QueueEmpty
+		if m.filter != "" {
+			msg = m.cat.NoMatch(m.filter)
+		}
+		b.WriteByte('\n')
+		b.WriteString(m.st.Queue.Empty.Render(pad(" "+msg, m.width)))
+		drawn++
+	}
+	for i := m.offset; i < len(m.view) && drawn < rows; i++ {
+		e := m.view[i]
+		k := rowKey{id: e.c.ID, version: e.c.Version, width: m.width, selected: i == m.cursor,
+			marked: m.marked[e.c.ID], minute: minute}
+		row, ok := m.cache[k]
+		if !ok {
+			row = m.renderRow(e, k.selected, k.marked)
+			m.cache[k] = row
+		}
+		b.WriteByte('\n')
+		b.WriteString(row)
+		drawn++
+	}
+	blank := strings.Repeat(" ", m.width)
+	for ; drawn < rows; drawn++ {
+		b.WriteByte('\n')
+		b.WriteString(blank)
+	}
+	return b.String()
+}
+
+func (m *Model) tabLine() string {
+	labels := [numTabs]string{m.cat.TabMine, m.cat.TabUnassigned, m.cat.TabAll}
+	var b strings.Builder
+	for t := Tab(0); t < numTabs; t++ {
+		text := " " + labels[t] + " " + itoa(m.counts[t]) + " "
+		if t == m.tab {
+			b.WriteString(m.st.Queue.TabActive.Render("[" + strings.TrimSpace(text) + "]"))
+		} else {
+			b.WriteString(m.st.Queue.Tab.Render(text))
+		}
+		b.WriteByte(' ')
+	}
+	left := b.String()
+	right := ""
+	if m.filter != "" {
+		right = m.st.Queue.FilterPrompt.Render(m.cat.FilterPrompt) + m.st.Queue.Filter.Render(m.filter) + " "
+	}
+	right += m.st.Queue.Count.Render(m.cat.Count(len(m.view), m.counts[TabAll]))
+	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)
+	if gap < 1 {
+		return pad(left+" "+right, m.width)
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+// columns are the cell widths of a row at a total width; summary takes
+// what is left. Wider terminals get wider names and assignees first, since
+// those are what an agent scans for.
+type columns struct {
+	marker, channel, customer, wait, sla, flag, assignee, summary int
+}
+
+func layout(width int) columns {
+	c := columns{marker: 2, channel: 6, customer: 14, wait: 5, sla: 6, flag: 6, assignee: 8}
+	if width >= 120 {
+		c.customer, c.assignee, c.channel = 20, 14, 8
+	}
+	fixed := c.marker + c.channel + c.customer + c.wait + c.sla + c.flag + c.assignee + 7 // 7 one-cell gaps between 8 cells
+	c.summary = width - fixed
+	if c.summary < 8 {
+		// Narrow panes drop the assignee before squeezing the summary away.
+		c.summary += c.assignee + 1
+		c.assignee = 0
+	}
+	c.summary = max(c.summary, 0)
+	return c
+}
+
+func (m *Model) headerLine() string {
+	c := layout(m.width)
+	cells := []string{
+		pad("", c.marker), pad(m.cat.ColChannel, c.channel), pad(m.cat.ColCustomer, c.customer),
+		pad(m.cat.ColWait, c.wait), pad(m.cat.ColSLA, c.sla), pad(m.cat.ColStatus, c.flag),
+		pad(m.cat.ColSummary, c.summary),
+	}
+	if c.assignee > 0 {
+		cells = append(cells, pad(m.cat.ColAssignee, c.assignee))
+	}
+	return m.st.Queue.Header.Render(pad(strings.Join(cells, " "), m.width))
+}
+
+func (m *Model) renderRow(e *entry, selected, marked bool) string {
+	c := layout(m.width)
+	q := &m.st.Queue
+	marker := "  "
+	switch {
+	case selected && marked:
+		marker = ">*"
+	case selected:
+		marker = "> "
+	case marked:
+		marker = " *"
+	}
+
+	wait := m.now.Sub(time.UnixMilli(waitingSince(&e.c))).Truncate(time.Minute)
+	waitText := m.cat.Duration(max(wait, 0))
+	slaText, slaStyle := "—", q.SLANone
+	if e.c.SLADueAt != 0 {
+		left := time.UnixMilli(e.c.SLADueAt).Sub(m.now)
+		total := time.UnixMilli(e.c.SLADueAt).Sub(time.UnixMilli(waitingSince(&e.c)))
+		switch {
+		case left <= 0:
+			slaText, slaStyle = m.cat.SLAOverdue((-left).Truncate(time.Minute)), q.SLABreached
+		case left <= 2*time.Minute || (total > 0 && left*4 <= total):
+			slaText, slaStyle = m.cat.SLALeft(left.Truncate(time.Minute)), q.SLASoon
+		default:
+			slaText, slaStyle = m.cat.SLALeft(left.Truncate(time.Minute)), q.SLAOk
+		}
+	}
+	flagText, flagStyle := m.badge(&e.c)
+	assignee := m.cat.Unassigned
+	assigneeStyle := q.Unassigned
+	if e.c.Assignee != "" {
+		assignee, assigneeStyle = e.c.Assignee, q.Assignee
+		if n, ok := m.names[e.c.Assignee]; ok && n != "" {
+			assignee = n
+		} else {
+			assignee = sanitize.Line(assignee)
+		}
+	}
+
+	if selected {
+		// One style over the whole plain row: the cursor must read as one
+		// band, and cell colours on the selection background clash.
+		cells := []string{marker, pad(e.channel, c.channel), pad(e.name, c.customer), padLeft(waitText, c.wait),
+			padLeft(slaText, c.sla), pad(flagText, c.flag), pad(e.summary, c.summary)}
+		if c.assignee > 0 {
+			cells = append(cells, pad(assignee, c.assignee))
+		}
+		return q.Selected.Render(pad(strings.Join(cells, " "), m.width))
+	}
+	markerStyle := q.Row
+	if marked {
+		markerStyle = q.Marked
+	}
+	cells := []string{
+		markerStyle.Render(marker),
+		q.Channel.Render(pad(e.channel, c.channel)),
+		q.Customer.Render(pad(e.name, c.customer)),
+		q.Wait.Render(padLeft(waitText, c.wait)),
+		slaStyle.Render(padLeft(slaText, c.sla)),
+		flagStyle.Render(pad(flagText, c.flag)),
+		q.Summary.Render(pad(e.summary, c.summary)),
+	}
+	if c.assignee > 0 {
+		cells = append(cells, assigneeStyle.Render(pad(assignee, c.assignee)))
+	}
+	row := strings.Join(cells, " ")
+	if w := ansi.StringWidth(row); w < m.width {
+		row += strings.Repeat(" ", m.width-w)
+	}
+	return row
+}
