@@ -31,7 +31,7 @@ type Config struct {
 	Version        string        // reported in the welcome frame
 	AllowedOrigins []string      // extra browser origins allowed to open the websocket
 	SendBuffer     int           // frames queued per desk before it counts as slow [512]
-	RateLimit      float64       // requests per second per desk [50]
+	RateLimit      float64       // requests per second per desk; negative = unlimited [50]
 	RateBurst      int           // burst of requests [100]
 	PingInterval   time.Duration // [20s]
 	PongWait       time.Duration // silence after which a desk is dropped [60s]

@@ -82,6 +82,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
+	if *rate == 0 {
+		*rate = -1 // server.Config reads 0 as "default"; the flag's 0 means unlimited
+	}
 	srv := server.New(st, server.Config{
 		Version: version, AllowedOrigins: origins, SendBuffer: *sendBuffer, RateLimit: *rate, Logger: log,
 	})

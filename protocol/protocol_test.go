@@ -1,0 +1,155 @@
+package protocol
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestDecodeRequest(t *testing.T) {
+	cases := []struct {
+		in   string
+		id   string
+		code Code // empty = ok
+	}{
+		{`{"id":"1","type":"claim","data":{"conversation_id":"c"}}`, "1", ""},
+		{`{"id":"1","type":"claim"`, "", CodeInvalid},
+		{`null`, "", CodeInvalid},
+		{`"claim"`, "", CodeInvalid},
+		{`{"type":"claim"}`, "", CodeInvalid},
+		{`{"id":"2","type":"nope"}`, "2", CodeInvalid},
+		{`{"id":3,"type":"claim"}`, "", CodeInvalid},
+		{`{"id":"` + strings.Repeat("x", 129) + `","type":"claim"}`, "", CodeInvalid},
+	}
+	for _, tc := range cases {
+		f, err := DecodeRequest([]byte(tc.in))
+		if tc.code == "" {
+			if err != nil {
+				t.Errorf("%s: %v", tc.in, err)
+			}
+			continue
+		}
+		if CodeOf(err) != tc.code {
+			t.Errorf("%s: got %v, want %s", tc.in, err, tc.code)
+		}
+		if f.ID != tc.id {
+			t.Errorf("%s: id %q, want %q", tc.in, f.ID, tc.id)
+		}
+	}
+}
+
+func TestDecodeDataNamesTheField(t *testing.T) {
+	var r SnoozeReq
+	err := DecodeData(json.RawMessage(`{"conversation_id":"c","minutes":"5"}`), &r)
+	if CodeOf(err) != CodeInvalid || !strings.Contains(err.Error(), `"minutes"`) {
+		t.Fatalf("got %v", err)
+	}
+	err = DecodeData(json.RawMessage(`{"conversation_id":"c","minutes":0}`), &r)
+	if CodeOf(err) != CodeInvalid || !strings.Contains(err.Error(), "minutes") {
+		t.Fatalf("range check: %v", err)
+	}
+	err = DecodeData(json.RawMessage(`{"conversation_id":"c","minutes":5,"extra":1}`), &r)
+	if CodeOf(err) != CodeInvalid || !strings.Contains(err.Error(), "extra") {
+		t.Fatalf("unknown field: %v", err)
+	}
+	if err := DecodeData(nil, &NextReq{}); err != nil {
+		t.Fatalf("empty data for a request without fields: %v", err)
+	}
+}
+
+func TestOutcomeValidation(t *testing.T) {
+	ok := []OutcomeReq{
+		{DraftID: "d", Action: ActionAccept, IdempotencyKey: "k"},
+		{DraftID: "d", Action: ActionEdit, FinalText: "x", IdempotencyKey: "k"},
+		{DraftID: "d", Action: ActionReject, Reason: "wrong_tone", IdempotencyKey: "k"},
+	}
+	for _, r := range ok {
+		if err := r.Validate(); err != nil {
+			t.Errorf("%+v: %v", r, err)
+		}
+	}
+	bad := []OutcomeReq{
+		{DraftID: "d", Action: ActionAccept, FinalText: "changed", IdempotencyKey: "k"},
+		{DraftID: "d", Action: ActionEdit, FinalText: "   ", IdempotencyKey: "k"},
+		{DraftID: "d", Action: ActionReject, IdempotencyKey: "k"},
+		{DraftID: "d", Action: "maybe", IdempotencyKey: "k"},
+		{DraftID: "d", Action: ActionAccept},
+		{Action: ActionAccept, IdempotencyKey: "k"},
+		{DraftID: "d", Action: ActionEdit, FinalText: "\xff\xfe", IdempotencyKey: "k"},
+	}
+	for _, r := range bad {
+		if CodeOf(r.Validate()) != CodeInvalid {
+			t.Errorf("%+v: want invalid", r)
+		}
+	}
+}
+
+func TestErrorFrameHidesInternalDetail(t *testing.T) {
+	f := ErrorFrame("r1", errString("disk on fire at /var/lib/x"))
+	if f.Code != CodeInternal || strings.Contains(f.Message, "disk") {
+		t.Fatalf("internal error leaked: %+v", f)
+	}
+	f = ErrorFrame("r2", Errorf(CodeConflict, "taken"))
+	if f.Code != CodeConflict || f.Message != "taken" || f.Re != "r2" {
+		t.Fatalf("%+v", f)
+	}
+}
+
+type errString string
+
+func (e errString) Error() string { return string(e) }
+
+// FuzzDecodeRequest feeds arbitrary bytes through the server's decoding
+// path: envelope, then the typed data for the request's type. It must never
+// panic, and every failure must be a protocol error with a code.
+func FuzzDecodeRequest(f *testing.F) {
+	f.Add([]byte(`{"id":"1","type":"claim","data":{"conversation_id":"c_1","version":3}}`))
+	f.Add([]byte(`{"id":"2","type":"outcome","data":{"draft_id":"d","action":"edit","final_text":"你好","idempotency_key":"k"}}`))
+	f.Add([]byte(`{"id":"3","type":"reassign","data":{"conversation_ids":["a","b"],"to_agent":"bob","versions":{"a":1}}}`))
+	f.Add([]byte(`{"id":"4","type":"snooze","data":{"conversation_id":"c","minutes":1e9}}`))
+	f.Add([]byte(`{"id":"5","type":"send","data":{"conversation_id":"c","text":"\u001b]52;c;aGk=\u0007"}}`))
+	f.Add([]byte(`{"id":"6","type":"set_status","data":null}`))
+	f.Add([]byte(`{`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fr, err := DecodeRequest(b)
+		if err != nil {
+			if CodeOf(err) != CodeInvalid {
+				t.Fatalf("envelope error without invalid code: %v", err)
+			}
+			return
+		}
+		if !KnownRequest(fr.Type) || fr.ID == "" {
+			t.Fatalf("accepted bad envelope: %+v", fr)
+		}
+		var target any
+		switch fr.Type {
+		case ReqClaim:
+			target = &ClaimReq{}
+		case ReqNext:
+			target = &NextReq{}
+		case ReqRelease, ReqGetConversation:
+			target = &ConversationReq{}
+		case ReqSend, ReqNote:
+			target = &TextReq{}
+		case ReqTransfer:
+			target = &TransferReq{}
+		case ReqReassign:
+			target = &ReassignReq{}
+		case ReqResolve:
+			target = &ResolveReq{}
+		case ReqSnooze:
+			target = &SnoozeReq{}
+		case ReqSetStatus:
+			target = &SetStatusReq{}
+		case ReqSetCapacity:
+			target = &SetCapacityReq{}
+		case ReqOutcome:
+			target = &OutcomeReq{}
+		default:
+			t.Fatalf("no decoder for %s", fr.Type)
+		}
+		if err := DecodeData(fr.Data, target); err != nil && CodeOf(err) != CodeInvalid {
+			t.Fatalf("data error without invalid code: %v", err)
+		}
+	})
+}
