@@ -1,0 +1,423 @@
+package copilot
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Offline drafting: retrieve, then fill a template in the customer's
+// language whose tone follows the sentiment.
+
+// instruction is a parsed regeneration request ("shorter", "更正式", "in English").
+type instruction struct {
+	shorter, formal, warmer bool
+	lang                    string
+	extra                   string // anything else: used as extra retrieval words
+}
+
+func parseInstruction(s string) instruction {
+	var in instruction
+	l := strings.ToLower(strings.TrimSpace(s))
+	if l == "" {
+		return in
+	}
+	rest := l
+	take := func(cues ...string) bool {
+		found := false
+		for _, c := range cues {
+			if strings.Contains(rest, c) {
+				rest = strings.ReplaceAll(rest, c, " ")
+				found = true
+			}
+		}
+		return found
+	}
+	in.shorter = take("shorter", "short", "brief", "concise", "简短", "短一点", "短一些", "简洁", "精简")
+	in.formal = take("more formal", "formal", "正式", "书面")
+	in.warmer = take("warmer", "friendlier", "friendly", "more empathetic", "empathetic", "亲切", "温和", "热情", "委婉")
+	switch {
+	case take("in english", "english", "英文", "英语"):
+		in.lang = LangEN
+	case take("in chinese", "chinese", "中文", "汉语", "普通话"):
+		in.lang = LangZH
+	}
+	in.extra = strings.TrimSpace(rest)
+	return in
+}
+
+// draftPlan is the chosen content of a reply before it is worded.
+type draftPlan struct {
+	lang      string
+	name      string
+	angry     bool
+	negative  bool
+	legal     bool
+	human     bool
+	urgent    bool
+	order     string
+	body      string
+	citations []Source
+	kbUsed    []KBEntry
+	// Candidates retrieval found, in the reply language: the sources a
+	// remote model is shown.
+	candKB []KBEntry
+	candEx []Exemplar
+}
+
+// Thresholds for reuse: an exemplar answers the new question when the
+// questions overlap this much; a KB entry is cited when its confidence is
+// at least this.
+const (
+	exemplarReuse = 0.42
+	kbCite        = 0.08
+)
+
+func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPlan {
+	turns := customerTurns(c)
+	p := draftPlan{lang: ins.Language, name: c.CustomerName}
+	if in.lang != "" {
+		p.lang = in.lang
+	}
+	p.angry = ins.Flags.Angry
+	p.negative = ins.Sentiment.Label == Negative
+	p.legal = ins.Flags.LegalThreat
+	p.human = ins.Flags.AsksForHuman
+	p.urgent = ins.Flags.Urgent
+	var all strings.Builder
+	for _, m := range turns {
+		all.WriteString(limitText(m.Text))
+		all.WriteByte('\n')
+	}
+	if m := reOrder.FindStringSubmatch(all.String()); m != nil && m[1] != "" {
+		p.order = m[1]
+	}
+	q := retrievalQuery(turns)
+	if in.extra != "" {
+		q = appendTokens(q, in.extra)
+	}
+	// Exemplars first: what agents actually sent for this kind of question.
+	exHits := e.mem.searchTokens(q, lastTurnQuery(turns), p.lang, 3)
+	for _, h := range exHits {
+		if h.Similarity < exemplarReuse/2 || e.mem.rejectedReply(q, h.Exemplar.Reply) {
+			continue
+		}
+		if len(p.candEx) < 2 {
+			p.candEx = append(p.candEx, h.Exemplar)
+		}
+		if p.body != "" || h.Similarity < exemplarReuse {
+			continue
+		}
+		p.body = stripGreeting(h.Exemplar.Reply)
+		p.citations = append(p.citations, Source{Kind: SourceExemplar, ID: h.Exemplar.ID, Score: round2(h.Similarity)})
+		for _, id := range h.Exemplar.Sources {
+			if kbe, ok := e.kb.Get(id); ok {
+				p.kbUsed = append(p.kbUsed, kbe)
+				p.citations = append(p.citations, Source{Kind: SourceKB, ID: kbe.ID, Title: kbe.Title})
+			}
+		}
+	}
+	hits := e.kb.searchTokens(q, p.lang, 4)
+	demote := e.mem.rejectedSources(q)
+	for i := range hits {
+		hits[i].Score *= 1 - 0.6*demote[hits[i].Entry.ID]
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
+	for _, h := range hits {
+		if h.Confidence < kbCite {
+			break
+		}
+		// A reply quotes an entry in its own language; the paired
+		// translation is found by intent.
+		ent := h.Entry
+		if ent.Language != p.lang {
+			alt, ok := e.sameIntent(ent, p.lang)
+			if !ok {
+				continue
+			}
+			ent = alt
+		}
+		if len(p.candKB) < 3 && !containsEntry(p.candKB, ent.ID) {
+			p.candKB = append(p.candKB, ent)
+		}
+		if p.body != "" {
+			continue
+		}
+		sent := bestSentences(ent.Body, q, in.shorter)
+		if sent == "" {
+			continue
+		}
+		p.body = sent
+		p.kbUsed = append(p.kbUsed, ent)
+		p.citations = append(p.citations, Source{Kind: SourceKB, ID: ent.ID, Title: ent.Title, Score: round2(h.Score)})
+	}
+	return p
+}
+
+func containsEntry(xs []KBEntry, id string) bool {
+	for _, x := range xs {
+		if x.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// sameIntent finds the entry about the same topic in another language.
+func (e *Engine) sameIntent(ent KBEntry, lang string) (KBEntry, bool) {
+	if ent.Intent == "" {
+		return KBEntry{}, false
+	}
+	for _, x := range e.kb.snap.Load().entries {
+		if x.Intent == ent.Intent && x.Language == lang {
+			return x, true
+		}
+	}
+	return KBEntry{}, false
+}
+
+// bestSentences picks the lines of a KB body that overlap the question most,
+// in their original order: bullets are the unit of policy text.
+func bestSentences(body string, q []string, shorter bool) string {
+	var lines []string
+	for _, l := range strings.Split(body, "\n") {
+		l = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(l), "-*#>"))
+		if l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	qs := map[string]bool{}
+	for _, t := range q {
+		qs[t] = true
+	}
+	// Score each line by overlap with the question, then take the best
+	// window of consecutive lines: policy text often states the rule in an
+	// intro line ("退款原路退回：") and the figures in the bullets after it.
+	scores := make([]float64, len(lines))
+	for i, l := range lines {
+		if i == 0 && len(lines) > 1 && !strings.ContainsAny(l, "。.：:") {
+			scores[i] = -1 // a heading
+			continue
+		}
+		n := 0
+		toks := Tokens(l)
+		for _, t := range toks {
+			if qs[t] {
+				n++
+			}
+		}
+		scores[i] = float64(n) / (1 + float64(len(toks))/30)
+	}
+	w := 3
+	if shorter {
+		w = 1
+	}
+	w = min(w, len(lines))
+	bestAt, best := -1, -1.0
+	for i := 0; i+w <= len(lines); i++ {
+		s := 0.0
+		for j := i; j < i+w; j++ {
+			s += scores[j]
+		}
+		if s > best {
+			bestAt, best = i, s
+		}
+	}
+	if bestAt < 0 {
+		return ""
+	}
+	pick := make([]int, 0, w)
+	for j := bestAt; j < bestAt+w; j++ {
+		if scores[j] >= 0 {
+			pick = append(pick, j)
+		}
+	}
+	var out []string
+	for _, i := range pick {
+		out = append(out, lines[i])
+	}
+	return strings.Join(out, "\n")
+}
+
+var reGreeting = regexp.MustCompile(`(?i)^\s*(?:@\w+\s*)*(?:(?:hi|hello|hey|dear)\b[^,.!\n]{0,30}[,.!]?\s*|您好[，,！!。]?\s*|你好[，,！!。]?\s*|亲[，,！!]?\s*)`)
+
+// stripGreeting removes a leading greeting from a stored reply so the
+// template's own greeting is not doubled.
+func stripGreeting(s string) string {
+	out := reGreeting.ReplaceAllString(s, "")
+	if strings.TrimSpace(out) == "" {
+		return s
+	}
+	return strings.TrimSpace(out)
+}
+
+// render words the plan. Angry customers hear an apology and a commitment
+// before any policy; "shorter" drops the pleasantries.
+func (p draftPlan) render(in instruction) string {
+	var parts []string
+	if p.lang == LangZH {
+		greet := "您好"
+		if p.name != "" {
+			greet += "，" + p.name
+		}
+		if !in.shorter {
+			parts = append(parts, greet+"！")
+		}
+		if p.human {
+			parts = append(parts, "我是人工客服，接下来由我为您处理。")
+		}
+		switch {
+		case p.angry || p.legal:
+			parts = append(parts, "非常抱歉给您带来这么不好的体验，您的心情我完全理解，这件事我会负责跟进到底。")
+		case p.negative:
+			parts = append(parts, "抱歉给您添麻烦了。")
+		case in.warmer:
+			parts = append(parts, "感谢您的耐心等待。")
+		}
+		if p.order != "" {
+			parts = append(parts, "订单 "+p.order+" 我这边已经在查看。")
+		}
+		if p.body != "" {
+			parts = append(parts, p.body)
+		} else {
+			parts = append(parts, "为了尽快帮您处理，请告诉我订单号和具体情况，我马上为您核实。")
+		}
+		if p.urgent && !in.shorter {
+			parts = append(parts, "我会优先处理，有进展第一时间告诉您。")
+		}
+		if !in.shorter {
+			if in.formal {
+				parts = append(parts, "如有其他疑问，敬请随时联系我们。")
+			} else {
+				parts = append(parts, "还有其他问题随时告诉我。")
+			}
+		}
+		return strings.Join(parts, "\n")
+	}
+	greet := "Hi"
+	if in.formal {
+		greet = "Dear customer"
+		if p.name != "" {
+			greet = "Dear " + p.name
+		}
+	} else if p.name != "" {
+		greet += " " + p.name
+	}
+	if !in.shorter {
+		parts = append(parts, greet+",")
+	}
+	if p.human {
+		parts = append(parts, "I'm a member of the support team and I'll take it from here.")
+	}
+	switch {
+	case p.angry || p.legal:
+		parts = append(parts, "I'm really sorry about this experience, and I understand why you're upset. I'll personally see this through until it's sorted.")
+	case p.negative:
+		parts = append(parts, "Sorry for the trouble.")
+	case in.warmer:
+		parts = append(parts, "Thanks so much for your patience.")
+	}
+	if p.order != "" {
+		parts = append(parts, "I'm looking at order "+p.order+" now.")
+	}
+	if p.body != "" {
+		parts = append(parts, p.body)
+	} else {
+		parts = append(parts, "So I can sort this out quickly, could you share your order number and a few details of what happened?")
+	}
+	if p.urgent && !in.shorter {
+		parts = append(parts, "I'm treating this as a priority and will update you as soon as I know more.")
+	}
+	if !in.shorter {
+		if in.formal {
+			parts = append(parts, "Please do not hesitate to contact us should you have any further questions.")
+		} else {
+			parts = append(parts, "Anything else, just let me know.")
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Promise checks: what a draft commits the shop to, and what supports it.
+var promiseCues = []struct {
+	name string
+	cues []string
+	// support: words whose presence in a cited KB entry backs the promise.
+	support []string
+}{
+	{"refund", []string{"退款", "退钱", "退还", "退回", "refund", "money back", "reimburse"}, []string{"退款", "退回", "refund", "reimburse"}},
+	{"compensation", []string{"赔偿", "补偿", "赔付", "红包", "代金券", "优惠券", "补贴", "免单", "compensat", "voucher", "coupon", "credit", "goodwill", "free of charge", "on us"}, []string{"赔偿", "补偿", "优惠券", "compensat", "voucher", "coupon"}},
+}
+
+// checkDraft returns the warnings for a finished draft.
+func checkDraft(text string, citations []Source, kbUsed []KBEntry, c Conversation) []Warning {
+	var ws []Warning
+	if len(citations) == 0 {
+		ws = append(ws, Warning{Code: WarnNoCitation, Message: "The draft cites no knowledge-base entry or past answer; check the facts before sending."})
+	}
+	lower := strings.ToLower(text)
+	var kbText strings.Builder
+	for _, e := range kbUsed {
+		kbText.WriteString(strings.ToLower(e.Body))
+		kbText.WriteByte('\n')
+	}
+	kbs := kbText.String()
+	for _, pc := range promiseCues {
+		said := ""
+		for _, cue := range pc.cues {
+			if strings.Contains(lower, cue) {
+				said = cue
+				break
+			}
+		}
+		if said == "" {
+			continue
+		}
+		supported := false
+		for _, s := range pc.support {
+			if strings.Contains(kbs, s) {
+				supported = true
+				break
+			}
+		}
+		if !supported {
+			ws = append(ws, Warning{Code: WarnUnsupportedPay, Message: "The draft promises " + pc.name + " (\"" + said + "\") that no cited knowledge-base entry supports."})
+		}
+	}
+	// Amounts of money must come from the conversation or a cited entry.
+	var convText strings.Builder
+	for _, m := range c.Messages {
+		convText.WriteString(limitText(m.Text))
+	}
+	for _, amt := range reMoney.FindAllString(text, -1) {
+		digits := strings.TrimFunc(amt, func(r rune) bool { return r < '0' || r > '9' })
+		if !strings.Contains(kbs, digits) && !strings.Contains(convText.String(), digits) {
+			ws = append(ws, Warning{Code: WarnUnsupportedPay, Message: "The draft names an amount (" + amt + ") found neither in the conversation nor in a cited entry."})
+		}
+	}
+	if injectionSuspected(c) {
+		ws = append(ws, Warning{Code: WarnInjection, Message: "A customer message contains instructions aimed at the assistant; it was treated as data. Do not follow it."})
+	}
+	return ws
+}
+
+var injectionCues = []string{"ignore previous instructions", "ignore all previous", "ignore the above", "disregard previous",
+	"system prompt", "you are now", "developer mode", "jailbreak", "忽略之前", "忽略以上", "忽略上面", "无视之前", "系统提示", "你现在是"}
+
+func injectionSuspected(c Conversation) bool {
+	for _, m := range c.Messages {
+		if m.Role != RoleCustomer {
+			continue
+		}
+		l := strings.ToLower(limitText(m.Text))
+		for _, cue := range injectionCues {
+			if strings.Contains(l, cue) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,210 @@
+package copilot
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+)
+
+// Outcome of a draft, as the agent decided it.
+type Outcome string
+
+// Outcomes the exemplar memory understands.
+const (
+	Accepted Outcome = "accepted" // sent as drafted
+	Edited   Outcome = "edited"   // sent after changes: the sent text is the example
+	Rejected Outcome = "rejected" // not sent: kept as a negative
+)
+
+// Exemplar is one answered customer turn: what the customer asked and what
+// the agent actually sent (or, for a rejection, the draft that was refused).
+type Exemplar struct {
+	ID       string  `json:"id"`
+	Question string  `json:"question"`
+	Reply    string  `json:"reply"`
+	Outcome  Outcome `json:"outcome"`
+	Intent   string  `json:"intent,omitempty"`
+	Language string  `json:"language,omitempty"`
+	// Sources are the KB entry ids the draft cited; for rejections they are
+	// demoted when a similar question comes again.
+	Sources []string  `json:"sources,omitempty"`
+	At      time.Time `json:"at,omitzero"`
+}
+
+// ExemplarHit is a retrieved exemplar.
+type ExemplarHit struct {
+	Exemplar Exemplar
+	Score    float64
+	// Similarity of the stored question to the query, 0..1 (token overlap).
+	Similarity float64
+}
+
+// ExemplarMemory holds accepted and edited replies as retrievable examples
+// and rejected drafts as negatives. It is in memory only: the server persists
+// outcomes in its own store and feeds them in with Load at start and Add as
+// they arrive. Safe for concurrent use.
+type ExemplarMemory struct {
+	mu        sync.RWMutex
+	positives []Exemplar
+	qtoks     [][]string
+	index     *bm25
+	negatives []Exemplar
+	negIndex  *bm25
+	negToks   [][]string
+	ids       map[string]bool
+}
+
+// NewExemplarMemory returns an empty memory.
+func NewExemplarMemory() *ExemplarMemory {
+	return &ExemplarMemory{index: newBM25(), negIndex: newBM25(), ids: map[string]bool{}}
+}
+
+// Add stores one outcome. An exemplar whose id was already added is ignored,
+// so replaying the server's outcome log is safe.
+func (m *ExemplarMemory) Add(x Exemplar) error {
+	if x.ID == "" {
+		return errors.New("copilot: exemplar without id")
+	}
+	if x.Question == "" || x.Reply == "" {
+		return fmt.Errorf("copilot: exemplar %s: question and reply are required", x.ID)
+	}
+	switch x.Outcome {
+	case Accepted, Edited, Rejected:
+	default:
+		return fmt.Errorf("copilot: exemplar %s: unknown outcome %q", x.ID, x.Outcome)
+	}
+	if x.Language == "" {
+		x.Language = DetectLanguage(x.Question)
+	}
+	toks := Tokens(x.Question)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.ids[x.ID] {
+		return nil
+	}
+	m.ids[x.ID] = true
+	if x.Outcome == Rejected {
+		m.negatives = append(m.negatives, x)
+		m.negToks = append(m.negToks, toks)
+		m.negIndex.add(toks)
+		return nil
+	}
+	m.positives = append(m.positives, x)
+	m.qtoks = append(m.qtoks, toks)
+	m.index.add(toks)
+	return nil
+}
+
+// Load adds many outcomes; it stops at the first invalid one.
+func (m *ExemplarMemory) Load(xs []Exemplar) error {
+	for _, x := range xs {
+		if err := m.Add(x); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Len reports how many positive and negative exemplars are held.
+func (m *ExemplarMemory) Len() (positives, negatives int) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.positives), len(m.negatives)
+}
+
+// Search returns up to k positive exemplars whose questions resemble the
+// query, best first. Exemplars in another language are skipped: an answer in
+// the wrong language is no example.
+func (m *ExemplarMemory) Search(query, lang string, k int) []ExemplarHit {
+	q := Tokens(query)
+	return m.searchTokens(q, q, lang, k)
+}
+
+// searchTokens retrieves with q (the conversation's recent turns) and judges
+// similarity on the better of q and last (the newest turn alone).
+func (m *ExemplarMemory) searchTokens(q, last []string, lang string, k int) []ExemplarHit {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	raw := m.index.search(q, k*3+3)
+	out := make([]ExemplarHit, 0, k)
+	for _, h := range raw {
+		x := m.positives[h.doc]
+		if lang != "" && x.Language != "" && x.Language != lang {
+			continue
+		}
+		sim := max(tokenF1(q, m.qtoks[h.doc]), tokenF1(last, m.qtoks[h.doc]))
+		out = append(out, ExemplarHit{Exemplar: x, Score: h.score, Similarity: sim})
+	}
+	// Rank by question similarity first: BM25 favours short stored questions
+	// that share one rare word, while agents want the same question.
+	sort.SliceStable(out, func(i, j int) bool {
+		return out[i].Similarity*2+out[i].Score/10 > out[j].Similarity*2+out[j].Score/10
+	})
+	if len(out) > k {
+		out = out[:k]
+	}
+	return out
+}
+
+// rejectedSources returns, for KB ids cited by rejected drafts of questions
+// similar to the query, how strongly to demote them (0..1 similarity).
+func (m *ExemplarMemory) rejectedSources(q []string) map[string]float64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := map[string]float64{}
+	for _, h := range m.negIndex.search(q, 5) {
+		sim := tokenF1(q, m.negToks[h.doc])
+		if sim < 0.5 {
+			continue
+		}
+		for _, id := range m.negatives[h.doc].Sources {
+			out[id] = max(out[id], sim)
+		}
+	}
+	return out
+}
+
+// rejectedReply reports whether a reply very like text was rejected for a
+// question like q: a draft should not offer it again.
+func (m *ExemplarMemory) rejectedReply(q []string, text string) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	tt := Tokens(text)
+	for _, h := range m.negIndex.search(q, 5) {
+		if tokenF1(q, m.negToks[h.doc]) >= 0.5 && tokenF1(tt, Tokens(m.negatives[h.doc].Reply)) >= 0.8 {
+			return true
+		}
+	}
+	return false
+}
+
+// tokenF1 is the F1 of the multiset overlap of two token lists.
+func tokenF1(a, b []string) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	counts := make(map[string]int, len(a))
+	for _, t := range a {
+		counts[t]++
+	}
+	common := 0
+	for _, t := range b {
+		if counts[t] > 0 {
+			counts[t]--
+			common++
+		}
+	}
+	if common == 0 {
+		return 0
+	}
+	p := float64(common) / float64(len(b))
+	r := float64(common) / float64(len(a))
+	return 2 * p * r / (p + r)
+}
+
+// Similarity is the token-overlap F1 of two texts (English words, Chinese
+// character bigrams), 0..1: how `agentdesk eval dialogues` compares a draft
+// with the reply the agent really sent.
+func Similarity(a, b string) float64 { return tokenF1(Tokens(a), Tokens(b)) }

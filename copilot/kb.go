@@ -1,0 +1,312 @@
+package copilot
+
+import (
+	"bufio"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+//go:embed kb/demo/*.md
+var demoKB embed.FS
+
+// KBEntry is one knowledge-base article.
+type KBEntry struct {
+	ID       string   `json:"id"`
+	Title    string   `json:"title"`
+	Tags     []string `json:"tags,omitempty"`
+	Language string   `json:"language"`
+	// Intent is the intent label customers asking about this entry have; it
+	// defaults to the first tag.
+	Intent string `json:"intent,omitempty"`
+	Body   string `json:"body"`
+	// Path is the file the entry came from, for error messages and editors.
+	Path string `json:"path,omitempty"`
+}
+
+// KBHit is a retrieval result.
+type KBHit struct {
+	Entry KBEntry
+	Score float64
+	// Confidence is the score relative to a perfect match of the query, 0..1.
+	Confidence float64
+}
+
+// KB is a knowledge base: Markdown files with front matter, indexed with BM25.
+// Reads are lock-free; Reload builds a new index and swaps it in, so drafts
+// in flight keep the snapshot they started with.
+type KB struct {
+	fsys   fs.FS
+	name   string
+	mu     sync.Mutex // serialises Reload
+	snap   atomic.Pointer[kbSnapshot]
+	static bool
+}
+
+type kbSnapshot struct {
+	entries []KBEntry
+	index   *bm25 // body
+	head    *bm25 // title and tags
+}
+
+// headWeight: a question resembling an entry's title or tags is worth more
+// than the same words somewhere in a long policy text.
+const headWeight = 1.5
+
+// DemoKB returns the embedded demo knowledge base of a small online shop
+// (returns, shipping, refunds, warranty, payment, account, order changes,
+// invoices, coupons, after-sales contact), each topic in Chinese and English.
+func DemoKB() (*KB, error) {
+	sub, err := fs.Sub(demoKB, "kb/demo")
+	if err != nil {
+		return nil, fmt.Errorf("copilot: demo kb: %w", err)
+	}
+	return loadKB(sub, "embedded demo kb")
+}
+
+// LoadKB loads every *.md file under dir (recursively). Call Reload to pick up
+// edits later.
+func LoadKB(dir string) (*KB, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("copilot: kb dir: %w", err)
+	}
+	return loadKB(os.DirFS(dir), dir)
+}
+
+// NewKB builds a knowledge base from entries already in memory (an FAQ file,
+// a test). Reload on it is a no-op.
+func NewKB(entries []KBEntry) *KB {
+	kb := &KB{name: "in-memory kb", static: true}
+	kb.snap.Store(buildSnapshot(entries))
+	return kb
+}
+
+func loadKB(fsys fs.FS, name string) (*KB, error) {
+	kb := &KB{fsys: fsys, name: name}
+	if err := kb.Reload(); err != nil {
+		return nil, err
+	}
+	return kb, nil
+}
+
+// Reload re-reads the knowledge-base files. On error the previous snapshot
+// stays in service.
+func (kb *KB) Reload() error {
+	if kb.static {
+		return nil
+	}
+	kb.mu.Lock()
+	defer kb.mu.Unlock()
+	var entries []KBEntry
+	ids := map[string]string{}
+	err := fs.WalkDir(kb.fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.EqualFold(path.Ext(p), ".md") {
+			return nil
+		}
+		data, err := fs.ReadFile(kb.fsys, p)
+		if err != nil {
+			return err
+		}
+		e, err := ParseKBEntry(p, string(data))
+		if err != nil {
+			return err
+		}
+		if prev, dup := ids[e.ID]; dup {
+			return fmt.Errorf("%s: id %q already used by %s", p, e.ID, prev)
+		}
+		ids[e.ID] = p
+		entries = append(entries, e)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("copilot: load %s: %w", kb.name, err)
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].ID < entries[j].ID })
+	kb.snap.Store(buildSnapshot(entries))
+	return nil
+}
+
+func buildSnapshot(entries []KBEntry) *kbSnapshot {
+	s := &kbSnapshot{entries: entries, index: newBM25(), head: newBM25()}
+	for _, e := range entries {
+		s.head.add(Tokens(e.Title + " " + strings.Join(e.Tags, " ")))
+		s.index.add(Tokens(e.Body))
+	}
+	return s
+}
+
+// Entries returns a copy of the current entries, sorted by id.
+func (kb *KB) Entries() []KBEntry {
+	s := kb.snap.Load()
+	return append([]KBEntry(nil), s.entries...)
+}
+
+// Len is the number of entries.
+func (kb *KB) Len() int { return len(kb.snap.Load().entries) }
+
+// Get returns the entry with the id.
+func (kb *KB) Get(id string) (KBEntry, bool) {
+	for _, e := range kb.snap.Load().entries {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return KBEntry{}, false
+}
+
+// Search returns up to k entries for the query. Entries in lang (when set)
+// are preferred: another language's entry only wins on a much better match.
+func (kb *KB) Search(query, lang string, k int) []KBHit {
+	return kb.searchTokens(Tokens(query), lang, k)
+}
+
+func (kb *KB) searchTokens(q []string, lang string, k int) []KBHit {
+	s := kb.snap.Load()
+	scores := s.index.scoreAll(q, nil, 1)
+	scores = s.head.scoreAll(q, scores, headWeight)
+	raw := make([]hit, 0, len(scores))
+	for d, sc := range scores {
+		raw = append(raw, hit{doc: int(d), score: sc})
+	}
+	sortHits(raw)
+	if len(raw) > k*3+3 {
+		raw = raw[:k*3+3]
+	}
+	best := s.index.maxScore(q) + headWeight*s.head.maxScore(q)
+	out := make([]KBHit, 0, len(raw))
+	for _, h := range raw {
+		e := s.entries[h.doc]
+		score := h.score
+		if lang != "" && e.Language != "" && e.Language != lang {
+			score *= 0.5
+		}
+		conf := 0.0
+		if best > 0 {
+			conf = min(1, score/best)
+		}
+		out = append(out, KBHit{Entry: e, Score: score, Confidence: conf})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	if len(out) > k {
+		out = out[:k]
+	}
+	return out
+}
+
+// ParseKBEntry parses one Markdown file with optional front matter:
+//
+//	---
+//	id: returns-en
+//	title: Returns within 7 days
+//	tags: [returns, refund]
+//	language: en
+//	intent: returns
+//	---
+//	body…
+//
+// Without front matter the id is the file name, the title the first heading
+// and the language is detected from the body.
+func ParseKBEntry(name, text string) (KBEntry, error) {
+	e := KBEntry{Path: name}
+	text = strings.TrimPrefix(text, "\ufeff")
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	body := text
+	if strings.HasPrefix(text, "---\n") {
+		rest := text[4:]
+		end := strings.Index(rest, "\n---")
+		if end < 0 {
+			return e, fmt.Errorf("%s: front matter has no closing ---", name)
+		}
+		if err := parseFrontMatter(rest[:end], &e); err != nil {
+			return e, fmt.Errorf("%s: %w", name, err)
+		}
+		body = rest[end+4:]
+		if i := strings.IndexByte(body, '\n'); i >= 0 {
+			body = body[i+1:]
+		} else {
+			body = ""
+		}
+	}
+	e.Body = strings.TrimSpace(body)
+	if e.ID == "" {
+		e.ID = strings.TrimSuffix(path.Base(name), path.Ext(name))
+	}
+	if e.Title == "" {
+		for _, line := range strings.Split(e.Body, "\n") {
+			if strings.HasPrefix(line, "#") {
+				e.Title = strings.TrimSpace(strings.TrimLeft(line, "#"))
+				break
+			}
+		}
+	}
+	if e.Language == "" {
+		e.Language = DetectLanguage(e.Title + " " + e.Body)
+	}
+	if e.Intent == "" && len(e.Tags) > 0 {
+		e.Intent = e.Tags[0]
+	}
+	if e.Body == "" {
+		return e, errors.New(name + ": empty body")
+	}
+	return e, nil
+}
+
+func parseFrontMatter(fm string, e *KBEntry) error {
+	sc := bufio.NewScanner(strings.NewReader(fm))
+	var listKey string
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), " \t")
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "- ") && listKey == "tags" {
+			e.Tags = append(e.Tags, unquote(strings.TrimSpace(t[2:])))
+			continue
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			return fmt.Errorf("front matter line %q is not key: value", line)
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		v = strings.TrimSpace(v)
+		listKey = k
+		switch k {
+		case "id":
+			e.ID = unquote(v)
+		case "title":
+			e.Title = unquote(v)
+		case "language", "lang":
+			e.Language = strings.ToLower(unquote(v))
+		case "intent":
+			e.Intent = unquote(v)
+		case "tags":
+			v = strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")
+			for _, t := range strings.Split(v, ",") {
+				if t = unquote(strings.TrimSpace(t)); t != "" {
+					e.Tags = append(e.Tags, t)
+				}
+			}
+		default:
+			// Unknown keys (author, updated…) are allowed: KB files are
+			// written by people and other tools.
+		}
+	}
+	return sc.Err()
+}
+
+func unquote(s string) string {
+	if len(s) >= 2 && (s[0] == '"' && s[len(s)-1] == '"' || s[0] == '\'' && s[len(s)-1] == '\'') {
+		return s[1 : len(s)-1]
+	}
+	return s
+}

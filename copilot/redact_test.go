@@ -1,0 +1,78 @@
+package copilot
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRedact(t *testing.T) {
+	cases := []struct {
+		in   string
+		gone []string // must not survive redaction
+		kept []string // must survive
+	}{
+		{"我的手机 13812345678，打我电话", []string{"13812345678"}, []string{"我的手机"}},
+		{"call +86 138 1234 5678 or 139-8765-4321", []string{"138 1234 5678", "139-8765-4321"}, nil},
+		{"身份证 11010519491231002X 和 440306199003074214", []string{"11010519491231002X", "440306199003074214"}, nil},
+		{"卡号 6222 0202 0011 2345 679 和 4111111111111111", []string{"6222 0202 0011 2345 679", "4111111111111111"}, nil},
+		{"mail me at li.lei+shop@example.com.cn please", []string{"li.lei+shop@example.com.cn"}, []string{"mail me at", "please"}},
+		{"UK office +44 20 7946 0958, US (415) 555-0134 or 415-555-0134", []string{"7946 0958", "555-0134"}, []string{"UK office"}},
+		// Not PII: order numbers that fail the checks, amounts, dates, a
+		// 17-digit+X string with a wrong checksum.
+		{"订单号 2024051812346 金额 299.00 元 日期 2024-05-18 编号 110105194912310021", nil,
+			[]string{"2024051812346", "299.00", "2024-05-18", "110105194912310021"}},
+	}
+	for _, c := range cases {
+		r := NewRedactor()
+		out := r.Redact(c.in)
+		for _, g := range c.gone {
+			if strings.Contains(out, g) {
+				t.Errorf("%q: %q survived in %q", c.in, g, out)
+			}
+		}
+		for _, k := range c.kept {
+			if !strings.Contains(out, k) {
+				t.Errorf("%q: %q was masked: %q", c.in, k, out)
+			}
+		}
+		if back := r.Restore(out); back != c.in {
+			t.Errorf("restore: %q → %q → %q", c.in, out, back)
+		}
+	}
+	r := NewRedactor()
+	a := r.Redact("电话 13812345678")
+	b := r.Redact("还是 13812345678")
+	if !strings.Contains(a, "[PHONE_1]") || !strings.Contains(b, "[PHONE_1]") {
+		t.Errorf("same value should get the same placeholder: %q %q", a, b)
+	}
+	// A customer who literally types a placeholder does not get it restored
+	// to someone's number.
+	r = NewRedactor()
+	out := r.Redact("[PHONE_1] is my code, my phone is 13812345678")
+	if strings.Contains(out, "13812345678") || r.Restore(out) != "[PHONE_1] is my code, my phone is 13812345678" {
+		t.Errorf("collision: %q → %q", out, r.Restore(out))
+	}
+	if got := r.Restore("call [PHONE_9] or [kb:x]"); got != "call [PHONE_9] or [kb:x]" {
+		t.Errorf("unknown placeholders must stay: %q", got)
+	}
+}
+
+func FuzzRedact(f *testing.F) {
+	for _, s := range []string{"13812345678", "+86 138-1234-5678", "11010519491231002X", "4111 1111 1111 1111",
+		"a@b.co", "[PHONE_1] 13912345678", "(415) 555-0134", "订单123456789012345678", "", "[[[]]]", "1-2-3-4-5-6-7-8-9-0-1-2-3"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r := NewRedactor()
+		out := r.Redact(s)
+		if back := r.Restore(out); back != s {
+			t.Fatalf("round trip: %q → %q → %q", s, out, back)
+		}
+		// Whatever was found is gone: redacting the output again finds
+		// nothing new.
+		n := r.Count()
+		if again := r.Redact(out); again != out || r.Count() != n {
+			t.Fatalf("not idempotent: %q → %q → %q", s, out, again)
+		}
+	})
+}

@@ -1,0 +1,529 @@
+package copilot
+
+import (
+	"math"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Lexicon item kinds.
+const (
+	kWord = iota + 1
+	kNeg
+	kInt
+	kContrast
+)
+
+type lexItem struct {
+	kind    int
+	weight  float64 // sentiment weight for kWord, multiplier for kInt
+	alsoInt float64 // a word that is also an intensifier ("好" in "好慢")
+}
+
+type lexicon struct {
+	zh         map[string]lexItem
+	en         map[string]lexItem
+	zhMax      int // longest Chinese entry, in runes
+	enMax      int // longest English entry, in words
+	angerZHSet map[string]bool
+	angerEN    map[string]bool
+}
+
+var (
+	lexOnce sync.Once
+	lex     *lexicon
+)
+
+func theLexicon() *lexicon {
+	lexOnce.Do(func() { lex = buildLexicon() })
+	return lex
+}
+
+func buildLexicon() *lexicon {
+	l := &lexicon{zh: map[string]lexItem{}, en: map[string]lexItem{}, angerEN: map[string]bool{}}
+	addZH := func(w string, it lexItem) {
+		if n := utf8.RuneCountInString(w); n > l.zhMax {
+			l.zhMax = n
+		}
+		if old, ok := l.zh[w]; ok && old.kind == kWord && it.kind == kWord {
+			// A word in both lists is ambiguous; the stronger reading wins.
+			if math.Abs(old.weight) >= math.Abs(it.weight) {
+				return
+			}
+		}
+		l.zh[w] = it
+	}
+	addEN := func(w string, it lexItem) {
+		if n := len(strings.Fields(w)); n > l.enMax {
+			l.enMax = n
+		}
+		if old, ok := l.en[w]; ok && old.kind == kWord && it.kind == kWord {
+			if math.Abs(old.weight) >= math.Abs(it.weight) {
+				return
+			}
+		}
+		l.en[w] = it
+	}
+	for _, w := range strings.Fields(zhNegators) {
+		addZH(w, lexItem{kind: kNeg})
+	}
+	for _, w := range strings.Fields(zhContrast) {
+		addZH(w, lexItem{kind: kContrast})
+	}
+	for w, m := range zhIntensifiers {
+		addZH(w, lexItem{kind: kInt, weight: m})
+	}
+	for wt, list := range zhPositive {
+		for _, w := range strings.Fields(list) {
+			addZH(w, lexItem{kind: kWord, weight: float64(wt)})
+		}
+	}
+	for wt, list := range zhNegative {
+		for _, w := range strings.Fields(list) {
+			addZH(w, lexItem{kind: kWord, weight: -float64(wt)})
+		}
+	}
+	for w, m := range zhIntensifiers {
+		if it := l.zh[w]; it.kind == kWord {
+			it.alsoInt = m
+			l.zh[w] = it
+		}
+	}
+	for _, w := range strings.Fields(enNegators) {
+		addEN(w, lexItem{kind: kNeg})
+	}
+	for _, w := range strings.Fields(enContrast) {
+		addEN(w, lexItem{kind: kContrast})
+	}
+	for w, m := range enIntensifiers {
+		addEN(w, lexItem{kind: kInt, weight: m})
+	}
+	for wt, list := range enPositive {
+		for _, line := range phraseList(list) {
+			addEN(line, lexItem{kind: kWord, weight: float64(wt)})
+		}
+	}
+	for wt, list := range enNegative {
+		for _, line := range phraseList(list) {
+			addEN(line, lexItem{kind: kWord, weight: -float64(wt)})
+		}
+	}
+	for w, m := range enIntensifiers {
+		if it := l.en[w]; it.kind == kWord {
+			it.alsoInt = m
+			l.en[w] = it
+		}
+	}
+	l.angerZHSet = map[string]bool{}
+	for _, w := range strings.Fields(zhAnger) {
+		l.angerZHSet[w] = true
+		if _, ok := l.zh[w]; !ok && !strings.HasPrefix(w, "[") {
+			// Anger words must be matchable in the walk; ones the sentiment
+			// lists lack come in as clear negatives.
+			l.zh[w] = lexItem{kind: kWord, weight: -2}
+			if n := utf8.RuneCountInString(w); n > l.zhMax {
+				l.zhMax = n
+			}
+		}
+	}
+	for _, w := range strings.Fields(enAnger) {
+		l.angerEN[w] = true
+	}
+	return l
+}
+
+// phraseList splits a lexicon block into entries. Single words are separated
+// by spaces; multi-word phrases are recognised because the block lists them
+// as known phrases in enPhrases.
+func phraseList(block string) []string {
+	words := strings.Fields(block)
+	var out []string
+	for i := 0; i < len(words); {
+		matched := false
+		for n := 4; n >= 2; n-- {
+			if i+n > len(words) {
+				continue
+			}
+			p := strings.Join(words[i:i+n], " ")
+			if enPhrases[p] {
+				out = append(out, p)
+				i += n
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			out = append(out, words[i])
+			i++
+		}
+	}
+	return out
+}
+
+// enPhrases are the multi-word entries of the English lists.
+var enPhrases = toBoolSet(`thank you|thanks so much|much appreciated|well done|nice job|good job|great job|shout out|
+appreciate it|love it|loved it|glad to hear|thank you so much|thanks a lot|thanks a million|love you|best ever|
+the best|absolutely love|highly recommend|exceeded expectations|above and beyond|went above and beyond|amazing job|
+outstanding service|so happy|so grateful|so thankful|very happy|very grateful|over the moon|ripped off|on hold|
+no response|no reply|no answer|no one|never again|never received|never arrived|not received|not arrived|
+not working|doesn't work|does not work|didn't work|did not work|still waiting|still no|still not|
+customer service fail|hung up|hang up|left stranded|lost luggage|lost bag|missed connection|missed my flight|
+delayed again|cancelled again|not happy|not impressed|not good|waste of time|waste of money|sick of|tired of|
+fed up|had enough|worst ever|worst airline|worst service|the worst|absolutely terrible|absolutely horrible|
+damn you|screw you|go to hell|hate you|so disappointed|very disappointed|extremely disappointed|
+completely unacceptable|totally unacceptable|beyond frustrated|charged twice|double charged|kind of|sort of|a bit|a little`)
+
+func toBoolSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, p := range strings.Split(s, "|") {
+		if p = strings.TrimSpace(p); p != "" {
+			m[p] = true
+		}
+	}
+	return m
+}
+
+// Anger cues: words that mark anger rather than mere displeasure.
+var zhAnger = `气死 生气 愤怒 火大 恼火 气人 抓狂 垃圾 骗子 骗人 坑人 黑心 无良 滚 妈的 他妈 操 傻逼 去死 混蛋 王八蛋
+受不了 忍无可忍 欺人太甚 岂有此理 太过分 过分 什么态度 搞什么 凭什么 投诉 举报 曝光 怒 [怒] [怒骂] [抓狂] [生气] [怒吼]`
+
+var enAnger = `angry furious livid mad pissed outraged outrageous ridiculous unacceptable pathetic disgusting disgrace
+disgraceful hate wtf fuck fucking fucked shit bullshit bs asshole idiot idiots stupid incompetent rude liar liars
+scam fraud ripoff worst screw damn dammit infuriating infuriated enraged appalling insulting disrespectful`
+
+// messageSentiment is the analysis of one text.
+type messageSentiment struct {
+	raw   float64 // unnormalised sum of cues
+	score float64 // raw squashed into [-1, 1]
+	label Label
+	anger int // number of anger cues
+	shout bool
+	cues  []string
+}
+
+// Neutral band on the squashed score: weaker evidence than one mild cue
+// stays neutral.
+const neutralBand = 0.2
+
+type unit struct {
+	text       string
+	kind       int // uHan, uWord, uPunct, uEmoji
+	r          rune
+	start, end int // byte offsets in the analysed text
+}
+
+const (
+	uHan = iota
+	uWord
+	uPunct
+	uEmoji
+)
+
+// scanUnits splits text into Han characters, Latin words (with apostrophes
+// and inner hyphens), emoji and punctuation; whitespace is dropped.
+func scanUnits(text string, dst []unit) []unit {
+	i := 0
+	for i < len(text) {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		switch {
+		case isHan(r):
+			dst = append(dst, unit{text: text[i : i+size], kind: uHan, r: r, start: i, end: i + size})
+			i += size
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			j := i + size
+			for j < len(text) {
+				r2, s2 := utf8.DecodeRuneInString(text[j:])
+				if isHan(r2) {
+					break
+				}
+				if unicode.IsLetter(r2) || unicode.IsDigit(r2) || ((r2 == '\'' || r2 == '’' || r2 == '-') && j+s2 < len(text) && isWordByte(text[j+s2])) {
+					j += s2
+					continue
+				}
+				break
+			}
+			dst = append(dst, unit{text: text[i:j], kind: uWord, r: r, start: i, end: j})
+			i = j
+		case unicode.IsSpace(r):
+			i += size
+		case r == '[':
+			// Chat stickers like [怒] are one unit.
+			if end := strings.IndexByte(text[i:], ']'); end > 0 && end <= 16 {
+				dst = append(dst, unit{text: text[i : i+end+1], kind: uEmoji, r: r})
+				i += end + 1
+				continue
+			}
+			dst = append(dst, unit{text: "[", kind: uPunct, r: r})
+			i += size
+		case emojiWeights[r] != 0 || r >= 0x1F300:
+			dst = append(dst, unit{text: text[i : i+size], kind: uEmoji, r: r})
+			i += size
+		default:
+			dst = append(dst, unit{text: text[i : i+size], kind: uPunct, r: r})
+			i += size
+		}
+	}
+	return dst
+}
+
+func isWordByte(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9'
+}
+
+var unitPool = sync.Pool{New: func() any { s := make([]unit, 0, 256); return &s }}
+
+// analyzeSentiment scores one message. It walks the units once, matching the
+// longest lexicon entry at each position, and keeps a little state per
+// clause: a pending negation (flips the next evaluative word within a few
+// units) and a pending intensifier. A contrast word ("但是", "but") halves
+// what came before in the sentence and strengthens what follows. Exclamation
+// marks amplify the sentence, repeated question marks read as exasperation,
+// and emoji / stickers add their own weight.
+func analyzeSentiment(text string) messageSentiment {
+	l := theLexicon()
+	up := unitPool.Get().(*[]unit)
+	units := scanUnits(text, (*up)[:0])
+	defer func() { *up = units[:0]; unitPool.Put(up) }()
+
+	var ms messageSentiment
+	var total, sentence float64
+	negLeft := 0  // units left in which a negation applies
+	negCount := 0 // negations seen (double negation cancels)
+	intMul := 1.0 // pending intensifier
+	after := 1.0  // weight after a contrast word
+	exclaim := 0  // exclamation marks in the sentence
+	capsWords, words := 0, 0
+	endSentence := func() {
+		if exclaim > 0 && sentence != 0 {
+			sentence *= 1 + 0.15*float64(min(exclaim, 3))
+		}
+		total += sentence
+		sentence, exclaim, after = 0, 0, 1
+		negLeft, negCount, intMul = 0, 0, 1
+	}
+	addWord := func(w float64, cue string) {
+		if negLeft > 0 && negCount%2 == 1 {
+			if w > 0 {
+				w = -w * 0.9
+			} else {
+				// "not bad" is mildly positive, not glowing.
+				w = -w * 0.6
+			}
+		}
+		sentence += w * intMul * after
+		negLeft, negCount, intMul = 0, 0, 1
+		if len(ms.cues) < 8 {
+			ms.cues = append(ms.cues, cue)
+		}
+	}
+	for i := 0; i < len(units); {
+		u := units[i]
+		switch u.kind {
+		case uHan:
+			n, it := l.matchHan(text, units, i)
+			if n == 0 {
+				if negLeft > 0 {
+					negLeft--
+				}
+				i++
+				continue
+			}
+			key := text[units[i].start:units[i+n-1].end]
+			if l.angerZHSet[key] {
+				ms.anger++
+			}
+			ms.handle(l, text, key, it, units, i+n, &negLeft, &negCount, &intMul, &after, &sentence, addWord, true)
+			i += n
+		case uWord:
+			words++
+			if len(u.text) >= 3 && isAllUpper(u.text) {
+				capsWords++
+			}
+			n := 0
+			var it lexItem
+			for L := min(l.enMax, len(units)-i); L >= 1; L-- {
+				if !allWords(units[i : i+L]) {
+					continue
+				}
+				key := strings.ToLower(joinUnits(units[i:i+L], " "))
+				key = strings.ReplaceAll(key, "’", "'")
+				if x, ok := l.en[key]; ok {
+					n, it = L, x
+					break
+				}
+			}
+			if n == 0 {
+				if negLeft > 0 {
+					negLeft--
+				}
+				i++
+				continue
+			}
+			key := strings.ToLower(joinUnits(units[i:i+n], " "))
+			if l.angerEN[key] {
+				ms.anger++
+			}
+			if it.kind == kWord && isAllUpper(u.text) && len(u.text) >= 3 {
+				it.weight *= 1.5 // SHOUTED evaluative words count more
+			}
+			ms.handle(l, text, key, it, units, i+n, &negLeft, &negCount, &intMul, &after, &sentence, addWord, false)
+			i += n
+		case uEmoji:
+			if w, ok := zhEmoticons[u.text]; ok {
+				sentence += w
+				if l.angerZHSet[u.text] {
+					ms.anger++
+				}
+			} else if w := emojiWeights[u.r]; w != 0 {
+				sentence += w
+				if u.r == '😡' || u.r == '🤬' || u.r == '😠' || u.r == '🖕' {
+					ms.anger++
+				}
+			}
+			i++
+		default:
+			switch u.r {
+			case '!', '！':
+				exclaim++
+			case '?', '？':
+				// "??" and "？？？" read as exasperation in service chats.
+				if i+1 < len(units) && (units[i+1].r == '?' || units[i+1].r == '？') {
+					sentence -= 0.5
+					for i+1 < len(units) && (units[i+1].r == '?' || units[i+1].r == '？' || units[i+1].r == '!' || units[i+1].r == '！') {
+						i++
+					}
+				}
+				endSentence()
+			case '。', '.', '；', ';', '\n', '~', '～':
+				endSentence()
+			case ',', '，', '、', ':', '：':
+				// A clause boundary ends negation scope but not the sentence.
+				negLeft, negCount, intMul = 0, 0, 1
+			}
+			i++
+		}
+	}
+	endSentence()
+	if words >= 3 && capsWords*2 >= words {
+		ms.shout = true
+	}
+	ms.raw = total
+	ms.score = total / math.Sqrt(total*total+6)
+	switch {
+	case ms.score >= neutralBand:
+		ms.label = Positive
+	case ms.score <= -neutralBand:
+		ms.label = Negative
+	default:
+		ms.label = Neutral
+	}
+	return ms
+}
+
+func (ms *messageSentiment) handle(l *lexicon, text, key string, it lexItem, units []unit, next int,
+	negLeft, negCount *int, intMul, after, sentence *float64, addWord func(float64, string), han bool) {
+	switch it.kind {
+	case kNeg:
+		*negCount++
+		if han {
+			*negLeft = 4
+		} else {
+			*negLeft = 3
+		}
+	case kInt:
+		*intMul *= it.weight
+	case kContrast:
+		*sentence *= 0.5
+		*after = 1.5
+		*negLeft, *negCount, *intMul = 0, 0, 1
+	case kWord:
+		// "好" before an evaluative word is an intensifier ("好慢"), alone it
+		// is praise.
+		if it.alsoInt != 0 && next < len(units) && nextIsWord(l, text, units, next, han) {
+			*intMul *= it.alsoInt
+			return
+		}
+		addWord(it.weight, key)
+	}
+}
+
+func nextIsWord(l *lexicon, text string, units []unit, i int, han bool) bool {
+	if han {
+		n, it := l.matchHan(text, units, i)
+		return n > 0 && it.kind == kWord
+	}
+	if units[i].kind != uWord {
+		return false
+	}
+	x, ok := l.en[strings.ToLower(units[i].text)]
+	return ok && x.kind == kWord
+}
+
+// matchHan finds the longest Chinese lexicon entry starting at unit i, using
+// substrings of the text so matching does not allocate.
+func (l *lexicon) matchHan(text string, units []unit, i int) (int, lexItem) {
+	run := 1
+	for i+run < len(units) && run < l.zhMax && units[i+run].kind == uHan && units[i+run].start == units[i+run-1].end {
+		run++
+	}
+	for L := run; L >= 1; L-- {
+		if x, ok := l.zh[text[units[i].start:units[i+L-1].end]]; ok {
+			return L, x
+		}
+	}
+	return 0, lexItem{}
+}
+
+func allHan(us []unit) bool {
+	for _, u := range us {
+		if u.kind != uHan {
+			return false
+		}
+	}
+	return true
+}
+
+func allWords(us []unit) bool {
+	for _, u := range us {
+		if u.kind != uWord {
+			return false
+		}
+	}
+	return true
+}
+
+func joinUnits(us []unit, sep string) string {
+	if len(us) == 1 {
+		return us[0].text
+	}
+	var b strings.Builder
+	for i, u := range us {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString(u.text)
+	}
+	return b.String()
+}
+
+func isAllUpper(s string) bool {
+	letters := 0
+	for _, r := range s {
+		if unicode.IsLower(r) {
+			return false
+		}
+		if unicode.IsUpper(r) {
+			letters++
+		}
+	}
+	return letters > 0
+}
+
+// ScoreText is the offline sentiment of one text: a label and a score in
+// [-1, 1]. It is what `agentdesk eval sentiment` measures.
+func ScoreText(text string) (Label, float64) {
+	ms := analyzeSentiment(text)
+	return ms.label, ms.score
+}
