@@ -16,8 +16,8 @@ import (
 )
 
 type running struct {
-	c    *Client
-	rec  *recorder
+	c       *Client
+	rec     *recorder
 	runDone chan struct{} // closed when Run has returned
 	runErr  error         // Run's result, once runDone is closed
 	stop    func() error
@@ -267,8 +267,12 @@ func TestReconnectResumesWithoutLossOrDuplicates(t *testing.T) {
 	r := start(t, fastOptions(fs.url()))
 	r.waitOnline(t, 1)
 
+	// Resume needs a since > 0 (since 0 asks for a snapshot), so let the
+	// client apply one event first.
+	fs.publish(protocol.EvMessage, protocol.MessageEvent{Message: protocol.Message{ID: "m1"}})
+	r.rec.waitFor(t, "event 1", func(ups []Update) bool { return len(eventSeqs(ups)) == 1 })
 	const total = 300
-	for i := 1; i <= total; i++ {
+	for i := 2; i <= total; i++ {
 		fs.publish(protocol.EvMessage, protocol.MessageEvent{Message: protocol.Message{ID: fmt.Sprint("m", i)}})
 		if i%50 == 0 {
 			fs.dropAll()
