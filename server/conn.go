@@ -176,7 +176,7 @@ func (c *conn) writeLoop() {
 	for {
 		select {
 		case b := <-c.out:
-			if err := write(b); err != nil {
+			if err := c.writeBatch(b, write); err != nil {
 				c.shut(websocket.CloseAbnormalClosure, "")
 				c.ws.Close()
 				return
@@ -216,6 +216,33 @@ func (c *conn) writeLoop() {
 			return
 		}
 	}
+}
+
+// maxBatch bounds how many queued frames one flush carries, so a desk with
+// a deep queue still gets pings in between.
+const maxBatch = 256
+
+// writeBatch writes first and whatever else is already queued, in one
+// flush when the connection supports corking.
+func (c *conn) writeBatch(first []byte, write func([]byte) error) error {
+	cc, _ := c.ws.NetConn().(*corkConn)
+	if cc == nil || len(c.out) == 0 {
+		return write(first)
+	}
+	cc.cork()
+	err := write(first)
+	for i := 1; err == nil && i < maxBatch; i++ {
+		select {
+		case b := <-c.out:
+			err = write(b)
+		default:
+			i = maxBatch
+		}
+	}
+	if ferr := cc.flush(); err == nil {
+		err = ferr
+	}
+	return err
 }
 
 // readLoop reads requests until the socket fails, answering each in order.

@@ -128,6 +128,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Conf
 	if tlsConfig != nil {
 		ln = tls.NewListener(ln, tlsConfig)
 	}
+	ln = corkListener{ln}
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	go s.background(bg)
