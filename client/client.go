@@ -95,6 +95,8 @@ type Client struct {
 	started atomic.Bool
 	retry   chan struct{} // RetryNow: skip the current backoff wait
 
+	deliverMu sync.Mutex // held by the one goroutine delivering the outbox
+
 	mu    sync.Mutex
 	state ConnState
 	sess  *session // non-nil while online

@@ -199,14 +199,14 @@ func (ob *outbox) add(it *OutboxItem) error {
 // finish removes a delivered (or finally failed) item and records that on
 // disk. A failed write is logged, not returned: the worst case is one
 // harmless resend after a restart.
-func (ob *outbox) finish(id string) (remaining int) {
+func (ob *outbox) finish(id string) (remaining int, removed bool) {
 	ob.mu.Lock()
 	defer ob.mu.Unlock()
 	if !ob.removeLocked(id) {
-		return len(ob.items)
+		return len(ob.items), false
 	}
 	if ob.closed {
-		return len(ob.items)
+		return len(ob.items), true
 	}
 	if err := ob.appendLocked(outboxRecord{Op: "done", ID: id}); err != nil {
 		ob.log.Warn("outbox: recording delivery failed; the request will be resent (harmlessly) after a restart", "id", id, "err", err)
@@ -218,7 +218,7 @@ func (ob *outbox) finish(id string) (remaining int) {
 			ob.log.Warn("outbox: compaction failed", "err", err)
 		}
 	}
-	return len(ob.items)
+	return len(ob.items), true
 }
 
 // head returns the oldest pending item, or nil.
@@ -301,6 +301,12 @@ func (ob *outbox) compactLocked() error {
 	syncDir(filepath.Dir(ob.path))
 	nf, err := os.OpenFile(ob.path, os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
+		// The old handle points at the replaced file: appends through it
+		// would vanish. Fail later appends loudly instead.
+		if ob.f != nil {
+			ob.f.Close()
+			ob.f = nil
+		}
 		return fmt.Errorf("outbox: reopen after compaction: %w", err)
 	}
 	if ob.f != nil {

@@ -1,12 +1,14 @@
 package client
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -415,4 +417,114 @@ func TestInMemoryOutboxAcrossReconnect(t *testing.T) {
 	if res := outboxResults(ups)[0]; res.ID != id || res.Err != nil {
 		t.Errorf("result = %+v", res)
 	}
+}
+
+// TestCrashHelper is the child process of TestOutboxSurvivesKill: it
+// enqueues outcomes as fast as it can, printing each id once Enqueue has
+// returned, until it is killed.
+func TestCrashHelper(t *testing.T) {
+	if os.Getenv("CLIENT_CRASH_OUTBOX") == "" {
+		t.Skip("helper process for TestOutboxSurvivesKill")
+	}
+	opts := fastOptions(os.Getenv("CLIENT_CRASH_URL"))
+	opts.OutboxPath = os.Getenv("CLIENT_CRASH_OUTBOX")
+	c, err := New(opts)
+	if err != nil {
+		fmt.Println("error:", err)
+		os.Exit(3)
+	}
+	go func() {
+		for range c.Updates() {
+		}
+	}()
+	go c.Run(context.Background())
+	for i := 0; ; i++ {
+		id, err := c.EnqueueOutcome(outcomeReq(i))
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(3)
+		}
+		fmt.Println(id)
+		time.Sleep(time.Duration(i%3) * time.Millisecond)
+	}
+}
+
+// kill -9 the desk mid-flow, several times, then start it again: every
+// outcome whose Enqueue returned is stored exactly once, and none twice.
+func TestOutboxSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	fs := newFakeServer(t)
+	fs.set(func(fs *fakeServer) {
+		fs.handle = func(f protocol.Frame) (any, *protocol.Error) {
+			time.Sleep(time.Duration(len(f.ID)%3) * time.Millisecond) // let kills land mid-request
+			return map[string]bool{"ok": true}, nil
+		}
+	})
+	path := filepath.Join(t.TempDir(), "outbox.jsonl")
+	var confirmed []string
+	for round, killAfter := range []int{15, 40, 5} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$")
+		cmd.Env = append(os.Environ(), "CLIENT_CRASH_OUTBOX="+path, "CLIENT_CRASH_URL="+fs.url())
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(out)
+		n := 0
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.HasPrefix(line, "error:") {
+				t.Fatalf("round %d: helper: %s", round, line)
+			}
+			if strings.HasPrefix(line, "o-") {
+				confirmed = append(confirmed, line)
+				n++
+				if n == killAfter {
+					_ = cmd.Process.Kill()
+				}
+			}
+		}
+		_ = cmd.Wait()
+		if n < killAfter {
+			t.Fatalf("round %d: helper printed only %d ids", round, n)
+		}
+	}
+
+	opts := fastOptions(fs.url())
+	opts.OutboxPath = path
+	r := start(t, opts)
+	r.waitOnline(t, 1)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(r.c.Pending()) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d items never delivered", len(r.c.Pending()))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	fs.get(func(fs *fakeServer) {
+		for _, id := range confirmed {
+			if fs.applied[id] != 1 {
+				t.Errorf("confirmed %s applied %d times", id, fs.applied[id])
+			}
+		}
+		for id, n := range fs.applied {
+			if n != 1 {
+				t.Errorf("%s applied %d times", id, n)
+			}
+		}
+		t.Logf("%d confirmed, %d applied, %d received in total", len(confirmed), len(fs.applied), sumValues(fs.received))
+	})
+}
+
+func sumValues(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
 }

@@ -317,6 +317,10 @@ func (s *session) roundTrip(ctx context.Context, id, typ string, data json.RawMe
 // deliverOutbox sends the outbox, oldest first and one at a time so the
 // server sees actions in the order they were taken, for as long as s lives.
 func (c *Client) deliverOutbox(s *session) {
+	// One deliverer at a time: the previous session's may still be finishing
+	// its last item when the next session starts.
+	c.deliverMu.Lock()
+	defer c.deliverMu.Unlock()
 	transient := 0
 	for {
 		it := c.ob.head()
@@ -364,7 +368,10 @@ func (c *Client) deliverOutbox(s *session) {
 		} else {
 			res.Ack = f.Data
 		}
-		res.Pending = c.ob.finish(it.ID)
-		c.emit(res)
+		var removed bool
+		res.Pending, removed = c.ob.finish(it.ID)
+		if removed {
+			c.emit(res)
+		}
 	}
 }
