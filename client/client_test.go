@@ -536,3 +536,38 @@ func TestSlowConsumerDoesNotStallReader(t *testing.T) {
 		t.Errorf("got %d events", len(seqs))
 	}
 }
+
+func TestOriginHeaderAndBackoffGrowth(t *testing.T) {
+	fs := newFakeServer(t)
+	fs.set(func(fs *fakeServer) { fs.refuse = 503 })
+	opts := fastOptions(fs.url())
+	opts.Origin = "https://desk.example.com"
+	r := start(t, opts)
+	ups := r.rec.waitFor(t, "4 failed attempts", func(ups []Update) bool { return countState(ups, StateOffline) >= 4 })
+	var attempts []int
+	for _, u := range ups {
+		if sc, ok := u.(StateChanged); ok && sc.State == StateOffline {
+			attempts = append(attempts, sc.Attempt)
+		}
+	}
+	if !slices.Equal(attempts[:4], []int{1, 2, 3, 4}) {
+		t.Errorf("offline attempts = %v, want counting up", attempts)
+	}
+	fs.get(func(fs *fakeServer) {
+		for _, o := range fs.origins {
+			if o != opts.Origin {
+				t.Errorf("Origin = %q", o)
+			}
+		}
+	})
+
+	c := &Client{opts: Options{BackoffMin: 100 * time.Millisecond, BackoffMax: time.Second}}
+	for attempt := range 40 {
+		ceil := min(100*time.Millisecond<<min(attempt, 20), time.Second)
+		for range 50 {
+			if d := c.backoff(attempt); d < 0 || d > ceil {
+				t.Fatalf("backoff(%d) = %s, want within [0, %s]", attempt, d, ceil)
+			}
+		}
+	}
+}

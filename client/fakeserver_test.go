@@ -34,6 +34,7 @@ type fakeServer struct {
 	conns     map[*fakeConn]bool        // live connections
 	sinces    []int64                   // since of every accepted connection, in order
 	attempts  int                       // upgrade attempts, accepted or not
+	origins   []string                  // Origin header of every attempt
 	answers   map[string]protocol.Frame // idempotency: id → first ack
 	applied   map[string]int            // id → times the request took effect
 	received  map[string]int            // id → times the request arrived
@@ -92,6 +93,8 @@ var upgrader = websocket.Upgrader{
 func (fs *fakeServer) serveDesk(w http.ResponseWriter, r *http.Request) {
 	fs.mu.Lock()
 	fs.attempts++
+	fs.origins = append(fs.origins, r.Header.Get("Origin"))
+	fs.origins = append(fs.origins, r.Header.Get("Origin"))
 	refuse, token := fs.refuse, fs.token
 	fs.mu.Unlock()
 	if refuse != 0 {
