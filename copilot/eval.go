@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"sort"
 	"strings"
 )
@@ -238,4 +239,234 @@ func prf(tp, fp, fn int) ClassReport {
 		c.F1 = 2 * c.Precision * c.Recall / (c.Precision + c.Recall)
 	}
 	return c
+}
+
+// FAQScores are retrieval figures for a group of questions.
+type FAQScores struct {
+	N      int     `json:"n"`
+	HitAt1 float64 `json:"hit_at_1"`
+	HitAt3 float64 `json:"hit_at_3"`
+	MRR    float64 `json:"mrr_at_10"`
+}
+
+// FAQReport is the result of EvalFAQ.
+type FAQReport struct {
+	FAQScores
+	PerLanguage map[string]FAQScores `json:"per_language"`
+	PerCategory map[string]FAQScores `json:"per_category,omitempty"`
+}
+
+// EvalFAQ asks every question against the pool of all answers in the file
+// (the answers are the knowledge base, the questions are not indexed) and
+// counts how often the row's own answer is ranked first, or in the top
+// three. Rows whose answers are identical count each other as hits.
+func EvalFAQ(ctx context.Context, rows []FAQRow) (FAQReport, error) {
+	if len(rows) == 0 {
+		return FAQReport{}, errors.New("no rows")
+	}
+	entries := make([]KBEntry, len(rows))
+	for i, r := range rows {
+		if r.Question == "" || r.Answer == "" {
+			return FAQReport{}, fmt.Errorf("row %d (%s): question and answer are required", i+1, r.ID)
+		}
+		entries[i] = KBEntry{ID: fmt.Sprint(i), Body: r.Answer, Language: r.Lang}
+	}
+	kb := NewKB(entries)
+	type res struct {
+		lang, cat string
+		rank      int // 1-based, 0 = not in the top 10
+	}
+	var results []res
+	for i, r := range rows {
+		if i%128 == 0 && ctx.Err() != nil {
+			return FAQReport{}, ctx.Err()
+		}
+		lang := r.Lang
+		if lang == "" {
+			lang = DetectLanguage(r.Question)
+		}
+		hits := kb.Search(r.Question, lang, 10)
+		rank := 0
+		for j, h := range hits {
+			if rows[atoi(h.Entry.ID)].Answer == r.Answer {
+				rank = j + 1
+				break
+			}
+		}
+		results = append(results, res{lang: lang, cat: r.Category, rank: rank})
+	}
+	score := func(rs []res) FAQScores {
+		s := FAQScores{N: len(rs)}
+		for _, r := range rs {
+			if r.rank == 1 {
+				s.HitAt1++
+			}
+			if r.rank >= 1 && r.rank <= 3 {
+				s.HitAt3++
+			}
+			if r.rank > 0 {
+				s.MRR += 1 / float64(r.rank)
+			}
+		}
+		n := float64(len(rs))
+		s.HitAt1, s.HitAt3, s.MRR = s.HitAt1/n, s.HitAt3/n, s.MRR/n
+		return s
+	}
+	rep := FAQReport{FAQScores: score(results), PerLanguage: map[string]FAQScores{}, PerCategory: map[string]FAQScores{}}
+	byLang, byCat := map[string][]res{}, map[string][]res{}
+	for _, r := range results {
+		byLang[r.lang] = append(byLang[r.lang], r)
+		if r.cat != "" {
+			byCat[r.cat] = append(byCat[r.cat], r)
+		}
+	}
+	for k, v := range byLang {
+		rep.PerLanguage[k] = score(v)
+	}
+	for k, v := range byCat {
+		rep.PerCategory[k] = score(v)
+	}
+	return rep, nil
+}
+
+func atoi(s string) int {
+	n := 0
+	for _, c := range s {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// DialogueScores are draft-similarity figures for a group of replies.
+type DialogueScores struct {
+	N              int     `json:"n"`
+	SimilarityCold float64 `json:"similarity_cold"`
+	SimilarityFed  float64 `json:"similarity_fed"`
+	// ExemplarUsed is the share of fed drafts that reused an exemplar.
+	ExemplarUsed float64 `json:"exemplar_used"`
+}
+
+// DialogueReport is the result of EvalDialogues.
+type DialogueReport struct {
+	DialogueScores
+	Dialogues   int                       `json:"dialogues"`
+	PerLanguage map[string]DialogueScores `json:"per_language"`
+	// SecondHalf is measured on the later half of the file only, when the
+	// fed memory holds at least half the file's dialogues.
+	SecondHalf DialogueScores `json:"second_half"`
+}
+
+// EvalDialogues replays each dialogue: for up to maxPerDialogue agent
+// replies that follow a customer turn, it drafts a reply from the
+// conversation so far and compares the draft with the reply the agent really
+// sent (Similarity). "Cold" drafts use the knowledge base only; "fed" drafts
+// also see an exemplar memory holding the customer/agent pairs of all earlier
+// dialogues in the file, the way the desk learns from what agents send. kb
+// may be nil for the embedded demo knowledge base.
+func EvalDialogues(ctx context.Context, rows []DialogueRow, kb *KB, maxPerDialogue int) (DialogueReport, error) {
+	if len(rows) == 0 {
+		return DialogueReport{}, errors.New("no rows")
+	}
+	if maxPerDialogue <= 0 {
+		maxPerDialogue = 3
+	}
+	quiet := slog.New(slog.DiscardHandler)
+	cold, err := New(Config{KB: kb, Logger: quiet})
+	if err != nil {
+		return DialogueReport{}, err
+	}
+	fed, err := New(Config{KB: cold.kb, Logger: quiet})
+	if err != nil {
+		return DialogueReport{}, err
+	}
+	type res struct {
+		lang       string
+		cold, fed  float64
+		used, late bool
+	}
+	var results []res
+	for di, row := range rows {
+		if err := ctx.Err(); err != nil {
+			return DialogueReport{}, err
+		}
+		var c Conversation
+		var pending []string // customer turns since the last agent turn
+		var pairs []Exemplar
+		done := 0
+		for ti, t := range row.Turns {
+			role := Role(t.Role)
+			if role != RoleCustomer && role != RoleAgent && role != RoleBot {
+				role = RoleAgent
+			}
+			if role == RoleAgent && len(pending) > 0 && strings.TrimSpace(t.Text) != "" && done < maxPerDialogue {
+				dc, err := cold.Draft(ctx, c, "", nil)
+				if err != nil {
+					return DialogueReport{}, fmt.Errorf("dialogue %s: %w", row.ID, err)
+				}
+				df, err := fed.Draft(ctx, c, "", nil)
+				if err != nil {
+					return DialogueReport{}, fmt.Errorf("dialogue %s: %w", row.ID, err)
+				}
+				used := false
+				for _, s := range df.Citations {
+					used = used || s.Kind == SourceExemplar
+				}
+				lang := row.Lang
+				if lang == "" {
+					lang = dc.Language
+				}
+				results = append(results, res{lang: lang, cold: Similarity(dc.Text, t.Text), fed: Similarity(df.Text, t.Text),
+					used: used, late: di >= len(rows)/2})
+				done++
+			}
+			if role == RoleAgent && len(pending) > 0 && strings.TrimSpace(t.Text) != "" {
+				pairs = append(pairs, Exemplar{ID: fmt.Sprintf("%s#%d", row.ID, ti), Question: strings.Join(pending, "\n"),
+					Reply: t.Text, Outcome: Accepted, Language: row.Lang})
+			}
+			if role == RoleCustomer {
+				pending = append(pending, t.Text)
+			} else {
+				pending = pending[:0]
+			}
+			c.Messages = append(c.Messages, Message{Seq: int64(ti + 1), Role: role, Text: t.Text})
+		}
+		// Only after the dialogue is scored does it join the memory: a
+		// draft never sees its own answer.
+		for _, x := range pairs {
+			if err := fed.AddExemplar(x); err != nil {
+				return DialogueReport{}, fmt.Errorf("dialogue %s: %w", row.ID, err)
+			}
+		}
+	}
+	if len(results) == 0 {
+		return DialogueReport{}, errors.New("no customer turn followed by an agent reply in the file")
+	}
+	score := func(rs []res) DialogueScores {
+		s := DialogueScores{N: len(rs)}
+		for _, r := range rs {
+			s.SimilarityCold += r.cold
+			s.SimilarityFed += r.fed
+			if r.used {
+				s.ExemplarUsed++
+			}
+		}
+		if n := float64(len(rs)); n > 0 {
+			s.SimilarityCold, s.SimilarityFed, s.ExemplarUsed = s.SimilarityCold/n, s.SimilarityFed/n, s.ExemplarUsed/n
+		}
+		return s
+	}
+	rep := DialogueReport{DialogueScores: score(results), Dialogues: len(rows), PerLanguage: map[string]DialogueScores{}}
+	byLang := map[string][]res{}
+	var late []res
+	for _, r := range results {
+		byLang[r.lang] = append(byLang[r.lang], r)
+		if r.late {
+			late = append(late, r)
+		}
+	}
+	for k, v := range byLang {
+		rep.PerLanguage[k] = score(v)
+	}
+	rep.SecondHalf = score(late)
+	return rep, nil
 }
