@@ -394,6 +394,27 @@ func TestServerSeqWentBackwards(t *testing.T) {
 	}
 }
 
+// A server that refuses a since ahead of its log with HTTP 400 must not
+// make the client retry the same since forever.
+func TestBadSinceStartsFresh(t *testing.T) {
+	fs := newFakeServer(t)
+	fs.set(func(fs *fakeServer) { fs.strict = true; fs.seq = 3 })
+	opts := fastOptions(fs.url())
+	opts.Since = 1000
+	r := start(t, opts)
+	ups := r.rec.waitFor(t, "online", func(ups []Update) bool { return countState(ups, StateOnline) == 1 })
+	for _, u := range ups {
+		if w, ok := u.(Welcomed); ok && w.Welcome.Resume != protocol.ResumeSnapshot {
+			t.Errorf("resume = %s, want snapshot", w.Welcome.Resume)
+		}
+	}
+	fs.get(func(fs *fakeServer) {
+		if fs.attempts != 2 {
+			t.Errorf("%d attempts, want 2", fs.attempts)
+		}
+	})
+}
+
 func TestAuthFailureStopsRetrying(t *testing.T) {
 	fs := newFakeServer(t)
 	opts := fastOptions(fs.url())

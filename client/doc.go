@@ -47,7 +47,8 @@
 // server that sends something twice cannot make the app apply it twice. If a
 // replay welcome reports a seq below last, the server's log went backwards
 // (e.g. a fresh database); the client forgets last and reconnects for a
-// snapshot rather than silently dropping the new events as duplicates.
+// snapshot rather than silently dropping the new events as duplicates; an
+// HTTP 400 refusal of a non-zero since likewise makes the next attempt fresh.
 //
 // # Requests
 //

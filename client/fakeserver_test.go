@@ -30,6 +30,7 @@ type fakeServer struct {
 	seq       int64
 	floor     int64                     // a since below this gets a snapshot instead of a replay
 	rewind    int64                     // replay this many already-seen events again (to test dedupe)
+	strict    bool                      // refuse a since ahead of the log with 400
 	naive     bool                      // replay even when since is ahead of the log
 	conns     map[*fakeConn]bool        // live connections
 	sinces    []int64                   // since of every accepted connection, in order
@@ -112,7 +113,10 @@ func (fs *fakeServer) serveDesk(w http.ResponseWriter, r *http.Request) {
 	var since int64
 	if s := r.URL.Query().Get("since"); s != "" {
 		v, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || v < 0 {
+		fs.mu.Lock()
+		strict := fs.strict && v > fs.seq
+		fs.mu.Unlock()
+		if err != nil || v < 0 || strict {
 			refuseHTTP(w, http.StatusBadRequest, protocol.CodeInvalid, "bad since")
 			return
 		}

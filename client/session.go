@@ -64,6 +64,14 @@ func (c *Client) connectOnce(ctx context.Context) (onlineFor time.Duration, err 
 	c.log.Debug("client: connecting", "url", u.Redacted(), "since", since)
 	ws, resp, err := d.DialContext(ctx, u.String(), hdr)
 	if err != nil {
+		if resp != nil && resp.StatusCode == http.StatusBadRequest && since > 0 {
+			// Probably a since the server cannot serve (e.g. its log was
+			// reset). A fresh start loses nothing: it brings a snapshot.
+			c.log.Warn("client: server refused our since; next attempt starts fresh", "since", since)
+			c.mu.Lock()
+			c.last = 0
+			c.mu.Unlock()
+		}
 		return 0, dialError(err, resp)
 	}
 	defer ws.Close()
