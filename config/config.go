@@ -47,9 +47,12 @@ type Config struct {
 
 	Notifications Notifications
 	Keys          map[string][]string // action → keys; apply with keymap.Rebind
-	Copilot       Copilot
-	Serve         Serve
-	DataDir       string
+	// Canned maps a shortcut (without the slash) to a canned reply the
+	// agent expands with /shortcut; empty means the desk's built-in set.
+	Canned  map[string]string
+	Copilot Copilot
+	Serve   Serve
+	DataDir string
 }
 
 // Notifications says how the desk announces a new assignment.
@@ -83,16 +86,17 @@ const (
 // write `queue.up = [...]`, which TOML reads as nested tables; it is
 // flattened and checked by hand.
 type file struct {
-	Server        string         `toml:"server"`
-	Token         string         `toml:"token"`
-	TokenFile     string         `toml:"token_file"`
-	Theme         string         `toml:"theme"`
-	Language      string         `toml:"language"`
-	Editor        string         `toml:"editor"`
-	Notifications Notifications  `toml:"notifications"`
-	Keys          map[string]any `toml:"keys"`
-	Copilot       Copilot        `toml:"copilot"`
-	Serve         Serve          `toml:"serve"`
+	Server        string            `toml:"server"`
+	Token         string            `toml:"token"`
+	TokenFile     string            `toml:"token_file"`
+	Theme         string            `toml:"theme"`
+	Language      string            `toml:"language"`
+	Editor        string            `toml:"editor"`
+	Notifications Notifications     `toml:"notifications"`
+	Keys          map[string]any    `toml:"keys"`
+	Canned        map[string]string `toml:"canned"`
+	Copilot       Copilot           `toml:"copilot"`
+	Serve         Serve             `toml:"serve"`
 }
 
 // Error is a configuration problem located in a file.
@@ -266,6 +270,19 @@ func Parse(cfg *Config, path string, data []byte, getenv func(string) string) er
 		cfg.Editor = f.Editor
 	}
 	cfg.Notifications = f.Notifications
+	for name, text := range f.Canned {
+		switch {
+		case name == "" || strings.ContainsAny(name, " \t/"):
+			bad("canned."+name, "shortcut names are one word without spaces or slashes (written /name in the reply box), got %q", name)
+		case strings.TrimSpace(text) == "":
+			bad("canned."+name, "canned reply is empty")
+		default:
+			if cfg.Canned == nil {
+				cfg.Canned = map[string]string{}
+			}
+			cfg.Canned[name] = text
+		}
+	}
 
 	switch f.Copilot.Provider {
 	case ProviderOffline:

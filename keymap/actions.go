@@ -86,6 +86,7 @@ const (
 	ConvBottom        Action = "conv.bottom"
 	ConvBack          Action = "conv.back"
 	ConvClaim         Action = "conv.claim"
+	ConvRelease       Action = "conv.release"
 	ConvTransfer      Action = "conv.transfer"
 	ConvResolve       Action = "conv.resolve"
 	ConvSnooze        Action = "conv.snooze"
@@ -241,6 +242,7 @@ var defs = []def{
 	{ComposeReply, ScopeConv, k("r"), true, "reply", "回复"},
 	{ComposeNote, ScopeConv, k("n"), false, "internal note", "内部备注"},
 	{ConvClaim, ScopeConv, k("c"), false, "claim", "认领"},
+	{ConvRelease, ScopeConv, k("u"), false, "release to queue", "退回队列"},
 	{ConvTransfer, ScopeConv, k("t"), false, "transfer", "转接"},
 	{ConvResolve, ScopeConv, k("d"), true, "resolve", "结束会话"},
 	{ConvSnooze, ScopeConv, k("z"), false, "snooze", "稍后处理"},

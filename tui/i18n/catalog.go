@@ -57,6 +57,54 @@ type Catalog struct {
 
 	// Views.
 	ViewDesk, ViewTeam, ViewReview string
+
+	// Desk panes and the handoff card.
+	PaneQueue, PaneConversation, PaneCopilot                  string
+	CardReason, CardConfidence, CardSentiment, CardBotTried   string
+	CardEvidence, CardSummary, CardProfile, CardNotEscalated  string
+	CardLanguage, CardHistoryUnavailable, CardTrajectoryEmpty string
+	ReasonAsksForHuman, ReasonNegative, ReasonLegal           string
+	ReasonBotFailure, ReasonVIP, ReasonExplicit               string
+	ConvStatus                                                func(status string) string
+	NoConversation                                            string
+
+	// Draft panel, beyond the titles above.
+	DraftNone, DraftWarnings string
+	DraftProvenance          func(provider, model, prompt string) string
+	DraftOutcome             func(action string, queued bool) string
+	DraftKeys                string
+
+	// Compose box.
+	ComposeReply, ComposeNote, ComposeEdit, ComposeHint string
+
+	// More dialogs.
+	StatusTitle, ReassignTitle, CannedTitle, StaleConfirm, TeamQueue string
+	DispResolved, DispAnswered, DispRefund, DispDuplicate, DispSpam  string
+	DispNoResponse                                                   string
+	Minutes                                                          func(n int) string
+
+	// Request names, for notices.
+	ActClaim, ActNext, ActRelease, ActSend, ActNote, ActTransfer, ActResolve  string
+	ActSnooze, ActStatus, ActAccept, ActEdit, ActReject, ActReassign, ActOpen string
+
+	// Notices.
+	NoticeNoDraft, NoticeNotYours, NoticeLeadOnly, NoticeRegenerate string
+	NoticeEmptyQueue, NoticeAtCapacity, NoticeNothingToSend         string
+	NoticeNotifyOn, NoticeNotifyOff, NoticeNoSources, NoticeNoMark  string
+	NoticeNotHere                                                   string
+	NoticeNotBuilt                                                  func(view string) string
+	NoticeQueued                                                    func(what string) string
+	NoticeDone                                                      func(what string) string
+	NoticeFailed                                                    func(what, why string) string
+	NoticeOffline                                                   func(what string) string
+	NoticeAssigned                                                  func(customer string) string
+	NoticeEditorFailed                                              func(why string) string
+
+	// Connection and the status bar.
+	ConnRetry      func(d time.Duration) string
+	ConnAuthFailed string
+	ConnStopped    string
+	Outbox         func(n int) string
 }
 
 // RejectReason returns the label of a protocol reject reason, or the
@@ -205,6 +253,85 @@ var en = Catalog{
 	TransferTitle: "Transfer to", ResolveTitle: "Resolve as", SnoozeTitle: "Snooze for",
 
 	ViewDesk: "Desk", ViewTeam: "Team", ViewReview: "Review",
+
+	PaneQueue: "Queue", PaneConversation: "Conversation", PaneCopilot: "Copilot",
+	CardReason: "Why", CardConfidence: "Bot confidence", CardSentiment: "Sentiment", CardBotTried: "Bot said / promised",
+	CardEvidence: "Evidence", CardSummary: "Summary", CardProfile: "Customer", CardNotEscalated: "not escalated",
+	CardLanguage: "Language", CardHistoryUnavailable: "history across channels: not provided by this server",
+	CardTrajectoryEmpty: "no readings yet",
+	ReasonAsksForHuman:  "asked for a human", ReasonNegative: "negative sentiment", ReasonLegal: "legal threat",
+	ReasonBotFailure: "bot could not help", ReasonVIP: "VIP customer", ReasonExplicit: "escalated by rule",
+	ConvStatus: func(s string) string {
+		switch s {
+		case "queued":
+			return "waiting"
+		case "assigned":
+			return "assigned"
+		case "snoozed":
+			return "snoozed"
+		case "resolved":
+			return "resolved"
+		case "bot":
+			return "with the bot"
+		}
+		return s
+	},
+	NoConversation: "Pick a conversation in the queue (enter) or take the next one (n).",
+
+	DraftNone: "No AI draft for this conversation.", DraftWarnings: "Check",
+	DraftProvenance: func(provider, model, prompt string) string {
+		return fmt.Sprintf("%s · %s · prompt %s", provider, model, prompt)
+	},
+	DraftOutcome: func(action string, queued bool) string {
+		verb := map[string]string{"accept": "accepted", "edit": "edited", "reject": "rejected"}[action]
+		if verb == "" {
+			verb = action
+		}
+		if queued {
+			return verb + " — waiting in the outbox"
+		}
+		return verb
+	},
+	DraftKeys: "a accept · e edit · E $EDITOR · x reject · R regenerate",
+
+	ComposeReply: "Reply to the customer", ComposeNote: "Internal note (staff only)", ComposeEdit: "Edit the AI draft",
+	ComposeHint: "ctrl+s send · esc cancel · ctrl+e $EDITOR · ctrl+k canned · /shortcut expands",
+
+	StatusTitle: "Set my status", ReassignTitle: "Reassign to", CannedTitle: "Canned replies",
+	StaleConfirm: "The customer wrote after this draft. Send it anyway?", TeamQueue: "team queue",
+	DispResolved: "resolved", DispAnswered: "answered", DispRefund: "refund issued", DispDuplicate: "duplicate",
+	DispSpam: "spam", DispNoResponse: "no response",
+	Minutes: func(n int) string {
+		if n%60 == 0 {
+			return fmt.Sprintf("%d h", n/60)
+		}
+		return fmt.Sprintf("%d min", n)
+	},
+
+	ActClaim: "claim", ActNext: "take next", ActRelease: "release", ActSend: "reply", ActNote: "note",
+	ActTransfer: "transfer", ActResolve: "resolve", ActSnooze: "snooze", ActStatus: "status",
+	ActAccept: "accept draft", ActEdit: "edited draft", ActReject: "reject draft", ActReassign: "reassign",
+	ActOpen: "open conversation",
+
+	NoticeNoDraft: "No open AI draft here.", NoticeNotYours: "Claim this conversation first (c).",
+	NoticeLeadOnly: "Only leads and admins can do that.", NoticeRegenerate: "Regenerate is not available on this server yet.",
+	NoticeEmptyQueue: "The queue is empty.", NoticeAtCapacity: "You are at capacity.",
+	NoticeNothingToSend: "Nothing to send.", NoticeNotifyOn: "Notifications on.", NoticeNotifyOff: "Notifications off.",
+	NoticeNoSources: "This draft cites no source.", NoticeNoMark: "Mark conversations with space first.",
+	NoticeNotHere:      "That key works inside its dialog.",
+	NoticeNotBuilt:     func(v string) string { return v + " view is not part of this desk yet." },
+	NoticeQueued:       func(w string) string { return w + ": queued, sent when connected" },
+	NoticeDone:         func(w string) string { return w + " ✓" },
+	NoticeFailed:       func(w, why string) string { return w + " failed: " + why },
+	NoticeOffline:      func(w string) string { return "Offline: " + w + " needs the server — try again when connected." },
+	NoticeAssigned:     func(c string) string { return "New conversation for you: " + c },
+	NoticeEditorFailed: func(why string) string { return "Editor failed: " + why },
+
+	ConnRetry: func(d time.Duration) string {
+		return "offline — retry in " + compactDuration(d.Round(time.Second), "s", "m", "h", "d")
+	},
+	ConnAuthFailed: "token refused — create a new one", ConnStopped: "stopped",
+	Outbox: func(n int) string { return fmt.Sprintf("outbox %d", n) },
 }
 
 var zhCN = Catalog{
@@ -253,4 +380,83 @@ var zhCN = Catalog{
 	TransferTitle: "转接给", ResolveTitle: "结束原因", SnoozeTitle: "稍后处理",
 
 	ViewDesk: "工作台", ViewTeam: "团队", ViewReview: "复核",
+
+	PaneQueue: "队列", PaneConversation: "会话", PaneCopilot: "助手",
+	CardReason: "转人工原因", CardConfidence: "机器人置信度", CardSentiment: "情绪", CardBotTried: "机器人已说/承诺",
+	CardEvidence: "依据", CardSummary: "摘要", CardProfile: "客户", CardNotEscalated: "未转人工",
+	CardLanguage: "语言", CardHistoryUnavailable: "跨渠道历史：此服务器未提供",
+	CardTrajectoryEmpty: "暂无读数",
+	ReasonAsksForHuman:  "客户要求人工", ReasonNegative: "负面情绪", ReasonLegal: "法律威胁",
+	ReasonBotFailure: "机器人无法解决", ReasonVIP: "VIP 客户", ReasonExplicit: "规则触发",
+	ConvStatus: func(s string) string {
+		switch s {
+		case "queued":
+			return "等待中"
+		case "assigned":
+			return "已分配"
+		case "snoozed":
+			return "稍后处理"
+		case "resolved":
+			return "已结束"
+		case "bot":
+			return "机器人处理中"
+		}
+		return s
+	},
+	NoConversation: "在队列中选择会话（回车）或领取下一个（n）。",
+
+	DraftNone: "此会话暂无 AI 草稿。", DraftWarnings: "注意",
+	DraftProvenance: func(provider, model, prompt string) string {
+		return fmt.Sprintf("%s · %s · 提示词 %s", provider, model, prompt)
+	},
+	DraftOutcome: func(action string, queued bool) string {
+		verb := map[string]string{"accept": "已采纳", "edit": "已编辑", "reject": "已拒绝"}[action]
+		if verb == "" {
+			verb = action
+		}
+		if queued {
+			return verb + "——在发件箱等待发送"
+		}
+		return verb
+	},
+	DraftKeys: "a 采纳 · e 编辑 · E $EDITOR · x 拒绝 · R 重新生成",
+
+	ComposeReply: "回复客户", ComposeNote: "内部备注（仅员工可见）", ComposeEdit: "编辑 AI 草稿",
+	ComposeHint: "ctrl+s 发送 · esc 取消 · ctrl+e $EDITOR · ctrl+k 快捷回复 · /缩写 展开",
+
+	StatusTitle: "设置我的状态", ReassignTitle: "改派给", CannedTitle: "快捷回复",
+	StaleConfirm: "客户在此草稿后又发了消息。仍要发送吗？", TeamQueue: "团队队列",
+	DispResolved: "已解决", DispAnswered: "已答复", DispRefund: "已退款", DispDuplicate: "重复",
+	DispSpam: "垃圾消息", DispNoResponse: "客户无回应",
+	Minutes: func(n int) string {
+		if n%60 == 0 {
+			return fmt.Sprintf("%d 小时", n/60)
+		}
+		return fmt.Sprintf("%d 分钟", n)
+	},
+
+	ActClaim: "认领", ActNext: "领取下一个", ActRelease: "退回", ActSend: "回复", ActNote: "备注",
+	ActTransfer: "转接", ActResolve: "结束", ActSnooze: "稍后处理", ActStatus: "状态",
+	ActAccept: "采纳草稿", ActEdit: "编辑后发送", ActReject: "拒绝草稿", ActReassign: "改派",
+	ActOpen: "打开会话",
+
+	NoticeNoDraft: "这里没有待处理的 AI 草稿。", NoticeNotYours: "请先认领此会话（c）。",
+	NoticeLeadOnly: "只有组长和管理员可以这样做。", NoticeRegenerate: "此服务器暂不支持重新生成。",
+	NoticeEmptyQueue: "队列为空。", NoticeAtCapacity: "你已达到接待上限。",
+	NoticeNothingToSend: "没有可发送的内容。", NoticeNotifyOn: "通知已开启。", NoticeNotifyOff: "通知已关闭。",
+	NoticeNoSources: "此草稿未引用任何来源。", NoticeNoMark: "请先用空格选择会话。",
+	NoticeNotHere:      "该按键只在对应对话框中有效。",
+	NoticeNotBuilt:     func(v string) string { return v + "视图尚未加入工作台。" },
+	NoticeQueued:       func(w string) string { return w + "：已排队，连接后发送" },
+	NoticeDone:         func(w string) string { return w + " ✓" },
+	NoticeFailed:       func(w, why string) string { return w + "失败：" + why },
+	NoticeOffline:      func(w string) string { return "离线：" + w + "需要连接服务器，请连接后重试。" },
+	NoticeAssigned:     func(c string) string { return "新会话分配给你：" + c },
+	NoticeEditorFailed: func(why string) string { return "编辑器出错：" + why },
+
+	ConnRetry: func(d time.Duration) string {
+		return "离线——" + compactDuration(d.Round(time.Second), "秒", "分", "时", "天") + "后重试"
+	},
+	ConnAuthFailed: "令牌被拒绝——请新建令牌", ConnStopped: "已停止",
+	Outbox: func(n int) string { return fmt.Sprintf("发件箱 %d", n) },
 }

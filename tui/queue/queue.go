@@ -105,6 +105,20 @@ func (m *Model) SetSize(width, height int) {
 	m.clampScroll()
 }
 
+// SetMe sets whose conversations the mine tab shows (known once the server
+// has welcomed the desk).
+func (m *Model) SetMe(id string) {
+	if id == m.me {
+		return
+	}
+	m.me = id
+	m.dirty = true
+	m.refresh(m.selectedID())
+}
+
+// Invalidate drops cached rows, e.g. after the theme changed.
+func (m *Model) Invalidate() { clear(m.cache) }
+
 // SetNow sets the clock the wait and SLA columns count from; the root calls
 // it from its tick so rendering stays a pure function of state.
 func (m *Model) SetNow(t time.Time) { m.now = t }
@@ -137,6 +151,23 @@ func (m *Model) Upsert(c protocol.Conversation) {
 		return // a stale event that raced a newer one
 	}
 	m.put(c)
+	m.dirty = true
+	m.refresh(sel)
+}
+
+// UpsertMany applies a batch of conversation events with one re-sort, so a
+// burst of server events costs one refresh instead of one per event.
+func (m *Model) UpsertMany(cs []protocol.Conversation) {
+	if len(cs) == 0 {
+		return
+	}
+	sel := m.selectedID()
+	for _, c := range cs {
+		if old, ok := m.byID[c.ID]; ok && old.c.Version > c.Version {
+			continue
+		}
+		m.put(c)
+	}
 	m.dirty = true
 	m.refresh(sel)
 }
@@ -298,6 +329,19 @@ func (m *Model) Selected() (protocol.Conversation, bool) {
 		return protocol.Conversation{}, false
 	}
 	return m.view[m.cursor].c, true
+}
+
+// SelectID moves the cursor to a conversation if the current tab and
+// filter show it, and reports whether it did.
+func (m *Model) SelectID(id string) bool {
+	for i, e := range m.view {
+		if e.c.ID == id {
+			m.cursor = i
+			m.clampScroll()
+			return true
+		}
+	}
+	return false
 }
 
 func (m *Model) selectedID() string {

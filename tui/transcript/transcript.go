@@ -67,6 +67,13 @@ func (m *Model) SetSize(width, height int) {
 	}
 }
 
+// Invalidate drops the wrapped-line cache, e.g. after the theme changed.
+func (m *Model) Invalidate() {
+	for i := range m.blocks {
+		m.blocks[i] = block{}
+	}
+}
+
 // SetNow sets the clock used to decide whether a time needs its date.
 func (m *Model) SetNow(t time.Time) { m.now = t }
 

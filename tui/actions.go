@@ -1,0 +1,576 @@
+package tui
+
+import (
+	"context"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/queue"
+	"github.com/agentdesk/agentdesk/tui/sanitize"
+)
+
+// resultMsg is the answer to a direct request, tagged with the
+// conversation it was about so a late answer cannot land on another one.
+type resultMsg struct {
+	kind     string // protocol request type
+	convID   string
+	conv     protocol.Conversation
+	agent    protocol.Agent
+	detail   protocol.ConversationDetail
+	reassign protocol.ReassignAck
+	err      error
+}
+
+// enqueuedMsg reports that a request was stored in the outbox (or not).
+type enqueuedMsg struct {
+	id  string
+	job outboxJob
+	err error
+}
+
+// request runs fn as a command with the desk's timeout.
+func (m *Model) request(kind, convID string, fn func(ctx context.Context, r *resultMsg) error) tea.Cmd {
+	base, timeout := m.ctx, m.timeout
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(base, timeout)
+		defer cancel()
+		r := resultMsg{kind: kind, convID: convID}
+		r.err = fn(ctx, &r)
+		return r
+	}
+}
+
+// enqueue stores a request in the durable outbox from a command: the
+// fsync is I/O and stays out of Update.
+func (m *Model) enqueue(job outboxJob, data any) tea.Cmd {
+	be := m.be
+	return func() tea.Msg {
+		var id string
+		var err error
+		if req, ok := data.(protocol.OutcomeReq); ok {
+			id, err = be.EnqueueOutcome(req)
+		} else {
+			id, err = be.Enqueue(job.kind, data)
+		}
+		return enqueuedMsg{id: id, job: job, err: err}
+	}
+}
+
+func (m *Model) applyEnqueued(msg enqueuedMsg) tea.Cmd {
+	what := m.what(msg.job.kind, msg.job.action)
+	if msg.err != nil {
+		if msg.job.draftID != "" {
+			delete(m.outcomes, msg.job.draftID)
+			m.copilotCache = copilotCache{}
+		}
+		m.say(m.explain(what, msg.err), true)
+		return nil
+	}
+	m.jobs[msg.id] = msg.job
+	m.pending++
+	if m.conn.State.String() != "online" {
+		m.say(m.cat.NoticeQueued(what), false)
+	}
+	return nil
+}
+
+// load fetches a conversation's transcript and drafts.
+func (m *Model) load(id string) tea.Cmd {
+	m.loading, m.early = true, nil
+	be := m.be
+	return m.request(protocol.ReqGetConversation, id, func(ctx context.Context, r *resultMsg) error {
+		var err error
+		r.detail, err = be.GetConversation(ctx, id)
+		return err
+	})
+}
+
+// openConv shows a conversation and loads it.
+func (m *Model) openConv(id string) tea.Cmd {
+	if id != m.open {
+		m.open = id
+		m.transcript.SetMessages(nil)
+		m.lastSeq = 0
+		m.copilotScroll = 0
+		m.showSources = false
+		m.copilotCache = copilotCache{}
+		if d, ok := m.drafts[id]; ok {
+			m.markShown(d)
+		}
+	}
+	m.setFocus(focusConv)
+	return m.load(id)
+}
+
+func (m *Model) applyResult(r resultMsg) tea.Cmd {
+	what := m.what(r.kind, "")
+	if r.err != nil {
+		if r.kind == protocol.ReqGetConversation && r.convID == m.open {
+			m.loading = false
+			m.flushEarly()
+		}
+		switch {
+		case r.kind == protocol.ReqNext && protocol.CodeOf(r.err) == protocol.CodeNotFound:
+			m.say(m.cat.NoticeEmptyQueue, false)
+		case r.kind == protocol.ReqNext && protocol.CodeOf(r.err) == protocol.CodeConflict:
+			m.say(m.cat.NoticeAtCapacity, true)
+		default:
+			m.say(m.explain(what, r.err), true)
+		}
+		return nil
+	}
+	switch r.kind {
+	case protocol.ReqClaim, protocol.ReqNext:
+		m.upsert(r.conv)
+		m.say(m.cat.NoticeDone(what), false)
+		m.queue.SelectID(r.conv.ID)
+		return m.openConv(r.conv.ID)
+	case protocol.ReqSetStatus:
+		m.agents[r.agent.ID] = r.agent
+		if r.agent.ID == m.me.ID {
+			m.me = r.agent
+		}
+		m.say(m.cat.NoticeDone(what)+" "+m.statusLabel(r.agent.Status), false)
+	case protocol.ReqReassign:
+		ok, failed := 0, ""
+		for _, res := range r.reassign.Results {
+			if res.OK && res.Conversation != nil {
+				m.upsert(*res.Conversation)
+				ok++
+			} else if res.Error != nil && failed == "" {
+				failed = sanitize.Line(res.Error.Message)
+			}
+		}
+		if failed != "" {
+			m.say(m.cat.NoticeFailed(what, failed), true)
+		} else {
+			m.say(m.cat.NoticeDone(what), false)
+		}
+	case protocol.ReqGetConversation:
+		if r.convID != m.open {
+			return nil // the agent moved on while it loaded
+		}
+		m.upsert(r.detail.Conversation)
+		m.transcript.SetMessages(r.detail.Messages)
+		m.lastSeq = 0
+		for _, msg := range r.detail.Messages {
+			m.lastSeq = max(m.lastSeq, msg.Seq)
+		}
+		m.loading = false
+		m.flushEarly()
+		for _, d := range r.detail.Drafts {
+			m.applyDraft(d)
+		}
+		m.copilotCache = copilotCache{}
+	}
+	return nil
+}
+
+func (m *Model) flushEarly() {
+	early := m.early
+	m.early = nil
+	for _, msg := range early {
+		m.appendMessage(msg)
+	}
+}
+
+// upsert records a conversation from an ack, unless an event already
+// brought a newer version.
+func (m *Model) upsert(c protocol.Conversation) {
+	if c.ID == "" {
+		return
+	}
+	if old, ok := m.convs[c.ID]; ok && old.Version > c.Version {
+		return
+	}
+	m.convs[c.ID] = c
+	m.noteMood(c)
+	m.queue.Upsert(c)
+	m.queuedDirty = true
+	m.copilotCache = copilotCache{}
+}
+
+func (m *Model) statusLabel(s string) string {
+	switch s {
+	case protocol.StatusOnline:
+		return m.cat.StatusOnline
+	case protocol.StatusAway:
+		return m.cat.StatusAway
+	case protocol.StatusOffline:
+		return m.cat.StatusOffline
+	}
+	return sanitize.Line(s)
+}
+
+// target is the conversation an action applies to: the one on screen when
+// the conversation has focus, else the queue's selection.
+func (m *Model) target() (protocol.Conversation, bool) {
+	if m.paneFocus != focusQueue {
+		if c, ok := m.openConversation(); ok {
+			return c, true
+		}
+	}
+	if c, ok := m.queue.Selected(); ok {
+		return c, true
+	}
+	return m.openConversation()
+}
+
+// workable returns the open conversation if the user may work it, or
+// shows why not.
+func (m *Model) workable() (protocol.Conversation, bool) {
+	c, ok := m.openConversation()
+	if !ok {
+		m.say(m.cat.NoConversation, true)
+		return c, false
+	}
+	if !m.mine(c) {
+		m.say(m.cat.NoticeNotYours, true)
+		return c, false
+	}
+	return c, true
+}
+
+// openDraft returns the open conversation and its draft if there is one to
+// decide on.
+func (m *Model) openDraft() (protocol.Conversation, protocol.Draft, bool) {
+	c, ok := m.workable()
+	if !ok {
+		return c, protocol.Draft{}, false
+	}
+	d, ok := m.drafts[c.ID]
+	if _, done := m.outcomes[d.ID]; !ok || d.Status != "open" || done {
+		m.say(m.cat.NoticeNoDraft, true)
+		return c, d, false
+	}
+	return c, d, true
+}
+
+// perform runs a named action: from a key, or from the command palette.
+func (m *Model) perform(act keymap.Action) tea.Cmd {
+	switch act {
+	case keymap.AppQuit:
+		return tea.Quit
+	case keymap.AppRedraw:
+		m.invalidate()
+		return tea.ClearScreen
+	case keymap.FocusNext, keymap.FocusPrev:
+		order := []focus{focusQueue, focusConv, focusCopilot}
+		i := 0
+		for j, f := range order {
+			if f == m.paneFocus {
+				i = j
+			}
+		}
+		if act == keymap.FocusNext {
+			i = (i + 1) % len(order)
+		} else {
+			i = (i + len(order) - 1) % len(order)
+		}
+		m.setFocus(order[i])
+	case keymap.HelpToggle:
+		m.push(newHelpDialog(m))
+	case keymap.PaletteOpen:
+		m.push(newPalette(m))
+	case keymap.StatusCycle:
+		next := map[string]string{protocol.StatusOnline: protocol.StatusAway, protocol.StatusAway: protocol.StatusOffline}[m.me.Status]
+		if next == "" {
+			next = protocol.StatusOnline
+		}
+		return m.setStatus(next)
+	case keymap.ViewDesk:
+		m.setFocus(focusQueue)
+	case keymap.ViewTeam:
+		m.say(m.cat.NoticeNotBuilt(m.cat.ViewTeam), false)
+	case keymap.ViewReview:
+		m.say(m.cat.NoticeNotBuilt(m.cat.ViewReview), false)
+	case keymap.NotifyToggle:
+		m.notifOn = !m.notifOn
+		if m.notifOn {
+			m.say(m.cat.NoticeNotifyOn, false)
+		} else {
+			m.say(m.cat.NoticeNotifyOff, false)
+		}
+
+	case keymap.QueueUp, keymap.QueueDown, keymap.QueuePageUp, keymap.QueuePageDown, keymap.QueueTop,
+		keymap.QueueBottom, keymap.QueueTabMine, keymap.QueueTabUnassigned, keymap.QueueTabAll,
+		keymap.QueueTabNext, keymap.QueueTabPrev, keymap.QueueSelect:
+		// From the palette: the queue's own keys do these.
+		m.queueAction(act)
+	case keymap.QueueOpen:
+		if c, ok := m.queue.Selected(); ok {
+			return m.openConv(c.ID)
+		}
+	case keymap.QueueClaim, keymap.ConvClaim:
+		c, ok := m.target()
+		if !ok {
+			m.say(m.cat.NoConversation, true)
+			return nil
+		}
+		be, id, version := m.be, c.ID, c.Version
+		return m.request(protocol.ReqClaim, id, func(ctx context.Context, r *resultMsg) error {
+			var err error
+			r.conv, err = be.Claim(ctx, id, version)
+			return err
+		})
+	case keymap.QueueNext:
+		be := m.be
+		return m.request(protocol.ReqNext, "", func(ctx context.Context, r *resultMsg) error {
+			var err error
+			r.conv, err = be.Next(ctx, "")
+			return err
+		})
+	case keymap.QueueFilter:
+		m.filter.SetValue(m.queue.Filter())
+		m.filter.CursorEnd()
+		m.setFocus(focusFilter)
+		return m.filter.Focus()
+	case keymap.QueueFilterClear:
+		m.queue.SetFilter("")
+		m.filter.SetValue("")
+	case keymap.QueueReassign:
+		if !m.privileged() {
+			m.say(m.cat.NoticeLeadOnly, true)
+			return nil
+		}
+		ids := m.queue.Marked()
+		if len(ids) == 0 {
+			if c, ok := m.queue.Selected(); ok {
+				ids = []string{c.ID}
+			}
+		}
+		if len(ids) == 0 {
+			m.say(m.cat.NoticeNoMark, true)
+			return nil
+		}
+		m.push(m.agentDialog(m.cat.ReassignTitle, pickReassign, strings.Join(ids, ","), false))
+
+	case keymap.ConvScrollUp, keymap.ConvScrollDown, keymap.ConvPageUp, keymap.ConvPageDown, keymap.ConvTop, keymap.ConvBottom:
+		m.transcriptAction(act)
+	case keymap.ConvBack:
+		m.setFocus(focusQueue)
+	case keymap.ConvRelease:
+		c, ok := m.workable()
+		if !ok {
+			return nil
+		}
+		m.setFocus(focusQueue)
+		return m.enqueue(outboxJob{kind: protocol.ReqRelease, convID: c.ID}, protocol.ConversationReq{ConversationID: c.ID})
+	case keymap.ConvTransfer:
+		c, ok := m.workable()
+		if !ok {
+			return nil
+		}
+		m.push(m.agentDialog(m.cat.TransferTitle, pickTransfer, c.ID, true))
+	case keymap.ConvResolve:
+		c, ok := m.workable()
+		if !ok {
+			return nil
+		}
+		m.push(m.resolveDialog(c.ID))
+	case keymap.ConvSnooze:
+		c, ok := m.workable()
+		if !ok {
+			return nil
+		}
+		m.push(m.snoozeDialog(c.ID))
+	case keymap.ConvTakeover:
+		if !m.privileged() {
+			m.say(m.cat.NoticeLeadOnly, true)
+			return nil
+		}
+		c, ok := m.openConversation()
+		if !ok {
+			m.say(m.cat.NoConversation, true)
+			return nil
+		}
+		return m.reassign([]string{c.ID}, m.me.ID, "", map[string]int64{c.ID: c.Version})
+	case keymap.ConvProfile, keymap.ConvKnowledge, keymap.DraftSources:
+		if _, ok := m.openConversation(); !ok {
+			m.say(m.cat.NoConversation, true)
+			return nil
+		}
+		m.showSources = !m.showSources
+		m.copilotCache = copilotCache{}
+		if m.lay.stacked || m.focus == focusConv {
+			m.setFocus(focusCopilot)
+		}
+	case keymap.ComposeReply, keymap.ComposeNote:
+		c, ok := m.openConversation()
+		if !ok {
+			m.say(m.cat.NoConversation, true)
+			return nil
+		}
+		if act == keymap.ComposeReply && !m.mine(c) {
+			m.say(m.cat.NoticeNotYours, true)
+			return nil
+		}
+		mode := composeReply
+		if act == keymap.ComposeNote {
+			mode = composeNote
+		}
+		return m.startCompose(mode, c.ID, protocol.Draft{}, "")
+	case keymap.DraftAccept:
+		c, d, ok := m.openDraft()
+		if !ok {
+			return nil
+		}
+		if c.LastCustomer > d.BasedOnSeq {
+			m.push(m.confirmStale(d))
+			return nil
+		}
+		return m.recordOutcome(d, protocol.ActionAccept, "", "", "")
+	case keymap.DraftEdit:
+		c, d, ok := m.openDraft()
+		if !ok {
+			return nil
+		}
+		return m.startCompose(composeEdit, c.ID, d, d.Text)
+	case keymap.DraftEditExternal:
+		c, d, ok := m.openDraft()
+		if !ok {
+			return nil
+		}
+		cmd := m.startCompose(composeEdit, c.ID, d, d.Text)
+		return tea.Batch(cmd, m.openEditor(d.Text))
+	case keymap.DraftReject:
+		_, d, ok := m.openDraft()
+		if !ok {
+			return nil
+		}
+		m.push(newRejectDialog(m, d))
+	case keymap.DraftRegenerate:
+		// The protocol has no regenerate request yet; say so rather than
+		// pretend.
+		m.say(m.cat.NoticeRegenerate, false)
+
+	case keymap.ComposeSend:
+		return m.sendCompose()
+	case keymap.ComposeCancel:
+		m.endCompose()
+	case keymap.ComposeExternal:
+		if m.focus != focusCompose {
+			m.say(m.cat.NoticeNothingToSend, true)
+			return nil
+		}
+		return m.openEditor(m.compose.ta.Value())
+	case keymap.ComposeCanned:
+		if m.focus != focusCompose {
+			m.say(m.cat.NoticeNothingToSend, true)
+			return nil
+		}
+		m.push(m.cannedDialog())
+
+	case keymap.FilterApply:
+		m.filter.Blur()
+		m.setFocus(focusQueue)
+	case keymap.FilterCancel:
+		m.filter.Blur()
+		m.filter.SetValue("")
+		m.queue.SetFilter("")
+		m.setFocus(focusQueue)
+	case keymap.FilterUp:
+		m.queue.Move(-1)
+	case keymap.FilterDown:
+		m.queue.Move(1)
+
+	case keymap.RejectWrongFacts, keymap.RejectWrongTone, keymap.RejectWrongLanguage, keymap.RejectUnsafe,
+		keymap.RejectIncomplete, keymap.RejectShouldEscalate, keymap.RejectOther:
+		// From the palette: reject the open draft with this reason at once.
+		_, d, ok := m.openDraft()
+		if !ok {
+			return nil
+		}
+		return m.recordOutcome(d, protocol.ActionReject, "", keymap.RejectReasons[act], "")
+
+	default:
+		// Dialog-only keys run from the palette, and the lead and trainer
+		// views, which this desk does not have yet.
+		m.say(m.cat.NoticeNotHere, false)
+	}
+	return nil
+}
+
+func (m *Model) queueAction(act keymap.Action) {
+	switch act {
+	case keymap.QueueUp:
+		m.queue.Move(-1)
+	case keymap.QueueDown:
+		m.queue.Move(1)
+	case keymap.QueuePageUp:
+		m.queue.Move(-max(m.lay.queue.h-3, 1))
+	case keymap.QueuePageDown:
+		m.queue.Move(max(m.lay.queue.h-3, 1))
+	case keymap.QueueTop:
+		m.queue.Top()
+	case keymap.QueueBottom:
+		m.queue.Bottom()
+	case keymap.QueueTabMine:
+		m.queue.SetTab(queue.TabMine)
+	case keymap.QueueTabUnassigned:
+		m.queue.SetTab(queue.TabUnassigned)
+	case keymap.QueueTabAll:
+		m.queue.SetTab(queue.TabAll)
+	case keymap.QueueTabNext:
+		m.queue.SetTab((m.queue.CurrentTab() + 1) % 3)
+	case keymap.QueueTabPrev:
+		m.queue.SetTab((m.queue.CurrentTab() + 2) % 3)
+	case keymap.QueueSelect:
+		// Marking needs the queue's key path; route a space through it.
+		m.queue.HandleKey(m.km, tea.KeyPressMsg{Code: tea.KeySpace, Text: " "})
+	}
+	m.setFocus(focusQueue)
+}
+
+func (m *Model) transcriptAction(act keymap.Action) {
+	page := max(m.lay.conv.h-3, 1)
+	switch act {
+	case keymap.ConvScrollUp:
+		m.transcript.ScrollUp(1)
+	case keymap.ConvScrollDown:
+		m.transcript.ScrollDown(1)
+	case keymap.ConvPageUp:
+		m.transcript.ScrollUp(page)
+	case keymap.ConvPageDown:
+		m.transcript.ScrollDown(page)
+	case keymap.ConvTop:
+		m.transcript.Top()
+	case keymap.ConvBottom:
+		m.transcript.Bottom()
+	}
+}
+
+func (m *Model) setStatus(status string) tea.Cmd {
+	be := m.be
+	return m.request(protocol.ReqSetStatus, "", func(ctx context.Context, r *resultMsg) error {
+		var err error
+		r.agent, err = be.SetStatus(ctx, "", status)
+		return err
+	})
+}
+
+func (m *Model) reassign(ids []string, toAgent, toTeam string, versions map[string]int64) tea.Cmd {
+	be := m.be
+	req := protocol.ReassignReq{ConversationIDs: ids, ToAgent: toAgent, ToTeam: toTeam, Versions: versions}
+	return m.request(protocol.ReqReassign, "", func(ctx context.Context, r *resultMsg) error {
+		var err error
+		r.reassign, err = be.Reassign(ctx, req)
+		return err
+	})
+}
+
+// recordOutcome puts a draft outcome in the outbox. The idempotency key is
+// derived from the draft so that a second attempt at the same draft (a
+// double key press, a restart) is recognised by the server as the same one.
+func (m *Model) recordOutcome(d protocol.Draft, action, finalText, reason, note string) tea.Cmd {
+	m.outcomes[d.ID] = outcomeState{action: action, queued: true}
+	m.copilotCache = copilotCache{}
+	req := protocol.OutcomeReq{
+		DraftID: d.ID, Action: action, FinalText: finalText, Reason: reason, Note: note,
+		IdempotencyKey: "o-" + d.ID, DraftShownAt: m.shownAt[d.ID],
+	}
+	return m.enqueue(outboxJob{kind: protocol.ReqOutcome, convID: d.ConversationID, draftID: d.ID, action: action}, req)
+}

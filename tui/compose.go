@@ -1,0 +1,215 @@
+package tui
+
+import (
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+
+	"charm.land/bubbles/v2/textarea"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/i18n"
+	"github.com/agentdesk/agentdesk/tui/sanitize"
+)
+
+type composeMode int
+
+const (
+	composeReply composeMode = iota
+	composeNote
+	composeEdit // editing an AI draft; sending records an outcome
+)
+
+// composeBox is the text box under the transcript for replies, notes and
+// draft edits.
+type composeBox struct {
+	mode   composeMode
+	convID string
+	draft  protocol.Draft // composeEdit only
+	ta     textarea.Model
+}
+
+func newComposeBox() composeBox {
+	ta := textarea.New()
+	ta.ShowLineNumbers = false
+	ta.Prompt = "┃ "
+	ta.CharLimit = protocol.MaxTextBytes / 4
+	ta.SetHeight(4)
+	return composeBox{ta: ta}
+}
+
+// composeHeight is the rows the compose box takes: title, text, hint.
+const composeHeight = 6
+
+func (m *Model) startCompose(mode composeMode, convID string, d protocol.Draft, text string) tea.Cmd {
+	m.compose.mode, m.compose.convID, m.compose.draft = mode, convID, d
+	m.compose.ta.Reset()
+	m.compose.ta.SetValue(text)
+	m.setFocus(focusCompose)
+	return m.compose.ta.Focus()
+}
+
+func (m *Model) endCompose() {
+	m.compose.ta.Blur()
+	m.compose.ta.Reset()
+	m.compose.convID = ""
+	m.setFocus(m.paneFocus)
+}
+
+// sendCompose sends what the box holds. A lone /shortcut is expanded in
+// place first, so the agent sees the canned text before it goes out.
+func (m *Model) sendCompose() tea.Cmd {
+	if m.focus != focusCompose {
+		m.say(m.cat.NoticeNothingToSend, true)
+		return nil
+	}
+	text := m.compose.ta.Value()
+	if exp, ok := m.expandCanned(strings.TrimSpace(text)); ok {
+		m.compose.ta.SetValue(exp)
+		return nil
+	}
+	if strings.TrimSpace(text) == "" {
+		m.say(m.cat.NoticeNothingToSend, true)
+		return nil
+	}
+	c := m.compose
+	var cmd tea.Cmd
+	switch c.mode {
+	case composeReply:
+		cmd = m.enqueue(outboxJob{kind: protocol.ReqSend, convID: c.convID}, protocol.TextReq{ConversationID: c.convID, Text: text})
+	case composeNote:
+		cmd = m.enqueue(outboxJob{kind: protocol.ReqNote, convID: c.convID}, protocol.TextReq{ConversationID: c.convID, Text: text})
+	case composeEdit:
+		if _, done := m.outcomes[c.draft.ID]; done {
+			m.say(m.cat.NoticeNoDraft, true)
+			return nil
+		}
+		if text == c.draft.Text {
+			// Unchanged text is an accept: the trainer data must say so.
+			cmd = m.recordOutcome(c.draft, protocol.ActionAccept, "", "", "")
+		} else {
+			cmd = m.recordOutcome(c.draft, protocol.ActionEdit, text, "", "")
+		}
+	}
+	m.endCompose()
+	return cmd
+}
+
+// cannedReply is one /shortcut.
+type cannedReply struct{ name, text string }
+
+// builtinCanned is the set used when the config has none: the replies
+// every CS team writes a hundred times a day, in both languages.
+var builtinCanned = map[i18n.Lang]map[string]string{
+	i18n.EN: {
+		"hi":     "Hello, thanks for reaching out — I'm looking into this for you now.",
+		"wait":   "Thanks for your patience. I'm checking this and will get back to you in a few minutes.",
+		"sorry":  "I'm sorry for the trouble this has caused.",
+		"refund": "I've started the refund. It usually reaches your original payment method within 3–5 business days.",
+		"order":  "Could you share your order number so I can look this up?",
+		"bye":    "Is there anything else I can help with? Have a great day.",
+	},
+	i18n.ZhCN: {
+		"hi":     "您好，感谢您的耐心等待，我马上为您处理。",
+		"wait":   "感谢您的耐心，我正在为您核实，几分钟内回复您。",
+		"sorry":  "非常抱歉给您带来不便。",
+		"refund": "已为您发起退款，一般 3–5 个工作日内原路退回。",
+		"order":  "麻烦提供一下您的订单号，我帮您查询。",
+		"bye":    "请问还有其他可以帮您的吗？祝您生活愉快。",
+	},
+}
+
+func cannedList(cfg map[string]string, lang i18n.Lang) []cannedReply {
+	src := cfg
+	if len(src) == 0 {
+		src = builtinCanned[lang]
+	}
+	out := make([]cannedReply, 0, len(src))
+	for name, text := range src {
+		out = append(out, cannedReply{name: name, text: text})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+func (m *Model) expandCanned(s string) (string, bool) {
+	name, ok := strings.CutPrefix(s, "/")
+	if !ok || name == "" || strings.ContainsAny(name, " \n") {
+		return "", false
+	}
+	for _, c := range m.canned {
+		if c.name == name {
+			return c.text, true
+		}
+	}
+	return "", false
+}
+
+// External editor: write the text to a temp file (a command: I/O), run the
+// editor with tea.ExecProcess, read the file back (a command again).
+type (
+	editorReadyMsg struct {
+		path string
+		err  error
+	}
+	editorDoneMsg struct {
+		path string
+		err  error
+	}
+	editorTextMsg struct {
+		text string
+		err  error
+	}
+)
+
+func (m *Model) openEditor(text string) tea.Cmd {
+	return func() tea.Msg {
+		f, err := os.CreateTemp("", "agentdesk-*.txt")
+		if err != nil {
+			return editorReadyMsg{err: err}
+		}
+		_, err = f.WriteString(text)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		return editorReadyMsg{path: f.Name(), err: err}
+	}
+}
+
+func (m *Model) runEditor(msg editorReadyMsg) tea.Cmd {
+	if msg.err != nil {
+		m.say(m.cat.NoticeEditorFailed(msg.err.Error()), true)
+		return nil
+	}
+	args := strings.Fields(m.editor)
+	if len(args) == 0 {
+		args = []string{"vi"}
+	}
+	cmd := exec.Command(args[0], append(args[1:], msg.path)...)
+	path := msg.path
+	return tea.ExecProcess(cmd, func(err error) tea.Msg { return editorDoneMsg{path: path, err: err} })
+}
+
+func readEditorFile(msg editorDoneMsg) tea.Cmd {
+	return func() tea.Msg {
+		defer os.Remove(msg.path)
+		if msg.err != nil {
+			return editorTextMsg{err: msg.err}
+		}
+		b, err := os.ReadFile(msg.path)
+		return editorTextMsg{text: strings.TrimRight(string(b), "\n"), err: err}
+	}
+}
+
+func (m *Model) applyEditorText(msg editorTextMsg) {
+	if msg.err != nil {
+		m.say(m.cat.NoticeEditorFailed(sanitize.Line(msg.err.Error())), true)
+		return
+	}
+	if m.focus != focusCompose {
+		return // the agent cancelled the box meanwhile
+	}
+	m.compose.ta.SetValue(msg.text)
+}

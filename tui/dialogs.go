@@ -1,0 +1,577 @@
+package tui
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/sanitize"
+)
+
+// dialog is one entry of the dialog stack. A dialog never changes the
+// desk's state itself: it returns a result value (what the agent chose) and
+// the root performs it.
+type dialog interface {
+	scope() keymap.Scope
+	// key handles a key press; done closes the dialog, result (if not
+	// nil) is for the root to perform.
+	key(m *Model, msg tea.KeyPressMsg) (result any, done bool, cmd tea.Cmd)
+	// input receives other messages (paste, cursor blink) for text inputs.
+	input(msg tea.Msg) tea.Cmd
+	// view renders the dialog's content, at most maxW cells wide.
+	view(m *Model, maxW, maxH int) string
+}
+
+// Results dialogs return.
+type (
+	pickResult struct {
+		kind    pickKind
+		target  string // conversation id(s) the pick is for
+		value   string
+		payload protocol.Draft
+	}
+	rejectResult struct {
+		draft        protocol.Draft
+		reason, note string
+	}
+	runResult struct{ act keymap.Action }
+)
+
+type pickKind int
+
+const (
+	pickTransfer pickKind = iota
+	pickReassign
+	pickResolve
+	pickSnooze
+	pickCanned
+	pickConfirmStale
+)
+
+func (m *Model) push(d dialog) { m.dialogs = append(m.dialogs, d) }
+
+func (m *Model) pop() {
+	if n := len(m.dialogs); n > 0 {
+		m.dialogs = m.dialogs[:n-1]
+	}
+}
+
+func (m *Model) topDialogInput(msg tea.Msg) tea.Cmd {
+	return m.dialogs[len(m.dialogs)-1].input(msg)
+}
+
+func (m *Model) dialogKey(msg tea.KeyPressMsg) tea.Cmd {
+	top := m.dialogs[len(m.dialogs)-1]
+	res, done, cmd := top.key(m, msg)
+	if done {
+		m.pop()
+	}
+	if res == nil {
+		return cmd
+	}
+	return tea.Batch(cmd, m.applyDialogResult(res))
+}
+
+// applyDialogResult performs what a dialog returned.
+func (m *Model) applyDialogResult(res any) tea.Cmd {
+	switch r := res.(type) {
+	case runResult:
+		return m.perform(r.act)
+	case rejectResult:
+		return m.recordOutcome(r.draft, protocol.ActionReject, "", r.reason, r.note)
+	case pickResult:
+		switch r.kind {
+		case pickTransfer:
+			req := protocol.TransferReq{ConversationID: r.target}
+			if team, ok := strings.CutPrefix(r.value, "team:"); ok {
+				req.ToTeam = team
+			} else {
+				req.ToAgent = strings.TrimPrefix(r.value, "agent:")
+			}
+			m.setFocus(focusQueue)
+			return m.enqueue(outboxJob{kind: protocol.ReqTransfer, convID: r.target}, req)
+		case pickReassign:
+			ids := strings.Split(r.target, ",")
+			versions := map[string]int64{}
+			for _, id := range ids {
+				if c, ok := m.convs[id]; ok {
+					versions[id] = c.Version
+				}
+			}
+			if team, ok := strings.CutPrefix(r.value, "team:"); ok {
+				return m.reassign(ids, "", team, versions)
+			}
+			return m.reassign(ids, strings.TrimPrefix(r.value, "agent:"), "", versions)
+		case pickResolve:
+			m.setFocus(focusQueue)
+			return m.enqueue(outboxJob{kind: protocol.ReqResolve, convID: r.target},
+				protocol.ResolveReq{ConversationID: r.target, Disposition: r.value})
+		case pickSnooze:
+			minutes, _ := strconv.Atoi(r.value)
+			m.setFocus(focusQueue)
+			return m.enqueue(outboxJob{kind: protocol.ReqSnooze, convID: r.target},
+				protocol.SnoozeReq{ConversationID: r.target, Minutes: minutes})
+		case pickCanned:
+			m.compose.ta.InsertString(r.value)
+		case pickConfirmStale:
+			if r.value == "yes" {
+				return m.recordOutcome(r.payload, protocol.ActionAccept, "", "", "")
+			}
+		}
+	}
+	return nil
+}
+
+// listItem is one choice of a list dialog.
+type listItem struct {
+	label, hint, value string
+}
+
+// listDialog is a titled list: transfer targets, dispositions, snooze
+// times, canned replies, yes/no.
+type listDialog struct {
+	title   string
+	kind    pickKind
+	target  string
+	payload protocol.Draft
+	items   []listItem
+	cursor  int
+}
+
+func (d *listDialog) scope() keymap.Scope   { return keymap.ScopeDialog }
+func (d *listDialog) input(tea.Msg) tea.Cmd { return nil }
+func (d *listDialog) key(m *Model, msg tea.KeyPressMsg) (any, bool, tea.Cmd) {
+	act, ok := m.km.Lookup(keymap.ScopeDialog, msg.String())
+	if !ok {
+		// Vim keys and digits also move and pick: lists are short.
+		switch s := msg.String(); {
+		case s == "j":
+			act = keymap.DialogDown
+		case s == "k":
+			act = keymap.DialogUp
+		case len(s) == 1 && s[0] >= '1' && s[0] <= '9' && int(s[0]-'1') < len(d.items):
+			d.cursor = int(s[0] - '1')
+			act = keymap.DialogConfirm
+		default:
+			return nil, false, nil
+		}
+	}
+	switch act {
+	case keymap.DialogUp:
+		d.cursor = max(d.cursor-1, 0)
+	case keymap.DialogDown:
+		d.cursor = min(d.cursor+1, max(len(d.items)-1, 0))
+	case keymap.DialogCancel:
+		return nil, true, nil
+	case keymap.DialogConfirm:
+		if len(d.items) == 0 {
+			return nil, true, nil
+		}
+		return pickResult{kind: d.kind, target: d.target, value: d.items[d.cursor].value, payload: d.payload}, true, nil
+	}
+	return nil, false, nil
+}
+
+func (d *listDialog) view(m *Model, maxW, maxH int) string {
+	ds := &m.st.Dialog
+	w := min(maxW, 64)
+	lines := []string{ds.Title.Render(fit(d.title, w))}
+	rows := max(maxH-3, 1)
+	start := max(0, min(d.cursor-rows+1, len(d.items)-rows))
+	start = max(start, 0)
+	for i := start; i < len(d.items) && i < start+rows; i++ {
+		it := d.items[i]
+		num := "  "
+		if i < 9 {
+			num = strconv.Itoa(i+1) + " "
+		}
+		text := num + it.label
+		if it.hint != "" {
+			text += "  " + it.hint
+		}
+		if i == d.cursor {
+			lines = append(lines, ds.Selected.Render(fit(text, w)))
+		} else {
+			lines = append(lines, ds.Item.Render(fit(text, w)))
+		}
+	}
+	lines = append(lines, ds.Hint.Render(fit("↑/↓ · 1-9 · ⏎ · esc", w)))
+	return strings.Join(lines, "\n")
+}
+
+// agentDialog lists transfer or reassign targets: agents (by status and
+// load) and, when teams is true or for reassign, team queues.
+func (m *Model) agentDialog(title string, kind pickKind, target string, excludeMe bool) dialog {
+	agents := make([]protocol.Agent, 0, len(m.agents))
+	for _, a := range m.agents {
+		if excludeMe && a.ID == m.me.ID {
+			continue
+		}
+		if a.Role == protocol.RoleTrainer {
+			continue // trainers never talk to customers
+		}
+		agents = append(agents, a)
+	}
+	rank := map[string]int{protocol.StatusOnline: 0, protocol.StatusAway: 1}
+	sort.Slice(agents, func(i, j int) bool {
+		ri, rj := rank[agents[i].Status], rank[agents[j].Status]
+		if _, ok := rank[agents[i].Status]; !ok {
+			ri = 2
+		}
+		if _, ok := rank[agents[j].Status]; !ok {
+			rj = 2
+		}
+		if ri != rj {
+			return ri < rj
+		}
+		return agents[i].ID < agents[j].ID
+	})
+	d := &listDialog{title: title, kind: kind, target: target}
+	for _, a := range agents {
+		name := sanitize.Line(a.Name)
+		if name == "" {
+			name = sanitize.Line(a.ID)
+		}
+		d.items = append(d.items, listItem{label: name,
+			hint: m.statusLabel(a.Status) + " · " + m.cat.Load(a.Load, a.Capacity), value: "agent:" + a.ID})
+	}
+	for _, t := range m.teams() {
+		d.items = append(d.items, listItem{label: sanitize.Line(t), hint: m.cat.TeamQueue, value: "team:" + t})
+	}
+	return d
+}
+
+func (m *Model) resolveDialog(convID string) dialog {
+	c := m.cat
+	return &listDialog{title: c.ResolveTitle, kind: pickResolve, target: convID, items: []listItem{
+		{label: c.DispResolved, value: "resolved"},
+		{label: c.DispAnswered, value: "answered"},
+		{label: c.DispRefund, value: "refund_issued"},
+		{label: c.DispDuplicate, value: "duplicate"},
+		{label: c.DispNoResponse, value: "no_response"},
+		{label: c.DispSpam, value: "spam"},
+	}}
+}
+
+func (m *Model) snoozeDialog(convID string) dialog {
+	d := &listDialog{title: m.cat.SnoozeTitle, kind: pickSnooze, target: convID}
+	for _, n := range []int{15, 30, 60, 120, 240, 1440} {
+		d.items = append(d.items, listItem{label: m.cat.Minutes(n), value: strconv.Itoa(n)})
+	}
+	return d
+}
+
+func (m *Model) cannedDialog() dialog {
+	d := &listDialog{title: m.cat.CannedTitle, kind: pickCanned}
+	for _, c := range m.canned {
+		d.items = append(d.items, listItem{label: "/" + c.name, hint: sanitize.Line(c.text), value: c.text})
+	}
+	return d
+}
+
+func (m *Model) confirmStale(dr protocol.Draft) dialog {
+	return &listDialog{title: m.cat.StaleConfirm, kind: pickConfirmStale, target: dr.ConversationID, payload: dr,
+		items: []listItem{{label: m.cat.No, value: "no"}, {label: m.cat.Yes, value: "yes"}}}
+}
+
+// rejectDialog asks why a draft is rejected: one key per reason, tab to
+// write a note first.
+type rejectDialog struct {
+	draft   protocol.Draft
+	note    textinput.Model
+	editing bool
+}
+
+func newRejectDialog(m *Model, d protocol.Draft) *rejectDialog {
+	ti := textinput.New()
+	ti.Prompt = m.cat.RejectNotePrompt
+	ti.CharLimit = 2000
+	return &rejectDialog{draft: d, note: ti}
+}
+
+func (d *rejectDialog) scope() keymap.Scope {
+	if d.editing {
+		return keymap.ScopeCompose
+	}
+	return keymap.ScopeReject
+}
+
+func (d *rejectDialog) input(msg tea.Msg) tea.Cmd {
+	if !d.editing {
+		return nil
+	}
+	var cmd tea.Cmd
+	d.note, cmd = d.note.Update(msg)
+	return cmd
+}
+
+func (d *rejectDialog) key(m *Model, msg tea.KeyPressMsg) (any, bool, tea.Cmd) {
+	if d.editing {
+		// enter or esc end the note and return to the reason keys; the
+		// note is kept.
+		switch msg.String() {
+		case "enter", "esc", "tab":
+			d.editing = false
+			d.note.Blur()
+			return nil, false, nil
+		}
+		var cmd tea.Cmd
+		d.note, cmd = d.note.Update(msg)
+		return nil, false, cmd
+	}
+	act, ok := m.km.Lookup(keymap.ScopeReject, msg.String())
+	if !ok {
+		return nil, false, nil
+	}
+	if reason, ok := keymap.RejectReasons[act]; ok {
+		return rejectResult{draft: d.draft, reason: reason, note: strings.TrimSpace(d.note.Value())}, true, nil
+	}
+	switch act {
+	case keymap.RejectNote:
+		d.editing = true
+		return nil, false, d.note.Focus()
+	case keymap.RejectCancel:
+		return nil, true, nil
+	}
+	return nil, false, nil
+}
+
+func (d *rejectDialog) view(m *Model, maxW, maxH int) string {
+	ds := &m.st.Dialog
+	w := min(maxW, 56)
+	lines := []string{ds.Title.Render(fit(m.cat.RejectTitle, w))}
+	for _, info := range m.km.Actions() {
+		reason, ok := keymap.RejectReasons[info.Action]
+		if !ok {
+			continue
+		}
+		lines = append(lines, ds.Item.Render(fit(keymap.HelpKeys(info.Keys)+"  "+m.cat.RejectReason(reason), w)))
+	}
+	d.note.SetWidth(max(w-ansi.StringWidth(d.note.Prompt)-1, 4))
+	lines = append(lines, fit(d.note.View(), w))
+	hint := m.km.Binding(keymap.RejectNote).Help()
+	cancel := m.km.Binding(keymap.RejectCancel).Help()
+	lines = append(lines, ds.Hint.Render(fit(hint.Key+" "+hint.Desc+" · "+cancel.Key+" "+cancel.Desc, w)))
+	return strings.Join(lines, "\n")
+}
+
+// palette lists every action, filtered by a fuzzy query.
+type palette struct {
+	all    []keymap.Info
+	shown  []keymap.Info
+	query  textinput.Model
+	cursor int
+	offset int
+}
+
+func newPalette(m *Model) *palette {
+	ti := textinput.New()
+	ti.Placeholder = m.cat.PalettePlaceholder
+	ti.Prompt = "> "
+	ti.Focus()
+	p := &palette{all: m.km.Actions(), query: ti}
+	p.refilter()
+	return p
+}
+
+func (p *palette) scope() keymap.Scope { return keymap.ScopePalette }
+
+func (p *palette) input(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	p.query, cmd = p.query.Update(msg)
+	p.refilter()
+	return cmd
+}
+
+func (p *palette) refilter() {
+	q := strings.ToLower(strings.TrimSpace(p.query.Value()))
+	type scored struct {
+		info  keymap.Info
+		score int
+	}
+	var hits []scored
+	for _, info := range p.all {
+		if q == "" {
+			hits = append(hits, scored{info, 0})
+			continue
+		}
+		s, ok := fuzzy(q, strings.ToLower(string(info.Action)+" "+info.Help))
+		if ok {
+			hits = append(hits, scored{info, s})
+		}
+	}
+	sort.SliceStable(hits, func(i, j int) bool { return hits[i].score < hits[j].score })
+	p.shown = p.shown[:0]
+	for _, h := range hits {
+		p.shown = append(p.shown, h.info)
+	}
+	p.cursor, p.offset = 0, 0
+}
+
+// fuzzy reports whether q's characters appear in order in s, scoring
+// tighter and earlier matches lower (better).
+func fuzzy(q, s string) (int, bool) {
+	if i := strings.Index(s, q); i >= 0 {
+		return i, true // a plain substring beats any scattered match
+	}
+	score, pos, last := 1000, 0, -1
+	for _, r := range q {
+		i := strings.IndexRune(s[pos:], r)
+		if i < 0 {
+			return 0, false
+		}
+		at := pos + i
+		if last >= 0 {
+			score += at - last - 1
+		} else {
+			score += at
+		}
+		last = at
+		pos = at + len(string(r))
+	}
+	return score, true
+}
+
+func (p *palette) key(m *Model, msg tea.KeyPressMsg) (any, bool, tea.Cmd) {
+	if act, ok := m.km.Lookup(keymap.ScopePalette, msg.String()); ok {
+		switch act {
+		case keymap.PaletteClose:
+			return nil, true, nil
+		case keymap.PaletteUp:
+			p.cursor = max(p.cursor-1, 0)
+			return nil, false, nil
+		case keymap.PaletteDown:
+			p.cursor = min(p.cursor+1, max(len(p.shown)-1, 0))
+			return nil, false, nil
+		case keymap.PaletteRun:
+			if len(p.shown) == 0 {
+				return nil, false, nil
+			}
+			return runResult{act: p.shown[p.cursor].Action}, true, nil
+		}
+	}
+	var cmd tea.Cmd
+	p.query, cmd = p.query.Update(msg)
+	p.refilter()
+	return nil, false, cmd
+}
+
+func (p *palette) view(m *Model, maxW, maxH int) string {
+	ds := &m.st.Dialog
+	w := min(maxW, 72)
+	p.query.SetWidth(max(w-3, 4))
+	lines := []string{ds.Title.Render(fit(m.cat.PaletteTitle+"  "+strconv.Itoa(len(p.shown))+"/"+strconv.Itoa(len(p.all)), w)),
+		fit(p.query.View(), w)}
+	rows := max(maxH-3, 1)
+	if p.cursor < p.offset {
+		p.offset = p.cursor
+	}
+	if p.cursor >= p.offset+rows {
+		p.offset = p.cursor - rows + 1
+	}
+	keyW := 14
+	for i := p.offset; i < len(p.shown) && i < p.offset+rows; i++ {
+		info := p.shown[i]
+		text := fit(keymap.HelpKeys(info.Keys), keyW) + " " + info.Help + "  · " + string(info.Action)
+		if i == p.cursor {
+			lines = append(lines, ds.Selected.Render(fit(text, w)))
+		} else {
+			lines = append(lines, ds.Item.Render(fit(text, w)))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// helpDialog shows every binding, one block per scope.
+type helpDialog struct{ offset int }
+
+func newHelpDialog(*Model) *helpDialog { return &helpDialog{} }
+
+func (h *helpDialog) scope() keymap.Scope   { return keymap.ScopeDialog }
+func (h *helpDialog) input(tea.Msg) tea.Cmd { return nil }
+func (h *helpDialog) key(m *Model, msg tea.KeyPressMsg) (any, bool, tea.Cmd) {
+	switch msg.String() {
+	case "j", "down":
+		h.offset++
+		return nil, false, nil
+	case "k", "up":
+		h.offset = max(h.offset-1, 0)
+		return nil, false, nil
+	}
+	if act, ok := m.km.Lookup(keymap.ScopeGlobal, msg.String()); ok && (act == keymap.HelpToggle || act == keymap.AppQuit) {
+		return nil, true, nil
+	}
+	if act, ok := m.km.Lookup(keymap.ScopeDialog, msg.String()); ok && (act == keymap.DialogCancel || act == keymap.DialogConfirm) {
+		return nil, true, nil
+	}
+	return nil, false, nil
+}
+
+var scopeTitles = map[keymap.Scope][2]string{
+	keymap.ScopeGlobal: {"Everywhere", "全局"}, keymap.ScopeQueue: {"Queue", "队列"},
+	keymap.ScopeConv: {"Conversation & draft", "会话与草稿"}, keymap.ScopeCompose: {"Writing", "编辑"},
+	keymap.ScopeFilter: {"Filter", "筛选"}, keymap.ScopeReject: {"Reject reasons", "拒绝原因"},
+	keymap.ScopeDialog: {"Dialogs", "对话框"}, keymap.ScopePalette: {"Command palette", "命令面板"},
+	keymap.ScopeTeam: {"Team board (lead)", "团队看板（组长）"}, keymap.ScopeReview: {"Review (trainer)", "复核（培训师）"},
+}
+
+func (h *helpDialog) view(m *Model, maxW, maxH int) string {
+	ds := &m.st.Dialog
+	lang := 0
+	if m.cat == nil || m.cat.HelpTitle != "Keys" {
+		lang = 1
+	}
+	// Entries in scope order, each scope headed by its title.
+	var entries []string
+	infos := m.km.Actions()
+	for _, s := range keymap.Scopes {
+		first := true
+		for _, info := range infos {
+			if info.Scope != s {
+				continue
+			}
+			if first {
+				if len(entries) > 0 {
+					entries = append(entries, "")
+				}
+				entries = append(entries, ds.Title.Render(scopeTitles[s][lang]))
+				first = false
+			}
+			entries = append(entries, fit(keymap.HelpKeys(info.Keys), 12)+" "+info.Help)
+		}
+	}
+	colW := 36
+	cols := max(min(maxW/(colW+2), 4), 1)
+	rows := max(maxH-2, 1)
+	// Fill columns top to bottom, then scroll if it still does not fit.
+	perCol := (len(entries) + cols - 1) / cols
+	perCol = max(perCol, rows)
+	if perCol > rows {
+		perCol = max((len(entries)+cols-1)/cols, 1)
+	}
+	h.offset = min(h.offset, max(perCol-rows, 0))
+	w := min(maxW, cols*(colW+2))
+	lines := []string{ds.Title.Render(fit(m.cat.HelpTitle+"  (?/esc)", w))}
+	for r := h.offset; r < perCol && r < h.offset+rows; r++ {
+		var b strings.Builder
+		for c := 0; c < cols; c++ {
+			i := c*perCol + r
+			cell := ""
+			if i < len(entries) {
+				cell = entries[i]
+			}
+			b.WriteString(fit(cell, colW))
+			if c < cols-1 {
+				b.WriteString("  ")
+			}
+		}
+		lines = append(lines, fit(b.String(), w))
+	}
+	return strings.Join(lines, "\n")
+}

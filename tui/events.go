@@ -1,0 +1,294 @@
+package tui
+
+import (
+	"encoding/json"
+	"errors"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/sanitize"
+)
+
+// applyUpdates applies a batch of client updates. Conversation changes are
+// collected and handed to the queue once, so a burst of a thousand events
+// costs one re-sort and one render.
+func (m *Model) applyUpdates(us []client.Update) tea.Cmd {
+	var changed []protocol.Conversation
+	var cmds []tea.Cmd
+	assigned := ""
+	for _, u := range us {
+		switch u := u.(type) {
+		case client.StateChanged:
+			m.conn = u
+		case client.Welcomed:
+			if cmd := m.applyWelcome(u.Welcome); cmd != nil {
+				cmds = append(cmds, cmd)
+			}
+			changed = changed[:0] // the snapshot already holds them
+		case client.Event:
+			c, ok, who := m.applyEvent(u)
+			if ok {
+				changed = append(changed, c)
+			}
+			if who != "" {
+				assigned = who
+			}
+		case client.OutboxResult:
+			m.applyOutboxResult(u)
+		}
+	}
+	if len(changed) > 0 {
+		m.queuedDirty = true
+	}
+	m.queue.UpsertMany(changed)
+	if assigned != "" {
+		m.say(m.cat.NoticeAssigned(assigned), false)
+		if cmd := m.announce(assigned); cmd != nil {
+			cmds = append(cmds, cmd)
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) applyWelcome(w protocol.Welcome) tea.Cmd {
+	m.me = w.Agent
+	m.agents[w.Agent.ID] = w.Agent
+	m.queue.SetMe(w.Agent.ID)
+	if w.Resume != protocol.ResumeSnapshot || w.Snapshot == nil {
+		return nil
+	}
+	clear(m.convs)
+	for _, c := range w.Snapshot.Conversations {
+		m.convs[c.ID] = c
+		m.noteMood(c)
+	}
+	clear(m.agents)
+	for _, a := range w.Snapshot.Agents {
+		m.agents[a.ID] = a
+	}
+	m.agents[w.Agent.ID] = w.Agent
+	m.queue.SetConversations(w.Snapshot.Conversations)
+	m.queuedDirty = true
+	m.queue.SetAgentNames(m.agentNames())
+	m.copilotCache = copilotCache{}
+	// Events may have been missed while disconnected: reload what is open.
+	if m.open != "" {
+		return m.load(m.open)
+	}
+	return nil
+}
+
+func (m *Model) agentNames() map[string]string {
+	names := make(map[string]string, len(m.agents))
+	for id, a := range m.agents {
+		names[id] = a.Name
+	}
+	return names
+}
+
+// applyEvent applies one event. It returns the conversation to refresh in
+// the queue, and the customer's name when the event assigned a
+// conversation to the desk's user by someone else's hand.
+func (m *Model) applyEvent(ev client.Event) (protocol.Conversation, bool, string) {
+	switch p := ev.Payload.(type) {
+	case *protocol.ConversationEvent:
+		c := p.Conversation
+		old, had := m.convs[c.ID]
+		if had && old.Version > c.Version {
+			return c, false, ""
+		}
+		m.convs[c.ID] = c
+		m.noteMood(c)
+		m.copilotCache = copilotCache{}
+		who := ""
+		if m.me.ID != "" && c.Assignee == m.me.ID && old.Assignee != m.me.ID && p.By != m.me.ID {
+			who = sanitize.Line(c.CustomerName)
+		}
+		return c, true, who
+	case *protocol.MessageEvent:
+		c := p.Conversation
+		if old, had := m.convs[c.ID]; !had || old.Version <= c.Version {
+			m.convs[c.ID] = c
+			m.noteMood(c)
+		}
+		if p.Message.ConversationID == m.open {
+			m.appendMessage(p.Message)
+			m.copilotCache = copilotCache{}
+		}
+		return m.convs[c.ID], true, ""
+	case *protocol.DraftEvent:
+		m.applyDraft(p.Draft)
+	case *protocol.OutcomeEvent:
+		o := p.Outcome
+		m.outcomes[o.DraftID] = outcomeState{action: o.Action}
+		m.copilotCache = copilotCache{}
+	case *protocol.AgentEvent:
+		a := p.Agent
+		old := m.agents[a.ID]
+		m.agents[a.ID] = a
+		if a.ID == m.me.ID {
+			m.me = a
+		}
+		if old.Name != a.Name {
+			m.queue.SetAgentNames(m.agentNames())
+		}
+	}
+	return protocol.Conversation{}, false, ""
+}
+
+// applyDraft keeps the newest draft of each conversation.
+func (m *Model) applyDraft(d protocol.Draft) {
+	cur, ok := m.drafts[d.ConversationID]
+	if ok && cur.ID != d.ID && cur.CreatedAt > d.CreatedAt {
+		return // an older draft changed status (superseded); the newer one stays
+	}
+	m.drafts[d.ConversationID] = d
+	if d.ConversationID == m.open {
+		m.markShown(d)
+	}
+	m.copilotCache = copilotCache{}
+}
+
+// markShown records when a draft first appeared on screen; the outcome
+// carries it so trainers can see how long a decision took.
+func (m *Model) markShown(d protocol.Draft) {
+	if _, ok := m.shownAt[d.ID]; !ok && d.Status == "open" {
+		m.shownAt[d.ID] = m.now.UnixMilli()
+	}
+}
+
+// appendMessage adds a live message to the open transcript, once.
+func (m *Model) appendMessage(msg protocol.Message) {
+	if m.loading {
+		m.early = append(m.early, msg)
+		return
+	}
+	if msg.Seq <= m.lastSeq {
+		return // already in the transcript from the detail load
+	}
+	m.transcript.Append(msg)
+	m.lastSeq = msg.Seq
+}
+
+// noteMood records a sentiment reading when it differs from the last one:
+// the trajectory the handoff card draws.
+func (m *Model) noteMood(c protocol.Conversation) {
+	var v int8
+	switch c.Sentiment {
+	case "negative":
+		v = -1
+	case "neutral":
+		v = 0
+	case "positive":
+		v = 1
+	default:
+		return
+	}
+	h := m.moods[c.ID]
+	if len(h) > 0 && h[len(h)-1] == v {
+		return
+	}
+	if len(h) >= sentimentCap {
+		h = append(h[:0], h[1:]...)
+	}
+	m.moods[c.ID] = append(h, v)
+}
+
+func (m *Model) applyOutboxResult(r client.OutboxResult) {
+	m.pending = r.Pending
+	job, known := m.jobs[r.ID]
+	delete(m.jobs, r.ID)
+	what := m.what(job.kind, job.action)
+	if !known {
+		what = m.what(r.Type, "")
+	}
+	if r.Err != nil {
+		if job.draftID != "" {
+			delete(m.outcomes, job.draftID)
+			m.copilotCache = copilotCache{}
+		}
+		m.say(m.cat.NoticeFailed(what, sanitize.Line(r.Err.Message)), true)
+		return
+	}
+	if job.kind == protocol.ReqOutcome && job.draftID != "" {
+		var ack protocol.OutcomeAck
+		if json.Unmarshal(r.Ack, &ack) == nil && ack.Outcome.Action != "" {
+			m.outcomes[job.draftID] = outcomeState{action: ack.Outcome.Action}
+		} else {
+			m.outcomes[job.draftID] = outcomeState{action: job.action}
+		}
+		m.copilotCache = copilotCache{}
+	}
+	m.say(m.cat.NoticeDone(what), false)
+}
+
+// what names a request for a notice.
+func (m *Model) what(kind, action string) string {
+	c := m.cat
+	switch kind {
+	case protocol.ReqClaim:
+		return c.ActClaim
+	case protocol.ReqNext:
+		return c.ActNext
+	case protocol.ReqRelease:
+		return c.ActRelease
+	case protocol.ReqSend:
+		return c.ActSend
+	case protocol.ReqNote:
+		return c.ActNote
+	case protocol.ReqTransfer:
+		return c.ActTransfer
+	case protocol.ReqResolve:
+		return c.ActResolve
+	case protocol.ReqSnooze:
+		return c.ActSnooze
+	case protocol.ReqSetStatus:
+		return c.ActStatus
+	case protocol.ReqReassign:
+		return c.ActReassign
+	case protocol.ReqGetConversation:
+		return c.ActOpen
+	case protocol.ReqOutcome:
+		switch action {
+		case protocol.ActionEdit:
+			return c.ActEdit
+		case protocol.ActionReject:
+			return c.ActReject
+		}
+		return c.ActAccept
+	}
+	return kind
+}
+
+// explain turns a request error into words for a notice.
+func (m *Model) explain(what string, err error) string {
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		if pe.Code == protocol.CodeUnavailable {
+			return m.cat.NoticeOffline(what)
+		}
+		return m.cat.NoticeFailed(what, sanitize.Line(pe.Message))
+	}
+	return m.cat.NoticeFailed(what, sanitize.Line(err.Error()))
+}
+
+// announce rings the bell or posts an OSC 9 desktop notification.
+func (m *Model) announce(customer string) tea.Cmd {
+	if !m.notifOn {
+		return nil
+	}
+	seq := ""
+	if m.notify.OSC9 {
+		// The name is sanitized: no BEL or ESC can end the sequence early.
+		seq += "\x1b]9;" + m.cat.NoticeAssigned(customer) + "\x07"
+	}
+	if m.notify.Bell {
+		seq += "\a"
+	}
+	if seq == "" {
+		return nil
+	}
+	return tea.Raw(seq)
+}

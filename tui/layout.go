@@ -1,0 +1,131 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// rect is an area of the screen, in cells.
+type rect struct{ x, y, w, h int }
+
+// layout is the screen cut into named areas. Each pane's first row is its
+// title; the rest is content.
+type layout struct {
+	queue, conv, copilot rect
+	help, status         rect
+	stacked              bool // panes one above another (narrow terminals)
+}
+
+// wideMin is the narrowest terminal that gets three columns.
+const wideMin = 120
+
+// computeLayout turns the window size into panes. Wide terminals get queue
+// | conversation | copilot side by side; narrow ones stack them and give the
+// focused pane half the height, so whatever the agent works on stays
+// readable at 80×24.
+func computeLayout(w, h int, f focus) layout {
+	var l layout
+	l.help = rect{0, max(h-2, 0), w, min(1, max(h-1, 0))}
+	l.status = rect{0, max(h-1, 0), w, min(1, h)}
+	body := max(h-2, 0)
+	if w >= wideMin {
+		qw := w * 34 / 100
+		pw := w * 30 / 100
+		cw := w - qw - pw - 2 // two separator columns
+		l.queue = rect{0, 0, qw, body}
+		l.conv = rect{qw + 1, 0, cw, body}
+		l.copilot = rect{qw + 1 + cw + 1, 0, pw, body}
+		return l
+	}
+	l.stacked = true
+	big := body / 2
+	small := (body - big) / 2
+	rest := body - big - small
+	hq, hc, hp := small, rest, small
+	switch f {
+	case focusQueue, focusFilter:
+		hq, hc, hp = big, rest, small
+	case focusConv, focusCompose:
+		hq, hc, hp = small, big, rest
+	case focusCopilot:
+		hq, hc, hp = small, rest, big
+	}
+	l.queue = rect{0, 0, w, hq}
+	l.conv = rect{0, hq, w, hc}
+	l.copilot = rect{0, hq + hc, w, hp}
+	return l
+}
+
+func (m *Model) resize(w, h int) {
+	m.width, m.height = w, h
+	m.relayout()
+}
+
+// relayout recomputes the areas and pushes sizes down to the components.
+func (m *Model) relayout() {
+	m.lay = computeLayout(m.width, m.height, m.focus)
+	m.queue.SetSize(m.lay.queue.w, max(m.lay.queue.h-1, 0))
+	convH := max(m.lay.conv.h-2, 0) // title and conversation header
+	if m.focus == focusCompose {
+		convH = max(convH-composeHeight, 0)
+	}
+	m.transcript.SetSize(m.lay.conv.w, convH)
+	m.compose.ta.SetWidth(max(m.lay.conv.w-1, 4))
+	m.compose.ta.SetHeight(composeHeight - 2)
+	m.filter.SetWidth(max(m.lay.queue.w-ansi.StringWidth(m.filter.Prompt)-2, 4))
+}
+
+// fit makes a styled string exactly w cells wide: truncated with an
+// ellipsis or padded with spaces. Widths are display cells, so CJK and
+// emoji line up.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := ansi.StringWidth(s)
+	if sw > w {
+		s = ansi.Truncate(s, w, "…")
+		sw = ansi.StringWidth(s)
+	}
+	if sw < w {
+		s += strings.Repeat(" ", w-sw)
+	}
+	return s
+}
+
+// block splits rendered text into exactly h lines of exactly w cells.
+func block(s string, w, h int) []string {
+	lines := strings.Split(s, "\n")
+	out := make([]string, h)
+	for i := range out {
+		if i < len(lines) {
+			out[i] = fit(lines[i], w)
+		} else {
+			out[i] = strings.Repeat(" ", w)
+		}
+	}
+	return out
+}
+
+// overlay draws box centred over the frame lines.
+func overlay(frame []string, box string, width, height int) {
+	lines := strings.Split(box, "\n")
+	bw := 0
+	for _, l := range lines {
+		bw = max(bw, ansi.StringWidth(l))
+	}
+	bw = min(bw, width)
+	x := max((width-bw)/2, 0)
+	y := max((height-len(lines))/2, 0)
+	for i, l := range lines {
+		row := y + i
+		if row >= len(frame) {
+			break
+		}
+		base := frame[row]
+		left := ansi.Truncate(base, x, "")
+		right := ansi.TruncateLeft(base, x+bw, "")
+		frame[row] = left + "\x1b[m" + fit(l, bw) + "\x1b[m" + right
+	}
+}

@@ -1,0 +1,399 @@
+package tui
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/themes"
+	"github.com/agentdesk/agentdesk/tui/i18n"
+	"github.com/agentdesk/agentdesk/tui/queue"
+	"github.com/agentdesk/agentdesk/tui/transcript"
+)
+
+// focus is what receives key presses when no dialog is open.
+type focus int
+
+const (
+	focusQueue focus = iota
+	focusConv
+	focusCopilot
+	focusCompose
+	focusFilter
+)
+
+// outcomeState is what the desk knows about a draft's outcome.
+type outcomeState struct {
+	action string
+	queued bool // in the outbox, not yet acknowledged
+}
+
+// outboxJob remembers what an outbox request was, to name it in notices.
+type outboxJob struct {
+	kind    string // a protocol request type
+	convID  string
+	draftID string
+	action  string // outcome action
+}
+
+// notice is the one-line message that replaces the help line for a while.
+type notice struct {
+	text  string
+	err   bool
+	until time.Time
+}
+
+// sentimentCap bounds the trajectory kept per conversation.
+const sentimentCap = 32
+
+// Model is the desk's root model.
+type Model struct {
+	be        Backend
+	km        *keymap.KeyMap
+	st        *themes.Styles
+	cat       *i18n.Catalog
+	ctx       context.Context
+	timeout   time.Duration
+	clock     func() time.Time
+	loc       *time.Location
+	demo      bool
+	autoTheme bool
+	editor    string
+	notify    Notify
+	notifOn   bool
+	canned    []cannedReply
+
+	width, height int
+	now           time.Time
+	focus         focus
+	paneFocus     focus // pane to return to from compose and filter
+
+	me       protocol.Agent
+	conn     client.StateChanged
+	pending  int
+	convs    map[string]protocol.Conversation
+	agents   map[string]protocol.Agent
+	drafts   map[string]protocol.Draft // newest draft per conversation
+	moods    map[string][]int8         // sentiment readings per conversation, oldest first
+	outcomes map[string]outcomeState   // by draft id
+	jobs     map[string]outboxJob      // by outbox request id
+	shownAt  map[string]int64          // draft id → when the agent first saw it
+
+	queue      *queue.Model
+	transcript *transcript.Model
+	open       string // conversation on screen
+	loading    bool
+	lastSeq    int                // newest message seq in the transcript
+	early      []protocol.Message // arrived while the transcript was loading
+
+	showSources   bool
+	copilotScroll int
+	copilotCache  copilotCache
+
+	compose composeBox
+	filter  textinput.Model
+	dialogs []dialog
+	notice  notice
+
+	queued      int  // conversations waiting for a person
+	queuedDirty bool // queued needs recounting
+
+	lay       layout
+	helpCache struct {
+		scope keymap.Scope
+		width int
+		text  string
+	}
+}
+
+// New builds the desk. Nothing happens on the network until the program
+// runs and [Subscribe] feeds it updates.
+func New(d Deps) *Model {
+	if d.Keys == nil {
+		d.Keys = keymap.New(d.Lang)
+	}
+	if d.Styles == nil {
+		d.Styles = themes.New(themes.Dark, false)
+	}
+	if d.Context == nil {
+		d.Context = context.Background()
+	}
+	if d.RequestTimeout <= 0 {
+		d.RequestTimeout = 10 * time.Second
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Location == nil {
+		d.Location = time.Local
+	}
+	cat := i18n.For(d.Lang)
+	m := &Model{
+		be: d.Backend, km: d.Keys, st: d.Styles, cat: cat, ctx: d.Context, timeout: d.RequestTimeout,
+		clock: d.Now, loc: d.Location, demo: d.Demo, autoTheme: d.AutoTheme, editor: d.Editor, notify: d.Notify,
+		notifOn:  d.Notify.Bell || d.Notify.OSC9,
+		canned:   cannedList(d.Canned, d.Lang),
+		now:      d.Now(),
+		conn:     client.StateChanged{State: client.StateConnecting},
+		convs:    map[string]protocol.Conversation{},
+		agents:   map[string]protocol.Agent{},
+		drafts:   map[string]protocol.Draft{},
+		moods:    map[string][]int8{},
+		outcomes: map[string]outcomeState{},
+		jobs:     map[string]outboxJob{},
+		shownAt:  map[string]int64{},
+	}
+	m.queue = queue.New(m.st, cat, "")
+	m.queue.SetNow(m.now)
+	m.queue.SetTab(queue.TabAll)
+	m.transcript = transcript.New(m.st, cat, d.Location)
+	m.transcript.SetNow(m.now)
+	m.filter = textinput.New()
+	m.filter.Prompt = cat.FilterPrompt
+	m.compose = newComposeBox()
+	if d.Backend != nil {
+		m.pending = len(d.Backend.Pending())
+	}
+	return m
+}
+
+// tickMsg drives the clock, SLA countdowns and notice expiry.
+type tickMsg time.Time
+
+func (m *Model) tick() tea.Cmd {
+	clock := m.clock
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return tickMsg(clock()) })
+}
+
+// Init starts the clock and asks the terminal for its background colour.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.tick(), tea.RequestBackgroundColor)
+}
+
+// Update applies one message.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+		return m, nil
+	case tea.BackgroundColorMsg:
+		if m.autoTheme {
+			*m.st = *themes.New(themes.ForBackground(msg.IsDark()), m.st.NoColor)
+			m.invalidate()
+		}
+		return m, nil
+	case tickMsg:
+		m.setNow(time.Time(msg))
+		return m, m.tick()
+	case UpdatesMsg:
+		return m, m.applyUpdates(msg.Updates)
+	case resultMsg:
+		return m, m.applyResult(msg)
+	case enqueuedMsg:
+		return m, m.applyEnqueued(msg)
+	case editorReadyMsg:
+		return m, m.runEditor(msg)
+	case editorDoneMsg:
+		return m, readEditorFile(msg)
+	case editorTextMsg:
+		m.applyEditorText(msg)
+		return m, nil
+	case tea.PasteMsg:
+		return m, m.handlePaste(msg)
+	case tea.KeyPressMsg:
+		return m, m.handleKey(msg)
+	}
+	// Anything else (cursor blinks) belongs to the focused text input.
+	return m, m.updateInputs(msg)
+}
+
+func (m *Model) setNow(t time.Time) {
+	m.now = t
+	m.queue.SetNow(t)
+	m.transcript.SetNow(t)
+	if !m.notice.until.IsZero() && !t.Before(m.notice.until) {
+		m.notice = notice{}
+	}
+}
+
+func (m *Model) invalidate() {
+	m.queue.Invalidate()
+	m.transcript.Invalidate()
+	m.copilotCache = copilotCache{}
+	m.helpCache.text = ""
+}
+
+// say shows a notice for a few seconds.
+func (m *Model) say(text string, isErr bool) {
+	m.notice = notice{text: text, err: isErr, until: m.now.Add(6 * time.Second)}
+}
+
+func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
+	if len(m.dialogs) > 0 {
+		return m.topDialogInput(msg)
+	}
+	switch m.focus {
+	case focusCompose:
+		var cmd tea.Cmd
+		m.compose.ta, cmd = m.compose.ta.Update(msg)
+		return cmd
+	case focusFilter:
+		var cmd tea.Cmd
+		m.filter, cmd = m.filter.Update(msg)
+		m.queue.SetFilter(m.filter.Value())
+		return cmd
+	}
+	return nil
+}
+
+func (m *Model) updateInputs(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	switch {
+	case len(m.dialogs) > 0:
+		return m.topDialogInput(msg)
+	case m.focus == focusCompose:
+		m.compose.ta, cmd = m.compose.ta.Update(msg)
+	case m.focus == focusFilter:
+		m.filter, cmd = m.filter.Update(msg)
+	}
+	return cmd
+}
+
+// handleKey routes a key press: the top dialog first, then a text input
+// that has focus, then the focused pane, then global bindings (the pane
+// scopes fall back to the global scope inside keymap.Lookup).
+func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	if len(m.dialogs) > 0 {
+		return m.dialogKey(msg)
+	}
+	ks := msg.String()
+	switch m.focus {
+	case focusCompose:
+		if act, ok := m.km.Lookup(keymap.ScopeCompose, ks); ok {
+			return m.perform(act)
+		}
+		var cmd tea.Cmd
+		m.compose.ta, cmd = m.compose.ta.Update(msg)
+		return cmd
+	case focusFilter:
+		if act, ok := m.km.Lookup(keymap.ScopeFilter, ks); ok {
+			return m.perform(act)
+		}
+		var cmd tea.Cmd
+		m.filter, cmd = m.filter.Update(msg)
+		m.queue.SetFilter(m.filter.Value())
+		return cmd
+	case focusQueue:
+		act, handled := m.queue.HandleKey(m.km, msg)
+		if handled || act == "" {
+			return nil
+		}
+		return m.perform(act)
+	case focusConv:
+		act, handled := m.transcript.HandleKey(m.km, msg)
+		if handled || act == "" {
+			return nil
+		}
+		return m.perform(act)
+	case focusCopilot:
+		act, ok := m.km.Lookup(keymap.ScopeConv, ks)
+		if !ok {
+			return nil
+		}
+		switch act {
+		case keymap.ConvScrollUp:
+			m.copilotScroll = max(m.copilotScroll-1, 0)
+			return nil
+		case keymap.ConvScrollDown:
+			m.copilotScroll++
+			return nil
+		case keymap.ConvPageUp:
+			m.copilotScroll = max(m.copilotScroll-max(m.lay.copilot.h-2, 1), 0)
+			return nil
+		case keymap.ConvPageDown:
+			m.copilotScroll += max(m.lay.copilot.h-2, 1)
+			return nil
+		case keymap.ConvTop:
+			m.copilotScroll = 0
+			return nil
+		}
+		return m.perform(act)
+	}
+	return nil
+}
+
+// scope is the keymap scope of what has the keyboard, for the help line.
+func (m *Model) scope() keymap.Scope {
+	if len(m.dialogs) > 0 {
+		return m.dialogs[len(m.dialogs)-1].scope()
+	}
+	switch m.focus {
+	case focusQueue:
+		return keymap.ScopeQueue
+	case focusCompose:
+		return keymap.ScopeCompose
+	case focusFilter:
+		return keymap.ScopeFilter
+	}
+	return keymap.ScopeConv
+}
+
+// setFocus moves the keyboard to a pane and remembers it.
+func (m *Model) setFocus(f focus) {
+	m.focus = f
+	if f == focusQueue || f == focusConv || f == focusCopilot {
+		m.paneFocus = f
+	}
+	m.relayout()
+}
+
+// mine reports whether the desk's user may work the conversation.
+func (m *Model) mine(c protocol.Conversation) bool {
+	return (c.Assignee != "" && c.Assignee == m.me.ID) || m.privileged()
+}
+
+func (m *Model) privileged() bool {
+	return m.me.Role == protocol.RoleLead || m.me.Role == protocol.RoleAdmin
+}
+
+// openConversation returns the conversation on screen.
+func (m *Model) openConversation() (protocol.Conversation, bool) {
+	if m.open == "" {
+		return protocol.Conversation{}, false
+	}
+	c, ok := m.convs[m.open]
+	return c, ok
+}
+
+// teams lists the teams the desk knows of, for transfer.
+func (m *Model) teams() []string {
+	set := map[string]bool{}
+	for _, a := range m.agents {
+		if a.Team != "" {
+			set[a.Team] = true
+		}
+	}
+	for _, c := range m.convs {
+		if c.Team != "" {
+			set[c.Team] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for t := range set {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Me returns the agent the desk is signed in as (empty before the welcome).
+func (m *Model) Me() protocol.Agent { return m.me }
+
+// Open returns the id of the conversation on screen.
+func (m *Model) Open() string { return m.open }

@@ -1,0 +1,480 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/sanitize"
+)
+
+// View renders the whole screen.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.Render())
+	v.AltScreen = true
+	v.WindowTitle = "agentdesk"
+	return v
+}
+
+// Render draws the frame as a string: the panes, the help line and the
+// status bar, with the top dialog over them.
+func (m *Model) Render() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	l := m.lay
+	frame := make([]string, 0, m.height)
+	q := m.queuePane()
+	c := m.convPane()
+	p := m.copilotPane()
+	if l.stacked {
+		frame = append(frame, q...)
+		frame = append(frame, c...)
+		frame = append(frame, p...)
+	} else {
+		sep := m.st.Separator.Render("│")
+		for i := 0; i < l.queue.h; i++ {
+			frame = append(frame, q[i]+sep+c[i]+sep+p[i])
+		}
+	}
+	if l.help.h > 0 {
+		frame = append(frame, m.helpLine())
+	}
+	if l.status.h > 0 {
+		frame = append(frame, m.statusBar())
+	}
+	if len(frame) > m.height {
+		frame = frame[:m.height]
+	}
+	if n := len(m.dialogs); n > 0 {
+		top := m.dialogs[n-1]
+		inner := top.view(m, max(m.width-4, 1), max(m.height-4, 1))
+		overlay(frame, m.st.Dialog.Frame.Render(inner), m.width, m.height)
+	}
+	return strings.Join(frame, "\n")
+}
+
+// title renders a pane's title row; the focused pane is marked with a
+// glyph as well as colour, so it shows without colour too.
+func (m *Model) title(text string, focused bool, w int) string {
+	if focused {
+		return m.st.Title.Render(fit("▌"+text, w))
+	}
+	return m.st.Muted.Render(fit(" "+text, w))
+}
+
+func (m *Model) queuePane() []string {
+	r := m.lay.queue
+	if r.h <= 0 {
+		return nil
+	}
+	out := make([]string, 0, r.h)
+	if m.focus == focusFilter {
+		out = append(out, fit(m.filter.View(), r.w))
+	} else {
+		out = append(out, m.title(m.cat.PaneQueue, m.focus == focusQueue, r.w))
+	}
+	if r.h > 1 {
+		out = append(out, strings.Split(m.queue.Render(), "\n")...)
+	}
+	return padLines(out, r.w, r.h)
+}
+
+func padLines(lines []string, w, h int) []string {
+	for len(lines) < h {
+		lines = append(lines, strings.Repeat(" ", w))
+	}
+	return lines[:h]
+}
+
+func (m *Model) convPane() []string {
+	r := m.lay.conv
+	if r.h <= 0 {
+		return nil
+	}
+	focused := m.focus == focusConv || m.focus == focusCompose
+	c, ok := m.openConversation()
+	if !ok {
+		out := []string{m.title(m.cat.PaneConversation, focused, r.w)}
+		out = append(out, block(m.st.Muted.Render(m.cat.NoConversation), r.w, 1)...)
+		return padLines(out, r.w, r.h)
+	}
+	name := sanitize.Line(c.CustomerName)
+	if name == "" {
+		name = sanitize.Line(c.CustomerID)
+	}
+	out := []string{m.title(m.cat.PaneConversation+" · "+name, focused, r.w)}
+	if r.h > 1 {
+		out = append(out, m.convHeader(c, r.w))
+	}
+	if r.h > 2 {
+		out = append(out, strings.Split(m.transcript.Render(), "\n")...)
+	}
+	if m.focus == focusCompose {
+		out = append(out, m.composeLines(r.w)...)
+	}
+	return padLines(out, r.w, r.h)
+}
+
+// convHeader is one line about the open conversation: channel, state,
+// owner, SLA and flags.
+func (m *Model) convHeader(c protocol.Conversation, w int) string {
+	parts := []string{}
+	if l, ok := m.cat.Channel(c.Channel); ok {
+		parts = append(parts, l)
+	} else {
+		parts = append(parts, sanitize.Line(c.Channel))
+	}
+	parts = append(parts, m.cat.ConvStatus(c.Status))
+	if c.Assignee != "" {
+		name := c.Assignee
+		if a, ok := m.agents[c.Assignee]; ok && a.Name != "" {
+			name = a.Name
+		}
+		parts = append(parts, "→ "+sanitize.Line(name))
+	}
+	if c.VIP {
+		parts = append(parts, m.cat.VIP)
+	}
+	for _, f := range c.Flags {
+		if l := m.cat.Flag(f); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	if c.SLADueAt != 0 && c.Status != protocol.ConvResolved {
+		left := time.UnixMilli(c.SLADueAt).Sub(m.now)
+		if left <= 0 {
+			parts = append(parts, m.cat.ColSLA+" "+m.cat.SLAOverdue(-left))
+		} else {
+			parts = append(parts, m.cat.ColSLA+" "+m.cat.SLALeft(left))
+		}
+	}
+	return m.st.Muted.Render(fit(strings.Join(parts, " · "), w))
+}
+
+func (m *Model) composeLines(w int) []string {
+	title := m.cat.ComposeReply
+	switch m.compose.mode {
+	case composeNote:
+		title = m.cat.ComposeNote
+	case composeEdit:
+		title = m.cat.ComposeEdit
+	}
+	out := []string{m.st.Draft.Title.Render(fit(title, w))}
+	out = append(out, block(m.compose.ta.View(), w, composeHeight-2)...)
+	out = append(out, m.st.Muted.Render(fit(m.cat.ComposeHint, w)))
+	return out
+}
+
+// copilotCache holds the rendered copilot panel; it is reset whenever
+// anything it shows changes, and rebuilt at most once per frame.
+type copilotCache struct {
+	valid bool
+	width int
+	lines []string
+}
+
+func (m *Model) copilotPane() []string {
+	r := m.lay.copilot
+	if r.h <= 0 {
+		return nil
+	}
+	if !m.copilotCache.valid || m.copilotCache.width != r.w {
+		m.copilotCache = copilotCache{valid: true, width: r.w, lines: m.copilotLines(r.w)}
+	}
+	lines := m.copilotCache.lines
+	rows := r.h - 1
+	scroll := min(m.copilotScroll, max(len(lines)-rows, 0))
+	out := []string{m.title(m.cat.PaneCopilot, m.focus == focusCopilot, r.w)}
+	if scroll < len(lines) {
+		out = append(out, lines[scroll:min(len(lines), scroll+rows)]...)
+	}
+	return padLines(out, r.w, r.h)
+}
+
+// wrapPlain wraps sanitized text to w cells, CJK-aware (ansi.Wrap breaks
+// wide runes where needed).
+func wrapPlain(s string, w int) []string {
+	if w <= 0 {
+		return nil
+	}
+	return strings.Split(ansi.Wrap(s, w, ""), "\n")
+}
+
+func (m *Model) labelled(label, value string, w int) []string {
+	head := m.st.Muted.Render(label + ": ")
+	lw := ansi.StringWidth(label) + 2
+	ls := wrapPlain(value, max(w-lw, 8))
+	out := make([]string, 0, len(ls))
+	for i, l := range ls {
+		if i == 0 {
+			out = append(out, fit(head+l, w))
+		} else {
+			out = append(out, fit(strings.Repeat(" ", lw)+l, w))
+		}
+	}
+	return out
+}
+
+// sparkline draws sentiment readings: low is negative, high positive.
+func sparkline(h []int8) string {
+	var b strings.Builder
+	for _, v := range h {
+		switch v {
+		case -1:
+			b.WriteRune('▁')
+		case 0:
+			b.WriteRune('▄')
+		default:
+			b.WriteRune('█')
+		}
+	}
+	return b.String()
+}
+
+func (m *Model) reasonLabel(r string) string {
+	c := m.cat
+	switch r {
+	case "asks_for_human":
+		return c.ReasonAsksForHuman
+	case "negative_sentiment":
+		return c.ReasonNegative
+	case "legal_threat":
+		return c.ReasonLegal
+	case "bot_failure":
+		return c.ReasonBotFailure
+	case "vip":
+		return c.ReasonVIP
+	case "explicit":
+		return c.ReasonExplicit
+	}
+	return sanitize.Line(r)
+}
+
+func (m *Model) copilotLines(w int) []string {
+	c, ok := m.openConversation()
+	if !ok {
+		return []string{m.st.Muted.Render(fit(m.cat.NoConversation, w))}
+	}
+	cat, ds := m.cat, &m.st.Draft
+	var out []string
+
+	// The handoff card.
+	if e := c.Escalation; e != nil {
+		why := m.reasonLabel(e.Reason)
+		if e.BotConfidence > 0 {
+			why += fmt.Sprintf(" · %s %d%%", cat.CardConfidence, int(e.BotConfidence*100+0.5))
+		}
+		out = append(out, m.labelled(cat.CardReason, why, w)...)
+		if ev := sanitize.Line(e.Evidence); ev != "" {
+			out = append(out, m.labelled(cat.CardEvidence, "“"+ev+"”", w)...)
+		}
+	} else {
+		out = append(out, m.labelled(cat.CardReason, cat.CardNotEscalated, w)...)
+	}
+	mood := sparkline(m.moods[c.ID])
+	if mood == "" {
+		mood = cat.CardTrajectoryEmpty
+	} else {
+		switch c.Sentiment {
+		case "negative":
+			mood += " " + cat.SentimentNegative
+		case "positive":
+			mood += " " + cat.SentimentPositive
+		case "neutral":
+			mood += " " + cat.SentimentNeutral
+		}
+	}
+	var flags []string
+	for _, f := range c.Flags {
+		if l := cat.Flag(f); l != "" {
+			flags = append(flags, l)
+		}
+	}
+	if len(flags) > 0 {
+		mood += " · " + strings.Join(flags, ", ")
+	}
+	out = append(out, m.labelled(cat.CardSentiment, mood, w)...)
+	if e := c.Escalation; e != nil && len(e.BotTried) > 0 {
+		out = append(out, m.st.Muted.Render(fit(cat.CardBotTried+":", w)))
+		for _, t := range e.BotTried {
+			for i, l := range wrapPlain(sanitize.Line(t), max(w-2, 8)) {
+				lead := "• "
+				if i > 0 {
+					lead = "  "
+				}
+				out = append(out, fit(lead+l, w))
+			}
+		}
+	}
+	if s := sanitize.Line(c.Summary); s != "" {
+		out = append(out, m.labelled(cat.CardSummary, s, w)...)
+	}
+	if m.showSources {
+		prof := sanitize.Line(c.CustomerName) + " · " + sanitize.Line(c.CustomerID)
+		if c.VIP {
+			prof += " · " + cat.VIP
+		}
+		if c.Language != "" {
+			prof += " · " + cat.CardLanguage + " " + sanitize.Line(c.Language)
+		}
+		out = append(out, m.labelled(cat.CardProfile, prof, w)...)
+		out = append(out, m.st.Muted.Render(fit(cat.CardHistoryUnavailable, w)))
+	}
+	out = append(out, m.st.Separator.Render(strings.Repeat("─", w)))
+
+	// The draft.
+	d, ok := m.drafts[c.ID]
+	if !ok {
+		out = append(out, m.st.Muted.Render(fit(cat.DraftNone, w)))
+		return out
+	}
+	head := ds.Title.Render(cat.DraftTitle)
+	if st, done := m.outcomes[d.ID]; done {
+		head += " " + ds.Provenance.Render("["+cat.DraftOutcome(st.action, st.queued)+"]")
+	} else if d.Status != "open" {
+		head += " " + ds.Provenance.Render("["+sanitize.Line(d.Status)+"]")
+	}
+	out = append(out, fit(head, w))
+	if c.LastCustomer > d.BasedOnSeq && d.Status == "open" {
+		out = append(out, ds.Stale.Render(fit("⚠ "+cat.DraftStale, w)))
+	}
+	for _, l := range wrapPlain(sanitize.Text(d.Text), w) {
+		out = append(out, ds.Body.Render(fit(l, w)))
+	}
+	if len(d.Sources) == 0 {
+		out = append(out, ds.Warning.Render(fit("⚠ "+cat.DraftNoSources, w)))
+	} else {
+		out = append(out, m.st.Muted.Render(fit(cat.DraftSources+":", w)))
+		for i, s := range d.Sources {
+			t := sanitize.Line(s.Title)
+			if t == "" {
+				t = sanitize.Line(s.ID)
+			}
+			line := "[" + strconv.Itoa(i+1) + "] " + t + " (" + sanitize.Line(s.Kind) + ")"
+			if m.showSources {
+				line += fmt.Sprintf(" %s %.2f", sanitize.Line(s.ID), s.Score)
+			}
+			out = append(out, ds.Citation.Render(fit(line, w)))
+		}
+	}
+	for _, wn := range d.Warnings {
+		for _, l := range wrapPlain("⚠ "+cat.DraftWarnings+": "+sanitize.Line(wn), w) {
+			out = append(out, ds.Warning.Render(fit(l, w)))
+		}
+	}
+	out = append(out, ds.Provenance.Render(fit(cat.DraftProvenance(sanitize.Line(d.Provider), sanitize.Line(d.Model), sanitize.Line(d.PromptVersion)), w)))
+	if _, done := m.outcomes[d.ID]; !done && d.Status == "open" {
+		out = append(out, m.st.Muted.Render(fit(m.draftKeys(), w)))
+	}
+	return out
+}
+
+// draftKeys is the draft panel's key hint, from the keymap so a rebinding
+// shows.
+func (m *Model) draftKeys() string {
+	var parts []string
+	for _, a := range []keymap.Action{keymap.DraftAccept, keymap.DraftEdit, keymap.DraftEditExternal, keymap.DraftReject, keymap.DraftRegenerate} {
+		h := m.km.Binding(a).Help()
+		parts = append(parts, h.Key+" "+h.Desc)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// helpLine shows the notice if there is one, else the focused scope's
+// essential keys.
+func (m *Model) helpLine() string {
+	w := m.width
+	if m.notice.text != "" {
+		if m.notice.err {
+			return m.st.Draft.Warning.Render(fit(" "+m.notice.text, w))
+		}
+		return m.st.Title.Render(fit(" "+m.notice.text, w))
+	}
+	scope := m.scope()
+	if m.helpCache.text != "" && m.helpCache.scope == scope && m.helpCache.width == w {
+		return m.helpCache.text
+	}
+	var parts []string
+	for _, b := range m.km.Help(scope).ShortHelp() {
+		h := b.Help()
+		parts = append(parts, m.st.Help.ShortKey.Render(h.Key)+" "+m.st.Help.ShortDesc.Render(h.Desc))
+	}
+	text := fit(" "+strings.Join(parts, m.st.Help.ShortSeparator.Render(" · ")), w)
+	m.helpCache.scope, m.helpCache.width, m.helpCache.text = scope, w, text
+	return text
+}
+
+// statusBar: DEMO badge, connection, who and how, load, outbox, clock.
+func (m *Model) statusBar() string {
+	s := &m.st.Status
+	var parts []string
+	if m.demo {
+		parts = append(parts, s.Demo.Render(" "+m.cat.Demo+" "))
+	}
+	switch m.conn.State {
+	case client.StateOnline:
+		parts = append(parts, s.Connected.Render("● "+m.cat.ConnConnected))
+	case client.StateConnecting:
+		parts = append(parts, s.Connecting.Render("◌ "+m.cat.ConnConnecting))
+	case client.StateOffline:
+		text := m.cat.ConnOffline
+		if !m.conn.RetryAt.IsZero() {
+			text = m.cat.ConnRetry(max(m.conn.RetryAt.Sub(m.now), 0))
+		}
+		parts = append(parts, s.Disconnected.Render("✗ "+text))
+	case client.StateAuthFailed:
+		parts = append(parts, s.Disconnected.Render("✗ "+m.cat.ConnAuthFailed))
+	default:
+		parts = append(parts, s.Disconnected.Render("✗ "+m.cat.ConnStopped))
+	}
+	if m.me.ID != "" {
+		name := sanitize.Line(m.me.Name)
+		if name == "" {
+			name = sanitize.Line(m.me.ID)
+		}
+		st := s.Offline
+		switch m.me.Status {
+		case protocol.StatusOnline:
+			st = s.Online
+		case protocol.StatusAway:
+			st = s.Away
+		}
+		parts = append(parts, s.Value.Render(name)+" "+st.Render(m.statusLabel(m.me.Status)))
+		parts = append(parts, s.Value.Render(m.cat.Load(m.me.Load, m.me.Capacity)))
+	}
+	parts = append(parts, s.Value.Render(m.cat.Queued(m.queuedCount())))
+	ob := s.Value
+	if m.pending > 0 {
+		ob = s.Connecting
+	}
+	parts = append(parts, ob.Render(m.cat.Outbox(m.pending)))
+	left := " " + strings.Join(parts, s.Key.Render(" │ "))
+	clock := s.Value.Render(m.now.In(m.loc).Format("15:04:05") + " ")
+	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(clock)
+	if gap < 1 {
+		return s.Bar.Render(fit(left, m.width))
+	}
+	return s.Bar.Render(left + strings.Repeat(" ", gap) + clock)
+}
+
+// queuedCount is how many conversations wait for a person.
+func (m *Model) queuedCount() int {
+	if m.queuedDirty {
+		n := 0
+		for _, c := range m.convs {
+			if c.Status == protocol.ConvQueued {
+				n++
+			}
+		}
+		m.queued, m.queuedDirty = n, false
+	}
+	return m.queued
+}
