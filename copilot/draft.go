@@ -48,17 +48,20 @@ func parseInstruction(s string) instruction {
 
 // draftPlan is the chosen content of a reply before it is worded.
 type draftPlan struct {
-	lang      string
-	name      string
-	angry     bool
-	negative  bool
-	legal     bool
-	human     bool
-	urgent    bool
-	order     string
-	body      string
-	citations []Source
-	kbUsed    []KBEntry
+	lang     string
+	name     string
+	angry    bool
+	negative bool
+	legal    bool
+	human    bool
+	urgent   bool
+	order    string
+	body     string
+	// fromExemplar: the body is a reply an agent sent; it already has the
+	// team's own greeting and sign-off, so the template adds neither.
+	fromExemplar bool
+	citations    []Source
+	kbUsed       []KBEntry
 	// Candidates retrieval found, in the reply language: the sources a
 	// remote model is shown.
 	candKB []KBEntry
@@ -69,7 +72,7 @@ type draftPlan struct {
 // questions overlap this much; a KB entry is cited when its confidence is
 // at least this.
 const (
-	exemplarReuse = 0.42
+	exemplarReuse = 0.3
 	kbCite        = 0.08
 )
 
@@ -108,7 +111,8 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 		if p.body != "" || h.Similarity < exemplarReuse {
 			continue
 		}
-		p.body = stripGreeting(h.Exemplar.Reply)
+		p.body = h.Exemplar.Reply
+		p.fromExemplar = true
 		p.citations = append(p.citations, Source{Kind: SourceExemplar, ID: h.Exemplar.ID, Score: round2(h.Similarity)})
 		for _, id := range h.Exemplar.Sources {
 			if kbe, ok := e.kb.Get(id); ok {
@@ -244,19 +248,15 @@ func bestSentences(body string, q []string, shorter bool) string {
 
 var reGreeting = regexp.MustCompile(`(?i)^\s*(?:@\w+\s*)*(?:(?:hi|hello|hey|dear)\b[^,.!\n]{0,30}[,.!]?\s*|您好[，,！!。]?\s*|你好[，,！!。]?\s*|亲[，,！!]?\s*)`)
 
-// stripGreeting removes a leading greeting from a stored reply so the
-// template's own greeting is not doubled.
-func stripGreeting(s string) string {
-	out := reGreeting.ReplaceAllString(s, "")
-	if strings.TrimSpace(out) == "" {
-		return s
-	}
-	return strings.TrimSpace(out)
-}
-
 // render words the plan. Angry customers hear an apology and a commitment
 // before any policy; "shorter" drops the pleasantries.
 func (p draftPlan) render(in instruction) string {
+	if p.fromExemplar {
+		// Keep the agents' wording; only an upset customer gets the
+		// apology in front.
+		in.shorter = true
+		p.order = ""
+	}
 	var parts []string
 	if p.lang == LangZH {
 		greet := "您好"

@@ -30,7 +30,7 @@ concern concerned worried worry worrying confused confusing unclear unfortunatel
 missing lost lose losing broken broke damage damaged error errors fail failed fails failure glitch bug bugs
 crash crashed crashing stuck wrong mistake mistakes expensive overpriced pricey uncomfortable cramped dirty
 noisy loud cold tired exhausted boring bored annoying annoyed bothered meh sucks suck sucked weird odd strange
-difficult hard confusing complicated unable cannot can't couldn't won't doesn't didn't isn't wasn't aren't
+difficult hard confusing complicated unable
 never nothing nobody none no-one lack lacking poor poorly limited rough tough sick ill hurt hurts pain painful
 scared afraid fear fearful nervous anxious stress stressed stressful upset unhappy sorry regret regrets
 struggling struggle unpaid overcharged charged twice double charged refund still again yet hours hrs minutes mins

@@ -14,6 +14,7 @@ const (
 	kNeg
 	kInt
 	kContrast
+	kNeutral
 )
 
 type lexItem struct {
@@ -47,6 +48,9 @@ func buildLexicon() *lexicon {
 		if n := utf8.RuneCountInString(w); n > l.zhMax {
 			l.zhMax = n
 		}
+		if old, ok := l.zh[w]; ok && old.kind == kNeutral {
+			return
+		}
 		if old, ok := l.zh[w]; ok && old.kind == kWord && it.kind == kWord {
 			// A word in both lists is ambiguous; the stronger reading wins.
 			if math.Abs(old.weight) >= math.Abs(it.weight) {
@@ -59,6 +63,11 @@ func buildLexicon() *lexicon {
 		if n := len(strings.Fields(w)); n > l.enMax {
 			l.enMax = n
 		}
+		if old, ok := l.en[w]; ok && old.kind == kNeg && it.kind == kWord {
+			// "isn't great": a negator that is also listed as a negative
+			// word acts as a negator.
+			return
+		}
 		if old, ok := l.en[w]; ok && old.kind == kWord && it.kind == kWord {
 			if math.Abs(old.weight) >= math.Abs(it.weight) {
 				return
@@ -68,6 +77,9 @@ func buildLexicon() *lexicon {
 	}
 	for _, w := range strings.Fields(zhNegators) {
 		addZH(w, lexItem{kind: kNeg})
+	}
+	for _, w := range strings.Fields(zhNeutral) {
+		addZH(w, lexItem{kind: kNeutral})
 	}
 	for _, w := range strings.Fields(zhContrast) {
 		addZH(w, lexItem{kind: kContrast})
@@ -168,7 +180,7 @@ appreciate it|love it|loved it|glad to hear|thank you so much|thanks a lot|thank
 the best|absolutely love|highly recommend|exceeded expectations|above and beyond|went above and beyond|amazing job|
 outstanding service|so happy|so grateful|so thankful|very happy|very grateful|over the moon|ripped off|on hold|
 no response|no reply|no answer|no one|never again|never received|never arrived|not received|not arrived|
-not working|doesn't work|does not work|didn't work|did not work|still waiting|still no|still not|
+not working|doesn't work|does not work|didn't work|did not work|still waiting|still no|expected better|could be better|should be better|be a better|do better|
 customer service fail|hung up|hang up|left stranded|lost luggage|lost bag|missed connection|missed my flight|
 delayed again|cancelled again|not happy|not impressed|not good|waste of time|waste of money|sick of|tired of|
 fed up|had enough|worst ever|worst airline|worst service|the worst|absolutely terrible|absolutely horrible|
@@ -206,6 +218,10 @@ type messageSentiment struct {
 // Neutral band on the squashed score: weaker evidence than one mild cue
 // stays neutral.
 const neutralBand = 0.2
+
+// questionDamp scales the evaluative words of a sentence that ends in a
+// single question mark: "is my flight delayed?" asks, it does not complain.
+const questionDamp = 0.3
 
 type unit struct {
 	text       string
@@ -355,6 +371,15 @@ func analyzeSentiment(text string) messageSentiment {
 				}
 			}
 			if n == 0 {
+				// "sooo goood" → "so good": collapse letters repeated for
+				// emphasis and count the word as intensified.
+				if w := squeeze(strings.ToLower(u.text)); w != "" {
+					if x, ok := l.en[w]; ok && x.kind == kWord {
+						ms.handle(l, text, w, lexItem{kind: kWord, weight: x.weight * 1.3}, units, i+1, &negLeft, &negCount, &intMul, &after, &sentence, addWord, false)
+						i++
+						continue
+					}
+				}
 				if negLeft > 0 {
 					negLeft--
 				}
@@ -389,6 +414,9 @@ func analyzeSentiment(text string) messageSentiment {
 				exclaim++
 			case '?', '？':
 				// "??" and "？？？" read as exasperation in service chats.
+				if i+1 >= len(units) || !(units[i+1].r == '?' || units[i+1].r == '？') {
+					sentence *= questionDamp
+				}
 				if i+1 < len(units) && (units[i+1].r == '?' || units[i+1].r == '？') {
 					sentence -= 0.5
 					for i+1 < len(units) && (units[i+1].r == '?' || units[i+1].r == '？' || units[i+1].r == '!' || units[i+1].r == '！') {
@@ -506,6 +534,43 @@ func joinUnits(us []unit, sep string) string {
 		b.WriteString(u.text)
 	}
 	return b.String()
+}
+
+// squeeze collapses runs of three or more identical letters to one (and
+// returns "" when there are none): "soooo" → "so", "goooood" → "god"… so
+// it also tries two ("good") first via the caller's lexicon lookup order.
+func squeeze(w string) string {
+	b := []byte(w)
+	out := make([]byte, 0, len(b))
+	changed := false
+	for i := 0; i < len(b); i++ {
+		j := i
+		for j+1 < len(b) && b[j+1] == b[i] {
+			j++
+		}
+		if j-i >= 2 {
+			changed = true
+			out = append(out, b[i], b[i])
+		} else {
+			out = append(out, b[i:j+1]...)
+		}
+		i = j
+	}
+	if !changed {
+		return ""
+	}
+	if _, ok := theLexicon().en[string(out)]; ok {
+		return string(out)
+	}
+	// Try the single-letter form of each doubled run: "soo" → "so".
+	single := make([]byte, 0, len(out))
+	for i := 0; i < len(out); i++ {
+		single = append(single, out[i])
+		if i+1 < len(out) && out[i+1] == out[i] {
+			i++
+		}
+	}
+	return string(single)
 }
 
 func isAllUpper(s string) bool {
