@@ -9,6 +9,9 @@ const (
 	EvConversation = "conversation.updated" // ConversationEvent
 	// EvMessage: a message (customer, bot, agent, system or internal note) was added.
 	EvMessage = "message.created" // MessageEvent
+	// EvMessageUpdated: a message changed after it was created; today only
+	// the delivery status of an agent reply (pending → delivered | failed).
+	EvMessageUpdated = "message.updated" // MessageEvent
 	// EvDraft: a draft was created or changed status.
 	EvDraft = "draft.updated" // DraftEvent
 	// EvOutcome: an agent accepted, edited or rejected a draft.
@@ -30,6 +33,9 @@ const (
 	CauseResolved    = "resolved"
 	CauseEnriched    = "enriched"
 	CauseReopened    = "reopened"
+	// CauseSLABreached: the first-response deadline (sla_due_at) passed with
+	// no agent reply; emitted once per deadline, with the raised priority.
+	CauseSLABreached = "sla_breached"
 )
 
 // ConversationEvent is the data of a conversation.updated event.

@@ -145,6 +145,8 @@ func FuzzDecodeRequest(f *testing.F) {
 			target = &SetCapacityReq{}
 		case ReqOutcome:
 			target = &OutcomeReq{}
+		case ReqRegenerate:
+			target = &RegenerateReq{}
 		default:
 			t.Fatalf("no decoder for %s", fr.Type)
 		}

@@ -21,12 +21,14 @@ const (
 	ReqSetCapacity     = "set_capacity"     // SetCapacityReq → AgentAck (lead, admin)
 	ReqOutcome         = "outcome"          // OutcomeReq → OutcomeAck
 	ReqGetConversation = "get_conversation" // ConversationReq → ConversationDetail
+	ReqRegenerate      = "regenerate"       // RegenerateReq → RegenerateAck
 )
 
 var knownRequests = map[string]bool{
 	ReqClaim: true, ReqNext: true, ReqRelease: true, ReqSend: true, ReqNote: true,
 	ReqTransfer: true, ReqReassign: true, ReqResolve: true, ReqSnooze: true,
 	ReqSetStatus: true, ReqSetCapacity: true, ReqOutcome: true, ReqGetConversation: true,
+	ReqRegenerate: true,
 }
 
 // KnownRequest reports whether t is a request type the server understands.
@@ -35,7 +37,7 @@ func KnownRequest(t string) bool { return knownRequests[t] }
 // Mutating reports whether request type t changes server state. Mutating
 // requests are idempotent on (agent, request id): a retry with the same id
 // gets the first answer again and changes nothing.
-func Mutating(t string) bool { return t != ReqGetConversation }
+func Mutating(t string) bool { return t != ReqGetConversation && t != ReqRegenerate }
 
 // ConversationReq names one conversation.
 type ConversationReq struct {
@@ -256,6 +258,30 @@ func (r OutcomeReq) Validate() error {
 		return Errorf(CodeInvalid, "field \"note\" is longer than %d bytes", MaxTextBytes)
 	}
 	return nil
+}
+
+// RegenerateReq asks the copilot for a new draft, optionally steered by an
+// instruction ("shorter", "more formal", "answer in English"). The draft
+// arrives later as a draft.updated event; earlier open drafts are superseded.
+type RegenerateReq struct {
+	ConversationID string `json:"conversation_id"`
+	Instruction    string `json:"instruction,omitempty"`
+}
+
+// Validate checks the request.
+func (r RegenerateReq) Validate() error {
+	if err := needID("conversation_id", r.ConversationID); err != nil {
+		return err
+	}
+	if len(r.Instruction) > 500 {
+		return Errorf(CodeInvalid, "field \"instruction\" is longer than 500 bytes")
+	}
+	return nil
+}
+
+// RegenerateAck answers regenerate: the request was queued.
+type RegenerateAck struct {
+	Queued bool `json:"queued"`
 }
 
 // ConversationAck answers requests that change one conversation.

@@ -69,6 +69,8 @@ type Conversation struct {
 	Summary      string      `json:"summary,omitempty"`
 	Sentiment    string      `json:"sentiment,omitempty"` // negative | neutral | positive
 	Flags        []string    `json:"flags,omitempty"`     // angry, churn_risk, legal_threat, urgent, asks_for_human
+	Intent       string      `json:"intent,omitempty"`
+	Trajectory   []float64   `json:"trajectory,omitempty"` // sentiment score per customer turn, -1..1, oldest first
 	Escalation   *Escalation `json:"escalation,omitempty"`
 	Language     string      `json:"language,omitempty"`
 	LastSeq      int         `json:"last_seq"`          // seq of the newest message

@@ -25,6 +25,7 @@ var allowed = map[string][]string{
 	protocol.ReqSetCapacity:     {protocol.RoleLead, protocol.RoleAdmin},
 	protocol.ReqOutcome:         {protocol.RoleAgent, protocol.RoleLead, protocol.RoleAdmin},
 	protocol.ReqGetConversation: {protocol.RoleAgent, protocol.RoleLead, protocol.RoleTrainer, protocol.RoleAdmin},
+	protocol.ReqRegenerate:      {protocol.RoleAgent, protocol.RoleLead, protocol.RoleAdmin},
 }
 
 func roleAllowed(reqType, role string) bool {
@@ -159,6 +160,32 @@ func (s *Server) handle(ctx context.Context, actor store.Actor, f protocol.Frame
 			return nil, fmt.Errorf("encode conversation %s: %w", r.ConversationID, err)
 		}
 		return b, nil
+	case protocol.ReqRegenerate:
+		var r protocol.RegenerateReq
+		if err := protocol.DecodeData(f.Data, &r); err != nil {
+			return nil, err
+		}
+		return s.regenerate(ctx, actor, r)
 	}
 	return nil, protocol.Errorf(protocol.CodeInvalid, "unknown request type %q", f.Type)
+}
+
+// regenerate queues a new draft for a conversation the actor may work on
+// (their own, a queued one, or any for leads).
+func (s *Server) regenerate(ctx context.Context, actor store.Actor, r protocol.RegenerateReq) (json.RawMessage, error) {
+	if s.enricher == nil {
+		return nil, protocol.Errorf(protocol.CodeUnavailable, "this server has no copilot configured")
+	}
+	c, err := s.store.Conversation(ctx, r.ConversationID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case c.Status == protocol.ConvResolved || c.Status == protocol.ConvBot:
+		return nil, protocol.Errorf(protocol.CodeConflict, "conversation %s is %s", c.ID, c.Status)
+	case !actor.Privileged() && c.Assignee != "" && c.Assignee != actor.ID:
+		return nil, protocol.Errorf(protocol.CodeForbidden, "conversation %s is assigned to %s", c.ID, c.Assignee)
+	}
+	s.enricher.mark(c.ID, job{draft: true, instruction: r.Instruction})
+	return json.Marshal(protocol.RegenerateAck{Queued: true})
 }

@@ -38,6 +38,9 @@ type Config struct {
 	WriteWait      time.Duration // [10s]
 	MaxReplay      int64         // events a resuming desk may replay before it gets a snapshot [100000]
 	DrainTimeout   time.Duration // graceful shutdown budget [10s]
+	Copilot        Copilot       // enriches escalated conversations; nil = no insights or drafts
+	CopilotWorkers int           // concurrent enrichments [2]
+	CopilotTimeout time.Duration // one insight + draft [60s]
 	Logger         *slog.Logger
 }
 
@@ -72,6 +75,12 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.CopilotWorkers <= 0 {
+		c.CopilotWorkers = 2
+	}
+	if c.CopilotTimeout <= 0 {
+		c.CopilotTimeout = 60 * time.Second
+	}
 }
 
 // Server is the backend. Create with New, run with Serve.
@@ -84,6 +93,7 @@ type Server struct {
 	mux      *http.ServeMux
 	draining atomic.Bool
 	conns    sync.WaitGroup
+	enricher *enricher // nil without a copilot
 }
 
 // New builds a server on a store and registers as the store's publisher.
@@ -98,12 +108,23 @@ func New(st *store.Store, cfg Config) *Server {
 		WriteBufferPool:   &sync.Pool{},
 		EnableCompression: false,
 	}
-	st.SetPublisher(s.hub.publish)
+	if cfg.Copilot != nil {
+		s.enricher = newEnricher(st, cfg.Copilot, cfg.Logger, cfg.CopilotTimeout)
+	}
+	st.SetPublisher(s.publish)
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.HandleFunc("GET /v1/desk", s.desk)
 	return s
+}
+
+// publish receives committed events from the store, in seq order.
+func (s *Server) publish(events []store.Event) {
+	s.hub.publish(events)
+	if s.enricher != nil {
+		s.enricher.notice(events)
+	}
 }
 
 // Handler is the server's HTTP handler.
@@ -132,6 +153,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Conf
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	go s.background(bg)
+	if s.enricher != nil {
+		go s.enricher.run(bg, s.cfg.CopilotWorkers)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -12,7 +12,8 @@ import (
 
 const convColumns = `c.id, c.customer_id, cu.name, cu.vip, c.channel, c.status, c.priority, c.assignee, c.team,
 	c.version, c.subject, c.summary, c.sentiment, c.flags, c.escalation, c.language, c.last_seq, c.last_customer,
-	c.created_at, c.updated_at, c.escalated_at, c.first_reply_at, c.sla_due_at, c.snoozed_until, c.resolved_at, c.disposition`
+	c.created_at, c.updated_at, c.escalated_at, c.first_reply_at, c.sla_due_at, c.snoozed_until, c.resolved_at, c.disposition,
+	c.intent, c.trajectory`
 
 const convFrom = ` FROM conversations c JOIN customers cu ON cu.id = c.customer_id`
 
@@ -20,13 +21,17 @@ type rowScanner interface{ Scan(dest ...any) error }
 
 func scanConversation(r rowScanner) (protocol.Conversation, error) {
 	var c protocol.Conversation
-	var flags, esc string
+	var flags, esc, traj string
 	var vip int
 	err := r.Scan(&c.ID, &c.CustomerID, &c.CustomerName, &vip, &c.Channel, &c.Status, &c.Priority, &c.Assignee, &c.Team,
 		&c.Version, &c.Subject, &c.Summary, &c.Sentiment, &flags, &esc, &c.Language, &c.LastSeq, &c.LastCustomer,
-		&c.CreatedAt, &c.UpdatedAt, &c.EscalatedAt, &c.FirstReplyAt, &c.SLADueAt, &c.SnoozedUntil, &c.ResolvedAt, &c.Disposition)
+		&c.CreatedAt, &c.UpdatedAt, &c.EscalatedAt, &c.FirstReplyAt, &c.SLADueAt, &c.SnoozedUntil, &c.ResolvedAt, &c.Disposition,
+		&c.Intent, &traj)
 	if err != nil {
 		return c, err
+	}
+	if err := unmarshalList(traj, &c.Trajectory); err != nil {
+		return c, fmt.Errorf("conversation %s trajectory: %w", c.ID, err)
 	}
 	c.VIP = vip != 0
 	if flags != "" && flags != "[]" {
@@ -78,11 +83,12 @@ func (tx *Tx) saveConversation(c *protocol.Conversation, cause, by, from string)
 	}
 	res, err := tx.exec(`UPDATE conversations SET status = ?, priority = ?, assignee = ?, team = ?, version = version + 1,
 		subject = ?, summary = ?, sentiment = ?, flags = ?, escalation = ?, language = ?, last_seq = ?, last_customer = ?,
-		updated_at = ?, escalated_at = ?, first_reply_at = ?, sla_due_at = ?, snoozed_until = ?, resolved_at = ?, disposition = ?
+		updated_at = ?, escalated_at = ?, first_reply_at = ?, sla_due_at = ?, snoozed_until = ?, resolved_at = ?, disposition = ?,
+		intent = ?, trajectory = ?
 		WHERE id = ? AND version = ?`,
 		c.Status, c.Priority, c.Assignee, c.Team, c.Subject, c.Summary, c.Sentiment, string(flags), esc, c.Language,
 		c.LastSeq, c.LastCustomer, tx.now, c.EscalatedAt, c.FirstReplyAt, c.SLADueAt, c.SnoozedUntil, c.ResolvedAt,
-		c.Disposition, c.ID, c.Version)
+		c.Disposition, c.Intent, marshalList(c.Trajectory), c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("save conversation %s: %w", c.ID, err)
 	}

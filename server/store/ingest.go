@@ -144,11 +144,13 @@ func (tx *Tx) Escalate(convID string, e protocol.Escalation, priority int, slaDu
 
 // Insight is the copilot's enrichment of a conversation.
 type Insight struct {
-	Summary   string
-	Sentiment string
-	Flags     []string
-	Language  string
-	Priority  *int // when set, replaces the priority
+	Summary    string
+	Sentiment  string
+	Flags      []string
+	Language   string
+	Intent     string
+	Trajectory []float64
+	Priority   *int // when set, replaces the priority
 }
 
 // Enrich stores the copilot's insight on a conversation.
@@ -157,7 +159,7 @@ func (tx *Tx) Enrich(convID string, in Insight) (protocol.Conversation, error) {
 	if err != nil {
 		return c, err
 	}
-	c.Summary, c.Sentiment, c.Flags = in.Summary, in.Sentiment, in.Flags
+	c.Summary, c.Sentiment, c.Flags, c.Intent, c.Trajectory = in.Summary, in.Sentiment, in.Flags, in.Intent, in.Trajectory
 	if in.Language != "" {
 		c.Language = in.Language
 	}

@@ -156,4 +156,68 @@ CREATE TABLE requests (
 );
 CREATE INDEX requests_created ON requests(created_at);
 `,
+	// 2: channels and bots (HTTP API): integration tokens, channel
+	// identities, inbound message ids, bot turn quality, CSAT, the outbound
+	// delivery outbox and SLA breaches. See channels.go, deliveries.go, sla.go.
+	`
+ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'desk';
+
+CREATE TABLE channel_identities (
+	channel     TEXT NOT NULL,
+	external_id TEXT NOT NULL,
+	customer_id TEXT NOT NULL REFERENCES customers(id),
+	created_at  BIGINT NOT NULL,
+	PRIMARY KEY (channel, external_id)
+);
+CREATE INDEX channel_identities_customer ON channel_identities(customer_id);
+
+CREATE TABLE inbound_messages (
+	channel         TEXT NOT NULL,
+	client_id       TEXT NOT NULL,
+	message_id      TEXT NOT NULL REFERENCES messages(id),
+	conversation_id TEXT NOT NULL REFERENCES conversations(id),
+	author          TEXT NOT NULL,
+	text_hash       TEXT NOT NULL,
+	bot_fallback    INTEGER NOT NULL DEFAULT 0,
+	bot_confidence  REAL NOT NULL DEFAULT -1,
+	created_at      BIGINT NOT NULL,
+	PRIMARY KEY (channel, client_id)
+);
+CREATE INDEX inbound_messages_conversation ON inbound_messages(conversation_id, author);
+
+CREATE TABLE csat (
+	conversation_id TEXT NOT NULL REFERENCES conversations(id),
+	resolved_at     BIGINT NOT NULL,
+	score           INTEGER NOT NULL,
+	comment         TEXT NOT NULL DEFAULT '',
+	created_at      BIGINT NOT NULL,
+	PRIMARY KEY (conversation_id, resolved_at)
+);
+
+CREATE TABLE deliveries (
+	message_id      TEXT PRIMARY KEY REFERENCES messages(id),
+	conversation_id TEXT NOT NULL REFERENCES conversations(id),
+	channel         TEXT NOT NULL,
+	status          TEXT NOT NULL,
+	attempts        INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at BIGINT NOT NULL,
+	last_error      TEXT NOT NULL DEFAULT '',
+	created_at      BIGINT NOT NULL,
+	updated_at      BIGINT NOT NULL
+);
+CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
+
+CREATE TABLE sla_breaches (
+	conversation_id TEXT NOT NULL REFERENCES conversations(id),
+	due_at          BIGINT NOT NULL,
+	at              BIGINT NOT NULL,
+	PRIMARY KEY (conversation_id, due_at)
+);
+`,
+	// 3: the copilot's intent and per-turn sentiment trajectory on the
+	// conversation, for the handoff card.
+	`
+ALTER TABLE conversations ADD COLUMN intent TEXT NOT NULL DEFAULT '';
+ALTER TABLE conversations ADD COLUMN trajectory TEXT NOT NULL DEFAULT '[]';
+`,
 }

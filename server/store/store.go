@@ -39,6 +39,7 @@ type Event struct {
 	ConversationID string
 	Assignee       string // the conversation's assignee after the change
 	Actor          string // who caused it
+	Detail         string // the cause of a conversation event, the author of a message event
 	At             int64
 	Frame          []byte // the encoded protocol event frame
 }
@@ -278,6 +279,12 @@ func (tx *Tx) emit(kind, convID, assignee, actor string, data any) error {
 		return fmt.Errorf("append %s event: %w", kind, err)
 	}
 	ev := Event{Seq: seq, Kind: kind, ConversationID: convID, Assignee: assignee, Actor: actor, At: tx.now}
+	switch d := data.(type) {
+	case protocol.ConversationEvent:
+		ev.Detail = d.Cause
+	case protocol.MessageEvent:
+		ev.Detail = d.Message.Author
+	}
 	if ev.Frame, err = encodeFrame(ev, string(payload)); err != nil {
 		return err
 	}

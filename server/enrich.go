@@ -1,0 +1,337 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/agentdesk/agentdesk/copilot"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server/store"
+)
+
+// Copilot is what the enrichment workers need from the copilot engine.
+type Copilot interface {
+	Insight(ctx context.Context, conv copilot.Conversation) (copilot.Insight, error)
+	Draft(ctx context.Context, conv copilot.Conversation, instruction string, onDelta func(copilot.Delta)) (copilot.Draft, error)
+	AddExemplar(x copilot.Exemplar) error
+}
+
+// enricher computes insights and drafts for conversations people work on,
+// outside every request path: events mark conversations dirty, workers pick
+// them up. A conversation marked again while queued is enriched once, with
+// its newest state; the copilot cancels a superseded generation itself.
+type enricher struct {
+	st      *store.Store
+	cp      Copilot
+	log     *slog.Logger
+	timeout time.Duration
+
+	mu     sync.Mutex
+	queued map[string]job // by conversation id
+	order  []string
+	wake   chan struct{}
+
+	// Outcomes to learn from. learnMu makes "learn everything pending"
+	// atomic, so an enrichment never starts while an outcome recorded
+	// before it is still being learnt by the other goroutine.
+	lessonMu   sync.Mutex
+	lessons    []string
+	lessonWake chan struct{}
+	learnMu    sync.Mutex
+}
+
+func newEnricher(st *store.Store, cp Copilot, log *slog.Logger, timeout time.Duration) *enricher {
+	return &enricher{st: st, cp: cp, log: log, timeout: timeout,
+		queued: map[string]job{}, wake: make(chan struct{}, 1), lessonWake: make(chan struct{}, 1)}
+}
+
+// notice looks at committed events (called in seq order, must not block).
+func (e *enricher) notice(events []store.Event) {
+	for i := range events {
+		ev := &events[i]
+		switch {
+		case ev.Kind == protocol.EvConversation && (ev.Detail == protocol.CauseEscalated || ev.Detail == protocol.CauseReopened):
+			e.mark(ev.ConversationID, job{})
+		case ev.Kind == protocol.EvMessage && ev.Detail == protocol.AuthorCustomer:
+			e.mark(ev.ConversationID, job{})
+		case ev.Kind == protocol.EvOutcome:
+			e.lessonMu.Lock()
+			e.lessons = append(e.lessons, outcomeID(ev.Frame))
+			e.lessonMu.Unlock()
+			select {
+			case e.lessonWake <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
+
+// job is what to do for one conversation: always a fresh insight; a draft
+// when the customer spoke last, or when an agent asked (draft set), steered
+// by the instruction.
+type job struct {
+	draft       bool
+	instruction string
+}
+
+// mark queues a conversation for enrichment. A queued job keeps an agent's
+// explicit request if a plain refresh arrives after it.
+func (e *enricher) mark(convID string, j job) {
+	e.mu.Lock()
+	prev, ok := e.queued[convID]
+	if !ok {
+		e.order = append(e.order, convID)
+	}
+	if ok && prev.draft && !j.draft {
+		j = prev
+	}
+	e.queued[convID] = j
+	e.mu.Unlock()
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (e *enricher) take() (string, job, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.order) == 0 {
+		return "", job{}, false
+	}
+	id := e.order[0]
+	e.order = e.order[1:]
+	j := e.queued[id]
+	delete(e.queued, id)
+	return id, j, true
+}
+
+// run processes marked conversations and outcomes until ctx ends.
+func (e *enricher) run(ctx context.Context, workers int) {
+	e.learnAll(ctx)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				id, j, ok := e.take()
+				if !ok {
+					select {
+					case <-ctx.Done():
+						return
+					case <-e.wake:
+						continue
+					}
+				}
+				// Pass the wake-up on: another worker may take the next one.
+				select {
+				case e.wake <- struct{}{}:
+				default:
+				}
+				e.enrich(ctx, id, j)
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-e.lessonWake:
+				e.learnPending(ctx)
+			}
+		}
+	}()
+	wg.Wait()
+}
+
+// conversationFor turns a stored conversation into the copilot's input.
+func conversationFor(d protocol.ConversationDetail) copilot.Conversation {
+	cv := copilot.Conversation{ID: d.Conversation.ID, CustomerName: d.Conversation.CustomerName, Channel: d.Conversation.Channel}
+	if esc := d.Conversation.Escalation; esc != nil {
+		cv.EscalationReason = strings.TrimSpace(esc.Reason + ": " + esc.Evidence)
+		cv.BotAttempts = esc.BotTried
+	}
+	for _, m := range d.Messages {
+		cv.Messages = append(cv.Messages, copilot.Message{Seq: int64(m.Seq), Role: copilot.Role(m.Author), Text: m.Text,
+			At: time.UnixMilli(m.CreatedAt)})
+	}
+	return cv
+}
+
+func (e *enricher) enrich(ctx context.Context, convID string, j job) {
+	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	defer cancel()
+	// What agents sent before this customer turn should shape its draft.
+	e.learnPending(ctx)
+	d, err := e.st.ConversationDetail(ctx, convID)
+	if err != nil {
+		e.log.Warn("enrich: load conversation", "conversation", convID, "err", err)
+		return
+	}
+	c := d.Conversation
+	if c.Status != protocol.ConvQueued && c.Status != protocol.ConvAssigned && c.Status != protocol.ConvSnoozed {
+		return
+	}
+	conv := conversationFor(d)
+	ins, err := e.cp.Insight(ctx, conv)
+	if err != nil {
+		if !errors.Is(err, copilot.ErrSuperseded) && ctx.Err() == nil {
+			e.log.Warn("enrich: insight", "conversation", convID, "err", err)
+		}
+		return
+	}
+	if err := e.st.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.Enrich(convID, store.Insight{
+			Summary: strings.Join(ins.Summary, "\n"), Sentiment: string(ins.Sentiment.Label),
+			Flags: flagList(ins.Flags), Language: ins.Language, Intent: ins.Intent,
+			Trajectory: trajectory(ins.Sentiment.Trajectory),
+		})
+		return err
+	}); err != nil {
+		e.log.Warn("enrich: store insight", "conversation", convID, "err", err)
+		return
+	}
+	// A draft answers the customer: only when the customer spoke last (or
+	// an agent explicitly asked for one).
+	if !j.draft && lastSpoken(d.Messages) != protocol.AuthorCustomer {
+		return
+	}
+	dr, err := e.cp.Draft(ctx, conv, j.instruction, nil)
+	if err != nil {
+		if !errors.Is(err, copilot.ErrSuperseded) && ctx.Err() == nil {
+			e.log.Warn("enrich: draft", "conversation", convID, "err", err)
+		}
+		return
+	}
+	pd := protocol.Draft{
+		ConversationID: convID, Text: dr.Text, BasedOnSeq: int(dr.Provenance.Seq),
+		Provider: dr.Provenance.Provider, Model: dr.Provenance.Model, PromptVersion: dr.Provenance.PromptVersion,
+		Instruction: j.instruction,
+	}
+	for _, s := range dr.Citations {
+		pd.Sources = append(pd.Sources, protocol.Source{Kind: s.Kind, ID: s.ID, Title: s.Title, Score: s.Score})
+	}
+	for _, w := range dr.Warnings {
+		pd.Warnings = append(pd.Warnings, w.Code+": "+w.Message)
+	}
+	if err := e.st.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.CreateDraft(pd)
+		return err
+	}); err != nil {
+		e.log.Warn("enrich: store draft", "conversation", convID, "err", err)
+	}
+}
+
+// lastSpoken is the author of the newest message that is not an internal note.
+func lastSpoken(ms []protocol.Message) string {
+	for i := len(ms) - 1; i >= 0; i-- {
+		if ms[i].Author != protocol.AuthorNote && ms[i].Author != protocol.AuthorSystem {
+			return ms[i].Author
+		}
+	}
+	return ""
+}
+
+func flagList(f copilot.Flags) []string {
+	var out []string
+	add := func(on bool, name string) {
+		if on {
+			out = append(out, name)
+		}
+	}
+	add(f.Angry, "angry")
+	add(f.ChurnRisk, "churn_risk")
+	add(f.LegalThreat, "legal_threat")
+	add(f.Urgent, "urgent")
+	add(f.AsksForHuman, "asks_for_human")
+	return out
+}
+
+func trajectory(turns []copilot.TurnSentiment) []float64 {
+	out := make([]float64, 0, len(turns))
+	for _, t := range turns {
+		out = append(out, t.Score)
+	}
+	return out
+}
+
+// learnAll feeds every stored outcome to the exemplar memory at start.
+func (e *enricher) learnAll(ctx context.Context) {
+	turns, err := e.st.AnsweredTurns(ctx, 100_000)
+	if err != nil {
+		e.log.Error("load exemplars", "err", err)
+		return
+	}
+	for _, t := range turns {
+		e.addExemplar(t)
+	}
+	if len(turns) > 0 {
+		e.log.Info("copilot learnt from stored outcomes", "count", len(turns))
+	}
+}
+
+// learnPending feeds every outcome recorded so far to the exemplar memory.
+func (e *enricher) learnPending(ctx context.Context) {
+	e.learnMu.Lock()
+	defer e.learnMu.Unlock()
+	e.lessonMu.Lock()
+	ids := e.lessons
+	e.lessons = nil
+	e.lessonMu.Unlock()
+	for _, id := range ids {
+		e.learn(ctx, id)
+	}
+}
+
+func (e *enricher) learn(ctx context.Context, outcomeID string) {
+	t, err := e.st.AnsweredTurn(ctx, outcomeID)
+	if err != nil {
+		e.log.Warn("learn from outcome", "outcome", outcomeID, "err", err)
+		return
+	}
+	e.addExemplar(t)
+}
+
+func (e *enricher) addExemplar(t store.AnsweredTurn) {
+	o := t.Outcome
+	x := copilot.Exemplar{ID: o.ID, Question: t.Question, Language: t.Language, At: time.UnixMilli(o.CreatedAt)}
+	switch o.Action {
+	case protocol.ActionAccept:
+		x.Outcome, x.Reply = copilot.Accepted, o.FinalText
+	case protocol.ActionEdit:
+		x.Outcome, x.Reply = copilot.Edited, o.FinalText
+	default:
+		x.Outcome, x.Reply = copilot.Rejected, o.DraftText
+	}
+	for _, s := range o.Sources {
+		if s.Kind == copilot.SourceKB {
+			x.Sources = append(x.Sources, s.ID)
+		}
+	}
+	if x.Question == "" || x.Reply == "" {
+		return
+	}
+	if err := e.cp.AddExemplar(x); err != nil {
+		e.log.Warn("add exemplar", "outcome", o.ID, "err", err)
+	}
+}
+
+// outcomeID reads the outcome id out of an outcome.recorded frame.
+func outcomeID(frame []byte) string {
+	var f struct {
+		Data protocol.OutcomeEvent `json:"data"`
+	}
+	if json.Unmarshal(frame, &f) != nil {
+		return ""
+	}
+	return f.Data.Outcome.ID
+}

@@ -1,0 +1,131 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/agentdesk/agentdesk/copilot"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server"
+)
+
+func newCopilotHarness(t *testing.T) *harness {
+	t.Helper()
+	eng, err := copilot.New(copilot.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newHarness(t, server.Config{Copilot: eng})
+}
+
+func draftEvent(f protocol.Frame) (protocol.Draft, bool) {
+	if f.Kind != protocol.EvDraft {
+		return protocol.Draft{}, false
+	}
+	var de protocol.DraftEvent
+	json.Unmarshal(f.Data, &de)
+	return de.Draft, de.Draft.Status == "open"
+}
+
+func TestEnrichmentAddsInsightAndDraft(t *testing.T) {
+	h := newCopilotHarness(t)
+	alice := h.dial(h.agent("alice", protocol.RoleAgent), 0)
+	c := h.escalated("你们太过分了！订单 88231 的退款一个月还没到账，再不处理我就去12315投诉！", 80)
+
+	enriched := alice.waitEvent(func(f protocol.Frame) bool {
+		var ce protocol.ConversationEvent
+		json.Unmarshal(f.Data, &ce)
+		return f.Kind == protocol.EvConversation && ce.Cause == protocol.CauseEnriched && ce.Conversation.ID == c.ID
+	})
+	var ce protocol.ConversationEvent
+	json.Unmarshal(enriched.Data, &ce)
+	got := ce.Conversation
+	if got.Sentiment != "negative" || got.Summary == "" || got.Language != "zh" || len(got.Trajectory) == 0 {
+		t.Fatalf("insight on the conversation: %+v", got)
+	}
+	if !strings.Contains(strings.Join(got.Flags, ","), "legal_threat") {
+		t.Fatalf("a 12315 threat should flag legal_threat: %v", got.Flags)
+	}
+
+	f := alice.waitEvent(func(f protocol.Frame) bool { _, open := draftEvent(f); return open })
+	d, _ := draftEvent(f)
+	if d.ConversationID != c.ID || d.Text == "" || d.Provider != "offline" || d.PromptVersion == "" || d.BasedOnSeq != 1 {
+		t.Fatalf("draft: %+v", d)
+	}
+
+	// Regenerate with an instruction supersedes the open draft.
+	decode[protocol.ConversationAck](t, alice.do(protocol.ReqClaim, protocol.ClaimReq{ConversationID: c.ID}))
+	ack := decode[protocol.RegenerateAck](t, alice.do(protocol.ReqRegenerate, protocol.RegenerateReq{ConversationID: c.ID, Instruction: "answer in English"}))
+	if !ack.Queued {
+		t.Fatal("regenerate not queued")
+	}
+	f = alice.waitEvent(func(f protocol.Frame) bool {
+		nd, open := draftEvent(f)
+		return open && nd.ID != d.ID
+	})
+	nd, _ := draftEvent(f)
+	if nd.Instruction != "answer in English" {
+		t.Fatalf("regenerated draft: %+v", nd)
+	}
+	detail, _ := h.st.ConversationDetail(context.Background(), c.ID)
+	if len(detail.Drafts) != 2 || detail.Drafts[0].Status != "superseded" {
+		t.Fatalf("drafts after regenerate: %+v", detail.Drafts)
+	}
+}
+
+func TestRegenerateRefusals(t *testing.T) {
+	h := newCopilotHarness(t)
+	alice := h.dial(h.agent("alice", protocol.RoleAgent), 0)
+	bob := h.dial(h.agent("bob", protocol.RoleAgent), 0)
+	trainer := h.dial(h.agent("tina", protocol.RoleTrainer), 0)
+	c := h.escalated("hello", 1)
+	decode[protocol.ConversationAck](t, bob.do(protocol.ReqClaim, protocol.ClaimReq{ConversationID: c.ID}))
+	wantError(t, alice.do(protocol.ReqRegenerate, protocol.RegenerateReq{ConversationID: c.ID}), protocol.CodeForbidden)
+	wantError(t, trainer.do(protocol.ReqRegenerate, protocol.RegenerateReq{ConversationID: c.ID}), protocol.CodeForbidden)
+	wantError(t, alice.do(protocol.ReqRegenerate, protocol.RegenerateReq{ConversationID: "c_none"}), protocol.CodeNotFound)
+
+	plain := newHarness(t, server.Config{}) // no copilot
+	d := plain.dial(plain.agent("alice", protocol.RoleAgent), 0)
+	pc := plain.escalated("hi", 1)
+	wantError(t, d.do(protocol.ReqRegenerate, protocol.RegenerateReq{ConversationID: pc.ID}), protocol.CodeUnavailable)
+}
+
+func TestEditedReplyBecomesExemplarForNextDraft(t *testing.T) {
+	h := newCopilotHarness(t)
+	alice := h.dial(h.agent("alice", protocol.RoleAgent), 0)
+	question := "Can I change the delivery address of my order after paying?"
+	c := h.escalated(question, 10)
+	f := alice.waitEvent(func(f protocol.Frame) bool { _, open := draftEvent(f); return open })
+	d, _ := draftEvent(f)
+	decode[protocol.ConversationAck](t, alice.do(protocol.ReqClaim, protocol.ClaimReq{ConversationID: c.ID}))
+	sent := "Yes — until the parcel leaves our warehouse you can change the address under Orders › Edit address; after that, reply here and we reroute it with the courier for free."
+	decode[protocol.OutcomeAck](t, alice.do(protocol.ReqOutcome, protocol.OutcomeReq{DraftID: d.ID, Action: protocol.ActionEdit, FinalText: sent, IdempotencyKey: "k-" + d.ID}))
+
+	// A similar question later: the new draft draws on what alice sent.
+	c2 := h.escalated("Can I change the delivery address after I paid for the order?", 10)
+	var next protocol.Draft
+	alice.waitEvent(func(f protocol.Frame) bool {
+		nd, open := draftEvent(f)
+		if open && nd.ConversationID == c2.ID {
+			next = nd
+			return true
+		}
+		return false
+	})
+	var cited bool
+	for _, s := range next.Sources {
+		if s.Kind == "exemplar" {
+			cited = true
+		}
+	}
+	if !cited || !strings.Contains(next.Text, "warehouse") {
+		t.Fatalf("next draft does not draw on the edited reply:\n%s\nsources %+v", next.Text, next.Sources)
+	}
+	// And a restarted server learns the same from the store.
+	turns, err := h.st.AnsweredTurns(context.Background(), 10)
+	if err != nil || len(turns) != 1 || turns[0].Question != question || turns[0].Outcome.FinalText != sent {
+		t.Fatalf("answered turns: %+v %v", turns, err)
+	}
+}
