@@ -1,0 +1,648 @@
+package tui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/i18n"
+	"github.com/agentdesk/agentdesk/tui/queue"
+)
+
+// openC1 opens the conversation assigned to alice, which has a draft.
+func openC1(h *harness) {
+	h.t.Helper()
+	h.m.queue.SelectID("c1")
+	h.press("enter")
+	if h.m.Open() != "c1" || h.m.focus != focusConv {
+		h.t.Fatalf("open = %q focus = %v, want c1 in the conversation pane", h.m.Open(), h.m.focus)
+	}
+	h.be.reset()
+}
+
+func TestQueueNavigationAndTabs(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	first, _ := h.m.queue.Selected()
+	h.press("j")
+	second, _ := h.m.queue.Selected()
+	if first.ID == second.ID {
+		t.Fatalf("j did not move the cursor (still %s)", first.ID)
+	}
+	h.press("k")
+	if c, _ := h.m.queue.Selected(); c.ID != first.ID {
+		t.Fatalf("k: selected %s, want %s", c.ID, first.ID)
+	}
+	h.press("m")
+	if h.m.queue.CurrentTab() != queue.TabMine || h.m.queue.Len() != 1 {
+		t.Fatalf("mine tab: tab %v with %d rows, want 1 (c1)", h.m.queue.CurrentTab(), h.m.queue.Len())
+	}
+	h.press("u")
+	if h.m.queue.Len() != 2 {
+		t.Fatalf("unassigned tab shows %d, want 2", h.m.queue.Len())
+	}
+	h.press("a")
+	if h.m.queue.Len() != 4 {
+		t.Fatalf("all tab shows %d, want 4", h.m.queue.Len())
+	}
+}
+
+func TestFilterTypingNarrowsAndEscClears(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	h.press("/")
+	if h.m.focus != focusFilter {
+		t.Fatalf("focus = %v after /, want filter", h.m.focus)
+	}
+	h.typeText("佐藤")
+	if h.m.queue.Len() != 1 {
+		t.Fatalf("filter 佐藤 shows %d rows, want 1", h.m.queue.Len())
+	}
+	h.press("enter")
+	if h.m.focus != focusQueue || h.m.queue.Filter() != "佐藤" {
+		t.Fatalf("enter: focus %v filter %q, want queue with the filter kept", h.m.focus, h.m.queue.Filter())
+	}
+	h.press("/", "esc")
+	if h.m.queue.Filter() != "" || h.m.queue.Len() != 4 {
+		t.Fatalf("esc kept filter %q (%d rows)", h.m.queue.Filter(), h.m.queue.Len())
+	}
+}
+
+func TestOpenLoadsTranscriptAndShowsDraft(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	h.m.queue.SelectID("c1")
+	h.press("enter")
+	if got := h.be.find("get"); len(got) != 1 || got[0].arg != "c1" {
+		t.Fatalf("get_conversation calls = %v, want one for c1", got)
+	}
+	if h.m.transcript.Len() != 3 {
+		t.Fatalf("transcript has %d messages, want 3", h.m.transcript.Len())
+	}
+	s := h.screen()
+	for _, want := range []string{"AI draft", "发货延迟处理", "offline · offline-1 · prompt draft-v1", "asked for a human", "Bot confidence 42%"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("screen lacks %q", want)
+		}
+	}
+	if _, ok := h.m.shownAt["d1"]; !ok {
+		t.Error("draft d1 was shown but no shown-at time recorded")
+	}
+}
+
+func TestClaimAndNext(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	h.m.queue.SelectID("c2")
+	h.press("c")
+	if got := h.be.find("claim"); len(got) != 1 || got[0].arg != "c2@2" {
+		t.Fatalf("claim calls = %v, want c2 at version 2", got)
+	}
+	if h.m.Open() != "c2" || h.m.convs["c2"].Assignee != "alice" {
+		t.Fatalf("after claim: open %q assignee %q", h.m.Open(), h.m.convs["c2"].Assignee)
+	}
+	h.press("esc") // back to the queue
+	h.press("n")
+	if len(h.be.find("next")) != 1 {
+		t.Fatal("n did not request next")
+	}
+	h.be.err = protocol.Errorf(protocol.CodeNotFound, "queue empty")
+	h.press("esc", "n")
+	if h.notice() != i18n.For(i18n.EN).NoticeEmptyQueue {
+		t.Fatalf("empty queue notice = %q", h.notice())
+	}
+}
+
+func TestAcceptGoesThroughOutboxWithDraftKey(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("a")
+	got := h.enqueued(protocol.ReqOutcome)
+	if len(got) != 1 {
+		t.Fatalf("%d outcomes enqueued, want 1", len(got))
+	}
+	req := got[0].(protocol.OutcomeReq)
+	if req.DraftID != "d1" || req.Action != protocol.ActionAccept || req.IdempotencyKey != "o-d1" || req.DraftShownAt == 0 {
+		t.Fatalf("outcome = %+v", req)
+	}
+	// A second press does nothing: the draft has an outcome on its way.
+	h.press("a")
+	if n := len(h.enqueued(protocol.ReqOutcome)); n != 1 {
+		t.Fatalf("second accept enqueued again (%d)", n)
+	}
+	if !strings.Contains(h.screen(), "accepted — waiting in the outbox") {
+		t.Error("draft panel does not say the outcome is queued")
+	}
+}
+
+func TestStaleDraftAsksBeforeAccepting(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	c := h.m.convs["c1"]
+	c.Version++
+	c.LastSeq, c.LastCustomer = 4, 4
+	h.send(UpdatesMsg{Updates: []client.Update{event(20, protocol.EvMessage, &protocol.MessageEvent{
+		Message:      protocol.Message{ID: "m4", ConversationID: "c1", Seq: 4, Author: protocol.AuthorCustomer, Text: "还在吗？", CreatedAt: ms(0)},
+		Conversation: c})}})
+	if !strings.Contains(h.screen(), "stale: the customer wrote again") {
+		t.Fatal("no stale marker after the customer wrote again")
+	}
+	if h.m.transcript.Len() != 4 {
+		t.Fatalf("transcript has %d messages, want the live one appended", h.m.transcript.Len())
+	}
+	h.press("a")
+	if len(h.m.dialogs) != 1 || len(h.enqueued(protocol.ReqOutcome)) != 0 {
+		t.Fatal("accepting a stale draft did not ask first")
+	}
+	h.press("2") // yes
+	if got := h.enqueued(protocol.ReqOutcome); len(got) != 1 || got[0].(protocol.OutcomeReq).Action != protocol.ActionAccept {
+		t.Fatalf("confirmed stale accept: %v", got)
+	}
+}
+
+func TestEditInlineSendsEditedOutcome(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("e")
+	if h.m.focus != focusCompose || h.m.compose.mode != composeEdit {
+		t.Fatalf("e: focus %v mode %v", h.m.focus, h.m.compose.mode)
+	}
+	if h.m.compose.ta.Value() == "" {
+		t.Fatal("edit box does not start with the draft text")
+	}
+	h.typeText(" 谢谢！")
+	h.press("ctrl+s")
+	got := h.enqueued(protocol.ReqOutcome)
+	if len(got) != 1 {
+		t.Fatalf("%d outcomes, want 1", len(got))
+	}
+	req := got[0].(protocol.OutcomeReq)
+	if req.Action != protocol.ActionEdit || !strings.HasSuffix(req.FinalText, " 谢谢！") || req.IdempotencyKey != "o-d1" {
+		t.Fatalf("outcome = %+v", req)
+	}
+	if h.m.focus != focusConv {
+		t.Fatalf("focus after send = %v, want the conversation", h.m.focus)
+	}
+}
+
+func TestEditUnchangedIsAccept(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("e", "ctrl+s")
+	got := h.enqueued(protocol.ReqOutcome)
+	if len(got) != 1 || got[0].(protocol.OutcomeReq).Action != protocol.ActionAccept {
+		t.Fatalf("unchanged edit recorded %v, want accept", got)
+	}
+}
+
+func TestEditExternalRunsEditor(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	_, cmd := h.m.Update(keyMsg("E"))
+	if h.m.focus != focusCompose {
+		t.Fatalf("E: focus %v, want the edit box", h.m.focus)
+	}
+	var ready *editorReadyMsg
+	for _, msg := range runCmd(cmd) {
+		if r, ok := msg.(editorReadyMsg); ok {
+			ready = &r
+		}
+	}
+	if ready == nil || ready.err != nil {
+		t.Fatalf("no temp file for the editor: %+v", ready)
+	}
+	if h.m.runEditor(*ready) == nil {
+		t.Fatal("no ExecProcess command for $EDITOR")
+	}
+	// The editor (here: `true`) exits; the text comes back into the box.
+	for _, msg := range runCmd(readEditorFile(editorDoneMsg{path: ready.path})) {
+		h.send(msg)
+	}
+	if !strings.Contains(h.m.compose.ta.Value(), "88231") {
+		t.Fatalf("box after the editor = %q", h.m.compose.ta.Value())
+	}
+}
+
+func TestRejectWithReasonAndNote(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("x")
+	if len(h.m.dialogs) != 1 {
+		t.Fatal("x opened no dialog")
+	}
+	if !strings.Contains(h.screen(), "Reject draft: why?") {
+		t.Fatal("reject dialog not on screen")
+	}
+	h.press("tab")
+	h.typeText("order shipped 1")
+	h.press("enter", "1")
+	got := h.enqueued(protocol.ReqOutcome)
+	if len(got) != 1 {
+		t.Fatalf("%d outcomes, want 1", len(got))
+	}
+	req := got[0].(protocol.OutcomeReq)
+	if req.Action != protocol.ActionReject || req.Reason != "wrong_facts" || req.Note != "order shipped 1" {
+		t.Fatalf("reject = %+v", req)
+	}
+	if len(h.m.dialogs) != 0 {
+		t.Fatal("dialog still open")
+	}
+}
+
+func TestEveryRejectKey(t *testing.T) {
+	for act, reason := range keymap.RejectReasons {
+		h := newHarness(t, i18n.EN, 160, 48)
+		openC1(h)
+		h.press("x")
+		keys := h.m.km.Binding(act).Keys()
+		h.press(keys[0])
+		got := h.enqueued(protocol.ReqOutcome)
+		if len(got) != 1 || got[0].(protocol.OutcomeReq).Reason != reason {
+			t.Errorf("%s (%s): %v", act, keys[0], got)
+		}
+	}
+}
+
+func TestActionsNeedOwnership(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	h.m.queue.SelectID("c2") // queued, nobody's
+	h.press("enter")
+	h.be.reset()
+	for _, k := range []string{"a", "e", "x", "r", "t", "d", "z", "u"} {
+		h.m.notice = notice{}
+		h.press(k)
+		if h.notice() != i18n.For(i18n.EN).NoticeNotYours {
+			t.Errorf("%s on someone else's chat: notice %q", k, h.notice())
+		}
+		if len(h.m.dialogs) > 0 || h.m.focus == focusCompose {
+			t.Errorf("%s opened something", k)
+			h.m.dialogs = nil
+			h.m.endCompose()
+		}
+	}
+	if n := len(h.be.calls); n != 0 {
+		t.Fatalf("requests were made: %v", h.be.calls)
+	}
+}
+
+func TestReplyAndCannedExpansion(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("r")
+	h.typeText("/sorry")
+	h.press("ctrl+s")
+	if len(h.enqueued(protocol.ReqSend)) != 0 {
+		t.Fatal("a /shortcut was sent instead of expanded")
+	}
+	if !strings.HasPrefix(h.m.compose.ta.Value(), "I'm sorry") {
+		t.Fatalf("expanded to %q", h.m.compose.ta.Value())
+	}
+	h.press("ctrl+s")
+	got := h.enqueued(protocol.ReqSend)
+	if len(got) != 1 || got[0].(protocol.TextReq).ConversationID != "c1" {
+		t.Fatalf("send = %v", got)
+	}
+}
+
+func TestCannedPicker(t *testing.T) {
+	h := newHarness(t, i18n.ZhCN, 160, 48)
+	openC1(h)
+	h.press("r", "ctrl+k")
+	if len(h.m.dialogs) != 1 {
+		t.Fatal("ctrl+k opened no canned list")
+	}
+	h.press("1")
+	if !strings.Contains(h.m.compose.ta.Value(), "您好") && !strings.Contains(h.m.compose.ta.Value(), "抱歉") && h.m.compose.ta.Value() == "" {
+		t.Fatalf("canned text not inserted: %q", h.m.compose.ta.Value())
+	}
+	h.press("esc")
+	if h.m.focus == focusCompose {
+		t.Fatal("esc did not cancel the reply")
+	}
+}
+
+func TestNote(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("n")
+	h.typeText("VIP, handle gently")
+	h.press("ctrl+s")
+	got := h.enqueued(protocol.ReqNote)
+	if len(got) != 1 || got[0].(protocol.TextReq).Text != "VIP, handle gently" {
+		t.Fatalf("note = %v", got)
+	}
+}
+
+func TestTransferResolveSnoozeRelease(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("t")
+	if !strings.Contains(h.screen(), "张伟") {
+		t.Fatal("transfer dialog does not list 张伟")
+	}
+	h.press("1") // online agents first: bob
+	tr := h.enqueued(protocol.ReqTransfer)
+	if len(tr) != 1 || tr[0].(protocol.TransferReq).ToAgent != "bob" {
+		t.Fatalf("transfer = %v", tr)
+	}
+
+	h = newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("d", "down", "enter")
+	rs := h.enqueued(protocol.ReqResolve)
+	if len(rs) != 1 || rs[0].(protocol.ResolveReq).Disposition != "answered" {
+		t.Fatalf("resolve = %v", rs)
+	}
+
+	h = newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("z", "2")
+	sz := h.enqueued(protocol.ReqSnooze)
+	if len(sz) != 1 || sz[0].(protocol.SnoozeReq).Minutes != 30 {
+		t.Fatalf("snooze = %v", sz)
+	}
+
+	h = newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("u")
+	if rl := h.enqueued(protocol.ReqRelease); len(rl) != 1 {
+		t.Fatalf("release = %v", rl)
+	}
+}
+
+func TestStatusCycle(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	h.press("S")
+	if got := h.be.find("set_status"); len(got) != 1 || got[0].arg != protocol.StatusAway {
+		t.Fatalf("set_status = %v, want away", got)
+	}
+	if h.m.Me().Status != protocol.StatusAway {
+		t.Fatalf("me = %+v", h.m.Me())
+	}
+}
+
+func TestRegenerateIsHonest(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("R")
+	if h.notice() != i18n.For(i18n.EN).NoticeRegenerate || len(h.be.calls) != 0 {
+		t.Fatalf("regenerate: notice %q calls %v", h.notice(), h.be.calls)
+	}
+}
+
+func TestSourcesToggleAndFocusCycle(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("s")
+	if !h.m.showSources || !strings.Contains(h.screen(), "shipping-delay-zh 0.82") {
+		t.Fatal("sources not expanded")
+	}
+	h.press("tab")
+	if h.m.focus != focusQueue {
+		t.Fatalf("tab from copilot went to %v", h.m.focus)
+	}
+	h.press("shift+tab")
+	if h.m.focus != focusCopilot {
+		t.Fatalf("shift+tab went to %v", h.m.focus)
+	}
+}
+
+func TestHelpAndPalette(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	h.press("?")
+	if !strings.Contains(h.screen(), "reject draft") || !strings.Contains(h.screen(), "Reject reasons") {
+		t.Fatal("help overlay does not list the whole keymap")
+	}
+	h.press("esc")
+	if len(h.m.dialogs) != 0 {
+		t.Fatal("esc did not close help")
+	}
+	openC1(h)
+	h.press("ctrl+p")
+	h.typeText("resolve")
+	p := h.m.dialogs[0].(*palette)
+	if len(p.shown) == 0 || p.shown[0].Action != keymap.ConvResolve {
+		t.Fatalf("palette top hit for resolve = %v", p.shown)
+	}
+	h.press("enter")
+	if len(h.m.dialogs) != 1 || !strings.Contains(h.screen(), "Resolve as") {
+		t.Fatal("palette did not run conv.resolve")
+	}
+}
+
+func TestPaletteListsEveryAction(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	h.press(":")
+	p := h.m.dialogs[0].(*palette)
+	if len(p.shown) != len(h.m.km.Actions()) {
+		t.Fatalf("palette shows %d of %d actions", len(p.shown), len(h.m.km.Actions()))
+	}
+}
+
+// TestEveryActionIsHandled runs each action through perform, in a state
+// where it applies, and checks it did something: changed focus, opened a
+// dialog, made a request, or explained itself with a notice.
+func TestEveryActionIsHandled(t *testing.T) {
+	for _, info := range newHarness(t, i18n.EN, 160, 48).m.km.Actions() {
+		h := newHarness(t, i18n.EN, 160, 48)
+		if info.Scope != keymap.ScopeQueue {
+			openC1(h)
+		}
+		if info.Scope == keymap.ScopeCompose {
+			h.press("r")
+			h.typeText("hi")
+		}
+		// Put the desk where the action has something to do.
+		switch info.Action {
+		case keymap.QueueUp, keymap.QueuePageUp, keymap.QueueTop:
+			h.m.queue.Bottom()
+		case keymap.QueueFilterClear:
+			h.m.queue.SetFilter("王")
+		case keymap.QueueTabAll:
+			h.m.queue.SetTab(queue.TabMine)
+		}
+		if info.Scope == keymap.ScopeConv {
+			var long []protocol.Message
+			for i := range 60 {
+				long = append(long, protocol.Message{ID: "l" + itoa(i), ConversationID: "c1", Seq: i + 1,
+					Author: protocol.AuthorCustomer, Text: "line " + itoa(i), CreatedAt: ms(-time.Hour)})
+			}
+			h.m.transcript.SetMessages(long)
+			switch info.Action {
+			case keymap.ConvScrollDown, keymap.ConvPageDown, keymap.ConvBottom:
+				h.m.transcript.ScrollUp(30)
+			}
+		}
+		before := h.screen()
+		h.m.notice = notice{}
+		msgs := h.run(h.m.perform(info.Action))
+		after := h.screen()
+		if before == after && len(h.be.calls) == 0 && len(msgs) == 0 && h.notice() == "" {
+			t.Errorf("%s: nothing happened", info.Action)
+		}
+	}
+}
+
+func TestEventsAndNotification(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	c := h.m.convs["c2"]
+	c.Assignee, c.Status, c.Version = "alice", protocol.ConvAssigned, c.Version+1
+	msgs := h.send(UpdatesMsg{Updates: []client.Update{event(30, protocol.EvConversation,
+		&protocol.ConversationEvent{Cause: protocol.CauseReassigned, By: "lee", Conversation: c})}})
+	var raw string
+	for _, m := range msgs {
+		if r, ok := m.(tea.RawMsg); ok {
+			raw, _ = r.Msg.(string)
+		}
+	}
+	if !strings.Contains(raw, "\a") || !strings.Contains(raw, "\x1b]9;") {
+		t.Fatalf("no bell / OSC 9 on a new assignment: %q", raw)
+	}
+	if strings.Count(raw, "\x1b") != 1 {
+		t.Fatalf("customer name leaked escapes into the notification: %q", raw)
+	}
+	// Claiming it oneself is no news.
+	c.Version++
+	msgs = h.send(UpdatesMsg{Updates: []client.Update{event(31, protocol.EvConversation,
+		&protocol.ConversationEvent{Cause: protocol.CauseClaimed, By: "alice", Conversation: c})}})
+	for _, m := range msgs {
+		if _, ok := m.(tea.RawMsg); ok {
+			t.Fatal("notified about an unchanged assignment")
+		}
+	}
+	// Toggle off.
+	h.press("ctrl+b")
+	if h.m.notifOn {
+		t.Fatal("ctrl+b did not turn notifications off")
+	}
+}
+
+func TestBurstIsAppliedInOneUpdate(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	var ups []client.Update
+	for i := range 1000 {
+		c := protocol.Conversation{ID: "burst" + itoa(i), CustomerName: "客户" + itoa(i), Channel: "web",
+			Status: protocol.ConvQueued, Priority: i % 100, Version: 1, EscalatedAt: ms(-time.Minute)}
+		ups = append(ups, event(int64(100+i), protocol.EvConversation, &protocol.ConversationEvent{Cause: protocol.CauseEscalated, Conversation: c}))
+	}
+	h.send(UpdatesMsg{Updates: ups})
+	if h.m.queue.Len() != 1004 {
+		t.Fatalf("queue has %d rows, want 1004", h.m.queue.Len())
+	}
+	if !strings.Contains(h.screen(), "1002 queued") {
+		t.Fatal("status bar count not updated")
+	}
+}
+
+func TestSubscribeCoalesces(t *testing.T) {
+	ch := make(chan client.Update)
+	var batches []UpdatesMsg
+	done := make(chan struct{})
+	go func() {
+		Subscribe(context.Background(), ch, func(msg tea.Msg) { batches = append(batches, msg.(UpdatesMsg)) })
+		close(done)
+	}()
+	for i := range 2000 {
+		ch <- client.Event{Seq: int64(i)}
+	}
+	close(ch)
+	<-done
+	total := 0
+	for _, b := range batches {
+		total += len(b.Updates)
+	}
+	if total != 2000 {
+		t.Fatalf("%d updates delivered, want 2000", total)
+	}
+	// Unbuffered sends interleave with the subscriber's reads, so the
+	// batches are small here; what matters is that it is not one per event.
+	if len(batches) >= 2000 {
+		t.Fatalf("%d batches for 2000 updates: not coalesced", len(batches))
+	}
+}
+
+func TestOfflineStatusAndFailures(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	h.send(UpdatesMsg{Updates: []client.Update{client.StateChanged{State: client.StateOffline, RetryAt: now.Add(4 * time.Second)}}})
+	if !strings.Contains(h.screen(), "offline — retry in 4s") {
+		t.Fatal("status bar does not show the retry time")
+	}
+	h.be.err = protocol.Errorf(protocol.CodeUnavailable, "offline")
+	h.m.queue.SelectID("c2")
+	h.press("c")
+	if !strings.Contains(h.notice(), "Offline: claim needs the server") {
+		t.Fatalf("offline claim notice = %q", h.notice())
+	}
+	// Outcomes still queue while offline.
+	h.be.err = nil
+	openC1(h)
+	h.press("a")
+	if len(h.enqueued(protocol.ReqOutcome)) != 1 || !strings.Contains(h.notice(), "queued") {
+		t.Fatalf("offline accept: %v, notice %q", h.enqueued(protocol.ReqOutcome), h.notice())
+	}
+	// The server refuses it for good: the desk says so and frees the draft.
+	id := ""
+	for k := range h.m.jobs {
+		id = k
+	}
+	h.send(UpdatesMsg{Updates: []client.Update{client.OutboxResult{ID: id, Type: protocol.ReqOutcome,
+		Err: protocol.Errorf(protocol.CodeConflict, "draft already has an outcome")}}})
+	if !h.m.notice.err || !strings.Contains(h.notice(), "already has an outcome") {
+		t.Fatalf("failed outbox notice = %q", h.notice())
+	}
+	if _, ok := h.m.outcomes["d1"]; ok {
+		t.Fatal("failed outcome still marks the draft as decided")
+	}
+}
+
+func TestLeadActions(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	h.press("R")
+	if h.notice() != i18n.For(i18n.EN).NoticeLeadOnly {
+		t.Fatalf("agent reassign: %q", h.notice())
+	}
+	h.m.me.Role = protocol.RoleLead
+	h.m.queue.SelectID("c2")
+	h.press("space")
+	h.m.queue.SelectID("c3")
+	h.press("space", "R")
+	if len(h.m.dialogs) != 1 {
+		t.Fatal("no reassign dialog")
+	}
+	h.press("enter")
+	got := h.be.find("reassign")
+	if len(got) != 1 || len(got[0].arg.(protocol.ReassignReq).ConversationIDs) != 2 {
+		t.Fatalf("reassign = %v", got)
+	}
+}
+
+func TestResizeAnytime(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	for _, sz := range [][2]int{{80, 24}, {60, 15}, {200, 60}, {20, 5}, {1, 1}} {
+		h.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		checkFrame(t, h.screen(), sz[0], sz[1])
+	}
+}
+
+func checkFrame(t *testing.T, s string, w, hgt int) {
+	t.Helper()
+	lines := strings.Split(s, "\n")
+	if len(lines) != hgt {
+		t.Fatalf("%dx%d: %d lines", w, hgt, len(lines))
+	}
+	for i, l := range lines {
+		if got := stringWidth(l); got != w {
+			t.Fatalf("%dx%d: line %d is %d cells: %q", w, hgt, i, got, l)
+		}
+	}
+	if strings.ContainsAny(s, "\x07\x1b") {
+		t.Fatal("control characters reached the screen")
+	}
+}
+
+func itoa(i int) string {
+	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i/1000%10)) + string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10)))
+}
