@@ -78,7 +78,7 @@ func visible(agentID, role string, ev *store.Event) bool {
 		return true
 	}
 	switch ev.Kind {
-	case protocol.EvMessage, protocol.EvDraft:
+	case protocol.EvMessage, protocol.EvMessageUpdated, protocol.EvDraft:
 		return ev.Assignee == "" || ev.Assignee == agentID
 	case protocol.EvOutcome:
 		return ev.Actor == agentID

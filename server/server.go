@@ -42,6 +42,7 @@ type Config struct {
 	CopilotWorkers int           // concurrent enrichments [2]
 	CopilotTimeout time.Duration // one insight + draft [60s]
 	Logger         *slog.Logger
+	Channels       ChannelsConfig // HTTP API for channels and bots, escalation rules, SLA, webhooks (api.go)
 }
 
 func (c *Config) defaults() {
@@ -94,6 +95,7 @@ type Server struct {
 	draining atomic.Bool
 	conns    sync.WaitGroup
 	enricher *enricher // nil without a copilot
+	ch       *channels
 }
 
 // New builds a server on a store and registers as the store's publisher.
@@ -111,8 +113,10 @@ func New(st *store.Store, cfg Config) *Server {
 	if cfg.Copilot != nil {
 		s.enricher = newEnricher(st, cfg.Copilot, cfg.Logger, cfg.CopilotTimeout)
 	}
+	s.ch = newChannels(s, cfg.Channels)
 	st.SetPublisher(s.publish)
 	s.mux = http.NewServeMux()
+	s.ch.routes(s.mux)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.HandleFunc("GET /v1/desk", s.desk)
@@ -122,6 +126,7 @@ func New(st *store.Store, cfg Config) *Server {
 // publish receives committed events from the store, in seq order.
 func (s *Server) publish(events []store.Event) {
 	s.hub.publish(events)
+	s.ch.observe(events)
 	if s.enricher != nil {
 		s.enricher.notice(events)
 	}
@@ -153,6 +158,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Conf
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	go s.background(bg)
+	defer s.ch.start(bg)() // SLA check and outbound webhooks; waits for deliveries in flight
 	if s.enricher != nil {
 		go s.enricher.run(bg, s.cfg.CopilotWorkers)
 	}
@@ -272,6 +278,10 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if protocol.CodeOf(err) == protocol.CodeUnauthorized {
 			writeError(w, http.StatusUnauthorized, err)
+			return
+		}
+		if protocol.CodeOf(err) == protocol.CodeForbidden { // an integration token
+			writeError(w, http.StatusForbidden, err)
 			return
 		}
 		s.log.Error("authenticate", "err", err)

@@ -205,15 +205,16 @@ func (tx *Tx) RevokeToken(by, tokenID string) error {
 	return tx.audit(by, "token.revoke", "", map[string]string{"token": tokenID})
 }
 
-// Authenticate resolves a bearer token to its agent and token id. Unknown and
-// revoked tokens are CodeUnauthorized.
+// Authenticate resolves a desk bearer token to its agent and token id.
+// Unknown and revoked tokens are CodeUnauthorized; integration tokens
+// (channels and bots, see channels.go) are CodeForbidden.
 func (s *Store) Authenticate(ctx context.Context, secret string) (protocol.Agent, string, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 200 {
 		return protocol.Agent{}, "", protocol.Errorf(protocol.CodeUnauthorized, "invalid token")
 	}
-	var tokenID, agentID string
+	var tokenID, agentID, scope string
 	var revoked int64
-	err := s.r.QueryRowContext(ctx, `SELECT id, agent_id, revoked_at FROM tokens WHERE hash = ?`, hashToken(secret)).Scan(&tokenID, &agentID, &revoked)
+	err := s.r.QueryRowContext(ctx, `SELECT id, agent_id, revoked_at, scope FROM tokens WHERE hash = ?`, hashToken(secret)).Scan(&tokenID, &agentID, &revoked, &scope)
 	if errors.Is(err, sql.ErrNoRows) {
 		return protocol.Agent{}, "", protocol.Errorf(protocol.CodeUnauthorized, "invalid token")
 	}
@@ -222,6 +223,9 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (protocol.Agent
 	}
 	if revoked != 0 {
 		return protocol.Agent{}, "", protocol.Errorf(protocol.CodeUnauthorized, "token has been revoked")
+	}
+	if scope != ScopeDesk {
+		return protocol.Agent{}, "", protocol.Errorf(protocol.CodeForbidden, "integration tokens may only use the HTTP API (/v1/api/…), not the desk")
 	}
 	a, err := s.Agent(ctx, agentID)
 	if err != nil {

@@ -475,6 +475,11 @@ func (tx *Tx) addMessage(c *protocol.Conversation, author, authorID, text, draft
 		m.ID, m.ConversationID, m.Seq, m.Author, m.AuthorID, m.AuthorName, m.Text, m.DraftID, m.Delivery, m.CreatedAt); err != nil {
 		return m, *c, fmt.Errorf("add message to %s: %w", c.ID, err)
 	}
+	if author == protocol.AuthorAgent {
+		if err := tx.enqueueDelivery(m, c); err != nil { // outbound outbox, same transaction (deliveries.go)
+			return m, *c, err
+		}
+	}
 	c.LastSeq = m.Seq
 	switch author {
 	case protocol.AuthorCustomer:

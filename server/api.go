@@ -1,0 +1,806 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server/store"
+)
+
+// ChannelsConfig configures the HTTP API for channels and bots (/v1/api/…),
+// the escalation rules, priority and SLA, and outbound webhooks. Zero values
+// take the defaults in brackets. docs/api/README.md is the user's guide.
+type ChannelsConfig struct {
+	Channels     []string      // accepted channel names [DefaultChannels]
+	RateLimit    float64       // requests per second per integration token; negative = unlimited [20]
+	RateBurst    int           // [40]
+	MaxBodyBytes int64         // largest request body [256 KiB]
+	Rules        *Rules        // escalation rules [DefaultRules()]
+	Sentiment    SentimentFunc // scores customer messages for the rules [KeywordSentiment]
+	SLA          []SLATarget   // first-response targets per priority band [DefaultSLA()]
+	SLACheck     time.Duration // how often breaches are looked for [10s]
+	// Webhooks maps a channel to the receiver of agent replies on it; the key
+	// "*" serves every channel without its own. Replies on a channel with no
+	// receiver stay pending until one is configured.
+	Webhooks map[string]Webhook
+	Outbound OutboundConfig
+}
+
+// DefaultChannels are the channel names accepted when none are configured.
+var DefaultChannels = []string{"web", "app", "wechat", "wecom", "whatsapp", "email", "sms", "line", "telegram", "messenger", "voice"}
+
+func (c *ChannelsConfig) defaults() {
+	if len(c.Channels) == 0 {
+		c.Channels = DefaultChannels
+	}
+	if c.RateLimit == 0 {
+		c.RateLimit = 20
+	}
+	if c.RateBurst <= 0 {
+		c.RateBurst = 40
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = protocol.MaxFrameBytes
+	}
+	if c.Rules == nil {
+		r := DefaultRules()
+		c.Rules = &r
+	}
+	if c.Sentiment == nil {
+		c.Sentiment = KeywordSentiment
+	}
+	if len(c.SLA) == 0 {
+		c.SLA = DefaultSLA()
+	}
+	if c.SLACheck <= 0 {
+		c.SLACheck = 10 * time.Second
+	}
+	c.Outbound.defaults()
+}
+
+// channels is the server's side of channels and bots: the HTTP API, the
+// rules, the SLA check and the outbound webhook worker.
+type channels struct {
+	srv   *Server
+	cfg   ChannelsConfig
+	rules *Rules
+	sla   []SLATarget
+	out   *outbound
+
+	mu       sync.Mutex
+	limiters map[string]*rateLimiter // per token id
+}
+
+func newChannels(s *Server, cfg ChannelsConfig) *channels {
+	cfg.defaults()
+	ch := &channels{srv: s, cfg: cfg, rules: cfg.Rules, sla: sortSLA(cfg.SLA), limiters: map[string]*rateLimiter{}}
+	ch.out = newOutbound(s, cfg.Webhooks, cfg.Outbound)
+	return ch
+}
+
+func (ch *channels) routes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/api/customers", ch.api(ch.postCustomer))
+	mux.HandleFunc("GET /v1/api/customers", ch.api(ch.findCustomer))
+	mux.HandleFunc("GET /v1/api/customers/{id}", ch.api(ch.getCustomer))
+	mux.HandleFunc("POST /v1/api/messages", ch.api(ch.postMessage))
+	mux.HandleFunc("GET /v1/api/conversations/{id}", ch.api(ch.getConversation))
+	mux.HandleFunc("POST /v1/api/conversations/{id}/escalate", ch.api(ch.postEscalate))
+	mux.HandleFunc("POST /v1/api/conversations/{id}/csat", ch.api(ch.postCSAT))
+	mux.HandleFunc("/v1/api/", ch.api(func(r *http.Request, _ store.Actor) (int, any, error) {
+		return 0, nil, &apiError{Status: http.StatusNotFound, Code: protocol.CodeNotFound, Field: "path",
+			Message: fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path)}
+	}))
+}
+
+// start runs the background work (SLA check, outbound deliveries) until the
+// returned function is called; that function waits for in-flight work.
+func (ch *channels) start(ctx context.Context) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(ch.cfg.SLACheck)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				ch.checkSLA(ctx)
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		ch.out.run(ctx)
+	}()
+	return func() { cancel(); wg.Wait() }
+}
+
+// observe sees every committed batch of events (after the hub) and wakes
+// the outbound worker when messages were added.
+func (ch *channels) observe(events []store.Event) {
+	for i := range events {
+		if events[i].Kind == protocol.EvMessage {
+			ch.out.poke()
+			return
+		}
+	}
+}
+
+// apiError is an HTTP API error: a status, a protocol code, a message and
+// the request field at fault ("body" for the body as a whole).
+type apiError struct {
+	Status  int           `json:"-"`
+	Code    protocol.Code `json:"code"`
+	Message string        `json:"message"`
+	Field   string        `json:"field,omitempty"`
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field) }
+
+func invalid(field, format string, args ...any) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: protocol.CodeInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// withField names the field of a store error (not found, conflict…).
+func withField(err error, field string) error {
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		return &apiError{Status: statusOf(pe.Code), Code: pe.Code, Message: pe.Message, Field: field}
+	}
+	return err
+}
+
+func statusOf(c protocol.Code) int {
+	switch c {
+	case protocol.CodeInvalid:
+		return http.StatusBadRequest
+	case protocol.CodeUnauthorized:
+		return http.StatusUnauthorized
+	case protocol.CodeForbidden:
+		return http.StatusForbidden
+	case protocol.CodeNotFound:
+		return http.StatusNotFound
+	case protocol.CodeConflict:
+		return http.StatusConflict
+	case protocol.CodeRateLimited:
+		return http.StatusTooManyRequests
+	case protocol.CodeUnavailable:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
+
+type apiHandler func(r *http.Request, caller store.Actor) (status int, body any, err error)
+
+// api wraps an endpoint with authentication (integration tokens only), the
+// per-token rate limit and JSON answers.
+func (ch *channels) api(h apiHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		status, body, err := ch.serveAPI(w, r, h)
+		if err != nil {
+			ae := ch.asAPIError(r, err)
+			if ae.Status == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="agentdesk"`)
+			}
+			if ae.Status == http.StatusTooManyRequests {
+				w.Header().Set("Retry-After", "1")
+			}
+			writeJSON(w, ae.Status, ae)
+			return
+		}
+		writeJSON(w, status, body)
+	}
+}
+
+func (ch *channels) serveAPI(w http.ResponseWriter, r *http.Request, h apiHandler) (int, any, error) {
+	if ch.srv.draining.Load() {
+		return 0, nil, protocol.Errorf(protocol.CodeUnavailable, "server shutting down; retry shortly")
+	}
+	token := bearer(r)
+	if token == "" {
+		return 0, nil, withField(protocol.Errorf(protocol.CodeUnauthorized, "missing bearer token"), "Authorization")
+	}
+	agent, tokenID, err := ch.srv.store.AuthenticateIntegration(r.Context(), token)
+	if err != nil {
+		return 0, nil, withField(err, "Authorization")
+	}
+	if !ch.allow(tokenID) {
+		return 0, nil, protocol.Errorf(protocol.CodeRateLimited, "too many requests for this token; slow down")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, ch.cfg.MaxBodyBytes)
+	return h(r, store.Actor{ID: agent.ID, Role: agent.Role})
+}
+
+func (ch *channels) asAPIError(r *http.Request, err error) *apiError {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
+		return &apiError{Status: statusOf(pe.Code), Code: pe.Code, Message: pe.Message}
+	}
+	ch.srv.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	return &apiError{Status: http.StatusInternalServerError, Code: protocol.CodeInternal, Message: "internal error; try again"}
+}
+
+func (ch *channels) allow(tokenID string) bool {
+	if ch.cfg.RateLimit < 0 {
+		return true
+	}
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	l := ch.limiters[tokenID]
+	if l == nil {
+		l = newRateLimiter(ch.cfg.RateLimit, ch.cfg.RateBurst)
+		ch.limiters[tokenID] = l
+	}
+	return l.allow(time.Now())
+}
+
+var unknownField = regexp.MustCompile(`unknown field "([^"]*)"`)
+
+// decodeJSON reads the request body into v strictly: one JSON object, no
+// unknown fields, right types. Every failure names the field at fault.
+func decodeJSON(r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return &apiError{Status: http.StatusUnsupportedMediaType, Code: protocol.CodeInvalid, Field: "Content-Type",
+				Message: fmt.Sprintf("content type %q: send application/json", ct)}
+		}
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return &apiError{Status: http.StatusRequestEntityTooLarge, Code: protocol.CodeInvalid, Field: "body",
+				Message: fmt.Sprintf("request body larger than %d bytes", mbe.Limit)}
+		}
+		return invalid("body", "reading the body: %v", err)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return invalid("body", "empty body: send a JSON object")
+	}
+	if !utf8.Valid(body) {
+		return invalid("body", "body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &te):
+			if te.Field == "" {
+				return invalid("body", "body must be a JSON object, not %s", te.Value)
+			}
+			return invalid(te.Field, "field %q must be %s, not %s", te.Field, jsonType(te.Type.String()), te.Value)
+		case errors.As(err, &se):
+			return invalid("body", "invalid JSON at byte %d: %v", se.Offset, se)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return invalid("body", "invalid JSON: unexpected end of input")
+		}
+		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
+			return invalid(m[1], "unknown field %q", m[1])
+		}
+		return invalid("body", "invalid JSON: %v", err)
+	}
+	if dec.More() {
+		return invalid("body", "trailing data after the JSON object")
+	}
+	return nil
+}
+
+// jsonType names a Go type the way a JSON client thinks of it.
+func jsonType(goType string) string {
+	switch {
+	case goType == "string":
+		return "a string"
+	case goType == "bool":
+		return "a boolean"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "an integer"
+	case strings.HasPrefix(goType, "float"):
+		return "a number"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	}
+	return "an object"
+}
+
+// checkText validates free text: present when required, at most maxBytes.
+// Control characters are kept as data; the desk neutralises them on render.
+func checkText(field, s string, required bool, maxBytes int) error {
+	if strings.TrimSpace(s) == "" {
+		if required {
+			return invalid(field, "field %q is required", field)
+		}
+		return nil
+	}
+	if len(s) > maxBytes {
+		return invalid(field, "field %q is %d bytes; at most %d", field, len(s), maxBytes)
+	}
+	return nil
+}
+
+// checkID validates an identifier from a client: 1–maxBytes bytes, printable,
+// no spaces.
+func checkID(field, s string, maxBytes int) error {
+	if s == "" {
+		return invalid(field, "field %q is required", field)
+	}
+	if len(s) > maxBytes {
+		return invalid(field, "field %q is %d bytes; at most %d", field, len(s), maxBytes)
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
+			return invalid(field, "field %q must not contain spaces or control characters", field)
+		}
+	}
+	return nil
+}
+
+func (ch *channels) checkChannel(field, name string) error {
+	if name == "" {
+		return invalid(field, "field %q is required", field)
+	}
+	if !slices.Contains(ch.cfg.Channels, name) {
+		return invalid(field, "unknown channel %q; one of %s", truncateText(name, 40), strings.Join(ch.cfg.Channels, ", "))
+	}
+	return nil
+}
+
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// ---- customers ----
+
+type customerReq struct {
+	Name       string           `json:"name"`
+	VIP        bool             `json:"vip"`
+	Language   string           `json:"language"`
+	Identities []store.Identity `json:"identities"`
+}
+
+type customerAnswer struct {
+	Customer store.Customer `json:"customer"`
+	Created  bool           `json:"created"`
+}
+
+func (ch *channels) postCustomer(r *http.Request, caller store.Actor) (int, any, error) {
+	var req customerReq
+	if err := decodeJSON(r, &req); err != nil {
+		return 0, nil, err
+	}
+	if len(req.Identities) == 0 {
+		return 0, nil, invalid("identities", "field \"identities\" needs at least one {channel, external_id}")
+	}
+	if len(req.Identities) > 20 {
+		return 0, nil, invalid("identities", "at most 20 identities per customer")
+	}
+	for i, id := range req.Identities {
+		if err := ch.checkChannel(fmt.Sprintf("identities[%d].channel", i), id.Channel); err != nil {
+			return 0, nil, err
+		}
+		if err := checkID(fmt.Sprintf("identities[%d].external_id", i), id.ExternalID, 256); err != nil {
+			return 0, nil, err
+		}
+	}
+	if err := checkText("name", req.Name, false, 200); err != nil {
+		return 0, nil, err
+	}
+	if len(req.Language) > 16 {
+		return 0, nil, invalid("language", "field \"language\" must be a language tag such as zh-CN or en")
+	}
+	name := strings.TrimSpace(req.Name)
+	if name == "" {
+		name = req.Identities[0].ExternalID
+	}
+	var ans customerAnswer
+	_, err := ch.srv.store.Apply(r.Context(), caller, "", func(tx *store.Tx) (any, error) {
+		c, created, err := tx.UpsertCustomer(store.NewCustomer{Name: name, VIP: req.VIP, Language: req.Language}, req.Identities)
+		ans = customerAnswer{Customer: c, Created: created}
+		return nil, withField(err, "identities")
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	if ans.Created {
+		return http.StatusCreated, ans, nil
+	}
+	return http.StatusOK, ans, nil
+}
+
+func (ch *channels) findCustomer(r *http.Request, _ store.Actor) (int, any, error) {
+	q := r.URL.Query()
+	id := store.Identity{Channel: q.Get("channel"), ExternalID: q.Get("external_id")}
+	if err := ch.checkChannel("channel", id.Channel); err != nil {
+		return 0, nil, err
+	}
+	if err := checkID("external_id", id.ExternalID, 256); err != nil {
+		return 0, nil, err
+	}
+	c, err := ch.srv.store.CustomerByIdentity(r.Context(), id)
+	if err != nil {
+		return 0, nil, withField(err, "external_id")
+	}
+	return http.StatusOK, customerAnswer{Customer: c}, nil
+}
+
+func (ch *channels) getCustomer(r *http.Request, _ store.Actor) (int, any, error) {
+	c, err := ch.srv.store.Customer(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, withField(err, "id")
+	}
+	return http.StatusOK, customerAnswer{Customer: c}, nil
+}
+
+// ---- messages ----
+
+type botTurn struct {
+	Confidence *float64 `json:"confidence"`
+	Fallback   bool     `json:"fallback"`
+}
+
+type messageReq struct {
+	MessageID      string   `json:"message_id"`
+	ConversationID string   `json:"conversation_id"`
+	Channel        string   `json:"channel"`
+	CustomerID     string   `json:"customer_id"`
+	ExternalID     string   `json:"external_id"`
+	CustomerName   string   `json:"customer_name"`
+	Author         string   `json:"author"`
+	AuthorName     string   `json:"author_name"`
+	Text           string   `json:"text"`
+	Subject        string   `json:"subject"`
+	Language       string   `json:"language"`
+	Bot            *botTurn `json:"bot"`
+}
+
+type messageAnswer struct {
+	Message      protocol.Message      `json:"message"`
+	Conversation protocol.Conversation `json:"conversation"`
+	Escalated    bool                  `json:"escalated"`
+	Duplicate    bool                  `json:"duplicate"`
+}
+
+func (ch *channels) validateMessage(req *messageReq) error {
+	if err := checkID("message_id", req.MessageID, 128); err != nil {
+		return err
+	}
+	if req.Author == "" {
+		req.Author = protocol.AuthorCustomer
+	}
+	if req.Author != protocol.AuthorCustomer && req.Author != protocol.AuthorBot {
+		return invalid("author", "field \"author\" must be customer or bot, not %q", truncateText(req.Author, 40))
+	}
+	if err := checkText("text", req.Text, true, protocol.MaxTextBytes); err != nil {
+		return err
+	}
+	if err := checkText("author_name", req.AuthorName, false, 200); err != nil {
+		return err
+	}
+	if err := checkText("customer_name", req.CustomerName, false, 200); err != nil {
+		return err
+	}
+	if err := checkText("subject", req.Subject, false, 500); err != nil {
+		return err
+	}
+	if len(req.Language) > 16 {
+		return invalid("language", "field \"language\" must be a language tag such as zh-CN or en")
+	}
+	if req.Bot != nil {
+		if req.Author != protocol.AuthorBot {
+			return invalid("bot", "field \"bot\" is only for messages with author bot")
+		}
+		if c := req.Bot.Confidence; c != nil && (*c < 0 || *c > 1) {
+			return invalid("bot.confidence", "field \"bot.confidence\" must be between 0 and 1")
+		}
+	}
+	if req.ConversationID != "" {
+		if err := checkID("conversation_id", req.ConversationID, 128); err != nil {
+			return err
+		}
+		if req.Channel != "" {
+			return ch.checkChannel("channel", req.Channel)
+		}
+		return nil
+	}
+	if err := ch.checkChannel("channel", req.Channel); err != nil {
+		return invalid("channel", "%s (or give conversation_id)", err.(*apiError).Message)
+	}
+	if req.CustomerID == "" && req.ExternalID == "" {
+		return invalid("external_id", "give conversation_id, or channel with external_id (or customer_id)")
+	}
+	if req.ExternalID != "" {
+		return checkID("external_id", req.ExternalID, 256)
+	}
+	return checkID("customer_id", req.CustomerID, 128)
+}
+
+func (ch *channels) postMessage(r *http.Request, caller store.Actor) (int, any, error) {
+	var req messageReq
+	if err := decodeJSON(r, &req); err != nil {
+		return 0, nil, err
+	}
+	if err := ch.validateMessage(&req); err != nil {
+		return 0, nil, err
+	}
+	var ans messageAnswer
+	_, err := ch.srv.store.Apply(r.Context(), caller, "", func(tx *store.Tx) (any, error) {
+		var err error
+		ans, err = ch.addMessage(tx, req)
+		return nil, err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	if ans.Duplicate {
+		return http.StatusOK, ans, nil
+	}
+	return http.StatusCreated, ans, nil
+}
+
+// addMessage stores a posted message, once per (channel, message_id), and
+// runs the escalation rules on customer messages of bot conversations.
+func (ch *channels) addMessage(tx *store.Tx, req messageReq) (messageAnswer, error) {
+	var ans messageAnswer
+	var conv protocol.Conversation
+	channel := req.Channel
+	if req.ConversationID != "" {
+		var err error
+		if conv, err = tx.Conversation(req.ConversationID); err != nil {
+			return ans, withField(err, "conversation_id")
+		}
+		if channel != "" && channel != conv.Channel {
+			return ans, invalid("channel", "conversation %s is on channel %s, not %s", conv.ID, conv.Channel, channel)
+		}
+		channel = conv.Channel
+	}
+	hash := store.HashText(req.Author, req.Text)
+	prior, m, err := tx.InboundByClientID(channel, req.MessageID)
+	switch {
+	case err == nil:
+		if prior.TextHash != hash || (req.ConversationID != "" && prior.ConversationID != req.ConversationID) {
+			return ans, &apiError{Status: http.StatusConflict, Code: protocol.CodeConflict, Field: "message_id",
+				Message: fmt.Sprintf("message_id %s was already used on %s for a different message", req.MessageID, channel)}
+		}
+		c, err := tx.Conversation(prior.ConversationID)
+		if err != nil {
+			return ans, err
+		}
+		return messageAnswer{Message: m, Conversation: c, Duplicate: true}, nil
+	case protocol.CodeOf(err) != protocol.CodeNotFound:
+		return ans, err
+	}
+	if conv.ID == "" {
+		if conv, err = ch.conversationFor(tx, req); err != nil {
+			return ans, err
+		}
+	}
+	m, conv, err = tx.AddMessage(conv.ID, req.Author, req.AuthorName, req.Text)
+	if err != nil {
+		return ans, err
+	}
+	in := store.Inbound{Channel: channel, ClientID: req.MessageID, MessageID: m.ID, ConversationID: conv.ID,
+		Author: req.Author, TextHash: hash, BotConfidence: -1}
+	if req.Bot != nil {
+		in.BotFallback = req.Bot.Fallback
+		if req.Bot.Confidence != nil {
+			in.BotConfidence = *req.Bot.Confidence
+		}
+	}
+	if err := tx.RecordInbound(in); err != nil {
+		return ans, err
+	}
+	ans = messageAnswer{Message: m, Conversation: conv}
+	if req.Author == protocol.AuthorCustomer && conv.Status == protocol.ConvBot {
+		v, err := ch.judge(tx, conv, req.Text, m.Seq)
+		if err != nil {
+			return ans, err
+		}
+		if v.Escalate {
+			e := protocol.Escalation{Reason: v.Reason, Evidence: v.Evidence}
+			if ans.Conversation, err = ch.escalate(tx, conv, e, v.Flags, v.Sentiment, v.Score); err != nil {
+				return ans, err
+			}
+			ans.Escalated = true
+		}
+	}
+	return ans, nil
+}
+
+// judge runs the rules on a customer message.
+func (ch *channels) judge(tx *store.Tx, c protocol.Conversation, text string, seq int) (Verdict, error) {
+	t := Turn{Text: text, VIP: c.VIP}
+	if ch.rules.Repeats > 1 {
+		prev, err := tx.CustomerTexts(c.ID, 20)
+		if err != nil {
+			return Verdict{}, err
+		}
+		if len(prev) > 0 {
+			prev = prev[1:] // the newest is this very message
+		}
+		t.Previous = prev
+	}
+	if ch.rules.BotFailures > 0 {
+		n, err := tx.BotFailures(c.ID, ch.rules.LowConfidence)
+		if err != nil {
+			return Verdict{}, err
+		}
+		t.BotFailures = n
+	}
+	return ch.rules.Evaluate(t, ch.cfg.Sentiment), nil
+}
+
+// conversationFor finds the customer (creating them from the channel
+// identity if new) and their open conversation on the channel, opening one
+// if there is none.
+func (ch *channels) conversationFor(tx *store.Tx, req messageReq) (protocol.Conversation, error) {
+	var cust store.Customer
+	var err error
+	if req.ExternalID != "" {
+		name := strings.TrimSpace(req.CustomerName)
+		if name == "" {
+			name = req.ExternalID
+		}
+		cust, _, err = tx.UpsertCustomer(store.NewCustomer{Name: name, Language: req.Language},
+			[]store.Identity{{Channel: req.Channel, ExternalID: req.ExternalID}})
+		if err != nil {
+			return protocol.Conversation{}, withField(err, "external_id")
+		}
+		if req.CustomerID != "" && req.CustomerID != cust.ID {
+			return protocol.Conversation{}, &apiError{Status: http.StatusConflict, Code: protocol.CodeConflict, Field: "customer_id",
+				Message: fmt.Sprintf("%s identity %s belongs to customer %s, not %s", req.Channel, req.ExternalID, cust.ID, req.CustomerID)}
+		}
+	} else if cust, err = tx.Customer(req.CustomerID); err != nil {
+		return protocol.Conversation{}, withField(err, "customer_id")
+	}
+	c, err := tx.OpenConversation(cust.ID, req.Channel)
+	if protocol.CodeOf(err) != protocol.CodeNotFound {
+		return c, err
+	}
+	return tx.CreateConversation(store.NewConversation{CustomerID: cust.ID, Channel: req.Channel, Subject: req.Subject, Language: req.Language})
+}
+
+// ---- conversations ----
+
+type conversationAnswer struct {
+	Conversation protocol.Conversation `json:"conversation"`
+	Messages     []protocol.Message    `json:"messages,omitempty"`
+}
+
+func (ch *channels) getConversation(r *http.Request, _ store.Actor) (int, any, error) {
+	d, err := ch.srv.store.ConversationDetail(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return 0, nil, withField(err, "id")
+	}
+	// Internal notes are for staff; integrations face customers.
+	msgs := make([]protocol.Message, 0, len(d.Messages))
+	for _, m := range d.Messages {
+		if m.Author != protocol.AuthorNote {
+			msgs = append(msgs, m)
+		}
+	}
+	return http.StatusOK, conversationAnswer{Conversation: d.Conversation, Messages: msgs}, nil
+}
+
+type escalateReq struct {
+	Reason        string   `json:"reason"`
+	Evidence      string   `json:"evidence"`
+	BotConfidence *float64 `json:"bot_confidence"`
+	BotTried      []string `json:"bot_tried"`
+}
+
+var reasonPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+
+func (ch *channels) postEscalate(r *http.Request, caller store.Actor) (int, any, error) {
+	var req escalateReq
+	if err := decodeJSON(r, &req); err != nil {
+		return 0, nil, err
+	}
+	if req.Reason == "" {
+		req.Reason = ReasonExplicit
+	}
+	if !reasonPattern.MatchString(req.Reason) {
+		return 0, nil, invalid("reason", "field \"reason\" must be a short snake_case code such as explicit or refund_over_limit")
+	}
+	if err := checkText("evidence", req.Evidence, false, 2000); err != nil {
+		return 0, nil, err
+	}
+	if c := req.BotConfidence; c != nil && (*c < 0 || *c > 1) {
+		return 0, nil, invalid("bot_confidence", "field \"bot_confidence\" must be between 0 and 1")
+	}
+	if len(req.BotTried) > 20 {
+		return 0, nil, invalid("bot_tried", "at most 20 entries in bot_tried")
+	}
+	for i, t := range req.BotTried {
+		if err := checkText(fmt.Sprintf("bot_tried[%d]", i), t, true, 2000); err != nil {
+			return 0, nil, err
+		}
+	}
+	id := r.PathValue("id")
+	var ans conversationAnswer
+	_, err := ch.srv.store.Apply(r.Context(), caller, "", func(tx *store.Tx) (any, error) {
+		c, err := tx.Conversation(id)
+		if err != nil {
+			return nil, withField(err, "id")
+		}
+		e := protocol.Escalation{Reason: req.Reason, Evidence: req.Evidence, BotTried: req.BotTried}
+		if req.BotConfidence != nil {
+			e.BotConfidence = *req.BotConfidence
+		}
+		// The newest customer message still sets flags (angry, legal threat)
+		// and so the priority, whatever reason the bot gives.
+		var v Verdict
+		if texts, err := tx.CustomerTexts(id, 1); err != nil {
+			return nil, err
+		} else if len(texts) > 0 {
+			v = ch.rules.Evaluate(Turn{Text: texts[0]}, ch.cfg.Sentiment)
+		}
+		if c.Status != protocol.ConvBot && c.Status != protocol.ConvResolved {
+			return nil, &apiError{Status: http.StatusConflict, Code: protocol.CodeConflict, Field: "id",
+				Message: fmt.Sprintf("conversation %s is already with people (%s)", id, c.Status)}
+		}
+		ans.Conversation, err = ch.escalate(tx, c, e, v.Flags, v.Sentiment, v.Score)
+		return nil, err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, ans, nil
+}
+
+type csatReq struct {
+	Score   int    `json:"score"`
+	Comment string `json:"comment"`
+}
+
+func (ch *channels) postCSAT(r *http.Request, caller store.Actor) (int, any, error) {
+	var req csatReq
+	if err := decodeJSON(r, &req); err != nil {
+		return 0, nil, err
+	}
+	if req.Score < 1 || req.Score > 5 {
+		return 0, nil, invalid("score", "field \"score\" must be an integer from 1 to 5")
+	}
+	if err := checkText("comment", req.Comment, false, 4000); err != nil {
+		return 0, nil, err
+	}
+	id := r.PathValue("id")
+	var rating store.CSAT
+	_, err := ch.srv.store.Apply(r.Context(), caller, "", func(tx *store.Tx) (any, error) {
+		var err error
+		rating, err = tx.RecordCSAT(id, req.Score, req.Comment)
+		return nil, withField(err, "id")
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, map[string]any{"csat": rating}, nil
+}

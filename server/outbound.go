@@ -1,0 +1,314 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/agentdesk/agentdesk/server/store"
+)
+
+// Webhook is the receiver of agent replies for a channel. Each request is
+// signed with Secret (see Sign).
+type Webhook struct {
+	URL    string
+	Secret string
+}
+
+// OutboundConfig tunes delivery of agent replies. Zero values take the
+// defaults in brackets.
+type OutboundConfig struct {
+	Workers     int           // concurrent deliveries [4]
+	Timeout     time.Duration // per attempt [10s]
+	MaxAttempts int           // attempts before a reply is marked failed [12, about 3 hours with the defaults]
+	BaseBackoff time.Duration // wait after the first failure; doubles each time, ±20% jitter [2s]
+	MaxBackoff  time.Duration // [30m]
+	Poll        time.Duration // how often due retries are looked for [1s]
+	Client      *http.Client  // [a client with Timeout]
+	UserAgent   string        // [agentdesk]
+}
+
+func (c *OutboundConfig) defaults() {
+	if c.Workers <= 0 {
+		c.Workers = 4
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 10 * time.Second
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = 12
+	}
+	if c.BaseBackoff <= 0 {
+		c.BaseBackoff = 2 * time.Second
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = 30 * time.Minute
+	}
+	if c.Poll <= 0 {
+		c.Poll = time.Second
+	}
+	if c.Client == nil {
+		c.Client = &http.Client{Timeout: c.Timeout}
+	}
+	if c.UserAgent == "" {
+		c.UserAgent = "agentdesk"
+	}
+}
+
+// Webhook request headers.
+const (
+	// HeaderSignature carries "t=<unix seconds>,v1=<hex HMAC-SHA256 of t + "." + body>".
+	HeaderSignature = "X-Agentdesk-Signature"
+	// HeaderDelivery carries the message id: the same on every retry of a
+	// reply, so a receiver keeps each reply once.
+	HeaderDelivery = "X-Agentdesk-Delivery"
+	// HeaderAttempt is the attempt number, from 1.
+	HeaderAttempt = "X-Agentdesk-Attempt"
+)
+
+// WebhookPayload is the JSON body of a reply delivery.
+type WebhookPayload struct {
+	Type               string `json:"type"` // "message"
+	ID                 string `json:"id"`   // the message id; also in HeaderDelivery and Idempotency-Key
+	ConversationID     string `json:"conversation_id"`
+	Channel            string `json:"channel"`
+	CustomerID         string `json:"customer_id"`
+	CustomerExternalID string `json:"customer_external_id,omitempty"`
+	Author             string `json:"author"`
+	AuthorID           string `json:"author_id,omitempty"`
+	AuthorName         string `json:"author_name,omitempty"`
+	Text               string `json:"text"`
+	CreatedAt          int64  `json:"created_at"`
+}
+
+// Sign returns the signature header value for body at time t.
+func Sign(secret string, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	return "t=" + ts + ",v1=" + signature(secret, ts, body)
+}
+
+func signature(secret, ts string, body []byte) string {
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(ts))
+	mac.Write([]byte("."))
+	mac.Write(body)
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// VerifySignature checks a signature header against body, rejecting
+// timestamps further than tolerance from now (replays). Receivers written in
+// Go can use it; the format is in docs/api/README.md for the rest.
+func VerifySignature(secret, header string, body []byte, now time.Time, tolerance time.Duration) error {
+	var ts string
+	var sigs []string
+	for _, part := range strings.Split(header, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			continue
+		}
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			sigs = append(sigs, v)
+		}
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return errors.New("signature has no valid timestamp")
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
+		return fmt.Errorf("signature timestamp is %s away from now", d.Round(time.Second))
+	}
+	want := signature(secret, ts, body)
+	for _, s := range sigs {
+		if hmac.Equal([]byte(s), []byte(want)) {
+			return nil
+		}
+	}
+	return errors.New("signature does not match")
+}
+
+// outbound delivers agent replies from the deliveries outbox to channel
+// webhooks. Rows are leased when claimed, so a crash mid-send only delays a
+// reply (it is sent again after the lease, with the same delivery id); a
+// receiver that is down only holds up its own replies.
+type outbound struct {
+	srv      *Server
+	hooks    map[string]Webhook
+	cfg      OutboundConfig
+	channels []string // claimable channels; nil = all ("*" configured)
+	wake     chan struct{}
+	inflight atomic.Int64
+}
+
+func newOutbound(s *Server, hooks map[string]Webhook, cfg OutboundConfig) *outbound {
+	o := &outbound{srv: s, hooks: hooks, cfg: cfg, wake: make(chan struct{}, 1)}
+	if _, all := hooks["*"]; !all {
+		o.channels = []string{}
+		for ch := range hooks {
+			o.channels = append(o.channels, ch)
+		}
+	}
+	return o
+}
+
+func (o *outbound) poke() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (o *outbound) hook(channel string) (Webhook, bool) {
+	if h, ok := o.hooks[channel]; ok {
+		return h, true
+	}
+	h, ok := o.hooks["*"]
+	return h, ok
+}
+
+// lease is how long a claimed delivery is kept from other workers: longer
+// than an attempt can take, so it is never sent twice at once.
+func (o *outbound) lease() time.Duration { return o.cfg.Timeout + 30*time.Second }
+
+// run delivers until ctx is done, then waits for attempts in flight so their
+// outcome is recorded.
+func (o *outbound) run(ctx context.Context) {
+	if len(o.hooks) == 0 {
+		<-ctx.Done()
+		return
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	done := make(chan struct{}, o.cfg.Workers)
+	tick := time.NewTicker(o.cfg.Poll)
+	defer tick.Stop()
+	for {
+		free := o.cfg.Workers - int(o.inflight.Load())
+		var jobs []store.DeliveryJob
+		if free > 0 {
+			err := o.srv.store.Update(ctx, func(tx *store.Tx) error {
+				var err error
+				jobs, err = tx.ClaimDeliveries(o.channels, free, o.lease().Milliseconds())
+				return err
+			})
+			if err != nil && ctx.Err() == nil {
+				o.srv.log.Error("claim deliveries", "err", err)
+			}
+		}
+		for _, j := range jobs {
+			o.inflight.Add(1)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				o.deliver(j)
+				o.inflight.Add(-1)
+				select { // a wake-up, not a count: never block on it
+				case done <- struct{}{}:
+				default:
+				}
+			}()
+		}
+		if len(jobs) == free && free > 0 {
+			continue // there may be more due right now
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-o.wake:
+		case <-done:
+		case <-tick.C:
+		}
+	}
+}
+
+// deliver makes one attempt and records its outcome. It does not stop for
+// shutdown: an attempt is bounded by the timeout, and recording its outcome
+// is what keeps a reply from being sent twice.
+func (o *outbound) deliver(j store.DeliveryJob) {
+	ctx := context.Background()
+	attempt := j.Attempts + 1
+	err := o.send(ctx, j, attempt)
+	werr := o.srv.store.Update(ctx, func(tx *store.Tx) error {
+		if err == nil {
+			return tx.DeliverySucceeded(j.Message.ID)
+		}
+		var retryAt int64
+		if attempt < o.cfg.MaxAttempts {
+			retryAt = tx.Now() + o.backoff(attempt).Milliseconds()
+		}
+		return tx.DeliveryFailed(j.Message.ID, err.Error(), retryAt)
+	})
+	if werr != nil {
+		o.srv.log.Error("record delivery", "message", j.Message.ID, "err", werr)
+	}
+	if err != nil {
+		o.srv.log.Warn("reply delivery failed", "message", j.Message.ID, "channel", j.Channel, "attempt", attempt, "err", err)
+	}
+}
+
+// backoff is the wait after the given failed attempt: BaseBackoff doubled
+// per attempt, capped, with ±20% jitter so retries to a recovering receiver
+// spread out.
+func (o *outbound) backoff(attempt int) time.Duration {
+	d := o.cfg.BaseBackoff
+	for i := 1; i < attempt && d < o.cfg.MaxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, o.cfg.MaxBackoff)
+	jitter := 0.8 + 0.4*rand.Float64()
+	return time.Duration(float64(d) * jitter)
+}
+
+func (o *outbound) send(ctx context.Context, j store.DeliveryJob, attempt int) error {
+	h, ok := o.hook(j.Channel)
+	if !ok {
+		return fmt.Errorf("no webhook configured for channel %s", j.Channel)
+	}
+	m := j.Message
+	body, err := json.Marshal(WebhookPayload{
+		Type: "message", ID: m.ID, ConversationID: m.ConversationID, Channel: j.Channel,
+		CustomerID: j.CustomerID, CustomerExternalID: j.CustomerExternalID,
+		Author: m.Author, AuthorID: m.AuthorID, AuthorName: m.AuthorName, Text: m.Text, CreatedAt: m.CreatedAt,
+	})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("webhook request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", o.cfg.UserAgent)
+	req.Header.Set(HeaderSignature, Sign(h.Secret, time.Now(), body))
+	req.Header.Set(HeaderDelivery, m.ID)
+	req.Header.Set("Idempotency-Key", m.ID)
+	req.Header.Set(HeaderAttempt, strconv.Itoa(attempt))
+	resp, err := o.cfg.Client.Do(req)
+	if err != nil {
+		return fmt.Errorf("webhook %s: %w", j.Channel, err)
+	}
+	defer resp.Body.Close()
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return fmt.Errorf("webhook %s answered %s: %s", j.Channel, resp.Status, strings.TrimSpace(string(snippet)))
+	}
+	return nil
+}
