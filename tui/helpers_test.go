@@ -172,7 +172,7 @@ func world() (protocol.Agent, []protocol.Agent, []protocol.Conversation, map[str
 		{ID: "d1", ConversationID: "c1", Text: "王先生您好，非常抱歉让您久等。您的订单 #88231 已加急处理，预计今天发出；如需退款我可以马上为您办理。",
 			BasedOnSeq: 3, Provider: "offline", Model: "offline-1", PromptVersion: "draft-v1",
 			Sources: []protocol.Source{{Kind: "kb", ID: "shipping-delay-zh", Title: "发货延迟处理", Score: 0.82}},
-			Status: "open", CreatedAt: ms(-11 * time.Minute)},
+			Status:  "open", CreatedAt: ms(-11 * time.Minute)},
 	}
 	return me, agents, convs, detail, drafts
 }
@@ -315,3 +315,5 @@ func (h *harness) enqueued(typ string) []any {
 }
 
 func stringWidth(s string) int { return ansi.StringWidth(s) }
+
+func teaSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }

@@ -124,8 +124,16 @@ func overlay(frame []string, box string, width, height int) {
 			break
 		}
 		base := frame[row]
+		// A wide rune cut at either edge is dropped; pad so the row keeps
+		// its width.
 		left := ansi.Truncate(base, x, "")
+		if lw := ansi.StringWidth(left); lw < x {
+			left += strings.Repeat(" ", x-lw)
+		}
 		right := ansi.TruncateLeft(base, x+bw, "")
+		if want := ansi.StringWidth(base) - x - bw; ansi.StringWidth(right) < want {
+			right = strings.Repeat(" ", want-ansi.StringWidth(right)) + right
+		}
 		frame[row] = left + "\x1b[m" + fit(l, bw) + "\x1b[m" + right
 	}
 }

@@ -263,7 +263,7 @@ func (m *Model) copilotLines(w int) []string {
 	if !ok {
 		return []string{m.st.Muted.Render(fit(m.cat.NoConversation, w))}
 	}
-	cat, ds := m.cat, &m.st.Draft
+	cat := m.cat
 	var out []string
 
 	// The handoff card.
@@ -328,13 +328,23 @@ func (m *Model) copilotLines(w int) []string {
 		out = append(out, m.labelled(cat.CardProfile, prof, w)...)
 		out = append(out, m.st.Muted.Render(fit(cat.CardHistoryUnavailable, w)))
 	}
-	out = append(out, m.st.Separator.Render(strings.Repeat("─", w)))
+	card := out
+	draft := m.draftLines(c, w)
+	sep := m.st.Separator.Render(strings.Repeat("─", w))
+	if m.lay.stacked {
+		// Stacked panes are short: the draft, what the agent acts on, first.
+		return append(append(draft, sep), card...)
+	}
+	return append(append(card, sep), draft...)
+}
 
-	// The draft.
+// draftLines renders the draft section of the copilot panel.
+func (m *Model) draftLines(c protocol.Conversation, w int) []string {
+	cat, ds := m.cat, &m.st.Draft
+	var out []string
 	d, ok := m.drafts[c.ID]
 	if !ok {
-		out = append(out, m.st.Muted.Render(fit(cat.DraftNone, w)))
-		return out
+		return []string{m.st.Muted.Render(fit(cat.DraftNone, w))}
 	}
 	head := ds.Title.Render(cat.DraftTitle)
 	if st, done := m.outcomes[d.ID]; done {
