@@ -1,0 +1,200 @@
+package server_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server"
+)
+
+// turn is one message a channel posts: a customer line, or a bot line with
+// the bot's own judgement of it.
+type turn struct {
+	bot        bool
+	text       string
+	fallback   bool
+	confidence float64 // 0 = not given
+}
+
+func cust(text string) turn { return turn{text: text} }
+
+// TestRulesEscalateExactlyTheRightConversations posts each conversation
+// through the HTTP API and checks which turn (if any) escalated it, why,
+// and on what evidence.
+func TestRulesEscalateExactlyTheRightConversations(t *testing.T) {
+	h := newHarness(t, apiConfig())
+	bot := h.integration("frontline")
+	cases := []struct {
+		name     string
+		vip      bool
+		turns    []turn
+		at       int // index of the turn that escalates; -1 = never
+		reason   string
+		evidence string // must appear in the evidence
+		flag     string // must be among the flags
+	}{
+		// Asking for a person.
+		{"zh 转人工", false, []turn{cust("转人工")}, 0, server.ReasonAsksForHuman, `"转人工"`, server.FlagAsksForHuman},
+		{"zh 人工客服", false, []turn{cust("你好"), cust("我要人工客服")}, 1, server.ReasonAsksForHuman, `"人工客服"`, ""},
+		{"zh 真人", false, []turn{cust("能不能找个真人跟我说")}, 0, server.ReasonAsksForHuman, `"真人"`, ""},
+		{"zh AI is not a person", false, []turn{cust("你们用的是人工智能吗？")}, -1, "", "", ""},
+		{"zh declines a person", false, []turn{cust("不用转人工，我自己看看")}, -1, "", "", ""},
+		{"en real person", false, []turn{cust("Can I talk to a real person?")}, 0, server.ReasonAsksForHuman, `"real person"`, ""},
+		{"en AGENT shouted", false, []turn{cust("AGENT")}, 0, server.ReasonAsksForHuman, `"agent"`, ""},
+		{"en representative", false, []turn{cust("I'd like a representative please")}, 0, server.ReasonAsksForHuman, `"representative"`, ""},
+		{"en full-width human", false, []turn{cust("ｈｕｍａｎ please")}, 0, server.ReasonAsksForHuman, `"human"`, ""},
+		{"en travel agent", false, []turn{cust("My travel agent booked this order for me")}, -1, "", "", ""},
+		{"en human resources", false, []turn{cust("Is this human resources?")}, -1, "", "", ""},
+		// Legal and regulator threats.
+		{"zh 12315", false, []turn{cust("再不处理我就打12315")}, 0, server.ReasonLegalThreat, `"12315"`, server.FlagLegalThreat},
+		{"zh 律师 起诉", false, []turn{cust("我已经咨询了律师，准备起诉你们")}, 0, server.ReasonLegalThreat, `"律师", "起诉"`, ""},
+		{"zh 投诉到消协", false, []turn{cust("我要投诉到消协")}, 0, server.ReasonLegalThreat, `"消协"`, ""},
+		{"zh 工商银行 is a bank", false, []turn{cust("我用工商银行的卡付的款，怎么退？")}, -1, "", "", ""},
+		{"en sue", false, []turn{cust("I will sue you")}, 0, server.ReasonLegalThreat, `"sue"`, ""},
+		{"en issue is not sue", false, []turn{cust("I have an issue with my order")}, -1, "", "", ""},
+		{"en chargeback", false, []turn{cust("I'll file a chargeback with my bank")}, 0, server.ReasonLegalThreat, `"chargeback"`, ""},
+		{"en lawyer beats human", false, []turn{cust("Get me a human or my lawyer calls you")}, 0, server.ReasonLegalThreat, `"lawyer"`, server.FlagAsksForHuman},
+		// Anger and strongly negative sentiment.
+		{"zh angry", false, []turn{cust("你们这是骗子公司，气死我了")}, 0, server.ReasonNegativeSentiment, "angry", server.FlagAngry},
+		{"zh negative pile-up", false, []turn{cust("太慢了，很失望，怎么回事")}, 0, server.ReasonNegativeSentiment, "negative", ""},
+		{"zh mild is fine", false, []turn{cust("快递有点太慢了")}, -1, "", "", ""},
+		{"en angry", false, []turn{cust("This is a scam, absolutely ridiculous")}, 0, server.ReasonNegativeSentiment, "angry", server.FlagAngry},
+		{"en calm question", false, []turn{cust("Where is my parcel?"), cust("Thanks, that helps")}, -1, "", "", ""},
+		// The bot keeps failing.
+		{"bot fallbacks", false, []turn{
+			cust("my package arrived damaged"), {bot: true, text: "Sorry, I didn't get that.", fallback: true},
+			cust("it arrived broken"), {bot: true, text: "Here is our FAQ.", confidence: 0.2},
+			cust("ok so what now"),
+		}, 4, server.ReasonBotFailure, "2 bot replies", ""},
+		{"bot confident", false, []turn{
+			cust("how long is the warranty"), {bot: true, text: "Two years.", confidence: 0.9},
+			cust("and for batteries"), {bot: true, text: "One year.", confidence: 0.8},
+			cust("great"),
+		}, -1, "", "", ""},
+		{"en repeats", false, []turn{
+			cust("Where is my order 12345?"), {bot: true, text: "You can track it in the app.", confidence: 0.7},
+			cust("where is my order 12345"),
+		}, 2, server.ReasonBotFailure, "repeated", ""},
+		{"zh repeats", false, []turn{
+			cust("我的快递到哪了？"), {bot: true, text: "请在订单页查看物流。", confidence: 0.7}, cust("我的快递到哪了??"),
+		}, 2, server.ReasonBotFailure, "repeated", ""},
+		{"short repeats do not count", false, []turn{cust("hi"), cust("hi")}, -1, "", "", ""},
+		// VIP customers go to people.
+		{"vip", true, []turn{cust("hello, a quick question")}, 0, server.ReasonVIP, "VIP", ""},
+		{"not vip", false, []turn{cust("hello, a quick question")}, -1, "", "", ""},
+		// Rules only judge bot conversations: once with people, nothing re-escalates.
+		{"escalates once", false, []turn{cust("转人工"), cust("我要找律师起诉你们")}, 0, server.ReasonAsksForHuman, `"转人工"`, ""},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ext := fmt.Sprintf("rules-%d", i)
+			if tc.vip {
+				post[custAnswer](h, bot, "/v1/api/customers", map[string]any{
+					"name": "VIP " + ext, "vip": true, "identities": []map[string]string{{"channel": "web", "external_id": ext}},
+				}, http.StatusCreated)
+			}
+			convID, escalatedAt := "", -1
+			var last msgAnswer
+			for j, tu := range tc.turns {
+				body := map[string]any{"message_id": fmt.Sprintf("%s-%d", ext, j), "text": tu.text}
+				if convID == "" {
+					body["channel"], body["external_id"] = "web", ext
+				} else {
+					body["conversation_id"] = convID
+				}
+				if tu.bot {
+					body["author"] = "bot"
+					b := map[string]any{"fallback": tu.fallback}
+					if tu.confidence > 0 {
+						b["confidence"] = tu.confidence
+					}
+					body["bot"] = b
+				}
+				last = post[msgAnswer](h, bot, "/v1/api/messages", body, http.StatusCreated)
+				convID = last.Conversation.ID
+				if last.Escalated {
+					if escalatedAt >= 0 {
+						t.Fatalf("escalated twice: turns %d and %d", escalatedAt, j)
+					}
+					escalatedAt = j
+				}
+			}
+			if escalatedAt != tc.at {
+				t.Fatalf("escalated at turn %d, want %d (conversation %+v)", escalatedAt, tc.at, last.Conversation)
+			}
+			c := last.Conversation
+			if tc.at < 0 {
+				if c.Status != protocol.ConvBot || c.Escalation != nil {
+					t.Fatalf("should stay with the bot: %+v", c)
+				}
+				return
+			}
+			if c.Status != protocol.ConvQueued || c.Escalation == nil || c.Escalation.Reason != tc.reason {
+				t.Fatalf("want queued with reason %s, got %s %+v", tc.reason, c.Status, c.Escalation)
+			}
+			if !strings.Contains(c.Escalation.Evidence, tc.evidence) {
+				t.Fatalf("evidence %q does not contain %q", c.Escalation.Evidence, tc.evidence)
+			}
+			if tc.flag != "" && !slices.Contains(c.Flags, tc.flag) {
+				t.Fatalf("flags %v lack %s", c.Flags, tc.flag)
+			}
+			if c.Priority <= 0 || c.SLADueAt <= c.EscalatedAt {
+				t.Fatalf("escalation without priority or SLA: %+v", c)
+			}
+		})
+	}
+}
+
+// A plugged-in sentiment function replaces the keyword fallback.
+func TestRulesUsePluggedSentiment(t *testing.T) {
+	calls := 0
+	sentiment := func(text string) (string, float64, bool) {
+		calls++
+		if strings.Contains(text, "meh") {
+			return "negative", -0.9, false
+		}
+		return "neutral", 0, false
+	}
+	r := server.DefaultRules()
+	v := r.Evaluate(server.Turn{Text: "meh, whatever"}, sentiment)
+	if !v.Escalate || v.Reason != server.ReasonNegativeSentiment || calls != 1 {
+		t.Fatalf("verdict %+v after %d calls", v, calls)
+	}
+	// The keyword fallback would call this one angry; the plugged function does not.
+	if v := r.Evaluate(server.Turn{Text: "this is the worst"}, sentiment); v.Escalate {
+		t.Fatalf("plugged function ignored: %+v", v)
+	}
+	// Zero rules escalate nothing.
+	var none server.Rules
+	if v := none.Evaluate(server.Turn{Text: "转人工 律师 骗子", VIP: true, BotFailures: 9}, nil); v.Escalate {
+		t.Fatalf("zero rules escalated: %+v", v)
+	}
+}
+
+func TestPriorityFormula(t *testing.T) {
+	cases := []struct {
+		in   server.PriorityInput
+		want int
+	}{
+		{server.PriorityInput{}, 10},
+		{server.PriorityInput{Flags: []string{"asks_for_human"}}, 15},
+		{server.PriorityInput{Flags: []string{"asks_for_human", "angry"}}, 35},
+		{server.PriorityInput{Flags: []string{"angry", "asks_for_human", "legal_threat"}}, 50},
+		{server.PriorityInput{Flags: []string{"legal_threat", "legal_threat"}}, 40},
+		{server.PriorityInput{VIP: true}, 35},
+		{server.PriorityInput{Waiting: 7*time.Minute + 59*time.Second}, 17},
+		{server.PriorityInput{Waiting: 5 * time.Hour}, 40},
+		{server.PriorityInput{Flags: []string{"angry"}, Breached: true}, 40},
+		{server.PriorityInput{Flags: []string{"legal_threat", "angry", "urgent", "churn_risk", "negative"}, VIP: true, Waiting: time.Hour, Breached: true}, 100},
+	}
+	for _, tc := range cases {
+		if got := server.Priority(tc.in); got != tc.want {
+			t.Errorf("Priority(%+v) = %d, want %d", tc.in, got, tc.want)
+		}
+	}
+}
