@@ -397,3 +397,24 @@ func (m *Model) Me() protocol.Agent { return m.me }
 
 // Open returns the id of the conversation on screen.
 func (m *Model) Open() string { return m.open }
+
+// Conversation returns what the desk knows of a conversation.
+func (m *Model) Conversation(id string) (protocol.Conversation, bool) {
+	c, ok := m.convs[id]
+	return c, ok
+}
+
+// Draft returns the newest draft of a conversation and, if the agent
+// decided on it, the outcome action and whether it still waits in the
+// outbox.
+func (m *Model) Draft(convID string) (d protocol.Draft, action string, queued bool, ok bool) {
+	d, ok = m.drafts[convID]
+	st := m.outcomes[d.ID]
+	return d, st.action, st.queued, ok
+}
+
+// Pending is how many requests wait in the outbox.
+func (m *Model) Pending() int { return m.pending }
+
+// Notice is the message currently shown in place of the help line.
+func (m *Model) Notice() string { return m.notice.text }
