@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // PII kinds the redactor masks. The placeholder names are plain ASCII in
@@ -13,6 +14,7 @@ const (
 	PIIID    = "ID"
 	PIICard  = "CARD"
 	PIIPhone = "PHONE"
+	PIIAddr  = "ADDR"
 )
 
 // Redactor masks personal data before text leaves the process and restores
@@ -38,17 +40,74 @@ var (
 	// A run of digits with single spaces or dashes between groups, optionally
 	// led by + or (; the kind is decided by validating the digits.
 	reDigits = regexp.MustCompile(`\+?\(?\d[\d\s\-().]*\d[Xx]?|\d{17}[Xx]`)
+
+	// Chinese postal addresses, conservatively: a road or street with a
+	// house number (…路88号, …街3号院2号楼501室), optionally led by
+	// province / city / district / county / town, or a residential compound
+	// with a building number (…小区3栋2单元501室). A bare "北京市" or
+	// "朝阳区" is not masked: a place name alone identifies no one.
+	reAddrZH = regexp.MustCompile(`(?:\p{Han}{1,8}(?:省|自治区|特别行政区))?(?:\p{Han}{1,8}(?:市|州|盟))?(?:\p{Han}{1,8}(?:区|县|旗))?(?:\p{Han}{1,8}(?:镇|乡|街道))?` +
+		`(?:\p{Han}{1,12}(?:路|街|大道|大街|巷|弄|胡同)\s*[0-9０-９一二三四五六七八九十百零〇]+(?:[-－][0-9０-９]+)?\s*号` +
+		`|\p{Han}{1,10}(?:小区|花园|公寓|大厦|家园|新村|苑)\s*[0-9０-９]+\s*(?:号楼|栋|幢|座))` +
+		`(?:\s*[0-9０-９A-Za-z一二三四五六七八九十]+\s*(?:号院|号楼|院|栋|幢|座|单元|层|楼|室|号|房))*`)
+	// English street addresses, conservatively: a house number, one to four
+	// capitalised name words and a street type (221B Baker Street, 1600
+	// Pennsylvania Ave NW, 12 N. Main St., Apt 4B), so "3 kids in the way"
+	// is left alone.
+	reAddrEN = regexp.MustCompile(`\b\d{1,6}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?(?:[A-Z][A-Za-z'\-]*\.?\s+){1,4}` +
+		`(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Place|Pl|Way|Terrace|Parkway|Pkwy|Highway|Hwy|Circle|Square|Sq)\b\.?` +
+		`(?:\s+(?:NW|NE|SW|SE)\b)?(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Room)\.?\s*#?\s*[0-9]+[A-Za-z]?\b|,?\s+#\s*[0-9]+[A-Za-z]?\b)?`)
 )
+
+// zhAddrLead are characters a Chinese address match may have swallowed from
+// the sentence before it ("我住在北京市…", "地址是…"); they stay outside
+// the mask.
+const zhAddrLead = "我你他她您好住在是的到寄送往改为地址收货请帮"
+
+// replaceAddresses masks every match of re in text, except a number that
+// names a line, bus or gate rather than a house ("地铁2号线", "5号门").
+func (r *Redactor) replaceAddresses(re *regexp.Regexp, text string) string {
+	locs := re.FindAllStringIndex(text, -1)
+	if locs == nil {
+		return text
+	}
+	var b strings.Builder
+	last := 0
+	for _, l := range locs {
+		next, _ := utf8.DecodeRuneInString(text[l[1]:])
+		if strings.ContainsRune("线车门口站机窗台", next) {
+			continue
+		}
+		b.WriteString(text[last:l[0]])
+		b.WriteString(r.redactAddress(text[l[0]:l[1]]))
+		last = l[1]
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// redactAddress masks one address match, keeping lead-in words outside.
+func (r *Redactor) redactAddress(m string) string {
+	core := strings.TrimLeft(m, zhAddrLead)
+	if core == "" || strings.HasPrefix(core, "[") {
+		return m
+	}
+	return m[:len(m)-len(core)] + r.placeholder(PIIAddr, core)
+}
 
 // Redact returns text with personal data replaced by placeholders such as
 // [PHONE_1]. Detection: e-mail addresses; 18-digit resident ID numbers whose
 // checksum is valid; bank card numbers (13–19 digits) that pass Luhn;
 // mainland mobile numbers (11 digits starting 13–19, optional +86); other
 // phone numbers written in international (+44 20 7946 0958) or North
-// American ((415) 555-0134, 415-555-0134) form.
+// American ((415) 555-0134, 415-555-0134) form; postal addresses (Chinese
+// road + house number or compound + building, English house number + street
+// name + street type).
 func (r *Redactor) Redact(text string) string {
 	r.seen.WriteString(text)
 	text = reEmail.ReplaceAllStringFunc(text, func(m string) string { return r.placeholder(PIIEmail, m) })
+	text = r.replaceAddresses(reAddrZH, text)
+	text = r.replaceAddresses(reAddrEN, text)
 	return reDigits.ReplaceAllStringFunc(text, r.redactDigits)
 }
 
