@@ -54,6 +54,8 @@ type kbSnapshot struct {
 	entries []KBEntry
 	index   *bm25 // body
 	head    *bm25 // title and tags
+	lead    *bm25 // first sentence of the body
+	pairs   *bm25 // adjacent content-word pairs of title and body
 }
 
 // headWeight: a question resembling an entry's title or tags is worth more
@@ -137,10 +139,14 @@ func (kb *KB) Reload() error {
 }
 
 func buildSnapshot(entries []KBEntry) *kbSnapshot {
-	s := &kbSnapshot{entries: entries, index: newBM25(), head: newBM25()}
+	s := &kbSnapshot{entries: entries, index: newBM25(), head: newBM25(), lead: newBM25(), pairs: newBM25()}
 	for _, e := range entries {
-		s.head.add(Tokens(e.Title + " " + strings.Join(e.Tags, " ")))
-		s.index.add(Tokens(e.Body))
+		head := Tokens(e.Title + " " + strings.Join(e.Tags, " "))
+		body := Tokens(e.Body)
+		s.head.add(head)
+		s.index.add(body)
+		s.lead.add(Tokens(leadText(e.Body)))
+		s.pairs.add(append(pairTokens(head), pairTokens(body)...))
 	}
 	return s
 }
@@ -167,13 +173,31 @@ func (kb *KB) Get(id string) (KBEntry, bool) {
 // Search returns up to k entries for the query. Entries in lang (when set)
 // are preferred: another language's entry only wins on a much better match.
 func (kb *KB) Search(query, lang string, k int) []KBHit {
-	return kb.searchTokens(Tokens(query), lang, k)
+	return kb.searchQuery(query, Tokens(query), lang, k)
 }
 
 func (kb *KB) searchTokens(q []string, lang string, k int) []KBHit {
+	return kb.searchQuery("", q, lang, k)
+}
+
+// searchQuery scores the body, title/tags, lead sentence and word-pair
+// fields for q, plus thesaurus and answer-type expansions (text is the query
+// text, for the answer-type cues; it may be empty) at a reduced weight.
+func (kb *KB) searchQuery(text string, q []string, lang string, k int) []KBHit {
 	s := kb.snap.Load()
 	scores := s.index.scoreAll(q, nil, 1)
 	scores = s.head.scoreAll(q, scores, headWeight)
+	if leadWeight > 0 {
+		scores = s.lead.scoreAll(q, scores, leadWeight)
+	}
+	if pairWeight > 0 {
+		scores = s.pairs.scoreAll(pairTokens(q), scores, pairWeight)
+	}
+	if expandWeight > 0 {
+		if x := expandQuery(text, q); len(x) > 0 {
+			scores = s.index.scoreAll(x, scores, expandWeight)
+		}
+	}
 	raw := make([]hit, 0, len(scores))
 	for d, sc := range scores {
 		raw = append(raw, hit{doc: int(d), score: sc})

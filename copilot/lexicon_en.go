@@ -6,22 +6,26 @@ package copilot
 // single words. Weights: 1 mild, 2 clear, 3 strong.
 
 var enPositive = map[int]string{
+	// Weight 0: phrases that contain an evaluative word but only ask or compare.
+	0: `would love would like i'd like like to looks like look like feel like like this like that`,
 	1: `ok okay fine decent fair nice clean quick fast easy smooth helpful useful friendly polite kind comfortable
 comfy cozy safe reliable fresh tasty cheap affordable reasonable fun funny cute pretty sweet warm calm glad hope
 hopefully enjoy enjoyed enjoying like liked likes interesting cool neat solid efficient prompt timely on-time
 welcome welcomed support supported supportive patient professional resolved solved fixed worth improve improved
 upgrade upgraded recommend recommended smile smiling laugh laughing lol haha hahaha lmao :) yay woohoo ok!
 pleasant pleased relief relieved proud safely gentle appreciate appreciated appreciative courteous accommodating
-impressive impressed promising respect respected honest fair-minded generous special lucky blessed well`,
+impressive impressed promising respect respected honest fair-minded generous special lucky blessed well
+ty thx tks tx smooth nicest adore looking forward top notch fave favorites charm`,
 	2: `good great love loved loves lovely happy thanks thank thankful grateful gratitude awesome amazing excellent
 wonderful fantastic beautiful perfect best better brilliant superb terrific glad delighted enjoyable congrats
 congratulations kudos bravo props cheers excited exciting favorite favourite outstanding impressive exceptional
 stellar fabulous marvelous marvellous splendid incredible gorgeous stunning heroes hero rock rocks rocked
 thank you thanks so much much appreciated well done nice job good job great job shout out shoutout
-appreciate it love it loved it wow helpful beautifully glad to hear pleasure pleasantly smoothly seamless`,
+appreciate it love it loved it wow helpful beautifully glad to hear pleasure pleasantly smoothly seamless
+can't wait cant wait can not wait cannot wait worked like a charm thanks for thank you for`,
 	3: `thank you so much thanks a lot thanks a million love you best ever the best absolutely love
 highly recommend exceeded expectations above and beyond went above and beyond amazing job outstanding service
-so happy so grateful so thankful very happy very grateful over the moon thrilled ecstatic overjoyed`,
+thanks so much for so happy so grateful so thankful very happy very grateful over the moon thrilled ecstatic overjoyed`,
 }
 
 var enNegative = map[int]string{
@@ -33,8 +37,8 @@ noisy loud cold tired exhausted boring bored annoying annoyed bothered meh sucks
 difficult hard confusing complicated unable
 never nothing nobody none no-one lack lacking poor poorly limited rough tough sick ill hurt hurts pain painful
 scared afraid fear fearful nervous anxious stress stressed stressful upset unhappy sorry regret regrets
-struggling struggle unpaid overcharged charged twice double charged refund still again yet hours hrs minutes mins
-days weeks stranded rebook rebooked rebooking reschedule diverted grounded cancel cancelled canceled cancellation
+struggling struggle unpaid inconvenient inconvenience hassle bummer nope clueless helpless
+fault guilty dropped voided overbooked outage down overcharged charged twice double charged refund stranded rebook rebooked rebooking reschedule diverted grounded cancel cancelled canceled cancellation
 cancelations cancellations`,
 	2: `terrible horrible awful worst hate hated hates angry mad furious annoying frustrating frustrated frustration
 disappointed disappointing disappointment unacceptable ridiculous pathetic useless rude incompetent lousy poor
@@ -47,7 +51,11 @@ not received not arrived not working doesn't work does not work didn't work did 
 still no still not customer service fail hung up hang up disconnected left stranded lost luggage lost bag
 missed connection missed my flight delayed again cancelled again not happy not impressed not good
 waste wasted waste of time waste of money hostage miserable sad crying cry cried heartbroken depressed depressing
-sick of tired of fed up had enough`,
+sick of tired of fed up had enough filthy ruined ruin mislead misled misleading criminal
+gave up give up giving up never heard back never heard no agents no agent no one answers can't get through
+can't get anyone cannot get through can't find no clue no idea come on fix this fix it
+won't fly will not fly never fly never flying never use never using not flying other airlines another airline
+expected better should be better deserve better switching to`,
 	3: `worst ever worst airline worst service the worst absolutely terrible absolutely horrible never again
 fuck fucking fucked shit shitty bullshit bs asshole assholes bitch damn you screw you go to hell hate you
 so disappointed very disappointed extremely disappointed completely unacceptable totally unacceptable

@@ -185,7 +185,15 @@ customer service fail|hung up|hang up|left stranded|lost luggage|lost bag|missed
 delayed again|cancelled again|not happy|not impressed|not good|waste of time|waste of money|sick of|tired of|
 fed up|had enough|worst ever|worst airline|worst service|the worst|absolutely terrible|absolutely horrible|
 damn you|screw you|go to hell|hate you|so disappointed|very disappointed|extremely disappointed|
-completely unacceptable|totally unacceptable|beyond frustrated|charged twice|double charged|kind of|sort of|a bit|a little`)
+completely unacceptable|totally unacceptable|beyond frustrated|charged twice|double charged|kind of|sort of|a bit|a little|
+gave up|give up|giving up|never heard back|never heard|no agents|no agent|no one answers|can't get through|can't get anyone|
+cannot get through|can't find|no clue|no idea|come on|fix this|fix it|won't fly|will not fly|never fly|never flying|never use|
+never using|not flying|other airlines|another airline|deserve better|switching to|top notch|looking forward|can't wait|cant wait|
+can not wait|cannot wait|worked like a charm|thanks for|thank you for|thanks so much for|would love|would like|i'd like|like to|looks like|look like|feel like|like this|like that`)
+
+// politeCues are courtesy words whose weight depends on the rest of the
+// message; "thanks for …" phrases are gratitude and are not among them.
+var politeCues = toBoolSet(`thanks|thank|thank you|thx|ty|tks|tx|congrats|congratulations|cheers`)
 
 func toBoolSet(s string) map[string]bool {
 	m := map[string]bool{}
@@ -225,7 +233,8 @@ const questionDamp = 0.3
 
 type unit struct {
 	text       string
-	kind       int // uHan, uWord, uPunct, uEmoji
+	kind       int  // uHan, uWord, uPunct, uEmoji
+	tag        bool // a #hashtag word
 	r          rune
 	start, end int // byte offsets in the analysed text
 }
@@ -244,6 +253,12 @@ func scanUnits(text string, dst []unit) []unit {
 	for i < len(text) {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		switch {
+		case (r == 'h' || r == 'H') && hasURLPrefix(text[i:]):
+			j := i
+			for j < len(text) && text[j] != ' ' && text[j] != '\n' && text[j] != '\t' {
+				j++
+			}
+			i = j
 		case isHan(r):
 			dst = append(dst, unit{text: text[i : i+size], kind: uHan, r: r, start: i, end: i + size})
 			i += size
@@ -264,6 +279,25 @@ func scanUnits(text string, dst []unit) []unit {
 			i = j
 		case unicode.IsSpace(r):
 			i += size
+		case r == '@':
+			// @mentions and links name things, they do not evaluate them
+			// ("@SouthwestAir", "Love Field"): skip to the next space.
+			j := i + size
+			for j < len(text) && (isWordByte(text[j]) || text[j] == '_') {
+				j++
+			}
+			i = j
+		case r == '#' && i+1 < len(text) && isWordByte(text[i+1]):
+			j := i + 1
+			for j < len(text) && (isWordByte(text[j]) || text[j] == '_') {
+				j++
+			}
+			dst = append(dst, unit{text: text[i+1 : j], kind: uWord, r: rune(text[i+1]), start: i + 1, end: j, tag: true})
+			i = j
+		case (r == ':' || r == ';' || r == '<' || r == '&') && emoticonAt(text[i:]) != "":
+			e := emoticonAt(text[i:])
+			dst = append(dst, unit{text: e, kind: uEmoji, r: ':', start: i, end: i + len(e)})
+			i += len(e)
 		case r == '[':
 			// Chat stickers like [怒] are one unit.
 			if end := strings.IndexByte(text[i:], ']'); end > 0 && end <= 16 {
@@ -282,6 +316,60 @@ func scanUnits(text string, dst []unit) []unit {
 		}
 	}
 	return dst
+}
+
+func hasURLPrefix(s string) bool {
+	return len(s) > 8 && (strings.EqualFold(s[:7], "http://") || strings.EqualFold(s[:8], "https://"))
+}
+
+// asciiEmoticons are the text faces of tweets and chats.
+var asciiEmoticons = map[string]float64{
+	":)": 1.5, ":-)": 1.5, ":D": 2, ":-D": 2, ";)": 1, ";-)": 1, ":P": 1, ":p": 1, "<3": 2, "&lt;3": 2,
+	":(": -2, ":-(": -2, ":/": -1, ":-/": -1, ":'(": -2, ">:(": -2.5, "&gt;:(": -2.5, ":|": -0.5,
+}
+
+func emoticonAt(s string) string {
+	for n := min(6, len(s)); n >= 2; n-- {
+		if _, ok := asciiEmoticons[s[:n]]; ok {
+			// ":D" must not be the start of a word (":Done").
+			if n < len(s) && isWordByte(s[n]) && isWordByte(s[n-1]) {
+				continue
+			}
+			return s[:n]
+		}
+	}
+	return ""
+}
+
+// hashtagCue reads an unsegmented hashtag (#worstcustomerservice,
+// #unitedfail, #welldone) by the evaluative word it starts or ends with
+// (inner substrings are too often accidents: "flyingitforward").
+func hashtagCue(l *lexicon, tag string) (float64, string) {
+	t := strings.ToLower(tag)
+	if x, ok := l.en[t]; ok && x.kind == kWord {
+		return x.weight, t
+	}
+	best, cue := 0.0, ""
+	for i := 0; i < len(t); i++ {
+		for j := min(len(t), i+14); j >= i+3; j-- {
+			w := t[i:j]
+			x, ok := l.en[w]
+			if !ok || x.kind != kWord {
+				continue
+			}
+			if i != 0 && j != len(t) {
+				continue
+			}
+			if math.Abs(x.weight) > math.Abs(best) {
+				best, cue = x.weight, w
+			}
+			break
+		}
+	}
+	if best != 0 && (strings.HasPrefix(t, "no") || strings.HasPrefix(t, "never") || strings.HasPrefix(t, "not")) && !strings.HasPrefix(cue, "no") {
+		best = -math.Abs(best)
+	}
+	return best, cue
 }
 
 func isWordByte(b byte) bool {
@@ -319,7 +407,13 @@ func analyzeSentiment(text string) messageSentiment {
 		sentence, exclaim, after = 0, 0, 1
 		negLeft, negCount, intMul = 0, 0, 1
 	}
+	polite := 0.0 // bare thanks / congrats, judged at the end
 	addWord := func(w float64, cue string) {
+		if politeCues[cue] && w > 0 && (negLeft == 0 || negCount%2 == 0) {
+			polite += w * intMul
+			negLeft, negCount, intMul = 0, 0, 1
+			return
+		}
 		if negLeft > 0 && negCount%2 == 1 {
 			if w > 0 {
 				w = -w * 0.9
@@ -353,6 +447,13 @@ func analyzeSentiment(text string) messageSentiment {
 			ms.handle(l, text, key, it, units, i+n, &negLeft, &negCount, &intMul, &after, &sentence, addWord, true)
 			i += n
 		case uWord:
+			if u.tag {
+				if w, cue := hashtagCue(l, u.text); w != 0 {
+					addWord(w, "#"+cue)
+				}
+				i++
+				continue
+			}
 			words++
 			if len(u.text) >= 3 && isAllUpper(u.text) {
 				capsWords++
@@ -396,7 +497,9 @@ func analyzeSentiment(text string) messageSentiment {
 			ms.handle(l, text, key, it, units, i+n, &negLeft, &negCount, &intMul, &after, &sentence, addWord, false)
 			i += n
 		case uEmoji:
-			if w, ok := zhEmoticons[u.text]; ok {
+			if w, ok := asciiEmoticons[u.text]; ok && u.r == ':' {
+				sentence += w
+			} else if w, ok := zhEmoticons[u.text]; ok {
 				sentence += w
 				if l.angerZHSet[u.text] {
 					ms.anger++
@@ -434,6 +537,19 @@ func analyzeSentiment(text string) messageSentiment {
 		}
 	}
 	endSentence()
+	if polite > 0 {
+		// A bare "thanks" closes a question or request politely and after
+		// a complaint it is usually sarcastic ("Cancelled my flight.
+		// Thanks AA!"); only on its own, or with praise, is it gratitude.
+		switch {
+		case total < 0:
+			total += polite * 0.2
+		case total < 1 && (strings.ContainsAny(text, "?？") || strings.Contains(strings.ToLower(text), "please")):
+			total += polite * 0.25
+		default:
+			total += polite
+		}
+	}
 	if words >= 3 && capsWords*2 >= words {
 		ms.shout = true
 	}

@@ -167,6 +167,16 @@ func stem(w string) string {
 	if strings.HasSuffix(w, "ly") && len(w) > 5 {
 		w = w[:len(w)-2]
 	}
+	// A few derivational endings, so "eligible" meets "eligibility" and
+	// "withdraw" meets "withdrawal" (what an answer says vs. what was asked).
+	if derivStem {
+		for _, suf := range []string{"ibility", "ability", "ible", "able", "ation", "ment", "al"} {
+			if strings.HasSuffix(w, suf) && len(w)-len(suf) >= 4 {
+				w = w[:len(w)-len(suf)]
+				break
+			}
+		}
+	}
 	return stemE(w)
 }
 

@@ -1,0 +1,163 @@
+package copilot
+
+import (
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Retrieval refinements over plain BM25 on the body (used by the KB):
+//
+//   - a lead field: the first sentence of an entry usually restates what it
+//     is about ("You can check the balance on … with NetBanking");
+//   - a phrase field of adjacent content-word pairs ("fixed deposit",
+//     "business loan"), so entries that keep the query's phrases together
+//     beat ones that merely mention the same words apart;
+//   - query expansion with a small thesaurus of customer-service and banking
+//     paraphrases (top up ↔ load, close ↔ cancel, fee ↔ charge) at a reduced
+//     weight, and answer-type cues ("how long" → days, months, years; "how
+//     much" → amount, rs, fee), since answers say the thing asked for, not
+//     the question's words.
+var (
+	leadWeight   = knob("LEAD", 0.5)
+	pairWeight   = knob("PAIR", 0.5)
+	expandWeight = knob("EXPAND", 0.35)
+)
+
+func knob(name string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv("COPILOT_"+name), 64); err == nil {
+		return v
+	}
+	return def
+}
+
+// pairTokens are the adjacent pairs of a token list, as single tokens.
+func pairTokens(toks []string) []string {
+	if len(toks) < 2 {
+		return nil
+	}
+	out := make([]string, 0, len(toks)-1)
+	for i := 0; i+1 < len(toks); i++ {
+		out = append(out, toks[i]+"_"+toks[i+1])
+	}
+	return out
+}
+
+// leadText is the first sentence of a body (at most 300 bytes).
+func leadText(body string) string {
+	ss := splitSentences(limitBytes(body, 600))
+	if len(ss) == 0 {
+		return ""
+	}
+	return limitBytes(ss[0], 300)
+}
+
+func limitBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !isRuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// thesaurus groups stems that customers and knowledge bases use for the same
+// thing. Each line is one group; a query stem in a group brings in the others.
+var thesaurusGroups = `top load reload recharge add fund
+cancel close terminate stop discontinu deactivat
+foreclos preclos prepay close repay
+fee charg cost price rate commission
+tenur period term duration month year
+document proof paper kyc id identity
+contact call phone phonebank helplin customer care branch write email
+lost stolen misplac theft
+block hotlist freez lock
+pin password ipin passcod
+apply application avail open register enrol
+eligib criteria qualify age income
+withdraw withdrawal cash atm
+transfer remit send neft rtgs imps
+balanc statement passbook
+interest rate return yield
+limit maximum minimum cap
+refund reversal revers credit back
+delay late pending wait
+claim settlement reimburs
+insur cover policy protection
+loan credit borrow finance emi
+deposit fd rd saving
+card debit credit forex prepaid
+account saving current salary
+address residence resident
+nominee beneficiary
+premium payment pay
+benefit feature advantage reward point
+activat enabl start
+update chang modify
+time long day hour week
+error fail declin reject unsuccessful`
+
+// answerCues map question words to what answers to them usually contain.
+var answerCues = map[string][]string{
+	"how long":  {"day", "month", "year", "hour", "week", "within", "upto"},
+	"how much":  {"rs", "amount", "fee", "charg", "limit", "upto", "maximum"},
+	"how many":  {"number", "maximum", "upto", "limit"},
+	"when":      {"day", "date", "within", "after", "month", "time"},
+	"where":     {"branch", "website", "online", "atm", "visit", "location"},
+	"whom":      {"call", "phonebank", "branch", "contact", "write"},
+	"who":       {"individual", "eligib", "resident", "person", "customer"},
+	"documents": {"proof", "copy", "form", "id"},
+	"age":       {"year", "minimum", "maximum"},
+	"charges":   {"rs", "fee", "free", "nil"},
+	"fees":      {"rs", "charg", "free", "nil"},
+}
+
+var thesaurus = func() map[string][]string {
+	m := map[string][]string{}
+	for _, line := range strings.Split(thesaurusGroups, "\n") {
+		ws := strings.Fields(line)
+		for i, w := range ws {
+			for j, o := range ws {
+				if i != j {
+					m[w] = append(m[w], o)
+				}
+			}
+		}
+	}
+	return m
+}()
+
+// expandQuery returns extra tokens for q (stems not already in q): thesaurus
+// neighbours of q's stems and answer-type cues of the raw query text.
+func expandQuery(raw string, q []string) []string {
+	have := make(map[string]bool, len(q))
+	for _, t := range q {
+		have[t] = true
+	}
+	var out []string
+	add := func(t string) {
+		if !have[t] {
+			have[t] = true
+			out = append(out, t)
+		}
+	}
+	for _, t := range q {
+		for _, o := range thesaurus[t] {
+			add(o)
+		}
+	}
+	if raw != "" {
+		low := strings.ToLower(raw)
+		for cue, ts := range answerCues {
+			if strings.Contains(low, cue) {
+				for _, t := range ts {
+					add(t)
+				}
+			}
+		}
+	}
+	return out
+}
+
+var derivStem = knob("DERIV", 1) > 0
