@@ -15,12 +15,14 @@ func init() {
 	register(command{name: "agents", summary: "list and create agent accounts", run: runAgents})
 }
 
-const tokenSynopsis = `token create --agent ID [--name N --role R --team T --capacity C --label L] [--db F]
+const tokenSynopsis = `token create --agent ID [--name N --role R --team T --capacity C --label L --integration] [--db F]
        agentdesk token list [--agent ID] [--db F]
        agentdesk token revoke TOKEN_ID [--db F]
 
 create makes the agent account if it does not exist yet, then prints a new
-token on the last line (shown once; only its hash is stored).`
+token on the last line (shown once; only its hash is stored). With
+--integration the token is for channels and bots: it may only call the HTTP
+API (/v1/api/…, see docs/api) and never opens the desk.`
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
@@ -41,6 +43,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		team := fs.String("team", "", "team when creating the agent")
 		capacity := fs.Int("capacity", 5, "concurrent conversations when creating the agent")
 		label := fs.String("label", "", "note to recognise the token by, e.g. the machine it is for")
+		integration := fs.Bool("integration", false, "a token for channels and bots: HTTP API only, never the desk")
 		if err := fs.Parse(args); err != nil {
 			return err
 		}
@@ -64,6 +67,10 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return err
 			}
 			agent = a
+			if *integration {
+				secret, tok, err = tx.CreateIntegrationToken("cli", a.ID, *label)
+				return err
+			}
 			secret, tok, err = tx.CreateToken("cli", a.ID, *label)
 			return err
 		})

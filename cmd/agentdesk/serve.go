@@ -8,11 +8,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/agentdesk/agentdesk/copilot"
 	"github.com/agentdesk/agentdesk/server"
 	"github.com/agentdesk/agentdesk/server/store"
 )
@@ -56,6 +58,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	sendBuffer := fs.Int("send-buffer", 512, "frames queued per desk before it is dropped as a slow consumer")
 	rate := fs.Float64("rate", 50, "requests per second allowed per desk (0 = unlimited)")
+	cp := fs.String("copilot", envOr("AGENTDESK_COPILOT", "offline"), "copilot provider: offline (no model needed), openai (any OpenAI-compatible endpoint) or none")
+	model := fs.String("model", envOr("AGENTDESK_MODEL", ""), "model name for -copilot openai, e.g. gpt-4o-mini, deepseek-chat, qwen-plus, llama3.1")
+	baseURL := fs.String("base-url", "", "OpenAI-compatible endpoint for -copilot openai (default $OPENAI_BASE_URL, else OpenAI); the key is read from $OPENAI_API_KEY")
+	kbDir := fs.String("kb", envOr("AGENTDESK_KB", ""), "knowledge-base folder of Markdown files (default: the built-in demo shop)")
+	cpTimeout := fs.Duration("copilot-timeout", 30*time.Second, "longest a remote generation may take before the offline engine answers instead")
+	var webhooks stringList
+	fs.Var(&webhooks, "webhook", "CHANNEL=URL receiving agent replies on that channel, signed with $AGENTDESK_WEBHOOK_SECRET; CHANNEL * serves every other channel (repeatable)")
+	apiRate := fs.Float64("api-rate", 20, "HTTP API requests per second allowed per integration token (0 = unlimited)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -77,6 +87,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	var engine server.Copilot
+	switch *cp {
+	case "none":
+	case copilot.ProviderOffline, copilot.ProviderOpenAI:
+		eng, err := copilot.New(copilot.Config{Provider: *cp, Model: *model, BaseURL: *baseURL, KBDir: *kbDir, Timeout: *cpTimeout, Logger: log})
+		if err != nil {
+			return fmt.Errorf("copilot: %w", err)
+		}
+		engine = eng
+	default:
+		return fmt.Errorf("%w: -copilot %q: want offline, openai or none", errUsage, *cp)
+	}
 	st, err := openStore(ctx, *db)
 	if err != nil {
 		return err
@@ -85,8 +107,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *rate == 0 {
 		*rate = -1 // server.Config reads 0 as "default"; the flag's 0 means unlimited
 	}
+	if *apiRate == 0 {
+		*apiRate = -1
+	}
+	hooks, err := parseWebhooks(webhooks, os.Getenv("AGENTDESK_WEBHOOK_SECRET"))
+	if err != nil {
+		return err
+	}
 	srv := server.New(st, server.Config{
 		Version: version, AllowedOrigins: origins, SendBuffer: *sendBuffer, RateLimit: *rate, Logger: log,
+		Channels: server.ChannelsConfig{RateLimit: *apiRate, Webhooks: hooks},
+		Copilot:  engine, CopilotTimeout: *cpTimeout + 10*time.Second,
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -100,6 +131,27 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	err = srv.Serve(ctx, ln, tlsConfig)
 	log.Info("agentdesk stopped")
 	return err
+}
+
+// parseWebhooks reads --webhook CHANNEL=URL flags; every receiver shares
+// the secret, which comes from the environment to stay out of ps output.
+func parseWebhooks(flags []string, secret string) (map[string]server.Webhook, error) {
+	if len(flags) == 0 {
+		return nil, nil
+	}
+	if secret == "" {
+		return nil, fmt.Errorf("%w: -webhook needs AGENTDESK_WEBHOOK_SECRET set to the secret receivers verify signatures with", errUsage)
+	}
+	hooks := map[string]server.Webhook{}
+	for _, f := range flags {
+		ch, u, ok := strings.Cut(f, "=")
+		parsed, err := url.Parse(u)
+		if !ok || ch == "" || err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
+			return nil, fmt.Errorf("%w: -webhook %q: want CHANNEL=http(s)://host/path", errUsage, f)
+		}
+		hooks[ch] = server.Webhook{URL: u, Secret: secret}
+	}
+	return hooks, nil
 }
 
 func openStore(ctx context.Context, path string) (*store.Store, error) {
