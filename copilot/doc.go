@@ -43,7 +43,8 @@
 // with streaming drafts, JSON insights read by a tolerant parser, a timeout
 // per generation, retries with backoff on 429/5xx honouring Retry-After, a
 // concurrency limit, and fallback to the offline engine when the endpoint
-// fails. Personal data (phones, resident IDs, bank cards, e-mails) is masked
+// fails. Personal data (phones, resident IDs, bank cards, e-mails, postal
+// addresses) is masked
 // before anything leaves the process and restored locally in the draft;
 // customer text is sent as delimited JSON data, never as instructions.
 //

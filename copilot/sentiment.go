@@ -393,11 +393,12 @@ func analyzeSentiment(text string) messageSentiment {
 
 	var ms messageSentiment
 	var total, sentence float64
-	negLeft := 0  // units left in which a negation applies
-	negCount := 0 // negations seen (double negation cancels)
-	intMul := 1.0 // pending intensifier
-	after := 1.0  // weight after a contrast word
-	exclaim := 0  // exclamation marks in the sentence
+	sentStart, nextUnit := 0, 0 // first unit of the current sentence, of the next
+	negLeft := 0                // units left in which a negation applies
+	negCount := 0               // negations seen (double negation cancels)
+	intMul := 1.0               // pending intensifier
+	after := 1.0                // weight after a contrast word
+	exclaim := 0                // exclamation marks in the sentence
 	capsWords, words := 0, 0
 	endSentence := func() {
 		if exclaim > 0 && sentence != 0 {
@@ -405,6 +406,7 @@ func analyzeSentiment(text string) messageSentiment {
 		}
 		total += sentence
 		sentence, exclaim, after = 0, 0, 1
+		sentStart = nextUnit
 		negLeft, negCount, intMul = 0, 0, 1
 	}
 	polite := 0.0 // bare thanks / congrats, judged at the end
@@ -430,6 +432,7 @@ func analyzeSentiment(text string) messageSentiment {
 	}
 	for i := 0; i < len(units); {
 		u := units[i]
+		nextUnit = i + 1
 		switch u.kind {
 		case uHan:
 			n, it := l.matchHan(text, units, i)
@@ -516,8 +519,11 @@ func analyzeSentiment(text string) messageSentiment {
 			case '!', '！':
 				exclaim++
 			case '?', '？':
-				// "??" and "？？？" read as exasperation in service chats.
-				if i+1 >= len(units) || !(units[i+1].r == '?' || units[i+1].r == '？') {
+				// "??" and "？？？" read as exasperation in service chats; a
+				// "why …?" / "凭什么…?" question complains rather than asks.
+				if rhetorical(text, units, sentStart, i) {
+					sentence -= rhetoricalWeight
+				} else if i+1 >= len(units) || !(units[i+1].r == '?' || units[i+1].r == '？') {
 					sentence *= questionDamp
 				}
 				if i+1 < len(units) && (units[i+1].r == '?' || units[i+1].r == '？') {
@@ -564,6 +570,31 @@ func analyzeSentiment(text string) messageSentiment {
 		ms.label = Neutral
 	}
 	return ms
+}
+
+// rhetoricalWeight is what a complaining question ("why did you…?") adds.
+const rhetoricalWeight = 0.4
+
+// rhetorical reports whether the sentence units[from:to] is a complaining
+// question: it contains "why", "how come", or Chinese 凭什么/为什么/难道/怎么回事.
+func rhetorical(text string, units []unit, from, to int) bool {
+	for j := from; j < to && j < len(units); j++ {
+		u := units[j]
+		switch u.kind {
+		case uWord:
+			if strings.EqualFold(u.text, "why") || strings.EqualFold(u.text, "come") && j > from && strings.EqualFold(units[j-1].text, "how") {
+				return true
+			}
+		case uHan:
+			if j+1 < to && units[j+1].kind == uHan {
+				switch text[u.start:units[j+1].end] {
+				case "凭什", "难道", "为何":
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (ms *messageSentiment) handle(l *lexicon, text, key string, it lexItem, units []unit, next int,
