@@ -202,7 +202,7 @@ func (e *enricher) enrich(ctx context.Context, convID string, j job) {
 	}
 	// A draft answers the customer: only when the customer spoke last (or
 	// an agent explicitly asked for one).
-	if !j.draft && lastSpoken(d.Messages) != protocol.AuthorCustomer {
+	if !j.draft && !awaitsAgent(d.Messages) {
 		return
 	}
 	dr, err := e.cp.Draft(ctx, conv, j.instruction, nil)
@@ -231,14 +231,18 @@ func (e *enricher) enrich(ctx context.Context, convID string, j job) {
 	}
 }
 
-// lastSpoken is the author of the newest message that is not an internal note.
-func lastSpoken(ms []protocol.Message) string {
+// awaitsAgent reports whether the customer's newest message has had no
+// reply from a person yet (bot answers don't count: that is why it escalated).
+func awaitsAgent(ms []protocol.Message) bool {
 	for i := len(ms) - 1; i >= 0; i-- {
-		if ms[i].Author != protocol.AuthorNote && ms[i].Author != protocol.AuthorSystem {
-			return ms[i].Author
+		switch ms[i].Author {
+		case protocol.AuthorAgent:
+			return false
+		case protocol.AuthorCustomer:
+			return true
 		}
 	}
-	return ""
+	return false
 }
 
 func flagList(f copilot.Flags) []string {

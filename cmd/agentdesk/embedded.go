@@ -1,51 +1,172 @@
 package main
 
-// Temporary minimal embedded backend written by the desk session so the
-// desk builds and runs; the lead replaces this file with the real one
-// (demo world, offline copilot).
-
 import (
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 
+	"github.com/agentdesk/agentdesk/copilot"
+	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server"
 	"github.com/agentdesk/agentdesk/server/store"
+	"github.com/agentdesk/agentdesk/sim"
 )
 
-// startEmbedded opens the SQLite store under dataDir, makes sure the demo
-// agent exists, serves the websocket API on a loopback port and returns its
-// URL and a fresh token. stop shuts the server down and closes the store.
+// demoAccounts are the embedded demo's people besides the user.
+var demoAccounts = []store.NewAgent{
+	{ID: "mei", Name: "林美 Mei", Role: protocol.RoleAgent, Team: "support", Capacity: 4},
+	{ID: "omar", Name: "Omar Haddad", Role: protocol.RoleAgent, Team: "support", Capacity: 4},
+	{ID: "jun", Name: "陈俊 Jun", Role: protocol.RoleAgent, Team: "billing", Capacity: 4},
+	{ID: "floor", Name: "Floor watcher", Role: protocol.RoleLead, Team: "support"},
+	{ID: "shopbot", Name: "Shop bot", Role: protocol.RoleAdmin},
+}
+
+const embeddedLabel = "embedded demo"
+
+// startEmbedded runs the backend inside the desk's process: the SQLite
+// store under dataDir, the offline copilot with the demo knowledge base, the
+// server on a loopback port, and the demo world (customers, bot, teammates)
+// talking to it through the same HTTP and websocket APIs a real deployment
+// uses. It returns the desk URL and a token for the user's account ("you";
+// AGENTDESK_DEMO_ROLE=lead|trainer|admin picks "you-<role>" instead); stop
+// shuts everything down.
 func startEmbedded(ctx context.Context, dataDir string) (url, token string, stop func(), err error) {
+	role := os.Getenv("AGENTDESK_DEMO_ROLE")
+	if role == "" {
+		role = protocol.RoleAgent
+	}
+	if !protocol.ValidRole(role) {
+		return "", "", nil, fmt.Errorf("AGENTDESK_DEMO_ROLE=%q: want agent, lead, trainer or admin", role)
+	}
+	seed := time.Now().UnixNano()
+	if v := os.Getenv("AGENTDESK_DEMO_SEED"); v != "" {
+		if seed, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return "", "", nil, fmt.Errorf("AGENTDESK_DEMO_SEED=%q: want an integer", v)
+		}
+	}
 	st, err := openStore(ctx, filepath.Join(dataDir, "agentdesk.db"))
 	if err != nil {
 		return "", "", nil, err
 	}
-	if err := st.Update(ctx, func(tx *store.Tx) error {
-		if _, err := tx.CreateAgent("embedded", store.NewAgent{ID: "demo", Name: "Demo Agent", Role: "lead", Capacity: 5}); err != nil {
-			return err
-		}
-		token, _, err = tx.CreateToken("embedded", "demo", "embedded desk")
-		return err
-	}); err != nil {
-		st.Close()
-		return "", "", nil, fmt.Errorf("prepare demo agent: %w", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	fail := func(err error) (string, string, func(), error) {
 		st.Close()
 		return "", "", nil, err
 	}
-	srv := server.New(st, server.Config{Version: version, RateLimit: -1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	me := store.NewAgent{ID: "you", Name: demoUserName(), Role: role, Team: "support", Capacity: 5}
+	if role != protocol.RoleAgent {
+		me.ID += "-" + role // one account per role: an account's role is fixed
+	}
+	tokens, botToken, err := prepareDemoAccounts(ctx, st, &me)
+	if err != nil {
+		return fail(err)
+	}
+	eng, err := copilot.New(copilot.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return fail(fmt.Errorf("start offline copilot: %w", err))
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fail(err)
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := server.New(st, server.Config{Version: version, RateLimit: -1, Logger: quiet, Copilot: eng})
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(sctx, ln, nil) }()
-	return "ws://" + ln.Addr().String(), token, func() {
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(sctx, ln, nil) }()
+	url = "ws://" + ln.Addr().String()
+
+	world := sim.New(sim.NewHTTPBackend(url, botToken), sim.Options{
+		Seed: seed, Rate: 1.5, Initial: 6, Desk: url, WatchToken: tokens["floor"],
+		Mates:  map[string]string{"mei": tokens["mei"], "omar": tokens["omar"], "jun": tokens["jun"]},
+		Logger: quiet,
+	})
+	played := make(chan struct{})
+	go func() { world.Run(sctx); close(played) }()
+	return url, tokens[me.ID], func() {
 		cancel()
-		<-done
+		<-played
+		<-served
 		st.Close()
 	}, nil
+}
+
+// prepareDemoAccounts makes sure the demo's accounts exist (plus me, when
+// given), revokes tokens earlier runs issued and returns fresh ones by
+// account id, and an integration token for the shop's bot.
+func prepareDemoAccounts(ctx context.Context, st *store.Store, me *store.NewAgent) (map[string]string, string, error) {
+	tokens := map[string]string{}
+	var botToken string
+	accounts := demoAccounts
+	if me != nil {
+		accounts = append([]store.NewAgent{*me}, demoAccounts...)
+	}
+	err := st.Update(ctx, func(tx *store.Tx) error {
+		for _, a := range accounts {
+			if err := ensureDemoAgent(tx, a); err != nil {
+				return err
+			}
+			if err := revokeLabelled(ctx, st, tx, a.ID); err != nil {
+				return err
+			}
+			var err error
+			if a.ID == "shopbot" {
+				botToken, _, err = tx.CreateIntegrationToken("demo", a.ID, embeddedLabel)
+			} else {
+				tokens[a.ID], _, err = tx.CreateToken("demo", a.ID, embeddedLabel)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if me == nil {
+			return nil
+		}
+		_, err := tx.SetStatus(store.Actor{ID: me.ID, Role: me.Role}, "", protocol.StatusOnline)
+		return err
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("prepare demo accounts: %w", err)
+	}
+	return tokens, botToken, nil
+}
+
+func demoUserName() string {
+	if u := os.Getenv("USER"); u != "" && u != "root" {
+		return u
+	}
+	return "You"
+}
+
+// ensureDemoAgent creates a demo account unless it exists.
+func ensureDemoAgent(tx *store.Tx, a store.NewAgent) error {
+	if _, err := tx.Agent(a.ID); err == nil {
+		return nil
+	} else if protocol.CodeOf(err) != protocol.CodeNotFound {
+		return err
+	}
+	_, err := tx.CreateAgent("embedded", a)
+	return err
+}
+
+// revokeLabelled revokes the tokens an earlier embedded run issued, so runs
+// don't pile up live secrets in the demo database.
+func revokeLabelled(ctx context.Context, st *store.Store, tx *store.Tx, agentID string) error {
+	toks, err := st.Tokens(ctx, agentID)
+	if err != nil {
+		return err
+	}
+	for _, t := range toks {
+		if t.Label == embeddedLabel && t.RevokedAt == 0 {
+			if err := tx.RevokeToken("embedded", t.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

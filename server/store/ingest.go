@@ -82,7 +82,15 @@ func (tx *Tx) AddMessage(convID, author, authorName, text string) (protocol.Mess
 		c.Assignee = ""
 		c.ResolvedAt = 0
 		c.Disposition = ""
+		// The customer waits again: a fresh first-response deadline with the
+		// same window the conversation had (15 minutes if it had none).
+		window := int64(15 * 60_000)
+		if c.SLADueAt > c.EscalatedAt && c.EscalatedAt > 0 {
+			window = c.SLADueAt - c.EscalatedAt
+		}
 		c.EscalatedAt = tx.now
+		c.SLADueAt = tx.now + window
+		c.FirstReplyAt = 0
 		if err := tx.saveConversation(&c, protocol.CauseReopened, "", ""); err != nil {
 			return protocol.Message{}, c, err
 		}
@@ -159,7 +167,8 @@ func (tx *Tx) Enrich(convID string, in Insight) (protocol.Conversation, error) {
 	if err != nil {
 		return c, err
 	}
-	c.Summary, c.Sentiment, c.Flags, c.Intent, c.Trajectory = in.Summary, in.Sentiment, in.Flags, in.Intent, in.Trajectory
+	c.Summary, c.Sentiment, c.Intent, c.Trajectory = in.Summary, in.Sentiment, in.Intent, in.Trajectory
+	c.Flags = mergeFlags(c.Flags, in.Flags) // keep what the escalation rules found
 	if in.Language != "" {
 		c.Language = in.Language
 	}

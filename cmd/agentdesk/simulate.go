@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/agentdesk/agentdesk/sim"
+)
+
+func init() {
+	register(command{name: "simulate", summary: "play the demo shop's customers, bot and teammates against a server", run: runSimulate})
+}
+
+func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("simulate", "simulate --server URL [--db F] [flags]", stderr)
+	serverURL := fs.String("server", envOr("AGENTDESK_SERVER", "http://127.0.0.1:8080"), "the server to drive (http(s):// or ws(s)://)")
+	db := fs.String("db", envOr("AGENTDESK_DB", defaultDBPath()), "the server's SQLite file, to create the demo's accounts and tokens")
+	seed := fs.Int64("seed", time.Now().UnixNano(), "random seed: the same seed plays the same customers and scripts")
+	rate := fs.Float64("rate", 2, "new conversations per minute")
+	speed := fs.Float64("speed", 1, "time scale of every human delay (2 = twice as fast)")
+	initial := fs.Int("initial", 4, "conversations to start at once")
+	limit := fs.Int("limit", 0, "stop after this many conversations have played out (0 = run until interrupted)")
+	mates := fs.Bool("teammates", true, "simulated teammates take chats that wait long and answer them")
+	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if *rate <= 0 || *speed <= 0 || *initial < 0 || *limit < 0 {
+		return fmt.Errorf("%w: -rate and -speed must be positive, -initial and -limit not negative", errUsage)
+	}
+	log, err := newLogger(stderr, *logLevel)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	tokens, botToken, err := prepareDemoAccounts(ctx, st, nil)
+	st.Close()
+	if err != nil {
+		return err
+	}
+	opt := sim.Options{Seed: *seed, Rate: *rate, Speed: *speed, Initial: *initial, Limit: *limit,
+		Desk: *serverURL, WatchToken: tokens["floor"], Logger: log}
+	if *mates {
+		opt.Mates = map[string]string{"mei": tokens["mei"], "omar": tokens["omar"], "jun": tokens["jun"]}
+	}
+	fmt.Fprintf(stdout, "simulating the demo shop against %s (seed %d, %.1f conversations/min); ctrl-c stops\n", *serverURL, *seed, *rate)
+	w := sim.New(sim.NewHTTPBackend(*serverURL, botToken), opt)
+	err = w.Run(ctx)
+	slog.Debug("simulation ended")
+	return err
+}
