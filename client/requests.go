@@ -116,3 +116,15 @@ func (c *Client) GetConversation(ctx context.Context, conversationID string) (pr
 	err := c.Do(ctx, protocol.ReqGetConversation, protocol.ConversationReq{ConversationID: conversationID}, &ack)
 	return ack, err
 }
+
+// Regenerate asks the copilot for a new draft of a conversation, steered by
+// an optional instruction ("shorter", "more formal", "answer in English").
+// The ack only says it was queued: the draft arrives later as a
+// draft.updated event, and earlier open drafts become superseded. A server
+// without a copilot answers unavailable; someone else's conversation is
+// forbidden; a resolved or bot-handled one is conflict.
+func (c *Client) Regenerate(ctx context.Context, conversationID, instruction string) (protocol.RegenerateAck, error) {
+	var ack protocol.RegenerateAck
+	err := c.Do(ctx, protocol.ReqRegenerate, protocol.RegenerateReq{ConversationID: conversationID, Instruction: instruction}, &ack)
+	return ack, err
+}

@@ -113,6 +113,8 @@ func (m *Model) applyResult(r resultMsg) tea.Cmd {
 			m.flushEarly()
 		}
 		switch {
+		case r.kind == protocol.ReqRegenerate:
+			m.regenFailed(r.convID, r.err)
 		case r.kind == protocol.ReqNext && protocol.CodeOf(r.err) == protocol.CodeNotFound:
 			m.say(m.cat.NoticeEmptyQueue, false)
 		case r.kind == protocol.ReqNext && protocol.CodeOf(r.err) == protocol.CodeConflict:
@@ -443,9 +445,18 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 		}
 		m.push(newRejectDialog(m, d))
 	case keymap.DraftRegenerate:
-		// The protocol has no regenerate request yet; say so rather than
-		// pretend.
-		m.say(m.cat.NoticeRegenerate, false)
+		c, ok := m.openConversation()
+		if !ok {
+			m.say(m.cat.NoConversation, true)
+			return nil
+		}
+		// The server lets anyone who may work it regenerate: one's own and
+		// queued conversations (leads: any).
+		if c.Assignee != "" && !m.mine(c) {
+			m.say(m.cat.NoticeNotYours, true)
+			return nil
+		}
+		m.push(newRegenDialog(m, c.ID))
 
 	case keymap.ComposeSend:
 		return m.sendCompose()

@@ -37,6 +37,8 @@ type Backend interface {
 	SetStatus(ctx context.Context, agentID, status string) (protocol.Agent, error)
 	Reassign(ctx context.Context, req protocol.ReassignReq) (protocol.ReassignAck, error)
 	GetConversation(ctx context.Context, conversationID string) (protocol.ConversationDetail, error)
+	// Regenerate queues a new draft; it arrives later as a draft.updated event.
+	Regenerate(ctx context.Context, conversationID, instruction string) (protocol.RegenerateAck, error)
 	// Enqueue stores a mutating request durably and delivers it in order.
 	Enqueue(typ string, data any) (string, error)
 	EnqueueOutcome(req protocol.OutcomeReq) (string, error)

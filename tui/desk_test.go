@@ -383,12 +383,116 @@ func TestStatusCycle(t *testing.T) {
 	}
 }
 
-func TestRegenerateIsHonest(t *testing.T) {
+// regenCalls returns the regenerate requests the backend received.
+func regenCalls(h *harness) []protocol.RegenerateReq {
+	var out []protocol.RegenerateReq
+	for _, c := range h.be.find("regenerate") {
+		out = append(out, c.arg.(protocol.RegenerateReq))
+	}
+	return out
+}
+
+func TestRegenerateQuickPickUntilTheNewDraft(t *testing.T) {
 	h := newHarness(t, i18n.EN, 160, 48)
 	openC1(h)
 	h.press("R")
-	if h.notice() != i18n.For(i18n.EN).NoticeRegenerate || len(h.be.calls) != 0 {
-		t.Fatalf("regenerate: notice %q calls %v", h.notice(), h.be.calls)
+	if len(h.m.dialogs) != 1 || !strings.Contains(h.screen(), "Regenerate the draft") || !strings.Contains(h.screen(), "用中文回答") {
+		t.Fatalf("R did not open the regenerate dialog:\n%s", h.screen())
+	}
+	h.press("1")
+	got := regenCalls(h)
+	if len(got) != 1 || got[0] != (protocol.RegenerateReq{ConversationID: "c1", Instruction: "shorter"}) || len(h.m.dialogs) != 0 {
+		t.Fatalf("regenerate calls = %+v, dialogs %d", got, len(h.m.dialogs))
+	}
+	if !strings.Contains(h.screen(), "regenerating… (shorter)") {
+		t.Fatalf("no regenerating line on the draft panel:\n%s", h.screen())
+	}
+	// The old draft is superseded, then the new one arrives.
+	old := h.m.drafts["c1"]
+	old.Status = "superseded"
+	nd := protocol.Draft{ID: "d2", ConversationID: "c1", Text: "已加急，今天发出。", BasedOnSeq: 3, Provider: "offline",
+		Model: "offline-1", PromptVersion: "draft-v1", Instruction: "shorter", Status: "open", CreatedAt: ms(0)}
+	h.send(UpdatesMsg{Updates: []client.Update{
+		event(40, protocol.EvDraft, &protocol.DraftEvent{Draft: old}),
+		event(41, protocol.EvDraft, &protocol.DraftEvent{Draft: nd}),
+	}})
+	if strings.Contains(h.screen(), "regenerating") || !strings.Contains(h.screen(), "已加急，今天发出。") {
+		t.Fatalf("new draft not shown or still regenerating:\n%s", h.screen())
+	}
+	// The new draft can be accepted like any other.
+	h.press("a")
+	if outs := h.enqueued(protocol.ReqOutcome); len(outs) != 1 || outs[0].(protocol.OutcomeReq).DraftID != "d2" {
+		t.Fatalf("accept after regenerate = %+v", outs)
+	}
+}
+
+func TestRegenerateFreeText(t *testing.T) {
+	h := newHarness(t, i18n.ZhCN, 160, 48)
+	openC1(h)
+	h.press("R", "tab")
+	h.typeText("提到优惠券 j")
+	h.press("enter")
+	got := regenCalls(h)
+	if len(got) != 1 || got[0].Instruction != "提到优惠券 j" {
+		t.Fatalf("regenerate calls = %+v", got)
+	}
+	if !strings.Contains(h.screen(), "正在重新生成…（提到优惠券 j）") {
+		t.Fatalf("no regenerating line:\n%s", h.screen())
+	}
+	// Down past the picks also reaches the free-text row; empty text sends nothing, esc cancels.
+	h.be.reset()
+	h.press("R", "down", "down", "down", "down", "down", "down", "enter")
+	if len(regenCalls(h)) != 0 || len(h.m.dialogs) != 1 {
+		t.Fatal("empty instruction was sent or closed the dialog")
+	}
+	h.press("esc")
+	if len(h.m.dialogs) != 0 || len(regenCalls(h)) != 0 {
+		t.Fatal("esc did not cancel")
+	}
+}
+
+func TestRegenerateErrorsAreHonest(t *testing.T) {
+	cat := i18n.For(i18n.EN)
+	for _, tc := range []struct {
+		err     error
+		offline bool
+		want    string
+	}{
+		{protocol.Errorf(protocol.CodeUnavailable, "this server has no copilot configured"), false, "regenerate failed: this server has no copilot configured"},
+		{protocol.Errorf(protocol.CodeUnavailable, "offline: regenerate not sent"), true, cat.NoticeOffline(cat.ActRegenerate)},
+		{protocol.Errorf(protocol.CodeForbidden, "conversation c1 is assigned to bob"), false, cat.NoticeRegenForbidden},
+		{protocol.Errorf(protocol.CodeConflict, "conversation c1 is resolved"), false, cat.NoticeRegenConflict},
+	} {
+		h := newHarness(t, i18n.EN, 160, 48)
+		if tc.offline {
+			h.send(UpdatesMsg{Updates: []client.Update{client.StateChanged{State: client.StateOffline}}})
+		}
+		openC1(h)
+		h.be.err = tc.err
+		h.press("R", "2")
+		if h.notice() != tc.want || !h.m.notice.err {
+			t.Errorf("%v: notice %q, want %q", tc.err, h.notice(), tc.want)
+		}
+		if _, busy := h.m.regen["c1"]; busy || strings.Contains(h.screen(), "regenerating") {
+			t.Errorf("%v: still regenerating after the refusal", tc.err)
+		}
+	}
+}
+
+func TestRegenerateNeedsTheConversationAndGivesUp(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	h.m.queue.SelectID("c4") // bob's
+	h.press("enter")
+	h.press("R")
+	if len(h.m.dialogs) != 0 || h.notice() != i18n.For(i18n.EN).NoticeNotYours {
+		t.Fatalf("regenerate on someone else's conversation: dialogs %d notice %q", len(h.m.dialogs), h.notice())
+	}
+	h.m.setFocus(focusQueue)
+	openC1(h)
+	h.press("R", "1")
+	h.send(tickMsg(now.Add(regenWait)))
+	if _, busy := h.m.regen["c1"]; busy || h.notice() != i18n.For(i18n.EN).NoticeRegenLost {
+		t.Fatalf("regenerate never gave up: notice %q", h.notice())
 	}
 }
 

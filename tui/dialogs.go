@@ -85,6 +85,8 @@ func (m *Model) applyDialogResult(res any) tea.Cmd {
 		return m.perform(r.act)
 	case rejectResult:
 		return m.recordOutcome(r.draft, protocol.ActionReject, "", r.reason, r.note)
+	case regenResult:
+		return m.regenerate(r.convID, r.instruction)
 	case pickResult:
 		switch r.kind {
 		case pickTransfer:

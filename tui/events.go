@@ -145,6 +145,7 @@ func (m *Model) applyDraft(d protocol.Draft) {
 		return // an older draft changed status (superseded); the newer one stays
 	}
 	m.drafts[d.ConversationID] = d
+	m.regenArrived(d)
 	if d.ConversationID == m.open {
 		m.markShown(d)
 	}
@@ -250,6 +251,8 @@ func (m *Model) what(kind, action string) string {
 		return c.ActReassign
 	case protocol.ReqGetConversation:
 		return c.ActOpen
+	case protocol.ReqRegenerate:
+		return c.ActRegenerate
 	case protocol.ReqOutcome:
 		switch action {
 		case protocol.ActionEdit:
@@ -269,6 +272,16 @@ func (m *Model) explain(what string, err error) string {
 		if pe.Code == protocol.CodeUnavailable {
 			return m.cat.NoticeOffline(what)
 		}
+		return m.cat.NoticeFailed(what, sanitize.Line(pe.Message))
+	}
+	return m.cat.NoticeFailed(what, sanitize.Line(err.Error()))
+}
+
+// explainPlain is explain without reading unavailable as offline: for a
+// request answered while connected, the server's own words.
+func (m *Model) explainPlain(what string, err error) string {
+	var pe *protocol.Error
+	if errors.As(err, &pe) {
 		return m.cat.NoticeFailed(what, sanitize.Line(pe.Message))
 	}
 	return m.cat.NoticeFailed(what, sanitize.Line(err.Error()))

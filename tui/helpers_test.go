@@ -101,6 +101,14 @@ func (f *fakeBackend) GetConversation(_ context.Context, id string) (protocol.Co
 	return d, nil
 }
 
+func (f *fakeBackend) Regenerate(_ context.Context, id, instruction string) (protocol.RegenerateAck, error) {
+	f.record("regenerate", protocol.RegenerateReq{ConversationID: id, Instruction: instruction})
+	if f.err != nil {
+		return protocol.RegenerateAck{}, f.err
+	}
+	return protocol.RegenerateAck{Queued: true}, nil
+}
+
 func (f *fakeBackend) Enqueue(typ string, data any) (string, error) {
 	f.record("enqueue:"+typ, data)
 	f.mu.Lock()

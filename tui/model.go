@@ -84,6 +84,7 @@ type Model struct {
 	outcomes map[string]outcomeState   // by draft id
 	jobs     map[string]outboxJob      // by outbox request id
 	shownAt  map[string]int64          // draft id → when the agent first saw it
+	regen    map[string]regenState     // regenerates in flight, by conversation
 
 	queue      *queue.Model
 	transcript *transcript.Model
@@ -148,6 +149,7 @@ func New(d Deps) *Model {
 		outcomes: map[string]outcomeState{},
 		jobs:     map[string]outboxJob{},
 		shownAt:  map[string]int64{},
+		regen:    map[string]regenState{},
 	}
 	m.queue = queue.New(m.st, cat, "")
 	m.queue.SetNow(m.now)
@@ -219,6 +221,9 @@ func (m *Model) setNow(t time.Time) {
 	m.transcript.SetNow(t)
 	if !m.notice.until.IsZero() && !t.Before(m.notice.until) {
 		m.notice = notice{}
+	}
+	if len(m.regen) > 0 {
+		m.expireRegen()
 	}
 }
 

@@ -343,8 +343,12 @@ func (m *Model) draftLines(c protocol.Conversation, w int) []string {
 	cat, ds := m.cat, &m.st.Draft
 	var out []string
 	d, ok := m.drafts[c.ID]
+	var regen []string
+	if st, busy := m.regen[c.ID]; busy {
+		regen = []string{ds.Stale.Render(fit("⟳ "+cat.DraftRegenerating(sanitize.Line(st.instruction)), w))}
+	}
 	if !ok {
-		return []string{m.st.Muted.Render(fit(cat.DraftNone, w))}
+		return append(regen, m.st.Muted.Render(fit(cat.DraftNone, w)))
 	}
 	head := ds.Title.Render(cat.DraftTitle)
 	if st, done := m.outcomes[d.ID]; done {
@@ -353,6 +357,7 @@ func (m *Model) draftLines(c protocol.Conversation, w int) []string {
 		head += " " + ds.Provenance.Render("["+sanitize.Line(d.Status)+"]")
 	}
 	out = append(out, fit(head, w))
+	out = append(out, regen...)
 	if c.LastCustomer > d.BasedOnSeq && d.Status == "open" {
 		out = append(out, ds.Stale.Render(fit("⚠ "+cat.DraftStale, w)))
 	}

@@ -42,6 +42,11 @@ type Catalog struct {
 	RejectWrongFacts, RejectWrongTone, RejectWrongLanguage               string
 	RejectUnsafe, RejectIncomplete, RejectShouldEscalate, RejectOther    string
 	RegeneratePrompt                                                     string
+	// Regenerate dialog: title, quick-pick labels, the free-text row, and
+	// the panel line while the new draft is being written.
+	RegenerateTitle, RegenShorter, RegenFormal, RegenFriendlier string
+	RegenEnglish, RegenChinese, RegenCite, RegenOwn             string
+	DraftRegenerating                                           func(instruction string) string
 
 	// Status bar.
 	StatusOnline, StatusAway, StatusOffline    string
@@ -86,19 +91,23 @@ type Catalog struct {
 	// Request names, for notices.
 	ActClaim, ActNext, ActRelease, ActSend, ActNote, ActTransfer, ActResolve  string
 	ActSnooze, ActStatus, ActAccept, ActEdit, ActReject, ActReassign, ActOpen string
+	ActRegenerate                                                             string
 
 	// Notices.
-	NoticeNoDraft, NoticeNotYours, NoticeLeadOnly, NoticeRegenerate string
-	NoticeEmptyQueue, NoticeAtCapacity, NoticeNothingToSend         string
-	NoticeNotifyOn, NoticeNotifyOff, NoticeNoSources, NoticeNoMark  string
-	NoticeNotHere                                                   string
-	NoticeNotBuilt                                                  func(view string) string
-	NoticeQueued                                                    func(what string) string
-	NoticeDone                                                      func(what string) string
-	NoticeFailed                                                    func(what, why string) string
-	NoticeOffline                                                   func(what string) string
-	NoticeAssigned                                                  func(customer string) string
-	NoticeEditorFailed                                              func(why string) string
+	NoticeNoDraft, NoticeNotYours, NoticeLeadOnly string
+	// Why a regenerate was refused: someone else's conversation (forbidden),
+	// a resolved or bot-handled one (conflict); and no draft came in time.
+	NoticeRegenForbidden, NoticeRegenConflict, NoticeRegenLost     string
+	NoticeEmptyQueue, NoticeAtCapacity, NoticeNothingToSend        string
+	NoticeNotifyOn, NoticeNotifyOff, NoticeNoSources, NoticeNoMark string
+	NoticeNotHere                                                  string
+	NoticeNotBuilt                                                 func(view string) string
+	NoticeQueued                                                   func(what string) string
+	NoticeDone                                                     func(what string) string
+	NoticeFailed                                                   func(what, why string) string
+	NoticeOffline                                                  func(what string) string
+	NoticeAssigned                                                 func(customer string) string
+	NoticeEditorFailed                                             func(why string) string
 
 	// Connection and the status bar.
 	ConnRetry      func(d time.Duration) string
@@ -240,7 +249,16 @@ var en = Catalog{
 	RejectWrongFacts: "wrong facts", RejectWrongTone: "wrong tone", RejectWrongLanguage: "wrong language",
 	RejectUnsafe: "unsafe / policy", RejectIncomplete: "incomplete", RejectShouldEscalate: "should escalate",
 	RejectOther:      "other",
-	RegeneratePrompt: "Regenerate: ",
+	RegeneratePrompt: "Your own: ",
+	RegenerateTitle:  "Regenerate the draft: how?", RegenShorter: "shorter", RegenFormal: "more formal",
+	RegenFriendlier: "friendlier", RegenEnglish: "answer in English", RegenChinese: "用中文回答 (answer in Chinese)",
+	RegenCite: "cite the policy", RegenOwn: "type an instruction, ⏎ to send",
+	DraftRegenerating: func(in string) string {
+		if in == "" {
+			return "regenerating…"
+		}
+		return "regenerating… (" + in + ")"
+	},
 
 	StatusOnline: "online", StatusAway: "away", StatusOffline: "offline",
 	ConnConnected: "connected", ConnConnecting: "reconnecting…", ConnOffline: "offline — actions queued",
@@ -311,11 +329,13 @@ var en = Catalog{
 	ActClaim: "claim", ActNext: "take next", ActRelease: "release", ActSend: "reply", ActNote: "note",
 	ActTransfer: "transfer", ActResolve: "resolve", ActSnooze: "snooze", ActStatus: "status",
 	ActAccept: "accept draft", ActEdit: "edited draft", ActReject: "reject draft", ActReassign: "reassign",
-	ActOpen: "open conversation",
+	ActOpen: "open conversation", ActRegenerate: "regenerate",
 
 	NoticeNoDraft: "No open AI draft here.", NoticeNotYours: "Claim this conversation first (c).",
-	NoticeLeadOnly: "Only leads and admins can do that.", NoticeRegenerate: "Regenerate is not available on this server yet.",
-	NoticeEmptyQueue: "The queue is empty.", NoticeAtCapacity: "You are at capacity.",
+	NoticeLeadOnly: "Only leads and admins can do that.", NoticeRegenLost: "No new draft arrived; try regenerate again.",
+	NoticeRegenForbidden: "Regenerate refused: this conversation is someone else's.",
+	NoticeRegenConflict:  "Regenerate refused: the conversation is resolved or back with the bot.",
+	NoticeEmptyQueue:     "The queue is empty.", NoticeAtCapacity: "You are at capacity.",
 	NoticeNothingToSend: "Nothing to send.", NoticeNotifyOn: "Notifications on.", NoticeNotifyOff: "Notifications off.",
 	NoticeNoSources: "This draft cites no source.", NoticeNoMark: "Mark conversations with space first.",
 	NoticeNotHere:      "That key works inside its dialog.",
@@ -367,7 +387,16 @@ var zhCN = Catalog{
 	RejectWrongFacts: "事实错误", RejectWrongTone: "语气不当", RejectWrongLanguage: "语言不对",
 	RejectUnsafe: "不安全/违规", RejectIncomplete: "不完整", RejectShouldEscalate: "应升级",
 	RejectOther:      "其他",
-	RegeneratePrompt: "重新生成：",
+	RegeneratePrompt: "自定义：",
+	RegenerateTitle:  "重新生成草稿：怎么改？", RegenShorter: "更简短", RegenFormal: "更正式",
+	RegenFriendlier: "更亲切", RegenEnglish: "用英文回答", RegenChinese: "用中文回答",
+	RegenCite: "引用相关政策", RegenOwn: "输入修改要求，⏎ 发送",
+	DraftRegenerating: func(in string) string {
+		if in == "" {
+			return "正在重新生成…"
+		}
+		return "正在重新生成…（" + in + "）"
+	},
 
 	StatusOnline: "在线", StatusAway: "离开", StatusOffline: "离线",
 	ConnConnected: "已连接", ConnConnecting: "重新连接中…", ConnOffline: "离线——操作已排队",
@@ -438,11 +467,13 @@ var zhCN = Catalog{
 	ActClaim: "认领", ActNext: "领取下一个", ActRelease: "退回", ActSend: "回复", ActNote: "备注",
 	ActTransfer: "转接", ActResolve: "结束", ActSnooze: "稍后处理", ActStatus: "状态",
 	ActAccept: "采纳草稿", ActEdit: "编辑后发送", ActReject: "拒绝草稿", ActReassign: "改派",
-	ActOpen: "打开会话",
+	ActOpen: "打开会话", ActRegenerate: "重新生成",
 
 	NoticeNoDraft: "这里没有待处理的 AI 草稿。", NoticeNotYours: "请先认领此会话（c）。",
-	NoticeLeadOnly: "只有组长和管理员可以这样做。", NoticeRegenerate: "此服务器暂不支持重新生成。",
-	NoticeEmptyQueue: "队列为空。", NoticeAtCapacity: "你已达到接待上限。",
+	NoticeLeadOnly: "只有组长和管理员可以这样做。", NoticeRegenLost: "没有收到新草稿，请再试一次。",
+	NoticeRegenForbidden: "无法重新生成：此会话属于其他客服。",
+	NoticeRegenConflict:  "无法重新生成：会话已解决或已转回机器人。",
+	NoticeEmptyQueue:     "队列为空。", NoticeAtCapacity: "你已达到接待上限。",
 	NoticeNothingToSend: "没有可发送的内容。", NoticeNotifyOn: "通知已开启。", NoticeNotifyOff: "通知已关闭。",
 	NoticeNoSources: "此草稿未引用任何来源。", NoticeNoMark: "请先用空格选择会话。",
 	NoticeNotHere:      "该按键只在对应对话框中有效。",
