@@ -57,7 +57,8 @@ type Welcomed struct {
 }
 
 // Event is one event frame. Payload is the decoded data: a
-// *protocol.ConversationEvent, *protocol.MessageEvent, *protocol.DraftEvent,
+// *protocol.ConversationEvent, *protocol.MessageEvent (message.created and
+// message.updated; tell them apart by Kind), *protocol.DraftEvent,
 // *protocol.OutcomeEvent or *protocol.AgentEvent by Kind; nil for a kind this
 // build does not know or data that did not decode (then DecodeErr says why).
 type Event struct {
@@ -90,7 +91,7 @@ func decodeEvent(f protocol.Frame) Event {
 	switch f.Kind {
 	case protocol.EvConversation:
 		p = new(protocol.ConversationEvent)
-	case protocol.EvMessage:
+	case protocol.EvMessage, protocol.EvMessageUpdated:
 		p = new(protocol.MessageEvent)
 	case protocol.EvDraft:
 		p = new(protocol.DraftEvent)

@@ -92,6 +92,7 @@ func (m *Model) load(id string) tea.Cmd {
 func (m *Model) openConv(id string) tea.Cmd {
 	if id != m.open {
 		m.open = id
+		clear(m.lateDelivery)
 		m.transcript.SetMessages(nil)
 		m.lastSeq = 0
 		m.copilotScroll = 0
@@ -177,6 +178,10 @@ func (m *Model) flushEarly() {
 	for _, msg := range early {
 		m.appendMessage(msg)
 	}
+	for id, delivery := range m.lateDelivery {
+		m.transcript.SetDelivery(id, delivery)
+	}
+	clear(m.lateDelivery)
 }
 
 // upsert records a conversation from an ack, unless an event already

@@ -750,3 +750,55 @@ func checkFrame(t *testing.T, s string, w, hgt int) {
 func itoa(i int) string {
 	return strings.TrimSpace(strings.Repeat(" ", 0) + string(rune('0'+i/1000%10)) + string(rune('0'+i/100%10)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10)))
 }
+
+func TestDeliveryStatusFollowsMessageUpdated(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	c := h.m.convs["c1"]
+	reply := protocol.Message{ID: "m4", ConversationID: "c1", Seq: 4, Author: protocol.AuthorAgent, AuthorID: "alice",
+		AuthorName: "Alice 客服", Text: "已为您加急处理。", Delivery: "pending", CreatedAt: ms(0)}
+	c.LastSeq, c.Version = 4, c.Version+1
+	h.send(UpdatesMsg{Updates: []client.Update{event(50, protocol.EvMessage, &protocol.MessageEvent{Message: reply, Conversation: c})}})
+	if !strings.Contains(h.screen(), "sending…") {
+		t.Fatalf("a pending reply does not say sending…:\n%s", h.screen())
+	}
+	reply.Delivery = "delivered"
+	h.send(UpdatesMsg{Updates: []client.Update{event(51, protocol.EvMessageUpdated, &protocol.MessageEvent{Message: reply, Conversation: c})}})
+	s := h.screen()
+	if strings.Contains(s, "sending…") || !strings.Contains(s, "✓ delivered") || h.m.transcript.Len() != 4 {
+		t.Fatalf("delivered reply (transcript %d messages):\n%s", h.m.transcript.Len(), s)
+	}
+	// A failure shows on the message and in a notice.
+	second := reply
+	second.ID, second.Seq, second.Delivery, second.Text = "m5", 5, "pending", "还有别的问题吗？"
+	c.LastSeq = 5
+	h.send(UpdatesMsg{Updates: []client.Update{event(52, protocol.EvMessage, &protocol.MessageEvent{Message: second, Conversation: c})}})
+	second.Delivery = "failed"
+	h.send(UpdatesMsg{Updates: []client.Update{event(53, protocol.EvMessageUpdated, &protocol.MessageEvent{Message: second, Conversation: c})}})
+	if !strings.Contains(h.screen(), "✗ not delivered") || !strings.Contains(h.notice(), "王小明 was not delivered") || !h.m.notice.err {
+		t.Fatalf("failed reply: notice %q\n%s", h.notice(), h.screen())
+	}
+	if strings.Count(h.screen(), "✓ delivered") != 1 {
+		t.Fatal("the failure changed the other reply")
+	}
+}
+
+func TestDeliveryWhileTheTranscriptLoads(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	d := h.m.convs["c1"]
+	reply := protocol.Message{ID: "m4", ConversationID: "c1", Seq: 4, Author: protocol.AuthorAgent, AuthorID: "alice",
+		Text: "已为您加急处理。", Delivery: "pending", CreatedAt: ms(0)}
+	detail := h.be.detail["c1"]
+	detail.Messages = append(append([]protocol.Message(nil), detail.Messages...), reply)
+	// The update arrives between the request and its answer, which was
+	// read before the delivery.
+	h.m.loading = true
+	delivered := reply
+	delivered.Delivery = "delivered"
+	h.send(UpdatesMsg{Updates: []client.Update{event(60, protocol.EvMessageUpdated, &protocol.MessageEvent{Message: delivered, Conversation: d})}})
+	h.send(resultMsg{kind: protocol.ReqGetConversation, convID: "c1", detail: detail})
+	if s := h.screen(); strings.Contains(s, "sending…") || !strings.Contains(s, "✓ delivered") {
+		t.Fatalf("the delivery that came during the load was lost:\n%s", s)
+	}
+}

@@ -113,6 +113,10 @@ func (m *Model) applyEvent(ev client.Event) (protocol.Conversation, bool, string
 			m.convs[c.ID] = c
 			m.noteMood(c)
 		}
+		if ev.Kind == protocol.EvMessageUpdated {
+			m.applyDelivery(p.Message, c)
+			return m.convs[c.ID], true, ""
+		}
 		if p.Message.ConversationID == m.open {
 			m.appendMessage(p.Message)
 			m.copilotCache = copilotCache{}
@@ -171,6 +175,27 @@ func (m *Model) appendMessage(msg protocol.Message) {
 	}
 	m.transcript.Append(msg)
 	m.lastSeq = msg.Seq
+}
+
+// applyDelivery shows a reply's new delivery status ("sending…" →
+// delivered or failed) and speaks up when one of the user's replies could
+// not reach the customer.
+func (m *Model) applyDelivery(msg protocol.Message, c protocol.Conversation) {
+	if msg.ConversationID == m.open {
+		if m.loading {
+			// The transcript is on its way; apply this once it is in.
+			m.lateDelivery[msg.ID] = msg.Delivery
+		} else {
+			m.transcript.SetDelivery(msg.ID, msg.Delivery)
+		}
+	}
+	if msg.Delivery == "failed" && msg.AuthorID != "" && msg.AuthorID == m.me.ID {
+		name := sanitize.Line(c.CustomerName)
+		if name == "" {
+			name = sanitize.Line(c.CustomerID)
+		}
+		m.say(m.cat.NoticeUndelivered(name), true)
+	}
 }
 
 // noteMood records a sentiment reading when it differs from the last one:

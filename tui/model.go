@@ -92,6 +92,9 @@ type Model struct {
 	loading    bool
 	lastSeq    int                // newest message seq in the transcript
 	early      []protocol.Message // arrived while the transcript was loading
+	// lateDelivery holds delivery changes (message id → status) that
+	// arrived while the transcript was loading.
+	lateDelivery map[string]string
 
 	showSources   bool
 	copilotScroll int
@@ -150,6 +153,8 @@ func New(d Deps) *Model {
 		jobs:     map[string]outboxJob{},
 		shownAt:  map[string]int64{},
 		regen:    map[string]regenState{},
+
+		lateDelivery: map[string]string{},
 	}
 	m.queue = queue.New(m.st, cat, "")
 	m.queue.SetNow(m.now)

@@ -107,6 +107,7 @@ type Catalog struct {
 	NoticeFailed                                                   func(what, why string) string
 	NoticeOffline                                                  func(what string) string
 	NoticeAssigned                                                 func(customer string) string
+	NoticeUndelivered                                              func(customer string) string
 	NoticeEditorFailed                                             func(why string) string
 
 	// Connection and the status bar.
@@ -345,6 +346,7 @@ var en = Catalog{
 	NoticeFailed:       func(w, why string) string { return w + " failed: " + why },
 	NoticeOffline:      func(w string) string { return "Offline: " + w + " needs the server — try again when connected." },
 	NoticeAssigned:     func(c string) string { return "New conversation for you: " + c },
+	NoticeUndelivered:  func(c string) string { return "Your reply to " + c + " was not delivered ✗" },
 	NoticeEditorFailed: func(why string) string { return "Editor failed: " + why },
 
 	ConnRetry: func(d time.Duration) string {
@@ -483,6 +485,7 @@ var zhCN = Catalog{
 	NoticeFailed:       func(w, why string) string { return w + "失败：" + why },
 	NoticeOffline:      func(w string) string { return "离线：" + w + "需要连接服务器，请连接后重试。" },
 	NoticeAssigned:     func(c string) string { return "新会话分配给你：" + c },
+	NoticeUndelivered:  func(c string) string { return "你给 " + c + " 的回复发送失败 ✗" },
 	NoticeEditorFailed: func(why string) string { return "编辑器出错：" + why },
 
 	ConnRetry: func(d time.Duration) string {
