@@ -309,11 +309,15 @@ type OutcomeAck struct {
 }
 
 // ConversationDetail answers get_conversation: the conversation with its
-// transcript and drafts.
+// transcript and drafts, the customer's profile, and their other
+// conversations across channels (newest first, at most MaxHistory).
+// Customer is nil from servers older than these fields.
 type ConversationDetail struct {
-	Conversation Conversation `json:"conversation"`
-	Messages     []Message    `json:"messages"`
-	Drafts       []Draft      `json:"drafts"`
+	Conversation Conversation       `json:"conversation"`
+	Messages     []Message          `json:"messages"`
+	Drafts       []Draft            `json:"drafts"`
+	Customer     *Customer          `json:"customer,omitempty"`
+	History      []PastConversation `json:"history"`
 }
 
 func needID(field, v string) error {

@@ -85,6 +85,38 @@ type Conversation struct {
 	Disposition  string      `json:"disposition,omitempty"`
 }
 
+// Customer is the person behind a conversation, as get_conversation shows
+// them: profile and every channel identity they have reached us from.
+type Customer struct {
+	ID         string            `json:"id"`
+	Name       string            `json:"name"`
+	VIP        bool              `json:"vip,omitempty"`
+	Language   string            `json:"language,omitempty"`
+	Identities []ChannelIdentity `json:"identities"` // by channel, then external id
+}
+
+// ChannelIdentity is a customer's address on one channel (a WeChat openid,
+// a phone number, an e-mail address).
+type ChannelIdentity struct {
+	Channel    string `json:"channel"`
+	ExternalID string `json:"external_id"`
+}
+
+// MaxHistory bounds ConversationDetail.History.
+const MaxHistory = 20
+
+// PastConversation is one of a customer's other conversations, on any
+// channel: the history an agent reads before answering.
+type PastConversation struct {
+	ID          string `json:"id"`
+	Channel     string `json:"channel"`
+	Status      string `json:"status"`
+	CreatedAt   int64  `json:"created_at"`
+	ResolvedAt  int64  `json:"resolved_at,omitempty"`
+	Disposition string `json:"disposition,omitempty"`
+	Summary     string `json:"summary,omitempty"`
+}
+
 // Escalation records why a conversation was handed to people.
 type Escalation struct {
 	Reason        string   `json:"reason"`   // asks_for_human, negative_sentiment, legal_threat, bot_failure, vip, explicit

@@ -93,6 +93,7 @@ func (m *Model) openConv(id string) tea.Cmd {
 	if id != m.open {
 		m.open = id
 		clear(m.lateDelivery)
+		m.customer, m.history = nil, nil
 		m.transcript.SetMessages(nil)
 		m.lastSeq = 0
 		m.copilotScroll = 0
@@ -157,6 +158,7 @@ func (m *Model) applyResult(r resultMsg) tea.Cmd {
 			return nil // the agent moved on while it loaded
 		}
 		m.upsert(r.detail.Conversation)
+		m.customer, m.history = r.detail.Customer, r.detail.History
 		m.transcript.SetMessages(r.detail.Messages)
 		m.lastSeq = 0
 		for _, msg := range r.detail.Messages {

@@ -802,3 +802,38 @@ func TestDeliveryWhileTheTranscriptLoads(t *testing.T) {
 		t.Fatalf("the delivery that came during the load was lost:\n%s", s)
 	}
 }
+
+func TestProfileShowsCustomerAndHistory(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	if strings.Contains(h.screen(), "other conversations") {
+		t.Fatal("history shown before the profile was asked for")
+	}
+	h.press("s")
+	s := h.screen()
+	for _, want := range []string{"Reached on: email xiaoming@example.com · wechat", "2 other conversations:",
+		"• 02-27 email · resolved (refund issued)", "退款未到账，已重新发起", "• 2025-01-26 web · resolved (answered)"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("profile lacks %q:\n%s", want, s)
+		}
+	}
+	// Another conversation: its own (here: none from this server) — never
+	// the previous customer's.
+	h.m.setFocus(focusQueue)
+	h.m.queue.SelectID("c2")
+	h.press("enter")
+	if !h.m.showSources {
+		h.press("s")
+	}
+	s = h.screen()
+	if strings.Contains(s, "xiaoming@example.com") || !strings.Contains(s, "history across channels: not provided") {
+		t.Fatalf("c2's profile:\n%s", s)
+	}
+	// A first-time customer says so.
+	h.be.detail["c2"] = protocol.ConversationDetail{Conversation: h.m.convs["c2"],
+		Customer: &protocol.Customer{ID: "u2", Name: "🎉 Zoë 佐藤", VIP: true}, History: []protocol.PastConversation{}}
+	h.send(h.m.load("c2")())
+	if s = h.screen(); !strings.Contains(s, "No other conversations.") || !strings.Contains(s, "u2 · VIP") {
+		t.Fatalf("first-time customer's profile:\n%s", s)
+	}
+}

@@ -173,8 +173,17 @@ func world() (protocol.Agent, []protocol.Agent, []protocol.Conversation, map[str
 		{ID: "m2", ConversationID: "c1", Seq: 2, Author: protocol.AuthorBot, Text: "您好，这是我们的退款政策：https://example.com/refund", CreatedAt: ms(-14 * time.Minute)},
 		{ID: "m3", ConversationID: "c1", Seq: 3, Author: protocol.AuthorCustomer, AuthorName: "王小明", Text: "我要人工！！\x1b[2J\x1b]52;c;ZXZpbA==\x07 😡", CreatedAt: ms(-12 * time.Minute)},
 	}
+	customer := &protocol.Customer{ID: "u1", Name: "王小明", Language: "zh", Identities: []protocol.ChannelIdentity{
+		{Channel: "email", ExternalID: "xiaoming@example.com"}, {Channel: "wechat", ExternalID: "wx_王小明_🐼"},
+	}}
+	history := []protocol.PastConversation{
+		{ID: "c0", Channel: "email", Status: protocol.ConvResolved, CreatedAt: ms(-72 * time.Hour), ResolvedAt: ms(-70 * time.Hour),
+			Disposition: "refund_issued", Summary: "退款未到账，已重新发起 💸"},
+		{ID: "c-1", Channel: "web", Status: protocol.ConvResolved, CreatedAt: ms(-400 * 24 * time.Hour), ResolvedAt: ms(-399 * 24 * time.Hour),
+			Disposition: "answered", Summary: "Asked \x1b]52;c;ZXZpbA==\x07about the \x1b[31mwarranty\u202e"},
+	}
 	detail := map[string]protocol.ConversationDetail{
-		"c1": {Conversation: convs[0], Messages: msgs},
+		"c1": {Conversation: convs[0], Messages: msgs, Customer: customer, History: history},
 	}
 	drafts := []protocol.Draft{
 		{ID: "d1", ConversationID: "c1", Text: "王先生您好，非常抱歉让您久等。您的订单 #88231 已加急处理，预计今天发出；如需退款我可以马上为您办理。",

@@ -92,6 +92,10 @@ type Model struct {
 	loading    bool
 	lastSeq    int                // newest message seq in the transcript
 	early      []protocol.Message // arrived while the transcript was loading
+	// customer and history of the open conversation, from its detail;
+	// customer is nil until it loads or when the server does not send it.
+	customer *protocol.Customer
+	history  []protocol.PastConversation
 	// lateDelivery holds delivery changes (message id → status) that
 	// arrived while the transcript was loading.
 	lateDelivery map[string]string

@@ -318,15 +318,7 @@ func (m *Model) copilotLines(w int) []string {
 		out = append(out, m.labelled(cat.CardSummary, s, w)...)
 	}
 	if m.showSources {
-		prof := sanitize.Line(c.CustomerName) + " · " + sanitize.Line(c.CustomerID)
-		if c.VIP {
-			prof += " · " + cat.VIP
-		}
-		if c.Language != "" {
-			prof += " · " + cat.CardLanguage + " " + sanitize.Line(c.Language)
-		}
-		out = append(out, m.labelled(cat.CardProfile, prof, w)...)
-		out = append(out, m.st.Muted.Render(fit(cat.CardHistoryUnavailable, w)))
+		out = append(out, m.profileLines(c, w)...)
 	}
 	card := out
 	draft := m.draftLines(c, w)
@@ -336,6 +328,91 @@ func (m *Model) copilotLines(w int) []string {
 		return append(append(draft, sep), card...)
 	}
 	return append(append(card, sep), draft...)
+}
+
+// profileLines renders the customer profile: who they are, the channels
+// they reach us on, and their other conversations, newest first.
+func (m *Model) profileLines(c protocol.Conversation, w int) []string {
+	cat := m.cat
+	name, id, vip, lang := c.CustomerName, c.CustomerID, c.VIP, c.Language
+	if cu := m.customer; cu != nil {
+		name, id, vip = cu.Name, cu.ID, cu.VIP
+		if cu.Language != "" {
+			lang = cu.Language
+		}
+	}
+	prof := sanitize.Line(name) + " · " + sanitize.Line(id)
+	if vip {
+		prof += " · " + cat.VIP
+	}
+	if lang != "" {
+		prof += " · " + cat.CardLanguage + " " + sanitize.Line(lang)
+	}
+	out := m.labelled(cat.CardProfile, prof, w)
+	if m.customer == nil {
+		if !m.loading {
+			out = append(out, m.st.Muted.Render(fit(cat.CardHistoryUnavailable, w)))
+		}
+		return out
+	}
+	if ids := m.customer.Identities; len(ids) > 0 {
+		parts := make([]string, 0, len(ids))
+		for _, i := range ids {
+			parts = append(parts, m.channelLabel(i.Channel)+" "+sanitize.Line(i.ExternalID))
+		}
+		out = append(out, m.labelled(cat.CardReachedOn, strings.Join(parts, " · "), w)...)
+	}
+	if len(m.history) == 0 {
+		return append(out, m.st.Muted.Render(fit(cat.CardHistoryNone, w)))
+	}
+	out = append(out, m.st.Muted.Render(fit(cat.CardHistory(len(m.history))+":", w)))
+	for _, h := range m.history {
+		state := cat.ConvStatus(h.Status)
+		if h.Disposition != "" {
+			state += " (" + m.dispositionLabel(h.Disposition) + ")"
+		}
+		line := "• " + m.shortDate(h.CreatedAt) + " " + m.channelLabel(h.Channel) + " · " + state
+		out = append(out, fit(line, w))
+		if s := sanitize.Line(h.Summary); s != "" {
+			out = append(out, m.st.Muted.Render(fit("  "+s, w)))
+		}
+	}
+	return out
+}
+
+func (m *Model) channelLabel(ch string) string {
+	if l, ok := m.cat.Channel(ch); ok {
+		return l
+	}
+	return sanitize.Line(ch)
+}
+
+func (m *Model) dispositionLabel(d string) string {
+	c := m.cat
+	switch d {
+	case "resolved":
+		return c.DispResolved
+	case "answered":
+		return c.DispAnswered
+	case "refund_issued":
+		return c.DispRefund
+	case "duplicate":
+		return c.DispDuplicate
+	case "no_response":
+		return c.DispNoResponse
+	case "spam":
+		return c.DispSpam
+	}
+	return sanitize.Line(d)
+}
+
+// shortDate is a day: month-day this year, with the year otherwise.
+func (m *Model) shortDate(ms int64) string {
+	t := time.UnixMilli(ms).In(m.loc)
+	if t.Year() == m.now.In(m.loc).Year() {
+		return t.Format("01-02")
+	}
+	return t.Format("2006-01-02")
 }
 
 // draftLines renders the draft section of the copilot panel.

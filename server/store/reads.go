@@ -66,16 +66,53 @@ func (s *Store) ConversationDetail(ctx context.Context, id string) (protocol.Con
 	if err != nil {
 		return d, fmt.Errorf("load drafts of %s: %w", id, err)
 	}
-	defer rows.Close()
 	d.Drafts = []protocol.Draft{}
 	for rows.Next() {
 		dr, err := scanDraft(rows)
 		if err != nil {
+			rows.Close()
 			return d, err
 		}
 		d.Drafts = append(d.Drafts, dr)
 	}
-	return d, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return d, err
+	}
+	if err := customerDetail(ctx, tx, &d); err != nil {
+		return d, err
+	}
+	return d, nil
+}
+
+// customerDetail fills in the customer's profile with their channel
+// identities, and their other conversations on any channel, newest first.
+func customerDetail(ctx context.Context, tx *sql.Tx, d *protocol.ConversationDetail) error {
+	cu, err := loadCustomer(ctx, tx, d.Conversation.CustomerID)
+	if err != nil {
+		return err
+	}
+	d.Customer = &protocol.Customer{ID: cu.ID, Name: cu.Name, VIP: cu.VIP, Language: cu.Language,
+		Identities: make([]protocol.ChannelIdentity, 0, len(cu.Identities))}
+	for _, i := range cu.Identities {
+		d.Customer.Identities = append(d.Customer.Identities, protocol.ChannelIdentity{Channel: i.Channel, ExternalID: i.ExternalID})
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, channel, status, created_at, resolved_at, disposition, summary
+		FROM conversations WHERE customer_id = ? AND id <> ? ORDER BY created_at DESC, id DESC LIMIT ?`,
+		cu.ID, d.Conversation.ID, protocol.MaxHistory)
+	if err != nil {
+		return fmt.Errorf("load history of customer %s: %w", cu.ID, err)
+	}
+	defer rows.Close()
+	d.History = []protocol.PastConversation{}
+	for rows.Next() {
+		var h protocol.PastConversation
+		if err := rows.Scan(&h.ID, &h.Channel, &h.Status, &h.CreatedAt, &h.ResolvedAt, &h.Disposition, &h.Summary); err != nil {
+			return fmt.Errorf("load history of customer %s: %w", cu.ID, err)
+		}
+		d.History = append(d.History, h)
+	}
+	return rows.Err()
 }
 
 // Snapshot returns every open conversation and every agent, and the newest

@@ -68,6 +68,8 @@ type Catalog struct {
 	CardReason, CardConfidence, CardSentiment, CardBotTried   string
 	CardEvidence, CardSummary, CardProfile, CardNotEscalated  string
 	CardLanguage, CardHistoryUnavailable, CardTrajectoryEmpty string
+	CardReachedOn, CardHistoryNone                            string
+	CardHistory                                               func(n int) string
 	ReasonAsksForHuman, ReasonNegative, ReasonLegal           string
 	ReasonBotFailure, ReasonVIP, ReasonExplicit               string
 	ConvStatus                                                func(status string) string
@@ -277,6 +279,13 @@ var en = Catalog{
 	CardReason: "Why", CardConfidence: "Bot confidence", CardSentiment: "Sentiment", CardBotTried: "Bot said / promised",
 	CardEvidence: "Evidence", CardSummary: "Summary", CardProfile: "Customer", CardNotEscalated: "not escalated",
 	CardLanguage: "Language", CardHistoryUnavailable: "history across channels: not provided by this server",
+	CardReachedOn: "Reached on", CardHistoryNone: "No other conversations.",
+	CardHistory: func(n int) string {
+		if n == 1 {
+			return "1 other conversation"
+		}
+		return fmt.Sprintf("%d other conversations", n)
+	},
 	CardTrajectoryEmpty: "no readings yet",
 	ReasonAsksForHuman:  "asked for a human", ReasonNegative: "negative sentiment", ReasonLegal: "legal threat",
 	ReasonBotFailure: "bot could not help", ReasonVIP: "VIP customer", ReasonExplicit: "escalated by rule",
@@ -416,6 +425,8 @@ var zhCN = Catalog{
 	CardReason: "转人工原因", CardConfidence: "机器人置信度", CardSentiment: "情绪", CardBotTried: "机器人已说/承诺",
 	CardEvidence: "依据", CardSummary: "摘要", CardProfile: "客户", CardNotEscalated: "未转人工",
 	CardLanguage: "语言", CardHistoryUnavailable: "跨渠道历史：此服务器未提供",
+	CardReachedOn: "联系方式", CardHistoryNone: "没有其他会话。",
+	CardHistory:         func(n int) string { return fmt.Sprintf("其他会话 %d 个", n) },
 	CardTrajectoryEmpty: "暂无读数",
 	ReasonAsksForHuman:  "客户要求人工", ReasonNegative: "负面情绪", ReasonLegal: "法律威胁",
 	ReasonBotFailure: "机器人无法解决", ReasonVIP: "VIP 客户", ReasonExplicit: "规则触发",
