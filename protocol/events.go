@@ -5,7 +5,8 @@ package protocol
 // not a patch; seq is strictly increasing across the whole server.
 const (
 	// EvConversation: a conversation was created, escalated, claimed,
-	// released, transferred, reassigned, snoozed, woken or resolved.
+	// assigned, released, returned, transferred, reassigned, snoozed, woken
+	// or resolved.
 	EvConversation = "conversation.updated" // ConversationEvent
 	// EvMessage: a message (customer, bot, agent, system or internal note) was added.
 	EvMessage = "message.created" // MessageEvent
@@ -36,6 +37,12 @@ const (
 	// CauseSLABreached: the first-response deadline (sla_due_at) passed with
 	// no agent reply; emitted once per deadline, with the raised priority.
 	CauseSLABreached = "sla_breached"
+	// CauseAssigned: the server gave a queued conversation to an online
+	// agent with free capacity (auto-assignment, docs/routing.md).
+	CauseAssigned = "assigned"
+	// CauseReturned: the assignee did not answer the waiting customer within
+	// the return timer; the conversation is back in the queue (from = them).
+	CauseReturned = "returned"
 )
 
 // ConversationEvent is the data of a conversation.updated event.

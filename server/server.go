@@ -43,6 +43,7 @@ type Config struct {
 	CopilotTimeout time.Duration // one insight + draft [60s]
 	Logger         *slog.Logger
 	Channels       ChannelsConfig // HTTP API for channels and bots, escalation rules, SLA, webhooks (api.go)
+	Routing        Routing        // auto-assignment and the return timer (routing.go); zero = agents pull
 }
 
 func (c *Config) defaults() {
@@ -96,6 +97,7 @@ type Server struct {
 	conns    sync.WaitGroup
 	enricher *enricher // nil without a copilot
 	ch       *channels
+	router   *router
 }
 
 // New builds a server on a store and registers as the store's publisher.
@@ -114,6 +116,7 @@ func New(st *store.Store, cfg Config) *Server {
 		s.enricher = newEnricher(st, cfg.Copilot, cfg.Logger, cfg.CopilotTimeout)
 	}
 	s.ch = newChannels(s, cfg.Channels)
+	s.router = newRouter(s, cfg.Routing)
 	st.SetPublisher(s.publish)
 	s.mux = http.NewServeMux()
 	s.ch.routes(s.mux)
@@ -158,6 +161,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Conf
 	bg, stopBG := context.WithCancel(ctx)
 	defer stopBG()
 	go s.background(bg)
+	go s.router.run(bg)
 	defer s.ch.start(bg)() // SLA check and outbound webhooks; waits for deliveries in flight
 	if s.enricher != nil {
 		go s.enricher.run(bg, s.cfg.CopilotWorkers)
@@ -311,6 +315,7 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 	c := newConn(s, ws, agent, tokenID)
 	s.conns.Add(1)
 	s.hub.add(c)
+	s.router.nudge() // an online agent may be reachable now
 	ctx := context.WithoutCancel(r.Context())
 	go c.writeLoop()
 	go func() {

@@ -173,6 +173,9 @@ func (tx *Tx) assign(c *protocol.Conversation, agentID, cause, by, auditAction s
 	if err := tx.saveConversation(c, cause, by, from); err != nil {
 		return err
 	}
+	if err := tx.markAssigned(c.ID, agentID); err != nil { // routing.go
+		return err
+	}
 	if err := tx.audit(by, auditAction, c.ID, detail); err != nil {
 		return err
 	}
@@ -187,6 +190,9 @@ func (tx *Tx) unassign(c *protocol.Conversation, team, cause, by, auditAction st
 	c.SnoozedUntil = 0
 	if team != "" {
 		c.Team = team
+	}
+	if err := tx.markUnassigned(c.ID, from); err != nil { // routing.go: not straight back to from
+		return err
 	}
 	if err := tx.saveConversation(c, cause, by, from); err != nil {
 		return err
@@ -419,6 +425,9 @@ func (tx *Tx) WakeDue() (int, error) {
 func (tx *Tx) wake(c *protocol.Conversation) error {
 	c.Status = protocol.ConvAssigned
 	c.SnoozedUntil = 0
+	if err := tx.markHeld(c.ID); err != nil { // routing.go: the return timer starts again
+		return err
+	}
 	return tx.saveConversation(c, protocol.CauseWoken, "", "")
 }
 

@@ -108,6 +108,9 @@ func (tx *Tx) AddMessage(convID, author, authorName, text string) (protocol.Mess
 	}
 	if wasSnoozed && c.Status == protocol.ConvAssigned {
 		// The customer wrote: the snooze ends now, visibly.
+		if err := tx.markHeld(c.ID); err != nil { // routing.go: the return timer starts again
+			return m, c, err
+		}
 		if err := tx.emit(protocol.EvConversation, c.ID, c.Assignee, "", protocol.ConversationEvent{Cause: protocol.CauseWoken, Conversation: c}); err != nil {
 			return m, c, err
 		}

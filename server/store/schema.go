@@ -220,4 +220,15 @@ CREATE TABLE sla_breaches (
 ALTER TABLE conversations ADD COLUMN intent TEXT NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN trajectory TEXT NOT NULL DEFAULT '[]';
 `,
+	// 4: routing (routing.go): when each agent last got a chat (ties go to
+	// who waited longest), when the current assignee started holding a chat
+	// (the return timer), and the agent a chat is not handed back to for a
+	// while after they let it go.
+	`
+ALTER TABLE agents ADD COLUMN last_assigned_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN held_since BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE conversations ADD COLUMN route_skip TEXT NOT NULL DEFAULT '';
+ALTER TABLE conversations ADD COLUMN route_skip_until BIGINT NOT NULL DEFAULT 0;
+UPDATE conversations SET held_since = updated_at WHERE status IN ('assigned', 'snoozed');
+`,
 }

@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/agentdesk/agentdesk/protocol"
@@ -65,6 +66,7 @@ type Store struct {
 	pubMu   sync.RWMutex
 	publish func([]Event)
 	now     func() time.Time
+	routing atomic.Pointer[Routing] // routing.go
 }
 
 // Options configure Open.
@@ -187,6 +189,7 @@ type Tx struct {
 	ctx    context.Context
 	now    int64
 	events []Event
+	route  bool // the queue or an agent changed: run auto-assignment before commit (routing.go)
 }
 
 // Apply runs fn in a write transaction as actor. When requestID is not
@@ -220,6 +223,11 @@ func (s *Store) Apply(ctx context.Context, actor Actor, requestID string, fn fun
 	result, err := fn(tx)
 	if err != nil {
 		return rollback(err)
+	}
+	if tx.route {
+		if err := tx.routeChanged(); err != nil {
+			return rollback(err)
+		}
 	}
 	answer, err := json.Marshal(result)
 	if err != nil {
@@ -282,8 +290,11 @@ func (tx *Tx) emit(kind, convID, assignee, actor string, data any) error {
 	switch d := data.(type) {
 	case protocol.ConversationEvent:
 		ev.Detail = d.Cause
+		tx.route = tx.route || d.Conversation.Status == protocol.ConvQueued
 	case protocol.MessageEvent:
 		ev.Detail = d.Message.Author
+	case protocol.AgentEvent:
+		tx.route = true
 	}
 	if ev.Frame, err = encodeFrame(ev, string(payload)); err != nil {
 		return err
