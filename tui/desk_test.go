@@ -416,7 +416,7 @@ func TestRegenerateQuickPickUntilTheNewDraft(t *testing.T) {
 		event(40, protocol.EvDraft, &protocol.DraftEvent{Draft: old}),
 		event(41, protocol.EvDraft, &protocol.DraftEvent{Draft: nd}),
 	}})
-	if strings.Contains(h.screen(), "regenerating") || !strings.Contains(h.screen(), "已加急，今天发出。") {
+	if strings.Contains(h.screen(), "regenerating") || !strings.Contains(h.screen(), "已加急，今天发出。") || !strings.Contains(h.screen(), "AI draft ↻ shorter") {
 		t.Fatalf("new draft not shown or still regenerating:\n%s", h.screen())
 	}
 	// The new draft can be accepted like any other.

@@ -428,6 +428,9 @@ func (m *Model) draftLines(c protocol.Conversation, w int) []string {
 		return append(regen, m.st.Muted.Render(fit(cat.DraftNone, w)))
 	}
 	head := ds.Title.Render(cat.DraftTitle)
+	if in := sanitize.Line(d.Instruction); in != "" {
+		head += " " + ds.Provenance.Render("↻ "+in) // what the agent asked this one to be
+	}
 	if st, done := m.outcomes[d.ID]; done {
 		head += " " + ds.Provenance.Render("["+cat.DraftOutcome(st.action, st.queued)+"]")
 	} else if d.Status != "open" {
