@@ -73,17 +73,19 @@ type World struct {
 	rng   *rand.Rand
 	n     int
 	convs map[string]*chat
+	// escalated holds every conversation seen with people, by id: the event
+	// can arrive before the world has learnt the id from its own request.
+	escalated map[string]bool
 }
 
 // chat is the world's memory of one conversation it started.
 type chat struct {
-	script    *Script
-	customer  Customer
-	vars      map[string]string
-	escalated bool
-	followUp  int  // next follow-up to send
-	done      bool // the customer has thanked / gone quiet
-	busy      bool // a customer reply is on its way
+	script   *Script
+	customer Customer
+	vars     map[string]string
+	followUp int  // next follow-up to send
+	done     bool // the customer has thanked / gone quiet
+	busy     bool // a customer reply is on its way
 }
 
 // New builds a world.
@@ -98,7 +100,7 @@ func New(be Backend, opt Options) *World {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &World{opt: opt, be: be, log: opt.Logger, rng: rand.New(rand.NewPCG(uint64(opt.Seed), 0x5eed)),
-		convs: map[string]*chat{}}
+		convs: map[string]*chat{}, escalated: map[string]bool{}}
 }
 
 // Run plays the world until ctx ends (or Limit conversations have played out).
@@ -124,6 +126,11 @@ func (w *World) Run(ctx context.Context) error {
 			watch.Close()
 		}()
 		go func() { defer wg.Done(); w.watch(ctx, watch) }()
+		// Start customers only once the floor is visible, so no escalation
+		// goes unseen and the bot never talks over a person.
+		for i := 0; i < 100 && watch.State() != client.StateOnline && ctx.Err() == nil; i++ {
+			time.Sleep(50 * time.Millisecond)
+		}
 	}
 	for id, tok := range w.opt.Mates {
 		m, err := newMate(w, id, tok)
@@ -299,25 +306,29 @@ func pick(lang, zh, en string) string {
 func (w *World) isEscalated(convID string) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	ch := w.convs[convID]
-	return ch != nil && ch.escalated
+	return w.escalated[convID]
 }
 
 // watch follows the floor: escalations end the bot phase, and an agent's
 // reply makes the customer answer back after a while.
 func (w *World) watch(ctx context.Context, c *client.Client) {
 	for u := range c.Updates() {
+		if wel, ok := u.(client.Welcomed); ok && wel.Welcome.Snapshot != nil {
+			w.mu.Lock()
+			for _, cv := range wel.Welcome.Snapshot.Conversations {
+				w.escalated[cv.ID] = true // open conversations are all with people
+			}
+			w.mu.Unlock()
+		}
 		ev, ok := u.(client.Event)
 		if !ok {
 			continue
 		}
 		switch p := ev.Payload.(type) {
 		case *protocol.ConversationEvent:
-			if p.Cause == protocol.CauseEscalated {
+			if p.Conversation.Status != protocol.ConvBot {
 				w.mu.Lock()
-				if ch := w.convs[p.Conversation.ID]; ch != nil {
-					ch.escalated = true
-				}
+				w.escalated[p.Conversation.ID] = true
 				w.mu.Unlock()
 			}
 		case *protocol.MessageEvent:

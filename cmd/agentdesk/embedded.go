@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -75,7 +78,13 @@ func startEmbedded(ctx context.Context, dataDir string) (url, token string, stop
 		return fail(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := server.New(st, server.Config{Version: version, RateLimit: -1, Logger: quiet, Copilot: eng})
+	shop, err := startShopChannel()
+	if err != nil {
+		ln.Close()
+		return fail(err)
+	}
+	srv := server.New(st, server.Config{Version: version, RateLimit: -1, Logger: quiet, Copilot: eng,
+		Channels: server.ChannelsConfig{RateLimit: -1, Webhooks: map[string]server.Webhook{"*": shop.hook}}})
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(sctx, ln, nil) }()
@@ -92,8 +101,43 @@ func startEmbedded(ctx context.Context, dataDir string) (url, token string, stop
 		cancel()
 		<-played
 		<-served
+		shop.srv.Close()
 		st.Close()
 	}, nil
+}
+
+// shopChannel is the demo shop's side of its chat channels: it receives
+// agents' replies as signed webhooks, checks the signature and accepts them,
+// so replies in the demo go from "sending" to "delivered" as they would with
+// a real channel.
+type shopChannel struct {
+	hook server.Webhook
+	srv  *http.Server
+}
+
+func startShopChannel() (*shopChannel, error) {
+	var raw [24]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, err
+	}
+	secret := hex.EncodeToString(raw[:])
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("demo channel: %w", err)
+	}
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err == nil {
+			err = server.VerifySignature(secret, r.Header.Get(server.HeaderSignature), body, time.Now(), 5*time.Minute)
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})}
+	go srv.Serve(ln)
+	return &shopChannel{hook: server.Webhook{URL: "http://" + ln.Addr().String() + "/replies", Secret: secret}, srv: srv}, nil
 }
 
 // prepareDemoAccounts makes sure the demo's accounts exist (plus me, when
