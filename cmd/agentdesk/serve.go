@@ -66,6 +66,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var webhooks stringList
 	fs.Var(&webhooks, "webhook", "CHANNEL=URL receiving agent replies on that channel, signed with $AGENTDESK_WEBHOOK_SECRET; CHANNEL * serves every other channel (repeatable)")
 	apiRate := fs.Float64("api-rate", 20, "HTTP API requests per second allowed per integration token (0 = unlimited)")
+	autoAssign := fs.Bool("auto-assign", true, "give queued conversations to the least-loaded online agent with free capacity, their team first (-auto-assign=false: agents only pull)")
+	returnAfter := fs.Duration("return-after", 10*time.Minute, "put a chat back in the queue when its assignee has not answered the waiting customer this long (0 = never)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -110,6 +112,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *apiRate == 0 {
 		*apiRate = -1
 	}
+	if *returnAfter < 0 {
+		return fmt.Errorf("%w: -return-after %s: want a positive duration or 0", errUsage, *returnAfter)
+	}
 	hooks, err := parseWebhooks(webhooks, os.Getenv("AGENTDESK_WEBHOOK_SECRET"))
 	if err != nil {
 		return err
@@ -118,6 +123,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Version: version, AllowedOrigins: origins, SendBuffer: *sendBuffer, RateLimit: *rate, Logger: log,
 		Channels: server.ChannelsConfig{RateLimit: *apiRate, Webhooks: hooks},
 		Copilot:  engine, CopilotTimeout: *cpTimeout + 10*time.Second,
+		Routing: server.Routing{AutoAssign: *autoAssign, ReturnAfter: *returnAfter},
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
