@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agentdesk/agentdesk/config"
 	"github.com/agentdesk/agentdesk/copilot"
 	"github.com/agentdesk/agentdesk/server"
 	"github.com/agentdesk/agentdesk/server/store"
@@ -68,11 +70,39 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	apiRate := fs.Float64("api-rate", 20, "HTTP API requests per second allowed per integration token (0 = unlimited)")
 	autoAssign := fs.Bool("auto-assign", true, "give queued conversations to the least-loaded online agent with free capacity, their team first (-auto-assign=false: agents only pull)")
 	returnAfter := fs.Duration("return-after", 10*time.Minute, "put a chat back in the queue when its assignee has not answered the waiting customer this long (0 = never)")
+	cfgPath := fs.String("config", "", "config file whose [serve] and [copilot] sections give defaults (default: $XDG_CONFIG_HOME/agentdesk/config.toml); flags and env win")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	cfg, err := config.Load(*cfgPath, os.Getenv)
+	if err != nil {
+		return err
+	}
+	// Precedence: a flag given on the command line, then its environment
+	// variable (already the flag's default), then the config file.
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	fromFile := func(name, env string, dst *string, v string) {
+		if v != "" && !given[name] && (env == "" || os.Getenv(env) == "") {
+			*dst = v
+		}
+	}
+	fromFile("addr", "AGENTDESK_ADDR", addr, cfg.Serve.Addr)
+	fromFile("db", "AGENTDESK_DB", db, cfg.Serve.DB)
+	fromFile("copilot", "AGENTDESK_COPILOT", cp, cfg.Copilot.Provider)
+	fromFile("model", "AGENTDESK_MODEL", model, cfg.Copilot.Model)
+	fromFile("base-url", "", baseURL, cfg.Copilot.BaseURL)
+	if !given["allowed-origin"] {
+		origins = append(origins, cfg.Serve.AllowedOrigins...)
+	}
+	apiKey := ""
+	if cfg.Copilot.APIKeyEnv != "" {
+		if apiKey = os.Getenv(cfg.Copilot.APIKeyEnv); apiKey == "" && *cp == copilot.ProviderOpenAI {
+			return fmt.Errorf("%s: [copilot] api_key_env names %s, which is not set", cfg.Path, cfg.Copilot.APIKeyEnv)
+		}
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fmt.Errorf("%w: -tls-cert and -tls-key go together", errUsage)
@@ -93,7 +123,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch *cp {
 	case "none":
 	case copilot.ProviderOffline, copilot.ProviderOpenAI:
-		eng, err := copilot.New(copilot.Config{Provider: *cp, Model: *model, BaseURL: *baseURL, KBDir: *kbDir, Timeout: *cpTimeout, Logger: log})
+		eng, err := copilot.New(copilot.Config{Provider: *cp, Model: *model, BaseURL: *baseURL, APIKey: apiKey, KBDir: *kbDir, Timeout: *cpTimeout, Logger: log})
 		if err != nil {
 			return fmt.Errorf("copilot: %w", err)
 		}
