@@ -240,7 +240,7 @@ var defs = []def{
 	{DraftRegenerate, ScopeConv, k("R"), false, "regenerate draft", "重新生成草稿"},
 	{DraftSources, ScopeConv, k("s"), false, "show sources", "显示来源"},
 	{ComposeReply, ScopeConv, k("r"), true, "reply", "回复"},
-	{ComposeNote, ScopeConv, k("n"), false, "internal note", "内部备注"},
+	{ComposeNote, ScopeConv, k("i"), false, "internal note", "内部备注"},
 	{ConvClaim, ScopeConv, k("c"), false, "claim", "认领"},
 	{ConvRelease, ScopeConv, k("u"), false, "release to queue", "退回队列"},
 	{ConvTransfer, ScopeConv, k("t"), false, "transfer", "转接"},

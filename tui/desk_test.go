@@ -326,7 +326,7 @@ func TestCannedPicker(t *testing.T) {
 func TestNote(t *testing.T) {
 	h := newHarness(t, i18n.EN, 160, 48)
 	openC1(h)
-	h.press("n")
+	h.press("i")
 	h.typeText("VIP, handle gently")
 	h.press("ctrl+s")
 	got := h.enqueued(protocol.ReqNote)
