@@ -209,12 +209,20 @@ func (tx *Tx) RevokeToken(by, tokenID string) error {
 // Unknown and revoked tokens are CodeUnauthorized; integration tokens
 // (channels and bots, see channels.go) are CodeForbidden.
 func (s *Store) Authenticate(ctx context.Context, secret string) (protocol.Agent, string, error) {
+	return s.authenticate(ctx, secret, ScopeDesk,
+		"integration tokens may only use the HTTP API (/v1/api/…), not the desk")
+}
+
+// authenticate resolves a token of the given scope; a valid token of
+// another scope is refused with wrongScope.
+func (s *Store) authenticate(ctx context.Context, secret, scope, wrongScope string) (protocol.Agent, string, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 200 {
 		return protocol.Agent{}, "", protocol.Errorf(protocol.CodeUnauthorized, "invalid token")
 	}
-	var tokenID, agentID, scope string
+	var tokenID, agentID, tokenScope string
 	var revoked int64
-	err := s.r.QueryRowContext(ctx, `SELECT id, agent_id, revoked_at, scope FROM tokens WHERE hash = ?`, hashToken(secret)).Scan(&tokenID, &agentID, &revoked, &scope)
+	err := s.r.QueryRowContext(ctx, `SELECT id, agent_id, revoked_at, scope FROM tokens WHERE hash = ?`, hashToken(secret)).
+		Scan(&tokenID, &agentID, &revoked, &tokenScope)
 	if errors.Is(err, sql.ErrNoRows) {
 		return protocol.Agent{}, "", protocol.Errorf(protocol.CodeUnauthorized, "invalid token")
 	}
@@ -224,8 +232,8 @@ func (s *Store) Authenticate(ctx context.Context, secret string) (protocol.Agent
 	if revoked != 0 {
 		return protocol.Agent{}, "", protocol.Errorf(protocol.CodeUnauthorized, "token has been revoked")
 	}
-	if scope != ScopeDesk {
-		return protocol.Agent{}, "", protocol.Errorf(protocol.CodeForbidden, "integration tokens may only use the HTTP API (/v1/api/…), not the desk")
+	if tokenScope != scope {
+		return protocol.Agent{}, "", protocol.Errorf(protocol.CodeForbidden, "%s", wrongScope)
 	}
 	a, err := s.Agent(ctx, agentID)
 	if err != nil {

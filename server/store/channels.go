@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/agentdesk/agentdesk/protocol"
 )
@@ -41,30 +40,8 @@ func (tx *Tx) CreateIntegrationToken(by, agentID, label string) (string, Token, 
 // token id. Unknown and revoked tokens are CodeUnauthorized; desk tokens are
 // CodeForbidden.
 func (s *Store) AuthenticateIntegration(ctx context.Context, secret string) (protocol.Agent, string, error) {
-	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 200 {
-		return protocol.Agent{}, "", protocol.Errorf(protocol.CodeUnauthorized, "invalid token")
-	}
-	var tokenID, agentID, scope string
-	var revoked int64
-	err := s.r.QueryRowContext(ctx, `SELECT id, agent_id, revoked_at, scope FROM tokens WHERE hash = ?`, hashToken(secret)).
-		Scan(&tokenID, &agentID, &revoked, &scope)
-	if errors.Is(err, sql.ErrNoRows) {
-		return protocol.Agent{}, "", protocol.Errorf(protocol.CodeUnauthorized, "invalid token")
-	}
-	if err != nil {
-		return protocol.Agent{}, "", fmt.Errorf("authenticate: %w", err)
-	}
-	if revoked != 0 {
-		return protocol.Agent{}, "", protocol.Errorf(protocol.CodeUnauthorized, "token has been revoked")
-	}
-	if scope != ScopeIntegration {
-		return protocol.Agent{}, "", protocol.Errorf(protocol.CodeForbidden, "desk tokens cannot use the integration API; create one with `agentdesk token create --integration`")
-	}
-	a, err := s.Agent(ctx, agentID)
-	if err != nil {
-		return a, "", err
-	}
-	return a, tokenID, nil
+	return s.authenticate(ctx, secret, ScopeIntegration,
+		"desk tokens cannot use the integration API; create one with `agentdesk token create --integration`")
 }
 
 // Identity is a customer's address on one channel (a WeChat openid, a phone
