@@ -319,10 +319,12 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 			m.say(m.cat.NoConversation, true)
 			return nil
 		}
-		be, id, version := m.be, c.ID, c.Version
+		// No version guard: the server refuses a claim once someone owns the
+		// chat, and a copilot summary landing meanwhile must not fail it.
+		be, id := m.be, c.ID
 		return m.request(protocol.ReqClaim, id, func(ctx context.Context, r *resultMsg) error {
 			var err error
-			r.conv, err = be.Claim(ctx, id, version)
+			r.conv, err = be.Claim(ctx, id, 0)
 			return err
 		})
 	case keymap.QueueNext:

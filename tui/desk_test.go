@@ -97,8 +97,10 @@ func TestClaimAndNext(t *testing.T) {
 	h := newHarness(t, i18n.EN, 160, 48)
 	h.m.queue.SelectID("c2")
 	h.press("c")
-	if got := h.be.find("claim"); len(got) != 1 || got[0].arg != "c2@2" {
-		t.Fatalf("claim calls = %v, want c2 at version 2", got)
+	// Claims carry no version guard: a copilot update to the chat between
+	// seeing and claiming it must not make the claim fail.
+	if got := h.be.find("claim"); len(got) != 1 || got[0].arg != "c2@0" {
+		t.Fatalf("claim calls = %v, want c2 without a version", got)
 	}
 	if h.m.Open() != "c2" || h.m.convs["c2"].Assignee != "alice" {
 		t.Fatalf("after claim: open %q assignee %q", h.m.Open(), h.m.convs["c2"].Assignee)
