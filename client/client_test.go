@@ -592,3 +592,54 @@ func TestOriginHeaderAndBackoffGrowth(t *testing.T) {
 		}
 	}
 }
+
+// TestDraftDeltasAreEphemeral: draft_delta frames arrive as DraftDelta
+// updates in frame order between events, never move LastSeq (so a reconnect
+// resumes from the last event), and an unreadable one is skipped.
+func TestDraftDeltasAreEphemeral(t *testing.T) {
+	fs := newFakeServer(t)
+	r := start(t, fastOptions(fs.url()))
+	r.waitOnline(t, 1)
+	fs.publish(protocol.EvConversation, protocol.ConversationEvent{Cause: protocol.CauseEscalated, Conversation: protocol.Conversation{ID: "c_01"}})
+	fs.ephemeral(protocol.TypeDraftDelta, protocol.DraftDelta{ConversationID: "c_01", JobID: "g_1", Text: "Hello"})
+	fs.ephemeral(protocol.TypeDraftDelta, json.RawMessage(`{"conversation_id":7}`))
+	fs.ephemeral(protocol.TypeDraftDelta, protocol.DraftDelta{ConversationID: "c_01", JobID: "g_1", Text: "", Reset: true})
+	ups := r.rec.waitFor(t, "2 deltas", func(ups []Update) bool { return len(deltasOf(ups)) >= 2 })
+	if got := r.c.LastSeq(); got != 1 {
+		t.Fatalf("LastSeq after deltas = %d, want 1", got)
+	}
+	want := []DraftDelta{{ConversationID: "c_01", JobID: "g_1", Text: "Hello"}, {ConversationID: "c_01", JobID: "g_1", Reset: true}}
+	if got := deltasOf(ups); !slices.Equal(got, want) {
+		t.Fatalf("deltas = %+v", got)
+	}
+	fs.publish(protocol.EvDraft, protocol.DraftEvent{Draft: protocol.Draft{ID: "d_1", ConversationID: "c_01", Text: "Hello there", Status: "open"}})
+	ups = r.rec.waitFor(t, "the draft", func(ups []Update) bool { return len(eventSeqs(ups)) >= 2 })
+	// Order as sent: event 1, the deltas, event 2.
+	var kinds []string
+	for _, u := range ups {
+		switch u := u.(type) {
+		case Event:
+			kinds = append(kinds, u.Kind)
+		case DraftDelta:
+			kinds = append(kinds, "delta")
+		}
+	}
+	if !slices.Equal(kinds, []string{protocol.EvConversation, "delta", "delta", protocol.EvDraft}) {
+		t.Fatalf("order = %v", kinds)
+	}
+	fs.dropAll()
+	r.waitOnline(t, 2)
+	if s := fs.acceptedSinces(); len(s) != 2 || s[1] != 2 {
+		t.Fatalf("sinces = %v, want resume from 2", s)
+	}
+}
+
+func deltasOf(ups []Update) []DraftDelta {
+	var out []DraftDelta
+	for _, u := range ups {
+		if d, ok := u.(DraftDelta); ok {
+			out = append(out, d)
+		}
+	}
+	return out
+}

@@ -15,7 +15,7 @@
 //
 // # Updates
 //
-// Updates returns one channel carrying values of four types, in the order
+// Updates returns one channel carrying values of five types, in the order
 // they happened:
 //
 //   - StateChanged: connecting / online / offline (with the error and the
@@ -25,6 +25,8 @@
 //     "replay", the missed events follow as Event values.
 //   - Event: one event frame with seq, kind and Payload decoded to the
 //     matching *protocol.XxxEvent type (nil for a kind this build doesn't know).
+//   - DraftDelta: a piece of a draft still being generated (ephemeral: no
+//     seq, LastSeq does not move; the draft.updated Event replaces it).
 //   - OutboxResult: an outboxed request was acked or failed for good.
 //
 // The reader goroutine never blocks on the app: updates go into an unbounded

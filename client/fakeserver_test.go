@@ -268,6 +268,17 @@ func (fs *fakeServer) publish(kind string, data any) int64 {
 	return fs.seq
 }
 
+// ephemeral sends a frame that is not in the event log (a draft_delta) to
+// every connection; it is never replayed.
+func (fs *fakeServer) ephemeral(typ string, data any) {
+	b, _ := json.Marshal(data)
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for fc := range fs.conns {
+		fc.push(protocol.Frame{Type: typ, Data: b})
+	}
+}
+
 // skipSeq consumes seqs no desk may see (gaps are normal).
 func (fs *fakeServer) skipSeq(n int64) {
 	fs.mu.Lock()

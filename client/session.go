@@ -194,6 +194,14 @@ func (c *Client) readLoop(s *session, alive func()) error {
 			// Emitting under the lock keeps LastSeq and the queue in step.
 			c.emit(decodeEvent(f))
 			c.mu.Unlock()
+		case protocol.TypeDraftDelta:
+			// Ephemeral: no seq, so LastSeq stays where it is.
+			var dd protocol.DraftDelta
+			if err := json.Unmarshal(f.Data, &dd); err != nil || dd.ConversationID == "" {
+				c.log.Warn("client: unreadable draft_delta", "err", err)
+				continue
+			}
+			c.emit(DraftDelta{ConversationID: dd.ConversationID, JobID: dd.JobID, Text: dd.Text, Reset: dd.Reset})
 		case protocol.TypeAck, protocol.TypeError:
 			if f.Re == "" {
 				c.log.Warn("client: server error for an unreadable frame", "code", f.Code, "message", f.Message)

@@ -10,7 +10,7 @@ import (
 )
 
 // Update is a value sent on the Updates channel: StateChanged, Welcomed,
-// Event or OutboxResult.
+// Event, DraftDelta or OutboxResult.
 type Update interface{ isUpdate() }
 
 // ConnState is the connection state the desk shows in its status bar.
@@ -70,6 +70,20 @@ type Event struct {
 	DecodeErr error
 }
 
+// DraftDelta is a piece of a draft the server's copilot is still generating
+// (a draft_delta frame): Text is appended to what JobID streamed so far for
+// the conversation; Reset means drop that first (an empty Text with Reset:
+// the generation failed). Deltas are ephemeral: they have no seq, never move
+// LastSeq, are not replayed after a reconnect and may be dropped by a busy
+// server. The finished draft arrives as a draft.updated Event, which
+// replaces the streamed text.
+type DraftDelta struct {
+	ConversationID string
+	JobID          string
+	Text           string
+	Reset          bool
+}
+
 // OutboxResult reports that an outboxed request left the outbox: acked
 // (Err nil, Ack holds the ack data) or refused for good (Err holds the code).
 type OutboxResult struct {
@@ -84,6 +98,7 @@ func (StateChanged) isUpdate() {}
 func (Welcomed) isUpdate()     {}
 func (Event) isUpdate()        {}
 func (OutboxResult) isUpdate() {}
+func (DraftDelta) isUpdate()   {}
 
 func decodeEvent(f protocol.Frame) Event {
 	ev := Event{Seq: f.Seq, Kind: f.Kind, At: time.UnixMilli(f.At), Data: f.Data}

@@ -64,6 +64,19 @@ type DraftEvent struct {
 	Draft Draft `json:"draft"`
 }
 
+// DraftDelta is the data of a draft_delta frame (TypeDraftDelta): text the
+// copilot appended to the draft it is generating for a conversation. JobID
+// names one generation, so a desk can tell two apart; Reset means discard
+// what was streamed so far for this job (Text then starts over). Deltas are
+// ephemeral: a desk may miss some, and the finished draft arrives as
+// draft.updated anyway.
+type DraftDelta struct {
+	ConversationID string `json:"conversation_id"`
+	JobID          string `json:"job_id"`
+	Text           string `json:"text"`
+	Reset          bool   `json:"reset"`
+}
+
 // OutcomeEvent is the data of an outcome.recorded event.
 type OutcomeEvent struct {
 	Outcome Outcome `json:"outcome"`

@@ -45,13 +45,20 @@ const (
 	TypeEvent   = "event"
 	TypeAck     = "ack"
 	TypeError   = "error"
+	// TypeDraftDelta is an ephemeral server → client frame: a piece of a
+	// draft the copilot is still generating (data: DraftDelta). It has no
+	// seq, is not in the event log and is never replayed; a client must not
+	// advance its last seq on it. The finished draft still arrives as a
+	// draft.updated event, which replaces the streamed text.
+	TypeDraftDelta = "draft_delta"
 )
 
 // Frame is the envelope of every websocket text frame, in both directions.
 //
 // Client → server: a request {"id","type","data"}.
 // Server → client: "welcome" {data}, "event" {seq,kind,data},
-// "ack" {re,data} and "error" {re,code,message}.
+// "ack" {re,data}, "error" {re,code,message} and the ephemeral
+// "draft_delta" {data}.
 type Frame struct {
 	Type    string          `json:"type"`
 	ID      string          `json:"id,omitempty"`

@@ -155,3 +155,24 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 	})
 }
+
+// TestDraftDeltaFrame: a draft_delta is a frame without seq whose data
+// carries every documented field, reset included when false.
+func TestDraftDeltaFrame(t *testing.T) {
+	data, err := json.Marshal(DraftDelta{ConversationID: "c_01", JobID: "g_7", Text: "您好，"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(Frame{Type: TypeDraftDelta, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"type":"draft_delta","data":{"conversation_id":"c_01","job_id":"g_7","text":"您好，","reset":false}}`
+	if string(b) != want {
+		t.Fatalf("got  %s\nwant %s", b, want)
+	}
+	f, err := DecodeFrame(b)
+	if err != nil || f.Type != TypeDraftDelta || f.Seq != 0 {
+		t.Fatalf("decoded %+v, %v", f, err)
+	}
+}

@@ -84,6 +84,25 @@ func (c *conn) deliverLive(ev *store.Event) {
 	}
 }
 
+// deliverEphemeral queues a frame that is not in the event log (no seq) if
+// the connection is live and its buffer stays at most half full with it;
+// otherwise the frame is dropped. It leaves lastSeq and liveSeen alone, never blocks
+// and never closes the connection: the other half of the buffer stays for
+// events, so ephemeral frames cannot make a desk a slow consumer.
+func (c *conn) deliverEphemeral(frame []byte) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.live || 2*(len(c.out)+1) > cap(c.out) {
+		return false
+	}
+	select {
+	case c.out <- frame:
+		return true
+	default:
+		return false
+	}
+}
+
 // send queues a frame, waiting for room; it gives up when the connection closes.
 func (c *conn) send(b []byte) bool {
 	select {

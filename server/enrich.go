@@ -2,11 +2,13 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/agentdesk/agentdesk/copilot"
@@ -43,17 +45,35 @@ type enricher struct {
 	lessons    []string
 	lessonWake chan struct{}
 	learnMu    sync.Mutex
+
+	// deltas publishes a draft_delta frame to the desks that may see the
+	// conversation's drafts (nil: drafts are not streamed).
+	deltas func(convID, assignee string, frame []byte)
+	// streams are the generations streaming right now; notice keeps their
+	// conversation's assignee current so visibility follows claims.
+	streamMu sync.Mutex
+	streams  map[*draftStream]struct{}
 }
 
 func newEnricher(st *store.Store, cp Copilot, log *slog.Logger, timeout time.Duration) *enricher {
 	return &enricher{st: st, cp: cp, log: log, timeout: timeout,
-		queued: map[string]job{}, wake: make(chan struct{}, 1), lessonWake: make(chan struct{}, 1)}
+		queued: map[string]job{}, wake: make(chan struct{}, 1), lessonWake: make(chan struct{}, 1),
+		streams: map[*draftStream]struct{}{}}
 }
 
 // notice looks at committed events (called in seq order, must not block).
 func (e *enricher) notice(events []store.Event) {
 	for i := range events {
 		ev := &events[i]
+		if ev.Kind == protocol.EvConversation {
+			e.streamMu.Lock()
+			for st := range e.streams {
+				if st.convID == ev.ConversationID {
+					st.assignee.Store(&ev.Assignee)
+				}
+			}
+			e.streamMu.Unlock()
+		}
 		switch {
 		case ev.Kind == protocol.EvConversation && (ev.Detail == protocol.CauseEscalated || ev.Detail == protocol.CauseReopened):
 			e.mark(ev.ConversationID, job{})
@@ -170,6 +190,10 @@ func conversationFor(d protocol.ConversationDetail) copilot.Conversation {
 func (e *enricher) enrich(ctx context.Context, convID string, j job) {
 	ctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
+	// Registered before the conversation is read, so no assignment change
+	// between that read and the draft slips past notice.
+	stream := e.startStream(convID)
+	defer e.endStream(stream)
 	// What agents sent before this customer turn should shape its draft.
 	e.learnPending(ctx)
 	d, err := e.st.ConversationDetail(ctx, convID)
@@ -178,6 +202,7 @@ func (e *enricher) enrich(ctx context.Context, convID string, j job) {
 		return
 	}
 	c := d.Conversation
+	stream.assignee.CompareAndSwap(nil, &c.Assignee)
 	if c.Status != protocol.ConvQueued && c.Status != protocol.ConvAssigned && c.Status != protocol.ConvSnoozed {
 		return
 	}
@@ -205,7 +230,10 @@ func (e *enricher) enrich(ctx context.Context, convID string, j job) {
 	if !j.draft && !awaitsAgent(d.Messages) {
 		return
 	}
-	dr, err := e.cp.Draft(ctx, conv, j.instruction, nil)
+	dr, err := e.cp.Draft(ctx, conv, j.instruction, stream.add)
+	// The last piece goes out before the draft.updated that replaces it; a
+	// failed generation tells the desks to drop what they were shown.
+	stream.finish(err == nil)
 	if err != nil {
 		if !errors.Is(err, copilot.ErrSuperseded) && ctx.Err() == nil {
 			e.log.Warn("enrich: draft", "conversation", convID, "err", err)
@@ -229,6 +257,123 @@ func (e *enricher) enrich(ctx context.Context, convID string, j job) {
 	}); err != nil {
 		e.log.Warn("enrich: store draft", "conversation", convID, "err", err)
 	}
+}
+
+// deltaInterval is the shortest time between two draft_delta frames of one
+// generation: pieces arriving faster are sent together. The first piece
+// goes out at once.
+const deltaInterval = 30 * time.Millisecond
+
+// draftStream forwards one generation's pieces to the desks as draft_delta
+// frames, coalesced to at most one frame per deltaInterval. Publishing never
+// blocks the worker (see hub.publishDelta).
+type draftStream struct {
+	e        *enricher
+	convID   string
+	jobID    string
+	assignee atomic.Pointer[string] // the conversation's current assignee; nil until known
+
+	mu      sync.Mutex
+	pending strings.Builder // text not sent yet
+	reset   bool            // the next frame must say reset
+	sent    bool            // a frame went out already
+	last    time.Time       // when the last frame went out
+	timer   *time.Timer     // flushes pending text left by a burst
+	done    bool
+}
+
+func (e *enricher) startStream(convID string) *draftStream {
+	s := &draftStream{e: e, convID: convID, jobID: "g_" + rand.Text()[:16]}
+	e.streamMu.Lock()
+	e.streams[s] = struct{}{}
+	e.streamMu.Unlock()
+	return s
+}
+
+func (e *enricher) endStream(s *draftStream) {
+	s.finish(false)
+	e.streamMu.Lock()
+	delete(e.streams, s)
+	e.streamMu.Unlock()
+}
+
+// add is the copilot's onDelta.
+func (s *draftStream) add(d copilot.Delta) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done || s.e.deltas == nil {
+		return
+	}
+	if d.Reset {
+		s.pending.Reset()
+		s.reset = true
+	}
+	s.pending.WriteString(d.Text)
+	wait := deltaInterval - time.Since(s.last)
+	if !s.sent || wait <= 0 {
+		s.flushLocked()
+		return
+	}
+	if s.timer == nil {
+		s.timer = time.AfterFunc(wait, s.tick)
+	}
+}
+
+func (s *draftStream) tick() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.timer = nil
+	if !s.done {
+		s.flushLocked()
+	}
+}
+
+// finish ends the stream: with ok it sends what is pending; without, a
+// stream that showed anything ends with an empty reset (drop it). Only the
+// first call counts.
+func (s *draftStream) finish(ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done {
+		return
+	}
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+	if s.e.deltas != nil {
+		if ok {
+			s.flushLocked()
+		} else if s.sent {
+			s.pending.Reset()
+			s.reset = true
+			s.flushLocked()
+		}
+	}
+	s.done = true
+}
+
+func (s *draftStream) flushLocked() {
+	if s.pending.Len() == 0 && !s.reset {
+		return
+	}
+	assignee := ""
+	if a := s.assignee.Load(); a != nil {
+		assignee = *a
+	}
+	data, err := json.Marshal(protocol.DraftDelta{ConversationID: s.convID, JobID: s.jobID, Text: s.pending.String(), Reset: s.reset})
+	if err != nil {
+		return
+	}
+	frame, err := json.Marshal(protocol.Frame{Type: protocol.TypeDraftDelta, Data: data})
+	if err != nil {
+		return
+	}
+	s.pending.Reset()
+	s.reset = false
+	s.sent = true
+	s.last = time.Now()
+	s.e.deltas(s.convID, assignee, frame)
 }
 
 // awaitsAgent reports whether the customer's newest message has had no

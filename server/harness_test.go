@@ -141,6 +141,7 @@ type desk struct {
 	welcome protocol.Welcome
 	events  []protocol.Frame
 	next    int
+	deltas  []protocol.Frame // draft_delta frames read while waiting for something else
 }
 
 func (h *harness) dial(token string, since int64) *desk {
@@ -243,6 +244,10 @@ func (d *desk) await(id string) protocol.Frame {
 			d.events = append(d.events, f)
 			continue
 		}
+		if f.Type == protocol.TypeDraftDelta {
+			d.deltas = append(d.deltas, f)
+			continue
+		}
 		if f.Re == id {
 			return f
 		}
@@ -261,6 +266,9 @@ func (d *desk) waitEvent(fn func(protocol.Frame) bool) protocol.Frame {
 	}
 	for {
 		f := d.read()
+		if f.Type == protocol.TypeDraftDelta {
+			d.deltas = append(d.deltas, f)
+		}
 		if f.Type != protocol.TypeEvent {
 			continue
 		}

@@ -67,6 +67,24 @@ func (h *hub) publish(events []store.Event) {
 	}
 }
 
+// publishDelta offers an ephemeral frame about a conversation's draft (a
+// draft_delta) to every live connection that may see that conversation's
+// drafts, with the rules of draft.updated. It never blocks and never closes
+// a connection: a desk that is catching up, or whose buffer is half full,
+// simply misses it. It returns how many connections took the frame.
+func (h *hub) publishDelta(convID, assignee string, frame []byte) int {
+	ev := store.Event{Kind: protocol.EvDraft, ConversationID: convID, Assignee: assignee}
+	n := 0
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for c := range h.conns {
+		if visible(c.agent.ID, c.agent.Role, &ev) && c.deliverEphemeral(frame) {
+			n++
+		}
+	}
+	return n
+}
+
 // visible decides whether a desk of the given agent may see an event. The
 // rules are documented in docs/protocol.md ("Events").
 func visible(agentID, role string, ev *store.Event) bool {

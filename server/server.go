@@ -114,6 +114,7 @@ func New(st *store.Store, cfg Config) *Server {
 	}
 	if cfg.Copilot != nil {
 		s.enricher = newEnricher(st, cfg.Copilot, cfg.Logger, cfg.CopilotTimeout)
+		s.enricher.deltas = func(convID, assignee string, frame []byte) { s.hub.publishDelta(convID, assignee, frame) }
 	}
 	s.ch = newChannels(s, cfg.Channels)
 	s.router = newRouter(s, cfg.Routing)
