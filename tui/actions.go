@@ -250,6 +250,11 @@ func (m *Model) openDraft() (protocol.Conversation, protocol.Draft, bool) {
 	if !ok {
 		return c, protocol.Draft{}, false
 	}
+	if _, streaming := m.streams[c.ID]; streaming {
+		// The panel shows the draft being written, not the one before it.
+		m.say(m.cat.NoticeDraftStreaming, true)
+		return c, protocol.Draft{}, false
+	}
 	d, ok := m.drafts[c.ID]
 	if _, done := m.outcomes[d.ID]; !ok || d.Status != "open" || done {
 		m.say(m.cat.NoticeNoDraft, true)

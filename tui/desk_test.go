@@ -2,9 +2,11 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -837,5 +839,100 @@ func TestProfileShowsCustomerAndHistory(t *testing.T) {
 	h.send(h.m.load("c2")())
 	if s = h.screen(); !strings.Contains(s, "No other conversations.") || !strings.Contains(s, "u2 · VIP") {
 		t.Fatalf("first-time customer's profile:\n%s", s)
+	}
+}
+
+// TestStreamingDraftReplacesRegenerating: deltas for the open conversation
+// show live in the draft panel (instead of "regenerating…" and the old
+// draft) with a streaming marker; the old draft cannot be acted on while
+// the new one is written; a newer open draft.updated replaces the text.
+func TestStreamingDraftReplacesRegenerating(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("R", "1")
+	if !strings.Contains(h.screen(), "regenerating… (shorter)") {
+		t.Fatalf("no regenerating line:\n%s", h.screen())
+	}
+	delta := func(job, text string, reset bool) {
+		h.send(UpdatesMsg{Updates: []client.Update{client.DraftDelta{ConversationID: "c1", JobID: job, Text: text, Reset: reset}}})
+	}
+	delta("g_1", "Sorry for the wait,", false)
+	scr := h.screen()
+	if !strings.Contains(scr, "AI draft ✎ streaming…") || !strings.Contains(scr, "Sorry for the wait,") ||
+		strings.Contains(scr, "regenerating") || strings.Contains(scr, "已加急处理") {
+		t.Fatalf("streaming text not shown in place of the old draft:\n%s", scr)
+	}
+	delta("g_1", " it ships today.", false)
+	if !strings.Contains(h.screen(), "Sorry for the wait, it ships today.") {
+		t.Fatalf("text did not grow:\n%s", h.screen())
+	}
+	// Deltas for another conversation do not touch this panel.
+	h.send(UpdatesMsg{Updates: []client.Update{client.DraftDelta{ConversationID: "c2", JobID: "g_9", Text: "VIP积分"}}})
+	if strings.Contains(h.screen(), "VIP积分") {
+		t.Fatalf("another conversation's stream shown:\n%s", h.screen())
+	}
+	// The old draft is not what the panel shows: no accepting it now.
+	h.press("a")
+	if outs := h.enqueued(protocol.ReqOutcome); len(outs) != 0 || !strings.Contains(h.notice(), "still being written") {
+		t.Fatalf("accepted during streaming: %+v, notice %q", outs, h.notice())
+	}
+	// A reset starts the text over; another job replaces it.
+	delta("g_1", "Offline: ", true)
+	if scr := h.screen(); strings.Contains(scr, "Sorry for the wait") || !strings.Contains(scr, "Offline: ") {
+		t.Fatalf("reset did not start over:\n%s", scr)
+	}
+	delta("g_2", "Hello again", false)
+	if scr := h.screen(); strings.Contains(scr, "Offline: ") || !strings.Contains(scr, "Hello again") {
+		t.Fatalf("a new job did not replace the text:\n%s", scr)
+	}
+	// The superseded old draft changes nothing; the new open draft replaces the stream.
+	old := h.m.drafts["c1"]
+	old.Status = "superseded"
+	nd := protocol.Draft{ID: "d2", ConversationID: "c1", Text: "Hello again, it ships today.", BasedOnSeq: 3, Provider: "openai",
+		Model: "m", PromptVersion: "draft-v2", Instruction: "shorter", Status: "open", CreatedAt: ms(0)}
+	h.send(UpdatesMsg{Updates: []client.Update{event(40, protocol.EvDraft, &protocol.DraftEvent{Draft: old})}})
+	if !strings.Contains(h.screen(), "streaming…") {
+		t.Fatalf("a superseded draft ended the stream:\n%s", h.screen())
+	}
+	h.send(UpdatesMsg{Updates: []client.Update{event(41, protocol.EvDraft, &protocol.DraftEvent{Draft: nd})}})
+	scr = h.screen()
+	if strings.Contains(scr, "streaming…") || strings.Contains(scr, "regenerating") || !strings.Contains(scr, "Hello again, it ships today.") {
+		t.Fatalf("finished draft did not replace the stream:\n%s", scr)
+	}
+	h.press("a")
+	if outs := h.enqueued(protocol.ReqOutcome); len(outs) != 1 || outs[0].(protocol.OutcomeReq).DraftID != "d2" {
+		t.Fatalf("accept after streaming = %+v", outs)
+	}
+	// c2's stream was kept for when it is opened; a failed generation's empty reset drops it.
+	if st := h.m.streams["c2"]; st == nil || st.text != "VIP积分" {
+		t.Fatalf("c2 stream = %+v", st)
+	}
+	h.send(UpdatesMsg{Updates: []client.Update{client.DraftDelta{ConversationID: "c2", JobID: "g_9", Reset: true}}})
+	if _, ok := h.m.streams["c2"]; ok {
+		t.Fatal("an empty reset did not end the stream")
+	}
+}
+
+// TestStreamsAreBounded: streaming texts are kept for at most maxStreams
+// conversations, each clipped, and dropped after streamIdle of silence.
+func TestStreamsAreBounded(t *testing.T) {
+	h := newHarness(t, i18n.EN, 80, 24)
+	var ups []client.Update
+	for i := range maxStreams + 5 {
+		ups = append(ups, client.DraftDelta{ConversationID: fmt.Sprintf("x%d", i), JobID: "g", Text: "hi"})
+	}
+	big := strings.Repeat("长", maxStreamBytes) // 3 bytes a rune
+	ups = append(ups, client.DraftDelta{ConversationID: "x0big", JobID: "g", Text: big})
+	h.send(UpdatesMsg{Updates: ups})
+	if len(h.m.streams) != maxStreams {
+		t.Fatalf("%d streams kept", len(h.m.streams))
+	}
+	st := h.m.streams["x0big"]
+	if st == nil || len(st.text) > maxStreamBytes || !utf8.ValidString(st.text) {
+		t.Fatalf("big stream: %d bytes", len(st.text))
+	}
+	h.m.setNow(now.Add(streamIdle))
+	if len(h.m.streams) != 0 {
+		t.Fatalf("%d idle streams kept", len(h.m.streams))
 	}
 }

@@ -37,6 +37,8 @@ func (m *Model) applyUpdates(us []client.Update) tea.Cmd {
 			}
 		case client.OutboxResult:
 			m.applyOutboxResult(u)
+		case client.DraftDelta:
+			m.applyDelta(u)
 		}
 	}
 	if len(changed) > 0 {
@@ -150,6 +152,9 @@ func (m *Model) applyDraft(d protocol.Draft) {
 	}
 	m.drafts[d.ConversationID] = d
 	m.regenArrived(d)
+	if d.Status == "open" {
+		m.endStream(d.ConversationID) // the finished draft replaces the streamed text
+	}
 	if d.ConversationID == m.open {
 		m.markShown(d)
 	}

@@ -38,6 +38,14 @@ func TestGolden(t *testing.T) {
 			h.press("a")
 		}},
 		{"attack", func(h *harness) { h.m.queue.SelectID("c3"); h.press("enter") }},
+		{"streaming", func(h *harness) {
+			openC1(h)
+			h.press("R", "1")
+			h.send(UpdatesMsg{Updates: []client.Update{
+				client.DraftDelta{ConversationID: "c1", JobID: "g_1", Text: "王先生您好，订单 #88231 "},
+				client.DraftDelta{ConversationID: "c1", JobID: "g_1", Text: "已加急\x1b[2J，今天发出。"},
+			}})
+		}},
 	}
 	for _, lang := range []i18n.Lang{i18n.EN, i18n.ZhCN} {
 		for _, v := range views {

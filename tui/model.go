@@ -85,6 +85,7 @@ type Model struct {
 	jobs     map[string]outboxJob      // by outbox request id
 	shownAt  map[string]int64          // draft id → when the agent first saw it
 	regen    map[string]regenState     // regenerates in flight, by conversation
+	streams  map[string]*draftStream   // drafts being written, by conversation (stream.go)
 
 	queue      *queue.Model
 	transcript *transcript.Model
@@ -157,6 +158,7 @@ func New(d Deps) *Model {
 		jobs:     map[string]outboxJob{},
 		shownAt:  map[string]int64{},
 		regen:    map[string]regenState{},
+		streams:  map[string]*draftStream{},
 
 		lateDelivery: map[string]string{},
 	}
@@ -233,6 +235,9 @@ func (m *Model) setNow(t time.Time) {
 	}
 	if len(m.regen) > 0 {
 		m.expireRegen()
+	}
+	if len(m.streams) > 0 {
+		m.expireStreams()
 	}
 }
 

@@ -419,6 +419,15 @@ func (m *Model) shortDate(ms int64) string {
 func (m *Model) draftLines(c protocol.Conversation, w int) []string {
 	cat, ds := m.cat, &m.st.Draft
 	var out []string
+	if st, ok := m.streams[c.ID]; ok {
+		// Being written: the text so far replaces "regenerating…" and the
+		// previous draft until the finished one arrives.
+		out = append(out, fit(ds.Title.Render(cat.DraftTitle)+" "+ds.Stale.Render("✎ "+cat.DraftStreaming), w))
+		for _, l := range wrapPlain(sanitize.Text(st.text), w) {
+			out = append(out, ds.Body.Render(fit(l, w)))
+		}
+		return out
+	}
 	d, ok := m.drafts[c.ID]
 	var regen []string
 	if st, busy := m.regen[c.ID]; busy {

@@ -97,6 +97,7 @@ type Catalog struct {
 
 	// Notices.
 	NoticeNoDraft, NoticeNotYours, NoticeLeadOnly string
+	NoticeDraftStreaming                          string
 	// Why a regenerate was refused: someone else's conversation (forbidden),
 	// a resolved or bot-handled one (conflict); and no draft came in time.
 	NoticeRegenForbidden, NoticeRegenConflict, NoticeRegenLost     string
@@ -246,7 +247,7 @@ var en = Catalog{
 	TranscriptEmpty: "No messages yet.",
 	NewBelow:        func(n int) string { return fmt.Sprintf("↓ %d new", n) },
 
-	DraftTitle: "AI draft", DraftStale: "stale: the customer wrote again", DraftStreaming: "writing…",
+	DraftTitle: "AI draft", DraftStale: "stale: the customer wrote again", DraftStreaming: "streaming…",
 	DraftSources: "Sources", DraftNoSources: "cites no source — check before sending",
 	RejectTitle: "Reject draft: why?", RejectNotePrompt: "Note (optional): ",
 	RejectWrongFacts: "wrong facts", RejectWrongTone: "wrong tone", RejectWrongLanguage: "wrong language",
@@ -341,7 +342,7 @@ var en = Catalog{
 	ActAccept: "accept draft", ActEdit: "edited draft", ActReject: "reject draft", ActReassign: "reassign",
 	ActOpen: "open conversation", ActRegenerate: "regenerate",
 
-	NoticeNoDraft: "No open AI draft here.", NoticeNotYours: "Claim this conversation first (c).",
+	NoticeNoDraft: "No open AI draft here.", NoticeDraftStreaming: "The AI draft is still being written; wait for it to finish.", NoticeNotYours: "Claim this conversation first (c).",
 	NoticeLeadOnly: "Only leads and admins can do that.", NoticeRegenLost: "No new draft arrived; try regenerate again.",
 	NoticeRegenForbidden: "Regenerate refused: this conversation is someone else's.",
 	NoticeRegenConflict:  "Regenerate refused: the conversation is resolved or back with the bot.",
@@ -482,7 +483,7 @@ var zhCN = Catalog{
 	ActAccept: "采纳草稿", ActEdit: "编辑后发送", ActReject: "拒绝草稿", ActReassign: "改派",
 	ActOpen: "打开会话", ActRegenerate: "重新生成",
 
-	NoticeNoDraft: "这里没有待处理的 AI 草稿。", NoticeNotYours: "请先认领此会话（c）。",
+	NoticeNoDraft: "这里没有待处理的 AI 草稿。", NoticeDraftStreaming: "AI 草稿仍在生成，请稍候。", NoticeNotYours: "请先认领此会话（c）。",
 	NoticeLeadOnly: "只有组长和管理员可以这样做。", NoticeRegenLost: "没有收到新草稿，请再试一次。",
 	NoticeRegenForbidden: "无法重新生成：此会话属于其他客服。",
 	NoticeRegenConflict:  "无法重新生成：会话已解决或已转回机器人。",
