@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -62,7 +63,16 @@ func newEnricher(st *store.Store, cp Copilot, log *slog.Logger, timeout time.Dur
 }
 
 // notice looks at committed events (called in seq order, must not block).
+// A conversation is marked once per batch: marking it per event would let a
+// worker take the first mark before the second arrives, and enrich (and
+// stream a draft for) the same state twice.
 func (e *enricher) notice(events []store.Event) {
+	var dirty []string
+	defer func() {
+		for _, id := range dirty {
+			e.mark(id, job{})
+		}
+	}()
 	for i := range events {
 		ev := &events[i]
 		if ev.Kind == protocol.EvConversation {
@@ -75,10 +85,11 @@ func (e *enricher) notice(events []store.Event) {
 			e.streamMu.Unlock()
 		}
 		switch {
-		case ev.Kind == protocol.EvConversation && (ev.Detail == protocol.CauseEscalated || ev.Detail == protocol.CauseReopened):
-			e.mark(ev.ConversationID, job{})
-		case ev.Kind == protocol.EvMessage && ev.Detail == protocol.AuthorCustomer:
-			e.mark(ev.ConversationID, job{})
+		case ev.Kind == protocol.EvConversation && (ev.Detail == protocol.CauseEscalated || ev.Detail == protocol.CauseReopened),
+			ev.Kind == protocol.EvMessage && ev.Detail == protocol.AuthorCustomer:
+			if !slices.Contains(dirty, ev.ConversationID) {
+				dirty = append(dirty, ev.ConversationID)
+			}
 		case ev.Kind == protocol.EvOutcome:
 			e.lessonMu.Lock()
 			e.lessons = append(e.lessons, outcomeID(ev.Frame))
