@@ -79,7 +79,8 @@ func (e *enricher) notice(events []store.Event) {
 			e.streamMu.Lock()
 			for st := range e.streams {
 				if st.convID == ev.ConversationID {
-					st.assignee.Store(&ev.Assignee)
+					a := ev.Assignee // a copy: the batch is not ours to keep
+					st.assignee.Store(&a)
 				}
 			}
 			e.streamMu.Unlock()
