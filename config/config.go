@@ -26,6 +26,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
+	"github.com/agentdesk/agentdesk/internal/suggest"
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/themes"
 	"github.com/agentdesk/agentdesk/tui/i18n"
@@ -448,36 +449,11 @@ var knownKeys = []string{
 }
 
 func suggestKey(key string) string {
-	best, bestD := "", 3
-	for _, k := range knownKeys {
-		if d := levenshtein(key, k); d < bestD {
-			best, bestD = k, d
-		}
-	}
+	best := suggest.Closest(key, knownKeys, 3)
 	if best == "" {
 		return " (known keys: server, token, token_file, theme, language, editor, [notifications], [keys], [copilot], [serve])"
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 func expandHome(p string, getenv func(string) string) string {

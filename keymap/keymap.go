@@ -21,6 +21,7 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 
+	"github.com/agentdesk/agentdesk/internal/suggest"
 	"github.com/agentdesk/agentdesk/tui/i18n"
 )
 
@@ -299,33 +300,11 @@ func checkKey(ks string) string {
 
 // suggest returns the defined action closest to name, if one is close.
 func (m *KeyMap) suggest(name string) string {
-	best, bestDist := "", 4
-	for _, d := range defs {
-		if dist := editDistance(name, string(d.action)); dist < bestDist {
-			best, bestDist = string(d.action), dist
-		}
+	names := make([]string, len(defs))
+	for i, d := range defs {
+		names[i] = string(d.action)
 	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return suggest.Closest(name, names, 4)
 }
 
 // keyGlyphs shortens key names in help text.

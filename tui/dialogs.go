@@ -11,6 +11,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/cell"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
@@ -183,7 +184,7 @@ func (d *listDialog) key(m *Model, msg tea.KeyPressMsg) (any, bool, tea.Cmd) {
 func (d *listDialog) view(m *Model, maxW, maxH int) string {
 	ds := &m.st.Dialog
 	w := min(maxW, 64)
-	lines := []string{ds.Title.Render(fit(d.title, w))}
+	lines := []string{ds.Title.Render(cell.Fit(d.title, w))}
 	rows := max(maxH-3, 1)
 	start := max(0, min(d.cursor-rows+1, len(d.items)-rows))
 	start = max(start, 0)
@@ -198,12 +199,12 @@ func (d *listDialog) view(m *Model, maxW, maxH int) string {
 			text += "  " + it.hint
 		}
 		if i == d.cursor {
-			lines = append(lines, ds.Selected.Render(fit(text, w)))
+			lines = append(lines, ds.Selected.Render(cell.Fit(text, w)))
 		} else {
-			lines = append(lines, ds.Item.Render(fit(text, w)))
+			lines = append(lines, ds.Item.Render(cell.Fit(text, w)))
 		}
 	}
-	lines = append(lines, ds.Hint.Render(fit("↑/↓ · 1-9 · ⏎ · esc", w)))
+	lines = append(lines, ds.Hint.Render(cell.Fit("↑/↓ · 1-9 · ⏎ · esc", w)))
 	return strings.Join(lines, "\n")
 }
 
@@ -347,19 +348,19 @@ func (d *rejectDialog) key(m *Model, msg tea.KeyPressMsg) (any, bool, tea.Cmd) {
 func (d *rejectDialog) view(m *Model, maxW, maxH int) string {
 	ds := &m.st.Dialog
 	w := min(maxW, 56)
-	lines := []string{ds.Title.Render(fit(m.cat.RejectTitle, w))}
+	lines := []string{ds.Title.Render(cell.Fit(m.cat.RejectTitle, w))}
 	for _, info := range m.km.Actions() {
 		reason, ok := keymap.RejectReasons[info.Action]
 		if !ok {
 			continue
 		}
-		lines = append(lines, ds.Item.Render(fit(keymap.HelpKeys(info.Keys)+"  "+m.cat.RejectReason(reason), w)))
+		lines = append(lines, ds.Item.Render(cell.Fit(keymap.HelpKeys(info.Keys)+"  "+m.cat.RejectReason(reason), w)))
 	}
 	d.note.SetWidth(max(w-ansi.StringWidth(d.note.Prompt)-1, 4))
-	lines = append(lines, fit(d.note.View(), w))
+	lines = append(lines, cell.Fit(d.note.View(), w))
 	hint := m.km.Binding(keymap.RejectNote).Help()
 	cancel := m.km.Binding(keymap.RejectCancel).Help()
-	lines = append(lines, ds.Hint.Render(fit(hint.Key+" "+hint.Desc+" · "+cancel.Key+" "+cancel.Desc, w)))
+	lines = append(lines, ds.Hint.Render(cell.Fit(hint.Key+" "+hint.Desc+" · "+cancel.Key+" "+cancel.Desc, w)))
 	return strings.Join(lines, "\n")
 }
 
@@ -468,8 +469,8 @@ func (p *palette) view(m *Model, maxW, maxH int) string {
 	ds := &m.st.Dialog
 	w := min(maxW, 72)
 	p.query.SetWidth(max(w-3, 4))
-	lines := []string{ds.Title.Render(fit(m.cat.PaletteTitle+"  "+strconv.Itoa(len(p.shown))+"/"+strconv.Itoa(len(p.all)), w)),
-		fit(p.query.View(), w)}
+	lines := []string{ds.Title.Render(cell.Fit(m.cat.PaletteTitle+"  "+strconv.Itoa(len(p.shown))+"/"+strconv.Itoa(len(p.all)), w)),
+		cell.Fit(p.query.View(), w)}
 	rows := max(maxH-3, 1)
 	if p.cursor < p.offset {
 		p.offset = p.cursor
@@ -480,11 +481,11 @@ func (p *palette) view(m *Model, maxW, maxH int) string {
 	keyW := 14
 	for i := p.offset; i < len(p.shown) && i < p.offset+rows; i++ {
 		info := p.shown[i]
-		text := fit(keymap.HelpKeys(info.Keys), keyW) + " " + info.Help + "  · " + string(info.Action)
+		text := cell.Fit(keymap.HelpKeys(info.Keys), keyW) + " " + info.Help + "  · " + string(info.Action)
 		if i == p.cursor {
-			lines = append(lines, ds.Selected.Render(fit(text, w)))
+			lines = append(lines, ds.Selected.Render(cell.Fit(text, w)))
 		} else {
-			lines = append(lines, ds.Item.Render(fit(text, w)))
+			lines = append(lines, ds.Item.Render(cell.Fit(text, w)))
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -545,7 +546,7 @@ func (h *helpDialog) view(m *Model, maxW, maxH int) string {
 				entries = append(entries, ds.Title.Render(scopeTitles[s][lang]))
 				first = false
 			}
-			entries = append(entries, fit(keymap.HelpKeys(info.Keys), 12)+" "+info.Help)
+			entries = append(entries, cell.Fit(keymap.HelpKeys(info.Keys), 12)+" "+info.Help)
 		}
 	}
 	colW := 36
@@ -559,21 +560,21 @@ func (h *helpDialog) view(m *Model, maxW, maxH int) string {
 	}
 	h.offset = min(h.offset, max(perCol-rows, 0))
 	w := min(maxW, cols*(colW+2))
-	lines := []string{ds.Title.Render(fit(m.cat.HelpTitle+"  (?/esc)", w))}
+	lines := []string{ds.Title.Render(cell.Fit(m.cat.HelpTitle+"  (?/esc)", w))}
 	for r := h.offset; r < perCol && r < h.offset+rows; r++ {
 		var b strings.Builder
 		for c := 0; c < cols; c++ {
 			i := c*perCol + r
-			cell := ""
+			entry := ""
 			if i < len(entries) {
-				cell = entries[i]
+				entry = entries[i]
 			}
-			b.WriteString(fit(cell, colW))
+			b.WriteString(cell.Fit(entry, colW))
 			if c < cols-1 {
 				b.WriteString("  ")
 			}
 		}
-		lines = append(lines, fit(b.String(), w))
+		lines = append(lines, cell.Fit(b.String(), w))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/agentdesk/agentdesk/tui/cell"
 )
 
 // rect is an area of the screen, in cells.
@@ -76,31 +78,13 @@ func (m *Model) relayout() {
 	m.filter.SetWidth(max(m.lay.queue.w-ansi.StringWidth(m.filter.Prompt)-2, 4))
 }
 
-// fit makes a styled string exactly w cells wide: truncated with an
-// ellipsis or padded with spaces. Widths are display cells, so CJK and
-// emoji line up.
-func fit(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	sw := ansi.StringWidth(s)
-	if sw > w {
-		s = ansi.Truncate(s, w, "…")
-		sw = ansi.StringWidth(s)
-	}
-	if sw < w {
-		s += strings.Repeat(" ", w-sw)
-	}
-	return s
-}
-
 // block splits rendered text into exactly h lines of exactly w cells.
 func block(s string, w, h int) []string {
 	lines := strings.Split(s, "\n")
 	out := make([]string, h)
 	for i := range out {
 		if i < len(lines) {
-			out[i] = fit(lines[i], w)
+			out[i] = cell.Fit(lines[i], w)
 		} else {
 			out[i] = strings.Repeat(" ", w)
 		}
@@ -134,6 +118,6 @@ func overlay(frame []string, box string, width, height int) {
 		if want := ansi.StringWidth(base) - x - bw; ansi.StringWidth(right) < want {
 			right = strings.Repeat(" ", want-ansi.StringWidth(right)) + right
 		}
-		frame[row] = left + "\x1b[m" + fit(l, bw) + "\x1b[m" + right
+		frame[row] = left + "\x1b[m" + cell.Fit(l, bw) + "\x1b[m" + right
 	}
 }

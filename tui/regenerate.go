@@ -12,6 +12,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/cell"
 )
 
 // regenWait is how long the panel says "regenerating…" before it gives up
@@ -129,22 +130,22 @@ func (d *regenDialog) key(m *Model, msg tea.KeyPressMsg) (any, bool, tea.Cmd) {
 func (d *regenDialog) view(m *Model, maxW, maxH int) string {
 	ds := &m.st.Dialog
 	w := min(maxW, 56)
-	lines := []string{ds.Title.Render(fit(m.cat.RegenerateTitle, w))}
+	lines := []string{ds.Title.Render(cell.Fit(m.cat.RegenerateTitle, w))}
 	for i, p := range d.picks {
 		text := strconv.Itoa(i+1) + " " + p.label
 		if i == d.cursor {
-			lines = append(lines, ds.Selected.Render(fit(text, w)))
+			lines = append(lines, ds.Selected.Render(cell.Fit(text, w)))
 		} else {
-			lines = append(lines, ds.Item.Render(fit(text, w)))
+			lines = append(lines, ds.Item.Render(cell.Fit(text, w)))
 		}
 	}
 	d.text.SetWidth(max(w-ansi.StringWidth(d.text.Prompt)-1, 4))
-	row := fit(d.text.View(), w)
+	row := cell.Fit(d.text.View(), w)
 	if d.typing() {
 		row = ds.Selected.Render(row)
 	}
 	lines = append(lines, row)
-	lines = append(lines, ds.Hint.Render(fit("1-6 · ↑/↓ · tab · ⏎ · esc", w)))
+	lines = append(lines, ds.Hint.Render(cell.Fit("1-6 · ↑/↓ · tab · ⏎ · esc", w)))
 	return strings.Join(lines[:min(len(lines), max(maxH, 3))], "\n")
 }
 

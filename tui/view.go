@@ -12,6 +12,7 @@ import (
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/cell"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
@@ -65,9 +66,9 @@ func (m *Model) Render() string {
 // glyph as well as colour, so it shows without colour too.
 func (m *Model) title(text string, focused bool, w int) string {
 	if focused {
-		return m.st.Title.Render(fit("▌"+text, w))
+		return m.st.Title.Render(cell.Fit("▌"+text, w))
 	}
-	return m.st.Muted.Render(fit(" "+text, w))
+	return m.st.Muted.Render(cell.Fit(" "+text, w))
 }
 
 func (m *Model) queuePane() []string {
@@ -77,7 +78,7 @@ func (m *Model) queuePane() []string {
 	}
 	out := make([]string, 0, r.h)
 	if m.focus == focusFilter {
-		out = append(out, fit(m.filter.View(), r.w))
+		out = append(out, cell.Fit(m.filter.View(), r.w))
 	} else {
 		out = append(out, m.title(m.cat.PaneQueue, m.focus == focusQueue, r.w))
 	}
@@ -156,7 +157,7 @@ func (m *Model) convHeader(c protocol.Conversation, w int) string {
 			parts = append(parts, m.cat.ColSLA+" "+m.cat.SLALeft(left))
 		}
 	}
-	return m.st.Muted.Render(fit(strings.Join(parts, " · "), w))
+	return m.st.Muted.Render(cell.Fit(strings.Join(parts, " · "), w))
 }
 
 func (m *Model) composeLines(w int) []string {
@@ -167,9 +168,9 @@ func (m *Model) composeLines(w int) []string {
 	case composeEdit:
 		title = m.cat.ComposeEdit
 	}
-	out := []string{m.st.Draft.Title.Render(fit(title, w))}
+	out := []string{m.st.Draft.Title.Render(cell.Fit(title, w))}
 	out = append(out, block(m.compose.ta.View(), w, composeHeight-2)...)
-	out = append(out, m.st.Muted.Render(fit(m.cat.ComposeHint, w)))
+	out = append(out, m.st.Muted.Render(cell.Fit(m.cat.ComposeHint, w)))
 	return out
 }
 
@@ -215,9 +216,9 @@ func (m *Model) labelled(label, value string, w int) []string {
 	out := make([]string, 0, len(ls))
 	for i, l := range ls {
 		if i == 0 {
-			out = append(out, fit(head+l, w))
+			out = append(out, cell.Fit(head+l, w))
 		} else {
-			out = append(out, fit(strings.Repeat(" ", lw)+l, w))
+			out = append(out, cell.Fit(strings.Repeat(" ", lw)+l, w))
 		}
 	}
 	return out
@@ -261,7 +262,7 @@ func (m *Model) reasonLabel(r string) string {
 func (m *Model) copilotLines(w int) []string {
 	c, ok := m.openConversation()
 	if !ok {
-		return []string{m.st.Muted.Render(fit(m.cat.NoConversation, w))}
+		return []string{m.st.Muted.Render(cell.Fit(m.cat.NoConversation, w))}
 	}
 	cat := m.cat
 	var out []string
@@ -303,14 +304,14 @@ func (m *Model) copilotLines(w int) []string {
 	}
 	out = append(out, m.labelled(cat.CardSentiment, mood, w)...)
 	if e := c.Escalation; e != nil && len(e.BotTried) > 0 {
-		out = append(out, m.st.Muted.Render(fit(cat.CardBotTried+":", w)))
+		out = append(out, m.st.Muted.Render(cell.Fit(cat.CardBotTried+":", w)))
 		for _, t := range e.BotTried {
 			for i, l := range wrapPlain(sanitize.Line(t), max(w-2, 8)) {
 				lead := "• "
 				if i > 0 {
 					lead = "  "
 				}
-				out = append(out, fit(lead+l, w))
+				out = append(out, cell.Fit(lead+l, w))
 			}
 		}
 	}
@@ -351,7 +352,7 @@ func (m *Model) profileLines(c protocol.Conversation, w int) []string {
 	out := m.labelled(cat.CardProfile, prof, w)
 	if m.customer == nil {
 		if !m.loading {
-			out = append(out, m.st.Muted.Render(fit(cat.CardHistoryUnavailable, w)))
+			out = append(out, m.st.Muted.Render(cell.Fit(cat.CardHistoryUnavailable, w)))
 		}
 		return out
 	}
@@ -363,18 +364,18 @@ func (m *Model) profileLines(c protocol.Conversation, w int) []string {
 		out = append(out, m.labelled(cat.CardReachedOn, strings.Join(parts, " · "), w)...)
 	}
 	if len(m.history) == 0 {
-		return append(out, m.st.Muted.Render(fit(cat.CardHistoryNone, w)))
+		return append(out, m.st.Muted.Render(cell.Fit(cat.CardHistoryNone, w)))
 	}
-	out = append(out, m.st.Muted.Render(fit(cat.CardHistory(len(m.history))+":", w)))
+	out = append(out, m.st.Muted.Render(cell.Fit(cat.CardHistory(len(m.history))+":", w)))
 	for _, h := range m.history {
 		state := cat.ConvStatus(h.Status)
 		if h.Disposition != "" {
 			state += " (" + m.dispositionLabel(h.Disposition) + ")"
 		}
 		line := "• " + m.shortDate(h.CreatedAt) + " " + m.channelLabel(h.Channel) + " · " + state
-		out = append(out, fit(line, w))
+		out = append(out, cell.Fit(line, w))
 		if s := sanitize.Line(h.Summary); s != "" {
-			out = append(out, m.st.Muted.Render(fit("  "+s, w)))
+			out = append(out, m.st.Muted.Render(cell.Fit("  "+s, w)))
 		}
 	}
 	return out
@@ -422,19 +423,19 @@ func (m *Model) draftLines(c protocol.Conversation, w int) []string {
 	if st, ok := m.streams[c.ID]; ok {
 		// Being written: the text so far replaces "regenerating…" and the
 		// previous draft until the finished one arrives.
-		out = append(out, fit(ds.Title.Render(cat.DraftTitle)+" "+ds.Stale.Render("✎ "+cat.DraftStreaming), w))
+		out = append(out, cell.Fit(ds.Title.Render(cat.DraftTitle)+" "+ds.Stale.Render("✎ "+cat.DraftStreaming), w))
 		for _, l := range wrapPlain(sanitize.Text(st.text), w) {
-			out = append(out, ds.Body.Render(fit(l, w)))
+			out = append(out, ds.Body.Render(cell.Fit(l, w)))
 		}
 		return out
 	}
 	d, ok := m.drafts[c.ID]
 	var regen []string
 	if st, busy := m.regen[c.ID]; busy {
-		regen = []string{ds.Stale.Render(fit("⟳ "+cat.DraftRegenerating(sanitize.Line(st.instruction)), w))}
+		regen = []string{ds.Stale.Render(cell.Fit("⟳ "+cat.DraftRegenerating(sanitize.Line(st.instruction)), w))}
 	}
 	if !ok {
-		return append(regen, m.st.Muted.Render(fit(cat.DraftNone, w)))
+		return append(regen, m.st.Muted.Render(cell.Fit(cat.DraftNone, w)))
 	}
 	head := ds.Title.Render(cat.DraftTitle)
 	if in := sanitize.Line(d.Instruction); in != "" {
@@ -445,18 +446,18 @@ func (m *Model) draftLines(c protocol.Conversation, w int) []string {
 	} else if d.Status != "open" {
 		head += " " + ds.Provenance.Render("["+sanitize.Line(d.Status)+"]")
 	}
-	out = append(out, fit(head, w))
+	out = append(out, cell.Fit(head, w))
 	out = append(out, regen...)
 	if c.LastCustomer > d.BasedOnSeq && d.Status == "open" {
-		out = append(out, ds.Stale.Render(fit("⚠ "+cat.DraftStale, w)))
+		out = append(out, ds.Stale.Render(cell.Fit("⚠ "+cat.DraftStale, w)))
 	}
 	for _, l := range wrapPlain(sanitize.Text(d.Text), w) {
-		out = append(out, ds.Body.Render(fit(l, w)))
+		out = append(out, ds.Body.Render(cell.Fit(l, w)))
 	}
 	if len(d.Sources) == 0 {
-		out = append(out, ds.Warning.Render(fit("⚠ "+cat.DraftNoSources, w)))
+		out = append(out, ds.Warning.Render(cell.Fit("⚠ "+cat.DraftNoSources, w)))
 	} else {
-		out = append(out, m.st.Muted.Render(fit(cat.DraftSources+":", w)))
+		out = append(out, m.st.Muted.Render(cell.Fit(cat.DraftSources+":", w)))
 		for i, s := range d.Sources {
 			t := sanitize.Line(s.Title)
 			if t == "" {
@@ -466,17 +467,17 @@ func (m *Model) draftLines(c protocol.Conversation, w int) []string {
 			if m.showSources {
 				line += fmt.Sprintf(" %s %.2f", sanitize.Line(s.ID), s.Score)
 			}
-			out = append(out, ds.Citation.Render(fit(line, w)))
+			out = append(out, ds.Citation.Render(cell.Fit(line, w)))
 		}
 	}
 	for _, wn := range d.Warnings {
 		for _, l := range wrapPlain("⚠ "+cat.DraftWarnings+": "+sanitize.Line(wn), w) {
-			out = append(out, ds.Warning.Render(fit(l, w)))
+			out = append(out, ds.Warning.Render(cell.Fit(l, w)))
 		}
 	}
-	out = append(out, ds.Provenance.Render(fit(cat.DraftProvenance(sanitize.Line(d.Provider), sanitize.Line(d.Model), sanitize.Line(d.PromptVersion)), w)))
+	out = append(out, ds.Provenance.Render(cell.Fit(cat.DraftProvenance(sanitize.Line(d.Provider), sanitize.Line(d.Model), sanitize.Line(d.PromptVersion)), w)))
 	if _, done := m.outcomes[d.ID]; !done && d.Status == "open" {
-		out = append(out, m.st.Muted.Render(fit(m.draftKeys(), w)))
+		out = append(out, m.st.Muted.Render(cell.Fit(m.draftKeys(), w)))
 	}
 	return out
 }
@@ -498,9 +499,9 @@ func (m *Model) helpLine() string {
 	w := m.width
 	if m.notice.text != "" {
 		if m.notice.err {
-			return m.st.Draft.Warning.Render(fit(" "+m.notice.text, w))
+			return m.st.Draft.Warning.Render(cell.Fit(" "+m.notice.text, w))
 		}
-		return m.st.Title.Render(fit(" "+m.notice.text, w))
+		return m.st.Title.Render(cell.Fit(" "+m.notice.text, w))
 	}
 	scope := m.scope()
 	if m.helpCache.text != "" && m.helpCache.scope == scope && m.helpCache.width == w {
@@ -511,7 +512,7 @@ func (m *Model) helpLine() string {
 		h := b.Help()
 		parts = append(parts, m.st.Help.ShortKey.Render(h.Key)+" "+m.st.Help.ShortDesc.Render(h.Desc))
 	}
-	text := fit(" "+strings.Join(parts, m.st.Help.ShortSeparator.Render(" · ")), w)
+	text := cell.Fit(" "+strings.Join(parts, m.st.Help.ShortSeparator.Render(" · ")), w)
 	m.helpCache.scope, m.helpCache.width, m.helpCache.text = scope, w, text
 	return text
 }
@@ -564,7 +565,7 @@ func (m *Model) statusBar() string {
 	clock := s.Value.Render(m.now.In(m.loc).Format("15:04:05") + " ")
 	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(clock)
 	if gap < 1 {
-		return s.Bar.Render(fit(left, m.width))
+		return s.Bar.Render(cell.Fit(left, m.width))
 	}
 	return s.Bar.Render(left + strings.Repeat(" ", gap) + clock)
 }

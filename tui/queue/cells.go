@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/cell"
 )
 
 // flagSeverity orders flags for the one badge a row has room for: the flag
@@ -48,24 +49,6 @@ func (m *Model) badge(c *protocol.Conversation) (string, lipgloss.Style) {
 	return "", b.Neutral
 }
 
-// pad fits s into exactly w cells: truncated with an ellipsis when too wide,
-// space-padded when too narrow. Widths are display cells, so CJK and emoji
-// columns line up.
-func pad(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	sw := ansi.StringWidth(s)
-	if sw > w {
-		s = ansi.Truncate(s, w, "…")
-		sw = ansi.StringWidth(s)
-	}
-	if sw < w {
-		s += strings.Repeat(" ", w-sw)
-	}
-	return s
-}
-
 // padLeft is pad with the text right-aligned, for numbers.
 func padLeft(s string, w int) string {
 	if w <= 0 {
@@ -73,7 +56,7 @@ func padLeft(s string, w int) string {
 	}
 	sw := ansi.StringWidth(s)
 	if sw > w {
-		return pad(s, w)
+		return cell.Fit(s, w)
 	}
 	return strings.Repeat(" ", w-sw) + s
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
+	"github.com/agentdesk/agentdesk/tui/cell"
 	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
@@ -468,7 +469,7 @@ func (m *Model) Render() string {
 			msg = m.cat.NoMatch(m.filter)
 		}
 		b.WriteByte('\n')
-		b.WriteString(m.st.Queue.Empty.Render(pad(" "+msg, m.width)))
+		b.WriteString(m.st.Queue.Empty.Render(cell.Fit(" "+msg, m.width)))
 		drawn++
 	}
 	for i := m.offset; i < len(m.view) && drawn < rows; i++ {
@@ -512,7 +513,7 @@ func (m *Model) tabLine() string {
 	right += m.st.Queue.Count.Render(m.cat.Count(len(m.view), m.counts[TabAll]))
 	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(right)
 	if gap < 1 {
-		return pad(left+" "+right, m.width)
+		return cell.Fit(left+" "+right, m.width)
 	}
 	return left + strings.Repeat(" ", gap) + right
 }
@@ -543,14 +544,14 @@ func layout(width int) columns {
 func (m *Model) headerLine() string {
 	c := layout(m.width)
 	cells := []string{
-		pad("", c.marker), pad(m.cat.ColChannel, c.channel), pad(m.cat.ColCustomer, c.customer),
-		pad(m.cat.ColWait, c.wait), pad(m.cat.ColSLA, c.sla), pad(m.cat.ColStatus, c.flag),
-		pad(m.cat.ColSummary, c.summary),
+		cell.Fit("", c.marker), cell.Fit(m.cat.ColChannel, c.channel), cell.Fit(m.cat.ColCustomer, c.customer),
+		cell.Fit(m.cat.ColWait, c.wait), cell.Fit(m.cat.ColSLA, c.sla), cell.Fit(m.cat.ColStatus, c.flag),
+		cell.Fit(m.cat.ColSummary, c.summary),
 	}
 	if c.assignee > 0 {
-		cells = append(cells, pad(m.cat.ColAssignee, c.assignee))
+		cells = append(cells, cell.Fit(m.cat.ColAssignee, c.assignee))
 	}
-	return m.st.Queue.Header.Render(pad(strings.Join(cells, " "), m.width))
+	return m.st.Queue.Header.Render(cell.Fit(strings.Join(cells, " "), m.width))
 }
 
 func (m *Model) renderRow(e *entry, selected, marked bool) string {
@@ -596,12 +597,12 @@ func (m *Model) renderRow(e *entry, selected, marked bool) string {
 	if selected {
 		// One style over the whole plain row: the cursor must read as one
 		// band, and cell colours on the selection background clash.
-		cells := []string{marker, pad(e.channel, c.channel), pad(e.name, c.customer), padLeft(waitText, c.wait),
-			padLeft(slaText, c.sla), pad(flagText, c.flag), pad(e.summary, c.summary)}
+		cells := []string{marker, cell.Fit(e.channel, c.channel), cell.Fit(e.name, c.customer), padLeft(waitText, c.wait),
+			padLeft(slaText, c.sla), cell.Fit(flagText, c.flag), cell.Fit(e.summary, c.summary)}
 		if c.assignee > 0 {
-			cells = append(cells, pad(assignee, c.assignee))
+			cells = append(cells, cell.Fit(assignee, c.assignee))
 		}
-		return q.Selected.Render(pad(strings.Join(cells, " "), m.width))
+		return q.Selected.Render(cell.Fit(strings.Join(cells, " "), m.width))
 	}
 	markerStyle := q.Row
 	if marked {
@@ -609,15 +610,15 @@ func (m *Model) renderRow(e *entry, selected, marked bool) string {
 	}
 	cells := []string{
 		markerStyle.Render(marker),
-		q.Channel.Render(pad(e.channel, c.channel)),
-		q.Customer.Render(pad(e.name, c.customer)),
+		q.Channel.Render(cell.Fit(e.channel, c.channel)),
+		q.Customer.Render(cell.Fit(e.name, c.customer)),
 		q.Wait.Render(padLeft(waitText, c.wait)),
 		slaStyle.Render(padLeft(slaText, c.sla)),
-		flagStyle.Render(pad(flagText, c.flag)),
-		q.Summary.Render(pad(e.summary, c.summary)),
+		flagStyle.Render(cell.Fit(flagText, c.flag)),
+		q.Summary.Render(cell.Fit(e.summary, c.summary)),
 	}
 	if c.assignee > 0 {
-		cells = append(cells, assigneeStyle.Render(pad(assignee, c.assignee)))
+		cells = append(cells, assigneeStyle.Render(cell.Fit(assignee, c.assignee)))
 	}
 	row := strings.Join(cells, " ")
 	if w := ansi.StringWidth(row); w < m.width {

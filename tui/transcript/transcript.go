@@ -20,6 +20,7 @@ import (
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
+	"github.com/agentdesk/agentdesk/tui/cell"
 	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
@@ -188,7 +189,7 @@ func (m *Model) Render() string {
 	rows := m.height
 	var indicator string
 	if !m.follow && m.unseen > 0 {
-		indicator = m.st.Transcript.NewBelow.Render(pad(m.cat.NewBelow(m.unseen), m.width))
+		indicator = m.st.Transcript.NewBelow.Render(cell.Fit(m.cat.NewBelow(m.unseen), m.width))
 		rows--
 	}
 	var lines []string
@@ -348,12 +349,4 @@ func (m *Model) HandleKey(km *keymap.KeyMap, msg tea.KeyPressMsg) (keymap.Action
 		return act, false
 	}
 	return act, true
-}
-
-func pad(s string, w int) string {
-	s = ansi.Truncate(s, w, "…")
-	if sw := ansi.StringWidth(s); sw < w {
-		s += strings.Repeat(" ", w-sw)
-	}
-	return s
 }
