@@ -93,7 +93,7 @@ func (e *enricher) notice(events []store.Event) {
 			}
 		case ev.Kind == protocol.EvOutcome:
 			e.lessonMu.Lock()
-			e.lessons = append(e.lessons, outcomeID(ev.Frame))
+			e.lessons = append(e.lessons, ev.Detail) // the outcome id
 			e.lessonMu.Unlock()
 			select {
 			case e.lessonWake <- struct{}{}:
@@ -484,15 +484,4 @@ func (e *enricher) addExemplar(t store.AnsweredTurn) {
 	if err := e.cp.AddExemplar(x); err != nil {
 		e.log.Warn("add exemplar", "outcome", o.ID, "err", err)
 	}
-}
-
-// outcomeID reads the outcome id out of an outcome.recorded frame.
-func outcomeID(frame []byte) string {
-	var f struct {
-		Data protocol.OutcomeEvent `json:"data"`
-	}
-	if json.Unmarshal(frame, &f) != nil {
-		return ""
-	}
-	return f.Data.Outcome.ID
 }

@@ -40,7 +40,7 @@ type Event struct {
 	ConversationID string
 	Assignee       string // the conversation's assignee after the change
 	Actor          string // who caused it
-	Detail         string // the cause of a conversation event, the author of a message event
+	Detail         string // conversation event: cause; message event: author; outcome event: outcome id
 	At             int64
 	Frame          []byte // the encoded protocol event frame
 }
@@ -293,6 +293,8 @@ func (tx *Tx) emit(kind, convID, assignee, actor string, data any) error {
 		tx.route = tx.route || d.Conversation.Status == protocol.ConvQueued
 	case protocol.MessageEvent:
 		ev.Detail = d.Message.Author
+	case protocol.OutcomeEvent:
+		ev.Detail = d.Outcome.ID
 	case protocol.AgentEvent:
 		tx.route = true
 	}
