@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -25,16 +26,10 @@ token on the last line (shown once; only its hash is stored). With
 API (/v1/api/…, see docs/api) and never opens the desk.`
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stderr, "Usage: agentdesk "+tokenSynopsis)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: %w", errUsage, errNoSubcommand)
-		}
-		return nil
+	sub, args, fs, db, err := splitSubcommand("token", tokenSynopsis, args, stderr)
+	if err != nil {
+		return err
 	}
-	sub, args := args[0], args[1:]
-	fs := newFlagSet("token "+sub, tokenSynopsis, stderr)
-	db := fs.String("db", envOr("AGENTDESK_DB", defaultDBPath()), "SQLite database file (env AGENTDESK_DB)")
 	switch sub {
 	case "create":
 		agentID := fs.String("agent", "", "agent id (login name), required")
@@ -44,13 +39,12 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		capacity := fs.Int("capacity", 5, "concurrent conversations when creating the agent")
 		label := fs.String("label", "", "note to recognise the token by, e.g. the machine it is for")
 		integration := fs.Bool("integration", false, "a token for channels and bots: HTTP API only, never the desk")
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		if *agentID == "" {
-			return fmt.Errorf("%w: --agent is required", errUsage)
-		}
-		st, err := openStore(ctx, *db)
+		st, err := parseAndOpen(ctx, fs, db, args, func() error {
+			if *agentID == "" {
+				return fmt.Errorf("%w: --agent is required", errUsage)
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
@@ -82,10 +76,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	case "list":
 		agentID := fs.String("agent", "", "only this agent's tokens")
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		st, err := openStore(ctx, *db)
+		st, err := parseAndOpen(ctx, fs, db, args, nil)
 		if err != nil {
 			return err
 		}
@@ -101,13 +92,12 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return tw.Flush()
 	case "revoke":
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		if fs.NArg() != 1 {
-			return fmt.Errorf("%w: token revoke takes one token id (see `agentdesk token list`)", errUsage)
-		}
-		st, err := openStore(ctx, *db)
+		st, err := parseAndOpen(ctx, fs, db, args, func() error {
+			if fs.NArg() != 1 {
+				return fmt.Errorf("%w: token revoke takes one token id (see `agentdesk token list`)", errUsage)
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
@@ -121,26 +111,47 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return fmt.Errorf("%w: unknown token subcommand %q (create, list, revoke)", errUsage, sub)
 }
 
+// splitSubcommand takes the subcommand off args and returns a flag set for
+// it with the --db flag every account command has. With no subcommand, or
+// -h, it prints the synopsis.
+func splitSubcommand(name, synopsis string, args []string, stderr io.Writer) (string, []string, *flag.FlagSet, *string, error) {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(stderr, "Usage: agentdesk "+synopsis)
+		if len(args) == 0 {
+			return "", nil, nil, nil, fmt.Errorf("%w: %w", errUsage, errNoSubcommand)
+		}
+		return "", nil, nil, nil, flag.ErrHelp
+	}
+	fs := newFlagSet(name+" "+args[0], synopsis, stderr)
+	db := fs.String("db", envOr("AGENTDESK_DB", defaultDBPath()), "SQLite database file (env AGENTDESK_DB)")
+	return args[0], args[1:], fs, db, nil
+}
+
+// parseAndOpen parses a subcommand's flags, runs check (when given) and
+// opens the database.
+func parseAndOpen(ctx context.Context, fs *flag.FlagSet, db *string, args []string, check func() error) (*store.Store, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, err
+		}
+	}
+	return openStore(ctx, *db)
+}
+
 const agentsSynopsis = `agents list [--db F]
        agentdesk agents create --id ID [--name N --role R --team T --capacity C] [--db F]`
 
 func runAgents(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stderr, "Usage: agentdesk "+agentsSynopsis)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: %w", errUsage, errNoSubcommand)
-		}
-		return nil
+	sub, args, fs, db, err := splitSubcommand("agents", agentsSynopsis, args, stderr)
+	if err != nil {
+		return err
 	}
-	sub, args := args[0], args[1:]
-	fs := newFlagSet("agents "+sub, agentsSynopsis, stderr)
-	db := fs.String("db", envOr("AGENTDESK_DB", defaultDBPath()), "SQLite database file (env AGENTDESK_DB)")
 	switch sub {
 	case "list":
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		st, err := openStore(ctx, *db)
+		st, err := parseAndOpen(ctx, fs, db, args, nil)
 		if err != nil {
 			return err
 		}
@@ -161,10 +172,7 @@ func runAgents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		role := fs.String("role", protocol.RoleAgent, "agent, lead, trainer or admin")
 		team := fs.String("team", "", "team")
 		capacity := fs.Int("capacity", 5, "concurrent conversations")
-		if err := fs.Parse(args); err != nil {
-			return err
-		}
-		st, err := openStore(ctx, *db)
+		st, err := parseAndOpen(ctx, fs, db, args, nil)
 		if err != nil {
 			return err
 		}
