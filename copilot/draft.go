@@ -257,88 +257,97 @@ func (p draftPlan) render(in instruction) string {
 		in.shorter = true
 		p.order = ""
 	}
-	var parts []string
+	ph := templatePhrases[LangEN]
 	if p.lang == LangZH {
-		greet := "您好"
-		if p.name != "" {
-			greet += "，" + p.name
-		}
-		if !in.shorter {
-			parts = append(parts, greet+"！")
-		}
-		if p.human {
-			parts = append(parts, "我是人工客服，接下来由我为您处理。")
-		}
-		switch {
-		case p.angry || p.legal:
-			parts = append(parts, "非常抱歉给您带来这么不好的体验，您的心情我完全理解，这件事我会负责跟进到底。")
-		case p.negative:
-			parts = append(parts, "抱歉给您添麻烦了。")
-		case in.warmer:
-			parts = append(parts, "感谢您的耐心等待。")
-		}
-		if p.order != "" {
-			parts = append(parts, "订单 "+p.order+" 我这边已经在查看。")
-		}
-		if p.body != "" {
-			parts = append(parts, p.body)
-		} else {
-			parts = append(parts, "为了尽快帮您处理，请告诉我订单号和具体情况，我马上为您核实。")
-		}
-		if p.urgent && !in.shorter {
-			parts = append(parts, "我会优先处理，有进展第一时间告诉您。")
-		}
-		if !in.shorter {
-			if in.formal {
-				parts = append(parts, "如有其他疑问，敬请随时联系我们。")
-			} else {
-				parts = append(parts, "还有其他问题随时告诉我。")
-			}
-		}
-		return strings.Join(parts, "\n")
+		ph = templatePhrases[LangZH]
 	}
-	greet := "Hi"
-	if in.formal {
-		greet = "Dear customer"
-		if p.name != "" {
-			greet = "Dear " + p.name
-		}
-	} else if p.name != "" {
-		greet += " " + p.name
-	}
+	var parts []string
 	if !in.shorter {
-		parts = append(parts, greet+",")
+		parts = append(parts, ph.greet(p.name, in.formal))
 	}
 	if p.human {
-		parts = append(parts, "I'm a member of the support team and I'll take it from here.")
+		parts = append(parts, ph.human)
 	}
 	switch {
 	case p.angry || p.legal:
-		parts = append(parts, "I'm really sorry about this experience, and I understand why you're upset. I'll personally see this through until it's sorted.")
+		parts = append(parts, ph.apologyAngry)
 	case p.negative:
-		parts = append(parts, "Sorry for the trouble.")
+		parts = append(parts, ph.apology)
 	case in.warmer:
-		parts = append(parts, "Thanks so much for your patience.")
+		parts = append(parts, ph.thanks)
 	}
 	if p.order != "" {
-		parts = append(parts, "I'm looking at order "+p.order+" now.")
+		parts = append(parts, ph.orderPrefix+p.order+ph.orderSuffix)
 	}
 	if p.body != "" {
 		parts = append(parts, p.body)
 	} else {
-		parts = append(parts, "So I can sort this out quickly, could you share your order number and a few details of what happened?")
+		parts = append(parts, ph.askDetails)
 	}
 	if p.urgent && !in.shorter {
-		parts = append(parts, "I'm treating this as a priority and will update you as soon as I know more.")
+		parts = append(parts, ph.urgent)
 	}
 	if !in.shorter {
 		if in.formal {
-			parts = append(parts, "Please do not hesitate to contact us should you have any further questions.")
+			parts = append(parts, ph.closeFormal)
 		} else {
-			parts = append(parts, "Anything else, just let me know.")
+			parts = append(parts, ph.closeCasual)
 		}
 	}
 	return strings.Join(parts, "\n")
+}
+
+// phrases are the fixed pieces of a templated reply in one language.
+type phrases struct {
+	greet                    func(name string, formal bool) string
+	human                    string
+	apologyAngry, apology    string
+	thanks                   string
+	orderPrefix, orderSuffix string
+	askDetails, urgent       string
+	closeFormal, closeCasual string
+}
+
+var templatePhrases = map[string]phrases{
+	LangZH: {
+		greet: func(name string, _ bool) string {
+			if name != "" {
+				return "您好，" + name + "！"
+			}
+			return "您好！"
+		},
+		human:        "我是人工客服，接下来由我为您处理。",
+		apologyAngry: "非常抱歉给您带来这么不好的体验，您的心情我完全理解，这件事我会负责跟进到底。",
+		apology:      "抱歉给您添麻烦了。",
+		thanks:       "感谢您的耐心等待。",
+		orderPrefix:  "订单 ", orderSuffix: " 我这边已经在查看。",
+		askDetails:  "为了尽快帮您处理，请告诉我订单号和具体情况，我马上为您核实。",
+		urgent:      "我会优先处理，有进展第一时间告诉您。",
+		closeFormal: "如有其他疑问，敬请随时联系我们。",
+		closeCasual: "还有其他问题随时告诉我。",
+	},
+	LangEN: {
+		greet: func(name string, formal bool) string {
+			switch {
+			case formal && name != "":
+				return "Dear " + name + ","
+			case formal:
+				return "Dear customer,"
+			case name != "":
+				return "Hi " + name + ","
+			}
+			return "Hi,"
+		},
+		human:        "I'm a member of the support team and I'll take it from here.",
+		apologyAngry: "I'm really sorry about this experience, and I understand why you're upset. I'll personally see this through until it's sorted.",
+		apology:      "Sorry for the trouble.",
+		thanks:       "Thanks so much for your patience.",
+		orderPrefix:  "I'm looking at order ", orderSuffix: " now.",
+		askDetails:  "So I can sort this out quickly, could you share your order number and a few details of what happened?",
+		urgent:      "I'm treating this as a priority and will update you as soon as I know more.",
+		closeFormal: "Please do not hesitate to contact us should you have any further questions.",
+		closeCasual: "Anything else, just let me know.",
+	},
 }
 
 // Promise checks: what a draft commits the shop to, and what supports it.
