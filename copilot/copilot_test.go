@@ -381,3 +381,36 @@ func TestBadInputOffline(t *testing.T) {
 		}
 	}
 }
+
+// A parcel the courier marked delivered but the customer never got is one
+// of the commonest tickets: the draft must cite the article for it (not the
+// shipping-times or order-changes policy) in the customer's language, and
+// carry its resolution.
+func TestDraftDeliveredNotReceived(t *testing.T) {
+	e := offline(t)
+	for _, tc := range []struct{ msg, lang, want, text string }{
+		{"My order 88812345 says delivered but I never got the parcel!!", "en", "delivered-not-received-en", "replacement"},
+		{"Tracking shows delivered yesterday but there is no package at my door", "en", "delivered-not-received-en", "courier"},
+		{"The courier marked it as delivered but I haven't received anything", "en", "delivered-not-received-en", "refund"},
+		{"快递显示已签收，但是我根本没收到包裹", "zh", "delivered-not-received-zh", "补发"},
+		{"物流显示已送达，可我没收到货，订单号 88812345", "zh", "delivered-not-received-zh", "全额退款"},
+		{"显示签收了但我没拿到快递", "zh", "delivered-not-received-zh", "快递公司"},
+	} {
+		d, err := e.Draft(context.Background(), conv("dnr", "customer:"+tc.msg), "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Language != tc.lang || len(d.Citations) == 0 || d.Citations[0].ID != tc.want {
+			t.Errorf("%q: language %s, citations %+v; want %s", tc.msg, d.Language, d.Citations, tc.want)
+			continue
+		}
+		if !strings.Contains(d.Text, tc.text) {
+			t.Errorf("%q: draft lacks %q:\n%s", tc.msg, tc.text, d.Text)
+		}
+		for _, w := range d.Warnings {
+			if w.Code == WarnUnsupportedPay || w.Code == WarnNoCitation {
+				t.Errorf("%q: warning %s", tc.msg, w)
+			}
+		}
+	}
+}
