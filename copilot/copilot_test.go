@@ -414,3 +414,47 @@ func TestDraftDeliveredNotReceived(t *testing.T) {
 		}
 	}
 }
+
+func TestAnswerForm(t *testing.T) {
+	for q, want := range map[string]int{
+		"Can I pay more than one instalment at a time": 1,
+		"Is there an age limit?":                       1,
+		"How do I top up the card":                     -1,
+		"What is the authenticity proof":               -1,
+		"my card is lost":                              0,
+		"可以开发票吗？":                                      1,
+		"退款多久到账":                                       -1,
+		"":                                             0,
+	} {
+		if got := questionForm(q); got != want {
+			t.Errorf("questionForm(%q) = %d, want %d", q, got, want)
+		}
+	}
+	for body, want := range map[string]bool{
+		"Yes, your card can be reloaded.":       true,
+		"No. Only USD can be loaded.":           true,
+		"# Title\n\nYes, you can.":              true,
+		"Nominee details are required.":         false,
+		"Unfortunately, no refund is possible.": true,
+		"Unfortunately the branch is closed.":   false,
+		"可以，在订单页申请。":                            true,
+		"可以在订单页申请。":                             false,
+		"退款原路返回。":                               false,
+	} {
+		if got := answersYesNo(body); got != want {
+			t.Errorf("answersYesNo(%q) = %v, want %v", body, got, want)
+		}
+	}
+	// The prior reorders: for a polar question the yes/no answer wins a
+	// tie, for a wh-question the other one does.
+	kb := NewKB([]KBEntry{
+		{ID: "a", Body: "Yes, the card can be reloaded online.", Language: "en"},
+		{ID: "b", Body: "The card can be reloaded online.", Language: "en"},
+	})
+	if h := kb.Search("Can the card be reloaded online?", "en", 2); h[0].Entry.ID != "a" {
+		t.Errorf("polar question: %s first", h[0].Entry.ID)
+	}
+	if h := kb.Search("How is the card reloaded online?", "en", 2); h[0].Entry.ID != "b" {
+		t.Errorf("wh-question: %s first", h[0].Entry.ID)
+	}
+}

@@ -52,10 +52,11 @@ type KB struct {
 
 type kbSnapshot struct {
 	entries []KBEntry
-	index   *bm25 // body
-	head    *bm25 // title and tags
-	lead    *bm25 // first sentence of the body
-	pairs   *bm25 // adjacent content-word pairs of title and body
+	index   *bm25  // body
+	head    *bm25  // title and tags
+	lead    *bm25  // first sentence of the body
+	pairs   *bm25  // adjacent content-word pairs of title and body
+	yesNo   []bool // the body opens with a bare yes/no
 }
 
 // headWeight: a question resembling an entry's title or tags is worth more
@@ -147,6 +148,7 @@ func buildSnapshot(entries []KBEntry) *kbSnapshot {
 		s.index.add(body)
 		s.lead.add(Tokens(leadText(e.Body)))
 		s.pairs.add(append(pairTokens(head), pairTokens(body)...))
+		s.yesNo = append(s.yesNo, answersYesNo(e.Body))
 	}
 	return s
 }
@@ -182,7 +184,9 @@ func (kb *KB) searchTokens(q []string, lang string, k int) []KBHit {
 
 // searchQuery scores the body, title/tags, lead sentence and word-pair
 // fields for q, plus thesaurus and answer-type expansions (text is the query
-// text, for the answer-type cues; it may be empty) at a reduced weight.
+// text, for the answer-type cues; it may be empty) at a reduced weight, and
+// the answer-form prior (a polar question prefers entries opening with a
+// yes/no, a wh-question avoids them).
 func (kb *KB) searchQuery(text string, q []string, lang string, k int) []KBHit {
 	s := kb.snap.Load()
 	scores := s.index.scoreAll(q, nil, 1)
@@ -196,6 +200,17 @@ func (kb *KB) searchQuery(text string, q []string, lang string, k int) []KBHit {
 	if expandWeight > 0 {
 		if x := expandQuery(text, q); len(x) > 0 {
 			scores = s.index.scoreAll(x, scores, expandWeight)
+		}
+	}
+	if form := questionForm(text); form != 0 {
+		for d, sc := range scores {
+			switch {
+			case !s.yesNo[d]:
+			case form > 0:
+				scores[d] = sc * (1 + polarBoost)
+			default:
+				scores[d] = sc * (1 - polarPenalty)
+			}
 		}
 	}
 	raw := make([]hit, 0, len(scores))

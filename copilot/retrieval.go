@@ -154,3 +154,78 @@ func expandQuery(raw string, q []string) []string {
 
 // derivStem enables the derivational endings in stem.
 const derivStem = true
+
+// Answer form. A polar question ("Can I …", "Is there …", "可以…吗") is
+// answered with yes or no ("Yes, you can …", "不可以，…"); a wh-question
+// ("How do I …", "What is …") almost never is. An entry whose first words are
+// a bare yes/no therefore fits the first kind of question better and the
+// second worse, whatever words they share.
+const (
+	polarBoost   = 0.25 // polar question, yes/no answer: × (1 + boost)
+	polarPenalty = 0.6  // wh-question, yes/no answer: × (1 − penalty)
+)
+
+var polarOpeners = toBoolSet(`can|could|is|are|am|was|were|do|does|did|should|will|would|shall|may|has|have|had|must|isnt|arent|doesnt|dont|cant`)
+
+var yesNoOpeners = toBoolSet(`yes|no|yeah|nope|yep|sure|certainly|absolutely|unfortunately`)
+
+// questionForm is +1 for a polar question, −1 for a wh-question and 0 when
+// the text is not recognisably either (a statement, or "my card is lost").
+func questionForm(text string) int {
+	t := strings.TrimSpace(text)
+	if t == "" {
+		return 0
+	}
+	if DetectLanguage(t) == "zh" {
+		s := strings.TrimRight(t, "？?。！! ")
+		switch {
+		case strings.HasSuffix(s, "吗") || strings.HasSuffix(s, "么") && !strings.HasSuffix(s, "什么") && !strings.HasSuffix(s, "怎么"):
+			return 1
+		case strings.ContainsAny(s, "吗") || strings.Contains(s, "是否") || strings.Contains(s, "能不能") || strings.Contains(s, "可不可以") || strings.Contains(s, "有没有"):
+			return 1
+		case strings.Contains(s, "什么") || strings.Contains(s, "怎么") || strings.Contains(s, "如何") || strings.Contains(s, "多久") || strings.Contains(s, "多少") || strings.Contains(s, "哪"):
+			return -1
+		}
+		return 0
+	}
+	first := strings.ToLower(firstWord(t))
+	switch {
+	case polarOpeners[first]:
+		return 1
+	case first == "what" || first == "how" || first == "why" || first == "when" || first == "where" || first == "which" || first == "who" || first == "whom" || first == "whose":
+		return -1
+	}
+	return 0
+}
+
+// answersYesNo reports whether a body opens with a bare yes or no.
+func answersYesNo(body string) bool {
+	t := strings.TrimSpace(body)
+	for strings.HasPrefix(t, "#") { // a Markdown heading is not the answer
+		_, rest, ok := strings.Cut(t, "\n")
+		if !ok {
+			return false
+		}
+		t = strings.TrimSpace(rest)
+	}
+	if DetectLanguage(limitBytes(t, 120)) == "zh" {
+		for _, p := range []string{"是的", "不是", "可以", "不可以", "能", "不能", "会", "不会", "有", "没有", "不用", "需要", "不需要", "无需", "否", "对"} {
+			if strings.HasPrefix(t, p) {
+				r := strings.TrimPrefix(t, p)
+				return r == "" || strings.HasPrefix(r, "，") || strings.HasPrefix(r, "。") || strings.HasPrefix(r, ",") || strings.HasPrefix(r, "！")
+			}
+		}
+		return false
+	}
+	return yesNoOpeners[strings.ToLower(firstWord(t))] && strings.ToLower(firstWord(t)) != "unfortunately" || strings.HasPrefix(strings.ToLower(t), "unfortunately, no")
+}
+
+func firstWord(s string) string {
+	i := strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '\'' || r == '’')
+	})
+	if i < 0 {
+		return strings.ReplaceAll(strings.ReplaceAll(s, "'", ""), "’", "")
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s[:i], "'", ""), "’", "")
+}
