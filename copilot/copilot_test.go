@@ -51,12 +51,35 @@ func TestSentimentRules(t *testing.T) {
 		{"👍", Positive},
 		{"我的订单什么时候发货", Neutral},
 		{"What time does the store open", Neutral},
+		// Idioms and compounds whose parts mislead.
+		{"服务员的态度真不敢恭维", Negative},
+		{"屏幕超细腻，做工精良", Positive},
+		{"软件系统不太稳定", Negative},
+		{"物流不是一般的慢，快一星期了才送到", Negative},
+		{"五星级酒店，早餐不怎么样", Negative},
 	}
 	for _, c := range cases {
 		got, score := ScoreText(c.text)
 		if got != c.want {
 			t.Errorf("%q: got %s (%.2f), want %s", c.text, got, score, c.want)
 		}
+	}
+}
+
+// A review site's appended business reply is polite by design; only the
+// customer's part is scored.
+func TestCustomerVoice(t *testing.T) {
+	review := "房间很小，空调是坏的，服务员态度冷冰冰的。宾馆反馈2008年7月22日：尊敬的宾客您好！非常感谢您的宝贵意见，我们会及时改进，期待您的再次光临。"
+	if got, score := ScoreText(review); got != Negative {
+		t.Errorf("review with reply: %s (%.2f)", got, score)
+	}
+	if v := customerVoice(review); strings.Contains(v, "尊敬") || !strings.Contains(v, "冷冰冰") {
+		t.Errorf("customerVoice kept %q", v)
+	}
+	// Without a colon the words are the customer's ("商家回复说…").
+	q := "商家回复说会补发，到现在还没收到，太失望了"
+	if customerVoice(q) != q {
+		t.Errorf("cut a customer's own sentence")
 	}
 }
 

@@ -387,6 +387,7 @@ var unitPool = sync.Pool{New: func() any { s := make([]unit, 0, 256); return &s 
 // and emoji / stickers add their own weight.
 func analyzeSentiment(text string) messageSentiment {
 	l := theLexicon()
+	text = customerVoice(text)
 	up := unitPool.Get().(*[]unit)
 	units := scanUnits(text, (*up)[:0])
 	defer func() { *up = units[:0]; unitPool.Put(up) }()
@@ -447,7 +448,7 @@ func analyzeSentiment(text string) messageSentiment {
 			if l.angerZHSet[key] {
 				ms.anger++
 			}
-			ms.handle(l, text, key, it, units, i+n, &negLeft, &negCount, &intMul, &after, &sentence, addWord, true)
+			ms.handle(l, text, key, it, units, i+n, &negLeft, &negCount, &intMul, &after, &sentence, &total, addWord, true)
 			i += n
 		case uWord:
 			if u.tag {
@@ -479,7 +480,7 @@ func analyzeSentiment(text string) messageSentiment {
 				// emphasis and count the word as intensified.
 				if w := squeeze(strings.ToLower(u.text)); w != "" {
 					if x, ok := l.en[w]; ok && x.kind == kWord {
-						ms.handle(l, text, w, lexItem{kind: kWord, weight: x.weight * 1.3}, units, i+1, &negLeft, &negCount, &intMul, &after, &sentence, addWord, false)
+						ms.handle(l, text, w, lexItem{kind: kWord, weight: x.weight * 1.3}, units, i+1, &negLeft, &negCount, &intMul, &after, &sentence, &total, addWord, false)
 						i++
 						continue
 					}
@@ -497,7 +498,7 @@ func analyzeSentiment(text string) messageSentiment {
 			if it.kind == kWord && isAllUpper(u.text) && len(u.text) >= 3 {
 				it.weight *= 1.5 // SHOUTED evaluative words count more
 			}
-			ms.handle(l, text, key, it, units, i+n, &negLeft, &negCount, &intMul, &after, &sentence, addWord, false)
+			ms.handle(l, text, key, it, units, i+n, &negLeft, &negCount, &intMul, &after, &sentence, &total, addWord, false)
 			i += n
 		case uEmoji:
 			if w, ok := asciiEmoticons[u.text]; ok && u.r == ':' {
@@ -572,6 +573,31 @@ func analyzeSentiment(text string) messageSentiment {
 	return ms
 }
 
+// replyMarkers introduce the business's answer that review sites append to
+// a customer's review ("宾馆反馈2008年4月5日：尊敬的宾客您好…"); it is
+// polite by design and not the customer's opinion.
+var replyMarkers = []string{"宾馆反馈", "酒店反馈", "酒店回复", "宾馆回复", "商家回复", "卖家回复", "店家回复", "掌柜回复",
+	"商家反馈", "官方回复", "管理员回复", "Response from the owner", "Response from the management", "Management response", "Seller's reply", "Seller response"}
+
+// customerVoice cuts text at a business-reply marker followed by a colon
+// (after an optional date) that is not at the very start.
+func customerVoice(text string) string {
+	if len(text) < 24 {
+		return text
+	}
+	for _, m := range replyMarkers {
+		i := strings.Index(text, m)
+		if i <= 0 {
+			continue
+		}
+		rest := text[i+len(m):]
+		if j := strings.IndexAny(limitBytes(rest, 40), ":："); j >= 0 {
+			return text[:i]
+		}
+	}
+	return text
+}
+
 // rhetoricalWeight is what a complaining question ("why did you…?") adds.
 const rhetoricalWeight = 0.4
 
@@ -598,7 +624,7 @@ func rhetorical(text string, units []unit, from, to int) bool {
 }
 
 func (ms *messageSentiment) handle(l *lexicon, text, key string, it lexItem, units []unit, next int,
-	negLeft, negCount *int, intMul, after, sentence *float64, addWord func(float64, string), han bool) {
+	negLeft, negCount *int, intMul, after, sentence, total *float64, addWord func(float64, string), han bool) {
 	switch it.kind {
 	case kNeg:
 		*negCount++
