@@ -57,12 +57,25 @@ func TestSentimentRules(t *testing.T) {
 		{"软件系统不太稳定", Negative},
 		{"物流不是一般的慢，快一星期了才送到", Negative},
 		{"五星级酒店，早餐不怎么样", Negative},
+		// English morphology and syntax.
+		{"has the smoothest flight attendants", Positive},
+		{"the staff were unfriendly and inefficient", Negative},
+		{"Not your finest moment", Negative},
+		{"Plane not ready. Are we going to run out of time again like last night", Negative},
+		{"They said they would call back. Nobody has. There are no trains to PBI.", Negative},
+		{"Can't I change the seat?", Neutral},
+		{"lol RT @airline: So sorry about the delay, this is terrible news", Positive},
 	}
 	for _, c := range cases {
 		got, score := ScoreText(c.text)
 		if got != c.want {
 			t.Errorf("%q: got %s (%.2f), want %s", c.text, got, score, c.want)
 		}
+	}
+	// A repeated emoji is emphasis, not a count.
+	one, four := analyzeSentiment("😭").raw, analyzeSentiment("😭😭😭😭").raw
+	if !(four < one && four > 2*one) {
+		t.Errorf("😭 %.2f, 😭😭😭😭 %.2f", one, four)
 	}
 }
 

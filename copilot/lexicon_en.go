@@ -7,7 +7,8 @@ package copilot
 
 var enPositive = map[int]string{
 	// Weight 0: phrases that contain an evaluative word but only ask or compare.
-	0: `would love would like i'd like like to looks like look like feel like like this like that`,
+	0: `would love would like i'd like like to looks like look like feel like like this like that
+good morning good afternoon good evening good night good luck kindly`,
 	1: `ok okay fine decent fair nice clean quick fast easy smooth helpful useful friendly polite kind comfortable
 comfy cozy safe reliable fresh tasty cheap affordable reasonable fun funny cute pretty sweet warm calm glad hope
 hopefully enjoy enjoyed enjoying like liked likes interesting cool neat solid efficient prompt timely on-time
@@ -19,7 +20,7 @@ ty thx tks tx smooth nicest adore looking forward top notch fave favorites charm
 	2: `good great love loved loves lovely happy thanks thank thankful grateful gratitude awesome amazing excellent
 wonderful fantastic beautiful perfect best better brilliant superb terrific glad delighted enjoyable congrats
 congratulations kudos bravo props cheers excited exciting favorite favourite outstanding impressive exceptional
-stellar fabulous marvelous marvellous splendid incredible gorgeous stunning heroes hero rock rocks rocked
+stellar phenomenal finest fabulous marvelous marvellous splendid incredible gorgeous stunning heroes hero rock rocks rocked
 thank you thanks so much much appreciated well done nice job good job great job shout out shoutout
 appreciate it love it loved it wow helpful beautifully glad to hear pleasure pleasantly smoothly seamless
 can't wait cant wait can not wait cannot wait worked like a charm thanks for thank you for`,
@@ -55,7 +56,8 @@ sick of tired of fed up had enough filthy ruined ruin mislead misled misleading 
 gave up give up giving up never heard back never heard no agents no agent no one answers can't get through
 can't get anyone cannot get through can't find no clue no idea come on fix this fix it
 won't fly will not fly never fly never flying never use never using not flying other airlines another airline
-expected better should be better deserve better switching to`,
+expected better should be better deserve better switching to
+haven't heard back have not heard back not heard back still haven't no word`,
 	3: `worst ever worst airline worst service the worst absolutely terrible absolutely horrible never again
 fuck fucking fucked shit shitty bullshit bs asshole assholes bitch damn you screw you go to hell hate you
 so disappointed very disappointed extremely disappointed completely unacceptable totally unacceptable

@@ -189,7 +189,7 @@ completely unacceptable|totally unacceptable|beyond frustrated|charged twice|dou
 gave up|give up|giving up|never heard back|never heard|no agents|no agent|no one answers|can't get through|can't get anyone|
 cannot get through|can't find|no clue|no idea|come on|fix this|fix it|won't fly|will not fly|never fly|never flying|never use|
 never using|not flying|other airlines|another airline|deserve better|switching to|top notch|looking forward|can't wait|cant wait|
-can not wait|cannot wait|worked like a charm|thanks for|thank you for|thanks so much for|would love|would like|i'd like|like to|looks like|look like|feel like|like this|like that`)
+can not wait|cannot wait|worked like a charm|good morning|good afternoon|good evening|good night|good luck|haven't heard back|have not heard back|not heard back|still haven't|no word|thanks for|thank you for|thanks so much for|would love|would like|i'd like|like to|looks like|look like|feel like|like this|like that`)
 
 // politeCues are courtesy words whose weight depends on the rest of the
 // message; "thanks for …" phrases are gratitude and are not among them.
@@ -221,6 +221,8 @@ type messageSentiment struct {
 	anger int // number of anger cues
 	shout bool
 	cues  []string
+	negs  int // English negations in the current sentence
+	used  int // … of them that negated an evaluative word
 }
 
 // Neutral band on the squashed score: weaker evidence than one mild cue
@@ -401,7 +403,16 @@ func analyzeSentiment(text string) messageSentiment {
 	after := 1.0                // weight after a contrast word
 	exclaim := 0                // exclamation marks in the sentence
 	capsWords, words := 0, 0
+	asked := false
 	endSentence := func() {
+		if bare := ms.negs - ms.used; bare > 0 && !asked {
+			// "They didn't call back", "there are no trains", "still
+			// hasn't moved": a statement that something did not happen
+			// is a complaint in service talk even without an evaluative
+			// word. Questions ("can't I change it?") only ask.
+			sentence -= bareNegWeight * float64(min(bare, 2))
+		}
+		ms.negs, ms.used, asked = 0, 0, false
 		if exclaim > 0 && sentence != 0 {
 			sentence *= 1 + 0.15*float64(min(exclaim, 3))
 		}
@@ -418,6 +429,7 @@ func analyzeSentiment(text string) messageSentiment {
 			return
 		}
 		if negLeft > 0 && negCount%2 == 1 {
+			ms.used++
 			if w > 0 {
 				w = -w * 0.9
 			} else {
@@ -448,7 +460,7 @@ func analyzeSentiment(text string) messageSentiment {
 			if l.angerZHSet[key] {
 				ms.anger++
 			}
-			ms.handle(l, text, key, it, units, i+n, &negLeft, &negCount, &intMul, &after, &sentence, &total, addWord, true)
+			ms.handle(l, text, key, it, units, i+n, &negLeft, &negCount, &intMul, &after, &sentence, addWord, true)
 			i += n
 		case uWord:
 			if u.tag {
@@ -480,10 +492,15 @@ func analyzeSentiment(text string) messageSentiment {
 				// emphasis and count the word as intensified.
 				if w := squeeze(strings.ToLower(u.text)); w != "" {
 					if x, ok := l.en[w]; ok && x.kind == kWord {
-						ms.handle(l, text, w, lexItem{kind: kWord, weight: x.weight * 1.3}, units, i+1, &negLeft, &negCount, &intMul, &after, &sentence, &total, addWord, false)
+						ms.handle(l, text, w, lexItem{kind: kWord, weight: x.weight * 1.3}, units, i+1, &negLeft, &negCount, &intMul, &after, &sentence, addWord, false)
 						i++
 						continue
 					}
+				}
+				if w, wt := l.derived(strings.ToLower(u.text)); w != "" {
+					ms.handle(l, text, w, lexItem{kind: kWord, weight: wt}, units, i+1, &negLeft, &negCount, &intMul, &after, &sentence, addWord, false)
+					i++
+					continue
 				}
 				if negLeft > 0 {
 					negLeft--
@@ -492,15 +509,26 @@ func analyzeSentiment(text string) messageSentiment {
 				continue
 			}
 			key := strings.ToLower(joinUnits(units[i:i+n], " "))
+			if (key == "like" || key == "likes") && !likeIsVerb(units, i) {
+				// "like last night", "like @SouthwestAir": a preposition.
+				i++
+				continue
+			}
 			if l.angerEN[key] {
 				ms.anger++
 			}
 			if it.kind == kWord && isAllUpper(u.text) && len(u.text) >= 3 {
 				it.weight *= 1.5 // SHOUTED evaluative words count more
 			}
-			ms.handle(l, text, key, it, units, i+n, &negLeft, &negCount, &intMul, &after, &sentence, &total, addWord, false)
+			ms.handle(l, text, key, it, units, i+n, &negLeft, &negCount, &intMul, &after, &sentence, addWord, false)
 			i += n
 		case uEmoji:
+			rep := 1.0
+			if i > 0 && units[i-1].kind == uEmoji && units[i-1].text == u.text {
+				// 😭😭😭 is one feeling, emphasised, not three.
+				rep = emojiRepeat
+			}
+			sentence0 := sentence
 			if w, ok := asciiEmoticons[u.text]; ok && u.r == ':' {
 				sentence += w
 			} else if w, ok := zhEmoticons[u.text]; ok {
@@ -514,6 +542,7 @@ func analyzeSentiment(text string) messageSentiment {
 					ms.anger++
 				}
 			}
+			sentence = sentence0 + (sentence-sentence0)*rep
 			i++
 		default:
 			switch u.r {
@@ -522,6 +551,7 @@ func analyzeSentiment(text string) messageSentiment {
 			case '?', '？':
 				// "??" and "？？？" read as exasperation in service chats; a
 				// "why …?" / "凭什么…?" question complains rather than asks.
+				asked = true
 				if rhetorical(text, units, sentStart, i) {
 					sentence -= rhetoricalWeight
 				} else if i+1 >= len(units) || !(units[i+1].r == '?' || units[i+1].r == '？') {
@@ -582,7 +612,7 @@ var replyMarkers = []string{"宾馆反馈", "酒店反馈", "酒店回复", "宾
 // customerVoice cuts text at a business-reply marker followed by a colon
 // (after an optional date) that is not at the very start.
 func customerVoice(text string) string {
-	if len(text) < 24 {
+	if len(text) < 12 {
 		return text
 	}
 	for _, m := range replyMarkers {
@@ -595,8 +625,89 @@ func customerVoice(text string) string {
 			return text[:i]
 		}
 	}
+	// A retweet's quoted part ("… RT @airline …") and a quoted reply
+	// ("“@airline: We hope…” done thx") are someone else's words.
+	if i := strings.Index(text, "RT @"); i > 0 {
+		text = text[:i]
+	}
+	if i := strings.Index(text, "“@"); i >= 0 {
+		if j := strings.Index(text[i:], "”"); j > 0 && i+j+len("”") < len(text) {
+			text = text[:i] + " " + text[i+j+len("”"):]
+		}
+	}
 	return text
 }
+
+// bareNegWeight is what an English negation that negates no evaluative word
+// adds to a statement.
+const bareNegWeight = 0.5
+
+// emojiRepeat is what a repeated emoji adds after the first.
+const emojiRepeat = 0.3
+
+// likeVerbBefore are the words after which "like" is the verb ("I like",
+// "really like", "don't like"); elsewhere it is mostly the preposition
+// ("like last night", "have customer service like @JetBlue").
+var likeVerbBefore = toBoolSet(`i|we|you|they|he|she|u|ya|people|who|really|truly|do|does|did|also|just|totally|definitely|so|still|would|i'd|we'd|dont|don't|didn't|doesn't|didnt|doesnt|to|and|always|actually|kinda|gonna`)
+
+func likeIsVerb(units []unit, i int) bool {
+	if i == 0 {
+		return true // "Like the new seats"
+	}
+	p := units[i-1]
+	return p.kind == uWord && likeVerbBefore[strings.ReplaceAll(strings.ToLower(p.text), "’", "'")]
+}
+
+// derived reads a word the lexicon lacks through its base: superlatives and
+// adverbs of evaluative words ("smoothest", "finest", "horribly") carry the
+// base's weight, and a negative prefix on a positive word ("unfriendly",
+// "inefficient", "impolite", "dislike") turns it negative. Bases that are
+// evaluative only in other senses ("late" in "latest", "like" in "likely")
+// are left out.
+func (l *lexicon) derived(w string) (string, float64) {
+	if len(w) < 5 {
+		return "", 0
+	}
+	base := func(b string) (float64, bool) {
+		if len(b) < 3 || derivedSkip[b] {
+			return 0, false
+		}
+		x, ok := l.en[b]
+		if !ok || x.kind != kWord || x.weight == 0 {
+			return 0, false
+		}
+		return x.weight, true
+	}
+	for _, r := range [][2]string{{"iest", "y"}, {"est", ""}, {"est", "e"}, {"ily", "y"}, {"ably", "able"}, {"ibly", "ible"}, {"ly", ""}, {"ly", "e"}} {
+		if !strings.HasSuffix(w, r[0]) {
+			continue
+		}
+		b := w[:len(w)-len(r[0])] + r[1]
+		if wt, ok := base(b); ok {
+			return b, wt
+		}
+		if r[0] == "est" && r[1] == "" && len(b) >= 4 && b[len(b)-1] == b[len(b)-2] { // "hottest"
+			if wt, ok := base(b[:len(b)-1]); ok {
+				return b[:len(b)-1], wt
+			}
+		}
+	}
+	for _, p := range []string{"un", "dis", "in", "im"} {
+		if !strings.HasPrefix(w, p) {
+			continue
+		}
+		b := w[len(p):]
+		if len(b) < 4 || (p == "in" || p == "im") && len(b) < 5 {
+			continue
+		}
+		if wt, ok := base(b); ok && wt > 0 {
+			return w, -0.9 * wt
+		}
+	}
+	return "", 0
+}
+
+var derivedSkip = toBoolSet(`late|like|fair|well|kind|hard|sweet|warm|still|cold|hold|wait|lol`)
 
 // rhetoricalWeight is what a complaining question ("why did you…?") adds.
 const rhetoricalWeight = 0.4
@@ -624,7 +735,7 @@ func rhetorical(text string, units []unit, from, to int) bool {
 }
 
 func (ms *messageSentiment) handle(l *lexicon, text, key string, it lexItem, units []unit, next int,
-	negLeft, negCount *int, intMul, after, sentence, total *float64, addWord func(float64, string), han bool) {
+	negLeft, negCount *int, intMul, after, sentence *float64, addWord func(float64, string), han bool) {
 	switch it.kind {
 	case kNeg:
 		*negCount++
@@ -632,6 +743,7 @@ func (ms *messageSentiment) handle(l *lexicon, text, key string, it lexItem, uni
 			*negLeft = 4
 		} else {
 			*negLeft = 3
+			ms.negs++
 		}
 	case kInt:
 		*intMul *= it.weight
