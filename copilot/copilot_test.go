@@ -57,6 +57,9 @@ func TestSentimentRules(t *testing.T) {
 		{"软件系统不太稳定", Negative},
 		{"物流不是一般的慢，快一星期了才送到", Negative},
 		{"五星级酒店，早餐不怎么样", Negative},
+		{"总体感觉不错，美中不足的是隔音不太好，房价稍高", Positive},
+		{"房间又小又旧，隔音很差，唯一的优点是位置方便", Negative},
+		{"Overall a good flight. My only complaint is the legroom was a bit tight", Positive},
 		// English morphology and syntax.
 		{"has the smoothest flight attendants", Positive},
 		{"the staff were unfriendly and inefficient", Negative},

@@ -79,6 +79,13 @@ var enIntensifiers = map[string]float64{
 	"little": 0.8, "rather": 0.9, "fairly": 0.9,
 }
 
+// enFrames: a summary counts double, a flaw introduced as the only or a
+// minor one counts half (see zhFrames).
+var enFrames = map[string]float64{
+	"overall": 2, "all in all": 2, "on the whole": 2, "all things considered": 2, "in general": 1.5,
+	"only complaint": 0.4, "only issue": 0.4, "only problem": 0.4, "minor issue": 0.5, "minor complaint": 0.5,
+}
+
 var enContrast = `but however though although yet still except nevertheless nonetheless unfortunately`
 
 // emoji carry a lot of the sentiment in chat; the commonest faces and hands.

@@ -15,6 +15,7 @@ const (
 	kInt
 	kContrast
 	kNeutral
+	kFrame // sets how much the rest of the sentence counts (总体, 美中不足的是)
 )
 
 type lexItem struct {
@@ -84,6 +85,9 @@ func buildLexicon() *lexicon {
 	for _, w := range strings.Fields(zhContrast) {
 		addZH(w, lexItem{kind: kContrast})
 	}
+	for w, m := range zhFrames {
+		addZH(w, lexItem{kind: kFrame, weight: m})
+	}
 	for w, m := range zhIntensifiers {
 		addZH(w, lexItem{kind: kInt, weight: m})
 	}
@@ -111,6 +115,9 @@ func buildLexicon() *lexicon {
 	}
 	for w, m := range enIntensifiers {
 		addEN(w, lexItem{kind: kInt, weight: m})
+	}
+	for w, m := range enFrames {
+		addEN(w, lexItem{kind: kFrame, weight: m})
 	}
 	for wt, list := range enPositive {
 		for _, line := range phraseList(list) {
@@ -189,7 +196,7 @@ completely unacceptable|totally unacceptable|beyond frustrated|charged twice|dou
 gave up|give up|giving up|never heard back|never heard|no agents|no agent|no one answers|can't get through|can't get anyone|
 cannot get through|can't find|no clue|no idea|come on|fix this|fix it|won't fly|will not fly|never fly|never flying|never use|
 never using|not flying|other airlines|another airline|deserve better|switching to|top notch|looking forward|can't wait|cant wait|
-can not wait|cannot wait|worked like a charm|good morning|good afternoon|good evening|good night|good luck|haven't heard back|have not heard back|not heard back|still haven't|no word|thanks for|thank you for|thanks so much for|would love|would like|i'd like|like to|looks like|look like|feel like|like this|like that`)
+can not wait|cannot wait|worked like a charm|all in all|on the whole|all things considered|in general|only complaint|only issue|only problem|minor issue|minor complaint|good morning|good afternoon|good evening|good night|good luck|haven't heard back|have not heard back|not heard back|still haven't|no word|thanks for|thank you for|thanks so much for|would love|would like|i'd like|like to|looks like|look like|feel like|like this|like that`)
 
 // politeCues are courtesy words whose weight depends on the rest of the
 // message; "thanks for …" phrases are gratitude and are not among them.
@@ -747,6 +754,8 @@ func (ms *messageSentiment) handle(l *lexicon, text, key string, it lexItem, uni
 		}
 	case kInt:
 		*intMul *= it.weight
+	case kFrame:
+		*after = it.weight
 	case kContrast:
 		*sentence *= 0.5
 		*after = 1.5
