@@ -60,6 +60,7 @@ func TestSentimentRules(t *testing.T) {
 		{"总体感觉不错，美中不足的是隔音不太好，房价稍高", Positive},
 		{"房间又小又旧，隔音很差，唯一的优点是位置方便", Negative},
 		{"Overall a good flight. My only complaint is the legroom was a bit tight", Positive},
+		{"Guess I'm still road tripping on Feb 27", Neutral},
 		// English morphology and syntax.
 		{"has the smoothest flight attendants", Positive},
 		{"the staff were unfriendly and inefficient", Negative},

@@ -187,7 +187,7 @@ appreciate it|love it|loved it|glad to hear|thank you so much|thanks a lot|thank
 the best|absolutely love|highly recommend|exceeded expectations|above and beyond|went above and beyond|amazing job|
 outstanding service|so happy|so grateful|so thankful|very happy|very grateful|over the moon|ripped off|on hold|
 no response|no reply|no answer|no one|never again|never received|never arrived|not received|not arrived|
-not working|doesn't work|does not work|didn't work|did not work|still waiting|still no|expected better|could be better|should be better|be a better|do better|
+not working|doesn't work|does not work|didn't work|did not work|still waiting|still no|still not|expected better|could be better|should be better|be a better|do better|
 customer service fail|hung up|hang up|left stranded|lost luggage|lost bag|missed connection|missed my flight|
 delayed again|cancelled again|not happy|not impressed|not good|waste of time|waste of money|sick of|tired of|
 fed up|had enough|worst ever|worst airline|worst service|the worst|absolutely terrible|absolutely horrible|
