@@ -68,6 +68,8 @@ func TestSentimentRules(t *testing.T) {
 		{"Plane not ready. Are we going to run out of time again like last night", Negative},
 		{"They said they would call back. Nobody has. There are no trains to PBI.", Negative},
 		{"Can't I change the seat?", Neutral},
+		{"I've been trying for 3 days now to get a seat", Negative},
+		{"My flight is leaving in a few hours", Neutral},
 		{"lol RT @airline: So sorry about the delay, this is terrible news", Positive},
 	}
 	for _, c := range cases {

@@ -597,6 +597,9 @@ func analyzeSentiment(text string) messageSentiment {
 	if words >= 3 && capsWords*2 >= words {
 		ms.shout = true
 	}
+	if d := waitedFor(units); d > 0 {
+		total -= durationWeight * float64(min(d, 2))
+	}
 	ms.raw = total
 	ms.score = total / math.Sqrt(total*total+6)
 	switch {
@@ -648,6 +651,51 @@ func customerVoice(text string) string {
 // bareNegWeight is what an English negation that negates no evaluative word
 // adds to a statement.
 const bareNegWeight = 0.5
+
+// durationWeight is what one measured wait adds (at most two count).
+const durationWeight = 0.7
+
+var durationLead = toBoolSet(`for|after|over|took|take|takes|taking|waited|waiting|wait|been|spent|lost|wasted`)
+var durationCount = toBoolSet(`a|an|few|several|many|two|three|four|five|six|seven|eight|nine|ten|twelve|couple|multiple|extra|45|countless`)
+var durationUnit = toBoolSet(`minutes|mins|min|hours|hrs|hr|hour|days|day|weeks|week|months|month|years`)
+
+// waitedFor counts English phrases that put a length of time on something
+// the customer went through ("on hold for 2 hours", "took 45 mins",
+// "trying for 3 days now", "spent three extra days"): in service talk a
+// duration measured like that is a complaint. "leaving in a few hours" is
+// not led by one of these words and does not count.
+func waitedFor(units []unit) int {
+	n := 0
+	for i := 0; i+2 < len(units); i++ {
+		if units[i].kind != uWord || !durationLead[strings.ToLower(units[i].text)] {
+			continue
+		}
+		j := i + 1
+		for k := 0; k < 3 && j < len(units) && units[j].kind == uWord; k++ {
+			w := strings.ToLower(units[j].text)
+			if durationUnit[w] {
+				if j > i+1 {
+					n++
+				}
+				break
+			}
+			if !(durationCount[w] || isDigits(w)) {
+				break
+			}
+			j++
+		}
+	}
+	return n
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
 
 // emojiRepeat is what a repeated emoji adds after the first.
 const emojiRepeat = 0.3
