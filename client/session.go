@@ -202,6 +202,20 @@ func (c *Client) readLoop(s *session, alive func()) error {
 				continue
 			}
 			c.emit(DraftDelta{ConversationID: dd.ConversationID, JobID: dd.JobID, Text: dd.Text, Reset: dd.Reset})
+		case protocol.TypePresence:
+			var p protocol.Presence
+			if err := json.Unmarshal(f.Data, &p); err != nil || p.ConversationID == "" {
+				c.log.Warn("client: unreadable presence", "err", err)
+				continue
+			}
+			c.emit(Presence{p})
+		case protocol.TypeTeamStats:
+			var st protocol.TeamStats
+			if err := json.Unmarshal(f.Data, &st); err != nil {
+				c.log.Warn("client: unreadable team_stats", "err", err)
+				continue
+			}
+			c.emit(TeamStats{st})
 		case protocol.TypeAck, protocol.TypeError:
 			if f.Re == "" {
 				c.log.Warn("client: server error for an unreadable frame", "code", f.Code, "message", f.Message)

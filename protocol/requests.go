@@ -37,7 +37,9 @@ func KnownRequest(t string) bool { return knownRequests[t] }
 // Mutating reports whether request type t changes server state. Mutating
 // requests are idempotent on (agent, request id): a retry with the same id
 // gets the first answer again and changes nothing.
-func Mutating(t string) bool { return t != ReqGetConversation && t != ReqRegenerate }
+func Mutating(t string) bool { return !nonMutating[t] }
+
+var nonMutating = map[string]bool{ReqGetConversation: true, ReqRegenerate: true}
 
 // ConversationReq names one conversation.
 type ConversationReq struct {

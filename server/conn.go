@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -40,6 +41,9 @@ type conn struct {
 	liveSeen int64 // newest visible seq the hub offered while catching up
 
 	limiter *rateLimiter
+	// statsDay is the day start the desk's team board asked for; non-zero
+	// means it gets team_stats pushes (team.go).
+	statsDay atomic.Int64
 }
 
 func newConn(srv *Server, ws *websocket.Conn, agent protocol.Agent, tokenID string) *conn {
@@ -295,7 +299,10 @@ func (c *conn) readLoop(ctx context.Context) {
 			c.sendFrame(protocol.ErrorFrame(f.ID, protocol.Errorf(protocol.CodeRateLimited, "too many requests; slow down")))
 			continue
 		}
-		answer, err := c.srv.handle(ctx, c.actor, f)
+		answer, local, err := c.handleConnLocal(ctx, f)
+		if !local {
+			answer, err = c.srv.handle(ctx, c.actor, f)
+		}
 		if err != nil {
 			if protocol.CodeOf(err) == protocol.CodeInternal {
 				c.log.Error("request failed", "type", f.Type, "id", f.ID, "err", err)

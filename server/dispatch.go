@@ -26,6 +26,10 @@ var allowed = map[string][]string{
 	protocol.ReqOutcome:         {protocol.RoleAgent, protocol.RoleLead, protocol.RoleAdmin},
 	protocol.ReqGetConversation: {protocol.RoleAgent, protocol.RoleLead, protocol.RoleTrainer, protocol.RoleAdmin},
 	protocol.ReqRegenerate:      {protocol.RoleAgent, protocol.RoleLead, protocol.RoleAdmin},
+	protocol.ReqDrain:           {protocol.RoleLead, protocol.RoleAdmin},
+	protocol.ReqTakeover:        {protocol.RoleLead, protocol.RoleAdmin},
+	protocol.ReqTeamBoard:       {protocol.RoleLead, protocol.RoleAdmin},
+	protocol.ReqViewing:         {protocol.RoleAgent, protocol.RoleLead, protocol.RoleTrainer, protocol.RoleAdmin},
 }
 
 func roleAllowed(reqType, role string) bool {
@@ -166,6 +170,8 @@ func (s *Server) handle(ctx context.Context, actor store.Actor, f protocol.Frame
 			return nil, err
 		}
 		return s.regenerate(ctx, actor, r)
+	case protocol.ReqDrain, protocol.ReqTakeover:
+		return s.handleTeam(ctx, actor, f) // team.go
 	}
 	return nil, protocol.Errorf(protocol.CodeInvalid, "unknown request type %q", f.Type)
 }

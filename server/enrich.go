@@ -50,6 +50,9 @@ type enricher struct {
 	// deltas publishes a draft_delta frame to the desks that may see the
 	// conversation's drafts (nil: drafts are not streamed).
 	deltas func(convID, assignee string, frame []byte)
+	// observe, when set, records each copilot call's latency and whether
+	// the offline engine stood in for the model (metrics.go).
+	observe func(kind string, d time.Duration, fallback bool)
 	// streams are the generations streaming right now; notice keeps their
 	// conversation's assignee current so visibility follows claims.
 	streamMu sync.Mutex
@@ -219,7 +222,11 @@ func (e *enricher) enrich(ctx context.Context, convID string, j job) {
 		return
 	}
 	conv := conversationFor(d)
+	began := time.Now()
 	ins, err := e.cp.Insight(ctx, conv)
+	if err == nil && e.observe != nil {
+		e.observe("insight", time.Since(began), ins.Provenance.Fallback != "")
+	}
 	if err != nil {
 		if !errors.Is(err, copilot.ErrSuperseded) && ctx.Err() == nil {
 			e.log.Warn("enrich: insight", "conversation", convID, "err", err)
@@ -242,7 +249,11 @@ func (e *enricher) enrich(ctx context.Context, convID string, j job) {
 	if !j.draft && !awaitsAgent(d.Messages) {
 		return
 	}
+	began = time.Now()
 	dr, err := e.cp.Draft(ctx, conv, j.instruction, stream.add)
+	if err == nil && e.observe != nil {
+		e.observe("draft", time.Since(began), dr.Provenance.Fallback != "")
+	}
 	// The last piece goes out before the draft.updated that replaces it; a
 	// failed generation tells the desks to drop what they were shown.
 	stream.finish(err == nil)

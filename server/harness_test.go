@@ -142,6 +142,8 @@ type desk struct {
 	events  []protocol.Frame
 	next    int
 	deltas  []protocol.Frame // draft_delta frames read while waiting for something else
+	// ephemeral holds presence and team_stats frames read meanwhile.
+	ephemeral []protocol.Frame
 }
 
 func (h *harness) dial(token string, since int64) *desk {
@@ -248,6 +250,10 @@ func (d *desk) await(id string) protocol.Frame {
 			d.deltas = append(d.deltas, f)
 			continue
 		}
+		if f.Type == protocol.TypePresence || f.Type == protocol.TypeTeamStats {
+			d.ephemeral = append(d.ephemeral, f)
+			continue
+		}
 		if f.Re == id {
 			return f
 		}
@@ -268,6 +274,9 @@ func (d *desk) waitEvent(fn func(protocol.Frame) bool) protocol.Frame {
 		f := d.read()
 		if f.Type == protocol.TypeDraftDelta {
 			d.deltas = append(d.deltas, f)
+		}
+		if f.Type == protocol.TypePresence || f.Type == protocol.TypeTeamStats {
+			d.ephemeral = append(d.ephemeral, f)
 		}
 		if f.Type != protocol.TypeEvent {
 			continue

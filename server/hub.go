@@ -3,6 +3,7 @@ package server
 import (
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server/store"
@@ -15,6 +16,8 @@ type hub struct {
 	conns map[*conn]struct{}
 	// lastSeq is the newest seq published, for metrics and readiness.
 	lastSeq atomic.Int64
+	// observe, when set, receives how long each publish took (metrics.go).
+	observe func(time.Duration)
 }
 
 func newHub() *hub { return &hub{conns: map[*conn]struct{}{}} }
@@ -56,6 +59,9 @@ func (h *hub) publish(events []store.Event) {
 		return
 	}
 	h.lastSeq.Store(events[len(events)-1].Seq)
+	if h.observe != nil {
+		defer func(start time.Time) { h.observe(time.Since(start)) }(time.Now())
+	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for c := range h.conns {

@@ -98,6 +98,9 @@ type Server struct {
 	enricher *enricher // nil without a copilot
 	ch       *channels
 	router   *router
+	presence *presence // who has which conversation open (team.go)
+	floor    *floor    // team_stats pushes and queue samples (team.go)
+	metrics  *metrics  // /metrics (metrics.go)
 }
 
 // New builds a server on a store and registers as the store's publisher.
@@ -118,12 +121,20 @@ func New(st *store.Store, cfg Config) *Server {
 	}
 	s.ch = newChannels(s, cfg.Channels)
 	s.router = newRouter(s, cfg.Routing)
+	s.presence = newPresence(s.hub)
+	s.floor = newFloor(s)
+	s.metrics = newMetrics(s)
+	s.hub.observe = s.metrics.observeFanout
+	if s.enricher != nil {
+		s.enricher.observe = s.metrics.observeCopilot
+	}
 	st.SetPublisher(s.publish)
 	s.mux = http.NewServeMux()
 	s.ch.routes(s.mux)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.HandleFunc("GET /v1/desk", s.desk)
+	s.mux.Handle("GET /metrics", s.metrics)
 	return s
 }
 
@@ -163,6 +174,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Conf
 	defer stopBG()
 	go s.background(bg)
 	go s.router.run(bg)
+	go s.floor.run(bg)
 	defer s.ch.start(bg)() // SLA check and outbound webhooks; waits for deliveries in flight
 	if s.enricher != nil {
 		go s.enricher.run(bg, s.cfg.CopilotWorkers)
@@ -322,9 +334,12 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 	go func() {
 		defer s.conns.Done()
 		defer s.hub.remove(c)
+		defer s.presence.drop(c)
 		if err := c.start(ctx, since); err != nil && !errors.Is(err, errClosed) {
 			c.log.Error("start desk stream", "err", err)
 			c.shut(websocket.CloseInternalServerErr, "internal error")
+		} else if err == nil {
+			s.presence.greet(c)
 		}
 		c.readLoop(ctx)
 		<-c.done

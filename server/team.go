@@ -1,0 +1,293 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server/store"
+)
+
+// handleTeam runs the lead requests that only need the store: drain and
+// takeover. The role table has already admitted the actor; the store
+// checks again.
+func (s *Server) handleTeam(ctx context.Context, actor store.Actor, f protocol.Frame) (json.RawMessage, error) {
+	switch f.Type {
+	case protocol.ReqDrain:
+		var r protocol.DrainReq
+		if err := protocol.DecodeData(f.Data, &r); err != nil {
+			return nil, err
+		}
+		ans, err := s.store.Apply(ctx, actor, f.ID, func(tx *store.Tx) (any, error) { return tx.Drain(actor, r) })
+		if err == nil {
+			s.floor.poke()
+		}
+		return ans, err
+	case protocol.ReqTakeover:
+		var r protocol.TakeoverReq
+		if err := protocol.DecodeData(f.Data, &r); err != nil {
+			return nil, err
+		}
+		return s.store.Apply(ctx, actor, f.ID, func(tx *store.Tx) (any, error) {
+			c, err := tx.Takeover(actor, r)
+			return protocol.ConversationAck{Conversation: c}, err
+		})
+	}
+	return nil, protocol.Errorf(protocol.CodeInvalid, "unknown request type %q", f.Type)
+}
+
+// handleConnLocal answers the requests that concern the connection itself
+// (viewing, team_board); ok is false for every other request.
+func (c *conn) handleConnLocal(ctx context.Context, f protocol.Frame) (json.RawMessage, bool, error) {
+	switch f.Type {
+	case protocol.ReqViewing, protocol.ReqTeamBoard:
+	default:
+		return nil, false, nil
+	}
+	if !roleAllowed(f.Type, c.actor.Role) {
+		return nil, true, protocol.Errorf(protocol.CodeForbidden, "role %s may not %s", c.actor.Role, f.Type)
+	}
+	switch f.Type {
+	case protocol.ReqViewing:
+		var r protocol.ViewingReq
+		if err := protocol.DecodeData(f.Data, &r); err != nil {
+			return nil, true, err
+		}
+		p := c.srv.presence.set(c, r.ConversationID)
+		b, err := json.Marshal(protocol.ViewingAck{Presence: p})
+		return b, true, err
+	default: // team_board
+		var r protocol.TeamBoardReq
+		if err := protocol.DecodeData(f.Data, &r); err != nil {
+			return nil, true, err
+		}
+		now := c.srv.store.Now()
+		if r.DayStart == 0 || r.DayStart > now {
+			r.DayStart = now / (24 * 3600 * 1000) * (24 * 3600 * 1000)
+		}
+		st, err := c.srv.floor.stats(ctx, r.DayStart, now)
+		if err != nil {
+			return nil, true, err
+		}
+		c.statsDay.Store(r.DayStart) // from now on this desk gets team_stats pushes
+		b, err := json.Marshal(st)
+		if err != nil {
+			return nil, true, fmt.Errorf("encode team stats: %w", err)
+		}
+		return b, true, nil
+	}
+}
+
+// presence tracks which conversation each desk has open. It is memory
+// only: a restart forgets it and desks tell the server again.
+type presence struct {
+	hub *hub
+	mu  sync.Mutex
+	by  map[string]map[*conn]struct{} // conversation → desks viewing it
+	at  map[*conn]string              // desk → conversation
+}
+
+func newPresence(h *hub) *presence {
+	return &presence{hub: h, by: map[string]map[*conn]struct{}{}, at: map[*conn]string{}}
+}
+
+// set records that c now views convID ("" for none), tells every desk
+// about the conversations whose viewers changed, and returns convID's.
+func (p *presence) set(c *conn, convID string) protocol.Presence {
+	p.mu.Lock()
+	old := p.at[c]
+	if old == convID {
+		cur := p.listLocked(convID)
+		p.mu.Unlock()
+		return cur
+	}
+	if old != "" {
+		delete(p.by[old], c)
+		if len(p.by[old]) == 0 {
+			delete(p.by, old)
+		}
+	}
+	if convID == "" {
+		delete(p.at, c)
+	} else {
+		p.at[c] = convID
+		if p.by[convID] == nil {
+			p.by[convID] = map[*conn]struct{}{}
+		}
+		p.by[convID][c] = struct{}{}
+	}
+	var changed []protocol.Presence
+	if old != "" {
+		changed = append(changed, p.listLocked(old))
+	}
+	cur := protocol.Presence{ConversationID: convID, Viewers: []string{}}
+	if convID != "" {
+		cur = p.listLocked(convID)
+		changed = append(changed, cur)
+	}
+	p.mu.Unlock()
+	for _, ch := range changed {
+		p.broadcast(ch)
+	}
+	return cur
+}
+
+// drop forgets a desk that disconnected.
+func (p *presence) drop(c *conn) { p.set(c, "") }
+
+func (p *presence) listLocked(convID string) protocol.Presence {
+	seen := map[string]bool{}
+	out := protocol.Presence{ConversationID: convID, Viewers: []string{}}
+	for v := range p.by[convID] {
+		if !seen[v.agent.ID] {
+			seen[v.agent.ID] = true
+			out.Viewers = append(out.Viewers, v.agent.ID)
+		}
+	}
+	sort.Strings(out.Viewers)
+	return out
+}
+
+// all lists every conversation someone has open.
+func (p *presence) all() []protocol.Presence {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]protocol.Presence, 0, len(p.by))
+	for id := range p.by {
+		out = append(out, p.listLocked(id))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ConversationID < out[j].ConversationID })
+	return out
+}
+
+func presenceFrame(pr protocol.Presence) []byte {
+	data, _ := json.Marshal(pr)
+	b, _ := json.Marshal(protocol.Frame{Type: protocol.TypePresence, Data: data})
+	return b
+}
+
+// broadcast offers a presence frame to every live desk. Conversation
+// events are visible to every role, and so is who is looking at one.
+func (p *presence) broadcast(pr protocol.Presence) {
+	frame := presenceFrame(pr)
+	p.hub.each(func(c *conn) { c.deliverEphemeral(frame) })
+}
+
+// greet sends a desk that just went live who has what open.
+func (p *presence) greet(c *conn) {
+	for _, pr := range p.all() {
+		c.deliverEphemeral(presenceFrame(pr))
+	}
+}
+
+// floor keeps the queue-depth samples of the last hour and pushes
+// team_stats to the desks that asked for the board.
+type floor struct {
+	s    *Server
+	mu   sync.Mutex
+	bins map[int64]int // minute start → deepest queue sampled in it
+	kick chan struct{}
+}
+
+func newFloor(s *Server) *floor {
+	return &floor{s: s, bins: map[int64]int{}, kick: make(chan struct{}, 1)}
+}
+
+// poke asks for a push soon (after a drain or reassign).
+func (f *floor) poke() {
+	select {
+	case f.kick <- struct{}{}:
+	default:
+	}
+}
+
+// sample records the current queue depth in this minute's bin.
+func (f *floor) sample(ctx context.Context) {
+	depth, err := f.s.store.QueueDepth(ctx)
+	if err != nil {
+		return
+	}
+	now := f.s.store.Now()
+	minute := now / 60000 * 60000
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if d, ok := f.bins[minute]; !ok || depth > d {
+		f.bins[minute] = depth
+	}
+	for m := range f.bins {
+		if m < minute-60*60000 {
+			delete(f.bins, m)
+		}
+	}
+}
+
+// stats computes the board aggregates with the sampled queue depths.
+func (f *floor) stats(ctx context.Context, dayStart, now int64) (protocol.TeamStats, error) {
+	f.sample(ctx)
+	st, err := f.s.store.TeamStats(ctx, dayStart, now)
+	if err != nil {
+		return st, err
+	}
+	f.mu.Lock()
+	for i := range st.Minutes {
+		if d, ok := f.bins[st.Minutes[i].Start]; ok {
+			st.Minutes[i].QueueDepth = d
+		}
+	}
+	f.mu.Unlock()
+	st.Viewers = f.s.presence.all()
+	return st, nil
+}
+
+// run samples the queue and pushes team_stats every StatsInterval, or
+// sooner when poked (at most once a second).
+func (f *floor) run(ctx context.Context) {
+	t := time.NewTicker(protocol.StatsInterval * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-f.kick:
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+		f.push(ctx)
+	}
+}
+
+func (f *floor) push(ctx context.Context) {
+	f.sample(ctx)
+	byDay := map[int64][]*conn{}
+	f.s.hub.each(func(c *conn) {
+		if d := c.statsDay.Load(); d > 0 {
+			byDay[d] = append(byDay[d], c)
+		}
+	})
+	now := f.s.store.Now()
+	for day, conns := range byDay {
+		st, err := f.stats(ctx, day, now)
+		if err != nil {
+			if ctx.Err() == nil {
+				f.s.log.Warn("team stats", "err", err)
+			}
+			return
+		}
+		data, err := json.Marshal(st)
+		if err != nil {
+			return
+		}
+		frame, _ := json.Marshal(protocol.Frame{Type: protocol.TypeTeamStats, Data: data})
+		for _, c := range conns {
+			c.deliverEphemeral(frame)
+		}
+	}
+}
