@@ -184,10 +184,10 @@ type AgentDay struct {
 // sampled in it (-1 when it was not running then), and the first responses
 // given in it with their mean wait.
 type MinuteBin struct {
-	Start       int64 `json:"start"`
-	QueueDepth  int   `json:"queue_depth"`
+	Start        int64 `json:"start"`
+	QueueDepth   int   `json:"queue_depth"`
 	FirstReplies int   `json:"first_replies"`
-	FirstRespMs int64 `json:"first_response_ms"` // mean; 0 when FirstReplies is 0
+	FirstRespMs  int64 `json:"first_response_ms"` // mean; 0 when FirstReplies is 0
 }
 
 // Topic kinds.
