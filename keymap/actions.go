@@ -166,6 +166,8 @@ const (
 	TeamStatus   Action = "team.status"
 	TeamTakeover Action = "team.takeover"
 	TeamNote     Action = "team.note"
+	TeamPane     Action = "team.pane"
+	TeamDrain    Action = "team.drain"
 )
 
 // Trainer review actions.
@@ -282,13 +284,15 @@ var defs = []def{
 
 	{TeamUp, ScopeTeam, k("up", "k"), false, "up", "上移"},
 	{TeamDown, ScopeTeam, k("down", "j"), false, "down", "下移"},
-	{TeamOpen, ScopeTeam, k("enter"), true, "open agent", "查看坐席"},
+	{TeamOpen, ScopeTeam, k("enter"), true, "agent's chats / open chat", "只看该坐席 / 打开会话"},
+	{TeamPane, ScopeTeam, k("left", "right", "h", "l"), true, "agents ↔ chats", "坐席 ↔ 会话"},
 	{TeamSelect, ScopeTeam, k("space"), false, "select (bulk)", "选择（批量）"},
 	{TeamReassign, ScopeTeam, k("r"), true, "reassign", "改派"},
 	{TeamCapacity, ScopeTeam, k("c"), true, "set capacity", "设置容量"},
 	{TeamStatus, ScopeTeam, k("s"), false, "set status", "设置状态"},
 	{TeamTakeover, ScopeTeam, k("T"), false, "take over chat", "接管会话"},
 	{TeamNote, ScopeTeam, k("n"), false, "note to agent", "给坐席留言"},
+	{TeamDrain, ScopeTeam, k("d"), true, "drain agent", "清空坐席"},
 
 	{ReviewUp, ScopeReview, k("up", "k"), false, "up", "上移"},
 	{ReviewDown, ScopeReview, k("down", "j"), false, "down", "下移"},

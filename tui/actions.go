@@ -104,7 +104,7 @@ func (m *Model) openConv(id string) tea.Cmd {
 		}
 	}
 	m.setFocus(focusConv)
-	return m.load(id)
+	return tea.Batch(m.load(id), m.sendViewing(id))
 }
 
 func (m *Model) applyResult(r resultMsg) tea.Cmd {
@@ -296,9 +296,12 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 		}
 		return m.setStatus(next)
 	case keymap.ViewDesk:
-		m.setFocus(focusQueue)
+		return m.showDesk()
 	case keymap.ViewTeam:
-		m.say(m.cat.NoticeNotBuilt(m.cat.ViewTeam), false)
+		return m.showTeam()
+	case keymap.TeamUp, keymap.TeamDown, keymap.TeamOpen, keymap.TeamSelect, keymap.TeamReassign, keymap.TeamCapacity,
+		keymap.TeamStatus, keymap.TeamTakeover, keymap.TeamNote, keymap.TeamPane, keymap.TeamDrain:
+		return m.teamAction(act) // teamview.go
 	case keymap.ViewReview:
 		m.say(m.cat.NoticeNotBuilt(m.cat.ViewReview), false)
 	case keymap.NotifyToggle:

@@ -88,6 +88,8 @@ func (m *Model) applyDialogResult(res any) tea.Cmd {
 		return m.recordOutcome(r.draft, protocol.ActionReject, "", r.reason, r.note)
 	case regenResult:
 		return m.regenerate(r.convID, r.instruction)
+	case teamResult:
+		return m.applyTeamResult(r) // teamview.go
 	case pickResult:
 		switch r.kind {
 		case pickTransfer:
@@ -145,6 +147,9 @@ type listDialog struct {
 	payload protocol.Draft
 	items   []listItem
 	cursor  int
+	// pick, when set, turns the chosen value into the result instead of
+	// a pickResult (the team board's dialogs).
+	pick func(value string) any
 }
 
 func (d *listDialog) scope() keymap.Scope   { return keymap.ScopeDialog }
@@ -175,6 +180,9 @@ func (d *listDialog) key(m *Model, msg tea.KeyPressMsg) (any, bool, tea.Cmd) {
 	case keymap.DialogConfirm:
 		if len(d.items) == 0 {
 			return nil, true, nil
+		}
+		if d.pick != nil {
+			return d.pick(d.items[d.cursor].value), true, nil
 		}
 		return pickResult{kind: d.kind, target: d.target, value: d.items[d.cursor].value, payload: d.payload}, true, nil
 	}

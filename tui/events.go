@@ -19,6 +19,9 @@ func (m *Model) applyUpdates(us []client.Update) tea.Cmd {
 	var cmds []tea.Cmd
 	assigned := ""
 	for _, u := range us {
+		if cmd := m.teamUpdate(u); cmd != nil { // teamview.go
+			cmds = append(cmds, cmd)
+		}
 		switch u := u.(type) {
 		case client.StateChanged:
 			m.conn = u

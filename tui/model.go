@@ -113,6 +113,8 @@ type Model struct {
 	queued      int  // conversations waiting for a person
 	queuedDirty bool // queued needs recounting
 
+	lead leadState // the team board (teamview.go)
+
 	lay       layout
 	helpCache struct {
 		scope keymap.Scope
@@ -170,6 +172,7 @@ func New(d Deps) *Model {
 	m.filter = textinput.New()
 	m.filter.Prompt = cat.FilterPrompt
 	m.compose = newComposeBox()
+	m.initLead()
 	if d.Backend != nil {
 		m.pending = len(d.Backend.Pending())
 	}
@@ -208,6 +211,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.applyUpdates(msg.Updates)
 	case resultMsg:
 		return m, m.applyResult(msg)
+	case teamMsg:
+		return m, m.applyTeamMsg(msg)
 	case enqueuedMsg:
 		return m, m.applyEnqueued(msg)
 	case editorReadyMsg:
@@ -230,6 +235,7 @@ func (m *Model) setNow(t time.Time) {
 	m.now = t
 	m.queue.SetNow(t)
 	m.transcript.SetNow(t)
+	m.lead.board.SetNow(t)
 	if !m.notice.until.IsZero() && !t.Before(m.notice.until) {
 		m.notice = notice{}
 	}
@@ -291,6 +297,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if len(m.dialogs) > 0 {
 		return m.dialogKey(msg)
 	}
+	if m.lead.view == viewTeam {
+		return m.teamKey(msg)
+	}
 	ks := msg.String()
 	switch m.focus {
 	case focusCompose:
@@ -351,6 +360,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) scope() keymap.Scope {
 	if len(m.dialogs) > 0 {
 		return m.dialogs[len(m.dialogs)-1].scope()
+	}
+	if m.lead.view == viewTeam {
+		return keymap.ScopeTeam
 	}
 	switch m.focus {
 	case focusQueue:

@@ -30,6 +30,9 @@ func (m *Model) Render() string {
 	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}
+	if m.lead.view == viewTeam {
+		return m.renderTeam()
+	}
 	l := m.lay
 	frame := make([]string, 0, m.height)
 	q := m.queuePane()
@@ -156,6 +159,9 @@ func (m *Model) convHeader(c protocol.Conversation, w int) string {
 		} else {
 			parts = append(parts, m.cat.ColSLA+" "+m.cat.SLALeft(left))
 		}
+	}
+	if also := m.alsoOpen(c.ID); also != "" { // collision indicator (teamview.go)
+		parts = append([]string{also}, parts...)
 	}
 	return m.st.Muted.Render(cell.Fit(strings.Join(parts, " · "), w))
 }

@@ -118,6 +118,9 @@ type Catalog struct {
 	ConnAuthFailed string
 	ConnStopped    string
 	Outbox         func(n int) string
+
+	// Team is the lead's team board (team.go).
+	Team TeamCatalog
 }
 
 // RejectReason returns the label of a protocol reject reason, or the

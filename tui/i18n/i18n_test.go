@@ -96,3 +96,24 @@ func TestLookups(t *testing.T) {
 		t.Error("Author lookup wrong")
 	}
 }
+
+// TestTeamCatalogsComplete is TestCatalogsComplete for the team board's
+// nested catalog.
+func TestTeamCatalogsComplete(t *testing.T) {
+	for _, l := range Langs {
+		v := reflect.ValueOf(For(l).Team)
+		for i := 0; i < v.NumField(); i++ {
+			f, name := v.Field(i), v.Type().Field(i).Name
+			switch f.Kind() {
+			case reflect.String:
+				if f.String() == "" {
+					t.Errorf("%s: Team.%s is empty", l, name)
+				}
+			case reflect.Func:
+				if f.IsNil() {
+					t.Errorf("%s: Team.%s is nil", l, name)
+				}
+			}
+		}
+	}
+}
