@@ -197,7 +197,7 @@ func TestTeamReassignRiskiestLongestWaitingToLeastLoaded(t *testing.T) {
 		t.Fatalf("top chat is %q, want c1 (angry, waiting 12m)", c.ID)
 	}
 	h.press("r")
-	if !strings.Contains(h.screen(), "1 Alice 客服") {
+	if s := h.screen(); !strings.Contains(s, "1 张伟") || strings.Contains(s, "Alice 客服  online") {
 		t.Fatalf("least-loaded online teammate not first:\n%s", h.screen())
 	}
 	h.press("enter")
@@ -206,7 +206,7 @@ func TestTeamReassignRiskiestLongestWaitingToLeastLoaded(t *testing.T) {
 		t.Fatalf("reassign calls: %d", len(calls))
 	}
 	req := calls[0].arg.(protocol.ReassignReq)
-	if strings.Join(req.ConversationIDs, ",") != "c1" || req.ToAgent != "alice" || req.Versions["c1"] != 3 {
+	if strings.Join(req.ConversationIDs, ",") != "c1" || req.ToAgent != "bob" || req.Versions["c1"] != 3 {
 		t.Fatalf("reassign request: %+v", req)
 	}
 }

@@ -438,8 +438,14 @@ func (m *Model) teamAction(act keymap.Action) tea.Cmd {
 func (m *Model) teamTargetDialog(title string, base teamResult, exclude string, withTeams bool) dialog {
 	t := &m.cat.Team
 	agents := make([]protocol.Agent, 0, len(m.agents))
+	// A single chat is not offered back to its own owner.
+	if len(base.ids) == 1 && exclude == "" {
+		exclude = m.convs[base.ids[0]].Assignee
+	}
 	for _, a := range m.agents {
-		if a.ID == exclude || a.Role == protocol.RoleTrainer {
+		// People who take chats: agents and leads (admin accounts are
+		// integrations and operators, trainers never talk to customers).
+		if a.ID == exclude || (a.Role != protocol.RoleAgent && a.Role != protocol.RoleLead) {
 			continue
 		}
 		agents = append(agents, a)
