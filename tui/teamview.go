@@ -383,7 +383,7 @@ func (m *Model) teamAction(act keymap.Action) tea.Cmd {
 		if !ok {
 			return nil
 		}
-		m.push(m.teamTargetDialog(t.DrainTitle, teamResult{act: act, agent: a.ID}, a.ID, false))
+		m.push(m.teamTargetDialog(sanitize.Line(a.Name)+" · "+t.DrainTitle, teamResult{act: act, agent: a.ID}, a.ID, false))
 	case keymap.TeamCapacity:
 		a, ok := agentSel()
 		if !ok {
