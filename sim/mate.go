@@ -22,6 +22,12 @@ type mate struct {
 	mu     sync.Mutex
 	queued map[string]int64 // queued conversation → escalated at (ms)
 	mine   map[string]*mateChat
+	// status is the teammate's presence as the server last said; a lead
+	// setting them away or offline (a drain) sends them on a break: they
+	// take nothing new until breakUntil, then come back online.
+	status     string
+	breakUntil time.Time
+	viewing    string // the chat on their screen (presence)
 }
 
 type mateChat struct {
@@ -58,9 +64,16 @@ func (m *mate) run(ctx context.Context) {
 		if m.c.State() != client.StateOnline {
 			continue
 		}
-		if !online {
+		m.mu.Lock()
+		away := m.status != "" && m.status != protocol.StatusOnline
+		back := away && time.Now().After(m.breakUntil)
+		m.mu.Unlock()
+		if !online || back {
 			if _, err := m.c.SetStatus(ctx, "", protocol.StatusOnline); err == nil {
 				online = true
+				m.mu.Lock()
+				m.status = protocol.StatusOnline
+				m.mu.Unlock()
 			}
 		}
 		m.work(ctx)
@@ -88,6 +101,13 @@ func (m *mate) follow() {
 					mc.lastAuthor, mc.lastAt = p.Message.Author, time.Now()
 					if p.Message.Author == protocol.AuthorCustomer {
 						mc.lastCust = p.Message.Seq
+					}
+				}
+			case *protocol.AgentEvent:
+				if p.Agent.ID == m.id && p.Agent.Status != m.status {
+					m.status = p.Agent.Status
+					if p.Agent.Status != protocol.StatusOnline && p.By != m.id {
+						m.breakUntil = time.Now().Add(time.Duration(float64(3*time.Minute) / m.w.opt.Speed))
 					}
 				}
 			case *protocol.DraftEvent:
@@ -137,6 +157,7 @@ func (m *mate) work(ctx context.Context) {
 		draft *protocol.Draft
 		lang  string
 	}
+	onShift := m.status == "" || m.status == protocol.StatusOnline
 	var answer, resolve []todo
 	for id, mc := range m.mine {
 		if m.w.Done(id) && time.Since(mc.lastAt) > scale(8) {
@@ -154,8 +175,20 @@ func (m *mate) work(ctx context.Context) {
 	}
 	m.mu.Unlock()
 
+	if !onShift {
+		// On a break: nothing on their screen.
+		m.mu.Lock()
+		was := m.viewing
+		m.viewing = ""
+		m.mu.Unlock()
+		if was != "" {
+			if _, err := m.c.Viewing(ctx, ""); err != nil {
+				m.w.log.Debug("teammate viewing", "mate", m.id, "err", err)
+			}
+		}
+	}
 	// Leave fresh chats to the person at the desk; step in when they wait.
-	if load < 2 && oldest > 0 && time.Since(time.UnixMilli(oldest)) > scale(45) {
+	if onShift && load < 2 && oldest > 0 && time.Since(time.UnixMilli(oldest)) > scale(45) {
 		if _, err := m.c.Next(ctx, ""); err != nil && protocol.CodeOf(err) != protocol.CodeNotFound && protocol.CodeOf(err) != protocol.CodeConflict {
 			m.w.log.Debug("teammate next", "mate", m.id, "err", err)
 		}
@@ -185,6 +218,17 @@ func (m *mate) roll() int {
 // reply answers a waiting customer the way agents do: mostly with the
 // draft, sometimes edited, now and then rejecting it and writing their own.
 func (m *mate) reply(ctx context.Context, convID string, d *protocol.Draft, lang string) {
+	// The chat is on their screen while they answer it (and until the
+	// next one): other desks see them in it (presence).
+	m.mu.Lock()
+	changed := m.viewing != convID
+	m.viewing = convID
+	m.mu.Unlock()
+	if changed {
+		if _, err := m.c.Viewing(ctx, convID); err != nil {
+			m.w.log.Debug("teammate viewing", "mate", m.id, "err", err)
+		}
+	}
 	own := pick(lang, "您好，我是人工客服，已经在帮您处理了，请稍等片刻。", "Hi, I'm looking into this for you right now — one moment please.")
 	if d == nil {
 		if _, err := m.c.Send(ctx, convID, own); err != nil {
