@@ -63,10 +63,28 @@ type Board struct {
 	marked   map[string]bool
 	only     string // show only this agent's chats
 
-	// derived, rebuilt when dirty
-	dirty     bool
-	agentRows []protocol.Agent
-	chatRows  []protocol.Conversation
+	// Derived state. dirty: the data changed, rebuild rows and counts.
+	// timeDirty: only the clock moved, recount what depends on it (SLA).
+	// Waits grow alike for every chat as time passes, so the order of
+	// the lists never depends on the clock: a tick never re-sorts.
+	dirty, timeDirty bool
+	agentRows        []protocol.Agent
+	chatRows         []protocol.Conversation
+	since            map[string]int64 // open chat → customer waiting since (ms); absent: not waiting
+	agg              aggregates
+}
+
+// aggregates are the counts the board shows, computed once per change.
+type aggregates struct {
+	queued, riskyWaiting int
+	oldestQueued         int64            // waiting since of the longest-waiting queued chat (ms)
+	chats                map[string]int   // agent → open chats
+	oldest               map[string]int64 // agent → their oldest unanswered customer message (ms)
+	neg, neu, pos        int
+	byPrio               map[int]int
+	byChannel, byTeam    map[string]int
+	slaBreached, slaSoon int // recounted when the clock moves
+	slaDue               []int64
 }
 
 // New builds an empty board.
@@ -79,7 +97,7 @@ func New(st *themes.Styles, cat *i18n.Catalog) *Board {
 func (b *Board) SetSize(w, h int) { b.width, b.height = w, h }
 
 // SetNow moves the board's clock (waits and SLA countdowns).
-func (b *Board) SetNow(t time.Time) { b.now = t; b.dirty = true }
+func (b *Board) SetNow(t time.Time) { b.now = t; b.timeDirty = true }
 
 // SetAgents replaces the agents.
 func (b *Board) SetAgents(agents map[string]protocol.Agent) {
@@ -287,23 +305,35 @@ func risky(c protocol.Conversation) bool {
 	return false
 }
 
-// waitOf is how long the chat's customer has waited for a person: since
-// their first unanswered message, or since escalation for a queued chat
-// the server has not reported on yet. Zero when nobody waits.
-func (b *Board) waitOf(c protocol.Conversation) time.Duration {
-	nowMs := b.now.UnixMilli()
+// sinceOf is when the chat's customer started waiting for a person (ms):
+// their first unanswered message as the server or the event stream says,
+// or escalation for a queued chat (a queued chat waits by definition).
+// Zero when nobody waits.
+func (b *Board) sinceOf(c protocol.Conversation) int64 {
 	if at, ok := b.waiting[c.ID]; ok && at > 0 {
-		return time.Duration(max(nowMs-at, 0)) * time.Millisecond
+		return at
 	}
-	// A queued chat waits for a person by definition, since escalation.
 	if c.Status == protocol.ConvQueued && c.EscalatedAt > 0 {
-		return time.Duration(max(nowMs-c.EscalatedAt, 0)) * time.Millisecond
+		return c.EscalatedAt
 	}
 	return 0
 }
 
+// waitOf is how long the chat's customer has waited (zero: not waiting).
+func (b *Board) waitOf(c protocol.Conversation) time.Duration {
+	b.refresh()
+	at := b.since[c.ID]
+	if at == 0 {
+		return 0
+	}
+	return time.Duration(max(b.now.UnixMilli()-at, 0)) * time.Millisecond
+}
+
 func (b *Board) refresh() {
 	if !b.dirty {
+		if b.timeDirty {
+			b.recountSLA()
+		}
 		return
 	}
 	b.dirty = false
@@ -333,26 +363,83 @@ func (b *Board) refresh() {
 		}
 		return x.ID < y.ID
 	})
-	b.chatRows = b.chatRows[:0]
+	if b.since == nil {
+		b.since = make(map[string]int64, len(b.convs))
+	}
+	clear(b.since)
+	g := aggregates{chats: map[string]int{}, oldest: map[string]int64{}, byPrio: map[int]int{},
+		byChannel: map[string]int{}, byTeam: map[string]int{}}
+	type key struct {
+		id    string
+		hot   bool // risky and waiting
+		since int64
+		prio  int
+	}
+	keys := make([]key, 0, len(b.convs))
 	for _, c := range b.convs {
-		if !openConv(c) || (b.only != "" && c.Assignee != b.only) {
+		if !openConv(c) {
 			continue
 		}
-		b.chatRows = append(b.chatRows, c)
+		since := b.sinceOf(c)
+		if since > 0 {
+			b.since[c.ID] = since
+		}
+		hot := risky(c) && since > 0
+		if hot {
+			g.riskyWaiting++
+		}
+		switch c.Sentiment {
+		case "negative":
+			g.neg++
+		case "positive":
+			g.pos++
+		default:
+			g.neu++
+		}
+		if c.Status == protocol.ConvQueued {
+			g.queued++
+			if since > 0 && (g.oldestQueued == 0 || since < g.oldestQueued) {
+				g.oldestQueued = since
+			}
+			g.byPrio[c.Priority]++
+			g.byChannel[c.Channel]++ // labelled when rendered
+			g.byTeam[c.Team]++
+		} else if c.Assignee != "" {
+			g.chats[c.Assignee]++
+			if since > 0 && (g.oldest[c.Assignee] == 0 || since < g.oldest[c.Assignee]) {
+				g.oldest[c.Assignee] = since
+			}
+		}
+		if c.SLADueAt > 0 && c.FirstReplyAt == 0 {
+			g.slaDue = append(g.slaDue, c.SLADueAt)
+		}
+		if b.only != "" && c.Assignee != b.only {
+			continue
+		}
+		keys = append(keys, key{id: c.ID, hot: hot, since: since, prio: c.Priority})
 	}
-	sort.Slice(b.chatRows, func(i, j int) bool {
-		x, y := b.chatRows[i], b.chatRows[j]
-		if rx, ry := risky(x) && b.waitOf(x) > 0, risky(y) && b.waitOf(y) > 0; rx != ry {
-			return rx
+	b.agg = g
+	b.recountSLA()
+	sort.Slice(keys, func(i, j int) bool {
+		kx, ky := keys[i], keys[j]
+		if kx.hot != ky.hot {
+			return kx.hot
 		}
-		if wx, wy := b.waitOf(x), b.waitOf(y); wx != wy {
-			return wx > wy
+		if (kx.since > 0) != (ky.since > 0) {
+			return kx.since > 0
 		}
-		if x.Priority != y.Priority {
-			return x.Priority > y.Priority
+		if kx.since != ky.since {
+			return kx.since < ky.since // waiting longer first
 		}
-		return x.ID < y.ID
+		if kx.prio != ky.prio {
+			return kx.prio > ky.prio
+		}
+		return kx.id < ky.id
 	})
+	b.chatRows = b.chatRows[:0]
+	for _, k := range keys {
+		b.chatRows = append(b.chatRows, b.convs[k.id])
+	}
 	for id := range b.marked {
 		if c, ok := b.convs[id]; !ok || !openConv(c) {
 			delete(b.marked, id)
@@ -370,6 +457,20 @@ func (b *Board) refresh() {
 	}
 	b.agentCur = clamp(b.agentCur, 0, len(b.agentRows)-1)
 	b.chatCur = clamp(b.chatCur, 0, len(b.chatRows)-1)
+}
+
+// recountSLA counts chats past or near their first-response deadline.
+func (b *Board) recountSLA() {
+	b.timeDirty = false
+	nowMs := b.now.UnixMilli()
+	b.agg.slaBreached, b.agg.slaSoon = 0, 0
+	for _, due := range b.agg.slaDue {
+		if due <= nowMs {
+			b.agg.slaBreached++
+		} else if due-nowMs <= soonWindow.Milliseconds() {
+			b.agg.slaSoon++
+		}
+	}
 }
 
 // Render draws the board in width × height cells.
@@ -410,37 +511,18 @@ func (b *Board) name(id string) string {
 }
 
 func (b *Board) summary() string {
-	online, total := 0, 0
+	online := 0
 	for _, a := range b.agentRows {
-		total++
 		if a.Status == protocol.StatusOnline {
 			online++
 		}
 	}
-	queued, breached, soon, riskyN := 0, 0, 0, 0
 	var longest time.Duration
-	nowMs := b.now.UnixMilli()
-	for _, c := range b.convs {
-		if !openConv(c) {
-			continue
-		}
-		w := b.waitOf(c)
-		if c.Status == protocol.ConvQueued {
-			queued++
-			longest = max(longest, w)
-		}
-		if c.SLADueAt > 0 && c.FirstReplyAt == 0 {
-			if c.SLADueAt <= nowMs {
-				breached++
-			} else if c.SLADueAt-nowMs <= soonWindow.Milliseconds() {
-				soon++
-			}
-		}
-		if risky(c) && w > 0 {
-			riskyN++
-		}
+	if b.agg.oldestQueued > 0 {
+		longest = time.Duration(max(b.now.UnixMilli()-b.agg.oldestQueued, 0)) * time.Millisecond
 	}
-	return b.cat.Team.Summary(online, total, queued, b.cat.Duration(longest), breached, soon, riskyN)
+	return b.cat.Team.Summary(online, len(b.agentRows), b.agg.queued, b.cat.Duration(longest),
+		b.agg.slaBreached, b.agg.slaSoon, b.agg.riskyWaiting)
 }
 
 // lists renders the agents table over the chats table.
@@ -540,14 +622,7 @@ func (b *Board) agentTable(w, h int) []string {
 		out = append(out, b.st.Muted.Render(cell.Fit("  "+t.NoAgents, w)))
 		return padTo(out, w, h)
 	}
-	chats, oldest := map[string]int{}, map[string]time.Duration{}
-	for _, c := range b.convs {
-		if c.Assignee == "" || (c.Status != protocol.ConvAssigned && c.Status != protocol.ConvSnoozed) {
-			continue
-		}
-		chats[c.Assignee]++
-		oldest[c.Assignee] = max(oldest[c.Assignee], b.waitOf(c))
-	}
+	chats := b.agg.chats
 	csat := map[string]protocol.CSATRow{}
 	for _, r := range b.stats.CSATByAgent {
 		csat[r.Key] = r
@@ -563,8 +638,8 @@ func (b *Board) agentTable(w, h int) []string {
 		}
 		load := strconv.Itoa(a.Load) + "/" + strconv.Itoa(a.Capacity)
 		old := t.NotWaiting
-		if d := oldest[a.ID]; d > 0 {
-			old = b.cat.Duration(d)
+		if at := b.agg.oldest[a.ID]; at > 0 {
+			old = b.cat.Duration(time.Duration(max(b.now.UnixMilli()-at, 0)) * time.Millisecond)
 		}
 		handle, accept, done, cs := "—", "—", "—", "—"
 		if b.loaded {
@@ -869,49 +944,42 @@ func (b *Board) series() (depth, frt []float64, frtAvg int64) {
 	return depth, frt, frtAvg
 }
 
-func (b *Board) queued() int {
-	n := 0
-	for _, c := range b.convs {
-		if c.Status == protocol.ConvQueued {
-			n++
-		}
-	}
-	return n
-}
+func (b *Board) queued() int { return b.agg.queued }
 
 // queueBreakdown is three lines: queued chats by priority, channel, team.
 func (b *Board) queueBreakdown() []string {
 	t := &b.cat.Team
-	prio, ch, team := map[int]int{}, map[string]int{}, map[string]int{}
-	for _, c := range b.convs {
-		if c.Status != protocol.ConvQueued {
-			continue
-		}
-		prio[c.Priority]++
-		label := sanitize.Line(c.Channel)
-		if l, ok := b.cat.Channel(c.Channel); ok {
-			label = l
-		}
-		ch[label]++
-		tm := sanitize.Line(c.Team)
-		if tm == "" {
-			tm = t.NoTeam
-		}
-		team[tm]++
-	}
 	var ps []int
-	for p := range prio {
+	for p := range b.agg.byPrio {
 		ps = append(ps, p)
 	}
 	sort.Sort(sort.Reverse(sort.IntSlice(ps)))
 	var pparts []string
 	for _, p := range ps {
-		pparts = append(pparts, fmt.Sprintf("P%d×%d", p, prio[p]))
+		pparts = append(pparts, fmt.Sprintf("P%d×%d", p, b.agg.byPrio[p]))
+	}
+	if len(pparts) > 8 {
+		pparts = append(pparts[:8], "…")
+	}
+	channels, teams := map[string]int{}, map[string]int{}
+	for ch, n := range b.agg.byChannel {
+		label := sanitize.Line(ch)
+		if l, ok := b.cat.Channel(ch); ok {
+			label = l
+		}
+		channels[label] += n
+	}
+	for tm, n := range b.agg.byTeam {
+		label := sanitize.Line(tm)
+		if label == "" {
+			label = t.NoTeam
+		}
+		teams[label] += n
 	}
 	return []string{
 		t.ByPriority + ": " + orDash(strings.Join(pparts, " ")),
-		t.ByChannel + ": " + orDash(counts(ch)),
-		t.ByTeam + ": " + orDash(counts(team)),
+		t.ByChannel + ": " + orDash(counts(channels)),
+		t.ByTeam + ": " + orDash(counts(teams)),
 	}
 }
 
@@ -949,20 +1017,7 @@ func counts(m map[string]int) string {
 // (− negative, · neutral, + positive, so it reads without colour too)
 // followed by the counts.
 func (b *Board) sentimentBar(w int) string {
-	neg, neu, pos := 0, 0, 0
-	for _, c := range b.convs {
-		if !openConv(c) {
-			continue
-		}
-		switch c.Sentiment {
-		case "negative":
-			neg++
-		case "positive":
-			pos++
-		default:
-			neu++
-		}
-	}
+	neg, neu, pos := b.agg.neg, b.agg.neu, b.agg.pos
 	total := neg + neu + pos
 	label := fmt.Sprintf(" %d/%d/%d", neg, neu, pos)
 	barW := max(w-lipgloss.Width(label), 3)

@@ -1,8 +1,15 @@
 package team
 
 import (
+	"fmt"
 	"math"
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/themes"
+	"github.com/agentdesk/agentdesk/tui/i18n"
 )
 
 func TestSparkline(t *testing.T) {
@@ -12,5 +19,54 @@ func TestSparkline(t *testing.T) {
 	}
 	if got := Sparkline([]float64{0, 0, nan}); got != "▁▁ " {
 		t.Fatalf("all zero = %q", got)
+	}
+}
+
+func benchBoard(b *testing.B) *Board {
+	now := time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)
+	bd := New(themes.New(themes.Dark, false), i18n.For(i18n.EN))
+	agents := map[string]protocol.Agent{}
+	for i := range 20 {
+		id := fmt.Sprintf("a%02d", i)
+		agents[id] = protocol.Agent{ID: id, Name: "坐席 " + id, Role: protocol.RoleAgent, Status: protocol.StatusOnline, Capacity: 5, Load: i % 6}
+	}
+	convs := map[string]protocol.Conversation{}
+	for i := range 10000 {
+		c := protocol.Conversation{ID: fmt.Sprintf("c%05d", i), CustomerName: "客户 " + strconv.Itoa(i), Channel: "wechat",
+			Status: protocol.ConvQueued, Priority: i % 50, EscalatedAt: now.Add(-time.Duration(i) * time.Second).UnixMilli(),
+			SLADueAt: now.Add(time.Duration(i%600) * time.Second).UnixMilli()}
+		if i%10 == 0 {
+			c.Flags = []string{"angry"}
+		}
+		if i%3 == 0 {
+			c.Status, c.Assignee = protocol.ConvAssigned, fmt.Sprintf("a%02d", i%20)
+		}
+		convs[c.ID] = c
+	}
+	bd.SetAgents(agents)
+	bd.SetConversations(convs)
+	bd.SetNow(now)
+	bd.SetSize(160, 46)
+	return bd
+}
+
+// BenchmarkBoard10kSteady renders the board over 10,000 open chats when
+// nothing changed since the last frame.
+func BenchmarkBoard10kSteady(b *testing.B) {
+	bd := benchBoard(b)
+	bd.Render()
+	b.ResetTimer()
+	for b.Loop() {
+		bd.Render()
+	}
+}
+
+// BenchmarkBoard10kChanged renders it after an event batch (lists re-sorted).
+func BenchmarkBoard10kChanged(b *testing.B) {
+	bd := benchBoard(b)
+	b.ResetTimer()
+	for b.Loop() {
+		bd.Changed()
+		bd.Render()
 	}
 }
