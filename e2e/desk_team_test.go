@@ -39,7 +39,10 @@ func TestLeadBoardReassignsAndDrainsLive(t *testing.T) {
 	alice := startDeskModel(t, b, aliceTok)
 	alice.until("the escalation", func() bool { _, ok := alice.m.Conversation(conv.ID); return ok })
 	alice.press("c") // claim and open it
-	alice.until("the claim", func() bool { c, _ := alice.m.Conversation(conv.ID); return c.Assignee == "alice" && alice.m.Open() == conv.ID })
+	alice.until("the claim", func() bool {
+		c, _ := alice.m.Conversation(conv.ID)
+		return c.Assignee == "alice" && alice.m.Open() == conv.ID
+	})
 
 	lead := startDeskModel(t, b, leadTok)
 	lead.press("2")
