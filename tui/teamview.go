@@ -362,7 +362,7 @@ func (m *Model) teamAction(act keymap.Action) tea.Cmd {
 		}
 		m.lead.view = viewDesk
 		m.queue.SelectID(c.ID)
-		return tea.Batch(m.openConv(c.ID), m.sendViewing(c.ID))
+		return m.openConv(c.ID) // which tells the server it is on screen
 	case keymap.TeamReassign:
 		if b.Pane() != team.PaneChats {
 			m.say(t.NoChatSelected, true)
