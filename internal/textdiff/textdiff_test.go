@@ -9,7 +9,7 @@ import (
 func TestTokens(t *testing.T) {
 	cases := map[string][]string{
 		"Hi, we don't ship 3.5kg parcels.": {"Hi", ",", " ", "we", " ", "don't", " ", "ship", " ", "3.5kg", " ", "parcels", "."},
-		"您好，订单SF1234已发货。":                {"您", "好", "，", "订", "单", "SF1234", "已", "发", "货", "。"},
+		"您好，订单SF1234已发货。":                  {"您", "好", "，", "订", "单", "SF1234", "已", "发", "货", "。"},
 		"  e-mail\n":                       {"  ", "e-mail", "\n"},
 	}
 	for in, want := range cases {
