@@ -47,6 +47,10 @@ type Config struct {
 	// KB, when set, is used as is and KBDir is ignored.
 	KBDir string
 	KB    *KB
+	// KBOverlay is a folder loaded on top of KBDir (or the embedded demo
+	// KB): its entries replace same-id ones. Trainers' promoted replies are
+	// written there. Created when missing.
+	KBOverlay string
 	// Exemplars, when set, is shared (the server may keep its own handle);
 	// otherwise the engine creates an empty memory.
 	Exemplars *ExemplarMemory
@@ -83,6 +87,12 @@ func New(cfg Config) (*Engine, error) {
 	switch {
 	case cfg.KB != nil:
 		e.kb = cfg.KB
+	case cfg.KBOverlay != "":
+		kb, err := LoadKBLayers(cfg.KBDir, cfg.KBOverlay)
+		if err != nil {
+			return nil, err
+		}
+		e.kb = kb
 	case cfg.KBDir != "":
 		kb, err := LoadKB(cfg.KBDir)
 		if err != nil {

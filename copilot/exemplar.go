@@ -16,7 +16,14 @@ const (
 	Accepted Outcome = "accepted" // sent as drafted
 	Edited   Outcome = "edited"   // sent after changes: the sent text is the example
 	Rejected Outcome = "rejected" // not sent: kept as a negative
+	// Gold is a trainer's corrected reply, promoted from review: preferred
+	// over agents' replies to an equally similar question.
+	Gold Outcome = "gold"
 )
+
+// goldBonus ranks a gold exemplar above an agent's reply to an equally
+// similar question.
+const goldBonus = 0.3
 
 // Exemplar is one answered customer turn: what the customer asked and what
 // the agent actually sent (or, for a rejection, the draft that was refused).
@@ -71,7 +78,7 @@ func (m *ExemplarMemory) Add(x Exemplar) error {
 		return fmt.Errorf("copilot: exemplar %s: question and reply are required", x.ID)
 	}
 	switch x.Outcome {
-	case Accepted, Edited, Rejected:
+	case Accepted, Edited, Rejected, Gold:
 	default:
 		return fmt.Errorf("copilot: exemplar %s: unknown outcome %q", x.ID, x.Outcome)
 	}
@@ -139,9 +146,14 @@ func (m *ExemplarMemory) searchTokens(q, last []string, lang string, k int) []Ex
 	}
 	// Rank by question similarity first: BM25 favours short stored questions
 	// that share one rare word, while agents want the same question.
-	sort.SliceStable(out, func(i, j int) bool {
-		return out[i].Similarity*2+out[i].Score/10 > out[j].Similarity*2+out[j].Score/10
-	})
+	rank := func(h ExemplarHit) float64 {
+		r := h.Similarity*2 + h.Score/10
+		if h.Exemplar.Outcome == Gold {
+			r += goldBonus
+		}
+		return r
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i]) > rank(out[j]) })
 	if len(out) > k {
 		out = out[:k]
 	}

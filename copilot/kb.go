@@ -29,7 +29,13 @@ type KBEntry struct {
 	Body   string `json:"body"`
 	// Path is the file the entry came from, for error messages and editors.
 	Path string `json:"path,omitempty"`
+	// Status from the front matter: "pending-review" keeps a file (a
+	// trainer's promoted reply) out of the KB until a reviewer removes it.
+	Status string `json:"status,omitempty"`
 }
+
+// StatusPendingReview marks a KB file that is not loaded yet.
+const StatusPendingReview = "pending-review"
 
 // KBHit is a retrieval result.
 type KBHit struct {
@@ -43,20 +49,26 @@ type KBHit struct {
 // Reads are lock-free; Reload builds a new index and swaps it in, so drafts
 // in flight keep the snapshot they started with.
 type KB struct {
-	fsys   fs.FS
+	layers []kbLayer // later layers replace earlier entries with the same id
 	name   string
 	mu     sync.Mutex // serialises Reload
 	snap   atomic.Pointer[kbSnapshot]
 	static bool
 }
 
+type kbLayer struct {
+	fsys fs.FS
+	name string
+}
+
 type kbSnapshot struct {
 	entries []KBEntry
-	index   *bm25  // body
-	head    *bm25  // title and tags
-	lead    *bm25  // first sentence of the body
-	pairs   *bm25  // adjacent content-word pairs of title and body
-	yesNo   []bool // the body opens with a bare yes/no
+	pending []string // files marked pending review, not loaded
+	index   *bm25    // body
+	head    *bm25    // title and tags
+	lead    *bm25    // first sentence of the body
+	pairs   *bm25    // adjacent content-word pairs of title and body
+	yesNo   []bool   // the body opens with a bare yes/no
 }
 
 // headWeight: a question resembling an entry's title or tags is worth more
@@ -71,7 +83,34 @@ func DemoKB() (*KB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("copilot: demo kb: %w", err)
 	}
-	return loadKB(sub, "embedded demo kb")
+	return loadKB(kbLayer{sub, "embedded demo kb"})
+}
+
+// LoadKBLayers loads the embedded demo KB (base "") or the folder base, then
+// the overlay folder on top: an overlay entry replaces a base entry with the
+// same id. The embedded demo keeps trainers' promoted entries in an overlay
+// under the data folder. A missing overlay folder is created.
+func LoadKBLayers(base, overlay string) (*KB, error) {
+	var layers []kbLayer
+	if base == "" {
+		sub, err := fs.Sub(demoKB, "kb/demo")
+		if err != nil {
+			return nil, fmt.Errorf("copilot: demo kb: %w", err)
+		}
+		layers = append(layers, kbLayer{sub, "embedded demo kb"})
+	} else {
+		if _, err := os.Stat(base); err != nil {
+			return nil, fmt.Errorf("copilot: kb dir: %w", err)
+		}
+		layers = append(layers, kbLayer{os.DirFS(base), base})
+	}
+	if overlay != "" {
+		if err := os.MkdirAll(overlay, 0o755); err != nil {
+			return nil, fmt.Errorf("copilot: kb overlay: %w", err)
+		}
+		layers = append(layers, kbLayer{os.DirFS(overlay), overlay})
+	}
+	return loadKB(layers...)
 }
 
 // LoadKB loads every *.md file under dir (recursively). Call Reload to pick up
@@ -80,7 +119,7 @@ func LoadKB(dir string) (*KB, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("copilot: kb dir: %w", err)
 	}
-	return loadKB(os.DirFS(dir), dir)
+	return loadKB(kbLayer{os.DirFS(dir), dir})
 }
 
 // NewKB builds a knowledge base from entries already in memory (an FAQ file,
@@ -91,8 +130,8 @@ func NewKB(entries []KBEntry) *KB {
 	return kb
 }
 
-func loadKB(fsys fs.FS, name string) (*KB, error) {
-	kb := &KB{fsys: fsys, name: name}
+func loadKB(layers ...kbLayer) (*KB, error) {
+	kb := &KB{layers: layers, name: layers[0].name}
 	if err := kb.Reload(); err != nil {
 		return nil, err
 	}
@@ -107,37 +146,56 @@ func (kb *KB) Reload() error {
 	}
 	kb.mu.Lock()
 	defer kb.mu.Unlock()
+	byID := map[string]int{}
 	var entries []KBEntry
-	ids := map[string]string{}
-	err := fs.WalkDir(kb.fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !strings.EqualFold(path.Ext(p), ".md") {
+	var pending []string
+	for _, l := range kb.layers {
+		ids := map[string]string{}
+		err := fs.WalkDir(l.fsys, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !strings.EqualFold(path.Ext(p), ".md") {
+				return nil
+			}
+			data, err := fs.ReadFile(l.fsys, p)
+			if err != nil {
+				return err
+			}
+			e, err := ParseKBEntry(p, string(data))
+			if err != nil {
+				return err
+			}
+			if e.Status == StatusPendingReview {
+				pending = append(pending, p)
+				return nil
+			}
+			if prev, dup := ids[e.ID]; dup {
+				return fmt.Errorf("%s: id %q already used by %s", p, e.ID, prev)
+			}
+			ids[e.ID] = p
+			if i, ok := byID[e.ID]; ok {
+				entries[i] = e // an overlay replaces the base entry
+				return nil
+			}
+			byID[e.ID] = len(entries)
+			entries = append(entries, e)
 			return nil
-		}
-		data, err := fs.ReadFile(kb.fsys, p)
+		})
 		if err != nil {
-			return err
+			return fmt.Errorf("copilot: load %s: %w", l.name, err)
 		}
-		e, err := ParseKBEntry(p, string(data))
-		if err != nil {
-			return err
-		}
-		if prev, dup := ids[e.ID]; dup {
-			return fmt.Errorf("%s: id %q already used by %s", p, e.ID, prev)
-		}
-		ids[e.ID] = p
-		entries = append(entries, e)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("copilot: load %s: %w", kb.name, err)
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].ID < entries[j].ID })
-	kb.snap.Store(buildSnapshot(entries))
+	snap := buildSnapshot(entries)
+	snap.pending = pending
+	kb.snap.Store(snap)
 	return nil
 }
+
+// Pending lists the files (relative to their folder) marked pending review
+// at the last load: written, not in use.
+func (kb *KB) Pending() []string { return append([]string(nil), kb.snap.Load().pending...) }
 
 func buildSnapshot(entries []KBEntry) *kbSnapshot {
 	s := &kbSnapshot{entries: entries, index: newBM25(), head: newBM25(), lead: newBM25(), pairs: newBM25()}
@@ -328,6 +386,8 @@ func parseFrontMatter(fm string, e *KBEntry) error {
 			e.Language = strings.ToLower(unquote(v))
 		case "intent":
 			e.Intent = unquote(v)
+		case "status":
+			e.Status = strings.ToLower(unquote(v))
 		case "tags":
 			v = strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")
 			for _, t := range strings.Split(v, ",") {

@@ -30,6 +30,14 @@ var allowed = map[string][]string{
 	protocol.ReqTakeover:        {protocol.RoleLead, protocol.RoleAdmin},
 	protocol.ReqTeamBoard:       {protocol.RoleLead, protocol.RoleAdmin},
 	protocol.ReqViewing:         {protocol.RoleAgent, protocol.RoleLead, protocol.RoleTrainer, protocol.RoleAdmin},
+	// Trainer review (review.go): leads may read the stream and metrics.
+	protocol.ReqReviewList:    {protocol.RoleTrainer, protocol.RoleLead, protocol.RoleAdmin},
+	protocol.ReqReviewGet:     {protocol.RoleTrainer, protocol.RoleLead, protocol.RoleAdmin},
+	protocol.ReqReviewMetrics: {protocol.RoleTrainer, protocol.RoleLead, protocol.RoleAdmin},
+	protocol.ReqLabel:         {protocol.RoleTrainer, protocol.RoleAdmin},
+	protocol.ReqPromote:       {protocol.RoleTrainer, protocol.RoleAdmin},
+	protocol.ReqExport:        {protocol.RoleTrainer, protocol.RoleAdmin},
+	protocol.ReqKBReload:      {protocol.RoleTrainer, protocol.RoleAdmin},
 }
 
 func roleAllowed(reqType, role string) bool {
@@ -45,6 +53,9 @@ func roleAllowed(reqType, role string) bool {
 func (s *Server) handle(ctx context.Context, actor store.Actor, f protocol.Frame) (json.RawMessage, error) {
 	if !roleAllowed(f.Type, actor.Role) {
 		return nil, protocol.Errorf(protocol.CodeForbidden, "role %s may not %s", actor.Role, f.Type)
+	}
+	if b, ok, err := s.handleReview(ctx, actor, f); ok {
+		return b, err
 	}
 	apply := func(fn func(tx *store.Tx) (any, error)) (json.RawMessage, error) {
 		return s.store.Apply(ctx, actor, f.ID, fn)

@@ -449,6 +449,23 @@ func (e *enricher) learnAll(ctx context.Context) {
 	if len(turns) > 0 {
 		e.log.Info("copilot learnt from stored outcomes", "count", len(turns))
 	}
+	gold, err := e.st.Promotions(ctx, protocol.PromoteExemplar)
+	if err != nil {
+		e.log.Error("load promoted exemplars", "err", err)
+		return
+	}
+	for _, p := range gold {
+		e.addGold(p)
+	}
+}
+
+// addGold feeds a trainer's promoted gold reply to the exemplar memory.
+func (e *enricher) addGold(p protocol.Promotion) {
+	x := copilot.Exemplar{ID: p.Ref, Question: p.Question, Reply: p.Reply, Outcome: copilot.Gold,
+		Language: p.Language, At: time.UnixMilli(p.At)}
+	if err := e.cp.AddExemplar(x); err != nil {
+		e.log.Warn("add gold exemplar", "promotion", p.ID, "err", err)
+	}
 }
 
 // learnPending feeds every outcome recorded so far to the exemplar memory.

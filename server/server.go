@@ -44,6 +44,10 @@ type Config struct {
 	Logger         *slog.Logger
 	Channels       ChannelsConfig // HTTP API for channels and bots, escalation rules, SLA, webhooks (api.go)
 	Routing        Routing        // auto-assignment and the return timer (routing.go); zero = agents pull
+	// KBWriteDir is the knowledge-base folder trainers' promoted replies are
+	// written to (under promoted/, pending review); empty = promote to the
+	// KB is unavailable. See review.go.
+	KBWriteDir string
 }
 
 func (c *Config) defaults() {

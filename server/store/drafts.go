@@ -207,6 +207,9 @@ func (tx *Tx) RecordOutcome(actor Actor, req protocol.OutcomeReq) (protocol.Outc
 		o.Provider, o.Model, o.PromptVersion, marshalList(o.Sources), o.IdempotencyKey, o.DraftShownAt, o.CreatedAt); err != nil {
 		return ack, fmt.Errorf("store outcome for draft %s: %w", d.ID, err)
 	}
+	if _, err := tx.exec(`UPDATE outcomes SET change_score = ? WHERE id = ?`, changeScore(o), o.ID); err != nil {
+		return ack, fmt.Errorf("score outcome for draft %s: %w", d.ID, err)
+	}
 	if _, err := tx.exec(`UPDATE drafts SET status = ? WHERE id = ?`, status, d.ID); err != nil {
 		return ack, fmt.Errorf("update draft %s: %w", d.ID, err)
 	}

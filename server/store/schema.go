@@ -231,4 +231,38 @@ ALTER TABLE conversations ADD COLUMN route_skip TEXT NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN route_skip_until BIGINT NOT NULL DEFAULT 0;
 UPDATE conversations SET held_since = updated_at WHERE status IN ('assigned', 'snoozed');
 `,
+	// 5: trainer review (review.go): how much the agent changed each draft
+	// (normalised word-level edit distance; -1 until computed), trainers'
+	// labels of outcomes, and gold replies promoted into the exemplar
+	// memory or the knowledge base.
+	`
+ALTER TABLE outcomes ADD COLUMN change_score REAL NOT NULL DEFAULT -1;
+CREATE INDEX outcomes_change ON outcomes(change_score);
+
+CREATE TABLE labels (
+	outcome_id  TEXT PRIMARY KEY REFERENCES outcomes(id),
+	reason      TEXT NOT NULL DEFAULT '',
+	severity    TEXT NOT NULL DEFAULT '',
+	comment     TEXT NOT NULL DEFAULT '',
+	gold_reply  TEXT NOT NULL DEFAULT '',
+	golden      INTEGER NOT NULL DEFAULT 0,
+	labelled_by TEXT NOT NULL,
+	labelled_at INTEGER NOT NULL,
+	version     INTEGER NOT NULL DEFAULT 1
+);
+
+CREATE TABLE promotions (
+	id         TEXT PRIMARY KEY,
+	outcome_id TEXT NOT NULL REFERENCES outcomes(id),
+	target     TEXT NOT NULL,
+	ref        TEXT NOT NULL,
+	status     TEXT NOT NULL,
+	question   TEXT NOT NULL,
+	reply      TEXT NOT NULL,
+	language   TEXT NOT NULL DEFAULT '',
+	created_by TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX promotions_outcome ON promotions(outcome_id);
+`,
 }

@@ -1,0 +1,178 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/agentdesk/agentdesk/copilot"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server/store"
+)
+
+// Reasons an outcome is left out of an export (ExportAck.Skipped keys).
+const (
+	SkipNoQuestion    = "no_customer_question"  // the draft answered no customer message
+	SkipNoTarget      = "rejected_without_gold" // sft: a rejection with no gold reply has nothing to imitate
+	SkipNoPair        = "accepted_without_gold" // dpo: an accepted draft has nothing it was preferred over
+	SkipSamePreferred = "preferred_equals_draft"
+)
+
+// BuildExport builds one page of dataset records (docs/datasets.md) from the
+// outcomes the filter selects, oldest first. Every text is PII-masked with
+// the copilot's redactor (one redactor per record, so a phone number keeps
+// its placeholder across the record's messages).
+func BuildExport(ctx context.Context, st *store.Store, req protocol.ExportReq) (protocol.ExportAck, error) {
+	ack := protocol.ExportAck{Format: req.Format, Records: []json.RawMessage{}, Actions: map[string]int{}, Skipped: map[string]int{}}
+	limit := req.Limit
+	if limit == 0 {
+		limit = protocol.MaxReviewPage
+	}
+	cases, next, err := st.ExportCases(ctx, req.Filter, req.Cursor, limit)
+	if err != nil {
+		return ack, err
+	}
+	ack.Next = next
+	for _, c := range cases {
+		rec, skip := exportRecord(req.Format, c)
+		if skip != "" {
+			ack.Skipped[skip]++
+			continue
+		}
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return ack, fmt.Errorf("encode record for outcome %s: %w", c.Item.Outcome.ID, err)
+		}
+		ack.Records = append(ack.Records, b)
+		ack.Actions[c.Item.Outcome.Action]++
+	}
+	return ack, nil
+}
+
+// exportRecord turns one case into a record, or says why it is skipped.
+func exportRecord(format string, c store.ExportCase) (any, string) {
+	red := copilot.NewRedactor()
+	mask := func(s string) string { return red.Redact(strings.TrimSpace(s)) }
+	var ctxMsgs []protocol.ChatMessage
+	for _, m := range c.Context {
+		role := ""
+		switch m.Author {
+		case protocol.AuthorCustomer:
+			role = "user"
+		case protocol.AuthorAgent, protocol.AuthorBot:
+			role = "assistant"
+		default:
+			continue // system lines and internal notes are not dialogue
+		}
+		text := mask(m.Text)
+		if text == "" {
+			continue
+		}
+		// Consecutive turns of one side are one message.
+		if n := len(ctxMsgs); n > 0 && ctxMsgs[n-1].Role == role {
+			ctxMsgs[n-1].Content += "\n" + text
+			continue
+		}
+		ctxMsgs = append(ctxMsgs, protocol.ChatMessage{Role: role, Content: text})
+	}
+	// The draft answers the newest customer turn: what the bot said after
+	// it is not part of the question.
+	for len(ctxMsgs) > 0 && ctxMsgs[len(ctxMsgs)-1].Role != "user" {
+		ctxMsgs = ctxMsgs[:len(ctxMsgs)-1]
+	}
+	if len(ctxMsgs) == 0 {
+		return nil, SkipNoQuestion
+	}
+	o := c.Item.Outcome
+	preferred := ""
+	if c.Item.Label != nil {
+		preferred = c.Item.Label.GoldReply
+	}
+	if preferred == "" && o.Action != protocol.ActionReject {
+		preferred = o.FinalText
+	}
+	switch format {
+	case protocol.FormatSFT:
+		if preferred == "" {
+			return nil, SkipNoTarget
+		}
+		return protocol.SFTRecord{Messages: append(ctxMsgs, protocol.ChatMessage{Role: "assistant", Content: mask(preferred)})}, ""
+	default:
+		if preferred == "" {
+			return nil, SkipNoTarget
+		}
+		if o.Action == protocol.ActionAccept && (c.Item.Label == nil || c.Item.Label.GoldReply == "") {
+			return nil, SkipNoPair
+		}
+		if strings.TrimSpace(preferred) == strings.TrimSpace(o.DraftText) {
+			return nil, SkipSamePreferred
+		}
+		return protocol.DPORecord{
+			Input:              protocol.DPOInput{Messages: ctxMsgs},
+			PreferredOutput:    []protocol.ChatMessage{{Role: "assistant", Content: mask(preferred)}},
+			NonPreferredOutput: []protocol.ChatMessage{{Role: "assistant", Content: mask(o.DraftText)}},
+		}, ""
+	}
+}
+
+// ValidateSFT checks an sft record against docs/datasets.md: at least one
+// user message, roles user/assistant (system only first), no empty content,
+// and an assistant message last.
+func ValidateSFT(r protocol.SFTRecord) error {
+	if err := validateDialogue(r.Messages); err != nil {
+		return err
+	}
+	if r.Messages[len(r.Messages)-1].Role != "assistant" {
+		return fmt.Errorf("the last message must be the assistant's reply")
+	}
+	return nil
+}
+
+// ValidateDPO checks a dpo record against docs/datasets.md: the input is a
+// dialogue ending with the user, each output exactly one non-empty
+// assistant message, and the two outputs differ.
+func ValidateDPO(r protocol.DPORecord) error {
+	if err := validateDialogue(r.Input.Messages); err != nil {
+		return fmt.Errorf("input: %w", err)
+	}
+	if r.Input.Messages[len(r.Input.Messages)-1].Role != "user" {
+		return fmt.Errorf("input: the last message must be the user's")
+	}
+	for name, out := range map[string][]protocol.ChatMessage{"preferred_output": r.PreferredOutput, "non_preferred_output": r.NonPreferredOutput} {
+		if len(out) != 1 || out[0].Role != "assistant" || strings.TrimSpace(out[0].Content) == "" {
+			return fmt.Errorf("%s must be one non-empty assistant message", name)
+		}
+	}
+	if r.PreferredOutput[0].Content == r.NonPreferredOutput[0].Content {
+		return fmt.Errorf("preferred and non-preferred outputs are the same")
+	}
+	return nil
+}
+
+func validateDialogue(ms []protocol.ChatMessage) error {
+	if len(ms) == 0 {
+		return fmt.Errorf("no messages")
+	}
+	users := 0
+	for i, m := range ms {
+		switch m.Role {
+		case "system":
+			if i != 0 {
+				return fmt.Errorf("message %d: a system message may only come first", i+1)
+			}
+		case "user":
+			users++
+		case "assistant":
+		default:
+			return fmt.Errorf("message %d: role %q is not system, user or assistant", i+1, m.Role)
+		}
+		if strings.TrimSpace(m.Content) == "" {
+			return fmt.Errorf("message %d: empty content", i+1)
+		}
+	}
+	if users == 0 {
+		return fmt.Errorf("no user message")
+	}
+	return nil
+}

@@ -1,0 +1,181 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/agentdesk/agentdesk/copilot"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server/store"
+)
+
+// kbReloader is implemented by a copilot whose knowledge base can be re-read
+// (copilot.Engine).
+type kbReloader interface {
+	ReloadKB() error
+	KB() *copilot.KB
+}
+
+// handleReview runs the trainer-review requests; ok is false for other types.
+func (s *Server) handleReview(ctx context.Context, actor store.Actor, f protocol.Frame) (json.RawMessage, bool, error) {
+	enc := func(v any, err error) (json.RawMessage, bool, error) {
+		if err != nil {
+			return nil, true, err
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, true, fmt.Errorf("encode %s: %w", f.Type, err)
+		}
+		return b, true, nil
+	}
+	switch f.Type {
+	case protocol.ReqReviewList:
+		var r protocol.ReviewListReq
+		if err := protocol.DecodeData(f.Data, &r); err != nil {
+			return nil, true, err
+		}
+		return enc(s.store.ReviewList(ctx, r))
+	case protocol.ReqReviewGet:
+		var r protocol.OutcomeRef
+		if err := protocol.DecodeData(f.Data, &r); err != nil {
+			return nil, true, err
+		}
+		return enc(s.store.ReviewDetail(ctx, r.OutcomeID))
+	case protocol.ReqReviewMetrics:
+		var r protocol.ReviewMetricsReq
+		if err := protocol.DecodeData(f.Data, &r); err != nil {
+			return nil, true, err
+		}
+		return enc(s.store.ReviewMetrics(ctx, r))
+	case protocol.ReqExport:
+		var r protocol.ExportReq
+		if err := protocol.DecodeData(f.Data, &r); err != nil {
+			return nil, true, err
+		}
+		ack, err := BuildExport(ctx, s.store, r)
+		if err == nil {
+			err = s.store.Update(ctx, func(tx *store.Tx) error {
+				return tx.Audit(actor.ID, "export", "", map[string]any{"format": r.Format, "records": len(ack.Records), "cursor": r.Cursor})
+			})
+		}
+		return enc(ack, err)
+	case protocol.ReqLabel:
+		var r protocol.LabelReq
+		if err := protocol.DecodeData(f.Data, &r); err != nil {
+			return nil, true, err
+		}
+		b, err := s.store.Apply(ctx, actor, f.ID, func(tx *store.Tx) (any, error) {
+			l, err := tx.SetLabel(actor, r)
+			return protocol.LabelAck{Label: l}, err
+		})
+		return b, true, err
+	case protocol.ReqPromote:
+		var r protocol.PromoteReq
+		if err := protocol.DecodeData(f.Data, &r); err != nil {
+			return nil, true, err
+		}
+		b, err := s.promote(ctx, actor, f.ID, r)
+		return b, true, err
+	case protocol.ReqKBReload:
+		var r protocol.KBReloadReq
+		if err := protocol.DecodeData(f.Data, &r); err != nil {
+			return nil, true, err
+		}
+		kr, ok := s.cfg.Copilot.(kbReloader)
+		if !ok {
+			return nil, true, protocol.Errorf(protocol.CodeUnavailable, "this server's copilot has no knowledge base to reload")
+		}
+		if err := kr.ReloadKB(); err != nil {
+			return nil, true, protocol.Errorf(protocol.CodeInvalid, "knowledge base not reloaded, the old one stays in use: %v", err)
+		}
+		if err := s.store.Update(ctx, func(tx *store.Tx) error { return tx.Audit(actor.ID, "kb.reload", "", nil) }); err != nil {
+			return nil, true, err
+		}
+		return enc(protocol.KBReloadAck{Entries: kr.KB().Len(), Pending: kr.KB().Pending()}, nil)
+	}
+	return nil, false, nil
+}
+
+// promote puts an outcome's gold reply to use. Exemplar: recorded and fed
+// to the copilot's exemplar memory at once (and at every start). KB: a
+// Markdown file with front matter "status: pending-review" is written under
+// the KB folder; the copilot skips it until a reviewer removes that line and
+// the KB is reloaded (kb.reload).
+func (s *Server) promote(ctx context.Context, actor store.Actor, reqID string, r protocol.PromoteReq) (json.RawMessage, error) {
+	if actor.Role != protocol.RoleTrainer && actor.Role != protocol.RoleAdmin {
+		return nil, protocol.Errorf(protocol.CodeForbidden, "only trainers and admins promote replies")
+	}
+	src, err := s.store.PromotionSource(ctx, r.OutcomeID)
+	if err != nil {
+		return nil, err
+	}
+	p := protocol.Promotion{ID: store.NewID("p_"), OutcomeID: r.OutcomeID, Target: r.Target,
+		Question: src.Turn.Question, Reply: src.Reply, Language: src.Language}
+	var written string
+	switch r.Target {
+	case protocol.PromoteExemplar:
+		p.Ref, p.Status = "gold_"+p.ID, protocol.PromotionActive
+	case protocol.PromoteKB:
+		if s.cfg.KBWriteDir == "" {
+			return nil, protocol.Errorf(protocol.CodeUnavailable, "this server has no writable knowledge-base folder (serve -kb or -kb-overlay)")
+		}
+		p.Ref, p.Status = filepath.ToSlash(filepath.Join("promoted", p.ID+".md")), protocol.PromotionPending
+		written = filepath.Join(s.cfg.KBWriteDir, filepath.FromSlash(p.Ref))
+		if err := writePromotedKB(written, p, src, r.Title, actor.ID, time.UnixMilli(s.store.Now())); err != nil {
+			return nil, protocol.Errorf(protocol.CodeInternal, "write knowledge-base file: %v", err)
+		}
+	}
+	b, err := s.store.Apply(ctx, actor, reqID, func(tx *store.Tx) (any, error) {
+		saved, err := tx.AddPromotion(actor, p, src.Turn.Outcome.ConversationID)
+		return protocol.PromoteAck{Promotion: saved}, err
+	})
+	if err != nil {
+		if written != "" {
+			os.Remove(written)
+		}
+		return nil, err
+	}
+	if r.Target == protocol.PromoteExemplar && s.enricher != nil {
+		s.enricher.addGold(p)
+	}
+	return b, nil
+}
+
+// writePromotedKB writes a promoted reply as a KB Markdown file, PII masked
+// (the KB is shared knowledge, not one customer's), pending review.
+func writePromotedKB(path string, p protocol.Promotion, src store.PromotionSource, title, by string, at time.Time) error {
+	red := copilot.NewRedactor()
+	question := strings.Join(strings.Fields(red.Redact(src.Turn.Question)), " ")
+	if title == "" {
+		title = question
+		if r := []rune(title); len(r) > 80 {
+			title = string(r[:80]) + "…"
+		}
+	}
+	var b strings.Builder
+	b.WriteString("---\n")
+	fmt.Fprintf(&b, "id: %s\n", strings.TrimSuffix(filepath.Base(path), ".md"))
+	fmt.Fprintf(&b, "title: %q\n", title)
+	if src.Language != "" {
+		fmt.Fprintf(&b, "language: %s\n", src.Language)
+	}
+	if src.Intent != "" {
+		fmt.Fprintf(&b, "intent: %s\ntags: [%s]\n", src.Intent, src.Intent)
+	}
+	fmt.Fprintf(&b, "status: %s\n", copilot.StatusPendingReview)
+	fmt.Fprintf(&b, "# Review: check the answer, then delete the status line above and reload the KB.\n")
+	fmt.Fprintf(&b, "source: outcome %s, promoted by %s at %s\n", p.OutcomeID, by, at.UTC().Format(time.RFC3339))
+	fmt.Fprintf(&b, "question: %q\n", question)
+	b.WriteString("---\n")
+	b.WriteString(red.Redact(src.Reply))
+	b.WriteString("\n")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
