@@ -69,7 +69,11 @@ func startEmbedded(ctx context.Context, dataDir string) (url, token string, stop
 	if err != nil {
 		return fail(err)
 	}
-	eng, err := copilot.New(copilot.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	// Trainers' promoted replies join the embedded demo KB from an overlay
+	// folder under the data dir (pending review until the status line is
+	// removed and the KB reloaded).
+	kbOverlay := filepath.Join(dataDir, "kb")
+	eng, err := copilot.New(copilot.Config{KBOverlay: kbOverlay, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return fail(fmt.Errorf("start offline copilot: %w", err))
 	}
@@ -83,7 +87,7 @@ func startEmbedded(ctx context.Context, dataDir string) (url, token string, stop
 		ln.Close()
 		return fail(err)
 	}
-	srv := server.New(st, server.Config{Version: version, RateLimit: -1, Logger: quiet, Copilot: eng,
+	srv := server.New(st, server.Config{Version: version, RateLimit: -1, Logger: quiet, Copilot: eng, KBWriteDir: kbOverlay,
 		Channels: server.ChannelsConfig{RateLimit: -1, Webhooks: map[string]server.Webhook{"*": shop.hook}}})
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	served := make(chan error, 1)

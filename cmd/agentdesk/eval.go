@@ -17,12 +17,13 @@ import (
 func init() {
 	register(command{
 		name:    "eval",
-		summary: "measure the copilot on labelled data (sentiment, faq, dialogues)",
+		summary: "measure the copilot on labelled data (sentiment, faq, dialogues) or the golden set (golden)",
 		run:     runEval,
 	})
 }
 
 const evalSynopsis = `eval sentiment|faq|dialogues --data FILE [--json] [--kb DIR] [--max-per-dialogue N]
+       agentdesk eval golden [--db FILE | --file FILE] ... (agentdesk eval golden -h)
 
   sentiment   rows {"text","label",["lang","emotion","emotions"]}: accuracy and macro-F1
               per language; angry-flag precision/recall where rows carry emotions
@@ -39,11 +40,14 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		fs.Usage()
 		if len(args) == 0 {
-			return fmt.Errorf("%w: which evaluation? sentiment, faq or dialogues", errUsage)
+			return fmt.Errorf("%w: which evaluation? sentiment, faq, dialogues or golden", errUsage)
 		}
 		return fs.Parse(args) // reports flag.ErrHelp
 	}
 	kind, rest := args[0], args[1:]
+	if kind == "golden" {
+		return runEvalGolden(ctx, rest, stdout, stderr)
+	}
 	if err := fs.Parse(rest); err != nil {
 		return err
 	}
@@ -56,7 +60,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	switch kind {
 	case "sentiment", "faq", "dialogues":
 	default:
-		return fmt.Errorf("%w: unknown evaluation %q (want sentiment, faq or dialogues)", errUsage, kind)
+		return fmt.Errorf("%w: unknown evaluation %q (want sentiment, faq, dialogues or golden)", errUsage, kind)
 	}
 	f, err := os.Open(*data)
 	if err != nil {

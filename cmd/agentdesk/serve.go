@@ -64,6 +64,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	model := fs.String("model", envOr("AGENTDESK_MODEL", ""), "model name for -copilot openai, e.g. gpt-4o-mini, deepseek-chat, qwen-plus, llama3.1")
 	baseURL := fs.String("base-url", "", "OpenAI-compatible endpoint for -copilot openai (default $OPENAI_BASE_URL, else OpenAI); the key is read from $OPENAI_API_KEY")
 	kbDir := fs.String("kb", envOr("AGENTDESK_KB", ""), "knowledge-base folder of Markdown files (default: the built-in demo shop)")
+	kbOverlay := fs.String("kb-overlay", envOr("AGENTDESK_KB_OVERLAY", ""), "folder loaded on top of -kb (or the demo KB) where trainers' promoted replies are written, pending review (default: the -kb folder itself)")
 	cpTimeout := fs.Duration("copilot-timeout", 30*time.Second, "longest a remote generation may take before the offline engine answers instead")
 	var webhooks stringList
 	fs.Var(&webhooks, "webhook", "CHANNEL=URL receiving agent replies on that channel, signed with $AGENTDESK_WEBHOOK_SECRET; CHANNEL * serves every other channel (repeatable)")
@@ -123,7 +124,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch *cp {
 	case "none":
 	case copilot.ProviderOffline, copilot.ProviderOpenAI:
-		eng, err := copilot.New(copilot.Config{Provider: *cp, Model: *model, BaseURL: *baseURL, APIKey: apiKey, KBDir: *kbDir, Timeout: *cpTimeout, Logger: log})
+		eng, err := copilot.New(copilot.Config{Provider: *cp, Model: *model, BaseURL: *baseURL, APIKey: apiKey, KBDir: *kbDir, KBOverlay: *kbOverlay, Timeout: *cpTimeout, Logger: log})
 		if err != nil {
 			return fmt.Errorf("copilot: %w", err)
 		}
@@ -153,7 +154,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Version: version, AllowedOrigins: origins, SendBuffer: *sendBuffer, RateLimit: *rate, Logger: log,
 		Channels: server.ChannelsConfig{RateLimit: *apiRate, Webhooks: hooks},
 		Copilot:  engine, CopilotTimeout: *cpTimeout + 10*time.Second,
-		Routing: server.Routing{AutoAssign: *autoAssign, ReturnAfter: *returnAfter},
+		Routing:    server.Routing{AutoAssign: *autoAssign, ReturnAfter: *returnAfter},
+		KBWriteDir: kbWriteDir(*kbDir, *kbOverlay),
 	})
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -167,6 +169,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	err = srv.Serve(ctx, ln, tlsConfig)
 	log.Info("agentdesk stopped")
 	return err
+}
+
+// kbWriteDir is where promoted KB entries go: the overlay, else the KB
+// folder; the embedded demo KB alone is read-only.
+func kbWriteDir(kb, overlay string) string {
+	if overlay != "" {
+		return overlay
+	}
+	return kb
 }
 
 // parseWebhooks reads --webhook CHANNEL=URL flags; every receiver shares

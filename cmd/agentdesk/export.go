@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/dataset"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server"
+	"github.com/agentdesk/agentdesk/server/store"
+)
+
+func init() {
+	register(command{
+		name:    "export",
+		summary: "export reviewed outcomes as fine-tuning datasets (sft, dpo), PII masked",
+		run:     runExport,
+	})
+}
+
+const exportSynopsis = `export --format sft|dpo|both [--db FILE | --server URL --token T] [--out DIR] [filters]
+
+Writes DIR/agentdesk-<format>-<time>.jsonl (one record a line, PII masked)
+and a .manifest.json beside it (counts, filters, time, schema version,
+sha256). Formats: docs/datasets.md. With --server the token must belong to a
+trainer or an admin.
+
+Filters (comma-separated lists): --action accept,edit,reject --reason R
+--intent I --lang zh,en --model M --prompt-version V --agent ID
+--since/--until YYYY-MM-DD or RFC 3339 --labelled yes|no --golden`
+
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("export", exportSynopsis, stderr)
+	format := fs.String("format", "both", "sft, dpo or both")
+	db := fs.String("db", "", "export straight from this SQLite database (default: "+defaultDBPath()+" unless --server)")
+	srvURL := fs.String("server", "", "export through this server (ws:// or wss:// URL)")
+	token := fs.String("token", os.Getenv("AGENTDESK_TOKEN"), "bearer token for --server (default $AGENTDESK_TOKEN)")
+	out := fs.String("out", ".", "folder the files are written to")
+	var filt filterFlags
+	filt.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	formats := []string{*format}
+	switch *format {
+	case protocol.FormatSFT, protocol.FormatDPO:
+	case "both":
+		formats = []string{protocol.FormatSFT, protocol.FormatDPO}
+	default:
+		return fmt.Errorf("%w: --format %q: want sft, dpo or both", errUsage, *format)
+	}
+	filter, err := filt.filter()
+	if err != nil {
+		return err
+	}
+	if err := filter.Validate(); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	var page dataset.PageFunc
+	var source string
+	switch {
+	case *srvURL != "" && *db != "":
+		return fmt.Errorf("%w: --db and --server exclude each other", errUsage)
+	case *srvURL != "":
+		if *token == "" {
+			return fmt.Errorf("%w: --server needs --token (or $AGENTDESK_TOKEN)", errUsage)
+		}
+		c, stop, err := connect(ctx, *srvURL, *token)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		source = *srvURL
+		page = func(ctx context.Context, req protocol.ExportReq) (protocol.ExportAck, error) {
+			var ack protocol.ExportAck
+			err := c.Do(ctx, protocol.ReqExport, req, &ack)
+			return ack, err
+		}
+	default:
+		path := *db
+		if path == "" {
+			path = defaultDBPath()
+		}
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("database %s: %w", path, err)
+		}
+		st, err := store.Open(ctx, path, store.Options{})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		source = path
+		page = func(ctx context.Context, req protocol.ExportReq) (protocol.ExportAck, error) {
+			return server.BuildExport(ctx, st, req)
+		}
+	}
+	for _, f := range formats {
+		res, err := dataset.Write(ctx, *out, f, filter, source, time.Now(), page)
+		if err != nil {
+			return fmt.Errorf("export %s: %w", f, err)
+		}
+		fmt.Fprintf(stdout, "%s: %d records → %s (manifest %s)", f, res.Manifest.Records, res.Path, filepath.Base(res.ManifestPath))
+		if len(res.Manifest.Skipped) > 0 {
+			fmt.Fprintf(stdout, "; skipped %v", res.Manifest.Skipped)
+		}
+		fmt.Fprintln(stdout)
+	}
+	return nil
+}
+
+// connect opens a client session to a server and waits until it is online.
+func connect(ctx context.Context, url, token string) (*client.Client, func(), error) {
+	c, err := client.New(client.Options{URL: url, Token: token, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	ran := make(chan error, 1)
+	go func() { ran <- c.Run(ctx) }()
+	go func() { // nobody here reads events: drain them
+		for {
+			select {
+			case <-c.Updates():
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	stop := func() {
+		cancel()
+		<-ran
+		c.Close()
+	}
+	deadline := time.After(15 * time.Second)
+	for c.State() != client.StateOnline {
+		select {
+		case err := <-ran:
+			cancel()
+			c.Close()
+			if errors.Is(err, client.ErrAuthFailed) {
+				return nil, nil, fmt.Errorf("the server refused the token: %w", err)
+			}
+			return nil, nil, fmt.Errorf("connect to %s: %v", url, err)
+		case <-deadline:
+			stop()
+			return nil, nil, fmt.Errorf("connect to %s: not online after 15s", url)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return c, stop, nil
+}
+
+// filterFlags are the review filters as command-line flags.
+type filterFlags struct {
+	action, reason, intent, lang, model, prompt, agent, since, until, labelled *string
+	golden                                                                     *bool
+}
+
+func (f *filterFlags) register(fs interface {
+	String(name, value, usage string) *string
+	Bool(name string, value bool, usage string) *bool
+}) {
+	f.action = fs.String("action", "", "outcome actions: accept, edit, reject")
+	f.reason = fs.String("reason", "", "reject reasons (the agent's or the trainer's label)")
+	f.intent = fs.String("intent", "", "conversation intents")
+	f.lang = fs.String("lang", "", "conversation languages (zh, en)")
+	f.model = fs.String("model", "", "models that drafted")
+	f.prompt = fs.String("prompt-version", "", "prompt versions")
+	f.agent = fs.String("agent", "", "agent ids")
+	f.since = fs.String("since", "", "from this day or time (YYYY-MM-DD or RFC 3339)")
+	f.until = fs.String("until", "", "before this day or time (YYYY-MM-DD: the day is excluded)")
+	f.labelled = fs.String("labelled", "", "yes: labelled outcomes only; no: unlabelled only")
+	f.golden = fs.Bool("golden", false, "golden-set cases only")
+}
+
+func (f *filterFlags) filter() (protocol.ReviewFilter, error) {
+	list := func(s string) []string {
+		var out []string
+		for _, v := range strings.Split(s, ",") {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	r := protocol.ReviewFilter{Actions: list(*f.action), Reasons: list(*f.reason), Intents: list(*f.intent),
+		Languages: list(*f.lang), Models: list(*f.model), PromptVersions: list(*f.prompt), Agents: list(*f.agent),
+		Labelled: *f.labelled, Golden: *f.golden}
+	for name, p := range map[string]struct {
+		s   string
+		dst *int64
+	}{"since": {*f.since, &r.Since}, "until": {*f.until, &r.Until}} {
+		if p.s == "" {
+			continue
+		}
+		t, err := parseWhen(p.s)
+		if err != nil {
+			return r, fmt.Errorf("%w: --%s %q: want YYYY-MM-DD or RFC 3339", errUsage, name, p.s)
+		}
+		*p.dst = t.UnixMilli()
+	}
+	return r, nil
+}
+
+func parseWhen(s string) (time.Time, error) {
+	if t, err := time.ParseInLocation(time.DateOnly, s, time.Local); err == nil {
+		return t, nil
+	}
+	return time.Parse(time.RFC3339, s)
+}
