@@ -238,12 +238,14 @@ func (m *mate) reply(ctx context.Context, convID string, d *protocol.Draft, lang
 	}
 	req := protocol.OutcomeReq{DraftID: d.ID, Action: protocol.ActionAccept}
 	switch r := m.roll(); {
-	case r < 60:
-	case r < 85:
+	case r < 50:
+	case r < 75:
 		req.Action = protocol.ActionEdit
-		req.FinalText = d.Text + pick(lang, " 如有其他问题随时联系我。", " Let me know if there's anything else.")
+		req.FinalText = editDraft(d.Text, lang, m.roll())
 	default:
+		// A quarter rejected, so trainers have mistakes to review.
 		req.Action, req.Reason = protocol.ActionReject, protocol.RejectReasons[m.roll()%len(protocol.RejectReasons)]
+		req.Note = rejectNotes[req.Reason]
 	}
 	if _, err := m.c.EnqueueOutcome(req); err != nil {
 		m.w.log.Debug("teammate outcome", "mate", m.id, "err", err)
@@ -254,4 +256,44 @@ func (m *mate) reply(ctx context.Context, convID string, d *protocol.Draft, lang
 			m.w.log.Debug("teammate send", "mate", m.id, "err", err)
 		}
 	}
+}
+
+// rejectNotes are what a teammate jots down when refusing a draft.
+var rejectNotes = map[string]string{
+	"wrong_facts":     "policy is different",
+	"wrong_tone":      "too stiff for an upset customer",
+	"wrong_language":  "customer wrote in another language",
+	"unsafe":          "promises something we can't do",
+	"incomplete":      "doesn't answer the actual question",
+	"should_escalate": "needs a supervisor",
+	"other":           "wrote my own",
+}
+
+// editDraft changes a draft the ways agents do: an apology up front, a
+// shorter answer, or a closing line.
+func editDraft(text, lang string, roll int) string {
+	switch roll % 3 {
+	case 0:
+		return pick(lang, "很抱歉让您久等了！", "Sorry for the wait! ") + text
+	case 1:
+		first := firstSentence(text)
+		return first + pick(lang, "具体进度我会继续跟进。", " I'll keep an eye on it for you.")
+	default:
+		return text + pick(lang, " 如有其他问题随时联系我。", " Let me know if there's anything else.")
+	}
+}
+
+// firstSentence is text up to and including its first sentence end.
+func firstSentence(text string) string {
+	for i, r := range text {
+		switch r {
+		case '。', '！', '？', '!', '?':
+			return text[:i+len(string(r))]
+		case '.':
+			if i+1 < len(text) && text[i+1] == ' ' {
+				return text[:i+1]
+			}
+		}
+	}
+	return text
 }
