@@ -182,6 +182,16 @@ const (
 	ReviewPromoteGolden Action = "review.promote.golden"
 	ReviewDiff          Action = "review.diff"
 	ReviewExport        Action = "review.export"
+	// Added with the review view (issue #7).
+	ReviewPromoteExemplar Action = "review.promote.exemplar"
+	ReviewMetrics         Action = "review.metrics"
+	ReviewRefresh         Action = "review.refresh"
+	ReviewSort            Action = "review.sort"
+	ReviewCycleAction     Action = "review.cycle_action"
+	ReviewClearFilter     Action = "review.filter.clear"
+	ReviewReloadKB        Action = "review.kb_reload"
+	ReviewPageUp          Action = "review.page_up"
+	ReviewPageDown        Action = "review.page_down"
 )
 
 // def is the built-in definition of one action.
@@ -299,9 +309,28 @@ var defs = []def{
 	{ReviewOpen, ScopeReview, k("enter"), true, "open", "打开"},
 	{ReviewFilter, ScopeReview, k("/"), true, "filter", "筛选"},
 	{ReviewLabel, ScopeReview, k("l"), true, "label", "标注"},
-	{ReviewCorrect, ScopeReview, k("e"), false, "write corrected reply", "撰写更正回复"},
-	{ReviewPromoteKB, ScopeReview, k("p"), false, "promote to knowledge base", "加入知识库"},
-	{ReviewPromoteGolden, ScopeReview, k("P"), false, "promote to golden set", "加入黄金集"},
+	{ReviewCorrect, ScopeReview, k("e"), true, "write gold reply", "撰写标准回复"},
+	{ReviewPromoteKB, ScopeReview, k("p"), true, "promote to knowledge base", "加入知识库"},
+	{ReviewPromoteGolden, ScopeReview, k("P"), false, "golden-set case on/off", "加入/移出黄金集"},
 	{ReviewDiff, ScopeReview, k("d"), false, "toggle diff", "切换差异视图"},
-	{ReviewExport, ScopeReview, k("X"), false, "export dataset", "导出数据集"},
+	{ReviewExport, ScopeReview, k("X"), true, "export datasets", "导出数据集"},
+	{ReviewPromoteExemplar, ScopeReview, k("x"), true, "promote to exemplar memory", "加入范例库"},
+	{ReviewMetrics, ScopeReview, k("m"), true, "metrics", "指标"},
+	{ReviewCycleAction, ScopeReview, k("f"), false, "rejected / edited / accepted / all", "拒绝/修改/采纳/全部"},
+	{ReviewClearFilter, ScopeReview, k("esc"), false, "clear filter", "清除筛选"},
+	{ReviewSort, ScopeReview, k("s"), false, "sort: most changed / newest", "排序：改动量/时间"},
+	{ReviewRefresh, ScopeReview, k("r", "ctrl+r"), false, "refresh", "刷新"},
+	{ReviewReloadKB, ScopeReview, k("R"), false, "reload knowledge base", "重新加载知识库"},
+	{ReviewPageUp, ScopeReview, k("pgup", "ctrl+u"), false, "scroll detail up", "详情上翻"},
+	{ReviewPageDown, ScopeReview, k("pgdown", "ctrl+d", "space"), false, "scroll detail down", "详情下翻"},
+}
+
+// ScopeOf returns the scope an action belongs to ("" for an unknown one).
+func ScopeOf(a Action) Scope {
+	for _, d := range defs {
+		if d.action == a {
+			return d.scope
+		}
+	}
+	return ""
 }

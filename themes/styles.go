@@ -24,7 +24,15 @@ type Styles struct {
 	Draft      DraftStyles
 	Status     StatusStyles
 	Dialog     DialogStyles
+	Diff       DiffStyles
 	Help       help.Styles
+}
+
+// DiffStyles style a word-level diff of a draft and the reply sent. The
+// review view also writes [-deleted-] and {+inserted+} markers, so the diff
+// reads without colour too.
+type DiffStyles struct {
+	Insert, Delete, Marker lipgloss.Style
 }
 
 // QueueStyles style the queue list.
@@ -190,6 +198,11 @@ func New(p Palette, noColor bool) *Styles {
 	s.Help = help.Styles{
 		Ellipsis: sepStyle, ShortKey: keyStyle, ShortDesc: descStyle, ShortSeparator: sepStyle,
 		FullKey: keyStyle, FullDesc: descStyle, FullSeparator: sepStyle,
+	}
+	s.Diff = DiffStyles{
+		Insert: b.fg(p.Success).Bold(true).Underline(noColor),
+		Delete: b.fg(p.Danger).Strikethrough(true),
+		Marker: b.fg(p.Muted),
 	}
 	return s
 }

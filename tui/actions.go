@@ -265,6 +265,10 @@ func (m *Model) openDraft() (protocol.Conversation, protocol.Draft, bool) {
 
 // perform runs a named action: from a key, or from the command palette.
 func (m *Model) perform(act keymap.Action) tea.Cmd {
+	if m.lead.view == viewReview && keymap.ScopeOf(act) == keymap.ScopeReview {
+		cmd, _ := m.review.Perform(act)
+		return cmd
+	}
 	switch act {
 	case keymap.AppQuit:
 		return tea.Quit
@@ -303,7 +307,7 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 		keymap.TeamStatus, keymap.TeamTakeover, keymap.TeamNote, keymap.TeamPane, keymap.TeamDrain:
 		return m.teamAction(act) // teamview.go
 	case keymap.ViewReview:
-		m.say(m.cat.NoticeNotBuilt(m.cat.ViewReview), false)
+		return m.openReview()
 	case keymap.NotifyToggle:
 		m.notifOn = !m.notifOn
 		if m.notifOn {

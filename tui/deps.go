@@ -43,6 +43,9 @@ type Backend interface {
 	Enqueue(typ string, data any) (string, error)
 	EnqueueOutcome(req protocol.OutcomeReq) (string, error)
 	Pending() []client.OutboxItem
+	// Do sends any request and decodes its answer (the review view's
+	// review.*, label, promote, export, kb.reload).
+	Do(ctx context.Context, typ string, data any, out any) error
 }
 
 var _ Backend = (*client.Client)(nil)
@@ -77,4 +80,6 @@ type Deps struct {
 	Context context.Context
 	// RequestTimeout bounds one direct request; 0 means 10 s.
 	RequestTimeout time.Duration
+	// ExportDir is where the review view writes exported datasets.
+	ExportDir string
 }

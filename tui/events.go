@@ -29,6 +29,9 @@ func (m *Model) applyUpdates(us []client.Update) tea.Cmd {
 			if cmd := m.applyWelcome(u.Welcome); cmd != nil {
 				cmds = append(cmds, cmd)
 			}
+			if u.Welcome.Agent.Role == protocol.RoleTrainer && m.review == nil {
+				cmds = append(cmds, m.openReview()) // a trainer's desk is review
+			}
 			changed = changed[:0] // the snapshot already holds them
 		case client.Event:
 			c, ok, who := m.applyEvent(u)

@@ -39,6 +39,19 @@ type fakeBackend struct {
 	me      protocol.Agent
 	pending []client.OutboxItem
 	nextID  int
+	// do answers Do (the review view's requests); nil refuses them.
+	do func(typ string, data, out any) error
+}
+
+func (f *fakeBackend) Do(_ context.Context, typ string, data, out any) error {
+	f.record("do:"+typ, data)
+	f.mu.Lock()
+	do := f.do
+	f.mu.Unlock()
+	if do == nil {
+		return protocol.Errorf(protocol.CodeUnavailable, "fake backend: %s not supported", typ)
+	}
+	return do(typ, data, out)
 }
 
 func (f *fakeBackend) record(method string, arg any) {

@@ -14,6 +14,7 @@ import (
 	"github.com/agentdesk/agentdesk/themes"
 	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/queue"
+	"github.com/agentdesk/agentdesk/tui/review"
 	"github.com/agentdesk/agentdesk/tui/transcript"
 )
 
@@ -114,6 +115,8 @@ type Model struct {
 	queuedDirty bool // queued needs recounting
 
 	lead leadState // the team board (teamview.go)
+	review    *review.Model // the review view (reviewview.go); nil until first opened
+	exportDir string
 
 	lay       layout
 	helpCache struct {
@@ -163,6 +166,7 @@ func New(d Deps) *Model {
 		streams:  map[string]*draftStream{},
 
 		lateDelivery: map[string]string{},
+		exportDir:    d.ExportDir,
 	}
 	m.queue = queue.New(m.st, cat, "")
 	m.queue.SetNow(m.now)
@@ -227,6 +231,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
 	}
+	if m.review != nil {
+		// The review view's request results, and blinks of its inputs.
+		if cmd, ok := m.review.Update(msg); ok || m.lead.view == viewReview {
+			return m, cmd
+		}
+	}
 	// Anything else (cursor blinks) belongs to the focused text input.
 	return m, m.updateInputs(msg)
 }
@@ -263,6 +273,10 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 	if len(m.dialogs) > 0 {
 		return m.topDialogInput(msg)
 	}
+	if m.lead.view == viewReview {
+		cmd, _ := m.review.Update(msg)
+		return cmd
+	}
 	switch m.focus {
 	case focusCompose:
 		var cmd tea.Cmd
@@ -296,6 +310,9 @@ func (m *Model) updateInputs(msg tea.Msg) tea.Cmd {
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if len(m.dialogs) > 0 {
 		return m.dialogKey(msg)
+	}
+	if m.lead.view == viewReview {
+		return m.reviewKey(msg)
 	}
 	if m.lead.view == viewTeam {
 		return m.teamKey(msg)
@@ -360,6 +377,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 func (m *Model) scope() keymap.Scope {
 	if len(m.dialogs) > 0 {
 		return m.dialogs[len(m.dialogs)-1].scope()
+	}
+	if m.lead.view == viewReview {
+		return keymap.ScopeReview
 	}
 	if m.lead.view == viewTeam {
 		return keymap.ScopeTeam

@@ -35,6 +35,10 @@ func (m *Model) Render() string {
 	}
 	l := m.lay
 	frame := make([]string, 0, m.height)
+	if m.lead.view == viewReview {
+		frame = append(frame, m.reviewFrame()...)
+		return m.finishFrame(frame)
+	}
 	q := m.queuePane()
 	c := m.convPane()
 	p := m.copilotPane()
@@ -48,6 +52,12 @@ func (m *Model) Render() string {
 			frame = append(frame, q[i]+sep+c[i]+sep+p[i])
 		}
 	}
+	return m.finishFrame(frame)
+}
+
+// finishFrame adds the help line and status bar and the top dialog.
+func (m *Model) finishFrame(frame []string) string {
+	l := m.lay
 	if l.help.h > 0 {
 		frame = append(frame, m.helpLine())
 	}
@@ -503,6 +513,9 @@ func (m *Model) draftKeys() string {
 // essential keys.
 func (m *Model) helpLine() string {
 	w := m.width
+	if h, ok := m.reviewHelp(); ok && m.notice.text == "" {
+		return h
+	}
 	if m.notice.text != "" {
 		if m.notice.err {
 			return m.st.Draft.Warning.Render(cell.Fit(" "+m.notice.text, w))

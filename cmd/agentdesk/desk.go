@@ -141,7 +141,7 @@ func runDesk(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		Backend: c, Keys: km, Styles: themes.New(o.palette, themes.NoColorRequested(os.Getenv)),
 		AutoTheme: o.autoTheme, Lang: o.lang, Demo: demo, Editor: o.cfg.Editor,
 		Notify: tui.Notify{Bell: o.cfg.Notifications.Bell, OSC9: o.cfg.Notifications.OSC9},
-		Canned: o.cfg.Canned, Context: ctx,
+		Canned: o.cfg.Canned, Context: ctx, ExportDir: filepath.Join(o.cfg.DataDir, "exports"),
 	})
 	p := tea.NewProgram(m, tea.WithContext(ctx))
 	ran := make(chan error, 1)

@@ -62,6 +62,7 @@ type Catalog struct {
 
 	// Views.
 	ViewDesk, ViewTeam, ViewReview string
+	Review                         ReviewCatalog // review.go
 
 	// Desk panes and the handoff card.
 	PaneQueue, PaneConversation, PaneCopilot                  string
@@ -277,7 +278,7 @@ var en = Catalog{
 	ConfirmQuit: "Quit agentdesk?", Yes: "yes", No: "no", Cancel: "cancel",
 	TransferTitle: "Transfer to", ResolveTitle: "Resolve as", SnoozeTitle: "Snooze for",
 
-	ViewDesk: "Desk", ViewTeam: "Team", ViewReview: "Review",
+	ViewDesk: "Desk", ViewTeam: "Team", ViewReview: "Review", Review: reviewEN,
 
 	PaneQueue: "Queue", PaneConversation: "Conversation", PaneCopilot: "Copilot",
 	CardReason: "Why", CardConfidence: "Bot confidence", CardSentiment: "Sentiment", CardBotTried: "Bot said / promised",
@@ -423,7 +424,7 @@ var zhCN = Catalog{
 	ConfirmQuit: "退出 agentdesk？", Yes: "是", No: "否", Cancel: "取消",
 	TransferTitle: "转接给", ResolveTitle: "结束原因", SnoozeTitle: "稍后处理",
 
-	ViewDesk: "工作台", ViewTeam: "团队", ViewReview: "复核",
+	ViewDesk: "工作台", ViewTeam: "团队", ViewReview: "复核", Review: reviewZH,
 
 	PaneQueue: "队列", PaneConversation: "会话", PaneCopilot: "助手",
 	CardReason: "转人工原因", CardConfidence: "机器人置信度", CardSentiment: "情绪", CardBotTried: "机器人已说/承诺",
