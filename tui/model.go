@@ -114,7 +114,7 @@ type Model struct {
 	queued      int  // conversations waiting for a person
 	queuedDirty bool // queued needs recounting
 
-	lead leadState // the team board (teamview.go)
+	lead      leadState     // the team board (teamview.go)
 	review    *review.Model // the review view (reviewview.go); nil until first opened
 	exportDir string
 
