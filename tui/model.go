@@ -210,6 +210,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tickMsg:
 		m.setNow(time.Time(msg))
+		if m.lead.view == viewReview {
+			return m, tea.Batch(m.tick(), m.review.Tick(m.now))
+		}
 		return m, m.tick()
 	case UpdatesMsg:
 		return m, m.applyUpdates(msg.Updates)

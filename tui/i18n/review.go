@@ -85,7 +85,7 @@ var reviewEN = ReviewCatalog{
 	FormNone:     "(none)",
 	MetricsTitle: "Metrics", Overall: "All", ByDay: "By day", ByIntent: "By intent", ByModel: "By model",
 	ByPrompt: "By prompt version", Reasons: "Rejection reasons",
-	MetricsHeader: "total  accept  edit  reject  edit-dist",
+	MetricsHeader: "total  accept  edit  reject  edit dist.",
 	NoData:        "no outcomes",
 	Saved:         "Label saved.",
 	PromotedExemplar: func(ref string) string {

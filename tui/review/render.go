@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/agentdesk/agentdesk/internal/textdiff"
 	"github.com/agentdesk/agentdesk/protocol"
@@ -198,9 +199,13 @@ func (m *Model) row(it protocol.ReviewItem, w int, selected bool) string {
 	}
 	age := m.o.Cat.Duration(max(m.o.Now().Sub(time.UnixMilli(o.CreatedAt)), 0))
 	agent := orText(it.AgentName, o.AgentID)
-	text := fmt.Sprintf("%s%s %s %-6s %s · %s · %s · %s", mark, glyph(o.Action), m.cat.Change(int(it.Change*100+0.5)), age,
-		cell.Fit(sanitize.Line(reason), 10), sanitize.Line(orText(it.Intent, "—")), sanitize.Line(agent),
-		sanitize.Line(o.DraftText))
+	fields := []string{}
+	if reason != "" {
+		fields = append(fields, sanitize.Line(reason))
+	}
+	fields = append(fields, sanitize.Line(orText(it.Intent, "—")), sanitize.Line(agent), sanitize.Line(o.DraftText))
+	text := fmt.Sprintf("%s%s %s %-4s %s", mark, glyph(o.Action), m.cat.Change(int(it.Change*100+0.5)), age,
+		strings.Join(fields, " · "))
 	if selected {
 		return m.st.Queue.Selected.Render(cell.Fit(text, w))
 	}
@@ -402,11 +407,21 @@ func (m *Model) metricsLines(w int) []string {
 	}
 	r := m.metrics
 	var out []string
-	row := func(s protocol.OutcomeStats, label string) string {
-		return cell.Fit(fmt.Sprintf("  %-24s %5d  %6s  %5s  %6s  %8.3f", cell.Fit(sanitize.Line(label), 24), s.Total,
-			pctOf(s.AcceptRate), pctOf(s.EditRate), pctOf(s.RejectRate), s.MeanEditDistance), w)
+	widths := []int{7, 9, 9, 9, 11}
+	cols := func(vals []string) string {
+		var b strings.Builder
+		for i, v := range vals {
+			if i < len(widths) {
+				b.WriteString(padLeft(v, widths[i]))
+			}
+		}
+		return b.String()
 	}
-	header := st.Muted.Render(cell.Fit(fmt.Sprintf("  %-24s %s", "", c.MetricsHeader), w))
+	row := func(s protocol.OutcomeStats, label string) string {
+		return cell.Fit("  "+cell.Fit(sanitize.Line(label), 24)+cols([]string{fmt.Sprint(s.Total), pctOf(s.AcceptRate),
+			pctOf(s.EditRate), pctOf(s.RejectRate), fmt.Sprintf("%.3f", s.MeanEditDistance)}), w)
+	}
+	header := st.Muted.Render(cell.Fit("  "+strings.Repeat(" ", 24)+cols(strings.Split(c.MetricsHeader, "  ")), w))
 	if r.Overall.Total == 0 {
 		return []string{st.Muted.Render(c.NoData)}
 	}
@@ -439,6 +454,14 @@ func (m *Model) metricsLines(w int) []string {
 	block(c.ByModel, r.ByModel)
 	block(c.ByIntent, r.ByIntent)
 	return out
+}
+
+// padLeft right-aligns s in w cells.
+func padLeft(s string, w int) string {
+	if sw := ansi.StringWidth(s); sw < w {
+		return strings.Repeat(" ", w-sw) + s
+	}
+	return s
 }
 
 func pctOf(v float64) string { return fmt.Sprintf("%d%%", int(v*100+0.5)) }

@@ -76,6 +76,19 @@ type Model struct {
 	notice    string
 	noticeErr bool
 	busy      string
+	lastLoad  time.Time
+}
+
+// refreshEvery is how often an idle view reloads the stream: outcomes keep
+// arriving while a trainer reads.
+const refreshEvery = 20 * time.Second
+
+// Tick reloads the stream now and then while nobody types.
+func (m *Model) Tick(now time.Time) tea.Cmd {
+	if m.Editing() || m.busy != "" || now.Sub(m.lastLoad) < refreshEvery {
+		return nil
+	}
+	return m.reload()
 }
 
 // New builds the view; call Init to load it.
@@ -165,6 +178,7 @@ func (m *Model) call(typ string, data, out any) error {
 
 // reload asks for the list from the top (and the metrics when shown).
 func (m *Model) reload() tea.Cmd {
+	m.lastLoad = m.o.Now()
 	m.listSeq++
 	seq, req := m.listSeq, protocol.ReviewListReq{Filter: m.filter, Sort: m.sort, Limit: protocol.MaxReviewPage}
 	cmds := []tea.Cmd{func() tea.Msg {
@@ -259,8 +273,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Cmd, bool) {
 				m.sel = i
 			}
 		}
-		m.detail = nil
-		m.detailFor = ""
+		if m.Selected() != keep || m.detail == nil {
+			m.detail, m.detailFor = nil, ""
+		}
 		return m.loadDetail(), true
 	case detailMsg:
 		if msg.seq != m.detailSeq {

@@ -1,0 +1,396 @@
+package review
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/themes"
+	"github.com/agentdesk/agentdesk/tui/i18n"
+)
+
+var now = time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)
+
+func at(d time.Duration) int64 { return now.Add(-d).UnixMilli() }
+
+// fakeServer answers the review requests from memory and records them.
+type fakeServer struct {
+	mu     sync.Mutex
+	items  []protocol.ReviewItem
+	calls  []string
+	reqs   []any
+	labels map[string]protocol.Label
+}
+
+func newFake() *fakeServer {
+	return &fakeServer{labels: map[string]protocol.Label{}, items: []protocol.ReviewItem{
+		{Outcome: protocol.Outcome{ID: "o1", ConversationID: "c1", DraftID: "d1", AgentID: "mei", Action: protocol.ActionReject,
+			Reason: "wrong_facts", Note: "policy is 7 days", DraftText: "您好，退货需在30天内申请，运费由您承担。",
+			Provider: "offline", Model: "templates", PromptVersion: "offline-2025.1", CreatedAt: at(5 * time.Minute),
+			Sources: []protocol.Source{{Kind: "kb", ID: "returns-zh"}}},
+			AgentName: "林美 Mei", Intent: "returns", Language: "zh", Change: 1},
+		{Outcome: protocol.Outcome{ID: "o2", ConversationID: "c2", DraftID: "d2", AgentID: "jun", Action: protocol.ActionEdit,
+			DraftText: "您好，退款将在7天内到账。", FinalText: "您好，退款将在3个工作日内原路退回，请留意银行通知。",
+			Provider: "offline", Model: "templates", PromptVersion: "offline-2025.1", CreatedAt: at(12 * time.Minute)},
+			AgentName: "陈俊 Jun", Intent: "refunds", Language: "zh", Change: 0.55},
+		{Outcome: protocol.Outcome{ID: "o3", ConversationID: "c3", DraftID: "d3", AgentID: "omar", Action: protocol.ActionAccept,
+			DraftText: "Hi Emma, your parcel left our warehouse today.", FinalText: "Hi Emma, your parcel left our warehouse today.",
+			Provider: "offline", Model: "templates", PromptVersion: "offline-2025.1", CreatedAt: at(30 * time.Minute)},
+			AgentName: "Omar Haddad", Intent: "shipping", Language: "en"},
+	}}
+}
+
+func (f *fakeServer) Do(_ context.Context, typ string, data, out any) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, typ)
+	f.reqs = append(f.reqs, data)
+	var v any
+	switch typ {
+	case protocol.ReqReviewList:
+		req := data.(protocol.ReviewListReq)
+		ack := protocol.ReviewListAck{Items: []protocol.ReviewItem{}}
+		for _, it := range f.items {
+			if len(req.Filter.Actions) > 0 && req.Filter.Actions[0] != it.Outcome.Action {
+				continue
+			}
+			if l, ok := f.labels[it.Outcome.ID]; ok {
+				lc := l
+				it.Label = &lc
+			}
+			ack.Items = append(ack.Items, it)
+		}
+		ack.Total = len(ack.Items)
+		v = ack
+	case protocol.ReqReviewGet:
+		id := data.(protocol.OutcomeRef).OutcomeID
+		for _, it := range f.items {
+			if it.Outcome.ID != id {
+				continue
+			}
+			if l, ok := f.labels[id]; ok {
+				lc := l
+				it.Label = &lc
+			}
+			d := protocol.ReviewDetail{Item: it, Customer: "王芳", Channel: "wechat", Context: []protocol.Message{
+				{Seq: 1, Author: protocol.AuthorCustomer, Text: "我想退货，收到的杯子有裂缝\x1b[31m", CreatedAt: at(6 * time.Minute)},
+				{Seq: 2, Author: protocol.AuthorBot, Text: "您可以在订单页申请退货。", CreatedAt: at(6 * time.Minute)},
+			}}
+			if id == "o3" {
+				d.Context = []protocol.Message{{Seq: 1, Author: protocol.AuthorCustomer, Text: "Where is my parcel? 📦"}}
+			}
+			v = d
+		}
+	case protocol.ReqLabel:
+		r := data.(protocol.LabelReq)
+		l := protocol.Label{OutcomeID: r.OutcomeID, Reason: r.Reason, Severity: r.Severity, Comment: r.Comment, GoldReply: r.GoldReply,
+			Golden: r.Golden, LabelledBy: "tina", LabelledAt: now.UnixMilli(), Version: f.labels[r.OutcomeID].Version + 1}
+		f.labels[r.OutcomeID] = l
+		v = protocol.LabelAck{Label: l}
+	case protocol.ReqPromote:
+		r := data.(protocol.PromoteReq)
+		v = protocol.PromoteAck{Promotion: protocol.Promotion{ID: "p1", OutcomeID: r.OutcomeID, Target: r.Target, Ref: "gold_p1", Status: protocol.PromotionActive}}
+	case protocol.ReqReviewMetrics:
+		v = protocol.ReviewMetrics{
+			Overall:         protocol.OutcomeStats{Total: 3, Accepted: 1, Edited: 1, Rejected: 1, AcceptRate: 0.333, EditRate: 0.333, RejectRate: 0.333, MeanEditDistance: 0.275},
+			Reasons:         map[string]int{"wrong_facts": 1},
+			Days:            []protocol.OutcomeStats{{Key: "2026-03-02", Total: 3, Accepted: 1, Edited: 1, Rejected: 1, AcceptRate: 0.333, EditRate: 0.333, RejectRate: 0.333, MeanEditDistance: 0.275}},
+			ByPromptVersion: []protocol.OutcomeStats{{Key: "offline-2025.1", Total: 3, AcceptRate: 0.333, EditRate: 0.333, RejectRate: 0.333}},
+		}
+	case protocol.ReqExport:
+		r := data.(protocol.ExportReq)
+		line, _ := json.Marshal(protocol.SFTRecord{Messages: []protocol.ChatMessage{{Role: "user", Content: "q"}, {Role: "assistant", Content: "a"}}})
+		v = protocol.ExportAck{Format: r.Format, Records: []json.RawMessage{line}, Actions: map[string]int{"edit": 1}}
+	case protocol.ReqKBReload:
+		v = protocol.KBReloadAck{Entries: 21, Pending: []string{"promoted/p1.md"}}
+	default:
+		return protocol.Errorf(protocol.CodeInvalid, "unknown %s", typ)
+	}
+	b, _ := json.Marshal(v)
+	return json.Unmarshal(b, out)
+}
+
+func (f *fakeServer) last(typ string) any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := len(f.calls) - 1; i >= 0; i-- {
+		if f.calls[i] == typ {
+			return f.reqs[i]
+		}
+	}
+	return nil
+}
+
+type harness struct {
+	t  *testing.T
+	m  *Model
+	fs *fakeServer
+}
+
+func newHarness(t *testing.T, lang i18n.Lang, w, h int) *harness {
+	fs := newFake()
+	m := New(Options{Styles: themes.New(themes.Dark, false), Cat: i18n.For(lang), Keys: keymap.New(lang), Do: fs,
+		Now: func() time.Time { return now }, Location: time.UTC, ExportDir: filepath.Join(t.TempDir(), "exports")})
+	m.SetSize(w, h)
+	hs := &harness{t: t, m: m, fs: fs}
+	hs.run(m.Init())
+	return hs
+}
+
+// run executes a command and feeds its messages back, like the runtime.
+func (h *harness) run(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	var msg tea.Msg
+	done := make(chan struct{})
+	go func() { msg = cmd(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(400 * time.Millisecond):
+		return // a cursor blink timer: not ours to wait for
+	}
+	switch msg := msg.(type) {
+	case tea.BatchMsg:
+		for _, c := range msg {
+			h.run(c)
+		}
+	case listMsg, detailMsg, metricsMsg, labelMsg, promoteMsg, exportMsg, reloadMsg:
+		next, _ := h.m.Update(msg)
+		h.run(next)
+	}
+}
+
+func (h *harness) press(keys ...string) {
+	for _, k := range keys {
+		var msg tea.KeyPressMsg
+		switch k {
+		case "enter":
+			msg = tea.KeyPressMsg{Code: tea.KeyEnter}
+		case "esc":
+			msg = tea.KeyPressMsg{Code: tea.KeyEscape}
+		case "tab":
+			msg = tea.KeyPressMsg{Code: tea.KeyTab}
+		case "down":
+			msg = tea.KeyPressMsg{Code: tea.KeyDown}
+		case "right":
+			msg = tea.KeyPressMsg{Code: tea.KeyRight}
+		case "space":
+			msg = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+		case "ctrl+s":
+			msg = tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}
+		default:
+			r := []rune(k)[0]
+			msg = tea.KeyPressMsg{Code: r, Text: k}
+		}
+		cmd, act := h.m.HandleKey(msg)
+		if act != "" {
+			h.t.Fatalf("key %q fell through to %s", k, act)
+		}
+		h.run(cmd)
+	}
+}
+
+// typeText types into the focused input; typing only moves the cursor
+// (blink commands), so its commands are not run.
+func (h *harness) typeText(s string) {
+	for _, r := range s {
+		h.m.HandleKey(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+func (h *harness) screen() string { return ansi.Strip(h.m.Render()) }
+
+func checkFrame(t *testing.T, out string, w, h int) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	if len(lines) != h {
+		t.Fatalf("%d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) != w {
+			t.Fatalf("line %d is %d cells wide, want %d: %q", i, ansi.StringWidth(l), w, l)
+		}
+	}
+	if strings.ContainsAny(out, "\x1b\a") {
+		t.Fatal("escape or bell reached the screen")
+	}
+}
+
+// TestGolden renders the review view at 80×24 and 160×48 in both
+// languages: the stream with a rejected draft, a Chinese edit's word-level
+// diff (unified and side by side), the label form and the metrics.
+func TestGolden(t *testing.T) {
+	views := []struct {
+		name  string
+		setup func(h *harness)
+	}{
+		{"rejected", func(h *harness) {}},
+		{"chinese_diff", func(h *harness) { h.press("j") }},
+		{"side_by_side", func(h *harness) { h.press("j", "d") }},
+		{"label_form", func(h *harness) { h.press("l", "tab", "right", "right") }},
+		{"metrics", func(h *harness) { h.press("m") }},
+	}
+	for _, lang := range []i18n.Lang{i18n.EN, i18n.ZhCN} {
+		for _, v := range views {
+			for _, sz := range [][2]int{{80, 24}, {160, 48}} {
+				t.Run(fmt.Sprintf("%s_%s_%dx%d", lang, v.name, sz[0], sz[1]), func(t *testing.T) {
+					h := newHarness(t, lang, sz[0], sz[1])
+					v.setup(h)
+					out := h.screen()
+					checkFrame(t, out, sz[0], sz[1])
+					golden.RequireEqual(t, []byte(out))
+				})
+			}
+		}
+	}
+}
+
+func TestListSortsAndLoadsDetail(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	if h.m.Selected() != "o1" || h.m.Detail() == nil || h.m.Detail().Item.Outcome.ID != "o1" {
+		t.Fatalf("first item and its detail: %q %+v", h.m.Selected(), h.m.Detail())
+	}
+	h.press("j")
+	if h.m.Selected() != "o2" || h.fs.last(protocol.ReqReviewGet).(protocol.OutcomeRef).OutcomeID != "o2" {
+		t.Fatalf("after j: %q", h.m.Selected())
+	}
+	out := h.screen()
+	// The word-level diff of the Chinese edit: 7天内到账 replaced, greeting kept.
+	if !strings.Contains(out, "[-7天内到账-]") && !strings.Contains(out, "[-7-]") {
+		t.Fatalf("no deletion marker in the diff:\n%s", out)
+	}
+	if !strings.Contains(out, "{+") || !strings.Contains(out, "您好，退款将在") {
+		t.Fatalf("no insertion marker or shared prefix:\n%s", out)
+	}
+	// The customer's escape sequence never reaches the screen.
+	h.press("k")
+	if strings.Contains(h.m.Render(), "\x1b[31m") {
+		t.Fatal("raw escape sequence rendered")
+	}
+}
+
+func TestFilterKeys(t *testing.T) {
+	h := newHarness(t, i18n.EN, 120, 30)
+	h.press("f")
+	req := h.fs.last(protocol.ReqReviewList).(protocol.ReviewListReq)
+	if len(req.Filter.Actions) != 1 || req.Filter.Actions[0] != "reject" || len(h.m.Items()) != 1 {
+		t.Fatalf("f: filter %+v, %d items", req.Filter, len(h.m.Items()))
+	}
+	h.press("/")
+	if !h.m.Editing() {
+		t.Fatal("/ does not open the filter input")
+	}
+	// Typed letters go to the input, not to shortcuts (l would label).
+	h.typeText(" lang:zh intent:refunds,returns since:2026-03-01 golden")
+	h.press("enter")
+	req = h.fs.last(protocol.ReqReviewList).(protocol.ReviewListReq)
+	f := req.Filter
+	if f.Actions[0] != "reject" || f.Languages[0] != "zh" || len(f.Intents) != 2 || f.Since == 0 || !f.Golden || h.m.Editing() {
+		t.Fatalf("parsed filter %+v", f)
+	}
+	h.press("/")
+	h.typeText(" colour:red")
+	h.press("enter")
+	if n, isErr := h.m.Notice(); !isErr || !strings.Contains(n, "colour") || !h.m.Editing() {
+		t.Fatalf("bad filter: notice %q err %v editing %v", n, isErr, h.m.Editing())
+	}
+	h.press("esc", "esc")
+	if req := h.fs.last(protocol.ReqReviewList).(protocol.ReviewListReq); len(req.Filter.Actions) != 0 {
+		t.Fatalf("esc did not clear the filter: %+v", req.Filter)
+	}
+}
+
+func TestLabelFormSavesAndPromote(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	// A rejection without a gold reply cannot be promoted.
+	h.press("x")
+	if n, isErr := h.m.Notice(); !isErr || h.fs.last(protocol.ReqPromote) != nil {
+		t.Fatalf("promote without gold: %q", n)
+	}
+	// e opens the form on the gold reply, prefilled with the draft.
+	h.press("e")
+	if !h.m.Editing() {
+		t.Fatal("e does not open the label form")
+	}
+	h.m.form.gold.SetValue("")
+	h.typeText("退货在7天内申请，质量问题运费由我们承担。")
+	h.press("tab")            // → reason (wraps)
+	h.press("right")          // wrong_facts → wrong_tone
+	h.press("tab")            // severity
+	h.press("right", "right") // major
+	h.press("tab", "space")   // golden on
+	h.press("tab")
+	h.typeText("quotes the old 30-day policy")
+	h.press("ctrl+s")
+	req, ok := h.fs.last(protocol.ReqLabel).(protocol.LabelReq)
+	if !ok || req.OutcomeID != "o1" || req.Reason != "wrong_tone" || req.Severity != "major" || !req.Golden ||
+		req.Comment != "quotes the old 30-day policy" || req.GoldReply != "退货在7天内申请，质量问题运费由我们承担。" {
+		t.Fatalf("label request %+v", req)
+	}
+	if h.m.Editing() || h.m.Items()[0].Label == nil || h.m.Detail() == nil || h.m.Detail().Item.Label == nil {
+		t.Fatal("label not applied to the list and detail")
+	}
+	h.press("x")
+	if p, ok := h.fs.last(protocol.ReqPromote).(protocol.PromoteReq); !ok || p.Target != protocol.PromoteExemplar || p.OutcomeID != "o1" {
+		t.Fatalf("promote: %+v", p)
+	}
+	h.press("P") // golden off again, keeping the rest of the label
+	if r := h.fs.last(protocol.ReqLabel).(protocol.LabelReq); r.Golden || r.GoldReply == "" || r.Version != 1 {
+		t.Fatalf("golden toggle: %+v", r)
+	}
+	// esc leaves the form without saving.
+	n := len(h.fs.calls)
+	h.press("l", "esc")
+	if h.m.Editing() || len(h.fs.calls) != n {
+		t.Fatal("esc saved or left the form open")
+	}
+}
+
+func TestExportWritesBothDatasets(t *testing.T) {
+	h := newHarness(t, i18n.EN, 120, 30)
+	h.press("X")
+	n, isErr := h.m.Notice()
+	if isErr || !strings.Contains(n, h.m.o.ExportDir) {
+		t.Fatalf("export notice %q", n)
+	}
+	files, _ := filepath.Glob(filepath.Join(h.m.o.ExportDir, "*"))
+	if len(files) != 4 {
+		t.Fatalf("files %v", files)
+	}
+	b, _ := os.ReadFile(files[0])
+	if len(b) == 0 {
+		t.Fatal("empty export file")
+	}
+	h.press("R")
+	if n, _ := h.m.Notice(); !strings.Contains(n, "21 entries, 1 pending") {
+		t.Fatalf("reload notice %q", n)
+	}
+}
+
+func TestParseFilterRoundTrip(t *testing.T) {
+	in := "action:reject,edit reason:wrong_tone intent:refunds lang:zh model:gpt-4o prompt:v2 agent:mei labelled:no golden"
+	f, err := ParseFilter(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := ParseFilter(FormatFilter(f))
+	if err != nil || FormatFilter(g) != FormatFilter(f) {
+		t.Fatalf("round trip: %q vs %q (%v)", FormatFilter(g), FormatFilter(f), err)
+	}
+	if _, err := ParseFilter("action:shout"); err == nil {
+		t.Fatal("bad action accepted")
+	}
+}
