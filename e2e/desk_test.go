@@ -169,5 +169,3 @@ func TestDeskWorksAnEscalation(t *testing.T) {
 		t.Fatalf("last message = %+v", last)
 	}
 }
-
-func keyBackspace() tea.KeyPressMsg { return tea.KeyPressMsg{Code: tea.KeyBackspace} }

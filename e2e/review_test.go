@@ -75,9 +75,6 @@ func TestReviewShowsOutcomesWithTheirDiff(t *testing.T) {
 
 	// Label the rejection with a gold reply through the form.
 	l.press("k", "e")
-	for range 40 { // clear the prefilled draft
-		l.apply(keyBackspace())
-	}
 	l.typeText("非常抱歉给您带来不好的体验，我已将此事转交售后主管，今天内联系您。")
 	l.press("ctrl+s")
 	l.until("the label to be saved", func() bool { return strings.Contains(screen(), "Label saved.") })

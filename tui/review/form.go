@@ -68,11 +68,8 @@ func newLabelForm(m *Model, it protocol.ReviewItem, gold bool) *labelForm {
 		goldText = l.GoldReply
 	}
 	if goldText == "" && gold {
-		// Start from what the agent sent, or the draft itself.
+		// Start from what the agent sent; a rejected draft is no start.
 		goldText = it.Outcome.FinalText
-		if goldText == "" {
-			goldText = it.Outcome.DraftText
-		}
 	}
 	f.gold.SetValue(goldText)
 	if gold {

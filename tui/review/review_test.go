@@ -320,12 +320,11 @@ func TestLabelFormSavesAndPromote(t *testing.T) {
 	if n, isErr := h.m.Notice(); !isErr || h.fs.last(protocol.ReqPromote) != nil {
 		t.Fatalf("promote without gold: %q", n)
 	}
-	// e opens the form on the gold reply, prefilled with the draft.
+	// e opens the form on the gold reply, empty for a rejection.
 	h.press("e")
-	if !h.m.Editing() {
-		t.Fatal("e does not open the label form")
+	if !h.m.Editing() || h.m.form.gold.Value() != "" {
+		t.Fatal("e does not open the label form on an empty gold reply")
 	}
-	h.m.form.gold.SetValue("")
 	h.typeText("退货在7天内申请，质量问题运费由我们承担。")
 	h.press("tab")            // → reason (wraps)
 	h.press("right")          // wrong_facts → wrong_tone
