@@ -10,7 +10,7 @@ type ReviewCatalog struct {
 	Count                                  func(shown, total int) string
 	Empty, Loading, NoSelection, Forbidden string
 	SortChange, SortNewest                 string
-	FilterPrompt, FilterNone               string
+	FilterPrompt, FilterNone, TitlePrompt  string
 	FilterLabel                            func(f string) string
 	FilterBad                              func(err string) string
 
@@ -62,7 +62,7 @@ var reviewEN = ReviewCatalog{
 	NoSelection: "Select an outcome to see the conversation, the draft and what was sent.",
 	Forbidden:   "Review is for trainers, leads and admins.",
 	SortChange:  "most changed first", SortNewest: "newest first",
-	FilterPrompt: "filter> ", FilterNone: "all outcomes",
+	FilterPrompt: "filter> ", FilterNone: "all outcomes", TitlePrompt: "KB entry title (⏎ write, esc cancel)> ",
 	FilterLabel: func(f string) string { return "filter: " + f },
 	FilterBad:   func(err string) string { return "filter not applied: " + err },
 	Accepted:    "accepted", Edited: "edited", Rejected: "rejected",
@@ -115,7 +115,7 @@ var reviewZH = ReviewCatalog{
 	NoSelection: "选择一条记录，查看会话、草稿和实际发送的回复。",
 	Forbidden:   "复核仅供培训师、组长和管理员使用。",
 	SortChange:  "按改动量排序", SortNewest: "按时间排序",
-	FilterPrompt: "筛选> ", FilterNone: "全部记录",
+	FilterPrompt: "筛选> ", FilterNone: "全部记录", TitlePrompt: "知识库条目标题（⏎ 写入，esc 取消）> ",
 	FilterLabel: func(f string) string { return "筛选：" + f },
 	FilterBad:   func(err string) string { return "筛选未生效：" + err },
 	Accepted:    "已采纳", Edited: "已修改", Rejected: "已拒绝",

@@ -119,7 +119,7 @@ func (m *Model) titleLine(w int) string {
 }
 
 func (m *Model) footer(w int) string {
-	if m.filtering {
+	if m.filtering || m.titling {
 		return cell.Fit(m.input.View(), w)
 	}
 	if m.notice != "" {

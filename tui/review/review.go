@@ -12,6 +12,7 @@ import (
 
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
@@ -20,6 +21,7 @@ import (
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
 	"github.com/agentdesk/agentdesk/tui/i18n"
+	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
 // Doer sends one request and decodes its answer (*client.Client.Do).
@@ -70,6 +72,7 @@ type Model struct {
 	metrics   *protocol.ReviewMetrics
 
 	filtering bool
+	titling   bool // asking the KB entry's title before promoting
 	input     textinput.Model
 	form      *labelForm
 
@@ -120,7 +123,7 @@ func (m *Model) SetSize(w, h int) {
 
 // Editing reports whether a text field has the keyboard (filter or form):
 // printable keys are typed, not global shortcuts.
-func (m *Model) Editing() bool { return m.filtering || m.form != nil }
+func (m *Model) Editing() bool { return m.filtering || m.titling || m.form != nil }
 
 // Help is the view's own help line while a form is open ("" otherwise).
 func (m *Model) Help() string {
@@ -334,7 +337,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Cmd, bool) {
 		m.say(m.cat.KBReloaded(msg.ack.Entries, len(msg.ack.Pending)), false)
 		return nil, true
 	}
-	if m.filtering {
+	if m.filtering || m.titling {
 		var cmd tea.Cmd
 		m.input, cmd = m.input.Update(msg)
 		return cmd, false
@@ -364,6 +367,23 @@ func (m *Model) refreshDetail() tea.Cmd {
 func (m *Model) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, keymap.Action) {
 	if m.form != nil {
 		return m.formKey(msg), ""
+	}
+	if m.titling {
+		switch msg.String() {
+		case "enter":
+			m.titling = false
+			m.input.Blur()
+			m.input.Prompt = m.cat.FilterPrompt
+			return m.promoteTitled(protocol.PromoteKB, strings.TrimSpace(m.input.Value())), ""
+		case "esc":
+			m.titling = false
+			m.input.Blur()
+			m.input.Prompt = m.cat.FilterPrompt
+			return nil, ""
+		}
+		var cmd tea.Cmd
+		m.input, cmd = m.input.Update(msg)
+		return cmd, ""
 	}
 	if m.filtering {
 		switch msg.String() {
@@ -466,7 +486,21 @@ func (m *Model) Perform(act keymap.Action) (tea.Cmd, keymap.Action) {
 	case keymap.ReviewPromoteExemplar:
 		return m.promote(protocol.PromoteExemplar), ""
 	case keymap.ReviewPromoteKB:
-		return m.promote(protocol.PromoteKB), ""
+		// A KB entry needs a title people can find it by: ask, starting
+		// from the customer's first question.
+		it, ok := m.selected()
+		if !ok {
+			return nil, ""
+		}
+		if it.Outcome.Action == protocol.ActionReject && (it.Label == nil || it.Label.GoldReply == "") {
+			m.say(m.cat.NeedsGold, true)
+			return nil, ""
+		}
+		m.titling = true
+		m.input.Prompt = m.cat.TitlePrompt
+		m.input.SetValue(m.defaultTitle())
+		m.input.CursorEnd()
+		return m.input.Focus(), ""
 	case keymap.ReviewExport:
 		return m.export(), ""
 	case keymap.ReviewReloadKB:
@@ -510,7 +544,31 @@ func (m *Model) sendLabel(req protocol.LabelReq, notice string) tea.Cmd {
 	}
 }
 
-func (m *Model) promote(target string) tea.Cmd {
+// defaultTitle is the first sentence of the customer's first message.
+func (m *Model) defaultTitle() string {
+	if m.detail == nil {
+		return ""
+	}
+	for _, msg := range m.detail.Context {
+		if msg.Author != protocol.AuthorCustomer {
+			continue
+		}
+		t := strings.Join(strings.Fields(sanitize.Line(msg.Text)), " ")
+		if i := strings.IndexAny(t, "。？！?!"); i > 0 {
+			_, n := utf8.DecodeRuneInString(t[i:])
+			t = t[:i+n]
+		}
+		if r := []rune(t); len(r) > 80 {
+			t = string(r[:80])
+		}
+		return t
+	}
+	return ""
+}
+
+func (m *Model) promote(target string) tea.Cmd { return m.promoteTitled(target, "") }
+
+func (m *Model) promoteTitled(target, title string) tea.Cmd {
 	it, ok := m.selected()
 	if !ok {
 		return nil
@@ -520,7 +578,7 @@ func (m *Model) promote(target string) tea.Cmd {
 		return nil
 	}
 	m.busy = m.cat.ActPromote
-	req := protocol.PromoteReq{OutcomeID: it.Outcome.ID, Target: target}
+	req := protocol.PromoteReq{OutcomeID: it.Outcome.ID, Target: target, Title: title}
 	return func() tea.Msg {
 		var ack protocol.PromoteAck
 		err := m.call(protocol.ReqPromote, req, &ack)

@@ -393,3 +393,18 @@ func TestParseFilterRoundTrip(t *testing.T) {
 		t.Fatal("bad action accepted")
 	}
 }
+
+func TestPromoteToKBAsksForATitle(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	h.press("j") // the edit: its sent reply can be promoted
+	h.press("p")
+	if !h.m.Editing() || !strings.Contains(h.screen(), "我想退货，收到的杯子有裂缝") {
+		t.Fatalf("no title prompt with the customer's question:\n%s", h.screen())
+	}
+	h.m.input.SetValue("退货运费谁承担")
+	h.press("enter")
+	p, ok := h.fs.last(protocol.ReqPromote).(protocol.PromoteReq)
+	if !ok || p.Target != protocol.PromoteKB || p.Title != "退货运费谁承担" || p.OutcomeID != "o2" {
+		t.Fatalf("promote %+v", p)
+	}
+}
