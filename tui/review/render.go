@@ -122,7 +122,7 @@ func (m *Model) footer(w int) string {
 	if m.filtering || m.titling {
 		return cell.Fit(m.input.View(), w)
 	}
-	if m.notice != "" {
+	if m.notice != "" && m.o.Now().Sub(m.noticeAt) < noticeFor {
 		if m.noticeErr {
 			return m.st.Draft.Warning.Render(cell.Fit(" "+m.notice, w))
 		}
@@ -248,6 +248,9 @@ func (m *Model) detailBody(it protocol.ReviewItem, w int) []string {
 	head := fmt.Sprintf("%s %s · %s", glyph(o.Action), m.actionWord(o.Action), m.cat.Change(int(it.Change*100+0.5)))
 	if o.Reason != "" {
 		head += " · " + m.o.Cat.RejectReason(o.Reason)
+	}
+	if l := it.Label; l != nil && l.Reason != "" && l.Reason != o.Reason {
+		head += " → " + m.o.Cat.RejectReason(l.Reason)
 	}
 	out = append(out, st.Title.Render(cell.Fit(head, w)))
 	out = append(out, wrapPlain(c.Meta(orText(it.AgentName, o.AgentID), o.Provider, o.Model, o.PromptVersion), w, &st.Muted)...)

@@ -78,6 +78,7 @@ type Model struct {
 
 	notice    string
 	noticeErr bool
+	noticeAt  time.Time
 	busy      string
 	lastLoad  time.Time
 }
@@ -246,7 +247,12 @@ func (m *Model) Detail() *protocol.ReviewDetail { return m.detail }
 // Notice is the view's last message.
 func (m *Model) Notice() (string, bool) { return m.notice, m.noticeErr }
 
-func (m *Model) say(text string, isErr bool) { m.notice, m.noticeErr = text, isErr }
+func (m *Model) say(text string, isErr bool) {
+	m.notice, m.noticeErr, m.noticeAt = text, isErr, m.o.Now()
+}
+
+// noticeFor is how long a notice stays in the footer.
+const noticeFor = 10 * time.Second
 
 func (m *Model) fail(what string, err error) {
 	msg := err.Error()
