@@ -1,0 +1,59 @@
+package tui
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/i18n"
+)
+
+// reviewAnswers makes the fake backend answer the review requests.
+func reviewAnswers(be *fakeBackend) {
+	be.do = func(typ string, data, out any) error {
+		var v any
+		switch typ {
+		case protocol.ReqReviewList:
+			v = protocol.ReviewListAck{Total: 1, Items: []protocol.ReviewItem{{Outcome: protocol.Outcome{ID: "o1", Action: protocol.ActionEdit,
+				DraftText: "您好，退款将在7天内到账。", FinalText: "您好，退款将在3个工作日内到账。", AgentID: "mei"}, Change: 0.3}}}
+		case protocol.ReqReviewGet:
+			v = protocol.ReviewDetail{Item: protocol.ReviewItem{Outcome: protocol.Outcome{ID: "o1"}}}
+		default:
+			return protocol.Errorf(protocol.CodeInvalid, "unexpected %s", typ)
+		}
+		b, _ := json.Marshal(v)
+		return json.Unmarshal(b, out)
+	}
+}
+
+func TestAgentCannotOpenReview(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	reviewAnswers(h.be)
+	h.press("3")
+	if h.m.lead.view == viewReview || !strings.Contains(h.m.Notice(), "trainers") {
+		t.Fatalf("agent opened review; notice %q", h.m.Notice())
+	}
+}
+
+func TestTrainerLandsOnReviewAndGoesBackToDesk(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	reviewAnswers(h.be)
+	me := h.m.Me()
+	me.Role = protocol.RoleTrainer
+	h.send(UpdatesMsg{Updates: []client.Update{client.Welcomed{Welcome: protocol.Welcome{Protocol: 1, Agent: me, Seq: 20, Resume: protocol.ResumeReplay}}}})
+	out := h.screen()
+	if h.m.lead.view != viewReview || !strings.Contains(out, "▌Review · 1/1") || !strings.Contains(out, "您好，退款将在[-7天-]{+3个工作日+}内到账。") {
+		t.Fatalf("trainer's first screen:\n%s", out)
+	}
+	// Keys go to the view; global keys still work.
+	h.press("1")
+	if h.m.lead.view != viewDesk || !strings.Contains(h.screen(), "Queue") {
+		t.Fatalf("1 did not return to the desk:\n%s", h.screen())
+	}
+	h.press("3")
+	if h.m.lead.view != viewReview {
+		t.Fatal("3 did not reopen review")
+	}
+}
