@@ -38,7 +38,8 @@ func (m *Model) openReview() tea.Cmd {
 	viewing := m.sendViewing("") // no chat on screen now
 	if m.review == nil {
 		m.review = review.New(review.Options{Styles: m.st, Cat: m.cat, Keys: m.km, Do: m.be, Context: m.ctx,
-			Timeout: m.timeout, ExportDir: m.exportDir, Now: m.clock, Location: m.loc})
+			Timeout: m.timeout, ExportDir: m.exportDir, Now: m.clock, Location: m.loc,
+			ReadOnly: m.me.Role == protocol.RoleLead})
 		m.review.SetSize(m.width, max(m.height-2, 0))
 		return tea.Batch(viewing, m.review.Init())
 	}

@@ -41,7 +41,7 @@ type ReviewCatalog struct {
 	Saved                string
 	PromotedExemplar     func(ref string) string
 	PromotedKB           func(path string) string
-	NeedsGold            string
+	NeedsGold, ReadOnly  string
 	GoldenOn, GoldenOff  string
 	Exported             func(sft, dpo int, dir string) string
 	Exporting            string
@@ -95,6 +95,7 @@ var reviewEN = ReviewCatalog{
 		return "Written to the KB as " + path + " — pending review: delete its status line, then R to reload."
 	},
 	NeedsGold: "Write a gold reply first (e).",
+	ReadOnly:  "Labelling, promotion and export are for trainers and admins.",
 	GoldenOn:  "Marked as a golden-set case.", GoldenOff: "Removed from the golden set.",
 	Exported: func(sft, dpo int, dir string) string {
 		return fmt.Sprintf("Exported %d sft + %d dpo records to %s", sft, dpo, dir)
@@ -148,6 +149,7 @@ var reviewZH = ReviewCatalog{
 		return "已写入知识库 " + path + "——待审核：删除其 status 行后按 R 重新加载。"
 	},
 	NeedsGold: "请先撰写标准回复（e）。",
+	ReadOnly:  "标注、推广和导出仅限培训师与管理员。",
 	GoldenOn:  "已加入黄金集。", GoldenOff: "已移出黄金集。",
 	Exported: func(sft, dpo int, dir string) string {
 		return fmt.Sprintf("已导出 %d 条 sft 与 %d 条 dpo 记录到 %s", sft, dpo, dir)

@@ -41,6 +41,9 @@ type Options struct {
 	ExportDir string
 	Now       func() time.Time
 	Location  *time.Location
+	// ReadOnly hides labelling, promotion, export and KB reload (leads:
+	// the server refuses them anyway).
+	ReadOnly bool
 }
 
 // Model is the review view.
@@ -422,6 +425,14 @@ func (m *Model) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, keymap.Action) {
 // Perform runs a review action (from a key or the command palette); other
 // actions come back for the root.
 func (m *Model) Perform(act keymap.Action) (tea.Cmd, keymap.Action) {
+	if m.o.ReadOnly {
+		switch act {
+		case keymap.ReviewLabel, keymap.ReviewCorrect, keymap.ReviewPromoteGolden, keymap.ReviewPromoteExemplar,
+			keymap.ReviewPromoteKB, keymap.ReviewExport, keymap.ReviewReloadKB:
+			m.say(m.cat.ReadOnly, true)
+			return nil, ""
+		}
+	}
 	switch act {
 	case keymap.ReviewUp, keymap.ReviewDown:
 		if act == keymap.ReviewUp && m.sel > 0 {
