@@ -209,6 +209,21 @@ func Distance(old, new string) float64 {
 // script (substitutions as the larger of the paired insert and delete).
 func levenshtein(a, b []string) int {
 	if len(a)*len(b) <= 4_000_000 {
+		// Compare token numbers, not strings, in the quadratic loop.
+		ids := map[string]int32{}
+		num := func(toks []string) []int32 {
+			out := make([]int32, len(toks))
+			for i, t := range toks {
+				id, ok := ids[t]
+				if !ok {
+					id = int32(len(ids))
+					ids[t] = id
+				}
+				out[i] = id
+			}
+			return out
+		}
+		na, nb := num(a), num(b)
 		prev := make([]int, len(b)+1)
 		cur := make([]int, len(b)+1)
 		for j := range prev {
@@ -218,7 +233,7 @@ func levenshtein(a, b []string) int {
 			cur[0] = i
 			for j := 1; j <= len(b); j++ {
 				cost := 1
-				if a[i-1] == b[j-1] {
+				if na[i-1] == nb[j-1] {
 					cost = 0
 				}
 				cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)

@@ -89,3 +89,30 @@ func FuzzDiff(f *testing.F) {
 		}
 	})
 }
+
+// A typical edited draft: a 400-character Chinese reply with a sentence
+// changed and one added, and its English counterpart.
+var (
+	benchZHOld = strings.Repeat("您好，退款将在7天内原路退回到您的支付账户，请注意查收银行短信通知。", 10)
+	benchZHNew = strings.Replace(benchZHOld, "7天内", "3个工作日内", 3) + "如有其他问题随时联系我。"
+	benchENOld = strings.Repeat("Your refund goes back to the original payment method within 7 days of us receiving the parcel. ", 8)
+	benchENNew = strings.Replace(benchENOld, "7 days", "3 working days", 3) + "Let me know if there's anything else."
+)
+
+func BenchmarkDiffChinese(b *testing.B) {
+	for b.Loop() {
+		Diff(benchZHOld, benchZHNew)
+	}
+}
+
+func BenchmarkDistanceChinese(b *testing.B) {
+	for b.Loop() {
+		Distance(benchZHOld, benchZHNew)
+	}
+}
+
+func BenchmarkDiffEnglish(b *testing.B) {
+	for b.Loop() {
+		Diff(benchENOld, benchENNew)
+	}
+}
