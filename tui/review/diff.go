@@ -83,12 +83,18 @@ func wrapRuns(runs []run, w int) []string {
 			if curW+gw > w {
 				// Break at the last space of the line when there is one, so
 				// English words stay whole.
-				cut := -1
-				for i := len(cur) - 1; i > 0; i-- {
+				// Only when the word after that space is short: CJK text
+				// has no spaces and breaks anywhere.
+				cut, tail := -1, 0
+				for i := len(cur) - 1; i > 0 && tail <= w/3; i-- {
 					if cur[i].g == " " {
 						cut = i
 						break
 					}
+					tail += cur[i].width
+				}
+				if tail > w/3 {
+					cut = -1
 				}
 				if cut > 0 && s != " " {
 					rest := append([]piece(nil), cur[cut+1:]...)

@@ -408,3 +408,19 @@ func TestPromoteToKBAsksForATitle(t *testing.T) {
 		t.Fatalf("promote %+v", p)
 	}
 }
+
+func TestWrapKeepsWordsAndFillsCJKLines(t *testing.T) {
+	lines := wrapRuns([]run{{text: "Agent: 非常抱歉给您带来这么不好的体验，您的心情我完全理解，这件事我会负责跟进到底。"}}, 30)
+	if !strings.HasPrefix(lines[0], "Agent: 非常") {
+		t.Fatalf("the label was left alone on its line: %q", lines)
+	}
+	lines = wrapRuns([]run{{text: "Your refund goes back to the original payment method"}}, 20)
+	for _, l := range lines {
+		if strings.HasPrefix(l, " ") || ansi.StringWidth(l) > 20 {
+			t.Fatalf("bad English wrap: %q", lines)
+		}
+	}
+	if lines[0] != "Your refund goes" {
+		t.Fatalf("words split: %q", lines)
+	}
+}
