@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -193,5 +194,57 @@ func TestEvalGoldenReplaysGoldenSet(t *testing.T) {
 	json.Unmarshal(stdout.Bytes(), &rep2)
 	if rep2.Cases != 1 || rep2.Results[0].Gold != rep.Results[0].Gold {
 		t.Fatalf("from file: %+v", rep2)
+	}
+}
+
+func TestExportCommandThroughServer(t *testing.T) {
+	db := reviewedDB(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := store.Open(ctx, db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var trainerTok, agentTok string
+	if err := st.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if trainerTok, _, err = tx.CreateToken("test", "tina", ""); err != nil {
+			return err
+		}
+		agentTok, _, err = tx.CreateToken("test", "alice", "")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := server.New(st, server.Config{RateLimit: -1})
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln, nil) }()
+	defer func() { cancel(); <-served }()
+	url := "ws://" + ln.Addr().String()
+
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := run(ctx, []string{"export", "--server", url, "--token", trainerTok, "--format", "dpo", "--out", out}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	mfs, _ := filepath.Glob(filepath.Join(out, "*.manifest.json"))
+	if len(mfs) != 1 {
+		t.Fatalf("manifests %v", mfs)
+	}
+	var m protocol.DatasetManifest
+	mb, _ := os.ReadFile(mfs[0])
+	if err := json.Unmarshal(mb, &m); err != nil || m.Records != 2 || m.Source != url {
+		t.Fatalf("manifest %+v %v", m, err)
+	}
+	// An agent's token is refused.
+	stderr.Reset()
+	if code := run(ctx, []string{"export", "--server", url, "--token", agentTok, "--out", t.TempDir()}, &stdout, &stderr); code == 0 ||
+		!strings.Contains(stderr.String(), "forbidden") {
+		t.Fatalf("agent export: exit %d, %s", code, stderr.String())
 	}
 }
