@@ -500,3 +500,41 @@ func TestAnswerForm(t *testing.T) {
 		t.Errorf("wh-question: %s first", h[0].Entry.ID)
 	}
 }
+
+// A reused exemplar must not carry another customer's name or order.
+func TestExemplarReuseDoesNotLeakAnotherCustomer(t *testing.T) {
+	for _, tc := range []struct {
+		reply, order, wantGone, want string
+	}{
+		{"您好，朱琳！退款已经原路退回，预计3个工作日到账。", "", "朱琳", "退款已经原路退回"},
+		{"亲，订单 A123456 的退款已经原路退回。", "B765432", "A123456", "B765432"},
+		{"Hi Sarah, your refund for order #778899 is on its way.", "", "Sarah", "[order number]"},
+		{"Dear Mr Smith, the refund was issued today.", "", "Smith", "the refund was issued today."},
+	} {
+		got, greeted := adaptExemplar(tc.reply, tc.order)
+		if !greeted {
+			t.Errorf("%q: greeting not recognised", tc.reply)
+		}
+		if strings.Contains(got, tc.wantGone) || !strings.Contains(got, tc.want) {
+			t.Errorf("adaptExemplar(%q, %q) = %q; want %q gone and %q kept", tc.reply, tc.order, got, tc.wantGone, tc.want)
+		}
+	}
+	if got, greeted := adaptExemplar("您好，请问您的订单号是多少？", ""); greeted && !strings.Contains(got, "请问您的订单号") {
+		t.Errorf("a greeting followed by a question lost the question: %q", got)
+	}
+
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Exemplars().Add(Exemplar{ID: "x1", Question: "我的退款什么时候到账", Reply: "您好，朱琳！退款已经原路退回，预计3个工作日到账。", Outcome: Accepted, Language: LangZH}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.Draft(context.Background(), Conversation{ID: "c", CustomerName: "吴昊", Messages: []Message{{Seq: 1, Role: RoleCustomer, Text: "我的退款什么时候到账？"}}}, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(d.Text, "朱琳") || !strings.Contains(d.Text, "吴昊") || !strings.Contains(d.Text, "原路退回") {
+		t.Fatalf("draft reusing another customer's reply: %q", d.Text)
+	}
+}

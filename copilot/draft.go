@@ -60,6 +60,10 @@ type draftPlan struct {
 	// fromExemplar: the body is a reply an agent sent; it already has the
 	// team's own greeting and sign-off, so the template adds neither.
 	fromExemplar bool
+	// exemplarGreeted: the reused reply opened with a greeting (naming the
+	// customer it was written for); it was cut and the current customer is
+	// greeted instead.
+	exemplarGreeted bool
 	citations    []Source
 	kbUsed       []KBEntry
 	// Candidates retrieval found, in the reply language: the sources a
@@ -111,7 +115,7 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 		if p.body != "" || h.Similarity < exemplarReuse {
 			continue
 		}
-		p.body = h.Exemplar.Reply
+		p.body, p.exemplarGreeted = adaptExemplar(h.Exemplar.Reply, p.order)
 		p.fromExemplar = true
 		p.citations = append(p.citations, Source{Kind: SourceExemplar, ID: h.Exemplar.ID, Score: round2(h.Similarity)})
 		for _, id := range h.Exemplar.Sources {
@@ -246,6 +250,43 @@ func bestSentences(body string, q []string, shorter bool) string {
 	return strings.Join(out, "\n")
 }
 
+// reExemplarGreeting matches the opening salutation of a reply an agent
+// wrote for another customer: "您好，朱琳！", "亲，", "Hi Sarah,", "Dear Mr
+// Smith,". A greeting followed by a real sentence keeps the sentence.
+var reExemplarGreeting = regexp.MustCompile(`(?i)^\s*(?:@\w+\s*)*(?:(?:您好|你好|亲爱的|亲)(?:[，,]?\s*[^，,。！!？?\s]{1,8})?\s*[，,！!。]\s*|(?:您好|你好)\s*|(?:hi|hello|hey|dear)\b[^,.!?\n]{0,30}[,.!]\s*)`)
+
+// adaptExemplar makes another conversation's reply fit this one: the
+// greeting that named its customer is cut (the caller greets the current
+// customer), and order numbers it quoted are replaced by this
+// conversation's order, or by a placeholder the agent must fill, so one
+// customer's name or order never reaches another.
+func adaptExemplar(reply, order string) (string, bool) {
+	body := reply
+	greeted := false
+	if loc := reExemplarGreeting.FindStringIndex(body); loc != nil && loc[1] < len(body) {
+		body = strings.TrimLeft(body[loc[1]:], " \n")
+		greeted = true
+	}
+	body = reOrder.ReplaceAllStringFunc(body, func(m string) string {
+		sub := reOrder.FindStringSubmatchIndex(m)
+		if sub == nil || sub[2] < 0 {
+			return m
+		}
+		num := m[sub[2]:sub[3]]
+		switch {
+		case num == order:
+			return m
+		case order != "":
+			return m[:sub[2]] + order + m[sub[3]:]
+		case strings.IndexFunc(m, isHan) >= 0:
+			return m[:sub[2]] + "[订单号]" + m[sub[3]:]
+		default:
+			return m[:sub[2]] + "[order number]" + m[sub[3]:]
+		}
+	})
+	return body, greeted
+}
+
 var reGreeting = regexp.MustCompile(`(?i)^\s*(?:@\w+\s*)*(?:(?:hi|hello|hey|dear)\b[^,.!\n]{0,30}[,.!]?\s*|您好[，,！!。]?\s*|你好[，,！!。]?\s*|亲[，,！!]?\s*)`)
 
 // render words the plan. Angry customers hear an apology and a commitment
@@ -262,7 +303,7 @@ func (p draftPlan) render(in instruction) string {
 		ph = templatePhrases[LangZH]
 	}
 	var parts []string
-	if !in.shorter {
+	if !in.shorter || p.exemplarGreeted {
 		parts = append(parts, ph.greet(p.name, in.formal))
 	}
 	if p.human {
