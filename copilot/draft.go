@@ -64,8 +64,8 @@ type draftPlan struct {
 	// customer it was written for); it was cut and the current customer is
 	// greeted instead.
 	exemplarGreeted bool
-	citations    []Source
-	kbUsed       []KBEntry
+	citations       []Source
+	kbUsed          []KBEntry
 	// Candidates retrieval found, in the reply language: the sources a
 	// remote model is shown.
 	candKB []KBEntry
