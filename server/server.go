@@ -128,6 +128,9 @@ func New(st *store.Store, cfg Config) *Server {
 	if s.enricher != nil {
 		s.enricher.observe = s.metrics.observeCopilot
 	}
+	if st.Postgres() {
+		s.hub.presence = st.SetPresentAgents
+	}
 	st.SetPublisher(s.publish)
 	s.mux = http.NewServeMux()
 	s.ch.routes(s.mux)

@@ -1,13 +1,14 @@
-package store
+package store_test
 
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/agentdesk/agentdesk/protocol"
+	. "github.com/agentdesk/agentdesk/server/store"
+	"github.com/agentdesk/agentdesk/server/store/storetest"
 )
 
 // TestConversationDetailHasCustomerAndHistory: get_conversation carries the
@@ -15,13 +16,14 @@ import (
 // conversations on any channel, newest first, at most MaxHistory; never the
 // conversation itself nor anyone else's.
 func TestConversationDetailHasCustomerAndHistory(t *testing.T) {
+	storetest.Each(t, testConversationDetailHasCustomerAndHistory)
+}
+
+func testConversationDetailHasCustomerAndHistory(t *testing.T, b storetest.Backend) {
 	ctx := context.Background()
 	clock := time.UnixMilli(1_763_700_000_000)
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "agentdesk.db"), Options{Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := b.Open(t, Options{Now: func() time.Time { return clock }})
+	var err error
 	tick := func() { clock = clock.Add(time.Minute) }
 
 	var cust Customer

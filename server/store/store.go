@@ -43,6 +43,11 @@ type Event struct {
 	Detail         string // conversation event: cause; message event: author; outcome event: outcome id
 	At             int64
 	Frame          []byte // the encoded protocol event frame
+	// Local: this process committed the event (always, on SQLite). With
+	// several replicas on PostgreSQL, work that must happen once per event
+	// (enriching an escalation) is done by the replica that committed it;
+	// fan-out to desks happens everywhere.
+	Local bool
 }
 
 // Actor is the authenticated caller of an operation.
@@ -59,9 +64,10 @@ func (a Actor) Privileged() bool { return a.Role == protocol.RoleLead || a.Role 
 
 // Store is the backend's database.
 type Store struct {
-	w       *sql.DB // the writer: one connection
-	r       *sql.DB // readers
+	w       *sql.DB // the writer: one connection (SQLite); the pool (PostgreSQL)
+	r       *sql.DB // readers; the same pool as w on PostgreSQL
 	path    string
+	pg      *pgBackend // nil on SQLite (postgres.go)
 	wmu     sync.Mutex // serialises writes so events publish in seq order
 	pubMu   sync.RWMutex
 	publish func([]Event)
@@ -73,12 +79,21 @@ type Store struct {
 type Options struct {
 	// Now overrides the clock (tests).
 	Now func() time.Time
+	// MaxConns caps the PostgreSQL connection pool [16].
+	MaxConns int
 }
 
-// Open opens (creating if needed) the SQLite database at path and migrates it.
+func defaultNow() time.Time { return time.Now() }
+
+// Open opens (creating if needed) the database and migrates it: a SQLite
+// file at path, or, when path is a postgres:// URL, a PostgreSQL database
+// (the schema first on the URL's search_path; see postgres.go).
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open store: empty database path")
+	}
+	if IsPostgres(path) {
+		return openPostgres(ctx, path, opt)
 	}
 	w, err := sql.Open("sqlite", sqliteDSN(path, true))
 	if err != nil {
@@ -124,10 +139,27 @@ func sqliteDSN(path string, writer bool) string {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.pg != nil {
+		s.pg.feed.close()
+		return s.w.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
-// Path is the database file.
+// Postgres reports whether the store is on PostgreSQL (replicas may share it).
+func (s *Store) Postgres() bool { return s.pg != nil }
+
+// SetPresentAgents tells the store which agents have a desk connected to
+// this process. On PostgreSQL other replicas see it, so auto-assignment
+// there reaches desks connected here; on SQLite it changes nothing (the
+// routing policy's Present answers).
+func (s *Store) SetPresentAgents(ids []string) {
+	if s.pg != nil {
+		s.pg.feed.setPresent(ids)
+	}
+}
+
+// Path is the database file (PostgreSQL: the URL without its password).
 func (s *Store) Path() string { return s.path }
 
 // Ping checks the database answers (readiness).
@@ -138,46 +170,74 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // SetPublisher sets the function that receives committed events, in seq
 // order, right after each commit. It must not block.
+//
+// On PostgreSQL the publisher receives every replica's events, read from
+// the log by the store's feed (feed.go), which starts here.
 func (s *Store) SetPublisher(fn func([]Event)) {
 	s.pubMu.Lock()
 	s.publish = fn
 	s.pubMu.Unlock()
+	if s.pg != nil && fn != nil {
+		s.pg.feed.start()
+	}
 }
 
 // Now is the store's clock in unix milliseconds.
 func (s *Store) Now() int64 { return s.now().UnixMilli() }
 
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
-		return fmt.Errorf("create meta: %w", err)
-	}
-	var cur int
-	err := s.w.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'`).Scan(&cur)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if cur > len(migrations) {
-		return fmt.Errorf("database schema version %d is newer than this binary knows (%d); upgrade agentdesk", cur, len(migrations))
-	}
-	for i := cur; i < len(migrations); i++ {
-		tx, err := s.w.BeginTx(ctx, nil)
-		if err != nil {
+	for {
+		done, err := s.migrateOne(ctx)
+		if err != nil || done {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('schema_version', ?)
-			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, fmt.Sprint(i+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: record version: %w", i+1, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: commit: %w", i+1, err)
+	}
+}
+
+// migrateOne applies the next migration in its own transaction, and
+// reports whether there was none left. On PostgreSQL the transaction holds
+// the write lock, so replicas starting together migrate once.
+func (s *Store) migrateOne(ctx context.Context) (bool, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	if s.pg != nil {
+		if err := s.pg.lockWrites(ctx, tx); err != nil {
+			return false, err
 		}
 	}
-	return nil
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
+		return false, fmt.Errorf("create meta: %w", err)
+	}
+	var cur int
+	err = tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'`).Scan(&cur)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("read schema version: %w", err)
+	}
+	if cur > len(migrations) {
+		return false, fmt.Errorf("database schema version %d is newer than this binary knows (%d); upgrade agentdesk", cur, len(migrations))
+	}
+	if cur == len(migrations) {
+		if s.pg != nil {
+			if _, err := tx.ExecContext(ctx, pgClusterDDL); err != nil {
+				return false, fmt.Errorf("create replica table: %w", err)
+			}
+		}
+		return true, tx.Commit()
+	}
+	if _, err := tx.ExecContext(ctx, migrations[cur]); err != nil {
+		return false, fmt.Errorf("migration %d: %w", cur+1, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('schema_version', ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, fmt.Sprint(cur+1)); err != nil {
+		return false, fmt.Errorf("migration %d: record version: %w", cur+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("migration %d: commit: %w", cur+1, err)
+	}
+	return false, nil
 }
 
 // Tx is one write transaction. Domain operations are its methods; events
@@ -198,23 +258,47 @@ type Tx struct {
 // fn's answer is stored with its changes. An error from fn rolls everything
 // back. The returned answer is fn's result encoded as JSON.
 func (s *Store) Apply(ctx context.Context, actor Actor, requestID string, fn func(tx *Tx) (any, error)) (json.RawMessage, error) {
+	answer, events, err := s.apply(ctx, actor, requestID, fn)
+	if err != nil || len(events) == 0 {
+		return answer, err
+	}
+	if s.pg != nil {
+		// The feed publishes them (it is the one path for every replica's
+		// events); the answer waits for it, so it follows its events.
+		s.pubMu.RLock()
+		pub := s.publish
+		s.pubMu.RUnlock()
+		if pub != nil {
+			s.pg.feed.waitPublished(ctx, events[len(events)-1].Seq)
+		}
+	}
+	return answer, nil
+}
+
+func (s *Store) apply(ctx context.Context, actor Actor, requestID string, fn func(tx *Tx) (any, error)) (json.RawMessage, []Event, error) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
+		return nil, nil, fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{s: s, tx: sqlTx, ctx: ctx, now: s.Now()}
-	rollback := func(err error) (json.RawMessage, error) {
+	rollback := func(err error) (json.RawMessage, []Event, error) {
 		sqlTx.Rollback()
-		return nil, err
+		return nil, nil, err
+	}
+	if s.pg != nil {
+		if err := s.pg.lockWrites(ctx, sqlTx); err != nil {
+			return rollback(err)
+		}
+		tx.now = s.Now() // the clock starts when the transaction may write
 	}
 	if requestID != "" {
 		var stored string
 		err := sqlTx.QueryRowContext(ctx, `SELECT response FROM requests WHERE agent_id = ? AND request_id = ?`, actor.ID, requestID).Scan(&stored)
 		if err == nil {
 			sqlTx.Rollback()
-			return json.RawMessage(stored), nil
+			return json.RawMessage(stored), nil, nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return rollback(fmt.Errorf("look up request %s: %w", requestID, err))
@@ -239,10 +323,19 @@ func (s *Store) Apply(ctx context.Context, actor Actor, requestID string, fn fun
 			return rollback(fmt.Errorf("record request %s: %w", requestID, err))
 		}
 	}
-	if err := sqlTx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
+	if s.pg != nil && len(tx.events) > 0 {
+		if err := s.pg.notify(ctx, sqlTx, tx.events[len(tx.events)-1].Seq); err != nil {
+			return rollback(err)
+		}
+		s.pg.feed.remember(tx.events)
 	}
-	if len(tx.events) > 0 {
+	if err := sqlTx.Commit(); err != nil {
+		if s.pg != nil {
+			s.pg.feed.forget(tx.events)
+		}
+		return nil, nil, fmt.Errorf("commit: %w", err)
+	}
+	if s.pg == nil && len(tx.events) > 0 {
 		s.pubMu.RLock()
 		pub := s.publish
 		s.pubMu.RUnlock()
@@ -250,7 +343,7 @@ func (s *Store) Apply(ctx context.Context, actor Actor, requestID string, fn fun
 			pub(tx.events)
 		}
 	}
-	return answer, nil
+	return answer, tx.events, nil
 }
 
 // Update runs fn in a write transaction for the backend itself (no request
@@ -286,7 +379,7 @@ func (tx *Tx) emit(kind, convID, assignee, actor string, data any) error {
 	if err != nil {
 		return fmt.Errorf("append %s event: %w", kind, err)
 	}
-	ev := Event{Seq: seq, Kind: kind, ConversationID: convID, Assignee: assignee, Actor: actor, At: tx.now}
+	ev := Event{Seq: seq, Kind: kind, ConversationID: convID, Assignee: assignee, Actor: actor, At: tx.now, Local: true}
 	switch d := data.(type) {
 	case protocol.ConversationEvent:
 		ev.Detail = d.Cause
