@@ -333,4 +333,3 @@ func eventDetail(kind, data string) string {
 	}
 	return d.Message.Author
 }
-
