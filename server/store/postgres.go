@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"io"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -60,8 +61,9 @@ type pgBackend struct {
 	lockKey int64  // the advisory lock every write transaction takes
 	channel string // the LISTEN/NOTIFY channel of this database and schema
 	replica string // this process's id in agentdesk_replicas
-	// autoCols maps a table to its identity column, for LastInsertId.
-	autoCols atomic.Pointer[map[string]string]
+	// autoCols maps a table to its identity column ("" for none), for
+	// LastInsertId; looked up on first use, forgotten after any DDL.
+	autoCols sync.Map
 	feed     *feed
 }
 
@@ -102,9 +104,6 @@ func openPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) 
 	if err := s.migrate(ctx); err != nil {
 		return fail(err)
 	}
-	if err := pg.loadAutoColumns(ctx, db); err != nil {
-		return fail(err)
-	}
 	pg.feed = newFeed(s)
 	return s, nil
 }
@@ -118,26 +117,6 @@ const pgClusterDDL = `CREATE TABLE IF NOT EXISTS agentdesk_replicas (
 	seen_at    BIGINT NOT NULL,
 	agents     TEXT NOT NULL DEFAULT ''
 )`
-
-// loadAutoColumns finds the identity columns of the schema's tables.
-func (pg *pgBackend) loadAutoColumns(ctx context.Context, db *sql.DB) error {
-	rows, err := db.QueryContext(ctx, `SELECT table_name, column_name FROM information_schema.columns
-		WHERE table_schema = ? AND (is_identity = 'YES' OR column_default LIKE 'nextval(%')`, pg.schema)
-	if err != nil {
-		return fmt.Errorf("read identity columns: %w", err)
-	}
-	defer rows.Close()
-	m := map[string]string{}
-	for rows.Next() {
-		var t, c string
-		if err := rows.Scan(&t, &c); err != nil {
-			return err
-		}
-		m[t] = c
-	}
-	pg.autoCols.Store(&m)
-	return rows.Err()
-}
 
 // lockWrites takes the write lock inside a transaction (see above).
 func (pg *pgBackend) lockWrites(ctx context.Context, tx *sql.Tx) error {
@@ -238,13 +217,46 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 func (c *pgConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	st := rewrite(query)
 	if st.insertInto != "" {
-		if m := c.pg.autoCols.Load(); m != nil {
-			if col, ok := (*m)[st.insertInto]; ok {
-				return c.insertReturning(ctx, st.sql+" RETURNING "+pgIdent(col), args)
-			}
+		col, err := c.autoColumn(ctx, st.insertInto)
+		if err != nil {
+			return nil, err
+		}
+		if col != "" {
+			return c.insertReturning(ctx, st.sql+" RETURNING "+pgIdent(col), args)
 		}
 	}
-	return c.Conn.ExecContext(ctx, st.sql, args)
+	res, err := c.Conn.ExecContext(ctx, st.sql, args)
+	if err == nil && pgDDL.MatchString(st.sql) {
+		c.pg.autoCols.Clear()
+	}
+	return res, err
+}
+
+var pgDDL = regexp.MustCompile(`(?i)^\s*(CREATE|ALTER|DROP)\s`)
+
+// autoColumn is table's identity (or serial) column, "" when it has none.
+// It is read on this connection, so it sees a table created earlier in
+// the same transaction.
+func (c *pgConn) autoColumn(ctx context.Context, table string) (string, error) {
+	if v, ok := c.pg.autoCols.Load(table); ok {
+		return v.(string), nil
+	}
+	rows, err := c.Conn.QueryContext(ctx, `SELECT column_name::text FROM information_schema.columns
+		WHERE table_schema = current_schema() AND table_name = $1
+		AND (is_identity = 'YES' OR column_default LIKE 'nextval(%') LIMIT 1`, []driver.NamedValue{{Ordinal: 1, Value: table}})
+	if err != nil {
+		return "", fmt.Errorf("look up the key of %s: %w", table, err)
+	}
+	defer rows.Close()
+	dest := make([]driver.Value, 1)
+	col := ""
+	if err := rows.Next(dest); err == nil {
+		col, _ = dest[0].(string)
+	} else if !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("look up the key of %s: %w", table, err)
+	}
+	c.pg.autoCols.Store(table, col)
+	return col, nil
 }
 
 // insertReturning runs an INSERT with RETURNING id and answers

@@ -1,0 +1,231 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server/store"
+	"github.com/agentdesk/agentdesk/server/store/storetest"
+)
+
+// SQL written the portable way (what migrations and store code use) runs
+// unchanged on both backends: placeholders, INTEGER/REAL/AUTOINCREMENT
+// DDL, LastInsertId, ON CONFLICT, literals containing '?'.
+func TestPortableSQL(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		db := store.RawDB(b.Open(t, store.Options{}))
+		if _, err := db.ExecContext(ctx, `
+CREATE TABLE portable_items (
+	id     INTEGER PRIMARY KEY AUTOINCREMENT,
+	label  TEXT NOT NULL UNIQUE, -- what? a comment with a ?
+	score  REAL NOT NULL DEFAULT 0,
+	count  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX portable_items_score ON portable_items(score);`); err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for i, label := range []string{"first?", "second", "第三"} {
+			res, err := db.ExecContext(ctx, `INSERT INTO portable_items(label, score, count) VALUES (?, ?, ?)`, label, 0.1234567891234+float64(i), 1<<40+i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := res.LastInsertId()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				t.Fatalf("insert affected %d rows", n)
+			}
+			ids = append(ids, id)
+		}
+		if !slices.IsSorted(ids) || ids[0] == ids[2] {
+			t.Fatalf("ids %v", ids)
+		}
+		res, err := db.ExecContext(ctx, `INSERT INTO portable_items(label) VALUES (?) ON CONFLICT (label) DO NOTHING`, "second")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := res.RowsAffected(); n != 0 {
+			t.Fatalf("conflicting insert affected %d rows", n)
+		}
+		var label string
+		var score float64
+		var count int64
+		if err := db.QueryRowContext(ctx, `SELECT label, score, count FROM portable_items WHERE id = ? AND label <> '?'`, ids[0]).
+			Scan(&label, &score, &count); err != nil {
+			t.Fatal(err)
+		}
+		if label != "first?" || score != 0.1234567891234 || count != 1<<40 {
+			t.Fatalf("read back %q %v %d", label, score, count)
+		}
+	})
+}
+
+// Replicas opened at the same moment on an empty database migrate it once.
+func TestReplicasMigrateOnce(t *testing.T) {
+	db := storetest.PostgresDB(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st, err := store.Open(context.Background(), db, store.Options{})
+			if err != nil {
+				errs <- err
+				return
+			}
+			st.Close()
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	st := storetest.OpenDB(t, db, store.Options{})
+	if err := st.Update(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.CreateCustomer(store.NewCustomer{Name: "x"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// collector is a publisher that keeps what it receives.
+type collector struct {
+	mu     sync.Mutex
+	events []store.Event
+}
+
+func (c *collector) publish(evs []store.Event) {
+	c.mu.Lock()
+	c.events = append(c.events, evs...)
+	c.mu.Unlock()
+}
+
+func (c *collector) seqs() []int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []int64
+	for _, ev := range c.events {
+		out = append(out, ev.Seq)
+	}
+	return out
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// Each replica's publisher gets every replica's events in seq order,
+// exactly once; its own are marked Local and carry their details; the
+// answer of a write comes after its events were published.
+func TestFeedPublishesEveryReplicasEvents(t *testing.T) {
+	db := storetest.PostgresDB(t)
+	a := storetest.OpenDB(t, db, store.Options{})
+	b := storetest.OpenDB(t, db, store.Options{})
+	var ca, cb collector
+	a.SetPublisher(ca.publish)
+	b.SetPublisher(cb.publish)
+	var wg sync.WaitGroup
+	for i, st := range []*store.Store{a, b, a, b} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 25 {
+				var convID string
+				if err := st.Update(context.Background(), func(tx *store.Tx) error {
+					cust, err := tx.CreateCustomer(store.NewCustomer{Name: fmt.Sprintf("c%d-%d", i, k)})
+					if err != nil {
+						return err
+					}
+					c, err := tx.CreateConversation(store.NewConversation{CustomerID: cust, Channel: "web"})
+					convID = c.ID
+					if err != nil {
+						return err
+					}
+					_, _, err = tx.AddMessage(c.ID, protocol.AuthorCustomer, "", "hello")
+					return err
+				}); err != nil {
+					t.Error(err)
+					return
+				}
+				// A write's events are published before its answer returns.
+				found := false
+				col := map[*store.Store]*collector{a: &ca, b: &cb}[st]
+				col.mu.Lock()
+				for _, ev := range col.events {
+					found = found || (ev.ConversationID == convID && ev.Kind == protocol.EvMessage)
+				}
+				col.mu.Unlock()
+				if !found {
+					t.Errorf("Update returned before its events were published")
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	head, err := a.HeadSeq(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*collector{"a": &ca, "b": &cb} {
+		waitFor(t, name+" publishes up to the head", func() bool {
+			s := c.seqs()
+			return len(s) > 0 && s[len(s)-1] == head
+		})
+		got := c.seqs()
+		var want []int64
+		evs, _ := a.EventsAfter(context.Background(), got[0]-1, 100_000)
+		for _, ev := range evs {
+			want = append(want, ev.Seq)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("replica %s published %d events, the log has %d", name, len(got), len(want))
+		}
+		local := 0
+		for _, ev := range c.events {
+			if ev.Local {
+				local++
+			}
+			if ev.Kind == protocol.EvMessage && ev.Detail != protocol.AuthorCustomer {
+				t.Fatalf("message event %d without its author detail (local %v)", ev.Seq, ev.Local)
+			}
+		}
+		if local != len(got)/2 {
+			t.Fatalf("replica %s: %d of %d events local, want half", name, local, len(got))
+		}
+	}
+}
+
+// An event committed without a notification (one lost with a dropped
+// LISTEN connection) is still published, by the periodic catch-up.
+func TestFeedCatchesUpWithoutNotification(t *testing.T) {
+	db := storetest.PostgresDB(t)
+	a := storetest.OpenDB(t, db, store.Options{})
+	var c collector
+	a.SetPublisher(c.publish)
+	other := storetest.OpenDB(t, db, store.Options{})
+	// A raw insert: no advisory lock needed in this quiet test, and no NOTIFY.
+	if _, err := store.RawDB(other).ExecContext(context.Background(),
+		`INSERT INTO events(kind, conversation_id, assignee, actor, at, data) VALUES (?, '', '', '', ?, ?)`,
+		protocol.EvAgent, time.Now().UnixMilli(), `{"cause":"status","agent":{"id":"x"}}`); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the silent event is published", func() bool { return len(c.seqs()) == 1 })
+}
