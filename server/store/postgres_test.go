@@ -229,3 +229,68 @@ func TestFeedCatchesUpWithoutNotification(t *testing.T) {
 	}
 	waitFor(t, "the silent event is published", func() bool { return len(c.seqs()) == 1 })
 }
+
+// Auto-assignment on one replica reaches an agent whose desk is connected
+// to another: replicas share which agents have a desk open.
+func TestAutoAssignSeesDesksOnOtherReplicas(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.PostgresDB(t)
+	a := storetest.OpenDB(t, db, store.Options{})
+	b := storetest.OpenDB(t, db, store.Options{})
+	noop := func([]store.Event) {}
+	a.SetPublisher(noop)
+	b.SetPublisher(noop)
+	b.SetRouting(store.Routing{AutoAssign: true, Present: func(string) bool { return false }}) // no desk on b itself
+	alice := store.Actor{ID: "alice", Role: protocol.RoleAgent}
+	if err := b.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.CreateAgent("test", store.NewAgent{ID: "alice", Role: protocol.RoleAgent, Capacity: 5}); err != nil {
+			return err
+		}
+		_, err := tx.SetStatus(alice, "", "online")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	escalate := func() protocol.Conversation {
+		t.Helper()
+		var c protocol.Conversation
+		if err := b.Update(ctx, func(tx *store.Tx) error {
+			cust, err := tx.CreateCustomer(store.NewCustomer{Name: "Sam"})
+			if err != nil {
+				return err
+			}
+			if c, err = tx.CreateConversation(store.NewConversation{CustomerID: cust, Channel: "web"}); err != nil {
+				return err
+			}
+			_, err = tx.Escalate(c.ID, protocol.Escalation{Reason: "explicit"}, 10, 0)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := b.Conversation(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	aliceOnline := func(want bool) func() bool {
+		return func() bool {
+			var n int
+			store.RawDB(b).QueryRowContext(ctx, `SELECT COUNT(*) FROM agentdesk_replicas WHERE agents = 'alice'`).Scan(&n)
+			return (n == 1) == want
+		}
+	}
+	if c := escalate(); c.Assignee != "" {
+		t.Fatalf("assigned to %q with no desk open anywhere", c.Assignee)
+	}
+	a.SetPresentAgents([]string{"alice"})
+	waitFor(t, "replica a reports alice's desk", aliceOnline(true))
+	if c := escalate(); c.Assignee != "alice" {
+		t.Fatalf("assignee %q, want alice (her desk is on the other replica)", c.Assignee)
+	}
+	a.SetPresentAgents(nil)
+	waitFor(t, "replica a reports no desk", aliceOnline(false))
+	if c := escalate(); c.Assignee != "" {
+		t.Fatalf("assigned to %q after the desk closed", c.Assignee)
+	}
+}
