@@ -294,3 +294,69 @@ func TestAutoAssignSeesDesksOnOtherReplicas(t *testing.T) {
 		t.Fatalf("assigned to %q after the desk closed", c.Assignee)
 	}
 }
+
+// Concurrent writes, some failing half-way: each failed write leaves
+// nothing behind (no row, no event published), each successful one is
+// whole — also when PostgreSQL commits them together (group commit).
+func TestConcurrentWritesFailAlone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		ctx := context.Background()
+		st := b.Open(t, store.Options{})
+		var c collector
+		st.SetPublisher(c.publish)
+		errBoom := fmt.Errorf("boom")
+		var wg sync.WaitGroup
+		for i := range 60 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := st.Update(ctx, func(tx *store.Tx) error {
+					cust, err := tx.CreateCustomer(store.NewCustomer{ID: fmt.Sprintf("u-%02d", i), Name: "x"})
+					if err != nil {
+						return err
+					}
+					if _, err := tx.CreateConversation(store.NewConversation{ID: fmt.Sprintf("c-%02d", i), CustomerID: cust, Channel: "web"}); err != nil {
+						return err
+					}
+					if i%3 == 0 {
+						return errBoom
+					}
+					if i%3 == 1 { // a database error: the same customer twice
+						_, err := tx.CreateCustomer(store.NewCustomer{ID: fmt.Sprintf("u-%02d", i), Name: "x"})
+						return err
+					}
+					return nil
+				})
+				switch {
+				case i%3 == 0 && err != errBoom, i%3 == 1 && err == nil, i%3 == 2 && err != nil:
+					t.Errorf("write %d: %v", i, err)
+				}
+			}()
+		}
+		wg.Wait()
+		for i := range 60 {
+			_, err := st.Conversation(ctx, fmt.Sprintf("c-%02d", i))
+			if exists := err == nil; exists != (i%3 == 2) {
+				t.Fatalf("conversation %d exists=%v (err %v)", i, exists, err)
+			}
+		}
+		waitFor(t, "the successful writes' events", func() bool { return len(c.seqs()) >= 20 })
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if len(c.events) != 20 {
+			t.Fatalf("%d events published, want 20", len(c.events))
+		}
+		// A write whose caller gave up before it ran does nothing.
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := st.Update(cctx, func(tx *store.Tx) error {
+			_, err := tx.CreateCustomer(store.NewCustomer{ID: "late", Name: "x"})
+			return err
+		}); err == nil {
+			t.Fatal("a write with a cancelled context succeeded")
+		}
+		if _, err := st.Customer(ctx, "late"); err == nil {
+			t.Fatal("a cancelled write was stored")
+		}
+	})
+}

@@ -258,90 +258,71 @@ type Tx struct {
 // fn's answer is stored with its changes. An error from fn rolls everything
 // back. The returned answer is fn's result encoded as JSON.
 func (s *Store) Apply(ctx context.Context, actor Actor, requestID string, fn func(tx *Tx) (any, error)) (json.RawMessage, error) {
-	answer, events, err := s.apply(ctx, actor, requestID, fn)
-	if err != nil || len(events) == 0 {
+	if s.pg != nil {
+		return s.applyPostgres(ctx, actor, requestID, fn) // postgres.go: group commit
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	sqlTx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	answer, events, err := s.applyIn(ctx, sqlTx, actor, requestID, fn)
+	if err != nil || events == nil {
+		sqlTx.Rollback() // an error, or a stored answer: nothing to keep
 		return answer, err
 	}
-	if s.pg != nil {
-		// The feed publishes them (it is the one path for every replica's
-		// events); the answer waits for it, so it follows its events.
+	if err := sqlTx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	if len(events) > 0 {
 		s.pubMu.RLock()
 		pub := s.publish
 		s.pubMu.RUnlock()
 		if pub != nil {
-			s.pg.feed.waitPublished(ctx, events[len(events)-1].Seq)
+			pub(events)
 		}
 	}
 	return answer, nil
 }
 
-func (s *Store) apply(ctx context.Context, actor Actor, requestID string, fn func(tx *Tx) (any, error)) (json.RawMessage, []Event, error) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	sqlTx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, nil, fmt.Errorf("begin: %w", err)
-	}
+// applyIn runs one Apply inside an open transaction: the idempotency check,
+// fn, auto-assignment, the stored answer. It returns fn's answer and the
+// events to publish once committed (non-nil, possibly empty), or the stored
+// answer of a repeated request with nil events (nothing to commit).
+func (s *Store) applyIn(ctx context.Context, sqlTx *sql.Tx, actor Actor, requestID string, fn func(tx *Tx) (any, error)) (json.RawMessage, []Event, error) {
 	tx := &Tx{s: s, tx: sqlTx, ctx: ctx, now: s.Now()}
-	rollback := func(err error) (json.RawMessage, []Event, error) {
-		sqlTx.Rollback()
-		return nil, nil, err
-	}
-	if s.pg != nil {
-		if err := s.pg.lockWrites(ctx, sqlTx); err != nil {
-			return rollback(err)
-		}
-		tx.now = s.Now() // the clock starts when the transaction may write
-	}
 	if requestID != "" {
 		var stored string
 		err := sqlTx.QueryRowContext(ctx, `SELECT response FROM requests WHERE agent_id = ? AND request_id = ?`, actor.ID, requestID).Scan(&stored)
 		if err == nil {
-			sqlTx.Rollback()
 			return json.RawMessage(stored), nil, nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return rollback(fmt.Errorf("look up request %s: %w", requestID, err))
+			return nil, nil, fmt.Errorf("look up request %s: %w", requestID, err)
 		}
 	}
 	result, err := fn(tx)
 	if err != nil {
-		return rollback(err)
+		return nil, nil, err
 	}
 	if tx.route {
 		if err := tx.routeChanged(); err != nil {
-			return rollback(err)
+			return nil, nil, err
 		}
 	}
 	answer, err := json.Marshal(result)
 	if err != nil {
-		return rollback(fmt.Errorf("encode answer: %w", err))
+		return nil, nil, fmt.Errorf("encode answer: %w", err)
 	}
 	if requestID != "" {
 		if _, err := sqlTx.ExecContext(ctx, `INSERT INTO requests(agent_id, request_id, response, created_at) VALUES (?, ?, ?, ?)`,
 			actor.ID, requestID, string(answer), tx.now); err != nil {
-			return rollback(fmt.Errorf("record request %s: %w", requestID, err))
+			return nil, nil, fmt.Errorf("record request %s: %w", requestID, err)
 		}
 	}
-	if s.pg != nil && len(tx.events) > 0 {
-		if err := s.pg.notify(ctx, sqlTx, tx.events[len(tx.events)-1].Seq); err != nil {
-			return rollback(err)
-		}
-		s.pg.feed.remember(tx.events)
-	}
-	if err := sqlTx.Commit(); err != nil {
-		if s.pg != nil {
-			s.pg.feed.forget(tx.events)
-		}
-		return nil, nil, fmt.Errorf("commit: %w", err)
-	}
-	if s.pg == nil && len(tx.events) > 0 {
-		s.pubMu.RLock()
-		pub := s.publish
-		s.pubMu.RUnlock()
-		if pub != nil {
-			pub(tx.events)
-		}
+	if tx.events == nil {
+		tx.events = []Event{}
 	}
 	return answer, tx.events, nil
 }
