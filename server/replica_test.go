@@ -8,6 +8,7 @@ import (
 	"net"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -588,4 +589,38 @@ func TestReplicaKilledMidRunLosesNothingAcked(t *testing.T) {
 	}
 	cancel()
 	all.Wait()
+}
+
+// A draft generated on one replica streams to desks on every replica, in
+// order and before the finished draft; the other replica does not
+// generate one of its own.
+func TestReplicasStreamDraftsToEveryReplica(t *testing.T) {
+	pieces := []string{"您好，", "您的退款", "已于今天", "原路退回。"}
+	db := storetest.PostgresDB(t)
+	fakeA := &streamingCopilot{pieces: pieces, gap: 45 * time.Millisecond, gate: make(chan struct{})}
+	fakeB := &streamingCopilot{pieces: []string{"never"}}
+	a := newHarnessDB(t, db, server.Config{Copilot: fakeA})
+	b := newHarnessDB(t, db, server.Config{Copilot: fakeB})
+	onA := a.dial(a.agent("lena", protocol.RoleLead), 0)
+	onB := b.dial(b.agent("li", protocol.RoleLead), 0)
+	c := a.escalated("我的退款呢？", 50)
+	close(fakeA.gate)
+	want := strings.Join(pieces, "")
+	for name, d := range map[string]*desk{"replica a": onA, "replica b": onB} {
+		deltas, dr := d.streamUntilDraft(c.ID)
+		var text strings.Builder
+		for _, dd := range deltas {
+			text.WriteString(dd.Text)
+		}
+		if len(deltas) != len(pieces) || text.String() != want || dr.Text != want {
+			t.Fatalf("%s: %d deltas %q, draft %q; want %d pieces of %q", name, len(deltas), text.String(), dr.Text, len(pieces), want)
+		}
+	}
+	detail, err := b.st.ConversationDetail(context.Background(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(detail.Drafts) != 1 {
+		t.Fatalf("%d drafts stored, want 1 (only the replica that took the escalation enriches it)", len(detail.Drafts))
+	}
 }

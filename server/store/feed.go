@@ -34,6 +34,9 @@ type feed struct {
 	progress  chan struct{}   // closed (and replaced) when published moves
 	local     map[int64]Event // committed (or about to be) by this process
 
+	relayMu sync.RWMutex
+	relay   func(payload []byte) // receives other replicas' Broadcast payloads
+
 	presence   chan struct{}
 	presentMu  sync.Mutex
 	present    []string // agents with a desk on this replica, sorted
@@ -120,16 +123,65 @@ func (f *feed) listenOnce(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+pgIdent(f.s.pg.channel)); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+pgIdent(f.s.pg.channel)+"; LISTEN "+pgIdent(f.s.pg.channel+"_b")); err != nil {
 		return err
 	}
 	f.nudge() // whatever committed while nobody listened
+	own := f.s.pg.replica + "\n"
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
-		f.nudge()
+		if n.Channel == f.s.pg.channel {
+			f.nudge()
+			continue
+		}
+		// A broadcast. Delivered in commit order with the event
+		// notifications, and handed on here before the tailer reads the
+		// events committed after it.
+		if strings.HasPrefix(n.Payload, own) {
+			continue
+		}
+		_, payload, ok := strings.Cut(n.Payload, "\n")
+		f.relayMu.RLock()
+		relay := f.relay
+		f.relayMu.RUnlock()
+		if ok && relay != nil {
+			relay([]byte(payload))
+		}
 	}
+}
+
+// MaxBroadcast is the largest payload Broadcast carries (PostgreSQL's
+// NOTIFY limit, less the sender's id).
+const MaxBroadcast = 7900
+
+// Broadcast hands an ephemeral payload (not logged, not replayed) to the
+// other replicas' broadcast handlers; on SQLite it does nothing. It returns
+// once PostgreSQL has taken it, so a write committed afterwards reaches
+// the other replicas after the payload.
+func (s *Store) Broadcast(ctx context.Context, payload []byte) error {
+	if s.pg == nil {
+		return nil
+	}
+	if len(payload) > MaxBroadcast {
+		return fmt.Errorf("broadcast of %d bytes exceeds %d", len(payload), MaxBroadcast)
+	}
+	_, err := s.w.ExecContext(ctx, `SELECT pg_notify(?, ?)`, s.pg.channel+"_b", s.pg.replica+"\n"+string(payload))
+	return err
+}
+
+// SetBroadcastHandler sets the function receiving other replicas'
+// Broadcast payloads (PostgreSQL; called from one goroutine, in order). It
+// must not block.
+func (s *Store) SetBroadcastHandler(fn func(payload []byte)) {
+	if s.pg == nil {
+		return
+	}
+	s.pg.feed.relayMu.Lock()
+	s.pg.feed.relay = fn
+	s.pg.feed.relayMu.Unlock()
 }
 
 // tail reads the log after the last published seq whenever nudged, and
