@@ -134,7 +134,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	var st *store.Store
 	if store.IsPostgres(*db) {
-		st, err = store.Open(ctx, *db, store.Options{MaxConns: *dbConns})
+		st, err = store.Open(ctx, *db, store.Options{MaxConns: *dbConns, Logger: log})
 	} else {
 		st, err = openStore(ctx, *db)
 	}

@@ -56,7 +56,7 @@ const (
 )
 
 func newFeed(s *Store) *feed {
-	return &feed{s: s, log: slog.Default().With("component", "store.feed"), kick: make(chan struct{}, 1),
+	return &feed{s: s, log: s.log.With("component", "store.feed"), kick: make(chan struct{}, 1),
 		progress: make(chan struct{}), local: map[int64]Event{}, presence: make(chan struct{}, 1)}
 }
 

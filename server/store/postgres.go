@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
+	"log/slog"
 	"net/url"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -53,6 +55,10 @@ func RedactDSN(db string) string {
 	if _, ok := u.User.Password(); ok {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
 	return u.String()
 }
 
@@ -83,7 +89,10 @@ func openPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) 
 	}
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
-	s := &Store{w: db, r: db, path: RedactDSN(dsn), pg: pg, now: defaultNow}
+	s := &Store{w: db, r: db, path: RedactDSN(dsn), pg: pg, now: defaultNow, log: opt.Logger}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
 	if opt.Now != nil {
 		s.now = opt.Now
 	}
@@ -392,6 +401,19 @@ func isDone(j *writeJob) bool {
 	}
 }
 
+// applyGuarded is applyIn for one queued write, with a panic in its fn
+// turned into its error: the other writes of the batch belong to other
+// callers and must still be answered.
+func (s *Store) applyGuarded(ctx context.Context, sqlTx *sql.Tx, j *writeJob) (answer json.RawMessage, events []Event, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("store write panicked", "panic", r, "stack", string(debug.Stack()))
+			answer, events, err = nil, nil, fmt.Errorf("write panicked: %v", r)
+		}
+	}()
+	return s.applyIn(ctx, sqlTx, j.actor, j.requestID, j.fn)
+}
+
 // commitBatch runs a batch of writes in one transaction.
 func (s *Store) commitBatch(batch []*writeJob) {
 	defer func() {
@@ -430,7 +452,7 @@ func (s *Store) commitBatch(batch []*writeJob) {
 				return
 			}
 		}
-		j.answer, j.events, j.err = s.applyIn(jctx, sqlTx, j.actor, j.requestID, j.fn)
+		j.answer, j.events, j.err = s.applyGuarded(jctx, sqlTx, j)
 		if j.err != nil {
 			j.answer, j.events = nil, nil
 			if len(batch) == 1 {

@@ -360,3 +360,57 @@ func TestConcurrentWritesFailAlone(t *testing.T) {
 		}
 	})
 }
+
+// A write that panics fails alone; the writes committed with it and after
+// it are answered and stored.
+func TestPanickingWriteFailsAlone(t *testing.T) {
+	db := storetest.PostgresDB(t)
+	st := storetest.OpenDB(t, db, store.Options{})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = st.Update(ctx, func(tx *store.Tx) error {
+				if _, err := tx.CreateCustomer(store.NewCustomer{ID: fmt.Sprintf("p-%02d", i), Name: "x"}); err != nil {
+					return err
+				}
+				if i == 7 {
+					var m map[string]int
+					m["boom"]++ // a bug in a write
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		_, lookup := st.Customer(ctx, fmt.Sprintf("p-%02d", i))
+		if i == 7 {
+			if err == nil || lookup == nil {
+				t.Fatalf("the panicking write: err %v, stored %v", err, lookup == nil)
+			}
+			continue
+		}
+		if err != nil || lookup != nil {
+			t.Fatalf("write %d: err %v, lookup %v", i, err, lookup)
+		}
+	}
+	if err := st.Update(ctx, func(tx *store.Tx) error { return nil }); err != nil {
+		t.Fatalf("a write after the panic: %v", err)
+	}
+}
+
+func TestRedactDSN(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://u:secret@h/db?sslmode=disable": "postgres://u:xxxxx@h/db?sslmode=disable",
+		"postgresql://u@h/db?password=secret":      "postgresql://u@h/db?password=xxxxx",
+		"/var/lib/agentdesk.db":                     "/var/lib/agentdesk.db",
+	} {
+		if got := store.RedactDSN(in); got != want {
+			t.Errorf("RedactDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

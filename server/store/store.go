@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -68,6 +69,7 @@ type Store struct {
 	r       *sql.DB // readers; the same pool as w on PostgreSQL
 	path    string
 	pg      *pgBackend // nil on SQLite (postgres.go)
+	log     *slog.Logger
 	wmu     sync.Mutex // serialises writes so events publish in seq order
 	pubMu   sync.RWMutex
 	publish func([]Event)
@@ -81,6 +83,8 @@ type Options struct {
 	Now func() time.Time
 	// MaxConns caps the PostgreSQL connection pool [16].
 	MaxConns int
+	// Logger receives the PostgreSQL feed's diagnostics [slog.Default()].
+	Logger *slog.Logger
 }
 
 func defaultNow() time.Time { return time.Now() }
