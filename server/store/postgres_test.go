@@ -407,7 +407,7 @@ func TestRedactDSN(t *testing.T) {
 	for in, want := range map[string]string{
 		"postgres://u:secret@h/db?sslmode=disable": "postgres://u:xxxxx@h/db?sslmode=disable",
 		"postgresql://u@h/db?password=secret":      "postgresql://u@h/db?password=xxxxx",
-		"/var/lib/agentdesk.db":                     "/var/lib/agentdesk.db",
+		"/var/lib/agentdesk.db":                    "/var/lib/agentdesk.db",
 	} {
 		if got := store.RedactDSN(in); got != want {
 			t.Errorf("RedactDSN(%q) = %q, want %q", in, got, want)
