@@ -49,10 +49,11 @@ type feed struct {
 
 // Feed timing.
 const (
-	feedCatchUp   = time.Second      // read the log at least this often
-	feedPage      = 1000             // events per read
-	heartbeat     = 2 * time.Second  // replica liveness and presence
-	replicaExpiry = 10 * time.Second // a replica silent this long has no desks
+	feedCatchUp      = time.Second      // read the log at least this often
+	feedPage         = 1000             // events per read
+	heartbeat        = 2 * time.Second  // replica liveness and presence
+	replicaExpiry    = 10 * time.Second // a replica silent this long has no desks
+	replicaForgotten = 10 * time.Minute // … and this long, no row
 )
 
 func newFeed(s *Store) *feed {
@@ -321,6 +322,8 @@ func (f *feed) beat(ctx context.Context) {
 			f.s.pg.replica, now, now, agents); err != nil && ctx.Err() == nil {
 			f.log.Warn("replica heartbeat", "err", err)
 		}
+		// Forget replicas that died without saying goodbye.
+		f.s.w.ExecContext(ctx, `DELETE FROM agentdesk_replicas WHERE seen_at < ?`, now-replicaForgotten.Milliseconds())
 		select {
 		case <-ctx.Done():
 			return
