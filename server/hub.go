@@ -10,7 +10,8 @@ import (
 )
 
 // hub fans committed events out to connected desks. The store calls publish
-// in seq order under its write lock, so each desk receives events in order.
+// in seq order (SQLite: under its write lock; PostgreSQL: from the one
+// goroutine tailing the shared log), so each desk receives events in order.
 type hub struct {
 	mu    sync.RWMutex
 	conns map[*conn]struct{}
