@@ -66,13 +66,10 @@ func (f *feed) start() {
 	f.startOnce.Do(func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		f.stop = cancel
-		head, err := f.s.HeadSeq(ctx)
-		if err != nil {
-			f.log.Error("read head seq; publishing from the start of the log", "err", err)
-		}
 		f.mu.Lock()
-		f.published = head
+		f.published = -1 // unknown: the tailer starts at the head of the log
 		f.mu.Unlock()
+		f.findHead(ctx)
 		f.wg.Add(3)
 		go func() { defer f.wg.Done(); f.listen(ctx) }()
 		go func() { defer f.wg.Done(); f.tail(ctx) }()
@@ -203,8 +200,32 @@ func (f *feed) tail(ctx context.Context) {
 	}
 }
 
+// findHead starts publishing after the newest event, if not started yet
+// (events from before this process published are not its to announce).
+func (f *feed) findHead(ctx context.Context) error {
+	f.mu.Lock()
+	known := f.published >= 0
+	f.mu.Unlock()
+	if known {
+		return nil
+	}
+	head, err := f.s.HeadSeq(ctx)
+	if err != nil {
+		return err
+	}
+	f.mu.Lock()
+	if f.published < 0 {
+		f.published = head
+	}
+	f.mu.Unlock()
+	return nil
+}
+
 // drain publishes everything committed after the last published seq.
 func (f *feed) drain(ctx context.Context) error {
+	if err := f.findHead(ctx); err != nil {
+		return err
+	}
 	for {
 		f.mu.Lock()
 		after := f.published
