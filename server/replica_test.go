@@ -624,3 +624,38 @@ func TestReplicasStreamDraftsToEveryReplica(t *testing.T) {
 		t.Fatalf("%d drafts stored, want 1 (only the replica that took the escalation enriches it)", len(detail.Drafts))
 	}
 }
+
+// Every replica runs the outbound webhook worker; each reply still reaches
+// the channel once (deliveries are leased in the database), including
+// retries after the receiver failed.
+func TestReplicasDeliverEachReplyOnce(t *testing.T) {
+	rcv := newReceiver(t, "s3cret")
+	rcv.failFirst = 3
+	cfg := outboundConfig(map[string]server.Webhook{"*": {URL: rcv.srv.URL, Secret: "s3cret"}})
+	cfg.RateLimit = -1
+	db := storetest.PostgresDB(t)
+	reps := []*harness{newHarnessDB(t, db, cfg), newHarnessDB(t, db, cfg), newHarnessDB(t, db, cfg)}
+	bot := reps[0].integration("frontline")
+	leadToken := reps[0].agent("lena", protocol.RoleLead)
+	var sent []protocol.Message
+	for i := range 12 {
+		h := reps[i%len(reps)]
+		lead := h.dial(leadToken, 0)
+		sent = append(sent, h.reply(bot, lead, "web", fmt.Sprintf("visitor-%d", i), fmt.Sprintf("reply %d", i)))
+		lead.ws.Close()
+	}
+	eventually(t, "every reply delivered", func() bool {
+		accepted, _, _ := rcv.snapshot()
+		return len(accepted) == len(sent)
+	})
+	time.Sleep(300 * time.Millisecond) // a second delivery would show up by now (poll 20 ms)
+	accepted, _, badSig := rcv.snapshot()
+	for _, m := range sent {
+		if accepted[m.ID] != 1 {
+			t.Fatalf("reply %s accepted %d times", m.ID, accepted[m.ID])
+		}
+	}
+	if badSig != 0 {
+		t.Fatalf("%d bad signatures", badSig)
+	}
+}
