@@ -24,6 +24,7 @@ import (
 // harness is a real server on a loopback port with a real SQLite file.
 type harness struct {
 	t      testing.TB
+	db     string // the --db it runs on (newHarnessDB)
 	st     *store.Store
 	srv    *server.Server
 	addr   string
@@ -60,7 +61,9 @@ func newHarnessDB(t testing.TB, db string, cfg server.Config) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return startHarness(t, st, cfg)
+	h := startHarness(t, st, cfg)
+	h.db = db
+	return h
 }
 
 // startHarness serves st on a loopback port until the test ends.

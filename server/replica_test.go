@@ -659,3 +659,29 @@ func TestReplicasDeliverEachReplyOnce(t *testing.T) {
 		t.Fatalf("%d bad signatures", badSig)
 	}
 }
+
+// Who is viewing a chat is shared between replicas: the collision
+// indicator works whichever replicas the desks are on.
+func TestReplicasShareWhoViewsAChat(t *testing.T) {
+	reps := newReplicas(t, 2, server.Config{})
+	a, b := reps[0], reps[1]
+	alice := a.dial(a.agent("alice", protocol.RoleAgent), 0)
+	lead := b.dial(b.agent("lena", protocol.RoleLead), 0)
+	c := a.escalated("who is here", 5)
+	decode[protocol.ViewingAck](t, alice.do(protocol.ReqViewing, protocol.ViewingReq{ConversationID: c.ID}))
+	waitPresence(t, lead, c.ID, "alice")
+	l := decode[protocol.ViewingAck](t, lead.do(protocol.ReqViewing, protocol.ViewingReq{ConversationID: c.ID}))
+	if strings.Join(l.Presence.Viewers, ",") != "alice,lena" {
+		t.Fatalf("lena's view across replicas: %+v", l.Presence)
+	}
+	waitPresence(t, alice, c.ID, "alice,lena")
+	// A desk that connects to either replica now is told at once.
+	late := b.dial(b.agent("bob", protocol.RoleAgent), 0)
+	waitPresence(t, late, c.ID, "alice,lena")
+	// A replica that starts later learns it from the others' periodic sync.
+	c3 := newHarnessDB(t, a.db, server.Config{})
+	later := c3.dial(c3.agent("chen", protocol.RoleAgent), 0)
+	waitPresence(t, later, c.ID, "alice,lena")
+	alice.ws.Close()
+	waitPresence(t, lead, c.ID, "lena")
+}

@@ -5,7 +5,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -99,10 +98,11 @@ type Server struct {
 	enricher *enricher // nil without a copilot
 	ch       *channels
 	router   *router
-	presence *presence  // who has which conversation open (team.go)
-	floor    *floor     // team_stats pushes and queue samples (team.go)
-	metrics  *metrics   // /metrics (metrics.go)
-	drafts   draftMarks // replicas: finished generations (relayDelta)
+	presence *presence   // who has which conversation open (team.go)
+	floor    *floor      // team_stats pushes and queue samples (team.go)
+	metrics  *metrics    // /metrics (metrics.go)
+	drafts   draftMarks  // replicas: finished generations (replicas.go)
+	relayq   chan []byte // replicas: viewer changes to send, in order (replicas.go)
 }
 
 // New builds a server on a store and registers as the store's publisher.
@@ -132,7 +132,9 @@ func New(st *store.Store, cfg Config) *Server {
 	}
 	if st.Postgres() {
 		s.hub.presence = st.SetPresentAgents
-		st.SetBroadcastHandler(s.relayDelta)
+		s.relayq = make(chan []byte, 1024)
+		st.SetBroadcastHandler(s.relayed)
+		s.presence.relay = s.relayViewers
 	}
 	st.SetPublisher(s.publish)
 	s.mux = http.NewServeMux()
@@ -155,85 +157,6 @@ func (s *Server) publish(events []store.Event) {
 	if s.enricher != nil {
 		s.enricher.notice(events)
 	}
-}
-
-// relayed is a draft_delta frame passed between replicas (PostgreSQL), so
-// desks on every replica see a draft stream, wherever it is generated.
-type relayed struct {
-	ConversationID string          `json:"c"`
-	Assignee       string          `json:"a"`
-	Frame          json.RawMessage `json:"f"`
-	// Head is the newest seq the sender had published: an open
-	// draft.updated of the conversation after it means the generation has
-	// finished, and a delta arriving after that is stale.
-	Head int64 `json:"h"`
-}
-
-// draftMarks remembers, per conversation, the seq of the newest open
-// draft.updated published here (for relayed deltas; replicas only).
-type draftMarks struct {
-	mu   sync.Mutex
-	seqs map[string]int64
-}
-
-var openDraft = []byte(`"status":"open"`)
-
-// observe records the open drafts among events, then runs publish, both
-// under the lock that relayDelta's check-and-publish takes: a relayed
-// delta goes out either before its draft or not at all.
-func (m *draftMarks) observe(events []store.Event, publish func()) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	defer publish()
-	for i := range events {
-		ev := &events[i]
-		if ev.Kind != protocol.EvDraft || !bytes.Contains(ev.Frame, openDraft) {
-			continue
-		}
-		if m.seqs == nil || len(m.seqs) > 50_000 {
-			m.seqs = map[string]int64{} // old marks only guard deltas long finished
-		}
-		m.seqs[ev.ConversationID] = ev.Seq
-	}
-}
-
-// unlessAfter runs publish unless an open draft of the conversation newer
-// than head was published.
-func (m *draftMarks) unlessAfter(convID string, head int64, publish func()) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.seqs[convID] <= head {
-		publish()
-	}
-}
-
-// publishDelta offers a draft_delta frame to this replica's desks and, with
-// replicas, to the others'. It returns after the other replicas have it
-// (or a short timeout), so the draft.updated stored next cannot overtake it.
-func (s *Server) publishDelta(convID, assignee string, frame []byte) {
-	s.hub.publishDelta(convID, assignee, frame)
-	if !s.store.Postgres() {
-		return
-	}
-	b, err := json.Marshal(relayed{ConversationID: convID, Assignee: assignee, Frame: frame, Head: s.hub.lastSeq.Load()})
-	if err != nil || len(b) > store.MaxBroadcast {
-		return // too big to relay: the other replicas' desks get the finished draft
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 250*time.Millisecond)
-	defer cancel()
-	if err := s.store.Broadcast(ctx, b); err != nil {
-		s.log.Debug("relay draft delta", "err", err)
-	}
-}
-
-// relayDelta receives another replica's draft_delta frame.
-func (s *Server) relayDelta(payload []byte) {
-	var r relayed
-	if err := json.Unmarshal(payload, &r); err != nil {
-		s.log.Warn("relayed draft delta", "err", err)
-		return
-	}
-	s.drafts.unlessAfter(r.ConversationID, r.Head, func() { s.hub.publishDelta(r.ConversationID, r.Assignee, r.Frame) })
 }
 
 // Handler is the server's HTTP handler.
@@ -267,6 +190,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Conf
 	defer s.ch.start(bg)() // SLA check and outbound webhooks; waits for deliveries in flight
 	if s.enricher != nil {
 		go s.enricher.run(bg, s.cfg.CopilotWorkers)
+	}
+	if s.store.Postgres() {
+		go s.runRelay(bg)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

@@ -35,7 +35,7 @@ type feed struct {
 	local     map[int64]Event // committed (or about to be) by this process
 
 	relayMu sync.RWMutex
-	relay   func(payload []byte) // receives other replicas' Broadcast payloads
+	relay   func(from string, payload []byte) // receives other replicas' Broadcast payloads
 
 	presence   chan struct{}
 	presentMu  sync.Mutex
@@ -141,12 +141,12 @@ func (f *feed) listenOnce(ctx context.Context) error {
 		if strings.HasPrefix(n.Payload, own) {
 			continue
 		}
-		_, payload, ok := strings.Cut(n.Payload, "\n")
+		from, payload, ok := strings.Cut(n.Payload, "\n")
 		f.relayMu.RLock()
 		relay := f.relay
 		f.relayMu.RUnlock()
 		if ok && relay != nil {
-			relay([]byte(payload))
+			relay(from, []byte(payload))
 		}
 	}
 }
@@ -171,9 +171,9 @@ func (s *Store) Broadcast(ctx context.Context, payload []byte) error {
 }
 
 // SetBroadcastHandler sets the function receiving other replicas'
-// Broadcast payloads (PostgreSQL; called from one goroutine, in order). It
-// must not block.
-func (s *Store) SetBroadcastHandler(fn func(payload []byte)) {
+// Broadcast payloads with the sender's replica id (PostgreSQL; called from
+// one goroutine, in order). It must not block.
+func (s *Store) SetBroadcastHandler(fn func(from string, payload []byte)) {
 	if s.pg == nil {
 		return
 	}
