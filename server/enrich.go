@@ -89,6 +89,9 @@ func (e *enricher) notice(events []store.Event) {
 			e.streamMu.Unlock()
 		}
 		switch {
+		case !ev.Local && ev.Kind != protocol.EvOutcome:
+			// Another replica committed it and enriches it; every replica
+			// learns from every outcome (each has its own exemplar memory).
 		case ev.Kind == protocol.EvConversation && (ev.Detail == protocol.CauseEscalated || ev.Detail == protocol.CauseReopened),
 			ev.Kind == protocol.EvMessage && ev.Detail == protocol.AuthorCustomer:
 			if !slices.Contains(dirty, ev.ConversationID) {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"path/filepath"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -18,11 +18,13 @@ import (
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server"
 	"github.com/agentdesk/agentdesk/server/store"
+	"github.com/agentdesk/agentdesk/server/store/storetest"
 )
 
 // harness is a real server on a loopback port with a real SQLite file.
 type harness struct {
 	t      testing.TB
+	db     string // the --db it runs on (newHarnessDB)
 	st     *store.Store
 	srv    *server.Server
 	addr   string
@@ -31,13 +33,43 @@ type harness struct {
 	once   sync.Once
 }
 
+// newHarness runs on SQLite, or on PostgreSQL when AGENTDESK_TEST_BACKEND
+// is "postgres" (.ci/run runs the server tests both ways).
 func newHarness(t testing.TB, cfg server.Config) *harness {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "agentdesk.db"), store.Options{})
+	return newHarnessOn(t, testBackend(), cfg)
+}
+
+// testBackend is SQLite, or PostgreSQL when AGENTDESK_TEST_BACKEND=postgres.
+func testBackend() storetest.Backend {
+	if os.Getenv("AGENTDESK_TEST_BACKEND") == "postgres" {
+		return storetest.Postgres
+	}
+	return storetest.SQLite
+}
+
+// newHarnessOn runs a server on a fresh database of backend b.
+func newHarnessOn(t testing.TB, b storetest.Backend, cfg server.Config) *harness {
+	t.Helper()
+	return newHarnessDB(t, b.DB(t), cfg)
+}
+
+// newHarnessDB runs a server on db (replicas share one).
+func newHarnessDB(t testing.TB, db string, cfg server.Config) *harness {
+	t.Helper()
+	st, err := store.Open(context.Background(), db, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := startHarness(t, st, cfg)
+	h.db = db
+	return h
+}
+
+// startHarness serves st on a loopback port until the test ends.
+func startHarness(t testing.TB, st *store.Store, cfg server.Config) *harness {
+	t.Helper()
+	ctx := context.Background()
 	if cfg.RateLimit == 0 {
 		cfg.RateLimit = -1 // tests hammer the server on purpose
 	}

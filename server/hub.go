@@ -10,10 +10,15 @@ import (
 )
 
 // hub fans committed events out to connected desks. The store calls publish
-// in seq order under its write lock, so each desk receives events in order.
+// in seq order (SQLite: under its write lock; PostgreSQL: from the one
+// goroutine tailing the shared log), so each desk receives events in order.
 type hub struct {
 	mu    sync.RWMutex
 	conns map[*conn]struct{}
+	// presence, when set, is told which agents have a desk here after
+	// every connect and disconnect (replicas share it through the store).
+	presence func(agentIDs []string)
+	pmu      sync.Mutex // orders presence reports
 	// lastSeq is the newest seq published, for metrics and readiness.
 	lastSeq atomic.Int64
 	// observe, when set, receives how long each publish took (metrics.go).
@@ -26,12 +31,29 @@ func (h *hub) add(c *conn) {
 	h.mu.Lock()
 	h.conns[c] = struct{}{}
 	h.mu.Unlock()
+	h.presenceChanged()
 }
 
 func (h *hub) remove(c *conn) {
 	h.mu.Lock()
 	delete(h.conns, c)
 	h.mu.Unlock()
+	h.presenceChanged()
+}
+
+func (h *hub) presenceChanged() {
+	if h.presence == nil {
+		return
+	}
+	h.pmu.Lock()
+	defer h.pmu.Unlock()
+	h.mu.RLock()
+	ids := make([]string, 0, len(h.conns))
+	for c := range h.conns {
+		ids = append(ids, c.agent.ID)
+	}
+	h.mu.RUnlock()
+	h.presence(ids)
 }
 
 func (h *hub) count() int {

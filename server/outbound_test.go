@@ -7,10 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,23 +126,10 @@ func eventually(t *testing.T, what string, cond func() bool) {
 
 // newHarnessAt is newHarness on a given database file, so a test can stop
 // a server and start another on the same data.
-func newHarnessAt(t *testing.T, path string, cfg server.Config) *harness {
+func newHarnessAt(t *testing.T, db string, cfg server.Config) *harness {
 	t.Helper()
-	st, err := store.Open(context.Background(), path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg.RateLimit = -1
-	srv := server.New(st, cfg)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	h := &harness{t: t, st: st, srv: srv, addr: ln.Addr().String(), cancel: cancel, done: make(chan error, 1)}
-	go func() { h.done <- srv.Serve(ctx, ln, nil) }()
-	t.Cleanup(func() { h.stop(); st.Close() })
-	return h
+	return newHarnessDB(t, db, cfg)
 }
 
 func outboundConfig(hooks map[string]server.Webhook) server.Config {
@@ -243,7 +228,7 @@ func TestOutboundFailureDoesNotBlockOthers(t *testing.T) {
 func TestOutboundSurvivesRestart(t *testing.T) {
 	rcv := newReceiver(t, "s3cret")
 	rcv.down = true
-	path := filepath.Join(t.TempDir(), "agentdesk.db")
+	path := testBackend().DB(t)
 	cfg := outboundConfig(map[string]server.Webhook{"*": {URL: rcv.srv.URL, Secret: "s3cret"}})
 
 	h1 := newHarnessAt(t, path, cfg)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -37,27 +35,11 @@ func routingConfig(r server.Routing) server.Config {
 // newRoutingHarness is newHarness with store options (an injectable clock).
 func newRoutingHarness(t testing.TB, cfg server.Config, opt store.Options) *harness {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "agentdesk.db"), opt)
+	st, err := store.Open(context.Background(), testBackend().DB(t), opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.RateLimit == 0 {
-		cfg.RateLimit = -1
-	}
-	srv := server.New(st, cfg)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	h := &harness{t: t, st: st, srv: srv, addr: ln.Addr().String(), cancel: cancel, done: make(chan error, 1)}
-	go func() { h.done <- srv.Serve(sctx, ln, nil) }()
-	t.Cleanup(func() {
-		h.stop()
-		st.Close()
-	})
-	return h
+	return startHarness(t, st, cfg)
 }
 
 // staff creates an account with a team and capacity and returns a token.

@@ -102,9 +102,11 @@ type Server struct {
 	enricher *enricher // nil without a copilot
 	ch       *channels
 	router   *router
-	presence *presence // who has which conversation open (team.go)
-	floor    *floor    // team_stats pushes and queue samples (team.go)
-	metrics  *metrics  // /metrics (metrics.go)
+	presence *presence   // who has which conversation open (team.go)
+	floor    *floor      // team_stats pushes and queue samples (team.go)
+	metrics  *metrics    // /metrics (metrics.go)
+	drafts   draftMarks  // replicas: finished generations (replicas.go)
+	relayq   chan []byte // replicas: viewer changes to send, in order (replicas.go)
 }
 
 // New builds a server on a store and registers as the store's publisher.
@@ -121,7 +123,7 @@ func New(st *store.Store, cfg Config) *Server {
 	}
 	if cfg.Copilot != nil {
 		s.enricher = newEnricher(st, cfg.Copilot, cfg.Logger, cfg.CopilotTimeout)
-		s.enricher.deltas = func(convID, assignee string, frame []byte) { s.hub.publishDelta(convID, assignee, frame) }
+		s.enricher.deltas = s.publishDelta
 	}
 	s.ch = newChannels(s, cfg.Channels)
 	s.router = newRouter(s, cfg.Routing)
@@ -131,6 +133,12 @@ func New(st *store.Store, cfg Config) *Server {
 	s.hub.observe = s.metrics.observeFanout
 	if s.enricher != nil {
 		s.enricher.observe = s.metrics.observeCopilot
+	}
+	if st.Postgres() {
+		s.hub.presence = st.SetPresentAgents
+		s.relayq = make(chan []byte, 1024)
+		st.SetBroadcastHandler(s.relayed)
+		s.presence.relay = s.relayViewers
 	}
 	st.SetPublisher(s.publish)
 	s.mux = http.NewServeMux()
@@ -144,7 +152,11 @@ func New(st *store.Store, cfg Config) *Server {
 
 // publish receives committed events from the store, in seq order.
 func (s *Server) publish(events []store.Event) {
-	s.hub.publish(events)
+	if s.store.Postgres() {
+		s.drafts.observe(events, func() { s.hub.publish(events) })
+	} else {
+		s.hub.publish(events)
+	}
 	s.ch.observe(events)
 	if s.enricher != nil {
 		s.enricher.notice(events)
@@ -182,6 +194,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Conf
 	defer s.ch.start(bg)() // SLA check and outbound webhooks; waits for deliveries in flight
 	if s.enricher != nil {
 		go s.enricher.run(bg, s.cfg.CopilotWorkers)
+	}
+	if s.store.Postgres() {
+		go s.runRelay(bg)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

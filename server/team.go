@@ -89,6 +89,10 @@ type presence struct {
 	mu  sync.Mutex
 	by  map[string]map[*conn]struct{} // conversation → desks viewing it
 	at  map[*conn]string              // desk → conversation
+	// With replicas (replicas.go): what other replicas' desks view, by
+	// replica, and where to send this replica's changes (nil: one server).
+	remote map[string]map[string]remoteView
+	relay  func(local protocol.Presence)
 }
 
 func newPresence(h *hub) *presence {
@@ -120,18 +124,26 @@ func (p *presence) set(c *conn, convID string) protocol.Presence {
 		}
 		p.by[convID][c] = struct{}{}
 	}
-	var changed []protocol.Presence
+	var changed, local []protocol.Presence
 	if old != "" {
 		changed = append(changed, p.listLocked(old))
+		local = append(local, p.localLocked(old))
 	}
 	cur := protocol.Presence{ConversationID: convID, Viewers: []string{}}
 	if convID != "" {
 		cur = p.listLocked(convID)
 		changed = append(changed, cur)
+		local = append(local, p.localLocked(convID))
 	}
+	relay := p.relay
 	p.mu.Unlock()
 	for _, ch := range changed {
 		p.broadcast(ch)
+	}
+	if relay != nil {
+		for _, l := range local {
+			relay(l)
+		}
 	}
 	return cur
 }
@@ -139,14 +151,29 @@ func (p *presence) set(c *conn, convID string) protocol.Presence {
 // drop forgets a desk that disconnected.
 func (p *presence) drop(c *conn) { p.set(c, "") }
 
+// listLocked is who views convID, on this replica and the others.
 func (p *presence) listLocked(convID string) protocol.Presence {
 	seen := map[string]bool{}
-	out := protocol.Presence{ConversationID: convID, Viewers: []string{}}
 	for v := range p.by[convID] {
-		if !seen[v.agent.ID] {
-			seen[v.agent.ID] = true
-			out.Viewers = append(out.Viewers, v.agent.ID)
-		}
+		seen[v.agent.ID] = true
+	}
+	p.remoteViewersLocked(convID, seen)
+	return presenceOf(convID, seen)
+}
+
+// localLocked is who views convID on this replica.
+func (p *presence) localLocked(convID string) protocol.Presence {
+	seen := map[string]bool{}
+	for v := range p.by[convID] {
+		seen[v.agent.ID] = true
+	}
+	return presenceOf(convID, seen)
+}
+
+func presenceOf(convID string, seen map[string]bool) protocol.Presence {
+	out := protocol.Presence{ConversationID: convID, Viewers: make([]string, 0, len(seen))}
+	for id := range seen {
+		out.Viewers = append(out.Viewers, id)
 	}
 	sort.Strings(out.Viewers)
 	return out
@@ -156,8 +183,13 @@ func (p *presence) listLocked(convID string) protocol.Presence {
 func (p *presence) all() []protocol.Presence {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]protocol.Presence, 0, len(p.by))
+	ids := map[string]bool{}
 	for id := range p.by {
+		ids[id] = true
+	}
+	p.remoteConvsLocked(ids)
+	out := make([]protocol.Presence, 0, len(ids))
+	for id := range ids {
 		out = append(out, p.listLocked(id))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ConversationID < out[j].ConversationID })

@@ -123,7 +123,7 @@ func splitSubcommand(name, synopsis string, args []string, stderr io.Writer) (st
 		return "", nil, nil, nil, flag.ErrHelp
 	}
 	fs := newFlagSet(name+" "+args[0], synopsis, stderr)
-	db := fs.String("db", envOr("AGENTDESK_DB", defaultDBPath()), "SQLite database file (env AGENTDESK_DB)")
+	db := fs.String("db", envOr("AGENTDESK_DB", defaultDBPath()), "SQLite database file, or postgres://user:pass@host/db URL for replicas sharing PostgreSQL (env AGENTDESK_DB)")
 	return args[0], args[1:], fs, db, nil
 }
 

@@ -52,7 +52,7 @@ func envOr(key, def string) string {
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "serve [flags]", stderr)
 	addr := fs.String("addr", envOr("AGENTDESK_ADDR", "127.0.0.1:8080"), "listen address (env AGENTDESK_ADDR)")
-	db := fs.String("db", envOr("AGENTDESK_DB", defaultDBPath()), "SQLite database file (env AGENTDESK_DB)")
+	db := fs.String("db", envOr("AGENTDESK_DB", defaultDBPath()), "SQLite database file, or postgres://user:pass@host/db URL for replicas sharing PostgreSQL (env AGENTDESK_DB)")
 	tlsCert := fs.String("tls-cert", "", "TLS certificate file (PEM); serves wss:// and https:// when set with -tls-key")
 	tlsKey := fs.String("tls-key", "", "TLS private key file (PEM)")
 	var origins stringList
@@ -71,6 +71,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	apiRate := fs.Float64("api-rate", 20, "HTTP API requests per second allowed per integration token (0 = unlimited)")
 	autoAssign := fs.Bool("auto-assign", true, "give queued conversations to the least-loaded online agent with free capacity, their team first (-auto-assign=false: agents only pull)")
 	returnAfter := fs.Duration("return-after", 10*time.Minute, "put a chat back in the queue when its assignee has not answered the waiting customer this long (0 = never)")
+	dbConns := fs.Int("db-conns", 16, "PostgreSQL connections per replica (with a postgres:// -db)")
 	cfgPath := fs.String("config", "", "config file whose [serve] and [copilot] sections give defaults (default: $XDG_CONFIG_HOME/agentdesk/config.toml); flags and env win")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -132,7 +133,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		return fmt.Errorf("%w: -copilot %q: want offline, openai or none", errUsage, *cp)
 	}
-	st, err := openStore(ctx, *db)
+	var st *store.Store
+	if store.IsPostgres(*db) {
+		st, err = store.Open(ctx, *db, store.Options{MaxConns: *dbConns, Logger: log})
+	} else {
+		st, err = openStore(ctx, *db)
+	}
 	if err != nil {
 		return err
 	}
@@ -165,7 +171,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if tlsConfig != nil {
 		scheme = "wss"
 	}
-	log.Info("agentdesk serving", "desk", scheme+"://"+ln.Addr().String()+"/v1/desk", "db", *db, "version", version)
+	log.Info("agentdesk serving", "desk", scheme+"://"+ln.Addr().String()+"/v1/desk", "db", store.RedactDSN(*db), "version", version)
 	err = srv.Serve(ctx, ln, tlsConfig)
 	log.Info("agentdesk stopped")
 	return err
@@ -201,7 +207,11 @@ func parseWebhooks(flags []string, secret string) (map[string]server.Webhook, er
 	return hooks, nil
 }
 
+// openStore opens a SQLite file (creating its directory) or a postgres:// URL.
 func openStore(ctx context.Context, path string) (*store.Store, error) {
+	if store.IsPostgres(path) {
+		return store.Open(ctx, path, store.Options{})
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}

@@ -17,7 +17,7 @@ func init() {
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("simulate", "simulate --server URL [--db F] [flags]", stderr)
 	serverURL := fs.String("server", envOr("AGENTDESK_SERVER", "http://127.0.0.1:8080"), "the server to drive (http(s):// or ws(s)://)")
-	db := fs.String("db", envOr("AGENTDESK_DB", defaultDBPath()), "the server's SQLite file, to create the demo's accounts and tokens")
+	db := fs.String("db", envOr("AGENTDESK_DB", defaultDBPath()), "the server's database (SQLite file or postgres:// URL), to create the demo's accounts and tokens")
 	seed := fs.Int64("seed", time.Now().UnixNano(), "random seed: the same seed plays the same customers and scripts")
 	rate := fs.Float64("rate", 2, "new conversations per minute")
 	speed := fs.Float64("speed", 1, "time scale of every human delay (2 = twice as fast)")

@@ -1,13 +1,14 @@
-package store
+package store_test
 
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server/store"
+	"github.com/agentdesk/agentdesk/server/store/storetest"
 )
 
 // TestConversationDetailHasCustomerAndHistory: get_conversation carries the
@@ -15,31 +16,32 @@ import (
 // conversations on any channel, newest first, at most MaxHistory; never the
 // conversation itself nor anyone else's.
 func TestConversationDetailHasCustomerAndHistory(t *testing.T) {
+	storetest.Each(t, testConversationDetailHasCustomerAndHistory)
+}
+
+func testConversationDetailHasCustomerAndHistory(t *testing.T, b storetest.Backend) {
 	ctx := context.Background()
 	clock := time.UnixMilli(1_763_700_000_000)
-	st, err := Open(ctx, filepath.Join(t.TempDir(), "agentdesk.db"), Options{Now: func() time.Time { return clock }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := b.Open(t, store.Options{Now: func() time.Time { return clock }})
+	var err error
 	tick := func() { clock = clock.Add(time.Minute) }
 
-	var cust Customer
+	var cust store.Customer
 	var past []protocol.Conversation // oldest first
 	channels := []string{"wechat", "email", "web"}
 	for i := range protocol.MaxHistory + 3 {
 		ch := channels[i%len(channels)]
-		if err := st.Update(ctx, func(tx *Tx) error {
-			cust, _, err = tx.UpsertCustomer(NewCustomer{Name: "王芳", VIP: true, Language: "zh"}, []Identity{
+		if err := st.Update(ctx, func(tx *store.Tx) error {
+			cust, _, err = tx.UpsertCustomer(store.NewCustomer{Name: "王芳", VIP: true, Language: "zh"}, []store.Identity{
 				{Channel: "wechat", ExternalID: "wx_wangfang"}, {Channel: "email", ExternalID: "fang@example.com"}})
 			if err != nil {
 				return err
 			}
-			c, err := tx.CreateConversation(NewConversation{CustomerID: cust.ID, Channel: ch})
+			c, err := tx.CreateConversation(store.NewConversation{CustomerID: cust.ID, Channel: ch})
 			if err != nil {
 				return err
 			}
-			if c, err = tx.Enrich(c.ID, Insight{Summary: fmt.Sprintf("问题 %d", i)}); err != nil {
+			if c, err = tx.Enrich(c.ID, store.Insight{Summary: fmt.Sprintf("问题 %d", i)}); err != nil {
 				return err
 			}
 			if i%2 == 0 {
@@ -47,7 +49,7 @@ func TestConversationDetailHasCustomerAndHistory(t *testing.T) {
 				if _, err = tx.Escalate(c.ID, protocol.Escalation{Reason: "explicit"}, 50, 0); err != nil {
 					return err
 				}
-				if c, err = tx.Resolve(System, c.ID, "answered"); err != nil {
+				if c, err = tx.Resolve(store.System, c.ID, "answered"); err != nil {
 					return err
 				}
 			}
@@ -59,12 +61,12 @@ func TestConversationDetailHasCustomerAndHistory(t *testing.T) {
 		tick()
 	}
 	// Someone else, later, must not show up.
-	if err := st.Update(ctx, func(tx *Tx) error {
-		other, err := tx.CreateCustomer(NewCustomer{Name: "Bob"})
+	if err := st.Update(ctx, func(tx *store.Tx) error {
+		other, err := tx.CreateCustomer(store.NewCustomer{Name: "Bob"})
 		if err != nil {
 			return err
 		}
-		_, err = tx.CreateConversation(NewConversation{CustomerID: other, Channel: "wechat"})
+		_, err = tx.CreateConversation(store.NewConversation{CustomerID: other, Channel: "wechat"})
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -103,12 +105,12 @@ func TestConversationDetailHasCustomerAndHistory(t *testing.T) {
 		t.Fatalf("newest past conversation = %+v, want resolved as answered", d.History[0])
 	}
 	// A first-time customer has an empty history, not a missing one.
-	if err := st.Update(ctx, func(tx *Tx) error {
-		c, _, err := tx.UpsertCustomer(NewCustomer{Name: "新客"}, []Identity{{Channel: "sms", ExternalID: "+8613800000000"}})
+	if err := st.Update(ctx, func(tx *store.Tx) error {
+		c, _, err := tx.UpsertCustomer(store.NewCustomer{Name: "新客"}, []store.Identity{{Channel: "sms", ExternalID: "+8613800000000"}})
 		if err != nil {
 			return err
 		}
-		current, err = tx.CreateConversation(NewConversation{CustomerID: c.ID, Channel: "sms"})
+		current, err = tx.CreateConversation(store.NewConversation{CustomerID: c.ID, Channel: "sms"})
 		return err
 	}); err != nil {
 		t.Fatal(err)

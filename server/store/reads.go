@@ -164,6 +164,11 @@ func (s *Store) HeadSeq(ctx context.Context) (int64, error) {
 
 // EventsAfter returns up to limit events with seq > after, in order.
 func (s *Store) EventsAfter(ctx context.Context, after int64, limit int) ([]Event, error) {
+	return s.eventsAfter(ctx, after, limit, false)
+}
+
+// eventsAfter reads the log; with detail it also recovers Event.Detail.
+func (s *Store) eventsAfter(ctx context.Context, after int64, limit int, detail bool) ([]Event, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT seq, kind, conversation_id, assignee, actor, at, data FROM events
 		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
 	if err != nil {
@@ -180,6 +185,9 @@ func (s *Store) EventsAfter(ctx context.Context, after int64, limit int) ([]Even
 		ev.Frame, err = encodeFrame(ev, data)
 		if err != nil {
 			return nil, err
+		}
+		if detail {
+			ev.Detail = eventDetail(ev.Kind, data)
 		}
 		out = append(out, ev)
 	}

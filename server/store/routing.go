@@ -108,18 +108,33 @@ func (tx *Tx) routableAgents(present func(string) bool) ([]*routable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find routable agents: %w", err)
 	}
-	defer rows.Close()
-	var out []*routable
+	var all []*routable
 	for rows.Next() {
 		var r routable
 		if err := rows.Scan(&r.id, &r.team, &r.capacity, &r.lastAssigned, &r.load); err != nil {
+			rows.Close()
 			return nil, fmt.Errorf("find routable agents: %w", err)
 		}
-		if present == nil || present(r.id) {
-			out = append(out, &r)
+		all = append(all, &r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find routable agents: %w", err)
+	}
+	if present == nil || len(all) == 0 {
+		return all, nil
+	}
+	remote, err := tx.remotePresent() // desks on other replicas (PostgreSQL)
+	if err != nil {
+		return nil, err
+	}
+	var out []*routable
+	for _, r := range all {
+		if present(r.id) || remote[r.id] {
+			out = append(out, r)
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 type queuedConv struct {

@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -43,6 +44,11 @@ type Event struct {
 	Detail         string // conversation event: cause; message event: author; outcome event: outcome id
 	At             int64
 	Frame          []byte // the encoded protocol event frame
+	// Local: this process committed the event (always, on SQLite). With
+	// several replicas on PostgreSQL, work that must happen once per event
+	// (enriching an escalation) is done by the replica that committed it;
+	// fan-out to desks happens everywhere.
+	Local bool
 }
 
 // Actor is the authenticated caller of an operation.
@@ -59,9 +65,11 @@ func (a Actor) Privileged() bool { return a.Role == protocol.RoleLead || a.Role 
 
 // Store is the backend's database.
 type Store struct {
-	w       *sql.DB // the writer: one connection
-	r       *sql.DB // readers
+	w       *sql.DB // the writer: one connection (SQLite); the pool (PostgreSQL)
+	r       *sql.DB // readers; the same pool as w on PostgreSQL
 	path    string
+	pg      *pgBackend // nil on SQLite (postgres.go)
+	log     *slog.Logger
 	wmu     sync.Mutex // serialises writes so events publish in seq order
 	pubMu   sync.RWMutex
 	publish func([]Event)
@@ -73,12 +81,23 @@ type Store struct {
 type Options struct {
 	// Now overrides the clock (tests).
 	Now func() time.Time
+	// MaxConns caps the PostgreSQL connection pool [16].
+	MaxConns int
+	// Logger receives the PostgreSQL feed's diagnostics [slog.Default()].
+	Logger *slog.Logger
 }
 
-// Open opens (creating if needed) the SQLite database at path and migrates it.
+func defaultNow() time.Time { return time.Now() }
+
+// Open opens (creating if needed) the database and migrates it: a SQLite
+// file at path, or, when path is a postgres:// URL, a PostgreSQL database
+// (the schema first on the URL's search_path; see postgres.go).
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open store: empty database path")
+	}
+	if IsPostgres(path) {
+		return openPostgres(ctx, path, opt)
 	}
 	w, err := sql.Open("sqlite", sqliteDSN(path, true))
 	if err != nil {
@@ -124,10 +143,27 @@ func sqliteDSN(path string, writer bool) string {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	if s.pg != nil {
+		s.pg.feed.close()
+		return s.w.Close()
+	}
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
-// Path is the database file.
+// Postgres reports whether the store is on PostgreSQL (replicas may share it).
+func (s *Store) Postgres() bool { return s.pg != nil }
+
+// SetPresentAgents tells the store which agents have a desk connected to
+// this process. On PostgreSQL other replicas see it, so auto-assignment
+// there reaches desks connected here; on SQLite it changes nothing (the
+// routing policy's Present answers).
+func (s *Store) SetPresentAgents(ids []string) {
+	if s.pg != nil {
+		s.pg.feed.setPresent(ids)
+	}
+}
+
+// Path is the database file (PostgreSQL: the URL without its password).
 func (s *Store) Path() string { return s.path }
 
 // Ping checks the database answers (readiness).
@@ -138,46 +174,74 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // SetPublisher sets the function that receives committed events, in seq
 // order, right after each commit. It must not block.
+//
+// On PostgreSQL the publisher receives every replica's events, read from
+// the log by the store's feed (feed.go), which starts here.
 func (s *Store) SetPublisher(fn func([]Event)) {
 	s.pubMu.Lock()
 	s.publish = fn
 	s.pubMu.Unlock()
+	if s.pg != nil && fn != nil {
+		s.pg.feed.start()
+	}
 }
 
 // Now is the store's clock in unix milliseconds.
 func (s *Store) Now() int64 { return s.now().UnixMilli() }
 
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
-		return fmt.Errorf("create meta: %w", err)
-	}
-	var cur int
-	err := s.w.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'`).Scan(&cur)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if cur > len(migrations) {
-		return fmt.Errorf("database schema version %d is newer than this binary knows (%d); upgrade agentdesk", cur, len(migrations))
-	}
-	for i := cur; i < len(migrations); i++ {
-		tx, err := s.w.BeginTx(ctx, nil)
-		if err != nil {
+	for {
+		done, err := s.migrateOne(ctx)
+		if err != nil || done {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('schema_version', ?)
-			ON CONFLICT(key) DO UPDATE SET value = excluded.value`, fmt.Sprint(i+1)); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %d: record version: %w", i+1, err)
-		}
-		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("migration %d: commit: %w", i+1, err)
+	}
+}
+
+// migrateOne applies the next migration in its own transaction, and
+// reports whether there was none left. On PostgreSQL the transaction holds
+// the write lock, so replicas starting together migrate once.
+func (s *Store) migrateOne(ctx context.Context) (bool, error) {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback()
+	if s.pg != nil {
+		if err := s.pg.lockWrites(ctx, tx); err != nil {
+			return false, err
 		}
 	}
-	return nil
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
+		return false, fmt.Errorf("create meta: %w", err)
+	}
+	var cur int
+	err = tx.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'`).Scan(&cur)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return false, fmt.Errorf("read schema version: %w", err)
+	}
+	if cur > len(migrations) {
+		return false, fmt.Errorf("database schema version %d is newer than this binary knows (%d); upgrade agentdesk", cur, len(migrations))
+	}
+	if cur == len(migrations) {
+		if s.pg != nil {
+			if _, err := tx.ExecContext(ctx, pgClusterDDL); err != nil {
+				return false, fmt.Errorf("create replica table: %w", err)
+			}
+		}
+		return true, tx.Commit()
+	}
+	if _, err := tx.ExecContext(ctx, migrations[cur]); err != nil {
+		return false, fmt.Errorf("migration %d: %w", cur+1, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('schema_version', ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, fmt.Sprint(cur+1)); err != nil {
+		return false, fmt.Errorf("migration %d: record version: %w", cur+1, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("migration %d: commit: %w", cur+1, err)
+	}
+	return false, nil
 }
 
 // Tx is one write transaction. Domain operations are its methods; events
@@ -198,59 +262,73 @@ type Tx struct {
 // fn's answer is stored with its changes. An error from fn rolls everything
 // back. The returned answer is fn's result encoded as JSON.
 func (s *Store) Apply(ctx context.Context, actor Actor, requestID string, fn func(tx *Tx) (any, error)) (json.RawMessage, error) {
+	if s.pg != nil {
+		return s.applyPostgres(ctx, actor, requestID, fn) // postgres.go: group commit
+	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{s: s, tx: sqlTx, ctx: ctx, now: s.Now()}
-	rollback := func(err error) (json.RawMessage, error) {
-		sqlTx.Rollback()
-		return nil, err
-	}
-	if requestID != "" {
-		var stored string
-		err := sqlTx.QueryRowContext(ctx, `SELECT response FROM requests WHERE agent_id = ? AND request_id = ?`, actor.ID, requestID).Scan(&stored)
-		if err == nil {
-			sqlTx.Rollback()
-			return json.RawMessage(stored), nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return rollback(fmt.Errorf("look up request %s: %w", requestID, err))
-		}
-	}
-	result, err := fn(tx)
-	if err != nil {
-		return rollback(err)
-	}
-	if tx.route {
-		if err := tx.routeChanged(); err != nil {
-			return rollback(err)
-		}
-	}
-	answer, err := json.Marshal(result)
-	if err != nil {
-		return rollback(fmt.Errorf("encode answer: %w", err))
-	}
-	if requestID != "" {
-		if _, err := sqlTx.ExecContext(ctx, `INSERT INTO requests(agent_id, request_id, response, created_at) VALUES (?, ?, ?, ?)`,
-			actor.ID, requestID, string(answer), tx.now); err != nil {
-			return rollback(fmt.Errorf("record request %s: %w", requestID, err))
-		}
+	answer, events, err := s.applyIn(ctx, sqlTx, actor, requestID, fn)
+	if err != nil || events == nil {
+		sqlTx.Rollback() // an error, or a stored answer: nothing to keep
+		return answer, err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
-	if len(tx.events) > 0 {
+	if len(events) > 0 {
 		s.pubMu.RLock()
 		pub := s.publish
 		s.pubMu.RUnlock()
 		if pub != nil {
-			pub(tx.events)
+			pub(events)
 		}
 	}
 	return answer, nil
+}
+
+// applyIn runs one Apply inside an open transaction: the idempotency check,
+// fn, auto-assignment, the stored answer. It returns fn's answer and the
+// events to publish once committed (non-nil, possibly empty), or the stored
+// answer of a repeated request with nil events (nothing to commit).
+func (s *Store) applyIn(ctx context.Context, sqlTx *sql.Tx, actor Actor, requestID string, fn func(tx *Tx) (any, error)) (json.RawMessage, []Event, error) {
+	tx := &Tx{s: s, tx: sqlTx, ctx: ctx, now: s.Now()}
+	if requestID != "" {
+		var stored string
+		err := sqlTx.QueryRowContext(ctx, `SELECT response FROM requests WHERE agent_id = ? AND request_id = ?`, actor.ID, requestID).Scan(&stored)
+		if err == nil {
+			return json.RawMessage(stored), nil, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, fmt.Errorf("look up request %s: %w", requestID, err)
+		}
+	}
+	result, err := fn(tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if tx.route {
+		if err := tx.routeChanged(); err != nil {
+			return nil, nil, err
+		}
+	}
+	answer, err := json.Marshal(result)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode answer: %w", err)
+	}
+	if requestID != "" {
+		if _, err := sqlTx.ExecContext(ctx, `INSERT INTO requests(agent_id, request_id, response, created_at) VALUES (?, ?, ?, ?)`,
+			actor.ID, requestID, string(answer), tx.now); err != nil {
+			return nil, nil, fmt.Errorf("record request %s: %w", requestID, err)
+		}
+	}
+	if tx.events == nil {
+		tx.events = []Event{}
+	}
+	return answer, tx.events, nil
 }
 
 // Update runs fn in a write transaction for the backend itself (no request
@@ -286,7 +364,7 @@ func (tx *Tx) emit(kind, convID, assignee, actor string, data any) error {
 	if err != nil {
 		return fmt.Errorf("append %s event: %w", kind, err)
 	}
-	ev := Event{Seq: seq, Kind: kind, ConversationID: convID, Assignee: assignee, Actor: actor, At: tx.now}
+	ev := Event{Seq: seq, Kind: kind, ConversationID: convID, Assignee: assignee, Actor: actor, At: tx.now, Local: true}
 	switch d := data.(type) {
 	case protocol.ConversationEvent:
 		ev.Detail = d.Cause
