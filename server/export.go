@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/agentdesk/agentdesk/copilot"
 	"github.com/agentdesk/agentdesk/protocol"
@@ -53,7 +55,8 @@ func BuildExport(ctx context.Context, st *store.Store, req protocol.ExportReq) (
 // exportRecord turns one case into a record, or says why it is skipped.
 func exportRecord(format string, c store.ExportCase) (any, string) {
 	red := copilot.NewRedactor()
-	mask := func(s string) string { return red.Redact(strings.TrimSpace(s)) }
+	hideName := customerNameMasker(c.Customer)
+	mask := func(s string) string { return hideName(red.Redact(strings.TrimSpace(s))) }
 	var ctxMsgs []protocol.ChatMessage
 	for _, m := range c.Context {
 		role := ""
@@ -114,6 +117,34 @@ func exportRecord(format string, c store.ExportCase) (any, string) {
 			NonPreferredOutput: []protocol.ChatMessage{{Role: "assistant", Content: mask(o.DraftText)}},
 		}, ""
 	}
+}
+
+// customerNameMasker returns a function that replaces the customer's name
+// in a text with a placeholder: the whole name, and for names written in
+// Latin letters each part of three letters or more ("Hi Kenji," as well as
+// "Kenji Watanabe"). The copilot's redactor masks numbers and addresses but
+// cannot know names; the conversation does.
+func customerNameMasker(name string) func(string) string {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return func(s string) string { return s }
+	}
+	parts := []string{name}
+	for _, f := range strings.Fields(name) {
+		if f != name && utf8.RuneCountInString(f) >= 3 && !strings.ContainsFunc(f, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+			parts = append(parts, f)
+		}
+	}
+	var pairs []string
+	for _, p := range parts {
+		placeholder := "[customer]"
+		if strings.ContainsFunc(p, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
+			placeholder = "[客户]"
+		}
+		pairs = append(pairs, p, placeholder)
+	}
+	r := strings.NewReplacer(pairs...) // earlier (longer, whole-name) pairs win at a position
+	return r.Replace
 }
 
 // ValidateSFT checks an sft record against docs/datasets.md: at least one

@@ -273,6 +273,17 @@ func TestExportValidatesAndMasksPII(t *testing.T) {
 			t.Errorf("dpo line %d has PII: %s", i+1, line)
 		}
 	}
+	// The customer's name is masked too: the conversation knows it.
+	c := h.escalated("Where is my parcel?", 5)
+	dr := h.draft(c.ID, "Hi "+c.CustomerName+", it ships today.")
+	decode[protocol.ConversationAck](t, agent.do(protocol.ReqClaim, protocol.ClaimReq{ConversationID: c.ID}))
+	decode[protocol.OutcomeAck](t, agent.do(protocol.ReqOutcome, protocol.OutcomeReq{DraftID: dr.ID, IdempotencyKey: "k-" + dr.ID,
+		Action: protocol.ActionAccept}))
+	sft, _ = export(protocol.FormatSFT, 0)
+	last := string(sft[len(sft)-1])
+	if c.CustomerName == "" || strings.Contains(last, c.CustomerName) || !strings.Contains(last, "Hi [客户], it ships today.") {
+		t.Errorf("customer name %q not masked: %s", c.CustomerName, last)
+	}
 	if !strings.Contains(string(dpo[1]), "3-5 working days") || !strings.Contains(string(dpo[1]), "30 days") {
 		t.Errorf("dpo pair of the labelled rejection: %s", dpo[1])
 	}

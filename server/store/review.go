@@ -469,6 +469,8 @@ func sortedStats(g map[string]*acc, bySize bool) []protocol.OutcomeStats {
 type ExportCase struct {
 	Item    protocol.ReviewItem
 	Context []protocol.Message
+	// Customer is the conversation's customer name, so exports can mask it.
+	Customer string
 }
 
 // ExportCases returns up to limit outcomes the filter selects, oldest first,
@@ -524,6 +526,10 @@ func (s *Store) ExportCases(ctx context.Context, f protocol.ReviewFilter, cursor
 			return nil, "", err
 		}
 		cases[i].Context = msgs
+		if err := s.r.QueryRowContext(ctx, `SELECT cu.name`+convFrom+` WHERE c.id = ?`,
+			cases[i].Item.Outcome.ConversationID).Scan(&cases[i].Customer); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, "", err
+		}
 	}
 	return cases, next, nil
 }

@@ -1,0 +1,17 @@
+package server
+
+import "testing"
+
+func TestCustomerNameMasker(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"Kenji Watanabe", "Hi Kenji Watanabe,\nthanks Kenji.", "Hi [customer],\nthanks [customer]."},
+		{"赵磊", "您好，赵磊！退款已到账。", "您好，[客户]！退款已到账。"},
+		{"Zoë O'Brien", "Dear Zoë, Mr O'Brien", "Dear [customer], Mr [customer]"},
+		{"Li Na", "Hi Li Na, lining is fine", "Hi [customer], lining is fine"}, // parts under three letters stay
+		{"", "nothing to hide", "nothing to hide"},
+	} {
+		if got := customerNameMasker(tc.name)(tc.in); got != tc.want {
+			t.Errorf("mask %q in %q = %q; want %q", tc.name, tc.in, got, tc.want)
+		}
+	}
+}
