@@ -15,7 +15,12 @@ func Closest(name string, candidates []string, limit int) string {
 }
 
 // distance is the Levenshtein distance over bytes.
-func distance(a, b string) int {
+func distance(a, b string) int { return Levenshtein([]byte(a), []byte(b)) }
+
+// Levenshtein is the edit distance between two sequences: the fewest
+// insertions, deletions and substitutions that turn a into b. Quadratic
+// time, linear memory.
+func Levenshtein[T comparable](a, b []T) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {

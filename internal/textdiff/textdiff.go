@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
+
+	"github.com/agentdesk/agentdesk/internal/suggest"
 )
 
 // Op is what a segment of a diff does.
@@ -116,22 +118,8 @@ func Diff(old, new string) []Segment {
 // strings, so go-diff's algorithm works on whole words.
 func diffTokens(a, b []string, cleanup bool) []Segment {
 	ids := map[string]rune{}
-	var vocab []string
-	enc := func(toks []string) []rune {
-		out := make([]rune, len(toks))
-		for i, t := range toks {
-			r, ok := ids[t]
-			if !ok {
-				r = runeFor(len(vocab))
-				ids[t] = r
-				vocab = append(vocab, t)
-			}
-			out[i] = r
-		}
-		return out
-	}
-	ra, rb := enc(a), enc(b)
-	byRune := make(map[rune]string, len(vocab))
+	ra, rb := intern(ids, a), intern(ids, b)
+	byRune := make(map[rune]string, len(ids))
 	for t, r := range ids {
 		byRune[r] = t
 	}
@@ -155,6 +143,22 @@ func diffTokens(a, b []string, cleanup bool) []Segment {
 			op = Insert
 		}
 		out = append(out, Segment{op, sb.String()})
+	}
+	return out
+}
+
+// intern numbers tokens as runes, the same token the same rune across every
+// call sharing ids, so token sequences can be compared (and diffed by
+// go-diff) as rune strings.
+func intern(ids map[string]rune, toks []string) []rune {
+	out := make([]rune, len(toks))
+	for i, t := range toks {
+		r, ok := ids[t]
+		if !ok {
+			r = runeFor(len(ids))
+			ids[t] = r
+		}
+		out[i] = r
 	}
 	return out
 }
@@ -210,37 +214,8 @@ func Distance(old, new string) float64 {
 func levenshtein(a, b []string) int {
 	if len(a)*len(b) <= 4_000_000 {
 		// Compare token numbers, not strings, in the quadratic loop.
-		ids := map[string]int32{}
-		num := func(toks []string) []int32 {
-			out := make([]int32, len(toks))
-			for i, t := range toks {
-				id, ok := ids[t]
-				if !ok {
-					id = int32(len(ids))
-					ids[t] = id
-				}
-				out[i] = id
-			}
-			return out
-		}
-		na, nb := num(a), num(b)
-		prev := make([]int, len(b)+1)
-		cur := make([]int, len(b)+1)
-		for j := range prev {
-			prev[j] = j
-		}
-		for i := 1; i <= len(a); i++ {
-			cur[0] = i
-			for j := 1; j <= len(b); j++ {
-				cost := 1
-				if na[i-1] == nb[j-1] {
-					cost = 0
-				}
-				cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			}
-			prev, cur = cur, prev
-		}
-		return prev[len(b)]
+		ids := map[string]rune{}
+		return suggest.Levenshtein(intern(ids, a), intern(ids, b))
 	}
 	d, ins, del := 0, 0, 0
 	for _, s := range diffTokensRaw(a, b) {
@@ -267,21 +242,9 @@ type rawSeg struct {
 // the exact edit script, for counting.
 func diffTokensRaw(a, b []string) []rawSeg {
 	ids := map[string]rune{}
-	enc := func(toks []string) []rune {
-		out := make([]rune, len(toks))
-		for i, t := range toks {
-			r, ok := ids[t]
-			if !ok {
-				r = runeFor(len(ids))
-				ids[t] = r
-			}
-			out[i] = r
-		}
-		return out
-	}
 	dmp := diffmatchpatch.New()
 	dmp.DiffTimeout = 0
-	diffs := dmp.DiffMainRunes(enc(a), enc(b), false)
+	diffs := dmp.DiffMainRunes(intern(ids, a), intern(ids, b), false)
 	out := make([]rawSeg, 0, len(diffs))
 	for _, d := range diffs {
 		op := Equal
