@@ -351,3 +351,73 @@ func wantError(t testing.TB, f protocol.Frame, code protocol.Code) {
 		t.Fatalf("error %s has no message", code)
 	}
 }
+
+// claimRaceOneOwner has every desk claim every chat at once, each desk
+// walking the chats from a different starting point, and checks that each
+// chat has exactly one winning claim and is stored assigned (version 4:
+// created, escalated, enriched, claimed) — as read from st.
+func claimRaceOneOwner(t *testing.T, st *store.Store, desks []*desk, ids []string) {
+	t.Helper()
+	clients, chats := len(desks), len(ids)
+	wins := make([]map[string]bool, clients)
+	var wg sync.WaitGroup
+	errs := make(chan error, clients)
+	for i, d := range desks {
+		wins[i] = map[string]bool{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range chats {
+				id := ids[(k+i*chats/clients)%chats]
+				raw, _ := json.Marshal(protocol.ClaimReq{ConversationID: id})
+				rid := fmt.Sprintf("claim-%d-%d", i, k)
+				if err := d.ws.WriteMessage(websocket.TextMessage, mustJSON(t, protocol.Frame{ID: rid, Type: protocol.ReqClaim, Data: raw})); err != nil {
+					errs <- err
+					return
+				}
+				for {
+					d.ws.SetReadDeadline(time.Now().Add(30 * time.Second))
+					_, b, err := d.ws.ReadMessage()
+					if err != nil {
+						errs <- err
+						return
+					}
+					f, _ := protocol.DecodeFrame(b)
+					if f.Re != rid {
+						continue
+					}
+					if f.Type == protocol.TypeAck {
+						wins[i][id] = true
+					} else if f.Code != protocol.CodeConflict {
+						errs <- fmt.Errorf("claim %s: %s %s", id, f.Code, f.Message)
+						return
+					}
+					break
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	owners := map[string]int{}
+	for i := range wins {
+		for id := range wins[i] {
+			owners[id]++
+		}
+	}
+	for _, id := range ids {
+		if owners[id] != 1 {
+			t.Fatalf("chat %s has %d winning claims", id, owners[id])
+		}
+		c, err := st.Conversation(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Assignee == "" || c.Status != protocol.ConvAssigned || c.Version != 4 {
+			t.Fatalf("chat %s: assignee %q status %s version %d", id, c.Assignee, c.Status, c.Version)
+		}
+	}
+}

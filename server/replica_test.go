@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gorilla/websocket"
-
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server"
@@ -140,67 +138,7 @@ func TestReplicasClaimRace(t *testing.T) {
 	for i := range ids {
 		ids[i] = reps[i%len(reps)].escalated(fmt.Sprintf("chat %d", i), i%7).ID
 	}
-	wins := make([]map[string]bool, clients)
-	var wg sync.WaitGroup
-	errs := make(chan error, clients)
-	for i, d := range desks {
-		wins[i] = map[string]bool{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for k := range chats {
-				id := ids[(k+i*chats/clients)%chats]
-				raw, _ := json.Marshal(protocol.ClaimReq{ConversationID: id})
-				rid := fmt.Sprintf("claim-%d-%d", i, k)
-				if err := d.ws.WriteMessage(websocket.TextMessage, mustJSON(t, protocol.Frame{ID: rid, Type: protocol.ReqClaim, Data: raw})); err != nil {
-					errs <- err
-					return
-				}
-				for {
-					d.ws.SetReadDeadline(time.Now().Add(30 * time.Second))
-					_, b, err := d.ws.ReadMessage()
-					if err != nil {
-						errs <- err
-						return
-					}
-					f, _ := protocol.DecodeFrame(b)
-					if f.Re != rid {
-						continue
-					}
-					if f.Type == protocol.TypeAck {
-						wins[i][id] = true
-					} else if f.Code != protocol.CodeConflict {
-						errs <- fmt.Errorf("claim %s: %s %s", id, f.Code, f.Message)
-						return
-					}
-					break
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	owners := map[string]int{}
-	for i := range wins {
-		for id := range wins[i] {
-			owners[id]++
-		}
-	}
-	for _, id := range ids {
-		if owners[id] != 1 {
-			t.Fatalf("chat %s has %d winning claims", id, owners[id])
-		}
-		c, err := reps[1].st.Conversation(context.Background(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if c.Assignee == "" || c.Status != protocol.ConvAssigned || c.Version != 4 {
-			t.Fatalf("chat %s: assignee %q status %s version %d", id, c.Assignee, c.Status, c.Version)
-		}
-	}
+	claimRaceOneOwner(t, reps[1].st, desks, ids)
 }
 
 // A lead's reassign on one replica races an agent's claim on another:
