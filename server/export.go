@@ -122,29 +122,61 @@ func exportRecord(format string, c store.ExportCase) (any, string) {
 // customerNameMasker returns a function that replaces the customer's name
 // in a text with a placeholder: the whole name, and for names written in
 // Latin letters each part of three letters or more ("Hi Kenji," as well as
-// "Kenji Watanabe"). The copilot's redactor masks numbers and addresses but
-// cannot know names; the conversation does.
+// "Kenji Watanabe"). Latin-script names match whole words only ("Ann" is
+// not masked inside "Announcement"); a Chinese name of two characters or
+// more matches anywhere, as Chinese has no spaces. The copilot's redactor
+// masks numbers and addresses but cannot know names; the conversation does.
 func customerNameMasker(name string) func(string) string {
 	name = strings.TrimSpace(name)
-	if name == "" {
+	hasHan := func(s string) bool { return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) }
+	type part struct {
+		text, placeholder string
+		word              bool // match whole words only
+	}
+	var parts []part
+	add := func(p string) {
+		switch n := utf8.RuneCountInString(p); {
+		case hasHan(p) && n >= 2:
+			parts = append(parts, part{p, "[客户]", false})
+		case !hasHan(p) && n >= 3:
+			parts = append(parts, part{p, "[customer]", true})
+		}
+	}
+	add(name) // the whole name first: it wins over its parts
+	for _, f := range strings.Fields(name) {
+		if f != name && !hasHan(f) {
+			add(f)
+		}
+	}
+	if len(parts) == 0 {
 		return func(s string) string { return s }
 	}
-	parts := []string{name}
-	for _, f := range strings.Fields(name) {
-		if f != name && utf8.RuneCountInString(f) >= 3 && !strings.ContainsFunc(f, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
-			parts = append(parts, f)
+	isWordRune := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+	return func(s string) string {
+		for _, p := range parts {
+			var b strings.Builder
+			rest := s
+			for {
+				i := strings.Index(rest, p.text)
+				if i < 0 {
+					b.WriteString(rest)
+					break
+				}
+				end := i + len(p.text)
+				before, _ := utf8.DecodeLastRuneInString(rest[:i])
+				after, _ := utf8.DecodeRuneInString(rest[end:])
+				if p.word && (i > 0 && isWordRune(before) || end < len(rest) && isWordRune(after)) {
+					b.WriteString(rest[:end])
+				} else {
+					b.WriteString(rest[:i])
+					b.WriteString(p.placeholder)
+				}
+				rest = rest[end:]
+			}
+			s = b.String()
 		}
+		return s
 	}
-	var pairs []string
-	for _, p := range parts {
-		placeholder := "[customer]"
-		if strings.ContainsFunc(p, func(r rune) bool { return unicode.Is(unicode.Han, r) }) {
-			placeholder = "[客户]"
-		}
-		pairs = append(pairs, p, placeholder)
-	}
-	r := strings.NewReplacer(pairs...) // earlier (longer, whole-name) pairs win at a position
-	return r.Replace
 }
 
 // ValidateSFT checks an sft record against docs/datasets.md: at least one
