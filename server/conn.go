@@ -192,17 +192,33 @@ func (c *conn) writeLoop() {
 	defer close(c.done)
 	ping := time.NewTicker(c.srv.cfg.PingInterval)
 	defer ping.Stop()
-	write := func(b []byte) error {
-		c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteWait))
-		return c.ws.WriteMessage(websocket.TextMessage, b)
+	write := func(b []byte) error { return c.ws.WriteMessage(websocket.TextMessage, b) }
+	var linger *time.Timer
+	if c.srv.cfg.FlushInterval > 0 {
+		linger = time.NewTimer(time.Hour)
+		linger.Stop()
+		defer linger.Stop()
 	}
 	for {
 		select {
 		case b := <-c.out:
+			c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteWait))
 			if err := c.writeBatch(b, write); err != nil {
 				c.shut(websocket.CloseAbnormalClosure, "")
 				c.ws.Close()
 				return
+			}
+			if linger != nil {
+				// Let frames gather for a moment before the next flush: under
+				// fan-out load one write then carries many events instead of
+				// one syscall per event per desk. A desk that is idle when a
+				// frame arrives gets it at once; the pause only delays frames
+				// that arrive while it lasts, by at most FlushInterval.
+				linger.Reset(c.srv.cfg.FlushInterval)
+				select {
+				case <-linger.C:
+				case <-c.closing:
+				}
 			}
 		case <-ping.C:
 			if ok, err := c.srv.store.TokenValid(context.Background(), c.tokenID); err == nil && !ok {
@@ -217,6 +233,7 @@ func (c *conn) writeLoop() {
 		case <-c.closing:
 			if c.closeCode == protocol.CloseGoingAway {
 				// Graceful shutdown: flush what is queued first.
+				c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteWait))
 				for drained := false; !drained; {
 					select {
 					case b := <-c.out:
