@@ -281,6 +281,7 @@ func startChildServer(ctx context.Context, dir, db string, sendBuffer int) (*chi
 		}
 	}
 	cmd.Env = append(cmd.Env, "XDG_CONFIG_HOME="+dir)
+	dieWithParent(cmd)
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
@@ -414,8 +415,8 @@ func printLoad(w io.Writer, r *loadgen.Result, srv string) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "server\t%s\n", srv)
 	fmt.Fprintf(tw, "desks\t%d connected, %d reconnects (%d could not resume from the log)\n", r.Desks, r.Reconnects, r.SnapshotAfter)
-	fmt.Fprintf(tw, "customers\t%d messages posted in %.1f s: %.0f/s (target %.0f/s); %d errors, %d retries, %d rate-limited, %d started >100 ms late\n",
-		r.Posted, r.DurationS, r.PostRate, r.TargetRate, r.PostErrors, r.PostRetries, r.RateLimited, r.BehindSched)
+	fmt.Fprintf(tw, "customers\t%d messages posted in %.1f s: %.0f/s (target %.0f/s); %d errors, %d retries, %d rate-limited, %d started >100 ms late, %d not sent in time\n",
+		r.Posted, r.DurationS, r.PostRate, r.TargetRate, r.PostErrors, r.PostRetries, r.RateLimited, r.BehindSched, r.Unsent)
 	fmt.Fprintf(tw, "deliveries\t%d events to desks: %.0f/s\n", r.Deliveries, r.DeliveryRate)
 	fmt.Fprintf(tw, "latency\tpost→receive p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms  (%d messages received)\n", r.P50, r.P90, r.P99, r.Max, r.Measured)
 	fmt.Fprintf(tw, "desk work\t%d chats taken, %d drafts accepted (outcomes), %d typed replies, %d resolved, %d errors\n", r.Claims, r.Outcomes, r.Replies, r.Resolved, r.DeskErrors)

@@ -76,6 +76,7 @@ type Result struct {
 	PostRetries   int64   `json:"post_retries"`
 	RateLimited   int64   `json:"rate_limited"`
 	BehindSched   int64   `json:"behind_schedule"` // posts that started more than 100 ms late
+	Unsent        int64   `json:"unsent"`          // scheduled posts dropped because the run's time was up
 	Deliveries    int64   `json:"deliveries"`
 	DeliveryRate  float64 `json:"deliveries_per_s"`
 	Measured      int64   `json:"latency_samples"`
@@ -161,9 +162,9 @@ type run struct {
 	resMu  sync.Mutex
 	stopWS atomic.Bool
 
-	deliveries, reconnects, snapshots, dups, order  atomic.Int64
-	claims, replies, outcomes, resolved, deskErrors atomic.Int64
-	posted, postErrors, retries, limited, behind    atomic.Int64
+	deliveries, reconnects, snapshots, dups, order       atomic.Int64
+	claims, replies, outcomes, resolved, deskErrors      atomic.Int64
+	posted, postErrors, retries, limited, behind, unsent atomic.Int64
 }
 
 // Run connects the desks, has customers post for cfg.Duration, waits for
@@ -280,7 +281,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	el := postEnd.Sub(start).Seconds()
 	res.Desks, res.TargetRate, res.DurationS = len(desks), cfg.Rate, el
 	res.Posted, res.PostErrors, res.PostRetries = r.posted.Load(), r.postErrors.Load(), r.retries.Load()
-	res.RateLimited, res.BehindSched = r.limited.Load(), r.behind.Load()
+	res.RateLimited, res.BehindSched, res.Unsent = r.limited.Load(), r.behind.Load(), r.unsent.Load()
 	res.PostRate = float64(res.Posted) / el
 	res.Deliveries = r.deliveries.Load()
 	res.DeliveryRate = float64(res.Deliveries) / el
@@ -411,12 +412,21 @@ func (r *run) post(ctx context.Context, start time.Time) {
 	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	// Posts that start within a second of their slot still count; a run
+	// that falls further behind stops when its time is up.
+	deadline := start.Add(r.cfg.Duration + time.Second)
 	for n := int64(0); n < total && ctx.Err() == nil; n++ {
 		at := start.Add(time.Duration(n) * interval)
 		if wait := time.Until(at); wait > 0 {
 			time.Sleep(wait)
 		} else if wait < -100*time.Millisecond {
 			r.behind.Add(1)
+		}
+		if time.Now().After(deadline) {
+			// The server (or this machine) cannot take the rate: what was not
+			// posted in time is not posted at all, and the achieved rate shows it.
+			r.unsent.Store(total - n)
+			break
 		}
 		select {
 		case <-tick.C:
