@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,15 +84,10 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	cfg := loadgen.Config{Rate: *rate, Duration: *duration, Customers: *customers, EscalateEvery: esc, WorkEvery: *work}
 	if *caFile != "" {
-		pem, err := os.ReadFile(*caFile)
-		if err != nil {
-			return fmt.Errorf("--ca: %w", err)
+		var err error
+		if cfg.TLS, err = caConfig(*caFile); err != nil {
+			return err
 		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return fmt.Errorf("--ca %s: no PEM certificate in it", *caFile)
-		}
-		cfg.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
 	if !*asJSON {
 		cfg.Progress = func(p loadgen.Progress) {
@@ -143,6 +139,23 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("integrity check failed: %d problems (see above)", n)
 	}
 	return nil
+}
+
+// caConfig trusts the CA certificates of a PEM file (a private CA, or a
+// self-signed server certificate) on top of the system pool.
+func caConfig(file string) (*tls.Config, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("CA file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("CA file %s: no PEM certificate in it", file)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }
 
 // parseDeskToken reads AGENT_ID:ROLE:TOKEN, or a bare TOKEN (a lead).
@@ -231,8 +244,12 @@ func loadOwnServer(ctx context.Context, cfg loadgen.Config, desks int, role stri
 		time.Sleep(500 * time.Millisecond) // let the welcomes' buffers go
 		idle = srv.rssKiB()
 	}
+	cpu0 := procCPU(srv.cmd.Process.Pid)
 	res, runErr := loadgen.Run(ctx, cfg)
 	stopSampling()
+	if runErr == nil && res.DurationS > 0 {
+		res.ServerCores = (procCPU(srv.cmd.Process.Pid) - cpu0) / res.DurationS
+	}
 	if runErr != nil {
 		return nil, "", fmt.Errorf("%w (server log: %s)", runErr, srv.logTail())
 	}
@@ -375,6 +392,28 @@ func procRSS(pid int) int64 {
 	return 0
 }
 
+// procCPU is a process's user+system CPU seconds from /proc (Linux; 0
+// elsewhere). Clock ticks are taken as 100 a second, the Linux default.
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the parenthesised command name; utime and stime are the
+	// 14th and 15th fields of the whole line.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	s, _ := strconv.ParseFloat(f[12], 64)
+	return (u + s) / 100
+}
+
 type peakSampler struct {
 	pid  int
 	mu   sync.Mutex
@@ -423,6 +462,9 @@ func printLoad(w io.Writer, r *loadgen.Result, srv string) {
 	fmt.Fprintf(tw, "integrity\t%d gaps, %d duplicates, %d out of order, %d unexpected; messages stored once %d (missing %d, twice %d); outcomes stored once %d (bad %d)\n",
 		r.Gaps, r.Duplicates, r.OutOfOrder, r.Unexpected, r.MessagesStored, r.MessagesMissing, r.MessagesTwice, r.OutcomesStored, r.OutcomesBad)
 	fmt.Fprintf(tw, "checked\t%s\n", r.Verified)
+	if r.ServerCores > 0 {
+		fmt.Fprintf(tw, "server CPU\t%.2f cores on average while customers posted (this machine has %d)\n", r.ServerCores, runtime.NumCPU())
+	}
 	if r.ServerRSSPeakKiB > 0 {
 		fmt.Fprintf(tw, "server memory\tRSS %.1f MiB before desks, %.1f MiB with %d idle desks (%d KiB each), peak %.1f MiB\n",
 			float64(r.ServerRSSBaseKiB)/1024, float64(r.ServerRSSIdleKiB)/1024, r.Desks, r.PerDeskKiB, float64(r.ServerRSSPeakKiB)/1024)

@@ -94,6 +94,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fromFile("addr", "AGENTDESK_ADDR", addr, cfg.Serve.Addr)
 	fromFile("db", "AGENTDESK_DB", db, cfg.Serve.DB)
+	if !given["tls-cert"] && !given["tls-key"] {
+		fromFile("tls-cert", "", tlsCert, cfg.Serve.TLSCert)
+		fromFile("tls-key", "", tlsKey, cfg.Serve.TLSKey)
+	}
 	fromFile("copilot", "AGENTDESK_COPILOT", cp, cfg.Copilot.Provider)
 	fromFile("model", "AGENTDESK_MODEL", model, cfg.Copilot.Model)
 	fromFile("base-url", "", baseURL, cfg.Copilot.BaseURL)

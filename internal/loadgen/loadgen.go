@@ -94,19 +94,20 @@ type Result struct {
 	Resolved      int64   `json:"resolved"`
 	DeskErrors    int64   `json:"desk_errors"`
 	// Filled by Verify.
-	Gaps             int64  `json:"gaps"`
-	Unexpected       int64  `json:"unexpected"`
-	MessagesStored   int64  `json:"messages_stored_once"`
-	MessagesMissing  int64  `json:"messages_missing"`
-	MessagesTwice    int64  `json:"messages_duplicated"`
-	OutcomesStored   int64  `json:"outcomes_stored_once"`
-	OutcomesBad      int64  `json:"outcomes_missing_or_duplicated"`
-	Verified         string `json:"verified"` // what the integrity figures cover
-	HeadSeq          int64  `json:"head_seq"`
-	ServerRSSIdleKiB int64  `json:"server_rss_idle_kib,omitempty"`
-	ServerRSSBaseKiB int64  `json:"server_rss_before_desks_kib,omitempty"`
-	ServerRSSPeakKiB int64  `json:"server_rss_peak_kib,omitempty"`
-	PerDeskKiB       int64  `json:"server_kib_per_idle_desk,omitempty"`
+	Gaps             int64   `json:"gaps"`
+	Unexpected       int64   `json:"unexpected"`
+	MessagesStored   int64   `json:"messages_stored_once"`
+	MessagesMissing  int64   `json:"messages_missing"`
+	MessagesTwice    int64   `json:"messages_duplicated"`
+	OutcomesStored   int64   `json:"outcomes_stored_once"`
+	OutcomesBad      int64   `json:"outcomes_missing_or_duplicated"`
+	Verified         string  `json:"verified"` // what the integrity figures cover
+	HeadSeq          int64   `json:"head_seq"`
+	ServerRSSIdleKiB int64   `json:"server_rss_idle_kib,omitempty"`
+	ServerRSSBaseKiB int64   `json:"server_rss_before_desks_kib,omitempty"`
+	ServerRSSPeakKiB int64   `json:"server_rss_peak_kib,omitempty"`
+	PerDeskKiB       int64   `json:"server_kib_per_idle_desk,omitempty"`
+	ServerCores      float64 `json:"server_cpu_cores,omitempty"` // CPU the server used while customers posted
 
 	// For verification (not printed).
 	DeskStreams []*Stream         `json:"-"`

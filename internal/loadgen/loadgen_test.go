@@ -18,7 +18,7 @@ import (
 
 // inProcess starts a server on loopback with desks accounts of role and
 // returns the config to drive it.
-func inProcess(t testing.TB, desks int, role string) (Config, *store.Store, func()) {
+func inProcess(t testing.TB, desks int, role string, flush time.Duration) (Config, *store.Store, func()) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "a.db"), store.Options{})
@@ -53,7 +53,7 @@ func inProcess(t testing.TB, desks int, role string) (Config, *store.Store, func
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(st, server.Config{Copilot: eng, RateLimit: -1, SendBuffer: 4096, Channels: server.ChannelsConfig{RateLimit: -1}})
+	srv := server.New(st, server.Config{FlushInterval: flush, Copilot: eng, RateLimit: -1, SendBuffer: 4096, Channels: server.ChannelsConfig{RateLimit: -1}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -72,7 +72,7 @@ func inProcess(t testing.TB, desks int, role string) (Config, *store.Store, func
 // desks and checks the run's own integrity figures, then that VerifyStore
 // would notice a lost event.
 func TestRunChecksEveryStream(t *testing.T) {
-	cfg, st, stop := inProcess(t, 8, protocol.RoleLead)
+	cfg, st, stop := inProcess(t, 8, protocol.RoleLead, 0)
 	cfg.Rate, cfg.Duration, cfg.Customers, cfg.EscalateEvery, cfg.WorkEvery = 100, 2*time.Second, 5, 2, 100*time.Millisecond
 	cfg.Drain = 3 * time.Second
 	res, err := Run(context.Background(), cfg)
@@ -132,6 +132,7 @@ var (
 	benchDesks = flag.Int("load.desks", 500, "BenchmarkLoad desks")
 	benchRate  = flag.Float64("load.rate", 2000, "BenchmarkLoad customer messages per second")
 	benchDur   = flag.Duration("load.duration", 10*time.Second, "BenchmarkLoad duration")
+	benchFlush = flag.Duration("load.flush", 0, "BenchmarkLoad server FlushInterval (0: the default)")
 )
 
 // BenchmarkLoad runs the load in process (server and desks in one
@@ -140,7 +141,7 @@ var (
 // measurement, with the server in its own process.
 func BenchmarkLoad(b *testing.B) {
 	for range b.N {
-		cfg, _, _ := inProcess(b, *benchDesks, protocol.RoleAgent)
+		cfg, _, _ := inProcess(b, *benchDesks, protocol.RoleAgent, *benchFlush)
 		cfg.Rate, cfg.Duration = *benchRate, *benchDur
 		res, err := Run(context.Background(), cfg)
 		if err != nil {
