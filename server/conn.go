@@ -312,8 +312,12 @@ func (c *conn) readLoop(ctx context.Context) {
 			c.sendFrame(protocol.ErrorFrame(f.ID, err))
 			continue
 		}
-		if !c.limiter.allow(time.Now()) {
-			c.sendFrame(protocol.ErrorFrame(f.ID, protocol.Errorf(protocol.CodeRateLimited, "too many requests; slow down")))
+		if now := time.Now(); !c.limiter.allow(now) {
+			wait := c.limiter.wait()
+			ef := protocol.ErrorFrame(f.ID, protocol.Errorf(protocol.CodeRateLimited,
+				"too many requests: at most %g a second (bursts of %g); retry in %d ms", c.limiter.rate, c.limiter.burst, wait.Milliseconds()))
+			ef.RetryAfterMS = max(1, wait.Milliseconds())
+			c.sendFrame(ef)
 			continue
 		}
 		answer, local, err := c.handleConnLocal(ctx, f)
@@ -358,4 +362,12 @@ func (r *rateLimiter) allow(now time.Time) bool {
 	}
 	r.tokens--
 	return true
+}
+
+// wait is how long until the next request is allowed (after allow said no).
+func (r *rateLimiter) wait() time.Duration {
+	if r.rate <= 0 || r.tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - r.tokens) / r.rate * float64(time.Second))
 }
