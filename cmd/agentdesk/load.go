@@ -58,7 +58,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Var(&deskTokens, "desk-token", "desk token, AGENT_ID:ROLE:TOKEN or TOKEN for a lead (with --server; repeatable; desks take them in turn)")
 	allowRemote := fs.Bool("allow-remote", false, "allow a --server that is not on loopback")
 	caFile := fs.String("ca", "", "PEM file of the CA that signed the server's certificate (https:// servers)")
-	sendBuffer := fs.Int("send-buffer", 4096, "the started server's per-desk send buffer (serve --send-buffer)")
+	sendBuffer := fs.Int("send-buffer", 512, "the started server's per-desk send buffer (serve --send-buffer; the same default)")
+	flush := fs.Duration("flush-interval", 2*time.Millisecond, "the started server's pause after each desk write (serve --flush-interval)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -119,7 +120,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		srvInfo = *serverURL
 	} else {
 		var err error
-		if res, srvInfo, err = loadOwnServer(ctx, cfg, *desks, *role, *sendBuffer, stderr); err != nil {
+		if res, srvInfo, err = loadOwnServer(ctx, cfg, *desks, *role, []string{"--send-buffer", strconv.Itoa(*sendBuffer), "--flush-interval", flush.String()}); err != nil {
 			return err
 		}
 	}
@@ -192,7 +193,7 @@ func checkLoopback(raw string, allow bool) error {
 // loadOwnServer creates the accounts in a fresh database, starts `agentdesk
 // serve` on it as a child process, runs the load, stops the server and
 // verifies the run against the database.
-func loadOwnServer(ctx context.Context, cfg loadgen.Config, desks int, role string, sendBuffer int, stderr io.Writer) (*loadgen.Result, string, error) {
+func loadOwnServer(ctx context.Context, cfg loadgen.Config, desks int, role string, serveArgs []string) (*loadgen.Result, string, error) {
 	dir, err := os.MkdirTemp("", "agentdesk-load-")
 	if err != nil {
 		return nil, "", err
@@ -230,7 +231,7 @@ func loadOwnServer(ctx context.Context, cfg loadgen.Config, desks int, role stri
 		return nil, "", fmt.Errorf("create load accounts: %w", err)
 	}
 
-	srv, err := startChildServer(ctx, dir, db, sendBuffer)
+	srv, err := startChildServer(ctx, dir, db, serveArgs)
 	if err != nil {
 		return nil, "", err
 	}
@@ -283,13 +284,14 @@ var servingRE = regexp.MustCompile(`desk=(wss?)://([^ /]+)/v1/desk`)
 
 // startChildServer runs this binary's serve command on a loopback port and
 // waits until it says where it listens.
-func startChildServer(ctx context.Context, dir, db string, sendBuffer int) (*childServer, error) {
+func startChildServer(ctx context.Context, dir, db string, serveArgs []string) (*childServer, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(exe, "serve", "--db", db, "--addr", "127.0.0.1:0", "--rate", "0", "--api-rate", "0",
-		"--copilot", "offline", "--auto-assign=false", "--return-after", "0", "--send-buffer", strconv.Itoa(sendBuffer), "--log-level", "info")
+	args := append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0", "--rate", "0", "--api-rate", "0",
+		"--copilot", "offline", "--auto-assign=false", "--return-after", "0", "--log-level", "info"}, serveArgs...)
+	cmd := exec.Command(exe, args...)
 	// A clean environment for the server: no AGENTDESK_* overrides, and no
 	// config file from the user's directory.
 	for _, kv := range os.Environ() {
