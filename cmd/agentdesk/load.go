@@ -20,7 +20,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/agentdesk/agentdesk/internal/loadgen"
@@ -269,7 +268,7 @@ func loadOwnServer(ctx context.Context, cfg loadgen.Config, desks int, role stri
 	if err := loadgen.VerifyStore(ctx, st, res); err != nil {
 		return nil, "", err
 	}
-	return res, fmt.Sprintf("agentdesk serve (pid %d, started by load, %s)", srv.cmd.Process.Pid, srv.base), nil
+	return res, fmt.Sprintf("agentdesk serve, pid %d, started by load, %s", srv.cmd.Process.Pid, srv.base), nil
 }
 
 type childServer struct {
@@ -453,23 +452,34 @@ func (p *peakSampler) max() int64 {
 }
 
 func printLoad(w io.Writer, r *loadgen.Result, srv string) {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "server\t%s\n", srv)
-	fmt.Fprintf(tw, "desks\t%d connected, %d reconnects (%d could not resume from the log)\n", r.Desks, r.Reconnects, r.SnapshotAfter)
-	fmt.Fprintf(tw, "customers\t%d messages posted in %.1f s: %.0f/s (target %.0f/s); %d errors, %d retries, %d rate-limited, %d started >100 ms late, %d not sent in time\n",
-		r.Posted, r.DurationS, r.PostRate, r.TargetRate, r.PostErrors, r.PostRetries, r.RateLimited, r.BehindSched, r.Unsent)
-	fmt.Fprintf(tw, "deliveries\t%d events to desks: %.0f/s\n", r.Deliveries, r.DeliveryRate)
-	fmt.Fprintf(tw, "latency\tpost→receive p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms  (%d messages received)\n", r.P50, r.P90, r.P99, r.Max, r.Measured)
-	fmt.Fprintf(tw, "desk work\t%d chats taken, %d drafts accepted (outcomes), %d typed replies, %d resolved, %d errors\n", r.Claims, r.Outcomes, r.Replies, r.Resolved, r.DeskErrors)
-	fmt.Fprintf(tw, "integrity\t%d gaps, %d duplicates, %d out of order, %d unexpected; messages stored once %d (missing %d, twice %d); outcomes stored once %d (bad %d)\n",
-		r.Gaps, r.Duplicates, r.OutOfOrder, r.Unexpected, r.MessagesStored, r.MessagesMissing, r.MessagesTwice, r.OutcomesStored, r.OutcomesBad)
-	fmt.Fprintf(tw, "checked\t%s\n", r.Verified)
+	// Lines stay within 80 columns: a label, then continuation lines.
+	line := func(label string, parts ...string) {
+		for i, p := range parts {
+			if i > 0 {
+				label = ""
+			}
+			fmt.Fprintf(w, "%-12s%s\n", label, p)
+		}
+	}
+	f := fmt.Sprintf
+	line("server", srv)
+	line("desks", f("%d connected; %d reconnects, %d not resumable from the log", r.Desks, r.Reconnects, r.SnapshotAfter))
+	line("customers", f("%d posted in %.1f s = %.0f/s (target %.0f/s)", r.Posted, r.DurationS, r.PostRate, r.TargetRate),
+		f("%d errors, %d retries, %d rate-limited; %d late >100 ms, %d not sent", r.PostErrors, r.PostRetries, r.RateLimited, r.BehindSched, r.Unsent))
+	line("deliveries", f("%d events to desks = %.0f/s", r.Deliveries, r.DeliveryRate))
+	line("latency", f("post→receive p50 %.1f  p90 %.1f  p99 %.1f  max %.1f ms", r.P50, r.P90, r.P99, r.Max),
+		f("(%d messages received)", r.Measured))
+	line("desk work", f("%d chats taken: %d drafts accepted, %d typed replies, %d resolved", r.Claims, r.Outcomes, r.Replies, r.Resolved),
+		f("%d errors", r.DeskErrors))
+	line("integrity", f("%d gaps, %d duplicates, %d out of order, %d unexpected", r.Gaps, r.Duplicates, r.OutOfOrder, r.Unexpected),
+		f("messages stored once %d/%d (%d missing, %d twice)", r.MessagesStored, r.Posted, r.MessagesMissing, r.MessagesTwice),
+		f("outcomes stored once %d/%d (%d missing or twice)", r.OutcomesStored, r.Outcomes, r.OutcomesBad))
+	line("checked", strings.Split(r.Verified, "; ")...)
 	if r.ServerCores > 0 {
-		fmt.Fprintf(tw, "server CPU\t%.2f cores on average while customers posted (this machine has %d)\n", r.ServerCores, runtime.NumCPU())
+		line("server CPU", f("%.2f cores while customers posted (machine: %d)", r.ServerCores, runtime.NumCPU()))
 	}
 	if r.ServerRSSPeakKiB > 0 {
-		fmt.Fprintf(tw, "server memory\tRSS %.1f MiB before desks, %.1f MiB with %d idle desks (%d KiB each), peak %.1f MiB\n",
-			float64(r.ServerRSSBaseKiB)/1024, float64(r.ServerRSSIdleKiB)/1024, r.Desks, r.PerDeskKiB, float64(r.ServerRSSPeakKiB)/1024)
+		line("memory", f("server RSS %.1f MiB before desks, %.1f MiB with %d idle desks", float64(r.ServerRSSBaseKiB)/1024, float64(r.ServerRSSIdleKiB)/1024, r.Desks),
+			f("(%d KiB each), peak %.1f MiB", r.PerDeskKiB, float64(r.ServerRSSPeakKiB)/1024))
 	}
-	tw.Flush()
 }
