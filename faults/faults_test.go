@@ -1,6 +1,7 @@
 // Package faults breaks a real server while desks and customers use it —
 // the server process killed with SIGKILL and restarted, every connection
-// dropped at once, frames torn in the middle, the webhook receiver down —
+// dropped at once, frames torn in the middle, the webhook receiver down,
+// the LLM endpoint hanging, answering garbage or failing —
 // and checks afterwards that every desk received exactly the events it may
 // see, in order, once, and that every customer message and every outcome
 // is stored exactly once. The server is this test binary re-executed, so
@@ -53,12 +54,18 @@ func serveChild() int {
 		return 1
 	}
 	defer st.Close()
-	eng, err := copilot.New(copilot.Config{Provider: copilot.ProviderOffline})
+	cc := copilot.Config{Provider: copilot.ProviderOffline}
+	if u := os.Getenv("FAULTS_LLM"); u != "" {
+		// A remote model that hangs, answers garbage or fails: drafts must
+		// still come, from the offline engine.
+		cc = copilot.Config{Provider: copilot.ProviderOpenAI, BaseURL: u, Model: "faulty", APIKey: "k", Timeout: 500 * time.Millisecond, MaxRetries: 1}
+	}
+	eng, err := copilot.New(cc)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	cfg := server.Config{Copilot: eng, RateLimit: -1, SendBuffer: 64, Channels: server.ChannelsConfig{RateLimit: -1,
+	cfg := server.Config{Copilot: eng, CopilotTimeout: 5 * time.Second, RateLimit: -1, SendBuffer: 64, Channels: server.ChannelsConfig{RateLimit: -1,
 		Outbound: server.OutboundConfig{Timeout: time.Second, Lease: 2 * time.Second, BaseBackoff: 100 * time.Millisecond, MaxBackoff: 500 * time.Millisecond, Poll: 50 * time.Millisecond}}}
 	if u := os.Getenv("FAULTS_WEBHOOK"); u != "" {
 		cfg.Channels.Webhooks = map[string]server.Webhook{"*": {URL: u, Secret: "whsec_faults"}}
@@ -89,13 +96,14 @@ type child struct {
 	db      string
 	addr    string
 	webhook string
+	llm     string
 	cmd     *exec.Cmd
 }
 
 func (c *child) start() {
 	c.t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), "FAULTS_SERVE=1", "FAULTS_DB="+c.db, "FAULTS_ADDR="+c.addr, "FAULTS_WEBHOOK="+c.webhook)
+	cmd.Env = append(os.Environ(), "FAULTS_SERVE=1", "FAULTS_DB="+c.db, "FAULTS_ADDR="+c.addr, "FAULTS_WEBHOOK="+c.webhook, "FAULTS_LLM="+c.llm)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		c.t.Fatal(err)
@@ -224,13 +232,33 @@ func TestServerKilledConnectionsCutFramesTorn(t *testing.T) {
 	}))
 	defer hook.Close()
 
+	// The LLM endpoint: hangs, returns garbage, or fails, in turn.
+	var llmCalls atomic.Int64
+	llmStop := make(chan struct{})
+	llm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch llmCalls.Add(1) % 3 {
+		case 0:
+			select {
+			case <-r.Context().Done():
+			case <-llmStop:
+			}
+		case 1:
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"choices":[{"message":{"content":"{\"draft\": [tru`)
+		default:
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer llm.Close()
+	defer close(llmStop) // runs first: hung requests end before Close waits for them
+
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	srv := &child{t: t, db: db, addr: addr, webhook: hook.URL}
+	srv := &child{t: t, db: db, addr: addr, webhook: hook.URL, llm: llm.URL}
 	srv.start()
 	defer func() {
 		if srv.cmd.ProcessState == nil {
@@ -493,6 +521,12 @@ func TestServerKilledConnectionsCutFramesTorn(t *testing.T) {
 	for _, o := range outs {
 		byKey[o.IdempotencyKey]++
 		replies[o.MessageID] = true
+		if o.Provider != copilot.ProviderOffline {
+			t.Errorf("outcome %s: draft from %q; the faulty model should have fallen back to offline", o.ID, o.Provider)
+		}
+	}
+	if llmCalls.Load() == 0 {
+		t.Error("the faulty LLM endpoint was never called")
 	}
 	nOutcomes := 0
 	outcomeKeys.Range(func(k, queued any) bool {
