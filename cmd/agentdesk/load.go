@@ -471,9 +471,13 @@ func printLoad(w io.Writer, r *loadgen.Result, srv string) {
 		f("(%d messages received)", r.Measured))
 	line("desk work", f("%d chats taken: %d drafts accepted, %d typed replies, %d resolved", r.Claims, r.Outcomes, r.Replies, r.Resolved),
 		f("%d errors", r.DeskErrors))
+	outcomes := f("outcomes stored once %d/%d (%d missing or twice)", r.OutcomesStored, r.Outcomes, r.OutcomesBad)
+	if !r.OutcomesChecked {
+		outcomes = f("%d outcomes acknowledged; not checked (needs the database)", r.Outcomes)
+	}
 	line("integrity", f("%d gaps, %d duplicates, %d out of order, %d unexpected", r.Gaps, r.Duplicates, r.OutOfOrder, r.Unexpected),
 		f("messages stored once %d/%d (%d missing, %d twice)", r.MessagesStored, r.Posted, r.MessagesMissing, r.MessagesTwice),
-		f("outcomes stored once %d/%d (%d missing or twice)", r.OutcomesStored, r.Outcomes, r.OutcomesBad))
+		outcomes)
 	line("checked", strings.Split(r.Verified, "; ")...)
 	if r.ServerCores > 0 {
 		line("server CPU", f("%.2f cores while customers posted (machine: %d)", r.ServerCores, runtime.NumCPU()))

@@ -101,7 +101,8 @@ type Result struct {
 	MessagesTwice    int64   `json:"messages_duplicated"`
 	OutcomesStored   int64   `json:"outcomes_stored_once"`
 	OutcomesBad      int64   `json:"outcomes_missing_or_duplicated"`
-	Verified         string  `json:"verified"` // what the integrity figures cover
+	OutcomesChecked  bool    `json:"outcomes_checked"` // false without access to the database
+	Verified         string  `json:"verified"`         // what the integrity figures cover
 	HeadSeq          int64   `json:"head_seq"`
 	ServerRSSIdleKiB int64   `json:"server_rss_idle_kib,omitempty"`
 	ServerRSSBaseKiB int64   `json:"server_rss_before_desks_kib,omitempty"`

@@ -61,7 +61,7 @@ func VerifyStore(ctx context.Context, st *store.Store, res *Result) error {
 			byKey[o.IdempotencyKey] = append(byKey[o.IdempotencyKey], o.ID)
 		}
 	}
-	res.OutcomesStored, res.OutcomesBad = 0, 0
+	res.OutcomesStored, res.OutcomesBad, res.OutcomesChecked = 0, 0, true
 	for key, id := range res.OutcomeKeys {
 		if ids := byKey[key]; len(ids) == 1 && ids[0] == id {
 			res.OutcomesStored++
