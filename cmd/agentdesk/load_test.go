@@ -55,7 +55,7 @@ func TestLoadSmall(t *testing.T) {
 	if r.Measured < r.Posted || r.Deliveries < r.Measured {
 		t.Errorf("deliveries %d, latency samples %d: want ≥ %d messages received", r.Deliveries, r.Measured, r.Posted)
 	}
-	if r.Outcomes == 0 || r.OutcomesStored != r.Outcomes || r.Claims == 0 || r.Resolved == 0 {
+	if !r.OutcomesChecked || r.Outcomes == 0 || r.OutcomesStored != r.Outcomes || r.Claims == 0 || r.Resolved == 0 {
 		t.Errorf("desk work: claims %d, outcomes %d (stored once %d), resolved %d", r.Claims, r.Outcomes, r.OutcomesStored, r.Resolved)
 	}
 	if r.P50 <= 0 || r.P99 < r.P50 || r.Max < r.P99 {
