@@ -1,6 +1,10 @@
 package tui
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -139,6 +143,24 @@ func TestHostileTextInEveryField(t *testing.T) {
 			hs.press("esc", "ctrl+p")
 			hs.typeText("evil")
 			check("palette")
+		}
+	}
+}
+
+// TestUntrustedCertificateSaysSo: a desk that cannot verify the server's
+// certificate says so (and what to do) instead of counting down retries
+// that cannot succeed.
+func TestUntrustedCertificateSaysSo(t *testing.T) {
+	for _, lang := range []i18n.Lang{i18n.EN, i18n.ZhCN} {
+		h := newHarness(t, lang, 160, 48)
+		err := &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}
+		h.send(UpdatesMsg{Updates: []client.Update{client.StateChanged{State: client.StateOffline, Err: fmt.Errorf("connect: %w", err), RetryAt: now.Add(3 * time.Second)}}})
+		if s := h.screen(); !strings.Contains(s, "--ca") {
+			t.Fatalf("%s: status bar does not point at --ca:\n%s", lang, s)
+		}
+		h.send(UpdatesMsg{Updates: []client.Update{client.StateChanged{State: client.StateOffline, Err: errors.New("connection refused"), RetryAt: now.Add(3 * time.Second)}}})
+		if s := h.screen(); strings.Contains(s, "--ca") {
+			t.Fatalf("%s: a refused connection blames the certificate:\n%s", lang, s)
 		}
 	}
 }
