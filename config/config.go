@@ -42,6 +42,7 @@ type Config struct {
 	// Token authenticates against Server: AGENTDESK_TOKEN, else token, else
 	// the contents of token_file.
 	Token    string
+	CAFile   string // PEM file of CAs trusted for wss:// besides the system's; empty: the system pool
 	Theme    string // "auto", or a name from themes.Names()
 	Language i18n.Lang
 	Editor   string // command line for editing drafts outside the desk
@@ -75,6 +76,8 @@ type Serve struct {
 	Addr           string   `toml:"addr"`
 	DB             string   `toml:"db"`
 	AllowedOrigins []string `toml:"allowed_origins"`
+	TLSCert        string   `toml:"tls_cert"` // PEM certificate (chain); with tls_key serves wss:// and https://
+	TLSKey         string   `toml:"tls_key"`
 }
 
 // Copilot providers.
@@ -90,6 +93,7 @@ type file struct {
 	Server        string            `toml:"server"`
 	Token         string            `toml:"token"`
 	TokenFile     string            `toml:"token_file"`
+	CAFile        string            `toml:"ca_file"`
 	Theme         string            `toml:"theme"`
 	Language      string            `toml:"language"`
 	Editor        string            `toml:"editor"`
@@ -309,7 +313,15 @@ func Parse(cfg *Config, path string, data []byte, getenv func(string) string) er
 		}
 	}
 	f.Serve.DB = expandHome(f.Serve.DB, getenv)
+	if (f.Serve.TLSCert == "") != (f.Serve.TLSKey == "") {
+		bad("serve.tls_cert", "set tls_cert and tls_key together (PEM files), or neither")
+	}
+	f.Serve.TLSCert = relTo(path, expandHome(f.Serve.TLSCert, getenv))
+	f.Serve.TLSKey = relTo(path, expandHome(f.Serve.TLSKey, getenv))
 	cfg.Serve = f.Serve
+	if f.CAFile != "" {
+		cfg.CAFile = relTo(path, expandHome(f.CAFile, getenv))
+	}
 
 	keys, keyErrs := flattenKeys(f.Keys, path, data)
 	errs = append(errs, keyErrs...)
@@ -521,4 +533,12 @@ func normKey(k string) string {
 		}
 	}
 	return b.String()
+}
+
+// relTo resolves a relative file name against the config file's directory.
+func relTo(configPath, name string) string {
+	if name == "" || filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(filepath.Dir(configPath), name)
 }

@@ -169,6 +169,7 @@ func TestErrors(t *testing.T) {
 		{"bad key name", "[keys]\ndraft.accept = [\"ctrl+entr\"]\n", []string{":2:", "keys.draft.accept", `"ctrl+entr"`, "unknown key"}},
 		{"key conflict", "[keys]\n\n\"draft.accept\" = [\"x\"]\n", []string{":3:", "keys.draft.accept", "already bound to draft.reject"}},
 		{"keys not strings", "[keys]\n\"queue.up\" = [1, 2]\n", []string{":2:", "keys.queue.up", "list of key names"}},
+		{"tls cert without key", "[serve]\ntls_cert = \"cert.pem\"\n", []string{":2:", "serve.tls_cert", "tls_key together"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -204,4 +205,39 @@ func TestSeveralErrorsReportedTogether(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), ":1: theme") || !strings.Contains(err.Error(), ":2: language") {
 		t.Fatalf("want both problems: %v", err)
 	}
+}
+
+// FuzzParse feeds arbitrary documents to the strict parser: it must never
+// panic, and every failure must be a located *Error naming the file.
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{
+		"theme = \"dark\"\nserver = \"wss://desk.example.com\"\n",
+		"[serve]\naddr = \"127.0.0.1:8080\"\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n",
+		"[keys]\nqueue.down = [\"j\", \"down\"]\n\"draft.accept\" = \"a\"\n",
+		"[copilot]\nprovider = \"openai\"\nmodel = \"qwen-plus\"\nbase_url = \"http://127.0.0.1:11434/v1\"\n",
+		"[canned]\nrefund = \"退款会在 1-3 个工作日内原路退回\"\n",
+		"[notifications]\nbell = true\nosc9 = false\n",
+		"theme = 5\n[[keys]]\n",
+		"ca_file = \"~/ca.pem\"\nlanguage = \"zh-CN\"\n",
+		"a.b.c = {x = [1, {y = 2}]}\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := Defaults(env("HOME", "/home/f"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = Parse(cfg, "/etc/agentdesk/config.toml", data, env("HOME", "/home/f"))
+		if err == nil {
+			return
+		}
+		var ce *Error
+		if !errors.As(err, &ce) {
+			t.Fatalf("error is not a located config error: %T %v", err, err)
+		}
+		if !strings.HasPrefix(err.Error(), "/etc/agentdesk/config.toml") {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
 }

@@ -60,15 +60,18 @@ const (
 // "ack" {re,data}, "error" {re,code,message} and the ephemeral
 // "draft_delta" {data}.
 type Frame struct {
-	Type    string          `json:"type"`
-	ID      string          `json:"id,omitempty"`
-	Re      string          `json:"re,omitempty"`
-	Seq     int64           `json:"seq,omitempty"`
-	Kind    string          `json:"kind,omitempty"`
-	At      int64           `json:"at,omitempty"` // unix milliseconds, events only
-	Code    Code            `json:"code,omitempty"`
-	Message string          `json:"message,omitempty"`
-	Data    json.RawMessage `json:"data,omitempty"`
+	Type    string `json:"type"`
+	ID      string `json:"id,omitempty"`
+	Re      string `json:"re,omitempty"`
+	Seq     int64  `json:"seq,omitempty"`
+	Kind    string `json:"kind,omitempty"`
+	At      int64  `json:"at,omitempty"` // unix milliseconds, events only
+	Code    Code   `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+	// RetryAfterMS, on an error frame with code rate_limited, is how long
+	// to wait before the next request is accepted.
+	RetryAfterMS int64           `json:"retry_after_ms,omitempty"`
+	Data         json.RawMessage `json:"data,omitempty"`
 }
 
 // Code is a machine-readable error code.

@@ -176,3 +176,54 @@ func TestDraftDeltaFrame(t *testing.T) {
 		t.Fatalf("decoded %+v, %v", f, err)
 	}
 }
+
+func TestPeekEvent(t *testing.T) {
+	b, err := json.Marshal(EncodeEvent(4711, EvMessage, 1763712000000, json.RawMessage(`{"text":"\"seq\":1"}`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seq, kind, ok := PeekEvent(b); !ok || seq != 4711 || kind != EvMessage {
+		t.Fatalf("PeekEvent(%s) = %d %q %v", b, seq, kind, ok)
+	}
+	for _, tc := range []struct {
+		in   string
+		seq  int64
+		kind string
+		ok   bool
+	}{
+		{`{"seq":7,"type":"event","kind":"agent.updated"}`, 7, "agent.updated", true}, // other field order
+		{`{"type":"event","seq":99999999999999999999,"kind":"x"}`, 0, "", false},      // overflows int64
+		{`{"type":"ack","re":"1"}`, 0, "", false},
+		{`{"type":"event","seq":3,"kind":"a\"b"}`, 3, `a"b`, true},
+		{`not json`, 0, "", false},
+	} {
+		seq, kind, ok := PeekEvent([]byte(tc.in))
+		if seq != tc.seq || kind != tc.kind || ok != tc.ok {
+			t.Errorf("PeekEvent(%s) = %d %q %v, want %d %q %v", tc.in, seq, kind, ok, tc.seq, tc.kind, tc.ok)
+		}
+	}
+}
+
+// FuzzPeekEvent checks the fast path agrees with a full decode.
+func FuzzPeekEvent(f *testing.F) {
+	f.Add([]byte(`{"type":"event","seq":12,"kind":"message.created","at":1,"data":{}}`))
+	f.Add([]byte(`{"type":"event","seq":12,"kind":"m\u0022","at":1}`))
+	f.Add([]byte(`{"type":"event","seq":012,"kind":"m"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		seq, kind, ok := PeekEvent(b)
+		var fr struct {
+			Type string `json:"type"`
+			Seq  int64  `json:"seq"`
+			Kind string `json:"kind"`
+		}
+		if json.Unmarshal(b, &fr) != nil || fr.Type != TypeEvent {
+			if ok && json.Valid(b) {
+				t.Fatalf("PeekEvent(%q) accepted a frame a full decode rejects", b)
+			}
+			return // the fast path trusts the server's encoder with the rest of the frame
+		}
+		if !ok || seq != fr.Seq || kind != fr.Kind {
+			t.Fatalf("PeekEvent(%q) = %d %q %v; full decode %d %q", b, seq, kind, ok, fr.Seq, fr.Kind)
+		}
+	})
+}

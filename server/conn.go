@@ -192,17 +192,33 @@ func (c *conn) writeLoop() {
 	defer close(c.done)
 	ping := time.NewTicker(c.srv.cfg.PingInterval)
 	defer ping.Stop()
-	write := func(b []byte) error {
-		c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteWait))
-		return c.ws.WriteMessage(websocket.TextMessage, b)
+	write := func(b []byte) error { return c.ws.WriteMessage(websocket.TextMessage, b) }
+	var linger *time.Timer
+	if c.srv.cfg.FlushInterval > 0 {
+		linger = time.NewTimer(time.Hour)
+		linger.Stop()
+		defer linger.Stop()
 	}
 	for {
 		select {
 		case b := <-c.out:
+			c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteWait))
 			if err := c.writeBatch(b, write); err != nil {
 				c.shut(websocket.CloseAbnormalClosure, "")
 				c.ws.Close()
 				return
+			}
+			if linger != nil {
+				// Let frames gather for a moment before the next flush: under
+				// fan-out load one write then carries many events instead of
+				// one syscall per event per desk. A desk that is idle when a
+				// frame arrives gets it at once; the pause only delays frames
+				// that arrive while it lasts, by at most FlushInterval.
+				linger.Reset(c.srv.cfg.FlushInterval)
+				select {
+				case <-linger.C:
+				case <-c.closing:
+				}
 			}
 		case <-ping.C:
 			if ok, err := c.srv.store.TokenValid(context.Background(), c.tokenID); err == nil && !ok {
@@ -217,6 +233,7 @@ func (c *conn) writeLoop() {
 		case <-c.closing:
 			if c.closeCode == protocol.CloseGoingAway {
 				// Graceful shutdown: flush what is queued first.
+				c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteWait))
 				for drained := false; !drained; {
 					select {
 					case b := <-c.out:
@@ -295,8 +312,12 @@ func (c *conn) readLoop(ctx context.Context) {
 			c.sendFrame(protocol.ErrorFrame(f.ID, err))
 			continue
 		}
-		if !c.limiter.allow(time.Now()) {
-			c.sendFrame(protocol.ErrorFrame(f.ID, protocol.Errorf(protocol.CodeRateLimited, "too many requests; slow down")))
+		if now := time.Now(); !c.limiter.allow(now) {
+			wait := c.limiter.wait()
+			ef := protocol.ErrorFrame(f.ID, protocol.Errorf(protocol.CodeRateLimited,
+				"too many requests: at most %g a second (bursts of %g); retry in %d ms", c.limiter.rate, c.limiter.burst, wait.Milliseconds()))
+			ef.RetryAfterMS = max(1, wait.Milliseconds())
+			c.sendFrame(ef)
 			continue
 		}
 		answer, local, err := c.handleConnLocal(ctx, f)
@@ -341,4 +362,12 @@ func (r *rateLimiter) allow(now time.Time) bool {
 	}
 	r.tokens--
 	return true
+}
+
+// wait is how long until the next request is allowed (after allow said no).
+func (r *rateLimiter) wait() time.Duration {
+	if r.rate <= 0 || r.tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - r.tokens) / r.rate * float64(time.Second))
 }

@@ -131,3 +131,8 @@ func visible(agentID, role string, ev *store.Event) bool {
 	}
 	return false
 }
+
+// Visible reports whether a desk of the given agent and role is sent an
+// event: the rules of docs/protocol.md ("Events"). Load generators and
+// tests use it to know exactly which events each desk must receive.
+func Visible(agentID, role string, ev *store.Event) bool { return visible(agentID, role, ev) }

@@ -37,6 +37,7 @@ type OutboundConfig struct {
 	BaseBackoff time.Duration // wait after the first failure; doubles each time, ±20% jitter [2s]
 	MaxBackoff  time.Duration // [30m]
 	Poll        time.Duration // how often due retries are looked for [1s]
+	Lease       time.Duration // how long an attempt owns a delivery; one cut short by a crash is retried after it [Timeout + 30s]
 	Client      *http.Client  // [a client with Timeout]
 	UserAgent   string        // [agentdesk]
 }
@@ -183,7 +184,12 @@ func (o *outbound) hook(channel string) (Webhook, bool) {
 
 // lease is how long a claimed delivery is kept from other workers: longer
 // than an attempt can take, so it is never sent twice at once.
-func (o *outbound) lease() time.Duration { return o.cfg.Timeout + 30*time.Second }
+func (o *outbound) lease() time.Duration {
+	if o.cfg.Lease > 0 {
+		return o.cfg.Lease
+	}
+	return o.cfg.Timeout + 30*time.Second
+}
 
 // run delivers until ctx is done, then waits for attempts in flight so their
 // outcome is recorded.

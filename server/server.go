@@ -36,6 +36,7 @@ type Config struct {
 	PingInterval   time.Duration // [20s]
 	PongWait       time.Duration // silence after which a desk is dropped [60s]
 	WriteWait      time.Duration // [10s]
+	FlushInterval  time.Duration // pause after each write to a desk so frames batch under load; negative = none [2ms]
 	MaxReplay      int64         // events a resuming desk may replay before it gets a snapshot [100000]
 	DrainTimeout   time.Duration // graceful shutdown budget [10s]
 	Copilot        Copilot       // enriches escalated conversations; nil = no insights or drafts
@@ -71,6 +72,9 @@ func (c *Config) defaults() {
 	}
 	if c.WriteWait <= 0 {
 		c.WriteWait = 10 * time.Second
+	}
+	if c.FlushInterval == 0 {
+		c.FlushInterval = 2 * time.Millisecond
 	}
 	if c.MaxReplay <= 0 {
 		c.MaxReplay = 100_000

@@ -585,3 +585,44 @@ func TestHealthAndReadiness(t *testing.T) {
 		}
 	}
 }
+
+// TestRequestFloodIsRateLimited: a desk sending far more than its rate
+// gets rate_limited error frames that say when to retry; the connection
+// stays up and requests are accepted again after the wait.
+func TestRequestFloodIsRateLimited(t *testing.T) {
+	h := newHarness(t, server.Config{RateLimit: 5, RateBurst: 10})
+	d := h.dial(h.agent("alice", protocol.RoleAgent), 0)
+	c := h.escalated("hi", 1)
+	const flood = 60
+	for i := range flood {
+		d.sendRaw([]byte(fmt.Sprintf(`{"id":"f%d","type":"get_conversation","data":{"conversation_id":%q}}`, i, c.ID)))
+	}
+	acks, limited := 0, 0
+	var retry int64
+	for acks+limited < flood {
+		f := d.read()
+		switch {
+		case f.Type == protocol.TypeAck:
+			acks++
+		case f.Type == protocol.TypeError && f.Code == protocol.CodeRateLimited:
+			limited++
+			retry = max(retry, f.RetryAfterMS)
+			if !strings.Contains(f.Message, "retry in") {
+				t.Fatalf("rate_limited message does not say when to retry: %q", f.Message)
+			}
+		case f.Type == protocol.TypeError:
+			t.Fatalf("unexpected error frame: %+v", f)
+		}
+	}
+	// The burst (10) plus what refilled while the flood was read.
+	if acks < 10 || acks > 20 || limited < flood-20 {
+		t.Fatalf("%d accepted, %d rate limited; want about the burst of 10 accepted", acks, limited)
+	}
+	if retry <= 0 || retry > 1000 {
+		t.Fatalf("retry_after_ms %d, want (0, 1000] at 5 requests a second", retry)
+	}
+	time.Sleep(time.Duration(retry+50) * time.Millisecond)
+	if f := d.do(protocol.ReqGetConversation, protocol.ConversationReq{ConversationID: c.ID}); f.Type != protocol.TypeAck {
+		t.Fatalf("after waiting retry_after_ms: %+v", f)
+	}
+}

@@ -1,6 +1,9 @@
 package tui
 
 import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -553,6 +556,9 @@ func (m *Model) statusBar() string {
 		if !m.conn.RetryAt.IsZero() {
 			text = m.cat.ConnRetry(max(m.conn.RetryAt.Sub(m.now), 0))
 		}
+		if certUntrusted(m.conn.Err) {
+			text = m.cat.ConnCertUntrusted // retrying will not help until the CA is given
+		}
 		parts = append(parts, s.Disconnected.Render("✗ "+text))
 	case client.StateAuthFailed:
 		parts = append(parts, s.Disconnected.Render("✗ "+m.cat.ConnAuthFailed))
@@ -601,4 +607,17 @@ func (m *Model) queuedCount() int {
 		m.queued, m.queuedDirty = n, false
 	}
 	return m.queued
+}
+
+// certUntrusted reports whether a connection failed because the server's
+// TLS certificate did not verify (unknown CA, wrong host, expired).
+func certUntrusted(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	var cv *tls.CertificateVerificationError
+	return errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &cv)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -31,6 +32,7 @@ type deskOptions struct {
 	cfg       *config.Config
 	server    string
 	token     string
+	caFile    string
 	lang      i18n.Lang
 	palette   themes.Palette
 	autoTheme bool
@@ -40,6 +42,7 @@ func deskFlags(args []string, stderr io.Writer, getenv func(string) string) (*de
 	fs := newFlagSet("desk", "[desk] [--server URL --token TOKEN] [--config PATH] [--theme NAME] [--lang en|zh-CN]", stderr)
 	server := fs.String("server", "", "backend websocket URL (ws:// or wss://); without one the embedded demo backend runs")
 	token := fs.String("token", "", "bearer token for --server (default: $AGENTDESK_TOKEN or the config file)")
+	caFile := fs.String("ca", "", "PEM file of the CA that signed a wss:// server's certificate (default: config ca_file, then the system pool)")
 	cfgPath := fs.String("config", "", "config file (default: $XDG_CONFIG_HOME/agentdesk/config.toml)")
 	theme := fs.String("theme", "", "theme: auto, dark, light or high-contrast")
 	lang := fs.String("lang", "", "UI language: en or zh-CN (default: config, then $LANG)")
@@ -53,7 +56,10 @@ func deskFlags(args []string, stderr io.Writer, getenv func(string) string) (*de
 	if err != nil {
 		return nil, err
 	}
-	o := &deskOptions{cfg: cfg, server: cfg.Server, token: cfg.Token, lang: cfg.Language}
+	o := &deskOptions{cfg: cfg, server: cfg.Server, token: cfg.Token, caFile: cfg.CAFile, lang: cfg.Language}
+	if *caFile != "" {
+		o.caFile = *caFile
+	}
 	if *server != "" {
 		o.server = *server
 	}
@@ -125,7 +131,13 @@ func runDesk(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		defer stop()
 		demo = true
 	}
-	c, err := client.New(client.Options{URL: url, Token: token, OutboxPath: outboxPath(o.cfg.DataDir, url, token), Logger: log})
+	var tlsConfig *tls.Config
+	if o.caFile != "" && !demo {
+		if tlsConfig, err = caConfig(o.caFile); err != nil {
+			return err
+		}
+	}
+	c, err := client.New(client.Options{URL: url, Token: token, OutboxPath: outboxPath(o.cfg.DataDir, url, token), Logger: log, TLSConfig: tlsConfig})
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	sendBuffer := fs.Int("send-buffer", 512, "frames queued per desk before it is dropped as a slow consumer")
 	rate := fs.Float64("rate", 50, "requests per second allowed per desk (0 = unlimited)")
+	flush := fs.Duration("flush-interval", 2*time.Millisecond, "pause after each write to a desk so events batch under load (0 = write each at once); adds at most this to latency")
 	cp := fs.String("copilot", envOr("AGENTDESK_COPILOT", "offline"), "copilot provider: offline (no model needed), openai (any OpenAI-compatible endpoint) or none")
 	model := fs.String("model", envOr("AGENTDESK_MODEL", ""), "model name for -copilot openai, e.g. gpt-4o-mini, deepseek-chat, qwen-plus, llama3.1")
 	baseURL := fs.String("base-url", "", "OpenAI-compatible endpoint for -copilot openai (default $OPENAI_BASE_URL, else OpenAI); the key is read from $OPENAI_API_KEY")
@@ -94,6 +95,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fromFile("addr", "AGENTDESK_ADDR", addr, cfg.Serve.Addr)
 	fromFile("db", "AGENTDESK_DB", db, cfg.Serve.DB)
+	if !given["tls-cert"] && !given["tls-key"] {
+		fromFile("tls-cert", "", tlsCert, cfg.Serve.TLSCert)
+		fromFile("tls-key", "", tlsKey, cfg.Serve.TLSKey)
+	}
 	fromFile("copilot", "AGENTDESK_COPILOT", cp, cfg.Copilot.Provider)
 	fromFile("model", "AGENTDESK_MODEL", model, cfg.Copilot.Model)
 	fromFile("base-url", "", baseURL, cfg.Copilot.BaseURL)
@@ -157,7 +162,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	srv := server.New(st, server.Config{
-		Version: version, AllowedOrigins: origins, SendBuffer: *sendBuffer, RateLimit: *rate, Logger: log,
+		Version: version, AllowedOrigins: origins, SendBuffer: *sendBuffer, RateLimit: *rate, Logger: log, FlushInterval: flushOrNone(*flush),
 		Channels: server.ChannelsConfig{RateLimit: *apiRate, Webhooks: hooks},
 		Copilot:  engine, CopilotTimeout: *cpTimeout + 10*time.Second,
 		Routing:    server.Routing{AutoAssign: *autoAssign, ReturnAfter: *returnAfter},
@@ -184,6 +189,14 @@ func kbWriteDir(kb, overlay string) string {
 		return overlay
 	}
 	return kb
+}
+
+// flushOrNone maps the flag's 0 (no pause) to server.Config's "none" (negative).
+func flushOrNone(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 // parseWebhooks reads --webhook CHANNEL=URL flags; every receiver shares

@@ -65,16 +65,19 @@ func (a Actor) Privileged() bool { return a.Role == protocol.RoleLead || a.Role 
 
 // Store is the backend's database.
 type Store struct {
-	w       *sql.DB // the writer: one connection (SQLite); the pool (PostgreSQL)
-	r       *sql.DB // readers; the same pool as w on PostgreSQL
-	path    string
-	pg      *pgBackend // nil on SQLite (postgres.go)
-	log     *slog.Logger
-	wmu     sync.Mutex // serialises writes so events publish in seq order
-	pubMu   sync.RWMutex
-	publish func([]Event)
-	now     func() time.Time
-	routing atomic.Pointer[Routing] // routing.go
+	w          *sql.DB // the writer: one connection (SQLite); the pool (PostgreSQL)
+	r          *sql.DB // readers; the same pool as w on PostgreSQL
+	path       string
+	pg         *pgBackend // nil on SQLite (postgres.go)
+	log        *slog.Logger
+	wmu        sync.Mutex // serialises writes so events publish in seq order
+	pubMu      sync.RWMutex
+	publish    func([]Event)
+	now        func() time.Time
+	routing    atomic.Pointer[Routing] // routing.go
+	stmts      sync.Map                // query text → *sql.Stmt on the writer (see Tx.stmt)
+	nstmts     int                     // entries in stmts; guarded by wmu
+	unprepared []string                // statements the running transaction ran unprepared; guarded by wmu
 }
 
 // Options configure Open.
@@ -147,6 +150,7 @@ func (s *Store) Close() error {
 		s.pg.feed.close()
 		return s.w.Close()
 	}
+	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -274,11 +278,13 @@ func (s *Store) Apply(ctx context.Context, actor Actor, requestID string, fn fun
 	answer, events, err := s.applyIn(ctx, sqlTx, actor, requestID, fn)
 	if err != nil || events == nil {
 		sqlTx.Rollback() // an error, or a stored answer: nothing to keep
+		s.prepare(context.WithoutCancel(ctx))
 		return answer, err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
+	s.prepare(context.WithoutCancel(ctx))
 	if len(events) > 0 {
 		s.pubMu.RLock()
 		pub := s.publish
@@ -342,11 +348,52 @@ func (s *Store) Update(ctx context.Context, fn func(tx *Tx) error) error {
 func (tx *Tx) Now() int64 { return tx.now }
 
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	if st := tx.stmt(query); st != nil {
+		return st.ExecContext(tx.ctx, args...)
+	}
 	return tx.tx.ExecContext(tx.ctx, query, args...)
 }
 
 func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	if st := tx.stmt(query); st != nil {
+		return st.QueryRowContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryRowContext(tx.ctx, query, args...)
+}
+
+// stmt returns query prepared on the SQLite writer and bound to this
+// transaction, or nil when it is not prepared yet: the caller runs the text
+// and Apply prepares it once the transaction is over (the writer's one
+// connection is busy until then). Parsing SQL is most of the cost of a
+// small write: ingesting a message runs a dozen statements. PostgreSQL
+// runs the text (its driver caches statements itself).
+func (tx *Tx) stmt(query string) *sql.Stmt {
+	if tx.s.pg != nil {
+		return nil
+	}
+	if v, ok := tx.s.stmts.Load(query); ok {
+		return tx.tx.StmtContext(tx.ctx, v.(*sql.Stmt))
+	}
+	tx.s.unprepared = append(tx.s.unprepared, query) // Apply holds wmu
+	return nil
+}
+
+// maxStmts bounds the statement cache should a query's text vary.
+const maxStmts = 512
+
+// prepare readies the statements the last transaction ran unprepared.
+// Called by Apply with wmu held and no transaction open.
+func (s *Store) prepare(ctx context.Context) {
+	for _, q := range s.unprepared {
+		if _, ok := s.stmts.Load(q); ok || s.nstmts >= maxStmts {
+			continue
+		}
+		if st, err := s.w.PrepareContext(ctx, q); err == nil {
+			s.stmts.Store(q, st)
+			s.nstmts++
+		}
+	}
+	s.unprepared = s.unprepared[:0]
 }
 
 // emit appends an event to the log.

@@ -115,10 +115,11 @@ type Catalog struct {
 	NoticeEditorFailed                                             func(why string) string
 
 	// Connection and the status bar.
-	ConnRetry      func(d time.Duration) string
-	ConnAuthFailed string
-	ConnStopped    string
-	Outbox         func(n int) string
+	ConnRetry         func(d time.Duration) string
+	ConnAuthFailed    string
+	ConnCertUntrusted string // offline because the server's TLS certificate is not trusted
+	ConnStopped       string
+	Outbox            func(n int) string
 
 	// Team is the lead's team board (team.go).
 	Team TeamCatalog
@@ -367,7 +368,8 @@ var en = Catalog{
 		return "offline — retry in " + compactDuration(d.Round(time.Second), "s", "m", "h", "d")
 	},
 	ConnAuthFailed: "token refused — create a new one", ConnStopped: "stopped",
-	Outbox: func(n int) string { return fmt.Sprintf("outbox %d", n) },
+	ConnCertUntrusted: "server certificate not trusted — pass its CA with --ca (or ca_file)",
+	Outbox:            func(n int) string { return fmt.Sprintf("outbox %d", n) },
 }
 
 var zhCN = Catalog{
@@ -508,5 +510,6 @@ var zhCN = Catalog{
 		return "离线——" + compactDuration(d.Round(time.Second), "秒", "分", "时", "天") + "后重试"
 	},
 	ConnAuthFailed: "令牌被拒绝——请新建令牌", ConnStopped: "已停止",
-	Outbox: func(n int) string { return fmt.Sprintf("发件箱 %d", n) },
+	ConnCertUntrusted: "不信任服务器证书——请用 --ca（或 ca_file）指定其 CA",
+	Outbox:            func(n int) string { return fmt.Sprintf("发件箱 %d", n) },
 }
