@@ -128,7 +128,9 @@ func exportRecord(format string, c store.ExportCase) (any, string) {
 // masks numbers and addresses but cannot know names; the conversation does.
 func customerNameMasker(name string) func(string) string {
 	name = strings.TrimSpace(name)
-	hasHan := func(s string) bool { return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) }
+	hasHan := func(s string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
+	}
 	type part struct {
 		text, placeholder string
 		word              bool // match whole words only
