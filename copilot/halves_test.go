@@ -65,26 +65,30 @@ func TestSplitHalves(t *testing.T) {
 			t.Fatal(err)
 		}
 		rep, _ := EvalFAQ(context.Background(), rows)
-		a, b := faqHalves(rows)
-		fmt.Printf("%-30s all hit@1 %.3f hit@3 %.3f  A hit@3 %.3f  B hit@3 %.3f\n", "bank_faq_en", rep.HitAt1, rep.HitAt3, a, b)
+		a, b, mrr := faqHalves(rows)
+		fmt.Printf("%-30s all hit@1 %.3f hit@3 %.3f  A hit@3 %.3f  B hit@3 %.3f  MRR@10 A %.3f B %.3f\n", "bank_faq_en", rep.HitAt1, rep.HitAt3, a, b, mrr[0], mrr[1])
 	}
 }
 
 // faqHalves scores the questions of even rows (A) and odd rows (B), each
-// against the pool of all answers, as EvalFAQ does.
-func faqHalves(rows []FAQRow) (float64, float64) {
+// against the pool of all answers, as EvalFAQ does: hit@3 of each half and
+// MRR@10 of each half.
+func faqHalves(rows []FAQRow) (float64, float64, [2]float64) {
 	entries := make([]KBEntry, len(rows))
 	for i, r := range rows {
 		entries[i] = KBEntry{ID: fmt.Sprint(i), Body: r.Answer, Language: r.Lang}
 	}
 	kb := NewKB(entries)
-	var hit, n [2]float64
+	var hit, n, rr [2]float64
 	for i, r := range rows {
-		hits := kb.Search(r.Question, r.Lang, 3)
+		hits := kb.Search(r.Question, r.Lang, 10)
 		n[i%2]++
-		for _, h := range hits {
+		for rank, h := range hits {
 			if rows[atoi(h.Entry.ID)].Answer == r.Answer {
-				hit[i%2]++
+				if rank < 3 {
+					hit[i%2]++
+				}
+				rr[i%2] += 1 / float64(rank+1)
 				break
 			}
 		}
@@ -96,5 +100,5 @@ func faqHalves(rows []FAQRow) (float64, float64) {
 			fmt.Printf("FAQ Q: %s\n   A: %s\n   TOP: %s\n", r.Question, truncateRunes(r.Answer, 160), top)
 		}
 	}
-	return hit[0] / n[0], hit[1] / n[1]
+	return hit[0] / n[0], hit[1] / n[1], [2]float64{rr[0] / n[0], rr[1] / n[1]}
 }
