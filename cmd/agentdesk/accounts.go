@@ -130,7 +130,7 @@ func splitSubcommand(name, synopsis string, args []string, stderr io.Writer) (st
 // parseAndOpen parses a subcommand's flags, runs check (when given) and
 // opens the database.
 func parseAndOpen(ctx context.Context, fs *flag.FlagSet, db *string, args []string, check func() error) (*store.Store, error) {
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if check != nil {

@@ -46,7 +46,16 @@ func deskFlags(args []string, stderr io.Writer, getenv func(string) string) (*de
 	cfgPath := fs.String("config", "", "config file (default: $XDG_CONFIG_HOME/agentdesk/config.toml)")
 	theme := fs.String("theme", "", "theme: auto, dark, light or high-contrast")
 	lang := fs.String("lang", "", "UI language: en or zh-CN (default: config, then $LANG)")
-	if err := fs.Parse(args); err != nil {
+	// `agentdesk -h` is the first thing a new operator runs: it lists the
+	// subcommands as well as the desk's own flags.
+	fs.Usage = func() {
+		usage(stderr)
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr, "Desk flags: agentdesk [desk] [--server URL --token TOKEN] [--config PATH] [--theme NAME] [--lang en|zh-CN]")
+		fmt.Fprintln(stderr)
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {

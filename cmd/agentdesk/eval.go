@@ -38,17 +38,17 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	kbDir := fs.String("kb", "", "knowledge-base folder for dialogues (default: the embedded demo KB)")
 	maxPer := fs.Int("max-per-dialogue", 3, "agent replies scored per dialogue")
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-		fs.Usage()
 		if len(args) == 0 {
+			fs.Usage()
 			return fmt.Errorf("%w: which evaluation? sentiment, faq, dialogues or golden", errUsage)
 		}
-		return fs.Parse(args) // reports flag.ErrHelp
+		return parseFlags(fs, args) // prints the usage once and reports flag.ErrHelp
 	}
 	kind, rest := args[0], args[1:]
 	if kind == "golden" {
 		return runEvalGolden(ctx, rest, stdout, stderr)
 	}
-	if err := fs.Parse(rest); err != nil {
+	if err := parseFlags(fs, rest); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -75,7 +75,7 @@ func runEvalGolden(ctx context.Context, args []string, stdout, stderr io.Writer)
 	withMemory := fs.Bool("with-memory", false, "feed the copilot the database's other outcomes and promoted replies first")
 	minSim := fs.Float64("min", 0, "fail when the mean similarity is below this (0..1)")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

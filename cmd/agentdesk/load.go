@@ -60,7 +60,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sendBuffer := fs.Int("send-buffer", 512, "the started server's per-desk send buffer (serve --send-buffer; the same default)")
 	flush := fs.Duration("flush-interval", 2*time.Millisecond, "the started server's pause after each desk write (serve --flush-interval)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

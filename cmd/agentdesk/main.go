@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -13,7 +14,10 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strings"
 	"syscall"
+
+	"github.com/agentdesk/agentdesk/internal/suggest"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -67,7 +71,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	c, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "agentdesk: unknown command %q\n\n", name)
+		fmt.Fprintf(stderr, "agentdesk: unknown command %q", name)
+		if s := suggest.Closest(name, commandNames(), 3); s != "" {
+			fmt.Fprintf(stderr, " — did you mean %q?", s)
+		}
+		fmt.Fprintln(stderr)
+		fmt.Fprintln(stderr)
 		usage(stderr)
 		return 2
 	}
@@ -92,17 +101,22 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: agentdesk [command] [flags]   (no command opens the desk)")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range commandNames() {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintf(w, "  %-10s %s\n", "version", "print the version")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run `agentdesk <command> -h` for a command's flags.")
+}
+
+// commandNames lists the subcommands in order, version and help included.
+func commandNames() []string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // newFlagSet returns a flag set that reports errors instead of exiting and
@@ -115,4 +129,36 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// parseFlags parses args into fs. -h prints the flag set's usage and returns
+// flag.ErrHelp; any other problem (an unknown flag, a bad value, a missing
+// argument) is a usage error (exit 2) of one line that names the closest
+// flag for a misspelt one and where the full list is, instead of the whole
+// usage text.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	out, usageFn := fs.Output(), fs.Usage
+	var discard bytes.Buffer
+	fs.SetOutput(&discard)
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	fs.Usage = usageFn
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		fs.Usage()
+		return err
+	}
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+		var known []string
+		fs.VisitAll(func(f *flag.Flag) { known = append(known, f.Name) })
+		msg = "unknown flag --" + name
+		if s := suggest.Closest(name, known, 3); s != "" {
+			msg += fmt.Sprintf(" — did you mean --%s?", s)
+		}
+	}
+	return fmt.Errorf("%w: %s (`%s -h` lists the flags)", errUsage, msg, fs.Name())
 }

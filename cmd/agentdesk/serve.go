@@ -74,7 +74,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	returnAfter := fs.Duration("return-after", 10*time.Minute, "put a chat back in the queue when its assignee has not answered the waiting customer this long (0 = never)")
 	dbConns := fs.Int("db-conns", 16, "PostgreSQL connections per replica (with a postgres:// -db)")
 	cfgPath := fs.String("config", "", "config file whose [serve] and [copilot] sections give defaults (default: $XDG_CONFIG_HOME/agentdesk/config.toml); flags and env win")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -25,7 +25,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	limit := fs.Int("limit", 0, "stop after this many conversations have played out (0 = run until interrupted)")
 	mates := fs.Bool("teammates", true, "simulated teammates take chats that wait long and answer them")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn or error")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
