@@ -105,7 +105,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := st.Update(ctx, func(tx *store.Tx) error { return tx.RevokeToken("cli", fs.Arg(0)) }); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "revoked %s; desks using it are disconnected within a minute\n", fs.Arg(0))
+		fmt.Fprintf(stdout, "revoked %s; desks using it are disconnected within 20 seconds\n", fs.Arg(0))
 		return nil
 	}
 	return fmt.Errorf("%w: unknown token subcommand %q (create, list, revoke)", errUsage, sub)

@@ -131,17 +131,37 @@ func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args into fs. -h prints the flag set's usage and returns
-// flag.ErrHelp; any other problem (an unknown flag, a bad value, a missing
-// argument) is a usage error (exit 2) of one line that names the closest
-// flag for a misspelt one and where the full list is, instead of the whole
-// usage text.
+// parseFlags parses args into fs. Flags may follow positional arguments
+// (`token revoke t_… --db F`, as the synopses write it); fs.Args() holds the
+// positional ones afterwards, and everything after "--" is positional. -h
+// prints the flag set's usage and returns flag.ErrHelp; any other problem
+// (an unknown flag, a bad value, a missing argument) is a usage error
+// (exit 2) of one line that names the closest flag for a misspelt one and
+// where the full list is, instead of the whole usage text.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	out, usageFn := fs.Output(), fs.Usage
 	var discard bytes.Buffer
 	fs.SetOutput(&discard)
 	fs.Usage = func() {}
-	err := fs.Parse(args)
+	var positional []string
+	var err error
+	for {
+		if err = fs.Parse(args); err != nil {
+			break
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			positional = append(positional, rest...)
+			break
+		}
+		positional, args = append(positional, rest[0]), rest[1:]
+	}
+	if err == nil && len(positional) > 0 {
+		err = fs.Parse(append([]string{"--"}, positional...))
+	}
 	fs.SetOutput(out)
 	fs.Usage = usageFn
 	if err == nil {

@@ -53,3 +53,45 @@ func TestCLIUsageErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestFlagsAfterArguments: `token revoke TOKEN_ID [--db F]` is how the
+// synopsis writes it, so flags after a positional argument are parsed.
+func TestFlagsAfterArguments(t *testing.T) {
+	db := t.TempDir() + "/a.db"
+	ctx := context.Background()
+	var stdout, stderr bytes.Buffer
+	if code := run(ctx, []string{"token", "create", "--agent", "alice", "--db", db}, &stdout, &stderr); code != 0 {
+		t.Fatalf("token create: exit %d: %s", code, stderr.String())
+	}
+	stdout.Reset()
+	if code := run(ctx, []string{"token", "list", "--db", db}, &stdout, &stderr); code != 0 {
+		t.Fatalf("token list: exit %d: %s", code, stderr.String())
+	}
+	var id string
+	for _, f := range strings.Fields(stdout.String()) {
+		if strings.HasPrefix(f, "t_") {
+			id = f
+		}
+	}
+	if id == "" {
+		t.Fatalf("no token id in %q", stdout.String())
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(ctx, []string{"token", "revoke", id, "--db", db}, &stdout, &stderr); code != 0 {
+		t.Fatalf("token revoke ID --db F: exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "revoked "+id) {
+		t.Errorf("revoke printed %q", stdout.String())
+	}
+	// Two ids are still one too many, wherever the flags are.
+	stderr.Reset()
+	if code := run(ctx, []string{"token", "revoke", id, "--db", db, "t_other"}, &stdout, &stderr); code != 2 {
+		t.Errorf("two ids: exit %d, want 2: %s", code, stderr.String())
+	}
+	// After "--" everything is an argument.
+	stderr.Reset()
+	if code := run(ctx, []string{"serve", "--", "--addr"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `unexpected argument "--addr"`) {
+		t.Errorf("serve -- --addr: exit %d: %s", code, stderr.String())
+	}
+}
