@@ -86,9 +86,9 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tAGENT\tLABEL\tCREATED\tREVOKED")
+		fmt.Fprintln(tw, "ID\tAGENT\tKIND\tLABEL\tCREATED\tREVOKED")
 		for _, t := range toks {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", t.ID, t.AgentID, t.Label, formatTime(t.CreatedAt), formatTime(t.RevokedAt))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.AgentID, t.Scope, t.Label, formatTime(t.CreatedAt), formatTime(t.RevokedAt))
 		}
 		return tw.Flush()
 	case "revoke":

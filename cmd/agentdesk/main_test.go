@@ -54,9 +54,10 @@ func TestCLIUsageErrors(t *testing.T) {
 	}
 }
 
-// TestFlagsAfterArguments: `token revoke TOKEN_ID [--db F]` is how the
+// TestTokenCommands: token list says each token's kind (desk or integration);
+// `token revoke TOKEN_ID [--db F]` is how the
 // synopsis writes it, so flags after a positional argument are parsed.
-func TestFlagsAfterArguments(t *testing.T) {
+func TestTokenCommands(t *testing.T) {
 	db := t.TempDir() + "/a.db"
 	ctx := context.Background()
 	var stdout, stderr bytes.Buffer
@@ -64,8 +65,25 @@ func TestFlagsAfterArguments(t *testing.T) {
 		t.Fatalf("token create: exit %d: %s", code, stderr.String())
 	}
 	stdout.Reset()
-	if code := run(ctx, []string{"token", "list", "--db", db}, &stdout, &stderr); code != 0 {
+	if code := run(ctx, []string{"token", "list", "--db", db, "--agent", "alice"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("token list: exit %d: %s", code, stderr.String())
+	}
+	if code := run(ctx, []string{"token", "create", "--agent", "shop", "--role", "admin", "--integration", "--label", "web chat", "--db", db}, &bytes.Buffer{}, &stderr); code != 0 {
+		t.Fatalf("token create --integration: exit %d: %s", code, stderr.String())
+	}
+	// token list says which tokens open the desk and which only call the API.
+	var list bytes.Buffer
+	if code := run(ctx, []string{"token", "list", "--db", db}, &list, &stderr); code != 0 {
+		t.Fatalf("token list: exit %d: %s", code, stderr.String())
+	}
+	for _, l := range strings.Split(list.String(), "\n") {
+		f := strings.Fields(l)
+		if len(f) >= 3 && ((f[1] == "alice" && f[2] != "desk") || (f[1] == "shop" && f[2] != "integration")) {
+			t.Errorf("token list row %q: wrong KIND", l)
+		}
+	}
+	if !strings.Contains(list.String(), "KIND") || !strings.Contains(list.String(), "integration") {
+		t.Errorf("token list lacks the KIND column:\n%s", list.String())
 	}
 	var id string
 	for _, f := range strings.Fields(stdout.String()) {

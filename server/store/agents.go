@@ -156,6 +156,7 @@ type Token struct {
 	CreatedAt int64
 	RevokedAt int64
 	LastUsed  int64
+	Scope     string // ScopeDesk or ScopeIntegration
 }
 
 // tokenPrefix marks agentdesk tokens so they are recognisable in logs and
@@ -178,7 +179,7 @@ func (tx *Tx) CreateToken(by, agentID, label string) (string, Token, error) {
 		return "", Token{}, fmt.Errorf("generate token: %w", err)
 	}
 	secret := tokenPrefix + hex.EncodeToString(raw[:])
-	t := Token{ID: NewID("t_"), AgentID: agentID, Label: label, CreatedAt: tx.now}
+	t := Token{ID: NewID("t_"), AgentID: agentID, Label: label, CreatedAt: tx.now, Scope: ScopeDesk}
 	if _, err := tx.exec(`INSERT INTO tokens(id, agent_id, hash, label, created_at) VALUES (?, ?, ?, ?, ?)`,
 		t.ID, agentID, hashToken(secret), label, tx.now); err != nil {
 		return "", Token{}, fmt.Errorf("store token: %w", err)
@@ -257,7 +258,7 @@ func (s *Store) TokenValid(ctx context.Context, tokenID string) (bool, error) {
 
 // Tokens lists tokens, newest first; agentID filters when not empty.
 func (s *Store) Tokens(ctx context.Context, agentID string) ([]Token, error) {
-	q := `SELECT id, agent_id, label, created_at, revoked_at, last_used FROM tokens`
+	q := `SELECT id, agent_id, label, created_at, revoked_at, last_used, scope FROM tokens`
 	var args []any
 	if agentID != "" {
 		q += ` WHERE agent_id = ?`
@@ -271,7 +272,7 @@ func (s *Store) Tokens(ctx context.Context, agentID string) ([]Token, error) {
 	var out []Token
 	for rows.Next() {
 		var t Token
-		if err := rows.Scan(&t.ID, &t.AgentID, &t.Label, &t.CreatedAt, &t.RevokedAt, &t.LastUsed); err != nil {
+		if err := rows.Scan(&t.ID, &t.AgentID, &t.Label, &t.CreatedAt, &t.RevokedAt, &t.LastUsed, &t.Scope); err != nil {
 			return nil, err
 		}
 		out = append(out, t)

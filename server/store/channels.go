@@ -33,6 +33,7 @@ func (tx *Tx) CreateIntegrationToken(by, agentID, label string) (string, Token, 
 	if _, err := tx.exec(`UPDATE tokens SET scope = ? WHERE id = ?`, ScopeIntegration, t.ID); err != nil {
 		return "", t, fmt.Errorf("scope token %s: %w", t.ID, err)
 	}
+	t.Scope = ScopeIntegration
 	return secret, t, nil
 }
 
