@@ -19,8 +19,9 @@ import (
 // event fan-out latency and copilot latency and fallbacks. Its registry
 // belongs to the server, so two servers in one process (tests) never clash.
 //
-// Access: requests from a loopback address, or with the bearer token of a
-// lead or admin desk (docs/configuration.md, "Metrics").
+// Access: requests from a loopback address that no proxy forwarded, or
+// with the bearer token of a lead or admin desk (docs/configuration.md,
+// "Metrics").
 type metrics struct {
 	s       *Server
 	reg     *prometheus.Registry
@@ -57,7 +58,7 @@ func newMetrics(s *Server) *metrics {
 
 // ServeHTTP checks access, then serves the registry.
 func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !loopback(r.RemoteAddr) {
+	if !loopback(r.RemoteAddr) || forwarded(r) {
 		token := bearer(r)
 		if token == "" {
 			writeError(w, http.StatusUnauthorized, protocol.Errorf(protocol.CodeUnauthorized, "metrics need a lead or admin desk token, or a request from loopback"))
@@ -80,6 +81,18 @@ func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	m.handler.ServeHTTP(w, r)
+}
+
+// forwarded reports whether a proxy relayed the request: a reverse proxy
+// on the same host connects from loopback, so without this every client
+// behind it would read the floor without a token.
+func forwarded(r *http.Request) bool {
+	for _, h := range []string{"Forwarded", "X-Forwarded-For", "X-Real-Ip", "X-Forwarded-Host", "X-Forwarded-Proto"} {
+		if r.Header.Get(h) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func loopback(remote string) bool {

@@ -474,4 +474,27 @@ func TestMetricsEndpoint(t *testing.T) {
 	if c := remote(leadTok); c != http.StatusOK {
 		t.Errorf("remote lead: %d", c)
 	}
+
+	// A reverse proxy on the same host connects from loopback: what it
+	// forwards is not local and needs a token like any remote request.
+	for _, hdr := range []string{"X-Forwarded-For", "Forwarded", "X-Real-IP", "X-Forwarded-Proto"} {
+		for _, c := range []struct {
+			token string
+			want  int
+		}{{"", http.StatusUnauthorized}, {agentTok, http.StatusForbidden}, {leadTok, http.StatusOK}} {
+			req, _ := http.NewRequest("GET", "http://"+h.addr+"/metrics", nil)
+			req.Header.Set(hdr, "203.0.113.9")
+			if c.token != "" {
+				req.Header.Set("Authorization", "Bearer "+c.token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != c.want {
+				t.Errorf("loopback request with %s, token %t: %d, want %d", hdr, c.token != "", resp.StatusCode, c.want)
+			}
+		}
+	}
 }
