@@ -40,7 +40,7 @@ Filters (comma-separated lists): --action accept,edit,reject --reason R
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", exportSynopsis, stderr)
 	format := fs.String("format", "both", "sft, dpo or both")
-	db := fs.String("db", "", "export straight from this SQLite database (default: "+defaultDBPath()+" unless --server)")
+	db := fs.String("db", "", "export straight from this database: SQLite file or postgres:// URL (default: $AGENTDESK_DB, else "+defaultDBPath()+", unless --server)")
 	srvURL := fs.String("server", "", "export through this server (ws:// or wss:// URL)")
 	token := fs.String("token", os.Getenv("AGENTDESK_TOKEN"), "bearer token for --server (default $AGENTDESK_TOKEN)")
 	out := fs.String("out", ".", "folder the files are written to")
@@ -88,19 +88,12 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return ack, err
 		}
 	default:
-		path := *db
-		if path == "" {
-			path = defaultDBPath()
-		}
-		if _, err := os.Stat(path); err != nil {
-			return fmt.Errorf("database %s: %w", path, err)
-		}
-		st, err := store.Open(ctx, path, store.Options{})
+		st, name, err := openExisting(ctx, *db)
 		if err != nil {
 			return err
 		}
 		defer st.Close()
-		source = path
+		source = name
 		page = func(ctx context.Context, req protocol.ExportReq) (protocol.ExportAck, error) {
 			return server.BuildExport(ctx, st, req)
 		}
@@ -218,4 +211,23 @@ func parseWhen(s string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Parse(time.RFC3339, s)
+}
+
+// openExisting opens the database a reading command (export, eval golden)
+// works on: path, else $AGENTDESK_DB, else the default SQLite file. A
+// SQLite file must exist (a typo must not create an empty database); a
+// postgres:// URL is opened as is. name is what to print and record as the
+// source: the path, or the URL with its password masked.
+func openExisting(ctx context.Context, path string) (st *store.Store, name string, err error) {
+	if path == "" {
+		path = envOr("AGENTDESK_DB", defaultDBPath())
+	}
+	name = store.RedactDSN(path)
+	if !store.IsPostgres(path) {
+		if _, err := os.Stat(path); err != nil {
+			return nil, name, fmt.Errorf("database %s: %w", path, err)
+		}
+	}
+	st, err = store.Open(ctx, path, store.Options{})
+	return st, name, err
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,14 +16,21 @@ import (
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server"
 	"github.com/agentdesk/agentdesk/server/store"
+	"github.com/agentdesk/agentdesk/server/store/storetest"
 )
 
 // reviewedDB builds a database with three outcomes (accept, edit, reject)
 // of customers who wrote PII, the rejection labelled golden with a gold reply.
 func reviewedDB(t *testing.T) string {
 	t.Helper()
+	return reviewedDBAt(t, filepath.Join(t.TempDir(), "agentdesk.db"))
+}
+
+// reviewedDBAt fills the database path (a SQLite file or a postgres:// URL)
+// as reviewedDB does.
+func reviewedDBAt(t *testing.T, path string) string {
+	t.Helper()
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "agentdesk.db")
 	st, err := store.Open(ctx, path, store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -247,4 +255,51 @@ func TestExportCommandThroughServer(t *testing.T) {
 		!strings.Contains(stderr.String(), "forbidden") {
 		t.Fatalf("agent export: exit %d, %s", code, stderr.String())
 	}
+}
+
+// TestExportAndGoldenDatabase: export and eval golden read the database
+// every other command reads — $AGENTDESK_DB when --db is not given, and a
+// postgres:// URL as well as a SQLite file — and never record a password.
+func TestExportAndGoldenDatabase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, b storetest.Backend) {
+		db := b.DB(t)
+		reviewedDBAt(t, db)
+		t.Setenv("AGENTDESK_DB", db)
+		out := t.TempDir()
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), []string{"export", "--format", "sft", "--out", out}, &stdout, &stderr); code != 0 {
+			t.Fatalf("export with AGENTDESK_DB: exit %d: %s", code, stderr.String())
+		}
+		files, _ := filepath.Glob(filepath.Join(out, "agentdesk-sft-*.manifest.json"))
+		if len(files) != 1 {
+			t.Fatalf("manifests: %v", files)
+		}
+		var m protocol.DatasetManifest
+		mb, err := os.ReadFile(files[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(mb, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Records != 3 || m.Source != store.RedactDSN(db) {
+			t.Errorf("manifest: %d records from %q, want 3 from %q", m.Records, m.Source, store.RedactDSN(db))
+		}
+		stdout.Reset()
+		if code := run(context.Background(), []string{"eval", "golden", "--db", db, "--json"}, &stdout, &stderr); code != 0 {
+			t.Fatalf("eval golden --db: exit %d: %s", code, stderr.String())
+		}
+		var rep GoldenReport
+		if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+			t.Fatalf("eval golden --json: %v: %s", err, stdout.String())
+		}
+		if len(rep.Results) != 1 || rep.Source != store.RedactDSN(db) {
+			t.Errorf("eval golden: %d results from %q", len(rep.Results), rep.Source)
+		}
+		if u, _ := url.Parse(db); u != nil && u.User != nil {
+			if pw, ok := u.User.Password(); ok && pw != "" && (strings.Contains(string(mb), pw) || strings.Contains(stdout.String()+stderr.String(), pw)) {
+				t.Error("the database password is in the output or the manifest")
+			}
+		}
+	})
 }

@@ -65,7 +65,7 @@ type GoldenReport struct {
 
 func runEvalGolden(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("eval golden", goldenSynopsis, stderr)
-	db := fs.String("db", "", "database with the golden set (default: "+defaultDBPath()+" unless --file)")
+	db := fs.String("db", "", "database with the golden set: SQLite file or postgres:// URL (default: $AGENTDESK_DB, else "+defaultDBPath()+", unless --file)")
 	file := fs.String("file", "", "sft export of the golden set instead of a database")
 	provider := fs.String("copilot", envOr("AGENTDESK_COPILOT", "offline"), "copilot provider: offline or openai")
 	model := fs.String("model", envOr("AGENTDESK_MODEL", ""), "model for --copilot openai")
@@ -97,17 +97,11 @@ func runEvalGolden(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return err
 		}
 	} else {
-		source = *db
-		if source == "" {
-			source = defaultDBPath()
-		}
-		if _, err := os.Stat(source); err != nil {
-			return fmt.Errorf("database %s: %w", source, err)
-		}
-		st, err := store.Open(ctx, source, store.Options{})
+		st, name, err := openExisting(ctx, *db)
 		if err != nil {
 			return err
 		}
+		source = name
 		defer st.Close()
 		skip := map[string]bool{}
 		if cases, err = goldenFromDB(ctx, st, skip); err != nil {
