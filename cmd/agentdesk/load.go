@@ -72,7 +72,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	case *rate <= 0 || *rate > 20000:
 		return fmt.Errorf("%w: --rate %v: want a rate above 0 and at most 20000", errUsage, *rate)
 	case *duration <= 0 || *duration > 10*time.Minute:
-		return fmt.Errorf("%w: --duration %s: want at most 10m", errUsage, *duration)
+		return fmt.Errorf("%w: --duration %s: want a duration above 0 and at most 10m", errUsage, *duration)
 	case *role != protocol.RoleAgent && *role != protocol.RoleLead:
 		return fmt.Errorf("%w: --role %q: want agent or lead", errUsage, *role)
 	case *customers < 1:
@@ -135,8 +135,22 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	} else {
 		printLoad(stdout, res, srvInfo)
 	}
-	if n := res.Gaps + res.Duplicates + res.OutOfOrder + res.Unexpected + res.MessagesMissing + res.MessagesTwice + res.OutcomesBad + res.PostErrors; n > 0 {
+	return loadVerdict(res)
+}
+
+// loadVerdict fails a run that lost, doubled or reordered anything, or
+// whose messages the server refused — naming the API rate limit when that
+// is why, since a running server limits its integration token to 20/s by
+// default.
+func loadVerdict(res *loadgen.Result) error {
+	if n := res.Gaps + res.Duplicates + res.OutOfOrder + res.Unexpected + res.MessagesMissing + res.MessagesTwice + res.OutcomesBad; n > 0 {
 		return fmt.Errorf("integrity check failed: %d problems (see above)", n)
+	}
+	if res.PostErrors > 0 {
+		if res.RateLimited > 0 {
+			return fmt.Errorf("%d messages not accepted: the server rate-limited the integration token %d times — run it with --api-rate 0 (or above --rate) for a load test", res.PostErrors, res.RateLimited)
+		}
+		return fmt.Errorf("%d messages not accepted by the server (see above)", res.PostErrors)
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -77,6 +78,34 @@ func TestLoadRefusesRemoteAndBadFlags(t *testing.T) {
 		var out, errb bytes.Buffer
 		if err := runLoad(context.Background(), args, &out, &errb); !errors.Is(err, errUsage) {
 			t.Errorf("load %v: %v, want a usage error", args, err)
+		}
+	}
+}
+
+// TestLoadVerdict: refused messages fail the run and say why; when the
+// server rate-limited them, the message names --api-rate.
+func TestLoadVerdict(t *testing.T) {
+	for _, c := range []struct {
+		res  loadgen.Result
+		want string // "" = success
+	}{
+		{loadgen.Result{Posted: 10, MessagesStored: 10}, ""},
+		{loadgen.Result{Posted: 10, PostErrors: 3, RateLimited: 40}, "--api-rate 0"},
+		{loadgen.Result{Posted: 10, PostErrors: 3}, "3 messages not accepted"},
+		{loadgen.Result{Posted: 10, PostErrors: 3, RateLimited: 40, Gaps: 1}, "integrity check failed"},
+	} {
+		err := loadVerdict(&c.res)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("%+v: %v", c.res, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%+v: %v, want %q", c.res, err, c.want)
+		}
+	}
+	var out, errb bytes.Buffer
+	for _, args := range [][]string{{"--duration", "0"}, {"--rate", "0"}, {"--desks", "-1"}} {
+		if err := runLoad(context.Background(), args, &out, &errb); !errors.Is(err, errUsage) || !strings.Contains(err.Error(), "above 0") && args[0] != "--desks" {
+			t.Errorf("load %v: %v", args, err)
 		}
 	}
 }

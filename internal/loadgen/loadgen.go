@@ -335,19 +335,9 @@ func (r *run) verifyMessages(ctx context.Context) error {
 	prefix := "load-" + r.runID + "-"
 	seen := map[string]int{}
 	for c := range convs {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(r.cfg.BaseURL, "/")+"/v1/api/conversations/"+url.PathEscape(c), nil)
-		req.Header.Set("Authorization", "Bearer "+r.cfg.APIToken)
-		resp, err := r.http.Do(req)
+		ans, err := r.readConversation(ctx, c)
 		if err != nil {
 			return fmt.Errorf("verify: read conversation %s: %w", c, err)
-		}
-		var ans struct {
-			Messages []protocol.Message `json:"messages"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&ans)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("verify: read conversation %s: HTTP %d %v", c, resp.StatusCode, err)
 		}
 		for _, m := range ans.Messages {
 			if !strings.HasPrefix(m.Text, marker) {
@@ -369,6 +359,45 @@ func (r *run) verifyMessages(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// readConversation reads one conversation through the HTTP API. The
+// integration token's rate limit (serve --api-rate, 20/s by default) holds
+// for these reads too, so a 429 waits for its Retry-After and tries again.
+func (r *run) readConversation(ctx context.Context, id string) (ans struct {
+	Messages []protocol.Message `json:"messages"`
+}, err error) {
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(r.cfg.BaseURL, "/")+"/v1/api/conversations/"+url.PathEscape(id), nil)
+		req.Header.Set("Authorization", "Bearer "+r.cfg.APIToken)
+		resp, err := r.http.Do(req)
+		if err != nil {
+			return ans, err
+		}
+		if resp.StatusCode == http.StatusTooManyRequests {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			wait := time.Second
+			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
+				wait = time.Duration(s)*time.Second + 10*time.Millisecond
+			}
+			select {
+			case <-time.After(wait):
+				continue
+			case <-ctx.Done():
+				return ans, ctx.Err()
+			}
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			return ans, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			return ans, fmt.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(body))
+		}
+		return ans, json.Unmarshal(body, &ans)
+	}
 }
 
 // verifyLeadStreams checks the streams of lead and admin desks, who are

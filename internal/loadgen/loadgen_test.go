@@ -20,6 +20,13 @@ import (
 // returns the config to drive it.
 func inProcess(t testing.TB, desks int, role string, flush time.Duration) (Config, *store.Store, func()) {
 	t.Helper()
+	return inProcessAPI(t, desks, role, flush, -1, 0)
+}
+
+// inProcessAPI is inProcess with the integration token limited to apiRate
+// requests a second, burst apiBurst (negative rate: unlimited).
+func inProcessAPI(t testing.TB, desks int, role string, flush time.Duration, apiRate float64, apiBurst int) (Config, *store.Store, func()) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "a.db"), store.Options{})
 	if err != nil {
@@ -53,7 +60,7 @@ func inProcess(t testing.TB, desks int, role string, flush time.Duration) (Confi
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(st, server.Config{FlushInterval: flush, Copilot: eng, RateLimit: -1, SendBuffer: 4096, Channels: server.ChannelsConfig{RateLimit: -1}})
+	srv := server.New(st, server.Config{FlushInterval: flush, Copilot: eng, RateLimit: -1, SendBuffer: 4096, Channels: server.ChannelsConfig{RateLimit: apiRate, RateBurst: apiBurst}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -104,6 +111,25 @@ func TestRunChecksEveryStream(t *testing.T) {
 	}
 	if res.Gaps != 1 {
 		t.Fatalf("a removed event gave %d gaps, want 1", res.Gaps)
+	}
+}
+
+// TestRunUnderAPIRateLimit: against a server that rate-limits the
+// integration token (serve --api-rate, 20/s by default), the check reads
+// every conversation back anyway, waiting out each 429.
+func TestRunUnderAPIRateLimit(t *testing.T) {
+	cfg, _, _ := inProcessAPI(t, 2, protocol.RoleLead, 0, 10, 5)
+	cfg.Rate, cfg.Duration, cfg.Customers, cfg.EscalateEvery, cfg.WorkEvery = 20, time.Second, 20, -1, 100*time.Millisecond
+	cfg.Drain = 2 * time.Second
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Posted == 0 || res.MessagesStored != res.Posted || res.MessagesMissing != 0 {
+		t.Fatalf("posted %d stored %d missing %d", res.Posted, res.MessagesStored, res.MessagesMissing)
+	}
+	if res.RateLimited == 0 {
+		t.Errorf("no post was rate-limited at 20/s against 10/s: the test does not test the limit")
 	}
 }
 
