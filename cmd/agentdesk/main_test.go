@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestCLIUsageErrors: what an operator sees first — a misspelt flag or
@@ -111,5 +114,28 @@ func TestTokenCommands(t *testing.T) {
 	stderr.Reset()
 	if code := run(ctx, []string{"serve", "--", "--addr"}, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), `unexpected argument "--addr"`) {
 		t.Errorf("serve -- --addr: exit %d: %s", code, stderr.String())
+	}
+}
+
+// TestSimulateUnreachableServer: simulate against a server that is not
+// there stops at once with an error saying so (it used to retry for ever).
+func TestSimulateUnreachableServer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	start := time.Now()
+	code := run(ctx, []string{"simulate", "--server", "http://" + addr, "--db", filepath.Join(t.TempDir(), "a.db")}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "cannot reach the server at http://"+addr) || time.Since(start) > 15*time.Second {
+		t.Errorf("exit %d after %s: %s", code, time.Since(start), stderr.String())
+	}
+	stderr.Reset()
+	if code := run(ctx, []string{"simulate", "--server", "127.0.0.1:8080"}, &stdout, &stderr); code != 2 {
+		t.Errorf("a --server without a scheme: exit %d: %s", code, stderr.String())
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/agentdesk/agentdesk/sim"
@@ -38,6 +40,11 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	// The simulated desks reconnect for ever, as desks do; a server that is
+	// not there at all is a mistake to say at once, not a stream of warnings.
+	if err := reachable(ctx, *serverURL); err != nil {
+		return err
+	}
 	st, err := openStore(ctx, *db)
 	if err != nil {
 		return err
@@ -57,4 +64,34 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	err = w.Run(ctx)
 	slog.Debug("simulation ended")
 	return err
+}
+
+// reachable asks the server's /healthz (ws(s):// is read as http(s)://).
+func reachable(ctx context.Context, server string) error {
+	u, err := url.Parse(server)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%w: --server %q: want a URL such as http://127.0.0.1:8080", errUsage, server)
+	}
+	switch u.Scheme {
+	case "ws":
+		u.Scheme = "http"
+	case "wss":
+		u.Scheme = "https"
+	case "http", "https":
+	default:
+		return fmt.Errorf("%w: --server %q: want http(s):// or ws(s)://", errUsage, server)
+	}
+	u.Path, u.RawQuery = "/healthz", ""
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("cannot reach the server at %s (is agentdesk serve running there?): %w", server, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("the server at %s is not healthy: GET /healthz answered %s", server, resp.Status)
+	}
+	return nil
 }
