@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"sort"
 	"strings"
 )
@@ -46,8 +47,40 @@ type DialogueRow struct {
 	} `json:"turns"`
 }
 
+// Check reports what a row lacks: text and label are required.
+func (r SentimentRow) Check() error {
+	switch {
+	case strings.TrimSpace(r.Text) == "":
+		return errors.New(`"text" is required`)
+	case strings.TrimSpace(r.Label) == "":
+		return errors.New(`"label" is required (positive, negative or neutral)`)
+	}
+	return nil
+}
+
+// Check reports what a row lacks: question and answer are required.
+func (r FAQRow) Check() error {
+	if strings.TrimSpace(r.Question) == "" || strings.TrimSpace(r.Answer) == "" {
+		return errors.New(`"question" and "answer" are required`)
+	}
+	return nil
+}
+
+// Check reports what a row lacks: turns, each with a role and text.
+func (r DialogueRow) Check() error {
+	if len(r.Turns) == 0 {
+		return errors.New(`"turns" is required: a list of {"role","text"}`)
+	}
+	for i, t := range r.Turns {
+		if t.Role == "" {
+			return fmt.Errorf(`turn %d: "role" is required`, i+1)
+		}
+	}
+	return nil
+}
+
 // ReadJSONL decodes one JSON object per non-empty line into T. Errors name the
-// line so a broken file can be fixed.
+// line so a broken file can be fixed; a row with a Check method is checked.
 func ReadJSONL[T any](r io.Reader) ([]T, error) {
 	var out []T
 	sc := bufio.NewScanner(r)
@@ -61,7 +94,12 @@ func ReadJSONL[T any](r io.Reader) ([]T, error) {
 		}
 		var v T
 		if err := json.Unmarshal([]byte(b), &v); err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
+			return nil, fmt.Errorf("line %d: %w", line, readableJSONError(err))
+		}
+		if c, ok := any(v).(interface{ Check() error }); ok {
+			if err := c.Check(); err != nil {
+				return nil, fmt.Errorf("line %d: %w", line, err)
+			}
 		}
 		out = append(out, v)
 	}
@@ -69,6 +107,29 @@ func ReadJSONL[T any](r io.Reader) ([]T, error) {
 		return nil, fmt.Errorf("line %d: %w", line+1, err)
 	}
 	return out, nil
+}
+
+// readableJSONError says which field has the wrong kind of value in JSON
+// terms rather than Go's ("cannot unmarshal string into Go struct field …").
+func readableJSONError(err error) error {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || te.Field == "" {
+		return err
+	}
+	want := "a " + te.Type.Kind().String()
+	switch te.Type.Kind() {
+	case reflect.Slice, reflect.Array:
+		want = "a list"
+	case reflect.Struct, reflect.Map:
+		want = "an object"
+	case reflect.String:
+		want = "a string"
+	case reflect.Bool:
+		want = "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		want = "a number"
+	}
+	return fmt.Errorf("field %q: want %s, got a JSON %s", te.Field, want, te.Value)
 }
 
 // ClassReport is precision, recall and F1 of one class.
