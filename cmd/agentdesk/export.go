@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/agentdesk/agentdesk/client"
@@ -43,6 +46,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	db := fs.String("db", "", "export straight from this database: SQLite file or postgres:// URL (default: $AGENTDESK_DB, else "+defaultDBPath()+", unless --server)")
 	srvURL := fs.String("server", "", "export through this server (ws:// or wss:// URL)")
 	token := fs.String("token", os.Getenv("AGENTDESK_TOKEN"), "bearer token for --server (default $AGENTDESK_TOKEN)")
+	caFile := fs.String("ca", "", "PEM file of the CA that signed a wss:// server's certificate (default: the system pool)")
 	out := fs.String("out", ".", "folder the files are written to")
 	var filt filterFlags
 	filt.register(fs)
@@ -76,7 +80,13 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if *token == "" {
 			return fmt.Errorf("%w: --server needs --token (or $AGENTDESK_TOKEN)", errUsage)
 		}
-		c, stop, err := connect(ctx, *srvURL, *token)
+		var tlsConfig *tls.Config
+		if *caFile != "" {
+			if tlsConfig, err = caConfig(*caFile); err != nil {
+				return err
+			}
+		}
+		c, stop, err := connect(ctx, *srvURL, *token, tlsConfig)
 		if err != nil {
 			return err
 		}
@@ -113,18 +123,34 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // connect opens a client session to a server and waits until it is online.
-func connect(ctx context.Context, url, token string) (*client.Client, func(), error) {
-	c, err := client.New(client.Options{URL: url, Token: token, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+// A certificate that does not verify fails at once (retrying cannot help);
+// other failures are retried for 15 s and the last one is reported.
+func connect(ctx context.Context, url, token string, tlsConfig *tls.Config) (*client.Client, func(), error) {
+	c, err := client.New(client.Options{URL: url, Token: token, TLSConfig: tlsConfig, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	ran := make(chan error, 1)
 	go func() { ran <- c.Run(ctx) }()
-	go func() { // nobody here reads events: drain them
+	var lastMu sync.Mutex
+	var lastErr error
+	certErr := make(chan error, 1)
+	go func() { // nobody here reads events: drain them, keeping connection errors
 		for {
 			select {
-			case <-c.Updates():
+			case u := <-c.Updates():
+				if sc, ok := u.(client.StateChanged); ok && sc.Err != nil {
+					lastMu.Lock()
+					lastErr = sc.Err
+					lastMu.Unlock()
+					if certUntrusted(sc.Err) {
+						select {
+						case certErr <- sc.Err:
+						default:
+						}
+					}
+				}
 			case <-ctx.Done():
 				return
 			}
@@ -145,8 +171,16 @@ func connect(ctx context.Context, url, token string) (*client.Client, func(), er
 				return nil, nil, fmt.Errorf("the server refused the token: %w", err)
 			}
 			return nil, nil, fmt.Errorf("connect to %s: %v", url, err)
+		case err := <-certErr:
+			stop()
+			return nil, nil, fmt.Errorf("connect to %s: the server's certificate is not trusted (pass its CA with --ca): %w", url, err)
 		case <-deadline:
 			stop()
+			lastMu.Lock()
+			defer lastMu.Unlock()
+			if lastErr != nil {
+				return nil, nil, fmt.Errorf("connect to %s: not online after 15s: %w", url, lastErr)
+			}
 			return nil, nil, fmt.Errorf("connect to %s: not online after 15s", url)
 		case <-time.After(20 * time.Millisecond):
 		}
@@ -230,4 +264,14 @@ func openExisting(ctx context.Context, path string) (st *store.Store, name strin
 	}
 	st, err = store.Open(ctx, path, store.Options{})
 	return st, name, err
+}
+
+// certUntrusted reports whether a connection failed because the server's
+// TLS certificate did not verify (unknown CA, wrong host, expired).
+func certUntrusted(err error) bool {
+	var ua x509.UnknownAuthorityError
+	var he x509.HostnameError
+	var ci x509.CertificateInvalidError
+	var cv *tls.CertificateVerificationError
+	return errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci) || errors.As(err, &cv)
 }
