@@ -10,7 +10,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -36,10 +38,19 @@ func Write(ctx context.Context, dir, format string, filter protocol.ReviewFilter
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return res, fmt.Errorf("create %s: %w", dir, err)
 	}
-	stamp := now.UTC().Format("20060102-150405")
-	base := fmt.Sprintf("agentdesk-%s-%s", format, stamp)
+	base, err := reserve(dir, fmt.Sprintf("agentdesk-%s-%s", format, now.UTC().Format("20060102-150405")))
+	if err != nil {
+		return res, err
+	}
 	res.Path = filepath.Join(dir, base+".jsonl")
 	res.ManifestPath = filepath.Join(dir, base+".manifest.json")
+	done := false
+	defer func() {
+		if !done { // give the reserved name back
+			os.Remove(res.Path)
+			os.Remove(res.ManifestPath)
+		}
+	}()
 	tmp, err := os.CreateTemp(dir, "."+base+"-*.jsonl")
 	if err != nil {
 		return res, fmt.Errorf("create export file: %w", err)
@@ -99,5 +110,31 @@ func Write(ctx context.Context, dir, format string, filter protocol.ReviewFilter
 		return res, fmt.Errorf("write %s: %w", res.Path, err)
 	}
 	res.Manifest = m
+	done = true
 	return res, nil
+}
+
+// reserve claims DIR/base.jsonl — or base-2, base-3… when an export of the
+// same second is already there — by creating it empty, so two exports
+// never write over each other. It returns the base name claimed.
+func reserve(dir, base string) (string, error) {
+	for n := 1; n < 1000; n++ {
+		b := base
+		if n > 1 {
+			b = fmt.Sprintf("%s-%d", base, n)
+		}
+		if _, err := os.Lstat(filepath.Join(dir, b+".manifest.json")); err == nil {
+			continue
+		}
+		f, err := os.OpenFile(filepath.Join(dir, b+".jsonl"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("create export file: %w", err)
+		}
+		f.Close()
+		return b, nil
+	}
+	return "", fmt.Errorf("create export file: %s: too many exports with this name", filepath.Join(dir, base))
 }
