@@ -140,7 +140,7 @@ func New(opts Options) (*Client, error) {
 func deskURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("client: bad URL %q: %w", raw, err)
+		return nil, fmt.Errorf("client: bad URL %q: want ws://host:port or wss://host (%w)", raw, err)
 	}
 	switch u.Scheme {
 	case "ws", "wss":
