@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -123,8 +124,14 @@ func TestTLSDeskAndAPI(t *testing.T) {
 		t.Fatalf("https healthz: %v %v", err, resp)
 	}
 	resp.Body.Close()
-	if resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + addr + "/healthz"); err == nil && resp.StatusCode == http.StatusOK {
-		resp.Body.Close()
-		t.Error("plain http got an answer from a TLS server")
+	// Plain http gets a 400 that says to use https, not an empty reply.
+	resp, err = (&http.Client{Timeout: 5 * time.Second}).Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatalf("plain http to the TLS port: %v, want a 400 saying to use https", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "use https://") {
+		t.Errorf("plain http to the TLS port: %d %q", resp.StatusCode, body)
 	}
 }

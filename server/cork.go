@@ -1,8 +1,12 @@
 package server
 
 import (
+	"crypto/tls"
+	"errors"
+	"io"
 	"net"
 	"sync"
+	"time"
 )
 
 // corkListener wraps accepted connections so a desk's writer can batch
@@ -26,6 +30,32 @@ type corkConn struct {
 	mu     sync.Mutex
 	corked bool
 	buf    []byte
+}
+
+// Read reads from the connection. On a TLS listener the first read runs
+// the handshake; when what arrived was plain HTTP (`curl http://` against
+// an https:// server) it answers 400 saying so, as net/http does for the
+// *tls.Conn it can no longer see under this wrapper, instead of closing
+// without a word.
+func (c *corkConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	var re tls.RecordHeaderError
+	if err != nil && errors.As(err, &re) && re.Conn != nil && looksLikeHTTP(re.RecordHeader) {
+		re.Conn.SetWriteDeadline(time.Now().Add(time.Second))
+		io.WriteString(re.Conn, "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nClient sent an HTTP request to an HTTPS server: use https:// (wss:// for the desk).\n")
+		re.Conn.Close()
+	}
+	return n, err
+}
+
+// looksLikeHTTP reports whether the first five bytes of a connection are
+// the start of an HTTP/1 request line.
+func looksLikeHTTP(hdr [5]byte) bool {
+	switch string(hdr[:]) {
+	case "GET /", "HEAD ", "POST ", "PUT /", "OPTIO", "DELET", "PATCH":
+		return true
+	}
+	return false
 }
 
 func (c *corkConn) Write(p []byte) (int, error) {
