@@ -312,7 +312,11 @@ func Parse(cfg *Config, path string, data []byte, getenv func(string) string) er
 			bad("serve.allowed_origins", "want origins such as https://desk.example.com, got %q", o)
 		}
 	}
-	f.Serve.DB = expandHome(f.Serve.DB, getenv)
+	// A relative SQLite file is next to the config file, as tls_cert and
+	// ca_file are, not wherever serve happens to be started.
+	if f.Serve.DB = expandHome(f.Serve.DB, getenv); !isPostgresURL(f.Serve.DB) {
+		f.Serve.DB = relTo(path, f.Serve.DB)
+	}
 	if (f.Serve.TLSCert == "") != (f.Serve.TLSKey == "") {
 		bad("serve.tls_cert", "set tls_cert and tls_key together (PEM files), or neither")
 	}
@@ -536,6 +540,11 @@ func normKey(k string) string {
 }
 
 // relTo resolves a relative file name against the config file's directory.
+// isPostgresURL mirrors store.IsPostgres (config does not import the store).
+func isPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
 func relTo(configPath, name string) string {
 	if name == "" || filepath.IsAbs(name) {
 		return name

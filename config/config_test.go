@@ -241,3 +241,35 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestServePathsRelativeToFile: relative db, tls_cert and tls_key are read
+// from the config file's folder (serve under systemd starts in /); a
+// postgres:// URL is left as it is.
+func TestServePathsRelativeToFile(t *testing.T) {
+	cfg, err := Defaults(env("HOME", "/home/f"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := "[serve]\ndb = \"data/agentdesk.db\"\ntls_cert = \"c.pem\"\ntls_key = \"/abs/k.pem\"\n"
+	if err := Parse(cfg, "/etc/agentdesk/config.toml", []byte(doc), env("HOME", "/home/f")); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Serve.DB != "/etc/agentdesk/data/agentdesk.db" || cfg.Serve.TLSCert != "/etc/agentdesk/c.pem" || cfg.Serve.TLSKey != "/abs/k.pem" {
+		t.Errorf("serve paths: db %q cert %q key %q", cfg.Serve.DB, cfg.Serve.TLSCert, cfg.Serve.TLSKey)
+	}
+	cfg, _ = Defaults(env("HOME", "/home/f"))
+	pg := "postgres://agentdesk:pw@db.internal/agentdesk?sslmode=require"
+	if err := Parse(cfg, "/etc/agentdesk/config.toml", []byte("[serve]\ndb = \""+pg+"\"\n"), env("HOME", "/home/f")); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Serve.DB != pg {
+		t.Errorf("postgres db became %q", cfg.Serve.DB)
+	}
+	cfg, _ = Defaults(env("HOME", "/home/f"))
+	if err := Parse(cfg, "/etc/agentdesk/config.toml", []byte("[serve]\ndb = \"~/a.db\"\n"), env("HOME", "/home/f")); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Serve.DB != "/home/f/a.db" {
+		t.Errorf("~/a.db became %q", cfg.Serve.DB)
+	}
+}
