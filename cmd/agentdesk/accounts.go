@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/agentdesk/agentdesk/protocol"
@@ -52,8 +53,10 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		var secret string
 		var tok store.Token
 		var agent protocol.Agent
+		existed := false
 		err = st.Update(ctx, func(tx *store.Tx) error {
 			a, err := tx.Agent(*agentID)
+			existed = err == nil
 			if protocol.CodeOf(err) == protocol.CodeNotFound {
 				a, err = tx.CreateAgent("cli", store.NewAgent{ID: *agentID, Name: *name, Role: *role, Team: *team, Capacity: *capacity})
 			}
@@ -70,6 +73,21 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		})
 		if err != nil {
 			return err
+		}
+		if existed {
+			// The account flags only apply to a new account: say so rather
+			// than hand out a token whose role is not the one asked for.
+			var ignored []string
+			fs.Visit(func(f *flag.Flag) {
+				switch f.Name {
+				case "name", "role", "team", "capacity":
+					ignored = append(ignored, "--"+f.Name)
+				}
+			})
+			if len(ignored) > 0 {
+				fmt.Fprintf(stderr, "note: agent %s already exists (%s, %s, team %q); %s only apply when the account is created, and were ignored\n",
+					agent.ID, agent.Name, agent.Role, agent.Team, strings.Join(ignored, ", "))
+			}
 		}
 		fmt.Fprintf(stderr, "token %s for %s (%s, %s); keep it secret, it is not shown again:\n", tok.ID, agent.ID, agent.Name, agent.Role)
 		fmt.Fprintln(stdout, secret)

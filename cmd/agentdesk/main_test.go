@@ -74,6 +74,13 @@ func TestTokenCommands(t *testing.T) {
 	if code := run(ctx, []string{"token", "create", "--agent", "shop", "--role", "admin", "--integration", "--label", "web chat", "--db", db}, &bytes.Buffer{}, &stderr); code != 0 {
 		t.Fatalf("token create --integration: exit %d: %s", code, stderr.String())
 	}
+	// A second token for an existing account: --role cannot change it, and
+	// the command says so.
+	stderr.Reset()
+	if code := run(ctx, []string{"token", "create", "--agent", "alice", "--role", "admin", "--db", db}, &bytes.Buffer{}, &stderr); code != 0 ||
+		!strings.Contains(stderr.String(), "--role only apply when the account is created") || !strings.Contains(stderr.String(), "(alice, agent)") {
+		t.Errorf("token create for an existing agent with --role: exit %d: %s", code, stderr.String())
+	}
 	// token list says which tokens open the desk and which only call the API.
 	var list bytes.Buffer
 	if code := run(ctx, []string{"token", "list", "--db", db}, &list, &stderr); code != 0 {
