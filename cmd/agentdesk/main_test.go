@@ -146,3 +146,26 @@ func TestSimulateUnreachableServer(t *testing.T) {
 		t.Errorf("a --server without a scheme: exit %d: %s", code, stderr.String())
 	}
 }
+
+// TestServeOpenAIWithoutKey: the documented Ollama line (--copilot openai
+// --base-url http://127.0.0.1:11434/v1) starts without OPENAI_API_KEY —
+// local servers need no key — while the OpenAI API itself still asks for
+// one, said once.
+func TestServeOpenAIWithoutKey(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv("OPENAI_API_KEY", "")
+	t.Setenv("OPENAI_BASE_URL", "")
+	db := filepath.Join(t.TempDir(), "a.db")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	if code := run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--copilot", "openai",
+		"--base-url", "http://127.0.0.1:11434/v1", "--model", "qwen2.5"}, &stdout, &stderr); code != 0 || !strings.Contains(stderr.String(), "agentdesk serving") {
+		t.Errorf("serve with a local --base-url and no key: exit %d: %s", code, stderr.String())
+	}
+	stderr.Reset()
+	code := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--copilot", "openai", "--model", "gpt-4o-mini"}, &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "needs an API key (OPENAI_API_KEY)") || strings.Contains(stderr.String(), "copilot: copilot:") {
+		t.Errorf("serve against OpenAI without a key: exit %d: %s", code, stderr.String())
+	}
+}

@@ -105,10 +105,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if !given["allowed-origin"] {
 		origins = append(origins, cfg.Serve.AllowedOrigins...)
 	}
+	// The key: the variable [copilot] api_key_env names, OPENAI_API_KEY by
+	// default. Local servers (Ollama, vLLM, llama.cpp at --base-url) need
+	// none, so an unset OPENAI_API_KEY is left to the copilot to judge; a
+	// variable the config file names on purpose must be set.
 	apiKey := ""
-	if cfg.Copilot.APIKeyEnv != "" {
-		if apiKey = os.Getenv(cfg.Copilot.APIKeyEnv); apiKey == "" && *cp == copilot.ProviderOpenAI {
-			return fmt.Errorf("%s: [copilot] api_key_env names %s, which is not set", cfg.Path, cfg.Copilot.APIKeyEnv)
+	if env := cfg.Copilot.APIKeyEnv; env != "" {
+		if apiKey = os.Getenv(env); apiKey == "" && *cp == copilot.ProviderOpenAI && env != "OPENAI_API_KEY" {
+			return fmt.Errorf("%s: [copilot] api_key_env names %s, which is not set", cfg.Path, env)
 		}
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
@@ -132,7 +136,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case copilot.ProviderOffline, copilot.ProviderOpenAI:
 		eng, err := copilot.New(copilot.Config{Provider: *cp, Model: *model, BaseURL: *baseURL, APIKey: apiKey, KBDir: *kbDir, KBOverlay: *kbOverlay, Timeout: *cpTimeout, Logger: log})
 		if err != nil {
-			return fmt.Errorf("copilot: %w", err)
+			if !strings.HasPrefix(err.Error(), "copilot:") {
+				err = fmt.Errorf("copilot: %w", err)
+			}
+			return err
 		}
 		engine = eng
 	default:
