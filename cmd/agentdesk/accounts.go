@@ -190,7 +190,12 @@ func runAgents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		role := fs.String("role", protocol.RoleAgent, "agent, lead, trainer or admin")
 		team := fs.String("team", "", "team")
 		capacity := fs.Int("capacity", 5, "concurrent conversations")
-		st, err := parseAndOpen(ctx, fs, db, args, nil)
+		st, err := parseAndOpen(ctx, fs, db, args, func() error {
+			if *id == "" {
+				return fmt.Errorf("%w: --id is required", errUsage)
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}

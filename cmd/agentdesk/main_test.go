@@ -28,6 +28,8 @@ func TestCLIUsageErrors(t *testing.T) {
 		{args: []string{"export", "--formt", "sft"}, code: 2, want: []string{"did you mean --format?"}},
 		{args: []string{"eval", "sentiment", "--dat", "x"}, code: 2, want: []string{"did you mean --data?"}},
 		{args: []string{"simulate", "--server"}, code: 2, want: []string{"flag needs an argument"}},
+		{args: []string{"agents", "create", "--name", "Bob"}, code: 2, want: []string{"--id is required"}},
+		{args: []string{"token", "create", "--name", "Bob"}, code: 2, want: []string{"--agent is required"}},
 		{args: []string{"sevre"}, code: 2, want: []string{`unknown command "sevre"`, `did you mean "serve"?`}},
 		{args: []string{"--help"}, code: 0, want: []string{"Commands:", "serve ", "token ", "load ", "export ", "-server string"}},
 		{args: []string{"eval", "--help"}, code: 0, wantOnce: "Usage: agentdesk eval"},
