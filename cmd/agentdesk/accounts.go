@@ -40,7 +40,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		capacity := fs.Int("capacity", 5, "concurrent conversations when creating the agent")
 		label := fs.String("label", "", "note to recognise the token by, e.g. the machine it is for")
 		integration := fs.Bool("integration", false, "a token for channels and bots: HTTP API only, never the desk")
-		st, err := parseAndOpen(ctx, fs, db, args, func() error {
+		st, err := parseAndOpen(ctx, fs, db, args, true, func() error {
 			if *agentID == "" {
 				return fmt.Errorf("%w: --agent is required", errUsage)
 			}
@@ -94,7 +94,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	case "list":
 		agentID := fs.String("agent", "", "only this agent's tokens")
-		st, err := parseAndOpen(ctx, fs, db, args, nil)
+		st, err := parseAndOpen(ctx, fs, db, args, false, nil)
 		if err != nil {
 			return err
 		}
@@ -110,7 +110,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return tw.Flush()
 	case "revoke":
-		st, err := parseAndOpen(ctx, fs, db, args, func() error {
+		st, err := parseAndOpen(ctx, fs, db, args, false, func() error {
 			if fs.NArg() != 1 {
 				return fmt.Errorf("%w: token revoke takes one token id (see `agentdesk token list`)", errUsage)
 			}
@@ -146,8 +146,10 @@ func splitSubcommand(name, synopsis string, args []string, stderr io.Writer) (st
 }
 
 // parseAndOpen parses a subcommand's flags, runs check (when given) and
-// opens the database.
-func parseAndOpen(ctx context.Context, fs *flag.FlagSet, db *string, args []string, check func() error) (*store.Store, error) {
+// opens the database. Only commands that create something (create) make a
+// new SQLite file; the others refuse a file that is not there, so a
+// mistyped --db is an error rather than an empty list.
+func parseAndOpen(ctx context.Context, fs *flag.FlagSet, db *string, args []string, create bool, check func() error) (*store.Store, error) {
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -155,6 +157,10 @@ func parseAndOpen(ctx context.Context, fs *flag.FlagSet, db *string, args []stri
 		if err := check(); err != nil {
 			return nil, err
 		}
+	}
+	if !create {
+		st, _, err := openExisting(ctx, *db)
+		return st, err
 	}
 	return openStore(ctx, *db)
 }
@@ -169,7 +175,7 @@ func runAgents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	switch sub {
 	case "list":
-		st, err := parseAndOpen(ctx, fs, db, args, nil)
+		st, err := parseAndOpen(ctx, fs, db, args, false, nil)
 		if err != nil {
 			return err
 		}
@@ -190,7 +196,7 @@ func runAgents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		role := fs.String("role", protocol.RoleAgent, "agent, lead, trainer or admin")
 		team := fs.String("team", "", "team")
 		capacity := fs.Int("capacity", 5, "concurrent conversations")
-		st, err := parseAndOpen(ctx, fs, db, args, func() error {
+		st, err := parseAndOpen(ctx, fs, db, args, true, func() error {
 			if *id == "" {
 				return fmt.Errorf("%w: --id is required", errUsage)
 			}

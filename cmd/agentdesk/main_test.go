@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -68,6 +70,21 @@ func TestTokenCommands(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := run(ctx, []string{"token", "create", "--agent", "alice", "--db", db}, &stdout, &stderr); code != 0 {
 		t.Fatalf("token create: exit %d: %s", code, stderr.String())
+	}
+	// The new database is its owner's only: it holds customers' messages.
+	if fi, err := os.Stat(db); err != nil || (runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600) {
+		t.Errorf("new database: %v, mode %v, want 0600", err, fi.Mode().Perm())
+	}
+	// Listing or revoking on a mistyped --db is an error, and makes no file.
+	typo := filepath.Join(filepath.Dir(db), "typo.db")
+	for _, args := range [][]string{{"token", "list"}, {"token", "revoke", "t_x"}, {"agents", "list"}} {
+		var e bytes.Buffer
+		if code := run(ctx, append(args, "--db", typo), &bytes.Buffer{}, &e); code != 1 || !strings.Contains(e.String(), "typo.db") {
+			t.Errorf("%v --db typo.db: exit %d: %s", args, code, e.String())
+		}
+	}
+	if _, err := os.Stat(typo); err == nil {
+		t.Error("a listing made a database at the mistyped path")
 	}
 	stdout.Reset()
 	if code := run(ctx, []string{"token", "list", "--db", db, "--agent", "alice"}, &stdout, &stderr); code != 0 {

@@ -235,6 +235,12 @@ func openStore(ctx context.Context, path string) (*store.Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	// The database holds customers' messages and token hashes: a new file
+	// is readable by its owner only (SQLite gives -wal and -shm the same
+	// mode), not whatever the umask allows.
+	if f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	}
 	return store.Open(ctx, path, store.Options{})
 }
 
