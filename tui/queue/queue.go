@@ -623,6 +623,11 @@ func (m *Model) renderRow(e *entry, selected, marked bool) string {
 	row := strings.Join(cells, " ")
 	if w := ansi.StringWidth(row); w < m.width {
 		row += strings.Repeat(" ", m.width-w)
+	} else if w > m.width {
+		// A pane narrower than the fixed columns (the queue beside the
+		// conversation on a 120-column terminal) cuts the row, as the header
+		// and the selected row are cut, instead of pushing the pane border.
+		row = ansi.Truncate(row, m.width, "")
 	}
 	return row
 }

@@ -84,6 +84,19 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestNarrowPanesKeepTheirWidth: the queue pane beside the conversation on
+// a 120-column terminal is about 40 cells, narrower than the fixed columns;
+// every row — flagged or not, selected or not — is exactly the pane wide.
+func TestNarrowPanesKeepTheirWidth(t *testing.T) {
+	for _, w := range []int{30, 40, 47, 53, 60} {
+		for _, lang := range i18n.Langs {
+			m := newModel(lang, w, 10)
+			m.Move(1)
+			checkFrame(t, m.Render(), w, 10)
+		}
+	}
+}
+
 func TestSortedByPriorityThenWait(t *testing.T) {
 	m := newModel(i18n.EN, 80, 20)
 	var ids []string
