@@ -237,6 +237,10 @@ func (ch *channels) asAPIError(r *http.Request, err error) *apiError {
 	if errors.As(err, &pe) {
 		return &apiError{Status: statusOf(pe.Code), Code: pe.Code, Message: pe.Message}
 	}
+	if store.Unreachable(err) {
+		ch.srv.log.Warn("api request: database unreachable", "method", r.Method, "path", r.URL.Path, "err", err)
+		return &apiError{Status: http.StatusServiceUnavailable, Code: protocol.CodeUnavailable, Message: "database unavailable; retry shortly"}
+	}
 	ch.srv.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	return &apiError{Status: http.StatusInternalServerError, Code: protocol.CodeInternal, Message: "internal error; try again"}
 }

@@ -10,6 +10,7 @@ import (
 	"hash/fnv"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"regexp"
 	"runtime/debug"
@@ -19,6 +20,7 @@ import (
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -41,6 +43,25 @@ import (
 // (postgres:// or postgresql:// URL) rather than a SQLite file.
 func IsPostgres(db string) bool {
 	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// Unreachable reports whether err comes from not reaching the database —
+// a refused or dropped connection, PostgreSQL shutting down or starting —
+// rather than from the request itself: worth a retry, not a bug report.
+func Unreachable(err error) bool {
+	var ce *pgconn.ConnectError
+	var oe *net.OpError
+	if errors.As(err, &ce) || errors.As(err, &oe) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "57P01", "57P02", "57P03": // admin_shutdown, crash_shutdown, cannot_connect_now
+			return true
+		}
+	}
+	return false
 }
 
 // RedactDSN hides the password of a PostgreSQL URL (for logs).
