@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -583,6 +584,26 @@ func TestHealthAndReadiness(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("%s: HTTP %d", path, resp.StatusCode)
 		}
+	}
+}
+
+// When the database cannot be reached /readyz fails with a plain 503: the
+// cause (host, user, database name) is logged, never told to an
+// unauthenticated prober.
+func TestReadinessHidesTheDatabaseError(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	if err := h.st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get("http://" + h.addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), `"database unreachable"`) ||
+		strings.Contains(string(body), "sql") {
+		t.Fatalf("readyz with the database closed: HTTP %d %s", resp.StatusCode, body)
 	}
 }
 
