@@ -936,3 +936,24 @@ func TestStreamsAreBounded(t *testing.T) {
 		t.Fatalf("%d idle streams kept", len(h.m.streams))
 	}
 }
+
+// TestTransferOffersOnlyPeopleWhoTakeChats: the transfer list leaves out
+// accounts a chat would be lost with — an admin/integration account (the
+// demo's shop bot), a lead at capacity 0 ("takes nothing") and trainers.
+func TestTransferOffersOnlyPeopleWhoTakeChats(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	h.m.agents["shopbot"] = protocol.Agent{ID: "shopbot", Name: "Shop bot", Role: protocol.RoleAdmin, Status: protocol.StatusOffline}
+	h.m.agents["floor"] = protocol.Agent{ID: "floor", Name: "Floor watcher", Role: protocol.RoleLead, Status: protocol.StatusOnline}
+	h.m.agents["tina"] = protocol.Agent{ID: "tina", Name: "Tina trainer", Role: protocol.RoleTrainer, Status: protocol.StatusOnline, Capacity: 5}
+	openC1(h)
+	h.press("t")
+	scr := h.screen()
+	for _, name := range []string{"Shop bot", "Floor watcher", "Tina trainer"} {
+		if strings.Contains(scr, name) {
+			t.Errorf("transfer dialog offers %s:\n%s", name, scr)
+		}
+	}
+	if !strings.Contains(scr, "张伟") || !strings.Contains(scr, "Lee") {
+		t.Fatalf("transfer dialog lost the real teammates:\n%s", scr)
+	}
+}

@@ -224,8 +224,8 @@ func (m *Model) agentDialog(title string, kind pickKind, target string, excludeM
 		if excludeMe && a.ID == m.me.ID {
 			continue
 		}
-		if a.Role == protocol.RoleTrainer {
-			continue // trainers never talk to customers
+		if !takesChats(a) {
+			continue
 		}
 		agents = append(agents, a)
 	}
@@ -256,6 +256,15 @@ func (m *Model) agentDialog(title string, kind pickKind, target string, excludeM
 		d.items = append(d.items, listItem{label: sanitize.Line(t), hint: m.cat.TeamQueue, value: "team:" + t})
 	}
 	return d
+}
+
+// takesChats reports whether a chat may be handed to a: agents and leads
+// with room for at least one chat. Trainers never talk to customers, admin
+// accounts are integrations and operators (the demo's shop bot), and a
+// capacity of 0 means "takes nothing" — a chat handed to any of them would
+// sit with nobody to answer it.
+func takesChats(a protocol.Agent) bool {
+	return (a.Role == protocol.RoleAgent || a.Role == protocol.RoleLead) && a.Capacity > 0
 }
 
 func (m *Model) resolveDialog(convID string) dialog {

@@ -443,9 +443,7 @@ func (m *Model) teamTargetDialog(title string, base teamResult, exclude string, 
 		exclude = m.convs[base.ids[0]].Assignee
 	}
 	for _, a := range m.agents {
-		// People who take chats: agents and leads (admin accounts are
-		// integrations and operators, trainers never talk to customers).
-		if a.ID == exclude || (a.Role != protocol.RoleAgent && a.Role != protocol.RoleLead) {
+		if a.ID == exclude || !takesChats(a) {
 			continue
 		}
 		agents = append(agents, a)
@@ -471,7 +469,7 @@ func (m *Model) teamTargetDialog(title string, base teamResult, exclude string, 
 	if base.act == keymap.TeamDrain {
 		var online []string
 		for _, a := range agents {
-			if a.Status == protocol.StatusOnline && a.Role != protocol.RoleAdmin && a.ID != m.me.ID {
+			if a.Status == protocol.StatusOnline && a.ID != m.me.ID {
 				online = append(online, sanitize.Line(a.Name))
 			}
 		}
@@ -538,7 +536,7 @@ func (m *Model) applyTeamResult(r teamResult) tea.Cmd {
 		switch {
 		case r.dest == "spread":
 			for _, a := range m.agents {
-				if a.ID != r.agent && a.ID != m.me.ID && a.Status == protocol.StatusOnline && a.Role != protocol.RoleTrainer && a.Role != protocol.RoleAdmin {
+				if a.ID != r.agent && a.ID != m.me.ID && a.Status == protocol.StatusOnline && takesChats(a) {
 					req.ToAgents = append(req.ToAgents, a.ID)
 				}
 			}
