@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -150,6 +151,10 @@ type listDialog struct {
 	// pick, when set, turns the chosen value into the result instead of
 	// a pickResult (the team board's dialogs).
 	pick func(value string) any
+	// byValue: the items are numbers and a digit picks the item with that
+	// value (the capacity list: 0 picks 0) instead of the nth item; the
+	// list then shows no position numbers of its own.
+	byValue bool
 }
 
 func (d *listDialog) scope() keymap.Scope   { return keymap.ScopeDialog }
@@ -163,7 +168,14 @@ func (d *listDialog) key(m *Model, msg tea.KeyPressMsg) (any, bool, tea.Cmd) {
 			act = keymap.DialogDown
 		case s == "k":
 			act = keymap.DialogUp
-		case len(s) == 1 && s[0] >= '1' && s[0] <= '9' && int(s[0]-'1') < len(d.items):
+		case d.byValue && len(s) == 1 && s[0] >= '0' && s[0] <= '9':
+			i := slices.IndexFunc(d.items, func(it listItem) bool { return it.value == s })
+			if i < 0 {
+				return nil, false, nil
+			}
+			d.cursor = i
+			act = keymap.DialogConfirm
+		case !d.byValue && len(s) == 1 && s[0] >= '1' && s[0] <= '9' && int(s[0]-'1') < len(d.items):
 			d.cursor = int(s[0] - '1')
 			act = keymap.DialogConfirm
 		default:
@@ -199,7 +211,10 @@ func (d *listDialog) view(m *Model, maxW, maxH int) string {
 	for i := start; i < len(d.items) && i < start+rows; i++ {
 		it := d.items[i]
 		num := "  "
-		if i < 9 {
+		switch {
+		case d.byValue:
+			num = ""
+		case i < 9:
 			num = strconv.Itoa(i+1) + " "
 		}
 		text := num + it.label
@@ -212,7 +227,11 @@ func (d *listDialog) view(m *Model, maxW, maxH int) string {
 			lines = append(lines, ds.Item.Render(cell.Fit(text, w)))
 		}
 	}
-	lines = append(lines, ds.Hint.Render(cell.Fit("↑/↓ · 1-9 · ⏎ · esc", w)))
+	keys := "↑/↓ · 1-9 · ⏎ · esc"
+	if d.byValue {
+		keys = "↑/↓ · 0-9 · ⏎ · esc"
+	}
+	lines = append(lines, ds.Hint.Render(cell.Fit(keys, w)))
 	return strings.Join(lines, "\n")
 }
 

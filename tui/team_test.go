@@ -343,3 +343,37 @@ func TestTeamBoardPaletteAndKeys(t *testing.T) {
 		t.Fatal("1 did not return to the desk")
 	}
 }
+
+// TestCapacityDigitPicksThatCapacity: in the capacity list a digit is the
+// capacity itself — 0 ("takes nothing") included, 7 is 7.
+func TestCapacityDigitPicksThatCapacity(t *testing.T) {
+	h := newLeadHarness(t, i18n.EN, 160, 48)
+	h.press("2")
+	h.m.Board().SelectAgent("bob")
+	h.press("c")
+	if !strings.Contains(h.screen(), "takes nothing") {
+		t.Fatalf("capacity 0 is not explained:\n%s", h.screen())
+	}
+	h.press("0")
+	if c := h.be.find("set_capacity"); len(c) != 1 || c[0].arg != "bob=0" {
+		t.Fatalf("0 did not set capacity 0: %+v", c)
+	}
+	h.be.reset()
+	h.press("c", "7")
+	if c := h.be.find("set_capacity"); len(c) != 1 || c[0].arg != "bob=7" {
+		t.Fatalf("7 did not set capacity 7: %+v", c)
+	}
+}
+
+// TestNoteDialogShowsWhatIsTyped: a note longer than the box scrolls, and
+// the end of it — where the cursor is — stays in view.
+func TestNoteDialogShowsWhatIsTyped(t *testing.T) {
+	for _, w := range []int{160, 80} {
+		h := newLeadHarness(t, i18n.EN, w, 24)
+		h.press("2", "l", "n")
+		h.typeText("Please call this customer back today, they were promised a refund last week. END")
+		if scr := h.screen(); !strings.Contains(scr, "week. END") {
+			t.Fatalf("%d columns: the end of the note is cut off:\n%s", w, scr)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/keymap"
@@ -389,14 +391,17 @@ func (m *Model) teamAction(act keymap.Action) tea.Cmd {
 		if !ok {
 			return nil
 		}
-		d := &listDialog{title: t.CapacityTitle + " · " + sanitize.Line(a.Name)}
-		// 1-9 first so a digit picks that capacity; 0 (takes nothing) last.
-		for i, n := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0} {
+		d := &listDialog{title: t.CapacityTitle + " · " + sanitize.Line(a.Name), byValue: true}
+		// A digit picks that capacity, 0 (takes nothing) included.
+		for i, n := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12} {
 			hint := ""
-			if n == a.Capacity {
-				hint, d.cursor = "●", i
+			if n == 0 {
+				hint = t.CapacityNone
 			}
-			d.items = append(d.items, listItem{label: strconv.Itoa(n), hint: hint, value: strconv.Itoa(n)})
+			if n == a.Capacity {
+				hint, d.cursor = strings.TrimSpace(hint+"  ●"), i
+			}
+			d.items = append(d.items, listItem{label: fmt.Sprintf("%2d", n), hint: hint, value: strconv.Itoa(n)})
 		}
 		d.pick = func(v string) any { return teamResult{act: act, agent: a.ID, value: v} }
 		m.push(d)
@@ -594,7 +599,18 @@ func newNoteDialog(m *Model, convID string) *noteDialog {
 	ti.Prompt = m.cat.Team.NotePrompt
 	ti.CharLimit = 2000
 	ti.Focus()
-	return &noteDialog{convID: convID, in: ti}
+	d := &noteDialog{convID: convID, in: ti}
+	d.setWidth(max(m.width-4, 1))
+	return d
+}
+
+// setWidth fits the input to the dialog's width: the prompt and the cursor
+// cell share the row with the text, and a wider input would have its tail
+// (and the cursor) cut off.
+func (d *noteDialog) setWidth(maxW int) int {
+	w := min(maxW, 72)
+	d.in.SetWidth(max(w-ansi.StringWidth(d.in.Prompt)-1, 4))
+	return w
 }
 
 func (d *noteDialog) scope() keymap.Scope { return keymap.ScopeCompose }
@@ -623,8 +639,7 @@ func (d *noteDialog) key(m *Model, msg tea.KeyPressMsg) (any, bool, tea.Cmd) {
 
 func (d *noteDialog) view(m *Model, maxW, maxH int) string {
 	ds := &m.st.Dialog
-	w := min(maxW, 72)
-	d.in.SetWidth(max(w-4, 8))
+	w := d.setWidth(maxW)
 	title := m.cat.Team.NoteTitle
 	if c, ok := m.convs[d.convID]; ok {
 		title += " · " + sanitize.Line(c.CustomerName)

@@ -29,6 +29,7 @@ type TeamCatalog struct {
 	// Dialogs and notices.
 	DrainTitle, DrainToQueue, DrainSpread, DrainStatusTitle string
 	DrainKeepStatus, CapacityTitle, StatusTitleFor          string
+	CapacityNone                                            string
 	NotePrompt, NoteTitle, TakeoverDone                     string
 	NoAgentSelected, NoChatSelected, SpreadNone             string
 	ActDrain, ActTakeover, ActCapacity                      string
@@ -75,7 +76,7 @@ var enTeam = TeamCatalog{
 
 	DrainTitle: "Drain: move every open chat to…", DrainToQueue: "back to the queue",
 	DrainSpread: "spread over online teammates", DrainStatusTitle: "Then set them…",
-	DrainKeepStatus: "leave status as is", CapacityTitle: "Capacity (chats at once)",
+	DrainKeepStatus: "leave status as is", CapacityTitle: "Capacity (chats at once)", CapacityNone: "takes nothing",
 	StatusTitleFor: "Set status", NotePrompt: "note › ", NoteTitle: "Note to the assignee (enter sends, esc cancels)",
 	TakeoverDone:    "taken over",
 	NoAgentSelected: "Select an agent first (←/→ switches lists).", NoChatSelected: "Select a chat first (←/→ switches lists).",
@@ -134,7 +135,7 @@ var zhTeam = TeamCatalog{
 
 	DrainTitle: "清空：把所有进行中的会话移到…", DrainToQueue: "退回队列",
 	DrainSpread: "分给在线同事", DrainStatusTitle: "然后把其状态设为…",
-	DrainKeepStatus: "保持当前状态", CapacityTitle: "容量（同时处理的会话数）",
+	DrainKeepStatus: "保持当前状态", CapacityTitle: "容量（同时处理的会话数）", CapacityNone: "不接会话",
 	StatusTitleFor: "设置状态", NotePrompt: "留言 › ", NoteTitle: "给负责人留言（回车发送，esc 取消）",
 	TakeoverDone:    "已接管",
 	NoAgentSelected: "请先选择坐席（←/→ 切换列表）。", NoChatSelected: "请先选择会话（←/→ 切换列表）。",
