@@ -265,9 +265,17 @@ func (m *Model) openDraft() (protocol.Conversation, protocol.Draft, bool) {
 
 // perform runs a named action: from a key, or from the command palette.
 func (m *Model) perform(act keymap.Action) tea.Cmd {
-	if m.lead.view == viewReview && keymap.ScopeOf(act) == keymap.ScopeReview {
+	if keymap.ScopeOf(act) == keymap.ScopeReview {
+		// From the palette elsewhere: the review view's actions are the
+		// trainer's; open the view first (it says who it is for).
+		var open tea.Cmd
+		if m.lead.view != viewReview || m.review == nil {
+			if open = m.openReview(); m.lead.view != viewReview {
+				return open
+			}
+		}
 		cmd, _ := m.review.Perform(act)
-		return cmd
+		return tea.Batch(open, cmd)
 	}
 	switch act {
 	case keymap.AppQuit:

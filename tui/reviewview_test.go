@@ -57,3 +57,30 @@ func TestTrainerLandsOnReviewAndGoesBackToDesk(t *testing.T) {
 		t.Fatal("3 did not reopen review")
 	}
 }
+
+// TestReviewActionsFromThePalette: a review action run from the command
+// palette outside the review view tells an agent the view is for trainers
+// (not "that key works inside its dialog"), and takes a trainer there.
+func TestReviewActionsFromThePalette(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	reviewAnswers(h.be)
+	h.press("ctrl+p")
+	h.typeText("metrics")
+	h.press("enter")
+	if h.m.lead.view == viewReview || !strings.Contains(h.m.Notice(), "trainers") {
+		t.Fatalf("agent ran a review action from the palette; notice %q", h.m.Notice())
+	}
+
+	h = newHarness(t, i18n.EN, 160, 48)
+	reviewAnswers(h.be)
+	me := h.m.Me()
+	me.Role = protocol.RoleTrainer
+	h.send(UpdatesMsg{Updates: []client.Update{client.Welcomed{Welcome: protocol.Welcome{Protocol: 1, Agent: me, Seq: 20, Resume: protocol.ResumeReplay}}}})
+	h.press("1")
+	h.press("ctrl+p")
+	h.typeText("sort: most")
+	h.press("enter")
+	if h.m.lead.view != viewReview || !strings.Contains(h.screen(), "newest first") {
+		t.Fatalf("trainer's palette action did not reach the review view; notice %q:\n%s", h.m.Notice(), h.screen())
+	}
+}
