@@ -567,8 +567,13 @@ func (m *Model) renderRow(e *entry, selected, marked bool) string {
 		marker = " *"
 	}
 
+	// Rows are redrawn once a minute, so under a minute reads "<1m", not a
+	// "0s" that would sit there for the whole minute.
 	wait := m.now.Sub(time.UnixMilli(waitingSince(&e.c))).Truncate(time.Minute)
 	waitText := m.cat.Duration(max(wait, 0))
+	if wait < time.Minute {
+		waitText = "<" + m.cat.Duration(time.Minute)
+	}
 	slaText, slaStyle := "—", q.SLANone
 	if e.c.SLADueAt != 0 {
 		left := time.UnixMilli(e.c.SLADueAt).Sub(m.now)
@@ -580,6 +585,9 @@ func (m *Model) renderRow(e *entry, selected, marked bool) string {
 			slaText, slaStyle = m.cat.SLALeft(left.Truncate(time.Minute)), q.SLASoon
 		default:
 			slaText, slaStyle = m.cat.SLALeft(left.Truncate(time.Minute)), q.SLAOk
+		}
+		if left > 0 && left < time.Minute {
+			slaText = "<" + m.cat.SLALeft(time.Minute)
 		}
 	}
 	flagText, flagStyle := m.badge(&e.c)

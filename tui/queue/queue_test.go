@@ -324,3 +324,24 @@ func BenchmarkFilterKeystroke(b *testing.B) {
 		m.SetFilter("")
 	}
 }
+
+// TestUnderAMinuteReadsLessThanOneMinute: rows are redrawn once a minute, so
+// a chat escalated 40 s ago (or 30 s from its SLA) reads "<1m", not "0s".
+func TestUnderAMinuteReadsLessThanOneMinute(t *testing.T) {
+	for _, tc := range []struct {
+		lang      i18n.Lang
+		wait, sla string
+	}{{i18n.EN, "<1m", "<1m"}, {i18n.ZhCN, "<1分", "<1分"}} {
+		m := New(themes.New(themes.Dark, false), i18n.For(tc.lang), "a1")
+		m.SetNow(now)
+		m.SetConversations([]protocol.Conversation{{ID: "n1", CustomerName: "Nora", Channel: "web", Status: "queued",
+			Priority: 10, Version: 1, EscalatedAt: ms(-40 * time.Second), SLADueAt: ms(30 * time.Second)}})
+		m.SetTab(TabAll)
+		m.SetSize(120, 5)
+		out := ansi.Strip(m.Render())
+		row := strings.Split(out, "\n")[2]
+		if strings.Contains(row, "0s") || strings.Contains(row, "0秒") || strings.Count(row, tc.wait) != 2 {
+			t.Fatalf("%s: want wait and SLA %q, got row %q", tc.lang, tc.wait, row)
+		}
+	}
+}
