@@ -164,3 +164,19 @@ func TestUntrustedCertificateSaysSo(t *testing.T) {
 		}
 	}
 }
+
+// TestPasteIsCleaned: text pasted into the reply box (often copied from a
+// customer's message) loses escape sequences, controls and bidi overrides
+// before it reaches the input, and a CRLF is one line break, not two.
+func TestPasteIsCleaned(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("r")
+	h.send(tea.PasteMsg{Content: "Line1\x1b[31mRED\x1b[0m \x07bell \x1b]52;c;ZXZpbA==\x07end\r\nsecond \u202eevil"})
+	if got, want := h.m.compose.ta.Value(), "Line1RED bell end\nsecond evil"; got != want {
+		t.Fatalf("pasted text = %q, want %q", got, want)
+	}
+	if raw := h.m.Render(); strings.Contains(raw, "\u202e") || strings.Contains(raw, "\x07") {
+		t.Fatal("the frame carries a bidi override or BEL from the paste")
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/queue"
 	"github.com/agentdesk/agentdesk/tui/review"
+	"github.com/agentdesk/agentdesk/tui/sanitize"
 	"github.com/agentdesk/agentdesk/tui/transcript"
 )
 
@@ -273,6 +274,11 @@ func (m *Model) say(text string, isErr bool) {
 }
 
 func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
+	// A paste is often copied from a customer's message or a web page: drop
+	// escape sequences, controls, bidi overrides and invisible characters
+	// before they reach an input (and the terminal through its view), and
+	// make a CRLF one line break rather than two.
+	msg.Content = sanitize.Text(msg.Content)
 	if len(m.dialogs) > 0 {
 		return m.topDialogInput(msg)
 	}
