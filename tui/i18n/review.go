@@ -9,6 +9,7 @@ type ReviewCatalog struct {
 	Title                                  string
 	Count                                  func(shown, total int) string
 	Empty, Loading, NoSelection, Forbidden string
+	EmptyFiltered                          string // nothing matches a filter
 	SortChange, SortNewest                 string
 	FilterPrompt, FilterNone, TitlePrompt  string
 	FilterLabel                            func(f string) string
@@ -55,13 +56,14 @@ type ReviewCatalog struct {
 func pctText(p int) string { return fmt.Sprintf("%3d%%", p) }
 
 var reviewEN = ReviewCatalog{
-	Title:       "Review",
-	Count:       func(shown, total int) string { return fmt.Sprintf("%d/%d", shown, total) },
-	Empty:       "No outcomes match. Drafts appear here once agents accept, edit or reject them.",
-	Loading:     "loading…",
-	NoSelection: "Select an outcome to see the conversation, the draft and what was sent.",
-	Forbidden:   "Review is for trainers, leads and admins.",
-	SortChange:  "most changed first", SortNewest: "newest first",
+	Title:         "Review",
+	Count:         func(shown, total int) string { return fmt.Sprintf("%d/%d", shown, total) },
+	Empty:         "No outcomes match. Drafts appear here once agents accept, edit or reject them.",
+	EmptyFiltered: "Nothing matches this filter. esc clears it, / changes it.",
+	Loading:       "loading…",
+	NoSelection:   "Select an outcome to see the conversation, the draft and what was sent.",
+	Forbidden:     "Review is for trainers, leads and admins.",
+	SortChange:    "most changed first", SortNewest: "newest first",
 	FilterPrompt: "filter> ", FilterNone: "all outcomes", TitlePrompt: "KB entry title (⏎ write, esc cancel)> ",
 	FilterLabel: func(f string) string { return "filter: " + f },
 	FilterBad:   func(err string) string { return "filter not applied: " + err },
@@ -109,13 +111,14 @@ var reviewEN = ReviewCatalog{
 }
 
 var reviewZH = ReviewCatalog{
-	Title:       "复核",
-	Count:       func(shown, total int) string { return fmt.Sprintf("%d/%d", shown, total) },
-	Empty:       "没有符合条件的记录。坐席采纳、修改或拒绝草稿后会出现在这里。",
-	Loading:     "加载中…",
-	NoSelection: "选择一条记录，查看会话、草稿和实际发送的回复。",
-	Forbidden:   "复核仅供培训师、组长和管理员使用。",
-	SortChange:  "按改动量排序", SortNewest: "按时间排序",
+	Title:         "复核",
+	Count:         func(shown, total int) string { return fmt.Sprintf("%d/%d", shown, total) },
+	Empty:         "没有符合条件的记录。坐席采纳、修改或拒绝草稿后会出现在这里。",
+	EmptyFiltered: "没有符合此筛选条件的记录。按 esc 清除，按 / 修改。",
+	Loading:       "加载中…",
+	NoSelection:   "选择一条记录，查看会话、草稿和实际发送的回复。",
+	Forbidden:     "复核仅供培训师、组长和管理员使用。",
+	SortChange:    "按改动量排序", SortNewest: "按时间排序",
 	FilterPrompt: "筛选> ", FilterNone: "全部记录", TitlePrompt: "知识库条目标题（⏎ 写入，esc 取消）> ",
 	FilterLabel: func(f string) string { return "筛选：" + f },
 	FilterBad:   func(err string) string { return "筛选未生效：" + err },

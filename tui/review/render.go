@@ -168,7 +168,11 @@ func (m *Model) listLines(w, h int) []string {
 		return pad([]string{m.st.Muted.Render(" " + m.cat.Loading)}, w, h)
 	}
 	if len(m.items) == 0 {
-		return pad(wrapPlain(m.cat.Empty, w, &m.st.Queue.Empty), w, h)
+		msg := m.cat.Empty
+		if m.filterText != "" || len(m.filter.Actions) > 0 {
+			msg = m.cat.EmptyFiltered
+		}
+		return pad(wrapPlain(msg, w, &m.st.Queue.Empty), w, h)
 	}
 	top := 0
 	if m.sel >= h {

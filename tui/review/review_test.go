@@ -424,3 +424,25 @@ func TestWrapKeepsWordsAndFillsCJKLines(t *testing.T) {
 		t.Fatalf("words split: %q", lines)
 	}
 }
+
+// TestEmptyFilterSaysSo: an empty list under a filter points at the filter
+// (esc clears it), not at agents who have not decided anything yet.
+func TestEmptyFilterSaysSo(t *testing.T) {
+	h := newHarness(t, i18n.EN, 120, 30)
+	var edits []protocol.ReviewItem
+	for _, it := range h.fs.items {
+		if it.Outcome.Action == protocol.ActionEdit {
+			edits = append(edits, it)
+		}
+	}
+	h.fs.items = edits
+	h.press("f") // rejected: none left
+	if scr := h.screen(); !strings.Contains(scr, "esc clears it") || strings.Contains(scr, "Drafts appear here") {
+		t.Fatalf("empty filtered list:\n%s", scr)
+	}
+	h.fs.items = nil
+	h.press("esc")
+	if scr := h.screen(); !strings.Contains(scr, "Drafts appear here") {
+		t.Fatalf("empty unfiltered list:\n%s", scr)
+	}
+}
