@@ -1,6 +1,8 @@
 package store
 
 import (
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -15,9 +17,10 @@ func TestKeywordsLatinAndHan(t *testing.T) {
 		list = append(list, w)
 	}
 	sort.Strings(list)
-	// order/the/is/my are stopwords or too short; 没有 is a stopword, the
-	// bigrams across it stay (rising merges chains back into phrases).
-	want := "arrived,lost,never,parcel,丢了,包裹,快递,有到,裹没,递丢"
+	// order/the/is/my/never are stopwords or too short; bigrams with a
+	// function character (了, 没, 有) span a word boundary and are
+	// dropped; 快递 + 递丢 merge back into 快递丢 when they rise together.
+	want := "arrived,lost,parcel,包裹,快递,递丢"
 	if strings.Join(list, ",") != want {
 		t.Fatalf("keywords = %v, want %s", list, want)
 	}
@@ -44,7 +47,7 @@ func TestRisingIsHonestAboutCounts(t *testing.T) {
 	words := map[string][]int64{
 		"recall": ats(3, now-hourMs, now), // brand new, only three mentions
 	}
-	got := rising(intents, words, now, hourMs, now-2*weekMs)
+	got := rising(intents, words, nil, now, hourMs, now-2*weekMs)
 	byName := map[string]protocol.Topic{}
 	for _, tp := range got {
 		byName[tp.Name] = tp
@@ -60,13 +63,71 @@ func TestRisingIsHonestAboutCounts(t *testing.T) {
 	if !ok || r.Count != 3 || r.Expected != 0 || !r.Thin {
 		t.Fatalf("recall: %+v", r)
 	}
-	// Overlapping Chinese bigrams that rise together come back as one phrase.
-	words = map[string][]int64{"屏幕": ats(6, now-hourMs, now), "幕碎": ats(6, now-hourMs, now), "碎了": ats(5, now-hourMs, now)}
-	merged := rising(nil, words, now, hourMs, now-2*weekMs)
-	if len(merged) != 1 || merged[0].Name != "屏幕碎了" || merged[0].Count != 5 {
+	// Overlapping Chinese bigrams that rise together come back as one phrase
+	// ("电池" + "池鼓" + "鼓包" → "电池鼓包"), counted where it was written.
+	var msgs []topicMessage
+	for i, at := range ats(6, now-hourMs, now) {
+		text := "电池鼓包了！"
+		if i == 5 {
+			text = "电池鼓起来" // 电池, 池鼓 but not 鼓包
+		}
+		msgs = append(msgs, topicMessage{conv: fmt.Sprint("c", i), text: text, at: at})
+	}
+	words = keywordTimes(msgs)
+	merged := rising(nil, words, msgs, now, hourMs, now-2*weekMs)
+	if len(merged) != 1 || merged[0].Name != "电池鼓包" || merged[0].Count != 5 {
 		t.Fatalf("merged phrases: %+v", merged)
 	}
 	if got[0].Name != "delivery_damaged" {
 		t.Fatalf("strongest rise first: %+v", got)
+	}
+}
+
+// TestHotKeywordsAreWords: what the demo's customers write must not come
+// back as fragments across Chinese word boundaries ("们家买了两"), as
+// phrases nobody wrote (two bigrams from different messages sharing a
+// character), as English filler ("never", "found"), or counted twice for
+// a customer who repeats themself.
+func TestHotKeywordsAreWords(t *testing.T) {
+	now := int64(100 * weekMs)
+	var msgs []topicMessage
+	add := func(conv, text string) {
+		msgs = append(msgs, topicMessage{conv: conv, text: text, at: now - int64(len(msgs)+1)*60_000})
+	}
+	for i := range 4 {
+		c := fmt.Sprint("c", i)
+		add(c, "我要注销账号，再也不在你们家买了！")
+		add(c, "付款的时候扣了两次钱！我们家买了两台")
+		add(c, "How do I reset my password? The email never arrives.")
+		add(c, "Found it in spam, thanks!")
+		add(c, "手机屏幕碎了")
+		add(c+"b", "幕布质量很差")
+		add(c+"b", "幕布质量很差") // the same customer again
+	}
+	junk := []string{"们家", "家买", "买了", "了两", "们家买了两", "候扣", "次钱", "never", "found", "thanks", "屏幕布", "好的"}
+	for _, m := range msgs {
+		for w := range Keywords(m.text) {
+			if slices.Contains(junk, w) {
+				t.Errorf("junk keyword %q from %q", w, m.text)
+			}
+		}
+	}
+	// Only the Chinese ones, so that the top 8 has room for them all.
+	msgs = slices.DeleteFunc(msgs, func(m topicMessage) bool { return m.text[0] < 0x80 })
+	got := rising(nil, keywordTimes(msgs), msgs, now, hourMs, now-2*weekMs)
+	names := map[string]protocol.Topic{}
+	for _, tp := range got {
+		names[tp.Name] = tp
+	}
+	for _, j := range junk {
+		if _, ok := names[j]; ok {
+			t.Errorf("junk topic %q in %+v", j, got)
+		}
+	}
+	if tp, ok := names["幕布质量"]; !ok || tp.Count != 4 {
+		t.Errorf("幕布质量 (4 conversations) missing or miscounted: %+v", got)
+	}
+	if _, ok := names["手机屏幕碎"]; !ok {
+		t.Errorf("手机屏幕碎 missing: %+v", got)
 	}
 }
