@@ -957,3 +957,30 @@ func TestTransferOffersOnlyPeopleWhoTakeChats(t *testing.T) {
 		t.Fatalf("transfer dialog lost the real teammates:\n%s", scr)
 	}
 }
+
+// TestHelpUsesTheWidthAndScrolls: on a wide terminal the help fills the
+// width instead of cutting descriptions short beside an empty column; on
+// 80×24 it says there is more and pgdown reaches the end.
+func TestHelpUsesTheWidthAndScrolls(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	h.press("?")
+	scr := h.screen()
+	for _, s := range []string{"reassign selected (lead)", "promote to knowledge base", "ctrl+s/alt+enter"} {
+		if !strings.Contains(scr, s) {
+			t.Errorf("160×48 help cuts %q short:\n%s", s, scr)
+		}
+	}
+	h = newHarness(t, i18n.EN, 80, 24)
+	h.press("?")
+	if scr := h.screen(); !strings.Contains(scr, "↑/↓ 1–") || strings.Contains(scr, "q/ctrl+c") {
+		t.Fatalf("80×24 help does not say it scrolls:\n%s", scr)
+	}
+	h.press("pgdown", "pgdown", "pgdown", "pgdown")
+	if scr := h.screen(); !strings.Contains(scr, "q/ctrl+c") {
+		t.Fatalf("pgdown does not reach the end of the help:\n%s", scr)
+	}
+	h.press("pgup", "pgup", "pgup", "pgup")
+	if scr := h.screen(); !strings.Contains(scr, "take next") {
+		t.Fatalf("pgup does not go back to the top:\n%s", scr)
+	}
+}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strconv"
@@ -528,7 +529,7 @@ func (p *palette) view(m *Model, maxW, maxH int) string {
 }
 
 // helpDialog shows every binding, one block per scope.
-type helpDialog struct{ offset int }
+type helpDialog struct{ offset, page int }
 
 func newHelpDialog(*Model) *helpDialog { return &helpDialog{} }
 
@@ -541,6 +542,18 @@ func (h *helpDialog) key(m *Model, msg tea.KeyPressMsg) (any, bool, tea.Cmd) {
 		return nil, false, nil
 	case "k", "up":
 		h.offset = max(h.offset-1, 0)
+		return nil, false, nil
+	case "pgdown", "ctrl+d", "space":
+		h.offset += max(h.page-1, 1) // the view clamps it
+		return nil, false, nil
+	case "pgup", "ctrl+u":
+		h.offset = max(h.offset-max(h.page-1, 1), 0)
+		return nil, false, nil
+	case "home", "g":
+		h.offset = 0
+		return nil, false, nil
+	case "end", "G":
+		h.offset = 1 << 20
 		return nil, false, nil
 	}
 	if act, ok := m.km.Lookup(keymap.ScopeGlobal, msg.String()); ok && (act == keymap.HelpToggle || act == keymap.AppQuit) {
@@ -566,7 +579,12 @@ func (h *helpDialog) view(m *Model, maxW, maxH int) string {
 	if m.cat == nil || m.cat.HelpTitle != "Keys" {
 		lang = 1
 	}
-	// Entries in scope order, each scope headed by its title.
+	// Entries in scope order, each scope headed by its title. The key
+	// column is wider when the dialog has the room (ctrl+s/alt+enter).
+	keyW := 12
+	if maxW >= 3*(48+2) {
+		keyW = 16
+	}
 	var entries []string
 	infos := m.km.Actions()
 	for _, s := range keymap.Scopes {
@@ -582,21 +600,26 @@ func (h *helpDialog) view(m *Model, maxW, maxH int) string {
 				entries = append(entries, ds.Title.Render(scopeTitles[s][lang]))
 				first = false
 			}
-			entries = append(entries, cell.Fit(keymap.HelpKeys(info.Keys), 12)+" "+info.Help)
+			entries = append(entries, cell.Fit(keymap.HelpKeys(info.Keys), keyW)+" "+info.Help)
 		}
 	}
-	colW := 36
-	cols := max(min(maxW/(colW+2), 4), 1)
-	rows := max(maxH-2, 1)
-	// Fill columns top to bottom, then scroll if it still does not fit.
-	perCol := (len(entries) + cols - 1) / cols
-	perCol = max(perCol, rows)
-	if perCol > rows {
-		perCol = max((len(entries)+cols-1)/cols, 1)
-	}
+	// As many columns as the entries need and the width allows, each as
+	// wide as the width shares out (up to a comfortable 48 cells), filled
+	// top to bottom; what still does not fit scrolls.
+	const minColW, maxColW = 34, 48
+	rows := max(maxH-2, 1) // below the title, above the frame's hint line
+	cols := max(min((len(entries)+rows-1)/rows, maxW/(minColW+2), 4), 1)
+	colW := max(min((maxW-2*(cols-1))/cols, maxColW), 1)
+	perCol := max((len(entries)+cols-1)/cols, 1)
+	h.page = rows
 	h.offset = min(h.offset, max(perCol-rows, 0))
-	w := min(maxW, cols*(colW+2))
-	lines := []string{ds.Title.Render(cell.Fit(m.cat.HelpTitle+"  (?/esc)", w))}
+	w := min(maxW, cols*colW+2*(cols-1))
+	title := m.cat.HelpTitle + "  (?/esc)"
+	if perCol > rows {
+		// Say that there is more, and where we are.
+		title += fmt.Sprintf("  ↑/↓ %d–%d/%d", h.offset+1, min(h.offset+rows, perCol), perCol)
+	}
+	lines := []string{ds.Title.Render(cell.Fit(title, w))}
 	for r := h.offset; r < perCol && r < h.offset+rows; r++ {
 		var b strings.Builder
 		for c := 0; c < cols; c++ {

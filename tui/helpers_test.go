@@ -312,7 +312,7 @@ func (h *harness) typeText(s string) {
 
 func keyMsg(k string) tea.KeyPressMsg {
 	named := map[string]rune{"enter": tea.KeyEnter, "esc": tea.KeyEscape, "tab": tea.KeyTab, "space": tea.KeySpace,
-		"up": tea.KeyUp, "down": tea.KeyDown, "backspace": tea.KeyBackspace}
+		"up": tea.KeyUp, "down": tea.KeyDown, "backspace": tea.KeyBackspace, "pgdown": tea.KeyPgDown, "pgup": tea.KeyPgUp}
 	if r, ok := named[k]; ok {
 		m := tea.KeyPressMsg{Code: r}
 		if k == "space" {
