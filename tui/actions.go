@@ -279,6 +279,10 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 	}
 	switch act {
 	case keymap.AppQuit:
+		if m.pending > 0 && m.conn.State.String() != "online" {
+			m.push(m.confirmQuit())
+			return nil
+		}
 		return tea.Quit
 	case keymap.AppRedraw:
 		m.invalidate()

@@ -984,3 +984,43 @@ func TestHelpUsesTheWidthAndScrolls(t *testing.T) {
 		t.Fatalf("pgup does not go back to the top:\n%s", scr)
 	}
 }
+
+// TestQuitOfflineWithOutboxAsks: quitting while offline with replies still
+// in the outbox asks first (they go out only when this desk next
+// connects); online, or with nothing pending, q quits at once.
+func TestQuitOfflineWithOutboxAsks(t *testing.T) {
+	quits := func(msgs []tea.Msg) bool {
+		for _, m := range msgs {
+			if fmt.Sprintf("%T", m) == "tea.QuitMsg" {
+				return true
+			}
+		}
+		return false
+	}
+	h := newHarness(t, i18n.EN, 80, 24)
+	h.send(UpdatesMsg{Updates: []client.Update{client.StateChanged{State: client.StateOffline}}})
+	openC1(h)
+	h.press("r")
+	h.typeText("Sorry, checking now")
+	h.press("ctrl+s", "esc")
+	if h.m.Pending() == 0 {
+		t.Fatal("the reply is not pending")
+	}
+	if quits(h.press("q")) {
+		t.Fatal("q quit at once with an unsent reply while offline")
+	}
+	if scr := h.screen(); !strings.Contains(scr, "not sent yet") || !strings.Contains(scr, "Quit anyway?") {
+		t.Fatalf("no question before quitting:\n%s", scr)
+	}
+	if quits(h.press("1")) { // No
+		t.Fatal("No quit")
+	}
+	if !quits(h.press("q", "2")) { // Yes
+		t.Fatal("Yes did not quit")
+	}
+
+	h = newHarness(t, i18n.EN, 80, 24)
+	if !quits(h.press("q")) {
+		t.Fatal("q does not quit an online desk with an empty outbox")
+	}
+}

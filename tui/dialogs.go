@@ -55,6 +55,7 @@ const (
 	pickSnooze
 	pickCanned
 	pickConfirmStale
+	pickConfirmQuit
 )
 
 func (m *Model) push(d dialog) { m.dialogs = append(m.dialogs, d) }
@@ -129,6 +130,10 @@ func (m *Model) applyDialogResult(res any) tea.Cmd {
 		case pickConfirmStale:
 			if r.value == "yes" {
 				return m.recordOutcome(r.payload, protocol.ActionAccept, "", "", "")
+			}
+		case pickConfirmQuit:
+			if r.value == "yes" {
+				return tea.Quit
 			}
 		}
 	}
@@ -205,8 +210,12 @@ func (d *listDialog) key(m *Model, msg tea.KeyPressMsg) (any, bool, tea.Cmd) {
 func (d *listDialog) view(m *Model, maxW, maxH int) string {
 	ds := &m.st.Dialog
 	w := min(maxW, 64)
-	lines := []string{ds.Title.Render(cell.Fit(d.title, w))}
-	rows := max(maxH-3, 1)
+	// A long title (a question) wraps rather than losing its end.
+	var lines []string
+	for _, l := range wrapPlain(d.title, w) {
+		lines = append(lines, ds.Title.Render(cell.Fit(l, w)))
+	}
+	rows := max(maxH-2-len(lines), 1)
 	start := max(0, min(d.cursor-rows+1, len(d.items)-rows))
 	start = max(start, 0)
 	for i := start; i < len(d.items) && i < start+rows; i++ {
@@ -317,6 +326,13 @@ func (m *Model) cannedDialog() dialog {
 
 func (m *Model) confirmStale(dr protocol.Draft) dialog {
 	return &listDialog{title: m.cat.StaleConfirm, kind: pickConfirmStale, target: dr.ConversationID, payload: dr,
+		items: []listItem{{label: m.cat.No, value: "no"}, {label: m.cat.Yes, value: "yes"}}}
+}
+
+// confirmQuit asks before quitting while offline with writes still in the
+// outbox: they are kept, but go out only when this desk next connects.
+func (m *Model) confirmQuit() dialog {
+	return &listDialog{title: m.cat.QuitPending(m.pending), kind: pickConfirmQuit,
 		items: []listItem{{label: m.cat.No, value: "no"}, {label: m.cat.Yes, value: "yes"}}}
 }
 

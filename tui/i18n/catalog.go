@@ -120,6 +120,7 @@ type Catalog struct {
 	ConnCertUntrusted string // offline because the server's TLS certificate is not trusted
 	ConnStopped       string
 	Outbox            func(n int) string
+	QuitPending       func(n int) string // quit while offline with the outbox not empty
 
 	// Team is the lead's team board (team.go).
 	Team TeamCatalog
@@ -370,6 +371,9 @@ var en = Catalog{
 	ConnAuthFailed: "token refused — create a new one", ConnStopped: "stopped",
 	ConnCertUntrusted: "server certificate not trusted — pass its CA with --ca (or ca_file)",
 	Outbox:            func(n int) string { return fmt.Sprintf("outbox %d", n) },
+	QuitPending: func(n int) string {
+		return fmt.Sprintf("Offline: %d not sent yet (kept in the outbox, sent when this desk next connects). Quit anyway?", n)
+	},
 }
 
 var zhCN = Catalog{
@@ -512,4 +516,7 @@ var zhCN = Catalog{
 	ConnAuthFailed: "令牌被拒绝——请新建令牌", ConnStopped: "已停止",
 	ConnCertUntrusted: "不信任服务器证书——请用 --ca（或 ca_file）指定其 CA",
 	Outbox:            func(n int) string { return fmt.Sprintf("发件箱 %d", n) },
+	QuitPending: func(n int) string {
+		return fmt.Sprintf("离线：%d 条尚未发送（保存在发件箱，本工作台下次连上时发送）。仍要退出吗？", n)
+	},
 }
