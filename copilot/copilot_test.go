@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -536,5 +537,45 @@ func TestExemplarReuseDoesNotLeakAnotherCustomer(t *testing.T) {
 	}
 	if strings.Contains(d.Text, "朱琳") || !strings.Contains(d.Text, "吴昊") || !strings.Contains(d.Text, "原路退回") {
 		t.Fatalf("draft reusing another customer's reply: %q", d.Text)
+	}
+}
+
+// TestExemplarReuseDoesNotRepeatStockSentences: a reply agents sent was
+// often drafted from the same templates; reusing it for an upset customer
+// who asked for a person must not say "I'll take it from here" or the
+// apology twice.
+func TestExemplarReuseDoesNotRepeatStockSentences(t *testing.T) {
+	e, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang     string
+		reply    string
+		question string
+		stock    []string
+	}{
+		{LangZH, "您好，陈静！\n我是人工客服，接下来由我为您处理。\n未发货订单：我的订单 → 修改地址。\n还有其他问题随时告诉我。",
+			"订单 20317792 的地址写错了，能改吗？转人工", []string{"我是人工客服，接下来由我为您处理。"}},
+		{LangEN, "Hi Ava,\nI'm really sorry about this experience, and I understand why you're upset. I'll personally see this through until it's sorted.\nWe check with the courier straight away.",
+			"This is ridiculous!!! My parcel says delivered but there's NOTHING here, worst service ever",
+			[]string{"I'm really sorry about this experience"}},
+	} {
+		if err := e.Exemplars().Add(Exemplar{ID: "x-" + string(tc.lang), Question: tc.question, Reply: tc.reply, Outcome: Accepted, Language: tc.lang}); err != nil {
+			t.Fatal(err)
+		}
+		d, err := e.Draft(context.Background(), Conversation{ID: "c-" + string(tc.lang), CustomerName: "吴昊",
+			Messages: []Message{{Seq: 1, Role: RoleCustomer, Text: tc.question}}}, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.ContainsFunc(d.Citations, func(s Source) bool { return s.Kind == SourceExemplar }) {
+			t.Fatalf("%s: the draft did not reuse the exemplar: %q", tc.lang, d.Text)
+		}
+		for _, s := range tc.stock {
+			if n := strings.Count(d.Text, s); n != 1 {
+				t.Errorf("%s: %q appears %d times in %q", tc.lang, s, n, d.Text)
+			}
+		}
 	}
 }

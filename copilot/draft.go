@@ -303,19 +303,27 @@ func (p draftPlan) render(in instruction) string {
 		ph = templatePhrases[LangZH]
 	}
 	var parts []string
+	// add appends a stock sentence unless the body already says it: a
+	// reused reply was often drafted from these same templates, and the
+	// customer must not read "I'll take it from here" twice.
+	add := func(s string) {
+		if p.body == "" || !strings.Contains(p.body, s) {
+			parts = append(parts, s)
+		}
+	}
 	if !in.shorter || p.exemplarGreeted {
 		parts = append(parts, ph.greet(p.name, in.formal))
 	}
 	if p.human {
-		parts = append(parts, ph.human)
+		add(ph.human)
 	}
 	switch {
 	case p.angry || p.legal:
-		parts = append(parts, ph.apologyAngry)
+		add(ph.apologyAngry)
 	case p.negative:
-		parts = append(parts, ph.apology)
+		add(ph.apology)
 	case in.warmer:
-		parts = append(parts, ph.thanks)
+		add(ph.thanks)
 	}
 	if p.order != "" {
 		parts = append(parts, ph.orderPrefix+p.order+ph.orderSuffix)
@@ -326,13 +334,13 @@ func (p draftPlan) render(in instruction) string {
 		parts = append(parts, ph.askDetails)
 	}
 	if p.urgent && !in.shorter {
-		parts = append(parts, ph.urgent)
+		add(ph.urgent)
 	}
 	if !in.shorter {
 		if in.formal {
-			parts = append(parts, ph.closeFormal)
+			add(ph.closeFormal)
 		} else {
-			parts = append(parts, ph.closeCasual)
+			add(ph.closeCasual)
 		}
 	}
 	return strings.Join(parts, "\n")
