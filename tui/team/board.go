@@ -611,7 +611,7 @@ func (b *Board) agentTable(w, h int) []string {
 		{t.ColHandle, 9, true}, {t.ColAccept, 10, true}}
 	if wide {
 		cols = []col{{t.ColName, 14, false}, {t.ColStatus, 16, false}, {t.ColLoad, 6, true}, {t.ColChats, 6, true},
-			{t.ColOldest, 8, true}, {t.ColHandle, 9, true}, {t.ColDone, 6, true}, {t.ColAccept, 11, true}, {t.ColCSAT, 10, true}}
+			{t.ColOldest, 9, true}, {t.ColHandle, 9, true}, {t.ColDone, 6, true}, {t.ColAccept, 10, true}, {t.ColCSAT, 10, true}}
 	}
 	titles := make([]string, len(cols))
 	for i, c := range cols {
