@@ -98,7 +98,7 @@ func (m *Model) teamRequest(kind string, fn func(ctx context.Context, lb LeadBac
 // subscribes this connection to team_stats pushes).
 func (m *Model) showTeam() tea.Cmd {
 	if !m.privileged() {
-		m.say(m.cat.NoticeLeadOnly, true)
+		m.say(m.cat.Team.Forbidden, true)
 		return nil
 	}
 	m.lead.view = viewTeam

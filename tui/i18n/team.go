@@ -32,6 +32,7 @@ type TeamCatalog struct {
 	CapacityNone                                            string
 	NotePrompt, NoteTitle, TakeoverDone                     string
 	NoAgentSelected, NoChatSelected, SpreadNone             string
+	Forbidden                                               string // the board is for leads
 	ActDrain, ActTakeover, ActCapacity                      string
 	Drained                                                 func(name string, moved, failed int) string
 	Reassigned                                              func(moved, failed int) string
@@ -80,8 +81,8 @@ var enTeam = TeamCatalog{
 	StatusTitleFor: "Set status", NotePrompt: "note › ", NoteTitle: "Note to the assignee (enter sends, esc cancels)",
 	TakeoverDone:    "taken over",
 	NoAgentSelected: "Select an agent first (←/→ switches lists).", NoChatSelected: "Select a chat first (←/→ switches lists).",
-	SpreadNone: "No online teammate to spread to.",
-	ActDrain:   "drain", ActTakeover: "take over", ActCapacity: "capacity",
+	SpreadNone: "No online teammate to spread to.", Forbidden: "The team board is for leads and admins.",
+	ActDrain: "drain", ActTakeover: "take over", ActCapacity: "capacity",
 	Drained: func(name string, moved, failed int) string {
 		if failed > 0 {
 			return fmt.Sprintf("Drained %s: %d moved, %d refused.", name, moved, failed)
@@ -139,8 +140,8 @@ var zhTeam = TeamCatalog{
 	StatusTitleFor: "设置状态", NotePrompt: "留言 › ", NoteTitle: "给负责人留言（回车发送，esc 取消）",
 	TakeoverDone:    "已接管",
 	NoAgentSelected: "请先选择坐席（←/→ 切换列表）。", NoChatSelected: "请先选择会话（←/→ 切换列表）。",
-	SpreadNone: "没有可分配的在线同事。",
-	ActDrain:   "清空", ActTakeover: "接管", ActCapacity: "容量",
+	SpreadNone: "没有可分配的在线同事。", Forbidden: "团队看板仅供组长和管理员使用。",
+	ActDrain: "清空", ActTakeover: "接管", ActCapacity: "容量",
 	Drained: func(name string, moved, failed int) string {
 		if failed > 0 {
 			return fmt.Sprintf("已清空 %s：移走 %d 个，%d 个被拒。", name, moved, failed)
