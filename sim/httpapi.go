@@ -129,3 +129,9 @@ func (b *HTTPBackend) Escalate(ctx context.Context, convID, reason, evidence str
 	}
 	return err
 }
+
+// Rate implements Rater: the customer's satisfaction rating of a resolved
+// conversation.
+func (b *HTTPBackend) Rate(ctx context.Context, convID string, score int, comment string) error {
+	return b.post(ctx, "/v1/api/conversations/"+convID+"/csat", map[string]any{"score": score, "comment": comment}, nil)
+}

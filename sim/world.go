@@ -43,6 +43,13 @@ type Backend interface {
 	Escalate(ctx context.Context, convID, reason, evidence string, confidence float64, tried []string) error
 }
 
+// Rater is a Backend that also takes satisfaction ratings; a world on one
+// has its customers rate their resolved conversations, so the team board's
+// CSAT has figures in the demo.
+type Rater interface {
+	Rate(ctx context.Context, convID string, score int, comment string) error
+}
+
 // Options configure a World.
 type Options struct {
 	Seed int64
@@ -86,6 +93,7 @@ type chat struct {
 	followUp int  // next follow-up to send
 	done     bool // the customer has thanked / gone quiet
 	busy     bool // a customer reply is on its way
+	rated    bool // the customer has rated the resolved conversation
 }
 
 // New builds a world.
@@ -331,6 +339,9 @@ func (w *World) watch(ctx context.Context, c *client.Client) {
 				w.escalated[p.Conversation.ID] = true
 				w.mu.Unlock()
 			}
+			if p.Conversation.Status == protocol.ConvResolved {
+				w.rate(ctx, p.Conversation.ID)
+			}
 		case *protocol.MessageEvent:
 			if p.Message.Author == protocol.AuthorAgent {
 				w.answerBack(ctx, p.Message.ConversationID)
@@ -371,6 +382,49 @@ func (w *World) answerBack(ctx context.Context, convID string) {
 			w.log.Warn("customer reply", "conversation", convID, "err", err)
 		}
 	}()
+}
+
+// rate has the customer of a resolved conversation the world started rate
+// it once, after a while: calm customers whose question was answered rate
+// high, angry and threatening ones lower, and one left before they were
+// done (resolved without their thanks) a point lower still.
+func (w *World) rate(ctx context.Context, convID string) {
+	r, ok := w.be.(Rater)
+	if !ok {
+		return
+	}
+	w.mu.Lock()
+	ch := w.convs[convID]
+	if ch == nil || ch.rated {
+		w.mu.Unlock()
+		return
+	}
+	ch.rated = true
+	score := map[string]int{"calm": 5, "annoyed": 4, "angry": 3, "threat": 2}[ch.script.Mood]
+	if score == 0 {
+		score = 4
+	}
+	score += w.rng.IntN(3) - 1
+	if !ch.done {
+		score--
+	}
+	score = min(max(score, 1), 5)
+	comment := ratingComments[ch.script.Lang == "zh"][score-1]
+	w.mu.Unlock()
+	go func() {
+		if !w.pause(ctx, 2, 8) {
+			return
+		}
+		if err := r.Rate(ctx, convID, score, comment); err != nil && ctx.Err() == nil {
+			w.log.Warn("customer rating", "conversation", convID, "err", err)
+		}
+	}()
+}
+
+// ratingComments are what customers write with a rating of 1 to 5.
+var ratingComments = map[bool][5]string{
+	false: {"Nobody actually solved my problem.", "Slow and unhelpful.", "It's sorted, but it took too long.", "Good help, thanks.", "Quick and friendly, thank you!"},
+	true:  {"问题根本没解决。", "回复太慢，没帮上忙。", "解决了，就是等得有点久。", "服务不错，谢谢。", "很快就解决了，谢谢！"},
 }
 
 // Done reports whether the customer of a conversation the world started has
