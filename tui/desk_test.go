@@ -1024,3 +1024,23 @@ func TestQuitOfflineWithOutboxAsks(t *testing.T) {
 		t.Fatal("q does not quit an online desk with an empty outbox")
 	}
 }
+
+// TestEvidenceIsNotQuotedTwice: the rules' evidence is a list of quoted
+// words; the card shows it as is, not wrapped in another pair of quotes.
+func TestEvidenceIsNotQuotedTwice(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	c := h.m.convs["c1"]
+	esc := *c.Escalation
+	esc.Evidence = `"律师", "起诉", "12315"`
+	c.Escalation = &esc
+	h.m.convs["c1"] = c
+	h.be.convs["c1"] = c
+	d := h.be.detail["c1"]
+	d.Conversation = c
+	h.be.detail["c1"] = d
+	openC1(h)
+	scr := h.screen()
+	if strings.Contains(scr, `“"`) || !strings.Contains(scr, `"律师", "起诉", "12315"`) {
+		t.Fatalf("evidence:\n%s", scr)
+	}
+}

@@ -294,7 +294,12 @@ func (m *Model) copilotLines(w int) []string {
 		}
 		out = append(out, m.labelled(cat.CardReason, why, w)...)
 		if ev := sanitize.Line(e.Evidence); ev != "" {
-			out = append(out, m.labelled(cat.CardEvidence, "“"+ev+"”", w)...)
+			// The rules' evidence is often already a list of quoted words
+			// ("律师", "起诉"): quoting it again reads “"律师", "起诉"”.
+			if !strings.ContainsAny(ev, "\"“”") {
+				ev = "“" + ev + "”"
+			}
+			out = append(out, m.labelled(cat.CardEvidence, ev, w)...)
 		}
 	} else {
 		out = append(out, m.labelled(cat.CardReason, cat.CardNotEscalated, w)...)
