@@ -168,6 +168,10 @@ const (
 	TeamNote     Action = "team.note"
 	TeamPane     Action = "team.pane"
 	TeamDrain    Action = "team.drain"
+	TeamPageUp   Action = "team.page.up"
+	TeamPageDown Action = "team.page.down"
+	TeamTop      Action = "team.top"
+	TeamBottom   Action = "team.bottom"
 )
 
 // Trainer review actions.
@@ -294,6 +298,10 @@ var defs = []def{
 
 	{TeamUp, ScopeTeam, k("up", "k"), false, "up", "上移"},
 	{TeamDown, ScopeTeam, k("down", "j"), false, "down", "下移"},
+	{TeamPageUp, ScopeTeam, k("pgup", "ctrl+u"), false, "page up", "上一页"},
+	{TeamPageDown, ScopeTeam, k("pgdown", "ctrl+d"), false, "page down", "下一页"},
+	{TeamTop, ScopeTeam, k("home", "g"), false, "top", "顶部"},
+	{TeamBottom, ScopeTeam, k("end", "G"), false, "bottom", "底部"},
 	{TeamOpen, ScopeTeam, k("enter"), true, "agent's chats / open chat", "只看该坐席 / 打开会话"},
 	{TeamPane, ScopeTeam, k("left", "right", "h", "l"), true, "agents ↔ chats", "坐席 ↔ 会话"},
 	{TeamSelect, ScopeTeam, k("space"), false, "select (bulk)", "选择（批量）"},

@@ -316,7 +316,8 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 	case keymap.ViewTeam:
 		return m.showTeam()
 	case keymap.TeamUp, keymap.TeamDown, keymap.TeamOpen, keymap.TeamSelect, keymap.TeamReassign, keymap.TeamCapacity,
-		keymap.TeamStatus, keymap.TeamTakeover, keymap.TeamNote, keymap.TeamPane, keymap.TeamDrain:
+		keymap.TeamStatus, keymap.TeamTakeover, keymap.TeamNote, keymap.TeamPane, keymap.TeamDrain,
+		keymap.TeamPageUp, keymap.TeamPageDown, keymap.TeamTop, keymap.TeamBottom:
 		return m.teamAction(act) // teamview.go
 	case keymap.ViewReview:
 		return m.openReview()

@@ -965,10 +965,19 @@ func TestHelpUsesTheWidthAndScrolls(t *testing.T) {
 	h := newHarness(t, i18n.EN, 160, 48)
 	h.press("?")
 	scr := h.screen()
-	for _, s := range []string{"reassign selected (lead)", "promote to knowledge base", "ctrl+s/alt+enter"} {
+	for _, s := range []string{"reassign selected (lead)", "edit draft in $EDITOR", "ctrl+s/alt+enter"} {
 		if !strings.Contains(scr, s) {
 			t.Errorf("160×48 help cuts %q short:\n%s", s, scr)
 		}
+	}
+	// An agent's help leaves out the lead's board and the trainer's view.
+	if strings.Contains(scr, "drain agent") || strings.Contains(scr, "promote to knowledge base") {
+		t.Errorf("an agent's help lists the team board's or review's keys:\n%s", scr)
+	}
+	lead := newLeadHarness(t, i18n.EN, 160, 48)
+	lead.press("?")
+	if scr := lead.screen(); !strings.Contains(scr, "drain agent") || !strings.Contains(scr, "Review") {
+		t.Errorf("a lead's help lacks the team board or review:\n%s", scr)
 	}
 	h = newHarness(t, i18n.EN, 80, 24)
 	h.press("?")

@@ -595,15 +595,15 @@ func (h *helpDialog) view(m *Model, maxW, maxH int) string {
 	if m.cat == nil || m.cat.HelpTitle != "Keys" {
 		lang = 1
 	}
-	// Entries in scope order, each scope headed by its title. The key
-	// column is wider when the dialog has the room (ctrl+s/alt+enter).
-	keyW := 12
-	if maxW >= 3*(48+2) {
-		keyW = 16
-	}
-	var entries []string
+	// Entries in scope order, each scope headed by its title; the team
+	// board's and the review view's keys only for those who have them.
+	type entry struct{ title, keys, help string }
+	var entries []entry
 	infos := m.km.Actions()
 	for _, s := range keymap.Scopes {
+		if (s == keymap.ScopeTeam && !m.privileged()) || (s == keymap.ScopeReview && !m.mayReview()) {
+			continue
+		}
 		first := true
 		for _, info := range infos {
 			if info.Scope != s {
@@ -611,12 +611,12 @@ func (h *helpDialog) view(m *Model, maxW, maxH int) string {
 			}
 			if first {
 				if len(entries) > 0 {
-					entries = append(entries, "")
+					entries = append(entries, entry{})
 				}
-				entries = append(entries, ds.Title.Render(scopeTitles[s][lang]))
+				entries = append(entries, entry{title: scopeTitles[s][lang]})
 				first = false
 			}
-			entries = append(entries, cell.Fit(keymap.HelpKeys(info.Keys), keyW)+" "+info.Help)
+			entries = append(entries, entry{keys: keymap.HelpKeys(info.Keys), help: info.Help})
 		}
 	}
 	// As many columns as the entries need and the width allows, each as
@@ -627,6 +627,10 @@ func (h *helpDialog) view(m *Model, maxW, maxH int) string {
 	cols := max(min((len(entries)+rows-1)/rows, maxW/(minColW+2), 4), 1)
 	colW := max(min((maxW-2*(cols-1))/cols, maxColW), 1)
 	perCol := max((len(entries)+cols-1)/cols, 1)
+	keyW := 12 // wider when the columns have the room (ctrl+s/alt+enter)
+	if colW >= 44 {
+		keyW = 16
+	}
 	h.page = rows
 	h.offset = min(h.offset, max(perCol-rows, 0))
 	w := min(maxW, cols*colW+2*(cols-1))
@@ -640,11 +644,16 @@ func (h *helpDialog) view(m *Model, maxW, maxH int) string {
 		var b strings.Builder
 		for c := 0; c < cols; c++ {
 			i := c*perCol + r
-			entry := ""
+			text := ""
 			if i < len(entries) {
-				entry = entries[i]
+				switch e := entries[i]; {
+				case e.title != "":
+					text = ds.Title.Render(e.title)
+				case e.keys != "":
+					text = cell.Fit(e.keys, keyW) + " " + e.help
+				}
 			}
-			b.WriteString(cell.Fit(entry, colW))
+			b.WriteString(cell.Fit(text, colW))
 			if c < cols-1 {
 				b.WriteString("  ")
 			}

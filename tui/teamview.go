@@ -320,7 +320,8 @@ func (m *Model) teamAction(act keymap.Action) tea.Cmd {
 	}
 	if m.lead.view != viewTeam {
 		cmd := m.showTeam()
-		if act == keymap.TeamUp || act == keymap.TeamDown || act == keymap.TeamPane {
+		switch act {
+		case keymap.TeamUp, keymap.TeamDown, keymap.TeamPane, keymap.TeamPageUp, keymap.TeamPageDown, keymap.TeamTop, keymap.TeamBottom:
 			return cmd
 		}
 	}
@@ -348,10 +349,13 @@ func (m *Model) teamAction(act keymap.Action) tea.Cmd {
 		return c, true
 	}
 	switch act {
-	case keymap.TeamUp, keymap.TeamDown, keymap.TeamPane, keymap.TeamSelect:
+	case keymap.TeamUp, keymap.TeamDown, keymap.TeamPane, keymap.TeamSelect, keymap.TeamPageUp, keymap.TeamPageDown,
+		keymap.TeamTop, keymap.TeamBottom:
 		// From the palette: run them through the board's key path.
 		key := map[keymap.Action]tea.KeyPressMsg{keymap.TeamUp: {Code: tea.KeyUp}, keymap.TeamDown: {Code: tea.KeyDown},
-			keymap.TeamPane: {Code: tea.KeyRight}, keymap.TeamSelect: {Code: tea.KeySpace, Text: " "}}[act]
+			keymap.TeamPane: {Code: tea.KeyRight}, keymap.TeamSelect: {Code: tea.KeySpace, Text: " "},
+			keymap.TeamPageUp: {Code: tea.KeyPgUp}, keymap.TeamPageDown: {Code: tea.KeyPgDown},
+			keymap.TeamTop: {Code: tea.KeyHome}, keymap.TeamBottom: {Code: tea.KeyEnd}}[act]
 		b.HandleKey(m.km, key)
 	case keymap.TeamOpen:
 		if b.Pane() == team.PaneAgents {

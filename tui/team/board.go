@@ -60,8 +60,10 @@ type Board struct {
 	pane     Pane
 	agentCur int
 	chatCur  int
-	marked   map[string]bool
-	only     string // show only this agent's chats
+	// agentPage and chatPage are how many rows each list showed last: a page.
+	agentPage, chatPage int
+	marked              map[string]bool
+	only                string // show only this agent's chats
 
 	// Derived state. dirty: the data changed, rebuild rows and counts.
 	// timeDirty: only the clock moved, recount what depends on it (SLA).
@@ -240,6 +242,14 @@ func (b *Board) HandleKey(km *keymap.KeyMap, msg tea.KeyPressMsg) (keymap.Action
 		b.move(-1)
 	case keymap.TeamDown:
 		b.move(1)
+	case keymap.TeamPageUp:
+		b.move(-max(b.pageRows(), 1))
+	case keymap.TeamPageDown:
+		b.move(max(b.pageRows(), 1))
+	case keymap.TeamTop:
+		b.move(-1 << 30)
+	case keymap.TeamBottom:
+		b.move(1 << 30)
 	case keymap.TeamPane:
 		if b.pane == PaneAgents {
 			b.pane = PaneChats
@@ -275,6 +285,14 @@ func (b *Board) HandleKey(km *keymap.KeyMap, msg tea.KeyPressMsg) (keymap.Action
 		return act, false
 	}
 	return "", true
+}
+
+// pageRows is how many rows of the focused list were on screen last.
+func (b *Board) pageRows() int {
+	if b.pane == PaneAgents {
+		return b.agentPage
+	}
+	return b.chatPage
 }
 
 func (b *Board) move(d int) {
@@ -628,6 +646,7 @@ func (b *Board) agentTable(w, h int) []string {
 		csat[r.Key] = r
 	}
 	rows := h - 2
+	b.agentPage = rows
 	start := window(b.agentCur, len(b.agentRows), rows)
 	for i := start; i < len(b.agentRows) && i < start+rows; i++ {
 		a := b.agentRows[i]
@@ -755,6 +774,7 @@ func (b *Board) chatTable(w, h int) []string {
 		return padTo(out, w, h)
 	}
 	rows := h - 2
+	b.chatPage = rows
 	start := window(b.chatCur, len(b.chatRows), rows)
 	nowMs := b.now.UnixMilli()
 	for i := start; i < len(b.chatRows) && i < start+rows; i++ {

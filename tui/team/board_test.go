@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
 	"github.com/agentdesk/agentdesk/tui/i18n"
@@ -68,5 +71,31 @@ func BenchmarkBoard10kChanged(b *testing.B) {
 	for b.Loop() {
 		bd.Changed()
 		bd.Render()
+	}
+}
+
+// TestPagingThroughChats: pgdown/pgup move a page of the chats list, G and
+// g go to its ends (a lead with dozens of chats was left with j/k).
+func TestPagingThroughChats(t *testing.T) {
+	bd := benchBoard(nil)
+	km := keymap.New(i18n.EN)
+	bd.Render()
+	bd.HandleKey(km, tea.KeyPressMsg{Code: tea.KeyRight}) // the chats list
+	first, _ := bd.SelectedChat()
+	bd.HandleKey(km, tea.KeyPressMsg{Code: tea.KeyPgDown})
+	if bd.chatCur != bd.chatPage || bd.chatPage < 5 {
+		t.Fatalf("pgdown: cursor %d, page %d", bd.chatCur, bd.chatPage)
+	}
+	bd.HandleKey(km, tea.KeyPressMsg{Code: 'G', Text: "G"})
+	if bd.chatCur != len(bd.chatRows)-1 {
+		t.Fatalf("G: cursor %d of %d", bd.chatCur, len(bd.chatRows))
+	}
+	bd.HandleKey(km, tea.KeyPressMsg{Code: tea.KeyPgUp})
+	if bd.chatCur != len(bd.chatRows)-1-bd.chatPage {
+		t.Fatalf("pgup: cursor %d", bd.chatCur)
+	}
+	bd.HandleKey(km, tea.KeyPressMsg{Code: 'g', Text: "g"})
+	if c, _ := bd.SelectedChat(); c.ID != first.ID {
+		t.Fatalf("g: on %s, want the top %s", c.ID, first.ID)
 	}
 }
