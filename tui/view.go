@@ -120,7 +120,9 @@ func (m *Model) convPane() []string {
 	c, ok := m.openConversation()
 	if !ok {
 		out := []string{m.title(m.cat.PaneConversation, focused, r.w)}
-		out = append(out, block(m.st.Muted.Render(m.cat.NoConversation), r.w, 1)...)
+		for _, l := range wrapPlain(m.cat.NoConversation, r.w) {
+			out = append(out, m.st.Muted.Render(cell.Fit(l, r.w)))
+		}
 		return padLines(out, r.w, r.h)
 	}
 	name := sanitize.Line(c.CustomerName)
@@ -281,7 +283,11 @@ func (m *Model) reasonLabel(r string) string {
 func (m *Model) copilotLines(w int) []string {
 	c, ok := m.openConversation()
 	if !ok {
-		return []string{m.st.Muted.Render(cell.Fit(m.cat.NoConversation, w))}
+		var out []string
+		for _, l := range wrapPlain(m.cat.NoConversation, w) {
+			out = append(out, m.st.Muted.Render(cell.Fit(l, w)))
+		}
+		return out
 	}
 	cat := m.cat
 	var out []string
