@@ -203,8 +203,12 @@ func (m *Model) put(c protocol.Conversation) {
 	m.byID[c.ID] = e
 }
 
-// less orders the queue: priority first, then who has waited longest.
+// less orders the queue: snoozed (parked) chats last, then priority, then
+// who has waited longest.
 func less(a, b *entry) bool {
+	if sa, sb := a.c.Status == protocol.ConvSnoozed, b.c.Status == protocol.ConvSnoozed; sa != sb {
+		return sb
+	}
 	if a.c.Priority != b.c.Priority {
 		return a.c.Priority > b.c.Priority
 	}
@@ -589,6 +593,11 @@ func (m *Model) renderRow(e *entry, selected, marked bool) string {
 		if left > 0 && left < time.Minute {
 			slaText = "<" + m.cat.SLALeft(time.Minute)
 		}
+	}
+	if e.c.Status == protocol.ConvSnoozed && e.c.SnoozedUntil > 0 {
+		// Parked: when it comes back, not an SLA ticking under it.
+		back := max(time.UnixMilli(e.c.SnoozedUntil).Sub(m.now), 0)
+		slaText, slaStyle = "z"+m.cat.Duration(back.Truncate(time.Minute)), q.SLANone
 	}
 	flagText, flagStyle := m.badge(&e.c)
 	assignee := m.cat.Unassigned

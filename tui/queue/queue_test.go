@@ -345,3 +345,26 @@ func TestUnderAMinuteReadsLessThanOneMinute(t *testing.T) {
 		}
 	}
 }
+
+// TestSnoozedChatsAreParked: a snoozed chat sorts below the others whatever
+// its priority, and its SLA cell says when it comes back ("z25m").
+func TestSnoozedChatsAreParked(t *testing.T) {
+	m := New(themes.New(themes.Dark, false), i18n.For(i18n.EN), "a1")
+	m.SetNow(now)
+	m.SetConversations([]protocol.Conversation{
+		{ID: "s1", CustomerName: "Sleepy", Channel: "web", Status: protocol.ConvSnoozed, Assignee: "a1", Priority: 99, Version: 1,
+			EscalatedAt: ms(-20 * time.Minute), SLADueAt: ms(2 * time.Minute), SnoozedUntil: ms(25*time.Minute + 30*time.Second)},
+		{ID: "w1", CustomerName: "Waiting", Channel: "web", Status: protocol.ConvAssigned, Assignee: "a1", Priority: 10, Version: 1,
+			EscalatedAt: ms(-5 * time.Minute), SLADueAt: ms(10 * time.Minute)},
+	})
+	m.SetTab(TabAll)
+	m.SetSize(120, 6)
+	m.Top()
+	lines := strings.Split(ansi.Strip(m.Render()), "\n")
+	if !strings.Contains(lines[2], "Waiting") || !strings.Contains(lines[3], "Sleepy") {
+		t.Fatalf("snoozed chat not last:\n%s", strings.Join(lines, "\n"))
+	}
+	if !strings.Contains(lines[3], "z25m") || strings.Contains(lines[3], " 2m") {
+		t.Fatalf("snoozed row: %q", lines[3])
+	}
+}
