@@ -349,11 +349,13 @@ func (m *Model) teamAction(act keymap.Action) tea.Cmd {
 		return c, true
 	}
 	switch act {
-	case keymap.TeamUp, keymap.TeamDown, keymap.TeamPane, keymap.TeamSelect, keymap.TeamPageUp, keymap.TeamPageDown,
+	case keymap.TeamPane:
+		b.TogglePane() // from the palette
+	case keymap.TeamUp, keymap.TeamDown, keymap.TeamSelect, keymap.TeamPageUp, keymap.TeamPageDown,
 		keymap.TeamTop, keymap.TeamBottom:
 		// From the palette: run them through the board's key path.
 		key := map[keymap.Action]tea.KeyPressMsg{keymap.TeamUp: {Code: tea.KeyUp}, keymap.TeamDown: {Code: tea.KeyDown},
-			keymap.TeamPane: {Code: tea.KeyRight}, keymap.TeamSelect: {Code: tea.KeySpace, Text: " "},
+			keymap.TeamSelect: {Code: tea.KeySpace, Text: " "},
 			keymap.TeamPageUp: {Code: tea.KeyPgUp}, keymap.TeamPageDown: {Code: tea.KeyPgDown},
 			keymap.TeamTop: {Code: tea.KeyHome}, keymap.TeamBottom: {Code: tea.KeyEnd}}[act]
 		b.HandleKey(m.km, key)

@@ -251,10 +251,15 @@ func (b *Board) HandleKey(km *keymap.KeyMap, msg tea.KeyPressMsg) (keymap.Action
 	case keymap.TeamBottom:
 		b.move(1 << 30)
 	case keymap.TeamPane:
-		if b.pane == PaneAgents {
-			b.pane = PaneChats
-		} else {
+		// The arrow keys go where they point (← agents, → chats); a
+		// rebound key toggles.
+		switch msg.String() {
+		case "left", "h":
 			b.pane = PaneAgents
+		case "right", "l":
+			b.pane = PaneChats
+		default:
+			b.TogglePane()
 		}
 	case keymap.TeamSelect:
 		if c, ok := b.SelectedChat(); ok && b.pane == PaneChats {
@@ -293,6 +298,15 @@ func (b *Board) pageRows() int {
 		return b.agentPage
 	}
 	return b.chatPage
+}
+
+// TogglePane switches between the agents and the chats list.
+func (b *Board) TogglePane() {
+	if b.pane == PaneAgents {
+		b.pane = PaneChats
+	} else {
+		b.pane = PaneAgents
+	}
 }
 
 func (b *Board) move(d int) {

@@ -99,3 +99,26 @@ func TestPagingThroughChats(t *testing.T) {
 		t.Fatalf("g: on %s, want the top %s", c.ID, first.ID)
 	}
 }
+
+// TestArrowsGoWhereTheyPoint: ← and h always land on the agents list, → and
+// l on the chats list (they used to toggle, so ← from the agents went to
+// the chats and enter then opened a chat instead of filtering an agent).
+func TestArrowsGoWhereTheyPoint(t *testing.T) {
+	bd := benchBoard(nil)
+	km := keymap.New(i18n.EN)
+	for _, step := range []struct {
+		key  tea.KeyPressMsg
+		want Pane
+	}{
+		{tea.KeyPressMsg{Code: tea.KeyLeft}, PaneAgents},
+		{tea.KeyPressMsg{Code: 'h', Text: "h"}, PaneAgents},
+		{tea.KeyPressMsg{Code: tea.KeyRight}, PaneChats},
+		{tea.KeyPressMsg{Code: 'l', Text: "l"}, PaneChats},
+		{tea.KeyPressMsg{Code: 'h', Text: "h"}, PaneAgents},
+	} {
+		bd.HandleKey(km, step.key)
+		if bd.Pane() != step.want {
+			t.Fatalf("after %s: pane %v, want %v", step.key, bd.Pane(), step.want)
+		}
+	}
+}
