@@ -440,7 +440,7 @@ func init() {
 		again back bit call called else eye ideally hear heard hours hour minute minutes month months year years
 		anyone everyone someone thanks appreciate appreciated sorting worth stay unless nearly looking
 		forward help helps helped works working work expect expected listening handled handle talking talk started start
-		full third check checked trying tried try wait waited waiting`) {
+		full third check checked trying tried try wait waited waiting ordered orders`) {
 		stopwords[w] = true
 	}
 	for _, w := range strings.Fields(`我们 你们 什么 一个 可以 怎么 没有 这个 那个 谢谢 你好 请问 就是 还是 已经 现在 为什么 时候 是不 不是 我的 我要 的话 了吗
