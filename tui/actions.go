@@ -277,6 +277,12 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 		cmd, _ := m.review.Perform(act)
 		return tea.Batch(open, cmd)
 	}
+	if m.me.Role == protocol.RoleTrainer && trainerCannot[act] {
+		// The server refuses these ("role trainer may not next"); say why
+		// in words before anything is sent or queued.
+		m.say(m.cat.NoticeTrainerReadOnly, true)
+		return nil
+	}
 	switch act {
 	case keymap.AppQuit:
 		if m.pending > 0 && m.conn.State.String() != "online" {
@@ -537,6 +543,21 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 		m.say(m.cat.NoticeNotHere, false)
 	}
 	return nil
+}
+
+// trainerCannot are the desk actions that work a chat: trainers never
+// talk to customers or take chats (server/dispatch.go refuses them).
+var trainerCannot = map[keymap.Action]bool{
+	keymap.QueueClaim: true, keymap.QueueNext: true, keymap.ConvClaim: true, keymap.ConvRelease: true,
+	keymap.ConvTransfer: true, keymap.ConvResolve: true, keymap.ConvSnooze: true, keymap.ComposeReply: true,
+	keymap.ComposeNote: true, keymap.DraftAccept: true, keymap.DraftEdit: true, keymap.DraftEditExternal: true,
+	keymap.DraftReject: true, keymap.DraftRegenerate: true, keymap.QueueReassign: true, keymap.ConvTakeover: true,
+}
+
+func init() {
+	for act := range keymap.RejectReasons { // from the palette: reject at once
+		trainerCannot[act] = true
+	}
 }
 
 func (m *Model) queueAction(act keymap.Action) {

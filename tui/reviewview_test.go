@@ -84,3 +84,31 @@ func TestReviewActionsFromThePalette(t *testing.T) {
 		t.Fatalf("trainer's palette action did not reach the review view; notice %q:\n%s", h.m.Notice(), h.screen())
 	}
 }
+
+// TestTrainerOnTheDeskIsToldWhy: a trainer on the desk who presses n, or
+// tries to reply or accept, is told trainers do not take or answer chats —
+// not "take next failed: role trainer may not next" — and nothing is sent
+// or queued.
+func TestTrainerOnTheDeskIsToldWhy(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	reviewAnswers(h.be)
+	me := h.m.Me()
+	me.Role = protocol.RoleTrainer
+	h.send(UpdatesMsg{Updates: []client.Update{client.Welcomed{Welcome: protocol.Welcome{Protocol: 1, Agent: me, Seq: 20, Resume: protocol.ResumeReplay}}}})
+	h.press("1")
+	h.be.reset()
+	for _, keys := range [][]string{{"n"}, {"c"}, {"enter", "r"}, {"a"}, {"x"}, {"d"}} {
+		h.press(keys...)
+		if !strings.Contains(h.notice(), "Trainers read conversations") {
+			t.Errorf("%v: notice %q", keys, h.notice())
+		}
+	}
+	for _, c := range h.be.calls {
+		if c.method != "get" && c.method != "viewing" { // reading is fine
+			t.Fatalf("a trainer's desk sent %+v", c)
+		}
+	}
+	if h.m.Pending() != 0 {
+		t.Fatalf("%d queued", h.m.Pending())
+	}
+}

@@ -105,6 +105,7 @@ type Catalog struct {
 	NoticeEmptyQueue, NoticeAtCapacity, NoticeNothingToSend        string
 	NoticeNotifyOn, NoticeNotifyOff, NoticeNoSources, NoticeNoMark string
 	NoticeNotHere                                                  string
+	NoticeTrainerReadOnly                                          string // a trainer tried to work a chat
 	NoticeNotBuilt                                                 func(view string) string
 	NoticeQueued                                                   func(what string) string
 	NoticeDone                                                     func(what string) string
@@ -355,15 +356,16 @@ var en = Catalog{
 	NoticeEmptyQueue:     "The queue is empty.", NoticeAtCapacity: "You are at capacity.",
 	NoticeNothingToSend: "Nothing to send.", NoticeNotifyOn: "Notifications on.", NoticeNotifyOff: "Notifications off.",
 	NoticeNoSources: "This draft cites no source.", NoticeNoMark: "Mark conversations with space first.",
-	NoticeNotHere:      "That key works inside its dialog.",
-	NoticeNotBuilt:     func(v string) string { return v + " view is not part of this desk yet." },
-	NoticeQueued:       func(w string) string { return w + ": queued, sent when connected" },
-	NoticeDone:         func(w string) string { return w + " ✓" },
-	NoticeFailed:       func(w, why string) string { return w + " failed: " + why },
-	NoticeOffline:      func(w string) string { return "Offline: " + w + " needs the server — try again when connected." },
-	NoticeAssigned:     func(c string) string { return "New conversation for you: " + c },
-	NoticeUndelivered:  func(c string) string { return "Your reply to " + c + " was not delivered ✗" },
-	NoticeEditorFailed: func(why string) string { return "Editor failed: " + why },
+	NoticeNotHere:         "That key works inside its dialog.",
+	NoticeTrainerReadOnly: "Trainers read conversations here but do not take or answer them — Review is on 3.",
+	NoticeNotBuilt:        func(v string) string { return v + " view is not part of this desk yet." },
+	NoticeQueued:          func(w string) string { return w + ": queued, sent when connected" },
+	NoticeDone:            func(w string) string { return w + " ✓" },
+	NoticeFailed:          func(w, why string) string { return w + " failed: " + why },
+	NoticeOffline:         func(w string) string { return "Offline: " + w + " needs the server — try again when connected." },
+	NoticeAssigned:        func(c string) string { return "New conversation for you: " + c },
+	NoticeUndelivered:     func(c string) string { return "Your reply to " + c + " was not delivered ✗" },
+	NoticeEditorFailed:    func(why string) string { return "Editor failed: " + why },
 
 	ConnRetry: func(d time.Duration) string {
 		return "offline — retry in " + compactDuration(d.Round(time.Second), "s", "m", "h", "d")
@@ -500,15 +502,16 @@ var zhCN = Catalog{
 	NoticeEmptyQueue:     "队列为空。", NoticeAtCapacity: "你已达到接待上限。",
 	NoticeNothingToSend: "没有可发送的内容。", NoticeNotifyOn: "通知已开启。", NoticeNotifyOff: "通知已关闭。",
 	NoticeNoSources: "此草稿未引用任何来源。", NoticeNoMark: "请先用空格选择会话。",
-	NoticeNotHere:      "该按键只在对应对话框中有效。",
-	NoticeNotBuilt:     func(v string) string { return v + "视图尚未加入工作台。" },
-	NoticeQueued:       func(w string) string { return w + "：已排队，连接后发送" },
-	NoticeDone:         func(w string) string { return w + " ✓" },
-	NoticeFailed:       func(w, why string) string { return w + "失败：" + why },
-	NoticeOffline:      func(w string) string { return "离线：" + w + "需要连接服务器，请连接后重试。" },
-	NoticeAssigned:     func(c string) string { return "新会话分配给你：" + c },
-	NoticeUndelivered:  func(c string) string { return "你给 " + c + " 的回复发送失败 ✗" },
-	NoticeEditorFailed: func(why string) string { return "编辑器出错：" + why },
+	NoticeNotHere:         "该按键只在对应对话框中有效。",
+	NoticeTrainerReadOnly: "培训师在这里只能查看会话，不能领取或回复——复核请按 3。",
+	NoticeNotBuilt:        func(v string) string { return v + "视图尚未加入工作台。" },
+	NoticeQueued:          func(w string) string { return w + "：已排队，连接后发送" },
+	NoticeDone:            func(w string) string { return w + " ✓" },
+	NoticeFailed:          func(w, why string) string { return w + "失败：" + why },
+	NoticeOffline:         func(w string) string { return "离线：" + w + "需要连接服务器，请连接后重试。" },
+	NoticeAssigned:        func(c string) string { return "新会话分配给你：" + c },
+	NoticeUndelivered:     func(c string) string { return "你给 " + c + " 的回复发送失败 ✗" },
+	NoticeEditorFailed:    func(why string) string { return "编辑器出错：" + why },
 
 	ConnRetry: func(d time.Duration) string {
 		return "离线——" + compactDuration(d.Round(time.Second), "秒", "分", "时", "天") + "后重试"
