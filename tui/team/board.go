@@ -549,11 +549,11 @@ func (b *Board) summary() string {
 			online++
 		}
 	}
-	var longest time.Duration
+	longest := b.cat.Team.NotWaiting // nobody queued: no "longest 0s"
 	if b.agg.oldestQueued > 0 {
-		longest = time.Duration(max(b.now.UnixMilli()-b.agg.oldestQueued, 0)) * time.Millisecond
+		longest = b.cat.Duration(time.Duration(max(b.now.UnixMilli()-b.agg.oldestQueued, 0)) * time.Millisecond)
 	}
-	return b.cat.Team.Summary(online, len(b.agentRows), b.agg.queued, b.cat.Duration(longest),
+	return b.cat.Team.Summary(online, len(b.agentRows), b.agg.queued, longest,
 		b.agg.slaBreached, b.agg.slaSoon, b.agg.riskyWaiting)
 }
 

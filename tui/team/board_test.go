@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,5 +121,18 @@ func TestArrowsGoWhereTheyPoint(t *testing.T) {
 		if bd.Pane() != step.want {
 			t.Fatalf("after %s: pane %v, want %v", step.key, bd.Pane(), step.want)
 		}
+	}
+}
+
+// TestEmptyQueueHasNoLongestWait: with nobody queued the summary says
+// "longest —", not "longest 0s".
+func TestEmptyQueueHasNoLongestWait(t *testing.T) {
+	bd := New(themes.New(themes.Dark, false), i18n.For(i18n.EN))
+	bd.SetNow(time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC))
+	bd.SetAgents(map[string]protocol.Agent{"a": {ID: "a", Name: "A", Role: protocol.RoleAgent, Status: protocol.StatusOnline, Capacity: 3}})
+	bd.SetConversations(map[string]protocol.Conversation{})
+	bd.SetSize(160, 30)
+	if s := bd.summary(); !strings.Contains(s, "queued 0 · longest — ·") {
+		t.Fatalf("summary %q", s)
 	}
 }
