@@ -102,10 +102,11 @@ func TestHotKeywordsAreWords(t *testing.T) {
 		add(c, "Found it in spam, thanks!")
 		add(c, "Can I change the size of the jacket I ordered?")
 		add(c, "手机屏幕碎了")
+		add(c, "今天必须收到")
 		add(c+"b", "幕布质量很差")
 		add(c+"b", "幕布质量很差") // the same customer again
 	}
-	junk := []string{"们家", "家买", "买了", "了两", "们家买了两", "候扣", "次钱", "never", "found", "thanks", "ordered", "屏幕布", "好的"}
+	junk := []string{"们家", "家买", "买了", "了两", "们家买了两", "候扣", "次钱", "今天", "never", "found", "thanks", "ordered", "屏幕布", "好的"}
 	for _, m := range msgs {
 		for w := range Keywords(m.text) {
 			if slices.Contains(junk, w) {
