@@ -16,6 +16,7 @@ import (
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
@@ -120,9 +121,17 @@ func New(o Options) *Model {
 // SetSize gives the view its area.
 func (m *Model) SetSize(w, h int) {
 	m.width, m.height = w, h
+	m.fitInput()
 	if m.form != nil {
 		m.form.setWidth(m.formWidth())
 	}
+}
+
+// fitInput fits the filter/title input to the footer row with its prompt
+// and the cursor cell: a wider input would have its end (and the cursor)
+// cut off, so a long title or filter could not be seen while typed.
+func (m *Model) fitInput() {
+	m.input.SetWidth(max(m.width-ansi.StringWidth(m.input.Prompt)-1, 4))
 }
 
 // Editing reports whether a text field has the keyboard (filter or form):
@@ -383,11 +392,13 @@ func (m *Model) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, keymap.Action) {
 			m.titling = false
 			m.input.Blur()
 			m.input.Prompt = m.cat.FilterPrompt
+			m.fitInput()
 			return m.promoteTitled(protocol.PromoteKB, strings.TrimSpace(m.input.Value())), ""
 		case "esc":
 			m.titling = false
 			m.input.Blur()
 			m.input.Prompt = m.cat.FilterPrompt
+			m.fitInput()
 			return nil, ""
 		}
 		var cmd tea.Cmd
@@ -515,6 +526,7 @@ func (m *Model) Perform(act keymap.Action) (tea.Cmd, keymap.Action) {
 		}
 		m.titling = true
 		m.input.Prompt = m.cat.TitlePrompt
+		m.fitInput()
 		m.input.SetValue(m.defaultTitle())
 		m.input.CursorEnd()
 		return m.input.Focus(), ""

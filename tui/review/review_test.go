@@ -446,3 +446,22 @@ func TestEmptyFilterSaysSo(t *testing.T) {
 		t.Fatalf("empty unfiltered list:\n%s", scr)
 	}
 }
+
+// TestLongTitleAndFilterStayVisible: typing past the width of the footer
+// scrolls the input, so the end of a long KB title or filter — where the
+// cursor is — stays on screen.
+func TestLongTitleAndFilterStayVisible(t *testing.T) {
+	for _, w := range []int{80, 160} {
+		h := newHarness(t, i18n.EN, w, 24)
+		h.press("j", "p")
+		h.typeText(strings.Repeat(" and a very long title", 8) + " THE END")
+		if scr := h.screen(); !strings.Contains(scr, "THE END") {
+			t.Fatalf("%d columns: the end of the title is cut off:\n%s", w, scr)
+		}
+		h.press("esc", "/")
+		h.typeText(strings.Repeat(" reason:wrong_facts", 8) + " golden")
+		if scr := h.screen(); !strings.Contains(scr, "wrong_facts golden") {
+			t.Fatalf("%d columns: the end of the filter is cut off:\n%s", w, scr)
+		}
+	}
+}
