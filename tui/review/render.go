@@ -453,7 +453,9 @@ func (m *Model) metricsLines(w int) []string {
 		sortByCount(keys, r.Reasons)
 		for _, k := range keys {
 			bar := strings.Repeat("█", max(1, r.Reasons[k]*20/max(most, 1)))
-			out = append(out, cell.Fit(fmt.Sprintf("  %-24s %5d  %s", cell.Fit(m.o.Cat.RejectReason(k), 24), r.Reasons[k], bar), w))
+			// cell.Fit pads by cells; %-24s would pad again by runes and push
+			// Chinese labels off the column.
+			out = append(out, cell.Fit(fmt.Sprintf("  %s %5d  %s", cell.Fit(m.o.Cat.RejectReason(k), 24), r.Reasons[k], bar), w))
 		}
 	}
 	block(c.ByDay, r.Days)
