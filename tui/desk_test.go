@@ -1053,3 +1053,22 @@ func TestEvidenceIsNotQuotedTwice(t *testing.T) {
 		t.Fatalf("evidence:\n%s", scr)
 	}
 }
+
+// TestRejectNoteSaysHowToGetBack: while the note is typed, the reject
+// dialog says how to get back to the reason keys (digits go into the
+// note), instead of still offering "tab add a note first".
+func TestRejectNoteSaysHowToGetBack(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("x", "tab")
+	h.typeText("tone 2")
+	scr := h.screen()
+	if !strings.Contains(scr, "then pick a reason (1-7)") || strings.Contains(scr, "add a note first") {
+		t.Fatalf("reject dialog while typing the note:\n%s", scr)
+	}
+	h.press("tab", "2")
+	got := h.enqueued(protocol.ReqOutcome)
+	if len(got) != 1 || got[0].(protocol.OutcomeReq).Reason != "wrong_tone" || got[0].(protocol.OutcomeReq).Note != "tone 2" {
+		t.Fatalf("reject = %+v", got)
+	}
+}

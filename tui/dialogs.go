@@ -413,7 +413,12 @@ func (d *rejectDialog) view(m *Model, maxW, maxH int) string {
 	lines = append(lines, cell.Fit(d.note.View(), w))
 	hint := m.km.Binding(keymap.RejectNote).Help()
 	cancel := m.km.Binding(keymap.RejectCancel).Help()
-	lines = append(lines, ds.Hint.Render(cell.Fit(hint.Key+" "+hint.Desc+" · "+cancel.Key+" "+cancel.Desc, w)))
+	text := hint.Key + " " + hint.Desc + " · " + cancel.Key + " " + cancel.Desc
+	if d.editing {
+		// Digits are typed into the note now: say how to get back to them.
+		text = m.cat.RejectNoteDone
+	}
+	lines = append(lines, ds.Hint.Render(cell.Fit(text, w)))
 	return strings.Join(lines, "\n")
 }
 

@@ -39,6 +39,7 @@ type Catalog struct {
 	// Draft panel.
 	DraftTitle, DraftStale, DraftStreaming, DraftSources, DraftNoSources string
 	RejectTitle, RejectNotePrompt                                        string
+	RejectNoteDone                                                       string // hint while the note is typed
 	RejectWrongFacts, RejectWrongTone, RejectWrongLanguage               string
 	RejectUnsafe, RejectIncomplete, RejectShouldEscalate, RejectOther    string
 	RegeneratePrompt                                                     string
@@ -257,6 +258,7 @@ var en = Catalog{
 	DraftTitle: "AI draft", DraftStale: "stale: the customer wrote again", DraftStreaming: "streaming…",
 	DraftSources: "Sources", DraftNoSources: "cites no source — check before sending",
 	RejectTitle: "Reject draft: why?", RejectNotePrompt: "Note (optional): ",
+	RejectNoteDone:   "⏎/tab done, then pick a reason (1-7)",
 	RejectWrongFacts: "wrong facts", RejectWrongTone: "wrong tone", RejectWrongLanguage: "wrong language",
 	RejectUnsafe: "unsafe / policy", RejectIncomplete: "incomplete", RejectShouldEscalate: "should escalate",
 	RejectOther:      "other",
@@ -408,6 +410,7 @@ var zhCN = Catalog{
 	DraftTitle: "AI 草稿", DraftStale: "已过时：客户有新消息", DraftStreaming: "生成中…",
 	DraftSources: "来源", DraftNoSources: "未引用任何来源——发送前请核实",
 	RejectTitle: "拒绝草稿：原因？", RejectNotePrompt: "备注（可选）：",
+	RejectNoteDone:   "⏎/tab 写完，再选择原因（1-7）",
 	RejectWrongFacts: "事实错误", RejectWrongTone: "语气不当", RejectWrongLanguage: "语言不对",
 	RejectUnsafe: "不安全/违规", RejectIncomplete: "不完整", RejectShouldEscalate: "应升级",
 	RejectOther:      "其他",
