@@ -285,8 +285,17 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 	}
 	switch act {
 	case keymap.AppQuit:
-		if m.pending > 0 && m.conn.State.String() != "online" {
-			m.push(m.confirmQuit())
+		for _, d := range m.dialogs {
+			if l, ok := d.(*listDialog); ok && l.kind == pickConfirmQuit {
+				return tea.Quit // asked already: ctrl+c again quits
+			}
+		}
+		switch {
+		case m.typing():
+			m.push(m.confirmQuit(m.cat.QuitTyping))
+			return nil
+		case m.pending > 0 && m.conn.State.String() != "online":
+			m.push(m.confirmQuit(m.cat.QuitPending(m.pending)))
 			return nil
 		}
 		return tea.Quit

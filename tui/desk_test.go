@@ -1072,3 +1072,41 @@ func TestRejectNoteSaysHowToGetBack(t *testing.T) {
 		t.Fatalf("reject = %+v", got)
 	}
 }
+
+// TestCtrlCQuitsFromTextEntry: ctrl+c quits from the reply box too (it was
+// swallowed there), asking first when a reply is being written; a second
+// ctrl+c at the question quits. An empty box quits at once.
+func TestCtrlCQuitsFromTextEntry(t *testing.T) {
+	quits := func(msgs []tea.Msg) bool {
+		for _, m := range msgs {
+			if fmt.Sprintf("%T", m) == "tea.QuitMsg" {
+				return true
+			}
+		}
+		return false
+	}
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("r")
+	h.typeText("half a reply")
+	if quits(h.press("ctrl+c")) {
+		t.Fatal("ctrl+c quit at once with a reply being written")
+	}
+	if scr := h.screen(); !strings.Contains(scr, "not sent or saved") {
+		t.Fatalf("no question:\n%s", scr)
+	}
+	h.press("esc")
+	if h.m.compose.ta.Value() != "half a reply" {
+		t.Fatalf("the reply was lost: %q", h.m.compose.ta.Value())
+	}
+	if !quits(h.press("ctrl+c", "ctrl+c")) {
+		t.Fatal("ctrl+c twice did not quit")
+	}
+
+	h = newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("r")
+	if !quits(h.press("ctrl+c")) {
+		t.Fatal("ctrl+c in an empty reply box did not quit")
+	}
+}

@@ -331,9 +331,33 @@ func (m *Model) confirmStale(dr protocol.Draft) dialog {
 
 // confirmQuit asks before quitting while offline with writes still in the
 // outbox: they are kept, but go out only when this desk next connects.
-func (m *Model) confirmQuit() dialog {
-	return &listDialog{title: m.cat.QuitPending(m.pending), kind: pickConfirmQuit,
+func (m *Model) confirmQuit(title string) dialog {
+	return &listDialog{title: title, kind: pickConfirmQuit,
 		items: []listItem{{label: m.cat.No, value: "no"}, {label: m.cat.Yes, value: "yes"}}}
+}
+
+// typing reports whether the user is writing something that quitting would
+// lose: a reply, note or draft edit, a team note, or the review label form.
+func (m *Model) typing() bool {
+	if m.focus == focusCompose && strings.TrimSpace(m.compose.ta.Value()) != "" {
+		return true
+	}
+	for _, d := range m.dialogs {
+		if n, ok := d.(*noteDialog); ok && strings.TrimSpace(n.in.Value()) != "" {
+			return true
+		}
+	}
+	return m.lead.view == viewReview && m.review != nil && m.review.Editing()
+}
+
+// isQuitKey reports whether msg is the global quit key that text entry
+// would otherwise swallow (ctrl+c; a plain q is typed).
+func (m *Model) isQuitKey(msg tea.KeyPressMsg) bool {
+	if msg.Text != "" {
+		return false // printable: typed where text is entered
+	}
+	act, ok := m.km.Lookup(keymap.ScopeGlobal, msg.String())
+	return ok && act == keymap.AppQuit
 }
 
 // rejectDialog asks why a draft is rejected: one key per reason, tab to

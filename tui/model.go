@@ -317,6 +317,12 @@ func (m *Model) updateInputs(msg tea.Msg) tea.Cmd {
 // that has focus, then the focused pane, then global bindings (the pane
 // scopes fall back to the global scope inside keymap.Lookup).
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	if m.isQuitKey(msg) {
+		// ctrl+c quits from everywhere, text entry and dialogs included
+		// (it was swallowed there); it asks first when that would lose
+		// what is being typed or unsent replies.
+		return m.perform(keymap.AppQuit)
+	}
 	if len(m.dialogs) > 0 {
 		return m.dialogKey(msg)
 	}

@@ -123,6 +123,7 @@ type Catalog struct {
 	ConnStopped       string
 	Outbox            func(n int) string
 	QuitPending       func(n int) string // quit while offline with the outbox not empty
+	QuitTyping        string             // quit (ctrl+c) while text is being written
 
 	// Team is the lead's team board (team.go).
 	Team TeamCatalog
@@ -375,6 +376,7 @@ var en = Catalog{
 	ConnAuthFailed: "token refused — create a new one", ConnStopped: "stopped",
 	ConnCertUntrusted: "server certificate not trusted — pass its CA with --ca (or ca_file)",
 	Outbox:            func(n int) string { return fmt.Sprintf("outbox %d", n) },
+	QuitTyping:        "What you are typing is not sent or saved. Quit anyway?",
 	QuitPending: func(n int) string {
 		return fmt.Sprintf("Offline: %d not sent yet (kept in the outbox, sent when this desk next connects). Quit anyway?", n)
 	},
@@ -522,6 +524,7 @@ var zhCN = Catalog{
 	ConnAuthFailed: "令牌被拒绝——请新建令牌", ConnStopped: "已停止",
 	ConnCertUntrusted: "不信任服务器证书——请用 --ca（或 ca_file）指定其 CA",
 	Outbox:            func(n int) string { return fmt.Sprintf("发件箱 %d", n) },
+	QuitTyping:        "正在输入的内容尚未发送或保存。仍要退出吗？",
 	QuitPending: func(n int) string {
 		return fmt.Sprintf("离线：%d 条尚未发送（保存在发件箱，本工作台下次连上时发送）。仍要退出吗？", n)
 	},
