@@ -645,14 +645,9 @@ func (b *Board) agentTable(w, h int) []string {
 		cols = []col{{t.ColName, 14, false}, {t.ColStatus, 16, false}, {t.ColLoad, 6, true}, {t.ColChats, 6, true},
 			{t.ColOldest, 9, true}, {t.ColHandle, 9, true}, {t.ColDone, 6, true}, {t.ColAccept, 10, true}, {t.ColCSAT, 10, true}}
 	}
-	titles := make([]string, len(cols))
-	for i, c := range cols {
-		titles[i] = c.title
-	}
-	out = append(out, b.st.Queue.Header.Render(row(cols, titles, w)))
+	out = append(out, b.tableHead(cols, w))
 	if len(b.agentRows) == 0 {
-		out = append(out, b.st.Muted.Render(cell.Fit("  "+t.NoAgents, w)))
-		return padTo(out, w, h)
+		return padTo(append(out, b.st.Muted.Render(cell.Fit("  "+t.NoAgents, w))), w, h)
 	}
 	chats := b.agg.chats
 	csat := map[string]protocol.CSATRow{}
@@ -778,14 +773,9 @@ func (b *Board) chatTable(w, h int) []string {
 		cols = []col{{"", 2, false}, {"", 9, false}, {t.ColCustomer, 18, false}, {t.ColOwner, 12, false},
 			{t.ColPrio, 6, true}, {t.ColWait, 8, true}, {t.ColSLA, 9, true}, {t.ColChannel, 9, false}, {t.ColViewing, 24, false}}
 	}
-	titles := make([]string, len(cols))
-	for i, c := range cols {
-		titles[i] = c.title
-	}
-	out = append(out, b.st.Queue.Header.Render(row(cols, titles, w)))
+	out = append(out, b.tableHead(cols, w))
 	if len(b.chatRows) == 0 {
-		out = append(out, b.st.Muted.Render(cell.Fit("  "+t.NoChats, w)))
-		return padTo(out, w, h)
+		return padTo(append(out, b.st.Muted.Render(cell.Fit("  "+t.NoChats, w))), w, h)
 	}
 	rows := h - 2
 	b.chatPage = rows
@@ -1161,4 +1151,13 @@ func Sparkline(v []float64) string {
 		}
 	}
 	return sb.String()
+}
+
+// tableHead renders a table's column titles.
+func (b *Board) tableHead(cols []col, w int) string {
+	titles := make([]string, len(cols))
+	for i, c := range cols {
+		titles[i] = c.title
+	}
+	return b.st.Queue.Header.Render(row(cols, titles, w))
 }
