@@ -421,3 +421,26 @@ func claimRaceOneOwner(t *testing.T, st *store.Store, desks []*desk, ids []strin
 		}
 	}
 }
+
+// readMessagesAfter reads d's frames until n message events have arrived,
+// failing on any seq at or below the one before (starting after prev), and
+// returns the messages' texts in order.
+func readMessagesAfter(t *testing.T, d *desk, prev int64, n int) []string {
+	t.Helper()
+	var got []string
+	for len(got) < n {
+		f := d.read()
+		if f.Seq <= prev {
+			t.Fatalf("seq %d after %d: duplicate or out of order", f.Seq, prev)
+		}
+		prev = f.Seq
+		if f.Kind == protocol.EvMessage {
+			var me protocol.MessageEvent
+			if err := json.Unmarshal(f.Data, &me); err != nil {
+				t.Fatalf("message event seq %d: %v", f.Seq, err)
+			}
+			got = append(got, me.Message.Text)
+		}
+	}
+	return got
+}

@@ -205,20 +205,7 @@ func TestReplicasResumeOnAnotherReplica(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	prev := last
-	for len(got) < len(missed)+1 {
-		f := d2.read()
-		if f.Seq <= prev {
-			t.Fatalf("seq %d after %d: duplicate or out of order", f.Seq, prev)
-		}
-		prev = f.Seq
-		if f.Kind == protocol.EvMessage {
-			var me protocol.MessageEvent
-			json.Unmarshal(f.Data, &me)
-			got = append(got, me.Message.Text)
-		}
-	}
+	got := readMessagesAfter(t, d2, last, len(missed)+1)
 	if want := append(missed, "live"); !slices.Equal(got, want) {
 		t.Fatalf("resumed messages:\n got %v\nwant %v", got, want)
 	}
