@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/exp/golden"
-
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
@@ -19,10 +17,7 @@ import (
 // Chinese names, emoji and escape-sequence attacks in names, summaries and
 // messages; checkFrame also fails if any ESC or BEL survived.
 func TestGolden(t *testing.T) {
-	views := []struct {
-		name  string
-		setup func(h *harness)
-	}{
+	views := []goldenView{
 		{"queue", func(h *harness) {}},
 		{"conversation", func(h *harness) { openC1(h) }},
 		{"copilot", func(h *harness) { openC1(h); h.press("tab", "s") }},
@@ -47,19 +42,7 @@ func TestGolden(t *testing.T) {
 			}})
 		}},
 	}
-	for _, lang := range []i18n.Lang{i18n.EN, i18n.ZhCN} {
-		for _, v := range views {
-			for _, sz := range [][2]int{{80, 24}, {160, 48}} {
-				t.Run(fmt.Sprintf("%s_%s_%dx%d", lang, v.name, sz[0], sz[1]), func(t *testing.T) {
-					h := newHarness(t, lang, sz[0], sz[1])
-					v.setup(h)
-					out := h.screen()
-					checkFrame(t, out, sz[0], sz[1])
-					golden.RequireEqual(t, []byte(out))
-				})
-			}
-		}
-	}
+	runGoldens(t, newHarness, views)
 }
 
 // TestNoColorStillShowsFocusAndSelection: without colour, the focused pane

@@ -11,6 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/protocol"
@@ -347,3 +348,29 @@ func (h *harness) enqueued(typ string) []any {
 func stringWidth(s string) int { return ansi.StringWidth(s) }
 
 func teaSize(w, h int) tea.WindowSizeMsg { return tea.WindowSizeMsg{Width: w, Height: h} }
+
+// goldenView is one screen of a golden test: a name and the key presses or
+// updates that lead to it.
+type goldenView struct {
+	name  string
+	setup func(h *harness)
+}
+
+// runGoldens renders every view in both languages at 80×24 and 160×48 on a
+// fresh harness from newH, checks the frame and compares it with its golden.
+func runGoldens(t *testing.T, newH func(t *testing.T, lang i18n.Lang, w, h int) *harness, views []goldenView) {
+	t.Helper()
+	for _, lang := range []i18n.Lang{i18n.EN, i18n.ZhCN} {
+		for _, v := range views {
+			for _, sz := range [][2]int{{80, 24}, {160, 48}} {
+				t.Run(fmt.Sprintf("%s_%s_%dx%d", lang, v.name, sz[0], sz[1]), func(t *testing.T) {
+					h := newH(t, lang, sz[0], sz[1])
+					v.setup(h)
+					out := h.screen()
+					checkFrame(t, out, sz[0], sz[1])
+					golden.RequireEqual(t, []byte(out))
+				})
+			}
+		}
+	}
+}

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/x/exp/golden"
-
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
@@ -113,10 +111,7 @@ func newLeadHarness(t *testing.T, lang i18n.Lang, w, h int) *harness {
 }
 
 func TestGoldenTeam(t *testing.T) {
-	views := []struct {
-		name  string
-		setup func(h *harness)
-	}{
+	views := []goldenView{
 		{"team", func(h *harness) {
 			h.press("2")
 			h.send(UpdatesMsg{Updates: []client.Update{client.Presence{Presence: protocol.Presence{ConversationID: "c1", Viewers: []string{"alice", "bob"}}}}})
@@ -124,19 +119,7 @@ func TestGoldenTeam(t *testing.T) {
 		{"team_drain", func(h *harness) { h.press("2", "j", "d") }},
 		{"team_reassign", func(h *harness) { h.press("2", "l", "space", "space", "r") }},
 	}
-	for _, lang := range []i18n.Lang{i18n.EN, i18n.ZhCN} {
-		for _, v := range views {
-			for _, sz := range [][2]int{{80, 24}, {160, 48}} {
-				t.Run(fmt.Sprintf("%s_%s_%dx%d", lang, v.name, sz[0], sz[1]), func(t *testing.T) {
-					h := newLeadHarness(t, lang, sz[0], sz[1])
-					v.setup(h)
-					out := h.screen()
-					checkFrame(t, out, sz[0], sz[1])
-					golden.RequireEqual(t, []byte(out))
-				})
-			}
-		}
-	}
+	runGoldens(t, newLeadHarness, views)
 }
 
 func TestTeamViewIsForLeads(t *testing.T) {
