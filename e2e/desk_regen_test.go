@@ -6,17 +6,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/copilot"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server"
 	"github.com/agentdesk/agentdesk/server/store"
-	"github.com/agentdesk/agentdesk/tui"
 )
 
 // newServedBackend is newBackend with a server configured by cfg (a
@@ -41,32 +37,6 @@ func newServedBackend(t *testing.T, cfg server.Config) *backend {
 		st.Close()
 	})
 	return b
-}
-
-// startDeskModel runs the desk model over a real client signed in with
-// token, sized 160×48, and waits for the welcome.
-func startDeskModel(t *testing.T, b *backend, token string) *deskLoop {
-	t.Helper()
-	c, err := client.New(client.Options{URL: b.url(), Token: token, OutboxPath: filepath.Join(t.TempDir(), "outbox.jsonl"),
-		BackoffMin: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- c.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-ran; c.Close() })
-	m := tui.New(tui.Deps{Backend: c, Context: ctx})
-	l := &deskLoop{t: t, m: m, msgs: make(chan tea.Msg, 64)}
-	go tui.Subscribe(ctx, c.Updates(), func(msg tea.Msg) {
-		select {
-		case l.msgs <- msg:
-		case <-ctx.Done():
-		}
-	})
-	l.apply(tea.WindowSizeMsg{Width: 160, Height: 48})
-	l.until("the welcome", func() bool { return m.Me().ID != "" })
-	return l
 }
 
 // TestDeskRegeneratesWithTheOfflineCopilot: R, "shorter" against a real

@@ -82,6 +82,32 @@ func (l *deskLoop) typeText(s string) {
 	}
 }
 
+// startDeskModel runs the desk model over a real client signed in with
+// token, sized 160×48, and waits for the welcome.
+func startDeskModel(t *testing.T, b *backend, token string) *deskLoop {
+	t.Helper()
+	c, err := client.New(client.Options{URL: b.url(), Token: token, OutboxPath: filepath.Join(t.TempDir(), "outbox.jsonl"),
+		BackoffMin: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error, 1)
+	go func() { ran <- c.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-ran; c.Close() })
+	m := tui.New(tui.Deps{Backend: c, Context: ctx})
+	l := &deskLoop{t: t, m: m, msgs: make(chan tea.Msg, 64)}
+	go tui.Subscribe(ctx, c.Updates(), func(msg tea.Msg) {
+		select {
+		case l.msgs <- msg:
+		case <-ctx.Done():
+		}
+	})
+	l.apply(tea.WindowSizeMsg{Width: 160, Height: 48})
+	l.until("the welcome", func() bool { return m.Me().ID != "" })
+	return l
+}
+
 // TestDeskWorksAnEscalation runs the desk model over the real client
 // against a real server and works one escalation with keys only: claim,
 // edit the AI draft, send, resolve. The stored outcome is checked in the
@@ -92,25 +118,8 @@ func TestDeskWorksAnEscalation(t *testing.T) {
 	conv := b.escalated("我要人工，订单三天没发货")
 	dr := b.draft(conv.ID, "您好，非常抱歉让您久等。")
 
-	c, err := client.New(client.Options{URL: b.url(), Token: token, OutboxPath: filepath.Join(t.TempDir(), "outbox.jsonl"),
-		BackoffMin: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ran := make(chan error, 1)
-	go func() { ran <- c.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-ran; c.Close() })
-
-	m := tui.New(tui.Deps{Backend: c, Context: ctx})
-	l := &deskLoop{t: t, m: m, msgs: make(chan tea.Msg, 64)}
-	go tui.Subscribe(ctx, c.Updates(), func(msg tea.Msg) {
-		select {
-		case l.msgs <- msg:
-		case <-ctx.Done():
-		}
-	})
-	l.apply(tea.WindowSizeMsg{Width: 160, Height: 48})
+	l := startDeskModel(t, b, token)
+	m := l.m
 	l.until("the welcome with the escalation", func() bool {
 		_, ok := m.Conversation(conv.ID)
 		return m.Me().ID == "alice" && ok
