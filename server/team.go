@@ -69,6 +69,7 @@ func (c *conn) handleConnLocal(ctx context.Context, f protocol.Frame) (json.RawM
 		if r.DayStart == 0 || r.DayStart > now {
 			r.DayStart = now / (24 * 3600 * 1000) * (24 * 3600 * 1000)
 		}
+		c.srv.floor.sample(ctx)
 		st, err := c.srv.floor.stats(ctx, r.DayStart, now)
 		if err != nil {
 			return nil, true, err
@@ -257,9 +258,9 @@ func (f *floor) sample(ctx context.Context) {
 	}
 }
 
-// stats computes the board aggregates with the sampled queue depths.
+// stats computes the board aggregates with the sampled queue depths (the
+// caller samples first, once however many days it computes).
 func (f *floor) stats(ctx context.Context, dayStart, now int64) (protocol.TeamStats, error) {
-	f.sample(ctx)
 	st, err := f.s.store.TeamStats(ctx, dayStart, now)
 	if err != nil {
 		return st, err
