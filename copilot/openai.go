@@ -185,26 +185,7 @@ func (p *openaiProvider) insight(ctx context.Context, c Conversation, off Insigh
 	if len(c.EscalationReason) > 0 {
 		user += "\nEscalation reason recorded by the system: " + red.Redact(c.EscalationReason)
 	}
-	var content string
-	err := p.do(ctx, func(ctx context.Context) (bool, error) {
-		resp, err := p.client.CreateChatCompletion(ctx, openai.ChatCompletionRequest{
-			Model: p.model,
-			Messages: []openai.ChatCompletionMessage{
-				{Role: openai.ChatMessageRoleSystem, Content: insightSystem},
-				{Role: openai.ChatMessageRoleUser, Content: user},
-			},
-			Temperature:    0.1,
-			ResponseFormat: &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONObject},
-		})
-		if err != nil {
-			return false, err
-		}
-		if len(resp.Choices) == 0 {
-			return false, errors.New("model returned no choices")
-		}
-		content = resp.Choices[0].Message.Content
-		return false, nil
-	})
+	content, err := p.completeJSON(ctx, insightSystem, user)
 	if err != nil {
 		return Insight{}, fmt.Errorf("insight call: %w", err)
 	}
