@@ -26,6 +26,12 @@ const DeskPath = "/v1/desk"
 // server refuses the token: HTTP 401 on connect or close 4001 while connected.
 var ErrAuthFailed = errors.New("authentication failed")
 
+// ErrFrameTooLarge is wrapped by Run's error (and StateChanged.Err) when the
+// server sent a frame past Options.MaxFrameBytes. Reconnecting would bring
+// the same frame again (the welcome's snapshot, or the next event in the
+// log), so the client stops instead of retrying for ever.
+var ErrFrameTooLarge = errors.New("frame too large")
+
 // Options configure a Client. Zero durations take the documented defaults.
 type Options struct {
 	// URL of the server: ws://, wss://, http:// or https:// (the last two are
@@ -52,8 +58,9 @@ type Options struct {
 	ReadTimeout      time.Duration // server silence that means a dead connection; default 60 s
 	WriteTimeout     time.Duration // one frame write; default 10 s
 	HandshakeTimeout time.Duration // dial + upgrade; default 10 s
-	// MaxFrameBytes bounds one incoming frame (a welcome snapshot can be
-	// large); default 64 MiB.
+	// MaxFrameBytes bounds one incoming frame (a welcome snapshot or a page
+	// of a list can be large); default 64 MiB. It is independent of
+	// protocol.MaxFrameBytes, which bounds what the server reads.
 	MaxFrameBytes int64
 }
 
@@ -231,6 +238,11 @@ func (c *Client) Run(ctx context.Context) error {
 		if errors.Is(err, ErrAuthFailed) {
 			c.log.Error("client: authentication failed; not retrying", "err", err)
 			c.setState(StateChanged{State: StateAuthFailed, Err: err})
+			return err
+		}
+		if errors.Is(err, ErrFrameTooLarge) {
+			c.log.Error("client: the server sent a frame this desk cannot read; not retrying", "err", err)
+			c.setState(StateChanged{State: StateFailed, Err: err})
 			return err
 		}
 		if onlineFor >= c.opts.StableAfter {

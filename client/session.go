@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -232,6 +233,9 @@ func (c *Client) readLoop(s *session, alive func()) error {
 
 // readError explains why reading stopped.
 func (c *Client) readError(err error) error {
+	if errors.Is(err, websocket.ErrReadLimit) {
+		return fmt.Errorf("%w: the server sent a frame over this desk's limit of %s", ErrFrameTooLarge, byteSize(c.opts.MaxFrameBytes))
+	}
 	var ce *websocket.CloseError
 	if errors.As(err, &ce) {
 		if ce.Code == protocol.CloseUnauthorized {
@@ -244,6 +248,21 @@ func (c *Client) readError(err error) error {
 		return fmt.Errorf("no word from the server in %s: %w", c.opts.ReadTimeout, err)
 	}
 	return fmt.Errorf("connection lost: %w", err)
+}
+
+func truncateRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// byteSize writes n in KiB or MiB.
+func byteSize(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", (n+1023)>>10)
 }
 
 // promptReconnect reports whether the server asked us to come right back.
@@ -267,12 +286,16 @@ func dialError(err error, resp *http.Response) error {
 		var refusal protocol.Error
 		if json.Unmarshal(body, &refusal) == nil && refusal.Code != "" {
 			pe = &refusal
+		} else if line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n"); line != "" {
+			// Not our server's JSON (a proxy, or Go's "HTTP request to an
+			// HTTPS server"): its first line still tells the cause.
+			pe.Message = resp.Status + ": " + truncateRunes(line, 200)
 		}
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
-		return fmt.Errorf("connect: HTTP %d: %w: %w", resp.StatusCode, ErrAuthFailed, pe)
+		return &statusError{resp.StatusCode, fmt.Errorf("connect: HTTP %d: %w: %w", resp.StatusCode, ErrAuthFailed, pe)}
 	}
-	return fmt.Errorf("connect: HTTP %d: %w", resp.StatusCode, pe)
+	return &statusError{resp.StatusCode, fmt.Errorf("connect: HTTP %d: %w", resp.StatusCode, pe)}
 }
 
 // writer is the connection's only writer of data frames (gorilla allows one).

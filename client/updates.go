@@ -23,6 +23,9 @@ const (
 	StateOffline                     // connection lost or refused; retrying at RetryAt
 	StateAuthFailed                  // token refused (401 / close 4001); no more retries
 	StateStopped                     // Run's context ended
+	// StateFailed: the connection cannot work whatever the retries (the
+	// server sent a frame larger than this desk reads); Err says why.
+	StateFailed
 )
 
 func (s ConnState) String() string {
@@ -37,6 +40,8 @@ func (s ConnState) String() string {
 		return "auth-failed"
 	case StateStopped:
 		return "stopped"
+	case StateFailed:
+		return "failed"
 	}
 	return fmt.Sprintf("ConnState(%d)", int(s))
 }

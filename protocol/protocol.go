@@ -19,9 +19,16 @@ const Version = 1
 // Subprotocol is the websocket subprotocol name a client must offer.
 const Subprotocol = "agentdesk.v1"
 
-// MaxFrameBytes is the largest frame the server reads. A larger frame closes
-// the connection with CloseMessageTooBig.
+// MaxFrameBytes is the largest frame the server reads (client → server). A
+// larger frame closes the connection with CloseMessageTooBig. Frames the
+// server sends are not bound by it: replies that grow with data are paged
+// under MaxReplyBytes, and a client reads far larger frames (snapshots).
 const MaxFrameBytes = 256 << 10
+
+// MaxReplyBytes is the size a page of a list reply (review.list, export)
+// stays under: the server ends the page early rather than exceed it, and
+// the reply says where the next page starts.
+const MaxReplyBytes = 1 << 20
 
 // MaxTextBytes bounds the text of a message, note or outcome.
 const MaxTextBytes = 32 << 10
@@ -118,12 +125,11 @@ func CodeOf(err error) Code {
 }
 
 // DecodeFrame parses one frame and checks its envelope. It never panics;
-// any problem is an *Error with CodeInvalid.
+// any problem is an *Error with CodeInvalid. It sets no size limit: each
+// direction has its own (DecodeRequest applies MaxFrameBytes; a client sets
+// its websocket read limit).
 func DecodeFrame(b []byte) (Frame, error) {
 	var f Frame
-	if len(b) > MaxFrameBytes {
-		return f, Errorf(CodeInvalid, "frame of %d bytes exceeds %d", len(b), MaxFrameBytes)
-	}
 	if err := json.Unmarshal(b, &f); err != nil {
 		return Frame{}, Errorf(CodeInvalid, "malformed frame: %s", jsonProblem(err))
 	}
@@ -137,6 +143,9 @@ func DecodeFrame(b []byte) (Frame, error) {
 // known type. The returned frame keeps its id even on error when one was
 // readable, so the error can be correlated.
 func DecodeRequest(b []byte) (Frame, error) {
+	if len(b) > MaxFrameBytes {
+		return Frame{}, Errorf(CodeInvalid, "frame of %d bytes exceeds %d", len(b), MaxFrameBytes)
+	}
 	f, err := DecodeFrame(b)
 	if err != nil {
 		return f, err

@@ -227,3 +227,16 @@ func FuzzPeekEvent(f *testing.F) {
 		}
 	})
 }
+
+// Each direction has its own limit: the server's inbound one is applied to
+// requests, not to every frame (a reply may be larger).
+func TestFrameLimitIsPerDirection(t *testing.T) {
+	big := []byte(`{"type":"ack","re":"r1","data":{"text":"` + strings.Repeat("x", MaxFrameBytes) + `"}}`)
+	if _, err := DecodeFrame(big); err != nil {
+		t.Errorf("DecodeFrame of a %d-byte reply: %v", len(big), err)
+	}
+	req := []byte(`{"type":"note","id":"r1","data":{"text":"` + strings.Repeat("x", MaxFrameBytes) + `"}}`)
+	if _, err := DecodeRequest(req); CodeOf(err) != CodeInvalid {
+		t.Errorf("DecodeRequest of a %d-byte request = %v, want invalid", len(req), err)
+	}
+}

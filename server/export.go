@@ -36,7 +36,8 @@ func BuildExport(ctx context.Context, st *store.Store, req protocol.ExportReq) (
 		return ack, err
 	}
 	ack.Next = next
-	for _, c := range cases {
+	size := 512 // the envelope, the counts and the manifest fields
+	for i, c := range cases {
 		rec, skip := exportRecord(req.Format, c)
 		if skip != "" {
 			ack.Skipped[skip]++
@@ -45,6 +46,12 @@ func BuildExport(ctx context.Context, st *store.Store, req protocol.ExportReq) (
 		b, err := json.Marshal(rec)
 		if err != nil {
 			return ack, fmt.Errorf("encode record for outcome %s: %w", c.Item.Outcome.ID, err)
+		}
+		// End the page before the reply passes its limit; the next page
+		// starts after the last case this one went through.
+		if size += len(b) + 1; size > protocol.MaxReplyBytes && len(ack.Records) > 0 {
+			ack.Next = store.ExportCursor(cases[i-1].Item.Outcome)
+			break
 		}
 		ack.Records = append(ack.Records, b)
 		ack.Actions[c.Item.Outcome.Action]++

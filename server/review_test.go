@@ -297,3 +297,63 @@ func strictDecode(t *testing.T, line []byte, v any) {
 		t.Fatalf("line does not match the schema: %v\n%s", err, line)
 	}
 }
+
+// A page of review.list grows with the texts in it; the server ends the page
+// before the reply passes protocol.MaxReplyBytes, and offsets walk the rest.
+func TestReviewListPagesStayUnderTheReplyLimit(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	agent := h.dial(h.agent("alice", protocol.RoleAgent), 0)
+	trainer := h.dial(h.agent("tina", protocol.RoleTrainer), 0)
+	long := strings.Repeat("您的包裹已从仓库发出，预计三天内送达。", 900) // ~50 KB
+	want := map[string]bool{}
+	for range 30 {
+		o := outcomeFor(t, h, agent, "Where is my parcel?", long, protocol.OutcomeReq{Action: protocol.ActionAccept})
+		want[o.ID] = true
+	}
+	// Export pages too: every record once, every page under the limit.
+	records, cursor := 0, ""
+	for pages := 0; ; pages++ {
+		if pages > len(want) {
+			t.Fatal("export does not progress")
+		}
+		f := trainer.do(protocol.ReqExport, protocol.ExportReq{Format: protocol.FormatSFT, Cursor: cursor})
+		if n := len(f.Data); n > protocol.MaxReplyBytes {
+			t.Errorf("export page is %d bytes, over %d", n, protocol.MaxReplyBytes)
+		}
+		ack := decode[protocol.ExportAck](t, f)
+		records += len(ack.Records)
+		if cursor = ack.Next; cursor == "" {
+			break
+		}
+	}
+	if records != len(want) {
+		t.Errorf("exported %d records, want %d", records, len(want))
+	}
+	got := map[string]bool{}
+	for offset, pages := 0, 0; offset < len(want); pages++ {
+		if pages > len(want) {
+			t.Fatalf("no progress paging at offset %d", offset)
+		}
+		f := trainer.do(protocol.ReqReviewList, protocol.ReviewListReq{Offset: offset, Limit: protocol.MaxReviewPage})
+		if f.Type != protocol.TypeAck {
+			t.Fatalf("review.list at %d: %s %s", offset, f.Code, f.Message)
+		}
+		if n := len(f.Data); n > protocol.MaxReplyBytes {
+			t.Errorf("page at %d is %d bytes, over %d", offset, n, protocol.MaxReplyBytes)
+		}
+		var ack protocol.ReviewListAck
+		if err := json.Unmarshal(f.Data, &ack); err != nil {
+			t.Fatal(err)
+		}
+		if ack.Total != len(want) || len(ack.Items) == 0 || ack.Offset != offset {
+			t.Fatalf("page at %d: total %d, %d items, offset %d", offset, ack.Total, len(ack.Items), ack.Offset)
+		}
+		for _, it := range ack.Items {
+			got[it.Outcome.ID] = true
+		}
+		offset += len(ack.Items)
+	}
+	if len(got) != len(want) {
+		t.Errorf("paged %d distinct outcomes, want %d", len(got), len(want))
+	}
+}

@@ -82,4 +82,7 @@ type Deps struct {
 	RequestTimeout time.Duration
 	// ExportDir is where the review view writes exported datasets.
 	ExportDir string
+	// Server is the server URL as given (named when the connection fails);
+	// LogPath is the desk's log file (named beside any failure).
+	Server, LogPath string
 }

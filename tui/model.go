@@ -78,6 +78,7 @@ type Model struct {
 
 	me       protocol.Agent
 	conn     client.StateChanged
+	link     link // connection.go
 	pending  int
 	convs    map[string]protocol.Conversation
 	agents   map[string]protocol.Agent
@@ -168,6 +169,7 @@ func New(d Deps) *Model {
 
 		lateDelivery: map[string]string{},
 		exportDir:    d.ExportDir,
+		link:         link{server: d.Server, logPath: d.LogPath},
 	}
 	m.queue = queue.New(m.st, cat, "")
 	m.queue.SetNow(m.now)

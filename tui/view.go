@@ -120,8 +120,17 @@ func (m *Model) convPane() []string {
 	c, ok := m.openConversation()
 	if !ok {
 		out := []string{m.title(m.cat.PaneConversation, focused, r.w)}
-		for _, l := range wrapPlain(m.cat.NoConversation, r.w) {
-			out = append(out, m.st.Muted.Render(cell.Fit(l, r.w)))
+		if problem := m.connProblem(r.w); problem != nil {
+			return padLines(append(out, problem...), r.w, r.h)
+		}
+		hint := m.cat.NoConversation
+		if m.firstRun() {
+			hint = m.cat.Conn.FirstRun + "\n\n" + hint
+		}
+		for _, para := range strings.Split(hint, "\n") {
+			for _, l := range wrapPlain(para, r.w) {
+				out = append(out, m.st.Muted.Render(cell.Fit(l, r.w)))
+			}
 		}
 		return padLines(out, r.w, r.h)
 	}
@@ -569,10 +578,14 @@ func (m *Model) statusBar() string {
 		}
 		if certUntrusted(m.conn.Err) {
 			text = m.cat.ConnCertUntrusted // retrying will not help until the CA is given
+		} else if why := connReason(&m.cat.Conn, m.conn.Err); why != "" {
+			text = why + " · " + text
 		}
 		parts = append(parts, s.Disconnected.Render("✗ "+text))
 	case client.StateAuthFailed:
 		parts = append(parts, s.Disconnected.Render("✗ "+m.cat.ConnAuthFailed))
+	case client.StateFailed:
+		parts = append(parts, s.Disconnected.Render("✗ "+connReason(&m.cat.Conn, m.conn.Err)))
 	default:
 		parts = append(parts, s.Disconnected.Render("✗ "+m.cat.ConnStopped))
 	}

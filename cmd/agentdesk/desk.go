@@ -120,7 +120,8 @@ func runDesk(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := os.MkdirAll(o.cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
-	logFile, err := os.OpenFile(filepath.Join(o.cfg.DataDir, "desk.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	logPath := filepath.Join(o.cfg.DataDir, "desk.log")
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("open desk log: %w", err)
 	}
@@ -163,6 +164,7 @@ func runDesk(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		AutoTheme: o.autoTheme, Lang: o.lang, Demo: demo, Editor: o.cfg.Editor,
 		Notify: tui.Notify{Bell: o.cfg.Notifications.Bell, OSC9: o.cfg.Notifications.OSC9},
 		Canned: o.cfg.Canned, Context: ctx, ExportDir: filepath.Join(o.cfg.DataDir, "exports"),
+		Server: url, LogPath: logPath,
 	})
 	p := tea.NewProgram(m, tea.WithContext(ctx))
 	ran := make(chan error, 1)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -181,10 +182,20 @@ func (s *Store) ReviewList(ctx context.Context, req protocol.ReviewListReq) (pro
 		return ack, fmt.Errorf("read review items: %w", err)
 	}
 	defer rows.Close()
+	size := 256 // the envelope and the ack's other fields
 	for rows.Next() {
 		it, _, err := scanReviewItem(rows)
 		if err != nil {
 			return ack, fmt.Errorf("read review item: %w", err)
+		}
+		b, err := json.Marshal(it)
+		if err != nil {
+			return ack, fmt.Errorf("encode review item: %w", err)
+		}
+		// End the page before it passes the reply limit (always with at
+		// least one item); the desk asks again from Offset+len(Items).
+		if size += len(b) + 1; size > protocol.MaxReplyBytes && len(ack.Items) > 0 {
+			break
 		}
 		ack.Items = append(ack.Items, it)
 	}
@@ -473,6 +484,11 @@ type ExportCase struct {
 	Customer string
 }
 
+// ExportCursor is the cursor of the export page that starts after o.
+func ExportCursor(o protocol.Outcome) string {
+	return strconv.FormatInt(o.CreatedAt, 10) + ":" + o.ID
+}
+
 // ExportCases returns up to limit outcomes the filter selects, oldest first,
 // after the cursor (empty for the start), and the cursor of the next page
 // (empty at the end).
@@ -517,8 +533,7 @@ func (s *Store) ExportCases(ctx context.Context, f protocol.ReviewFilter, cursor
 	next := ""
 	if len(cases) > limit {
 		cases, based = cases[:limit], based[:limit]
-		last := cases[limit-1].Item.Outcome
-		next = strconv.FormatInt(last.CreatedAt, 10) + ":" + last.ID
+		next = ExportCursor(cases[limit-1].Item.Outcome)
 	}
 	for i := range cases {
 		msgs, err := s.messagesUpTo(ctx, cases[i].Item.Outcome.ConversationID, based[i])

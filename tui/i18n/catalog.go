@@ -127,6 +127,8 @@ type Catalog struct {
 
 	// Team is the lead's team board (team.go).
 	Team TeamCatalog
+	// Conn is what the desk says about its connection (conn.go).
+	Conn ConnCatalog
 }
 
 // RejectReason returns the label of a protocol reject reason, or the

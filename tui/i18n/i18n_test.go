@@ -101,17 +101,18 @@ func TestLookups(t *testing.T) {
 // nested catalog.
 func TestTeamCatalogsComplete(t *testing.T) {
 	for _, l := range Langs {
-		v := reflect.ValueOf(For(l).Team)
-		for i := 0; i < v.NumField(); i++ {
-			f, name := v.Field(i), v.Type().Field(i).Name
-			switch f.Kind() {
-			case reflect.String:
-				if f.String() == "" {
-					t.Errorf("%s: Team.%s is empty", l, name)
-				}
-			case reflect.Func:
-				if f.IsNil() {
-					t.Errorf("%s: Team.%s is nil", l, name)
+		for _, v := range []reflect.Value{reflect.ValueOf(For(l).Team), reflect.ValueOf(For(l).Conn)} {
+			for i := 0; i < v.NumField(); i++ {
+				f, name := v.Field(i), v.Type().Field(i).Name
+				switch f.Kind() {
+				case reflect.String:
+					if f.String() == "" {
+						t.Errorf("%s: %s.%s is empty", l, v.Type().Name(), name)
+					}
+				case reflect.Func:
+					if f.IsNil() {
+						t.Errorf("%s: %s.%s is nil", l, v.Type().Name(), name)
+					}
 				}
 			}
 		}

@@ -64,6 +64,7 @@ type Model struct {
 	sel        int
 	loaded     bool
 	listSeq    int
+	moreFrom   int // offset of the next page being loaded; 0 when none is
 
 	detail     *protocol.ReviewDetail
 	detailFor  string
@@ -93,7 +94,9 @@ const refreshEvery = 20 * time.Second
 
 // Tick reloads the stream now and then while nobody types.
 func (m *Model) Tick(now time.Time) tea.Cmd {
-	if m.Editing() || m.busy != "" || now.Sub(m.lastLoad) < refreshEvery {
+	// A trainer deep in a long stream keeps it still: a refresh reloads
+	// only the first page.
+	if m.Editing() || m.busy != "" || now.Sub(m.lastLoad) < refreshEvery || len(m.items) > reviewPage {
 		return nil
 	}
 	return m.reload()
@@ -149,9 +152,10 @@ func (m *Model) Help() string {
 // Messages the view's commands return.
 type (
 	listMsg struct {
-		seq int
-		ack protocol.ReviewListAck
-		err error
+		seq  int
+		more bool // a following page, to append
+		ack  protocol.ReviewListAck
+		err  error
 	}
 	detailMsg struct {
 		seq int
@@ -196,7 +200,8 @@ func (m *Model) call(typ string, data, out any) error {
 func (m *Model) reload() tea.Cmd {
 	m.lastLoad = m.o.Now()
 	m.listSeq++
-	seq, req := m.listSeq, protocol.ReviewListReq{Filter: m.filter, Sort: m.sort, Limit: protocol.MaxReviewPage}
+	m.moreFrom = 0
+	seq, req := m.listSeq, protocol.ReviewListReq{Filter: m.filter, Sort: m.sort, Limit: reviewPage}
 	cmds := []tea.Cmd{func() tea.Msg {
 		var ack protocol.ReviewListAck
 		err := m.call(protocol.ReqReviewList, req, &ack)
@@ -206,6 +211,26 @@ func (m *Model) reload() tea.Cmd {
 		cmds = append(cmds, m.loadMetrics())
 	}
 	return tea.Batch(cmds...)
+}
+
+// reviewPage is how many outcomes one review.list asks for; the server may
+// answer fewer (it keeps a page under protocol.MaxReplyBytes).
+const reviewPage = 100
+
+// loadMore asks for the page after the loaded items once the cursor comes
+// near their end, while the stream has more.
+func (m *Model) loadMore() tea.Cmd {
+	n := len(m.items)
+	if m.moreFrom != 0 || n >= m.total || m.sel < n-reviewPage/4 {
+		return nil
+	}
+	m.moreFrom = n
+	seq, req := m.listSeq, protocol.ReviewListReq{Filter: m.filter, Sort: m.sort, Offset: n, Limit: reviewPage}
+	return func() tea.Msg {
+		var ack protocol.ReviewListAck
+		err := m.call(protocol.ReqReviewList, req, &ack)
+		return listMsg{seq: seq, more: true, ack: ack, err: err}
+	}
 }
 
 func (m *Model) loadMetrics() tea.Cmd {
@@ -280,6 +305,19 @@ func (m *Model) Update(msg tea.Msg) (tea.Cmd, bool) {
 	case listMsg:
 		if msg.seq != m.listSeq {
 			return nil, true
+		}
+		if msg.more {
+			from := m.moreFrom
+			m.moreFrom = 0
+			if msg.err != nil {
+				m.fail(m.cat.ActLoad, msg.err)
+				return nil, true
+			}
+			if msg.ack.Offset != from || from != len(m.items) {
+				return nil, true // the list changed meanwhile
+			}
+			m.items, m.total = append(m.items, msg.ack.Items...), msg.ack.Total
+			return m.loadMore(), true
 		}
 		m.loaded = true
 		if msg.err != nil {
@@ -451,7 +489,7 @@ func (m *Model) Perform(act keymap.Action) (tea.Cmd, keymap.Action) {
 		} else if act == keymap.ReviewDown && m.sel < len(m.items)-1 {
 			m.sel++
 		}
-		return m.loadDetail(), ""
+		return tea.Batch(m.loadDetail(), m.loadMore()), ""
 	case keymap.ReviewOpen:
 		m.zoom = !m.zoom
 		m.scroll = 0

@@ -32,6 +32,9 @@ type fakeServer struct {
 	calls  []string
 	reqs   []any
 	labels map[string]protocol.Label
+	// pageCap, when set, is how many items a page holds at most (the
+	// server cuts pages by size); otherwise pages honour the request's limit.
+	pageCap int
 }
 
 func newFake() *fakeServer {
@@ -73,6 +76,15 @@ func (f *fakeServer) Do(_ context.Context, typ string, data, out any) error {
 			ack.Items = append(ack.Items, it)
 		}
 		ack.Total = len(ack.Items)
+		limit := req.Limit
+		if limit == 0 {
+			limit = 50
+		}
+		if f.pageCap > 0 {
+			limit = min(limit, f.pageCap)
+		}
+		ack.Offset = req.Offset
+		ack.Items = ack.Items[min(req.Offset, len(ack.Items)):min(req.Offset+limit, len(ack.Items))]
 		v = ack
 	case protocol.ReqReviewGet:
 		id := data.(protocol.OutcomeRef).OutcomeID
@@ -463,5 +475,44 @@ func TestLongTitleAndFilterStayVisible(t *testing.T) {
 		if scr := h.screen(); !strings.Contains(scr, "wrong_facts golden") {
 			t.Fatalf("%d columns: the end of the filter is cut off:\n%s", w, scr)
 		}
+	}
+}
+
+// A long review stream loads page by page as the cursor nears the end of
+// what is loaded, also when the server cuts a page short (by size).
+func TestReviewLoadsTheNextPageNearTheEnd(t *testing.T) {
+	h := newHarness(t, i18n.EN, 120, 40)
+	base := h.fs.items[0]
+	h.fs.mu.Lock()
+	h.fs.items = nil
+	for i := range 260 {
+		it := base
+		it.Outcome.ID = fmt.Sprintf("o%03d", i)
+		h.fs.items = append(h.fs.items, it)
+	}
+	h.fs.pageCap = 70
+	h.fs.mu.Unlock()
+	h.run(h.m.reload())
+	if n := len(h.m.Items()); n != 70 {
+		t.Fatalf("first page has %d items, want 70", n)
+	}
+	for range 259 {
+		h.press("j")
+	}
+	if n := len(h.m.Items()); n != 260 {
+		t.Fatalf("after walking the list %d items are loaded, want 260", n)
+	}
+	if got := h.m.Selected(); got != "o259" {
+		t.Errorf("cursor on %s, want o259", got)
+	}
+	seen := map[string]bool{}
+	for _, it := range h.m.Items() {
+		if seen[it.Outcome.ID] {
+			t.Fatalf("%s loaded twice", it.Outcome.ID)
+		}
+		seen[it.Outcome.ID] = true
+	}
+	if !strings.Contains(ansi.Strip(h.m.Render()), "260/260") {
+		t.Errorf("title does not count 260/260:\n%s", ansi.Strip(h.m.Render()))
 	}
 }

@@ -1,0 +1,62 @@
+package tui
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/i18n"
+)
+
+// A failed connection says its real cause on screen, what to do, and where
+// the log is — not "offline — retry" for every one of them.
+func TestConnectionProblemIsExplained(t *testing.T) {
+	refused := fmt.Errorf("connect: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED})
+	cases := []struct {
+		name  string
+		state client.StateChanged
+		want  []string
+	}{
+		{"wrong token", client.StateChanged{State: client.StateAuthFailed, Err: fmt.Errorf("connect: HTTP 401: %w", client.ErrAuthFailed)},
+			[]string{"refused this token", "token create", "Not retrying"}},
+		{"nothing listening", client.StateChanged{State: client.StateOffline, Err: refused, RetryAt: now.Add(4 * time.Second)},
+			[]string{"Nothing accepts connections", "Retrying in 4s"}},
+		{"frame too large", client.StateChanged{State: client.StateFailed, Err: fmt.Errorf("%w: over 64 MiB", client.ErrFrameTooLarge)},
+			[]string{"frame too large", "Not retrying"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, i18n.EN, 120, 30)
+			h.m.link = link{server: "ws://127.0.0.1:9", logPath: "/data/agentdesk/desk.log"}
+			h.send(UpdatesMsg{Updates: []client.Update{tc.state}})
+			scr := strings.Join(strings.Fields(h.screen()), " ")
+			for _, w := range append(tc.want, "Not connected to ws://127.0.0.1:9", "/data/agentdesk/desk.log") {
+				if !strings.Contains(scr, w) {
+					t.Errorf("screen lacks %q:\n%s", w, h.screen())
+				}
+			}
+		})
+	}
+}
+
+// An agent connected but not online gets no chats; a first-run hint says
+// to press S.
+func TestFirstRunHintWhileNotOnline(t *testing.T) {
+	h := newHarness(t, i18n.EN, 120, 30)
+	me := h.m.me
+	me.Status = protocol.StatusOffline
+	h.send(UpdatesMsg{Updates: []client.Update{event(20, protocol.EvAgent, &protocol.AgentEvent{Cause: "status", Agent: me})}})
+	if scr := strings.Join(strings.Fields(h.screen()), " "); !strings.Contains(scr, "Press S to set your status to online") {
+		t.Errorf("no first-run hint:\n%s", h.screen())
+	}
+	me.Status = protocol.StatusOnline
+	h.send(UpdatesMsg{Updates: []client.Update{event(21, protocol.EvAgent, &protocol.AgentEvent{Cause: "status", Agent: me})}})
+	if strings.Contains(h.screen(), "Press S") {
+		t.Errorf("hint stays once online")
+	}
+}
