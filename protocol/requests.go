@@ -67,16 +67,30 @@ type NextReq struct {
 // Validate checks the request.
 func (r NextReq) Validate() error { return nil }
 
-// TextReq sends a reply or writes an internal note.
+// TextReq sends a reply or writes an internal note. Attachments are ids
+// of files the same agent uploaded (POST /v1/desk/attachments) and not yet
+// sent; with attachments the text may be empty.
 type TextReq struct {
-	ConversationID string `json:"conversation_id"`
-	Text           string `json:"text"`
+	ConversationID string   `json:"conversation_id"`
+	Text           string   `json:"text"`
+	Attachments    []string `json:"attachments,omitempty"`
 }
 
 // Validate checks the request.
 func (r TextReq) Validate() error {
 	if err := needID("conversation_id", r.ConversationID); err != nil {
 		return err
+	}
+	if len(r.Attachments) > MaxAttachments {
+		return Errorf(CodeInvalid, "field \"attachments\" has %d files; at most %d", len(r.Attachments), MaxAttachments)
+	}
+	for _, id := range r.Attachments {
+		if err := needID("attachments", id); err != nil {
+			return err
+		}
+	}
+	if len(r.Attachments) > 0 && strings.TrimSpace(r.Text) == "" {
+		return nil
 	}
 	return needText("text", r.Text)
 }

@@ -147,6 +147,22 @@ type Message struct {
 	DraftID        string `json:"draft_id,omitempty"` // set when the reply came from an AI draft
 	Delivery       string `json:"delivery,omitempty"` // pending | delivered | failed (agent replies)
 	CreatedAt      int64  `json:"created_at"`
+	// Attachments are the files sent with the message: metadata only, the
+	// bytes are downloaded from the attachment endpoints (docs/api).
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// MaxAttachments bounds the files one message may carry.
+const MaxAttachments = 10
+
+// Attachment is a file sent with a message. The content type is what the
+// server sniffed from the bytes, never what the sender claimed.
+type Attachment struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	SHA256      string `json:"sha256"`
 }
 
 // Source is a knowledge-base entry or exemplar a draft drew on.

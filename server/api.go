@@ -484,6 +484,12 @@ type messageReq struct {
 	Subject        string   `json:"subject"`
 	Language       string   `json:"language"`
 	Bot            *botTurn `json:"bot"`
+	// Attachments are ids of files the caller uploaded (POST
+	// /v1/api/attachments) and has not sent yet.
+	Attachments []string `json:"attachments"`
+	// owner is who uploaded the attachments: the caller, or a built-in
+	// channel's principal. Not part of the JSON.
+	owner string
 }
 
 type messageAnswer struct {
@@ -503,7 +509,15 @@ func (ch *channels) validateMessage(req *messageReq) error {
 	if req.Author != protocol.AuthorCustomer && req.Author != protocol.AuthorBot {
 		return invalid("author", "field \"author\" must be customer or bot, not %q", truncateText(req.Author, 40))
 	}
-	if err := checkText("text", req.Text, true, protocol.MaxTextBytes); err != nil {
+	if len(req.Attachments) > protocol.MaxAttachments {
+		return invalid("attachments", "field \"attachments\" has %d files; at most %d", len(req.Attachments), protocol.MaxAttachments)
+	}
+	for i, id := range req.Attachments {
+		if err := checkID(fmt.Sprintf("attachments[%d]", i), id, 128); err != nil {
+			return err
+		}
+	}
+	if err := checkText("text", req.Text, len(req.Attachments) == 0, protocol.MaxTextBytes); err != nil {
 		return err
 	}
 	if err := checkText("author_name", req.AuthorName, false, 200); err != nil {
@@ -555,6 +569,7 @@ func (ch *channels) postMessage(r *http.Request, caller store.Actor) (int, any, 
 	if err := ch.validateMessage(&req); err != nil {
 		return 0, nil, err
 	}
+	req.owner = caller.ID
 	var ans messageAnswer
 	_, err := ch.srv.store.Apply(r.Context(), caller, "", func(tx *store.Tx) (any, error) {
 		var err error
@@ -607,9 +622,9 @@ func (ch *channels) addMessage(tx *store.Tx, req messageReq) (messageAnswer, err
 			return ans, err
 		}
 	}
-	m, conv, err = tx.AddMessage(conv.ID, req.Author, req.AuthorName, req.Text)
+	m, conv, err = tx.AddMessageWith(conv.ID, req.Author, req.AuthorName, req.Text, store.Attach{IDs: req.Attachments, Owner: req.owner})
 	if err != nil {
-		return ans, err
+		return ans, withField(err, "attachments")
 	}
 	in := store.Inbound{Channel: channel, ClientID: req.MessageID, MessageID: m.ID, ConversationID: conv.ID,
 		Author: req.Author, TextHash: hash, BotConfidence: -1}

@@ -63,7 +63,9 @@ func openAPIResponses(t *testing.T) map[string]map[string]map[string]bool {
 // every operation it lists exists.
 func TestOpenAPIMatchesServer(t *testing.T) {
 	spec := openAPIResponses(t)
-	h := newHarness(t, apiConfig())
+	cfg := apiConfig()
+	cfg.Attachments.MaxBytes = 64 << 10
+	h := newHarness(t, cfg)
 	api := h.integration("bot")
 	desk := h.agent("alice", "agent")
 	conv := h.escalated("where is my parcel", 10)
@@ -77,6 +79,9 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 		wantStatus    int
 		onlyForPost   bool
 		onlyWithIDArg bool
+		// file, when set, is uploaded raw as ?name=file to the upload
+		// endpoints only; the JSON probes skip them.
+		file []byte
 	}
 	big := `{"text":"` + strings.Repeat("a", 300<<10) + `"}`
 	probes := []probe{
@@ -86,6 +91,9 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 		{name: "body over 256 KiB", token: api, body: big, wantStatus: 413, onlyForPost: true},
 		{name: "unknown field", token: api, body: `{"bogus":1}`, wantStatus: 400, onlyForPost: true},
 		{name: "unknown id", token: api, unknownID: true, wantStatus: 404, onlyWithIDArg: true},
+		{name: "an executable", token: api, file: []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"), wantStatus: 415, onlyForPost: true},
+		{name: "a file over the limit", token: api, file: []byte(strings.Repeat("a", 65<<10)), wantStatus: 413, onlyForPost: true},
+		{name: "an empty file", token: api, file: []byte{}, wantStatus: 400, onlyForPost: true},
 	}
 	paths := make([]string, 0, len(spec))
 	for p := range spec {
@@ -97,6 +105,19 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 			for _, pr := range probes {
 				if pr.onlyForPost && method != http.MethodPost || pr.onlyWithIDArg && !strings.Contains(p, "{id}") {
 					continue
+				}
+				upload := method == http.MethodPost && strings.HasSuffix(p, "/attachments")
+				if upload != (pr.file != nil) && (pr.file != nil || pr.body != "" || pr.contentType != "") {
+					continue // JSON probes are not for uploads, files only for them
+				}
+				token := pr.token
+				if strings.HasPrefix(p, "/v1/desk/") { // desk tokens are the right ones here
+					switch token {
+					case desk:
+						token = api
+					case api:
+						token = desk
+					}
 				}
 				id := conv.ID
 				if pr.unknownID {
@@ -123,7 +144,11 @@ func TestOpenAPIMatchesServer(t *testing.T) {
 				if pr.contentType != "" {
 					hdr = http.Header{"Content-Type": {pr.contentType}}
 				}
-				got, raw := h.callRaw(pr.token, method, url, body, hdr)
+				if pr.file != nil {
+					body, url = pr.file, url+"?name=probe.png"
+					hdr = http.Header{"Content-Type": {"application/octet-stream"}}
+				}
+				got, raw := h.callRaw(token, method, url, body, hdr)
 				if got != pr.wantStatus {
 					t.Errorf("%s %s (%s): status %d, want %d: %s", method, p, pr.name, got, pr.wantStatus, raw)
 				}

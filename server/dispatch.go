@@ -94,11 +94,11 @@ func (s *Server) handle(ctx context.Context, actor store.Actor, f protocol.Frame
 			return nil, err
 		}
 		return apply(func(tx *store.Tx) (any, error) {
-			write := tx.Send
+			write := tx.SendWith
 			if f.Type == protocol.ReqNote {
-				write = tx.Note
+				write = tx.NoteWith
 			}
-			m, c, err := write(actor, r.ConversationID, r.Text)
+			m, c, err := write(actor, r.ConversationID, r.Text, r.Attachments)
 			return protocol.MessageAck{Message: m, Conversation: c}, err
 		})
 	case protocol.ReqTransfer:

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server/store"
 )
 
@@ -93,6 +94,15 @@ type WebhookPayload struct {
 	AuthorName         string `json:"author_name,omitempty"`
 	Text               string `json:"text"`
 	CreatedAt          int64  `json:"created_at"`
+	// Attachments sent with the reply; fetch each from its path with an
+	// integration token (GET /v1/api/attachments/{id}).
+	Attachments []WebhookAttachment `json:"attachments,omitempty"`
+}
+
+// WebhookAttachment is a file of a delivered reply.
+type WebhookAttachment struct {
+	protocol.Attachment
+	Path string `json:"path"` // /v1/api/attachments/{id}
 }
 
 // Sign returns the signature header value for body at time t.
@@ -286,11 +296,15 @@ func (o *outbound) send(ctx context.Context, j store.DeliveryJob, attempt int) e
 		return fmt.Errorf("no webhook configured for channel %s", j.Channel)
 	}
 	m := j.Message
-	body, err := json.Marshal(WebhookPayload{
+	p := WebhookPayload{
 		Type: "message", ID: m.ID, ConversationID: m.ConversationID, Channel: j.Channel,
 		CustomerID: j.CustomerID, CustomerExternalID: j.CustomerExternalID,
 		Author: m.Author, AuthorID: m.AuthorID, AuthorName: m.AuthorName, Text: m.Text, CreatedAt: m.CreatedAt,
-	})
+	}
+	for _, a := range m.Attachments {
+		p.Attachments = append(p.Attachments, WebhookAttachment{Attachment: a, Path: "/v1/api/attachments/" + a.ID})
+	}
+	body, err := json.Marshal(p)
 	if err != nil {
 		return err
 	}

@@ -49,6 +49,8 @@ type Config struct {
 	// written to (under promoted/, pending review); empty = promote to the
 	// KB is unavailable. See review.go.
 	KBWriteDir string
+	// Attachments limits uploaded files (attachments.go).
+	Attachments AttachmentConfig
 }
 
 func (c *Config) defaults() {
@@ -111,6 +113,7 @@ type Server struct {
 	metrics  *metrics    // /metrics (metrics.go)
 	drafts   draftMarks  // replicas: finished generations (replicas.go)
 	relayq   chan []byte // replicas: viewer changes to send, in order (replicas.go)
+	att      *Attachments
 }
 
 // New builds a server on a store and registers as the store's publisher.
@@ -129,6 +132,8 @@ func New(st *store.Store, cfg Config) *Server {
 		s.enricher = newEnricher(st, cfg.Copilot, cfg.Logger, cfg.CopilotTimeout)
 		s.enricher.deltas = s.publishDelta
 	}
+	cfg.Attachments.defaults()
+	s.att = &Attachments{srv: s, cfg: cfg.Attachments}
 	s.ch = newChannels(s, cfg.Channels)
 	s.router = newRouter(s, cfg.Routing)
 	s.presence = newPresence(s.hub)
@@ -147,6 +152,7 @@ func New(st *store.Store, cfg Config) *Server {
 	st.SetPublisher(s.publish)
 	s.mux = http.NewServeMux()
 	s.ch.routes(s.mux)
+	s.att.routes(s.mux)
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.HandleFunc("GET /v1/desk", s.desk)
@@ -249,6 +255,9 @@ func (s *Server) background(ctx context.Context) {
 		case <-prune.C:
 			if _, err := s.store.PruneRequests(ctx, 7*24*time.Hour); err != nil && ctx.Err() == nil {
 				s.log.Error("prune request log", "err", err)
+			}
+			if err := s.att.pruneUnsent(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("prune unsent attachments", "err", err)
 			}
 		}
 	}

@@ -433,6 +433,11 @@ func (tx *Tx) wake(c *protocol.Conversation) error {
 
 // Send adds an agent reply to an owned conversation.
 func (tx *Tx) Send(actor Actor, id, text string) (protocol.Message, protocol.Conversation, error) {
+	return tx.SendWith(actor, id, text, nil)
+}
+
+// SendWith is Send with files the agent uploaded (attachment ids).
+func (tx *Tx) SendWith(actor Actor, id, text string, attachments []string) (protocol.Message, protocol.Conversation, error) {
 	if actor.Role == protocol.RoleTrainer {
 		return protocol.Message{}, protocol.Conversation{}, protocol.Errorf(protocol.CodeForbidden, "trainers cannot send replies to customers")
 	}
@@ -446,7 +451,7 @@ func (tx *Tx) Send(actor Actor, id, text string) (protocol.Message, protocol.Con
 	if c.Status == protocol.ConvQueued {
 		return protocol.Message{}, c, protocol.Errorf(protocol.CodeConflict, "conversation %s is queued; claim it first", id)
 	}
-	m, c, err := tx.addMessage(&c, protocol.AuthorAgent, actor.ID, text, "")
+	m, c, err := tx.addMessageWith(&c, protocol.AuthorAgent, actor.ID, text, "", Attach{IDs: attachments, Owner: actor.ID})
 	if err != nil {
 		return m, c, err
 	}
@@ -455,6 +460,11 @@ func (tx *Tx) Send(actor Actor, id, text string) (protocol.Message, protocol.Con
 
 // Note adds an internal note, visible to staff only.
 func (tx *Tx) Note(actor Actor, id, text string) (protocol.Message, protocol.Conversation, error) {
+	return tx.NoteWith(actor, id, text, nil)
+}
+
+// NoteWith is Note with files the agent uploaded (attachment ids).
+func (tx *Tx) NoteWith(actor Actor, id, text string, attachments []string) (protocol.Message, protocol.Conversation, error) {
 	if actor.Role == protocol.RoleTrainer {
 		return protocol.Message{}, protocol.Conversation{}, protocol.Errorf(protocol.CodeForbidden, "trainers cannot write notes on conversations")
 	}
@@ -462,14 +472,23 @@ func (tx *Tx) Note(actor Actor, id, text string) (protocol.Message, protocol.Con
 	if err != nil {
 		return protocol.Message{}, c, err
 	}
-	return tx.addMessage(&c, protocol.AuthorNote, actor.ID, text, "")
+	return tx.addMessageWith(&c, protocol.AuthorNote, actor.ID, text, "", Attach{IDs: attachments, Owner: actor.ID})
 }
 
 // addMessage appends a message to c, updates c and emits the event.
 func (tx *Tx) addMessage(c *protocol.Conversation, author, authorID, text, draftID string) (protocol.Message, protocol.Conversation, error) {
+	return tx.addMessageWith(c, author, authorID, text, draftID, Attach{})
+}
+
+// addMessageWith is addMessage with attachments (attachments.go).
+func (tx *Tx) addMessageWith(c *protocol.Conversation, author, authorID, text, draftID string, att Attach) (protocol.Message, protocol.Conversation, error) {
 	m := protocol.Message{
 		ID: NewID("m_"), ConversationID: c.ID, Seq: c.LastSeq + 1, Author: author, AuthorID: authorID,
 		Text: text, DraftID: draftID, CreatedAt: tx.now,
+	}
+	attJSON, err := tx.linkAttachments(att, &m)
+	if err != nil {
+		return m, *c, err
 	}
 	if authorID != "" && (author == protocol.AuthorAgent || author == protocol.AuthorNote) {
 		if a, err := tx.agent(authorID); err == nil {
@@ -479,9 +498,9 @@ func (tx *Tx) addMessage(c *protocol.Conversation, author, authorID, text, draft
 	if author == protocol.AuthorAgent {
 		m.Delivery = "pending"
 	}
-	if _, err := tx.exec(`INSERT INTO messages(id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ID, m.ConversationID, m.Seq, m.Author, m.AuthorID, m.AuthorName, m.Text, m.DraftID, m.Delivery, m.CreatedAt); err != nil {
+	if _, err := tx.exec(`INSERT INTO messages(id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at, attachments)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.ConversationID, m.Seq, m.Author, m.AuthorID, m.AuthorName, m.Text, m.DraftID, m.Delivery, m.CreatedAt, attJSON); err != nil {
 		return m, *c, fmt.Errorf("add message to %s: %w", c.ID, err)
 	}
 	if author == protocol.AuthorAgent {
@@ -505,6 +524,6 @@ func (tx *Tx) addMessage(c *protocol.Conversation, author, authorID, text, draft
 	if err := tx.saveConversation(c, "", "", ""); err != nil {
 		return m, *c, err
 	}
-	err := tx.emit(protocol.EvMessage, c.ID, c.Assignee, authorID, protocol.MessageEvent{Message: m, Conversation: *c})
+	err = tx.emit(protocol.EvMessage, c.ID, c.Assignee, authorID, protocol.MessageEvent{Message: m, Conversation: *c})
 	return m, *c, err
 }

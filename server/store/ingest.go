@@ -68,6 +68,12 @@ func (tx *Tx) CreateConversation(n NewConversation) (protocol.Conversation, erro
 // AddMessage appends a customer, bot or system message to a conversation.
 // A customer writing to a resolved conversation reopens it into the queue.
 func (tx *Tx) AddMessage(convID, author, authorName, text string) (protocol.Message, protocol.Conversation, error) {
+	return tx.AddMessageWith(convID, author, authorName, text, Attach{})
+}
+
+// AddMessageWith is AddMessage with files: att names uploads (by att.Owner,
+// not yet sent) that become the message's attachments.
+func (tx *Tx) AddMessageWith(convID, author, authorName, text string, att Attach) (protocol.Message, protocol.Conversation, error) {
 	switch author {
 	case protocol.AuthorCustomer, protocol.AuthorBot, protocol.AuthorSystem:
 	default:
@@ -96,7 +102,7 @@ func (tx *Tx) AddMessage(convID, author, authorName, text string) (protocol.Mess
 		}
 	}
 	wasSnoozed := c.Status == protocol.ConvSnoozed
-	m, c, err := tx.addMessage(&c, author, "", text, "")
+	m, c, err := tx.addMessageWith(&c, author, "", text, "", att)
 	if err != nil {
 		return m, c, err
 	}

@@ -3,17 +3,24 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/agentdesk/agentdesk/protocol"
 )
 
-const messageColumns = `id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at`
+const messageColumns = `id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at, attachments`
 
 func scanMessage(r rowScanner) (protocol.Message, error) {
 	var m protocol.Message
-	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.Author, &m.AuthorID, &m.AuthorName, &m.Text, &m.DraftID, &m.Delivery, &m.CreatedAt)
+	var att string
+	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.Author, &m.AuthorID, &m.AuthorName, &m.Text, &m.DraftID, &m.Delivery, &m.CreatedAt, &att)
+	if err == nil && att != "" {
+		if jerr := json.Unmarshal([]byte(att), &m.Attachments); jerr != nil {
+			return m, fmt.Errorf("message %s: attachments: %w", m.ID, jerr)
+		}
+	}
 	return m, err
 }
 

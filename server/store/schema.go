@@ -265,4 +265,31 @@ CREATE TABLE promotions (
 );
 CREATE INDEX promotions_outcome ON promotions(outcome_id);
 `,
+	// 6: attachments (attachments.go): metadata of every stored file, its
+	// bytes in a table of their own (so metadata reads never load them),
+	// and each message's attachment list, denormalised onto the message so
+	// transcripts and events need no join.
+	`
+ALTER TABLE messages ADD COLUMN attachments TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE attachments (
+	id              TEXT PRIMARY KEY,
+	owner           TEXT NOT NULL,
+	source          TEXT NOT NULL,
+	conversation_id TEXT NOT NULL DEFAULT '',
+	message_id      TEXT NOT NULL DEFAULT '',
+	name            TEXT NOT NULL,
+	content_type    TEXT NOT NULL,
+	size            BIGINT NOT NULL,
+	sha256          TEXT NOT NULL,
+	created_at      BIGINT NOT NULL
+);
+CREATE INDEX attachments_message ON attachments(message_id, created_at);
+CREATE INDEX attachments_owner ON attachments(owner, message_id);
+
+CREATE TABLE attachment_data (
+	id   TEXT PRIMARY KEY REFERENCES attachments(id),
+	data BLOB NOT NULL
+);
+`,
 }
