@@ -528,3 +528,38 @@ func sumValues(m map[string]int) int {
 	}
 	return n
 }
+
+// An item the server fails on with internal again and again (a NUL byte
+// PostgreSQL refused, say) is retried a bounded number of times, then taken
+// out as stuck, so the actions queued behind it still go (issue 19.9).
+func TestOutboxStuckItemDoesNotBlockTheRest(t *testing.T) {
+	fs := newFakeServer(t)
+	fs.set(func(fs *fakeServer) {
+		fs.handle = func(f protocol.Frame) (any, *protocol.Error) {
+			var req protocol.OutcomeReq
+			_ = json.Unmarshal(f.Data, &req)
+			if req.DraftID == "d_1" {
+				return nil, protocol.Errorf(protocol.CodeInternal, "internal error; try again")
+			}
+			return map[string]bool{"ok": true}, nil
+		}
+	})
+	opts := fastOptions(fs.url())
+	opts.OutboxPath = filepath.Join(t.TempDir(), "outbox.jsonl")
+	r := start(t, opts)
+	id1, _ := r.c.EnqueueOutcome(outcomeReq(1))
+	id2, _ := r.c.EnqueueOutcome(outcomeReq(2))
+	ups := r.rec.waitFor(t, "2 results", func(ups []Update) bool { return len(outboxResults(ups)) >= 2 })
+	res := outboxResults(ups)
+	if res[0].ID != id1 || !res[0].Stuck || res[0].Err == nil || len(res[0].Request) == 0 {
+		t.Errorf("first result = %+v, want stuck with its request", res[0])
+	}
+	if res[1].ID != id2 || res[1].Err != nil {
+		t.Errorf("second result = %+v, want ack", res[1])
+	}
+	fs.get(func(fs *fakeServer) {
+		if fs.received[id1] != MaxInternalRetries {
+			t.Errorf("stuck item sent %d times, want %d", fs.received[id1], MaxInternalRetries)
+		}
+	})
+}

@@ -375,6 +375,7 @@ func (c *Client) deliverOutbox(s *session) {
 	c.deliverMu.Lock()
 	defer c.deliverMu.Unlock()
 	transient := 0
+	internalID, internal := "", 0 // consecutive internal errors of the head item
 	for {
 		it := c.ob.head()
 		if it == nil {
@@ -399,7 +400,13 @@ func (c *Client) deliverOutbox(s *session) {
 			c.log.Warn("client: outbox request unanswered; resending", "id", it.ID, "type", it.Type, "err", err)
 			continue
 		}
-		if f.Type == protocol.TypeError && f.Code.Transient() {
+		if f.Type == protocol.TypeError && f.Code == protocol.CodeInternal {
+			if internalID != it.ID {
+				internalID, internal = it.ID, 0
+			}
+			internal++
+		}
+		if f.Type == protocol.TypeError && f.Code.Transient() && !(f.Code == protocol.CodeInternal && internal >= MaxInternalRetries) {
 			transient++
 			c.ob.noteError(it.ID, replyError(f).Error())
 			ceil := c.backoff(transient)
@@ -417,6 +424,12 @@ func (c *Client) deliverOutbox(s *session) {
 		res := OutboxResult{ID: it.ID, Type: it.Type}
 		if f.Type == protocol.TypeError {
 			res.Err = replyError(f)
+			if f.Code == protocol.CodeInternal {
+				// The server keeps failing on this one item: a fault that
+				// retrying does not cure must not hold every later action.
+				res.Err = protocol.Errorf(protocol.CodeInternal, "the server failed %d times on this %s (%s); it was taken out of the outbox", internal, it.Type, f.Message)
+				res.Stuck, res.Request = true, it.Data
+			}
 			c.log.Warn("client: outbox request refused; dropping it", "id", it.ID, "type", it.Type, "code", f.Code, "message", f.Message)
 		} else {
 			res.Ack = f.Data

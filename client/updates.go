@@ -97,7 +97,17 @@ type OutboxResult struct {
 	Ack     json.RawMessage
 	Err     *protocol.Error
 	Pending int // items still in the outbox
+	// Stuck is set when the server answered internal MaxInternalRetries
+	// times in a row: the item was taken out so later actions go on, and
+	// Request holds its data for the desk to show or offer again.
+	Stuck   bool
+	Request json.RawMessage
 }
+
+// MaxInternalRetries bounds how often the outbox resends an item the
+// server keeps failing on with internal; rate_limited and unavailable are
+// retried for as long as it takes.
+const MaxInternalRetries = 8
 
 func (StateChanged) isUpdate() {}
 func (Welcomed) isUpdate()     {}

@@ -263,6 +263,7 @@ func looseBool(v any) bool {
 }
 
 func redactMessages(c Conversation, red *Redactor) []Message {
+	red.AddNames(c.CustomerName)
 	msgs := make([]Message, 0, len(c.Messages))
 	// Only the latest 40 messages go out: older context rarely changes the
 	// reply and long chats would blow the model's context.
@@ -271,7 +272,7 @@ func redactMessages(c Conversation, red *Redactor) []Message {
 		if m.Role == RoleNote {
 			continue // internal notes stay internal
 		}
-		text := m.Text
+		text := StripInvisible(m.Text) // what the agent cannot see must not steer the model
 		if len(text) > 8000 {
 			text = limitTextN(text, 8000) + " …(truncated)"
 		}

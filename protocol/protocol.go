@@ -171,6 +171,9 @@ func DecodeData(data json.RawMessage, v any) error {
 	if err := strictUnmarshal(data, v); err != nil {
 		return Errorf(CodeInvalid, "bad data: %s", jsonProblem(err))
 	}
+	if err := CheckNoNUL(data); err != nil {
+		return err
+	}
 	if val, ok := v.(interface{ Validate() error }); ok {
 		return val.Validate()
 	}

@@ -65,7 +65,7 @@ type NextReq struct {
 }
 
 // Validate checks the request.
-func (r NextReq) Validate() error { return nil }
+func (r NextReq) Validate() error { return ValidTeam("team", r.Team) }
 
 // TextReq sends a reply or writes an internal note. Attachments are ids
 // of files the same agent uploaded (POST /v1/desk/attachments) and not yet
@@ -111,6 +111,9 @@ func (r TransferReq) Validate() error {
 	if r.ToAgent == "" && r.ToTeam == "" {
 		return Errorf(CodeInvalid, "one of to_agent or to_team is required")
 	}
+	if err := ValidTeam("to_team", r.ToTeam); err != nil {
+		return err
+	}
 	if len(r.Note) > MaxTextBytes {
 		return Errorf(CodeInvalid, "field \"note\" is longer than %d bytes", MaxTextBytes)
 	}
@@ -146,6 +149,12 @@ func (r ReassignReq) Validate() error {
 	}
 	if r.ToAgent == "" && r.ToTeam == "" {
 		return Errorf(CodeInvalid, "one of to_agent or to_team is required")
+	}
+	if err := ValidTeam("to_team", r.ToTeam); err != nil {
+		return err
+	}
+	if len(r.Note) > MaxTextBytes {
+		return Errorf(CodeInvalid, "field \"note\" is longer than %d bytes", MaxTextBytes)
 	}
 	return nil
 }

@@ -67,6 +67,9 @@ func (r DrainReq) Validate() error {
 	if len(r.ToAgents) > 0 && r.ToTeam != "" {
 		return Errorf(CodeInvalid, "give to_agents or to_team, not both")
 	}
+	if err := ValidTeam("to_team", r.ToTeam); err != nil {
+		return err
+	}
 	if r.Status != "" && r.Status != StatusAway && r.Status != StatusOffline {
 		return Errorf(CodeInvalid, "field \"status\" must be away, offline or empty")
 	}

@@ -224,11 +224,22 @@ func (ch *channels) serveAPI(w http.ResponseWriter, r *http.Request, h apiHandle
 	if !ch.allow(tokenID) {
 		return 0, nil, protocol.Errorf(protocol.CodeRateLimited, "too many requests for this token; slow down")
 	}
+	if strings.ContainsRune(r.URL.Path, 0) {
+		return 0, nil, invalid("path", "the path contains a NUL character (U+0000)")
+	}
+	for k, vs := range r.URL.Query() {
+		for _, v := range vs {
+			if strings.ContainsRune(v, 0) || strings.ContainsRune(k, 0) {
+				return 0, nil, invalid(k, "query parameter %q contains a NUL character (U+0000)", k)
+			}
+		}
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, ch.cfg.MaxBodyBytes)
 	return h(r, store.Actor{ID: agent.ID, Role: agent.Role})
 }
 
 func (ch *channels) asAPIError(r *http.Request, err error) *apiError {
+	err = store.AsInvalid(err)
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae
@@ -309,6 +320,9 @@ func decodeJSON(r *http.Request, v any) error {
 	}
 	if dec.More() {
 		return invalid("body", "trailing data after the JSON object")
+	}
+	if field, ok := protocol.FindNUL(body); ok {
+		return invalid(field, "field %q contains a NUL character (U+0000)", field)
 	}
 	return nil
 }

@@ -24,7 +24,10 @@ const (
 // BuildExport builds one page of dataset records (docs/datasets.md) from the
 // outcomes the filter selects, oldest first. Every text is PII-masked with
 // the copilot's redactor (one redactor per record, so a phone number keeps
-// its placeholder across the record's messages).
+// its placeholder across the record's messages); the record's customer
+// becomes [客户]/[customer], and every other name the store knows (any
+// customer's, any agent's) and any name a greeting or title points at
+// becomes [NAME_n].
 func BuildExport(ctx context.Context, st *store.Store, req protocol.ExportReq) (protocol.ExportAck, error) {
 	ack := protocol.ExportAck{Format: req.Format, Records: []json.RawMessage{}, Actions: map[string]int{}, Skipped: map[string]int{}}
 	limit := req.Limit
@@ -36,9 +39,14 @@ func BuildExport(ctx context.Context, st *store.Store, req protocol.ExportReq) (
 		return ack, err
 	}
 	ack.Next = next
+	known, err := st.KnownNames(ctx)
+	if err != nil {
+		return ack, err
+	}
+	names := copilot.NewNames(known...)
 	size := 512 // the envelope, the counts and the manifest fields
 	for i, c := range cases {
-		rec, skip := exportRecord(req.Format, c)
+		rec, skip := exportRecord(req.Format, c, names)
 		if skip != "" {
 			ack.Skipped[skip]++
 			continue
@@ -60,10 +68,11 @@ func BuildExport(ctx context.Context, st *store.Store, req protocol.ExportReq) (
 }
 
 // exportRecord turns one case into a record, or says why it is skipped.
-func exportRecord(format string, c store.ExportCase) (any, string) {
+func exportRecord(format string, c store.ExportCase, names *copilot.Names) (any, string) {
 	red := copilot.NewRedactor()
+	red.UseNames(names)
 	hideName := customerNameMasker(c.Customer)
-	mask := func(s string) string { return hideName(red.Redact(strings.TrimSpace(s))) }
+	mask := func(s string) string { return red.Redact(hideName(strings.TrimSpace(s))) }
 	var ctxMsgs []protocol.ChatMessage
 	for _, m := range c.Context {
 		role := ""

@@ -13,6 +13,7 @@ import (
 	"github.com/agentdesk/agentdesk/copilot"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server"
+	"github.com/agentdesk/agentdesk/server/store"
 )
 
 // outcomeFor drafts a reply in a new conversation owned by agent and
@@ -355,5 +356,42 @@ func TestReviewListPagesStayUnderTheReplyLimit(t *testing.T) {
 	}
 	if len(got) != len(want) {
 		t.Errorf("paged %d distinct outcomes, want %d", len(got), len(want))
+	}
+}
+
+// TestExportMasksEveryKnownName: a reply reused from another chat greets
+// the wrong customer ("您好，孙悦！" to 郭静); the export masks every name
+// the store knows and any greeting name, not only this conversation's
+// customer (issue 14.1).
+func TestExportMasksEveryKnownName(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	agent := h.dial(h.agent("alice", protocol.RoleAgent), 0)
+	trainer := h.dial(h.agent("tina", protocol.RoleTrainer), 0)
+	err := h.st.Update(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.CreateCustomer(store.NewCustomer{Name: "孙悦"})
+		if err == nil {
+			_, err = tx.CreateCustomer(store.NewCustomer{Name: "Kenji Watanabe"})
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcomeFor(t, h, agent, "我的快递呢？孙悦说她的到了", "很抱歉让您久等了！您好，孙悦！",
+		protocol.OutcomeReq{Action: protocol.ActionEdit, FinalText: "很抱歉让您久等了！您好，孙悦！已为您查询，Kenji Watanabe 的订单不是您的。"})
+	outcomeFor(t, h, agent, "Where is it?", "Hi Maria, it ships today.", protocol.OutcomeReq{Action: protocol.ActionAccept})
+	for _, format := range []string{protocol.FormatSFT, protocol.FormatDPO} {
+		ack := decode[protocol.ExportAck](t, trainer.do(protocol.ReqExport, protocol.ExportReq{Format: format,
+			Filter: protocol.ReviewFilter{}}))
+		for _, line := range ack.Records {
+			for _, name := range []string{"孙悦", "Kenji", "Watanabe", "Maria"} {
+				if strings.Contains(string(line), name) {
+					t.Errorf("%s export carries %q: %s", format, name, line)
+				}
+			}
+		}
+		if format == protocol.FormatSFT && (len(ack.Records) != 2 || !strings.Contains(string(ack.Records[0]), "您好，[NAME_1]！")) {
+			t.Errorf("sft records: %s", ack.Records)
+		}
 	}
 }
