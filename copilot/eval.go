@@ -204,7 +204,8 @@ func EvalSentiment(ctx context.Context, rows []SentimentRow) (SentimentReport, e
 					p.angryGold = true
 				}
 			}
-			p.angryPred = messageFlags(r.Text, ms).Angry
+			f, _ := messageFlags(r.Text, ms, ms.score)
+			p.angryPred = f.Angry
 		}
 		preds = append(preds, p)
 	}

@@ -68,23 +68,15 @@ func (e *Engine) offlineInsight(c Conversation) Insight {
 	ins := Insight{Language: lang, Sentiment: Sentiment{Label: Neutral, Trend: "steady"}}
 	var flags Flags
 	var weighted, wsum float64
+	threat := false
 	for i, m := range turns {
-		ms := analyzeSentiment(limitText(m.Text))
-		ins.Sentiment.Trajectory = append(ins.Sentiment.Trajectory, TurnSentiment{Seq: m.Seq, Score: round2(ms.score), Label: ms.label})
-		f := messageFlags(limitText(m.Text), ms)
-		flags.Angry = flags.Angry || f.Angry
-		flags.ChurnRisk = flags.ChurnRisk || f.ChurnRisk
-		flags.LegalThreat = flags.LegalThreat || f.LegalThreat
-		flags.Urgent = flags.Urgent || f.Urgent
-		flags.AsksForHuman = flags.AsksForHuman || f.AsksForHuman
-		for _, ev := range f.Evidence {
-			if len(flags.Evidence) < 6 && !contains(flags.Evidence, ev) {
-				flags.Evidence = append(flags.Evidence, ev)
-			}
-		}
+		a := e.Analyze(m.Text)
+		ins.Sentiment.Trajectory = append(ins.Sentiment.Trajectory, TurnSentiment{Seq: m.Seq, Score: a.Score, Label: a.Label})
+		flags.merge(a.Flags)
+		threat = threat || a.Flags.LegalThreat || a.Flags.ChurnRisk
 		// Recent turns say more about how the customer feels now.
 		w := float64(i + 1)
-		weighted += ms.score * w
+		weighted += a.Score * w
 		wsum += w
 	}
 	if wsum > 0 {
@@ -96,6 +88,13 @@ func (e *Engine) offlineInsight(c Conversation) Insight {
 		case s <= -neutralBand:
 			ins.Sentiment.Label = Negative
 		}
+	}
+	// A customer who threatened a lawyer or to leave is not neutral because
+	// a later turn was calm: the card and the queue say negative until
+	// the conversation really improves.
+	if threat && ins.Sentiment.Label == Neutral {
+		ins.Sentiment.Label = Negative
+		ins.Sentiment.Score = min(ins.Sentiment.Score, round2(-neutralBand))
 	}
 	if tr := ins.Sentiment.Trajectory; len(tr) >= 2 {
 		first, last := tr[0].Score, tr[len(tr)-1].Score

@@ -147,6 +147,25 @@ func buildLexicon() *lexicon {
 			}
 		}
 	}
+	// A longer entry holding an anger word ("气死我了", "骗子公司") is
+	// matched as one unit by the walk; it carries the anger too.
+	var angerWords []string
+	for w := range l.angerZHSet {
+		if !strings.HasPrefix(w, "[") && utf8.RuneCountInString(w) >= 2 {
+			angerWords = append(angerWords, w)
+		}
+	}
+	for key, it := range l.zh {
+		if it.kind != kWord || it.weight >= 0 || l.angerZHSet[key] {
+			continue
+		}
+		for _, w := range angerWords {
+			if strings.Contains(key, w) {
+				l.angerZHSet[key] = true
+				break
+			}
+		}
+	}
 	for _, w := range strings.Fields(enAnger) {
 		l.angerEN[w] = true
 	}

@@ -119,7 +119,7 @@ type PastConversation struct {
 
 // Escalation records why a conversation was handed to people.
 type Escalation struct {
-	Reason        string   `json:"reason"`   // asks_for_human, negative_sentiment, legal_threat, bot_failure, vip, explicit
+	Reason        string   `json:"reason"`   // asks_for_human, negative_sentiment, legal_threat, churn_risk, bot_failure, vip, explicit
 	Evidence      string   `json:"evidence"` // the words or facts that triggered it
 	BotConfidence float64  `json:"bot_confidence,omitempty"`
 	BotTried      []string `json:"bot_tried,omitempty"` // what the bot already said or promised

@@ -30,7 +30,7 @@ type ChannelsConfig struct {
 	RateBurst    int           // [40]
 	MaxBodyBytes int64         // largest request body [256 KiB]
 	Rules        *Rules        // escalation rules [DefaultRules()]
-	Sentiment    SentimentFunc // scores customer messages for the rules [KeywordSentiment]
+	Sentiment    SentimentFunc // reads customer messages for the rules [the Copilot's Analyze, else copilot.Analyze]
 	SLA          []SLATarget   // first-response targets per priority band [DefaultSLA()]
 	SLACheck     time.Duration // how often breaches are looked for [10s]
 	// Webhooks maps a channel to the receiver of agent replies on it; the key
@@ -60,9 +60,6 @@ func (c *ChannelsConfig) defaults() {
 		r := DefaultRules()
 		c.Rules = &r
 	}
-	if c.Sentiment == nil {
-		c.Sentiment = KeywordSentiment
-	}
 	if len(c.SLA) == 0 {
 		c.SLA = DefaultSLA()
 	}
@@ -87,6 +84,9 @@ type channels struct {
 
 func newChannels(s *Server, cfg ChannelsConfig) *channels {
 	cfg.defaults()
+	if cfg.Sentiment == nil {
+		cfg.Sentiment = analyserOf(s.cfg.Copilot)
+	}
 	ch := &channels{srv: s, cfg: cfg, rules: cfg.Rules, sla: sortSLA(cfg.SLA), limiters: map[string]*rateLimiter{}}
 	ch.out = newOutbound(s, cfg.Webhooks, cfg.Outbound)
 	return ch

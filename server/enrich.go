@@ -24,6 +24,21 @@ type Copilot interface {
 	AddExemplar(x copilot.Exemplar) error
 }
 
+// analyser is a Copilot that also reads single messages (copilot.Engine):
+// the escalation rules then use the same analyser as the insights.
+type analyser interface {
+	Analyze(text string) copilot.Analysis
+}
+
+// analyserOf is the per-message analyser the rules use with cp: its own
+// when it has one, else the copilot's lexicon engine.
+func analyserOf(cp Copilot) SentimentFunc {
+	if a, ok := cp.(analyser); ok {
+		return a.Analyze
+	}
+	return copilot.Analyze
+}
+
 // enricher computes insights and drafts for conversations people work on,
 // outside every request path: events mark conversations dirty, workers pick
 // them up. A conversation marked again while queued is enriched once, with
@@ -239,7 +254,7 @@ func (e *enricher) enrich(ctx context.Context, convID string, j job) {
 	if err := e.st.Update(ctx, func(tx *store.Tx) error {
 		_, err := tx.Enrich(convID, store.Insight{
 			Summary: strings.Join(ins.Summary, "\n"), Sentiment: string(ins.Sentiment.Label),
-			Flags: flagList(ins.Flags), Language: ins.Language, Intent: ins.Intent,
+			Flags: ins.Flags.Names(), Language: ins.Language, Intent: ins.Intent,
 			Trajectory: trajectory(ins.Sentiment.Trajectory),
 		})
 		return err
@@ -414,21 +429,6 @@ func awaitsAgent(ms []protocol.Message) bool {
 		}
 	}
 	return false
-}
-
-func flagList(f copilot.Flags) []string {
-	var out []string
-	add := func(on bool, name string) {
-		if on {
-			out = append(out, name)
-		}
-	}
-	add(f.Angry, "angry")
-	add(f.ChurnRisk, "churn_risk")
-	add(f.LegalThreat, "legal_threat")
-	add(f.Urgent, "urgent")
-	add(f.AsksForHuman, "asks_for_human")
-	return out
 }
 
 func trajectory(turns []copilot.TurnSentiment) []float64 {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/agentdesk/agentdesk/copilot"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server"
 )
@@ -64,6 +65,18 @@ func TestRulesEscalateExactlyTheRightConversations(t *testing.T) {
 		{"zh negative pile-up", false, []turn{cust("太慢了，很失望，怎么回事")}, 0, server.ReasonNegativeSentiment, "negative", ""},
 		{"zh mild is fine", false, []turn{cust("快递有点太慢了")}, -1, "", "", ""},
 		{"en angry", false, []turn{cust("This is a scam, absolutely ridiculous")}, 0, server.ReasonNegativeSentiment, "angry", server.FlagAngry},
+		// Words the old 30-word keyword list never had: the copilot's
+		// lexicon reads them, and its cue is the evidence.
+		{"en angry outside the old list", false, []turn{cust("You people are pathetic and clueless, I'm livid!!!")}, 0, server.ReasonNegativeSentiment, `"pathetic"`, server.FlagAngry},
+		{"zh angry outside the old list", false, []turn{cust("这服务烂到家了，一群废物！！！")}, 0, server.ReasonNegativeSentiment, "angry", server.FlagAngry},
+		// A hazard with a lawyer: a legal threat, urgent, and never neutral.
+		{"en fire and lawyer", false, []turn{cust("Your charger melted and nearly started a fire in my kid's room."),
+			cust("I'm talking to my lawyer unless this is handled today.")}, 1, server.ReasonLegalThreat, `"lawyer"`, server.FlagUrgent},
+		// Churn is its own reason and flag, not "asks for a human".
+		{"en churn", false, []turn{cust("Third late delivery this month. I'm about to cancel my membership and shop elsewhere.")}, 0, server.ReasonChurnRisk, `"cancel my membership"`, server.FlagChurnRisk},
+		{"zh churn 销户", false, []turn{cust("我要去销户")}, 0, server.ReasonChurnRisk, `"销户"`, server.FlagChurnRisk},
+		{"zh churn 不用你们了", false, []turn{cust("以后不用你们了")}, 0, server.ReasonChurnRisk, `"不用你们"`, server.FlagChurnRisk},
+		{"zh no thanks is no churn", false, []turn{cust("不用了，谢谢")}, -1, "", "", ""},
 		{"en calm question", false, []turn{cust("Where is my parcel?"), cust("Thanks, that helps")}, -1, "", "", ""},
 		// The bot keeps failing.
 		{"bot fallbacks", false, []turn{
@@ -150,28 +163,33 @@ func TestRulesEscalateExactlyTheRightConversations(t *testing.T) {
 	}
 }
 
-// A plugged-in sentiment function replaces the keyword fallback.
+// A plugged-in analyser (a trained model, a test double) replaces the
+// copilot's lexicon engine for the rules.
 func TestRulesUsePluggedSentiment(t *testing.T) {
 	calls := 0
-	sentiment := func(text string) (string, float64, bool) {
+	sentiment := func(text string) copilot.Analysis {
 		calls++
 		if strings.Contains(text, "meh") {
-			return "negative", -0.9, false
+			return copilot.Analysis{Label: copilot.Negative, Score: -0.9}
 		}
-		return "neutral", 0, false
+		return copilot.Analysis{Label: copilot.Neutral}
 	}
 	r := server.DefaultRules()
 	v := r.Evaluate(server.Turn{Text: "meh, whatever"}, sentiment)
 	if !v.Escalate || v.Reason != server.ReasonNegativeSentiment || calls != 1 {
 		t.Fatalf("verdict %+v after %d calls", v, calls)
 	}
-	// The keyword fallback would call this one angry; the plugged function does not.
-	if v := r.Evaluate(server.Turn{Text: "this is the worst"}, sentiment); v.Escalate {
+	// The lexicon would call this one angry; the plugged function does not.
+	if v := r.Evaluate(server.Turn{Text: "this is the worst scam, ridiculous!!!"}, sentiment); v.Escalate {
 		t.Fatalf("plugged function ignored: %+v", v)
+	}
+	// Without one, the copilot's lexicon engine reads the message.
+	if v := r.Evaluate(server.Turn{Text: "this is the worst scam, ridiculous!!!"}, nil); !v.Escalate || !slices.Contains(v.Flags, server.FlagAngry) {
+		t.Fatalf("default analyser: %+v", v)
 	}
 	// Zero rules escalate nothing.
 	var none server.Rules
-	if v := none.Evaluate(server.Turn{Text: "转人工 律师 骗子", VIP: true, BotFailures: 9}, nil); v.Escalate {
+	if v := none.Evaluate(server.Turn{Text: "转人工 律师 骗子 销户", VIP: true, BotFailures: 9}, nil); v.Escalate {
 		t.Fatalf("zero rules escalated: %+v", v)
 	}
 }

@@ -24,8 +24,8 @@ import (
 var severity = map[string]int{
 	FlagLegalThreat:  40,
 	FlagAngry:        30,
-	"urgent":         25,
-	"churn_risk":     20,
+	FlagUrgent:       25,
+	FlagChurnRisk:    20,
 	"negative":       20,
 	FlagAsksForHuman: 15,
 	"bot_failure":    15,

@@ -279,6 +279,8 @@ func (m *Model) reasonLabel(r string) string {
 		return c.ReasonNegative
 	case "legal_threat":
 		return c.ReasonLegal
+	case "churn_risk":
+		return c.ReasonChurn
 	case "bot_failure":
 		return c.ReasonBotFailure
 	case "vip":

@@ -66,16 +66,16 @@ type Catalog struct {
 	Review                         ReviewCatalog // review.go
 
 	// Desk panes and the handoff card.
-	PaneQueue, PaneConversation, PaneCopilot                  string
-	CardReason, CardConfidence, CardSentiment, CardBotTried   string
-	CardEvidence, CardSummary, CardProfile, CardNotEscalated  string
-	CardLanguage, CardHistoryUnavailable, CardTrajectoryEmpty string
-	CardReachedOn, CardHistoryNone                            string
-	CardHistory                                               func(n int) string
-	ReasonAsksForHuman, ReasonNegative, ReasonLegal           string
-	ReasonBotFailure, ReasonVIP, ReasonExplicit               string
-	ConvStatus                                                func(status string) string
-	NoConversation                                            string
+	PaneQueue, PaneConversation, PaneCopilot                     string
+	CardReason, CardConfidence, CardSentiment, CardBotTried      string
+	CardEvidence, CardSummary, CardProfile, CardNotEscalated     string
+	CardLanguage, CardHistoryUnavailable, CardTrajectoryEmpty    string
+	CardReachedOn, CardHistoryNone                               string
+	CardHistory                                                  func(n int) string
+	ReasonAsksForHuman, ReasonNegative, ReasonLegal, ReasonChurn string
+	ReasonBotFailure, ReasonVIP, ReasonExplicit                  string
+	ConvStatus                                                   func(status string) string
+	NoConversation                                               string
 
 	// Draft panel, beyond the titles above.
 	DraftNone, DraftWarnings string
@@ -300,7 +300,7 @@ var en = Catalog{
 		return fmt.Sprintf("%d other conversations", n)
 	},
 	CardTrajectoryEmpty: "no readings yet",
-	ReasonAsksForHuman:  "asked for a human", ReasonNegative: "negative sentiment", ReasonLegal: "legal threat",
+	ReasonAsksForHuman:  "asked for a human", ReasonNegative: "negative sentiment", ReasonLegal: "legal threat", ReasonChurn: "threatens to leave",
 	ReasonBotFailure: "bot could not help", ReasonVIP: "VIP customer", ReasonExplicit: "escalated by rule",
 	ConvStatus: func(s string) string {
 		switch s {
@@ -448,7 +448,7 @@ var zhCN = Catalog{
 	CardReachedOn: "联系方式", CardHistoryNone: "没有其他会话。",
 	CardHistory:         func(n int) string { return fmt.Sprintf("其他会话 %d 个", n) },
 	CardTrajectoryEmpty: "暂无读数",
-	ReasonAsksForHuman:  "客户要求人工", ReasonNegative: "负面情绪", ReasonLegal: "法律威胁",
+	ReasonAsksForHuman:  "客户要求人工", ReasonNegative: "负面情绪", ReasonLegal: "法律威胁", ReasonChurn: "流失风险",
 	ReasonBotFailure: "机器人无法解决", ReasonVIP: "VIP 客户", ReasonExplicit: "规则触发",
 	ConvStatus: func(s string) string {
 		switch s {
