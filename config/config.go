@@ -54,6 +54,8 @@ type Config struct {
 	Canned  map[string]string
 	Copilot Copilot
 	Serve   Serve
+	Bot     Bot    // the front-line bot of serve (channels.go)
+	Widget  Widget // web chat widget sites of serve (channels.go)
 	DataDir string
 }
 
@@ -102,6 +104,8 @@ type file struct {
 	Canned        map[string]string `toml:"canned"`
 	Copilot       Copilot           `toml:"copilot"`
 	Serve         Serve             `toml:"serve"`
+	Bot           botFile           `toml:"bot"`
+	Widget        widgetFile        `toml:"widget"`
 }
 
 // Error is a configuration problem located in a file.
@@ -327,6 +331,8 @@ func Parse(cfg *Config, path string, data []byte, getenv func(string) string) er
 		cfg.CAFile = relTo(path, expandHome(f.CAFile, getenv))
 	}
 
+	errs = append(errs, parseChannels(cfg, f.Bot, f.Widget, path, data, getenv)...)
+
 	keys, keyErrs := flattenKeys(f.Keys, path, data)
 	errs = append(errs, keyErrs...)
 	if len(keyErrs) == 0 && len(keys) > 0 {
@@ -462,12 +468,14 @@ var knownKeys = []string{
 	"notifications", "notifications.bell", "notifications.osc9", "keys",
 	"copilot", "copilot.provider", "copilot.base_url", "copilot.model", "copilot.api_key_env",
 	"serve", "serve.addr", "serve.db", "serve.allowed_origins",
+	"bot", "bot.enabled", "bot.name", "bot.threshold", "bot.clarify", "bot.idle_resolve",
+	"widget", "widget.sites", "widget.sites.key", "widget.sites.name", "widget.sites.origins", "widget.sites.secret_env",
 }
 
 func suggestKey(key string) string {
 	best := suggest.Closest(key, knownKeys, 3)
 	if best == "" {
-		return " (known keys: server, token, token_file, theme, language, editor, [notifications], [keys], [copilot], [serve])"
+		return " (known keys: server, token, token_file, theme, language, editor, [notifications], [keys], [copilot], [serve], [bot], [[widget.sites]])"
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }

@@ -15,10 +15,17 @@ import (
 )
 
 // TestDemoWorldPlaysOut runs the demo world against a real server with the
-// offline copilot: customers write through the channel HTTP API, the rules
-// and the bot escalate, teammates work the chats over the desk websocket with
-// AI drafts, customers answer back and the chats end resolved.
+// offline copilot: customers write through the channel HTTP API, the
+// server's front-line bot answers (or the scripted one, for servers without
+// it), the rules and the bot escalate, teammates work the chats over the
+// desk websocket with AI drafts, customers answer back and the chats end
+// resolved.
 func TestDemoWorldPlaysOut(t *testing.T) {
+	t.Run("server bot", func(t *testing.T) { playDemoWorld(t, false) })
+	t.Run("scripted bot", func(t *testing.T) { playDemoWorld(t, true) })
+}
+
+func playDemoWorld(t *testing.T, scripted bool) {
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "demo.db"), store.Options{})
 	if err != nil {
@@ -57,13 +64,14 @@ func TestDemoWorldPlaysOut(t *testing.T) {
 	}
 	sctx, stop := context.WithCancel(ctx)
 	served := make(chan error, 1)
-	go func() { served <- server.New(st, server.Config{RateLimit: -1, Copilot: eng}).Serve(sctx, ln, nil) }()
+	cfg := server.Config{RateLimit: -1, Copilot: eng, Bot: server.BotConfig{Enabled: !scripted}}
+	go func() { served <- server.New(st, cfg).Serve(sctx, ln, nil) }()
 	defer func() { stop(); <-served }()
 	url := "ws://" + ln.Addr().String()
 
 	w := sim.New(sim.NewHTTPBackend(url, botToken), sim.Options{
 		Seed: 42, Speed: 60, Initial: 6, Limit: 6, Rate: 60, Desk: url, WatchToken: tokens["floor"],
-		Mates: map[string]string{"mei": tokens["mei"], "omar": tokens["omar"]},
+		Mates: map[string]string{"mei": tokens["mei"], "omar": tokens["omar"]}, ScriptedBot: scripted,
 	})
 	wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
@@ -91,5 +99,13 @@ func TestDemoWorldPlaysOut(t *testing.T) {
 		if o.Provider != "offline" || o.PromptVersion == "" || o.DraftText == "" {
 			t.Fatalf("outcome without provenance: %+v", o)
 		}
+	}
+	// Every customer heard from a bot; with the server's, through its turns.
+	stats, err := st.TeamStats(ctx, 1, st.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Bot.Handoffs == 0 || (!scripted && stats.Bot.Answers+stats.Bot.Fallbacks == 0) {
+		t.Fatalf("bot figures %+v", stats.Bot)
 	}
 }

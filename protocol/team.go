@@ -171,6 +171,24 @@ type TeamStats struct {
 	CSATByAgent []CSATRow        `json:"csat_by_agent"`
 	CSATByTopic []CSATRow        `json:"csat_by_topic"`
 	Viewers     []Presence       `json:"viewers"`
+	Bot         BotDay           `json:"bot"`
+}
+
+// BotDay is the front-line bot's work since DayStart: its answers (and the
+// turns where it had none and asked the customer to say more), the chats it
+// closed itself, and the handoffs to people by reason.
+type BotDay struct {
+	Answers   int           `json:"answers"`
+	Fallbacks int           `json:"fallbacks"`
+	Resolved  int           `json:"resolved"`
+	Handoffs  int           `json:"handoffs"`
+	Reasons   []ReasonCount `json:"reasons"` // most frequent first
+}
+
+// ReasonCount is how many handoffs had one escalation reason.
+type ReasonCount struct {
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
 }
 
 // AgentDay is one agent's work since DayStart.

@@ -123,8 +123,20 @@ type Escalation struct {
 	Evidence      string   `json:"evidence"` // the words or facts that triggered it
 	BotConfidence float64  `json:"bot_confidence,omitempty"`
 	BotTried      []string `json:"bot_tried,omitempty"` // what the bot already said or promised
-	At            int64    `json:"at"`
+	// BotTurns is how many times the bot answered before the handoff;
+	// BotSources the knowledge-base entries its last answer drew on.
+	BotTurns   int      `json:"bot_turns,omitempty"`
+	BotSources []Source `json:"bot_sources,omitempty"`
+	At         int64    `json:"at"`
 }
+
+// Dispositions the server sets itself: the front-line bot answered and the
+// customer was done (thanked, or went quiet after an answer), or the
+// customer went quiet while the bot still had no answer.
+const (
+	DispositionBotResolved = "bot_resolved"
+	DispositionNoReply     = "no_reply"
+)
 
 // Message authors.
 const (

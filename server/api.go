@@ -114,16 +114,7 @@ func (ch *channels) start(ctx context.Context) func() {
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		t := time.NewTicker(ch.cfg.SLACheck)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				ch.checkSLA(ctx)
-			}
-		}
+		runEvery(ctx, ch.cfg.SLACheck, ch.checkSLA)
 	}()
 	go func() {
 		defer wg.Done()
@@ -481,8 +472,9 @@ func (ch *channels) getCustomer(r *http.Request, _ store.Actor) (int, any, error
 // ---- messages ----
 
 type botTurn struct {
-	Confidence *float64 `json:"confidence"`
-	Fallback   bool     `json:"fallback"`
+	Confidence *float64          `json:"confidence"`
+	Fallback   bool              `json:"fallback"`
+	Sources    []protocol.Source `json:"sources"`
 }
 
 type messageReq struct {
@@ -552,6 +544,9 @@ func (ch *channels) validateMessage(req *messageReq) error {
 		}
 		if c := req.Bot.Confidence; c != nil && (*c < 0 || *c > 1) {
 			return invalid("bot.confidence", "field \"bot.confidence\" must be between 0 and 1")
+		}
+		if err := checkSources(req.Bot.Sources); err != nil {
+			return err
 		}
 	}
 	if req.ConversationID != "" {
@@ -636,6 +631,11 @@ func (ch *channels) addMessage(tx *store.Tx, req messageReq) (messageAnswer, err
 			return ans, err
 		}
 	}
+	if ch.srv.bot != nil && req.Author == protocol.AuthorCustomer && conv.Status == protocol.ConvResolved {
+		if conv, err = tx.ReopenForBot(conv.ID); err != nil { // bot.go: after a resolution the bot answers first
+			return ans, err
+		}
+	}
 	m, conv, err = tx.AddMessageWith(conv.ID, req.Author, req.AuthorName, req.Text, store.Attach{IDs: req.Attachments, Owner: req.owner})
 	if err != nil {
 		return ans, withField(err, "attachments")
@@ -647,6 +647,7 @@ func (ch *channels) addMessage(tx *store.Tx, req messageReq) (messageAnswer, err
 		if req.Bot.Confidence != nil {
 			in.BotConfidence = *req.Bot.Confidence
 		}
+		in.BotSources = req.Bot.Sources
 	}
 	if err := tx.RecordInbound(in); err != nil {
 		return ans, err
@@ -672,7 +673,13 @@ func (ch *channels) addMessage(tx *store.Tx, req messageReq) (messageAnswer, err
 func (ch *channels) judge(tx *store.Tx, c protocol.Conversation, text string, seq int) (Verdict, error) {
 	t := Turn{Text: text, VIP: c.VIP}
 	if ch.rules.Repeats > 1 {
-		prev, err := tx.CustomerTexts(c.ID, 20)
+		// Only what was said to the bot since it got the chat (back):
+		// questions put to a person before a resolution are not repeats.
+		since, err := tx.BotSince(c.ID)
+		if err != nil {
+			return Verdict{}, err
+		}
+		prev, err := tx.CustomerTextsSince(c.ID, since-1, 20)
 		if err != nil {
 			return Verdict{}, err
 		}

@@ -45,6 +45,7 @@ type Config struct {
 	Logger         *slog.Logger
 	Channels       ChannelsConfig // HTTP API for channels and bots, escalation rules, SLA, webhooks (api.go)
 	Routing        Routing        // auto-assignment and the return timer (routing.go); zero = agents pull
+	Bot            BotConfig      // the front-line bot (bot.go); off unless Enabled
 	// KBWriteDir is the knowledge-base folder trainers' promoted replies are
 	// written to (under promoted/, pending review); empty = promote to the
 	// KB is unavailable. See review.go.
@@ -108,6 +109,7 @@ type Server struct {
 	enricher *enricher // nil without a copilot
 	ch       *channels
 	router   *router
+	bot      *bot        // nil when the front-line bot is off
 	presence *presence   // who has which conversation open (team.go)
 	floor    *floor      // team_stats pushes and queue samples (team.go)
 	metrics  *metrics    // /metrics (metrics.go)
@@ -135,6 +137,16 @@ func New(st *store.Store, cfg Config) *Server {
 	cfg.Attachments.defaults()
 	s.att = &Attachments{srv: s, cfg: cfg.Attachments}
 	s.ch = newChannels(s, cfg.Channels)
+	if cfg.Bot.Enabled {
+		if cfg.Bot.Answerer == nil {
+			cfg.Bot.Answerer, _ = cfg.Copilot.(Answerer)
+		}
+		if cfg.Bot.Answerer != nil {
+			s.bot = newBot(s, cfg.Bot)
+		} else {
+			s.log.Error("the front-line bot needs a copilot that can answer from the knowledge base; the bot is off")
+		}
+	}
 	s.router = newRouter(s, cfg.Routing)
 	s.presence = newPresence(s.hub)
 	s.floor = newFloor(s)
@@ -168,6 +180,9 @@ func (s *Server) publish(events []store.Event) {
 		s.hub.publish(events)
 	}
 	s.ch.observe(events)
+	if s.bot != nil {
+		s.bot.notice(events)
+	}
 	if s.enricher != nil {
 		s.enricher.notice(events)
 	}
@@ -204,6 +219,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Conf
 	defer s.ch.start(bg)() // SLA check and outbound webhooks; waits for deliveries in flight
 	if s.enricher != nil {
 		go s.enricher.run(bg, s.cfg.CopilotWorkers)
+	}
+	if s.bot != nil {
+		go s.bot.run(bg)
 	}
 	if s.store.Postgres() {
 		go s.runRelay(bg)

@@ -119,6 +119,9 @@ func signals(flags []string, reason string, score, negativeAt float64) []string 
 // escalate hands a conversation to people with a computed priority and SLA
 // deadline, inside tx.
 func (ch *channels) escalate(tx *store.Tx, c protocol.Conversation, e protocol.Escalation, flags []string, sentiment string, score float64) (protocol.Conversation, error) {
+	if err := describeBot(tx, c, &e); err != nil { // bot.go: the bot's turns on the handoff card
+		return c, err
+	}
 	since, err := tx.WaitingSince(c.ID)
 	if err != nil {
 		return c, err

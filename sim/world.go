@@ -66,8 +66,12 @@ type Options struct {
 	Desk       string
 	WatchToken string
 	// Mates are tokens of simulated teammates by agent id (may be empty).
-	Mates  map[string]string
-	Logger *slog.Logger
+	Mates map[string]string
+	// ScriptedBot plays the front-line bot from the scripts (for a server
+	// without `serve --bot`); otherwise the customers talk to the server's
+	// bot and ask for a person when it has not helped.
+	ScriptedBot bool
+	Logger      *slog.Logger
 }
 
 // World runs the demo.
@@ -252,6 +256,9 @@ func (ch *chat) fill(s string) string {
 
 // play runs the bot phase of one conversation.
 func (w *World) play(ctx context.Context, ch *chat, n int) error {
+	if !w.opt.ScriptedBot {
+		return w.playWithBot(ctx, ch, n)
+	}
 	sc := ch.script
 	var convID string
 	var tried []string
@@ -302,6 +309,44 @@ func (w *World) play(ctx context.Context, ch *chat, n int) error {
 	}
 	evidence := ch.fill(sc.Opening[len(sc.Opening)-1])
 	return w.be.Escalate(ctx, convID, "bot_failure", evidence, 0.3, tried)
+}
+
+// playWithBot runs the bot phase against the server's own bot: the
+// customer writes the opening lines at human pace (the bot answers in
+// between), then thanks when the script is one the bot can solve, or asks
+// for a person when it has not been handed over yet.
+func (w *World) playWithBot(ctx context.Context, ch *chat, n int) error {
+	sc := ch.script
+	var convID string
+	say := func(id, text string) error {
+		got, err := w.be.CustomerSays(ctx, ch.customer, convID, fmt.Sprintf("sim-%d-%d-%s", w.opt.Seed, n, id), text)
+		if err == nil && convID == "" {
+			convID = got
+			w.mu.Lock()
+			w.convs[convID] = ch
+			w.mu.Unlock()
+		}
+		return err
+	}
+	for i, line := range sc.Opening {
+		if i > 0 && (!w.pause(ctx, 3, 8) || w.isEscalated(convID)) {
+			return nil
+		}
+		if err := say(fmt.Sprintf("open-%d", i), ch.fill(line)); err != nil {
+			return err
+		}
+	}
+	if !w.pause(ctx, 3, 8) || w.isEscalated(convID) {
+		return nil
+	}
+	if sc.BotHandles {
+		err := say("thanks", sc.Thanks)
+		w.mu.Lock()
+		ch.done = true
+		w.mu.Unlock()
+		return err
+	}
+	return say("human", pick(sc.Lang, "还是没解决，转人工吧", "That doesn't help. Can I talk to a person, please?"))
 }
 
 func pick(lang, zh, en string) string {

@@ -167,7 +167,8 @@ func world() (protocol.Agent, []protocol.Agent, []protocol.Conversation, map[str
 		{ID: "lee", Name: "Lee", Role: protocol.RoleLead, Team: "support", Status: protocol.StatusAway, Capacity: 3},
 	}
 	esc := &protocol.Escalation{Reason: "asks_for_human", Evidence: "我要人工！！", BotConfidence: 0.42,
-		BotTried: []string{"发送了退款政策链接", "Promised a reply within 24h"}, At: ms(-12 * time.Minute)}
+		BotTried: []string{"发送了退款政策链接", "Promised a reply within 24h"}, BotTurns: 2,
+		BotSources: []protocol.Source{{Kind: "kb", ID: "refunds-zh", Title: "退款时效"}}, At: ms(-12 * time.Minute)}
 	convs := []protocol.Conversation{
 		{ID: "c1", CustomerID: "u1", CustomerName: "王小明", Channel: "wechat", Status: protocol.ConvAssigned, Assignee: "alice",
 			Priority: 80, Version: 3, Summary: "订单 #88231 三天未发货，要求退款", Sentiment: "negative", Flags: []string{"angry"},

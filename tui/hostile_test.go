@@ -56,6 +56,10 @@ func TestHostileTextInEveryField(t *testing.T) {
 			for j := range e.BotTried {
 				e.BotTried[j] = h(e.BotTried[j])
 			}
+			e.BotSources = append([]protocol.Source(nil), e.BotSources...)
+			for j := range e.BotSources {
+				e.BotSources[j].ID, e.BotSources[j].Title = h(e.BotSources[j].ID), h(e.BotSources[j].Title)
+			}
 			c.Escalation = &e
 		}
 	}

@@ -114,8 +114,13 @@ func overlay(frame []string, box string, width, height int) {
 		if lw := ansi.StringWidth(left); lw < x {
 			left += strings.Repeat(" ", x-lw)
 		}
+		want := ansi.StringWidth(base) - x - bw
 		right := ansi.TruncateLeft(base, x+bw, "")
-		if want := ansi.StringWidth(base) - x - bw; ansi.StringWidth(right) < want {
+		if ansi.StringWidth(right) > want {
+			// TruncateLeft keeps a wide rune straddling the cut: drop it.
+			right = ansi.TruncateLeft(base, x+bw+1, "")
+		}
+		if ansi.StringWidth(right) < want {
 			right = strings.Repeat(" ", want-ansi.StringWidth(right)) + right
 		}
 		frame[row] = left + "\x1b[m" + cell.Fit(l, bw) + "\x1b[m" + right

@@ -271,22 +271,8 @@ func sparkline(h []int8) string {
 }
 
 func (m *Model) reasonLabel(r string) string {
-	c := m.cat
-	switch r {
-	case "asks_for_human":
-		return c.ReasonAsksForHuman
-	case "negative_sentiment":
-		return c.ReasonNegative
-	case "legal_threat":
-		return c.ReasonLegal
-	case "churn_risk":
-		return c.ReasonChurn
-	case "bot_failure":
-		return c.ReasonBotFailure
-	case "vip":
-		return c.ReasonVIP
-	case "explicit":
-		return c.ReasonExplicit
+	if l, ok := m.cat.Reason(r); ok {
+		return l
 	}
 	return sanitize.Line(r)
 }
@@ -308,6 +294,9 @@ func (m *Model) copilotLines(w int) []string {
 		why := m.reasonLabel(e.Reason)
 		if e.BotConfidence > 0 {
 			why += fmt.Sprintf(" · %s %d%%", cat.CardConfidence, int(e.BotConfidence*100+0.5))
+		}
+		if e.BotTurns > 0 {
+			why += " · " + cat.Bot.Turns(e.BotTurns)
 		}
 		out = append(out, m.labelled(cat.CardReason, why, w)...)
 		if ev := sanitize.Line(e.Evidence); ev != "" {
@@ -355,6 +344,17 @@ func (m *Model) copilotLines(w int) []string {
 				out = append(out, cell.Fit(lead+l, w))
 			}
 		}
+	}
+	if e := c.Escalation; e != nil && len(e.BotSources) > 0 {
+		var srcs []string
+		for _, s := range e.BotSources {
+			label := sanitize.Line(s.ID)
+			if t := sanitize.Line(s.Title); t != "" {
+				label += " (" + t + ")"
+			}
+			srcs = append(srcs, label)
+		}
+		out = append(out, m.labelled(cat.Bot.Sources, strings.Join(srcs, ", "), w)...)
 	}
 	if s := sanitize.Line(c.Summary); s != "" {
 		out = append(out, m.labelled(cat.CardSummary, s, w)...)

@@ -88,7 +88,9 @@ func startEmbedded(ctx context.Context, dataDir string) (url, token string, stop
 		return fail(err)
 	}
 	srv := server.New(st, server.Config{Version: version, RateLimit: -1, Logger: quiet, Copilot: eng, KBWriteDir: kbOverlay,
-		Channels: server.ChannelsConfig{RateLimit: -1, Webhooks: map[string]server.Webhook{"*": shop.hook}}})
+		Channels: server.ChannelsConfig{RateLimit: -1, Webhooks: map[string]server.Webhook{"*": shop.hook}},
+		// The demo's customers talk to the real front-line bot.
+		Bot: server.BotConfig{Enabled: true, Name: "小店助手 Shop bot", IdleResolve: 5 * time.Minute}})
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(sctx, ln, nil) }()

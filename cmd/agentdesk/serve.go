@@ -73,6 +73,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	autoAssign := fs.Bool("auto-assign", true, "give queued conversations to the least-loaded online agent with free capacity, their team first (-auto-assign=false: agents only pull)")
 	returnAfter := fs.Duration("return-after", 10*time.Minute, "put a chat back in the queue when its assignee has not answered the waiting customer this long (0 = never)")
 	dbConns := fs.Int("db-conns", 16, "PostgreSQL connections per replica (with a postgres:// -db)")
+	botOn := fs.Bool("bot", false, "answer customers first with the front-line bot: KB answers through the copilot when confident, handing over to people by the escalation rules ([bot] enabled; docs/channels.md)")
+	botName := fs.String("bot-name", "", "author name on the bot's messages (default Bot; [bot] name)")
+	botThreshold := fs.Float64("bot-threshold", 0, "confidence a bot answer needs, 0–1 (default 0.45; [bot] threshold)")
 	cfgPath := fs.String("config", "", "config file whose [serve] and [copilot] sections give defaults (default: $XDG_CONFIG_HOME/agentdesk/config.toml); flags and env win")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -114,6 +117,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if apiKey = os.Getenv(env); apiKey == "" && *cp == copilot.ProviderOpenAI && env != "OPENAI_API_KEY" {
 			return fmt.Errorf("%s: [copilot] api_key_env names %s, which is not set", cfg.Path, env)
 		}
+	}
+	bot := server.BotConfig{Enabled: cfg.Bot.Enabled, Name: cfg.Bot.Name, Threshold: cfg.Bot.Threshold,
+		Clarify: cfg.Bot.Clarify, IdleResolve: cfg.Bot.IdleResolve}
+	if given["bot"] {
+		bot.Enabled = *botOn
+	}
+	if given["bot-name"] {
+		bot.Name = *botName
+	}
+	if given["bot-threshold"] {
+		if *botThreshold <= 0 || *botThreshold > 1 {
+			return fmt.Errorf("%w: -bot-threshold %g: want a confidence above 0 and at most 1", errUsage, *botThreshold)
+		}
+		bot.Threshold = *botThreshold
+	}
+	if bot.Enabled && *cp == "none" {
+		return fmt.Errorf("%w: the bot answers through the copilot: -bot needs -copilot offline or openai, not none", errUsage)
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fmt.Errorf("%w: -tls-cert and -tls-key go together", errUsage)
@@ -173,6 +193,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Channels: server.ChannelsConfig{RateLimit: *apiRate, Webhooks: hooks},
 		Copilot:  engine, CopilotTimeout: *cpTimeout + 10*time.Second,
 		Routing:    server.Routing{AutoAssign: *autoAssign, ReturnAfter: *returnAfter},
+		Bot:        bot,
 		KBWriteDir: kbWriteDir(*kbDir, *kbOverlay),
 	})
 	ln, err := net.Listen("tcp", *addr)
@@ -183,7 +204,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if tlsConfig != nil {
 		scheme = "wss"
 	}
-	log.Info("agentdesk serving", "desk", scheme+"://"+ln.Addr().String()+"/v1/desk", "db", store.RedactDSN(*db), "version", version)
+	log.Info("agentdesk serving", "desk", scheme+"://"+ln.Addr().String()+"/v1/desk", "db", store.RedactDSN(*db), "version", version, "bot", bot.Enabled)
 	err = srv.Serve(ctx, ln, tlsConfig)
 	log.Info("agentdesk stopped")
 	return err

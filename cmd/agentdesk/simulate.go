@@ -26,6 +26,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	initial := fs.Int("initial", 4, "conversations to start at once")
 	limit := fs.Int("limit", 0, "stop after this many conversations have played out (0 = run until interrupted)")
 	mates := fs.Bool("teammates", true, "simulated teammates take chats that wait long and answer them")
+	scripted := fs.Bool("scripted-bot", false, "play the front-line bot from the demo's scripts, for a server without -bot")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -55,7 +56,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	opt := sim.Options{Seed: *seed, Rate: *rate, Speed: *speed, Initial: *initial, Limit: *limit,
-		Desk: *serverURL, WatchToken: tokens["floor"], Logger: log}
+		Desk: *serverURL, WatchToken: tokens["floor"], ScriptedBot: *scripted, Logger: log}
 	if *mates {
 		opt.Mates = map[string]string{"mei": tokens["mei"], "omar": tokens["omar"], "jun": tokens["jun"]}
 	}

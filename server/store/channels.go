@@ -210,7 +210,8 @@ type Inbound struct {
 	Author         string
 	TextHash       string
 	BotFallback    bool
-	BotConfidence  float64 // -1 when the bot gave none
+	BotConfidence  float64           // -1 when the bot gave none
+	BotSources     []protocol.Source // the entries a bot turn drew on
 }
 
 // HashText is the fingerprint kept to tell a retry from a different message
@@ -249,9 +250,9 @@ func (tx *Tx) RecordInbound(in Inbound) error {
 	if in.BotFallback {
 		fallback = 1
 	}
-	if _, err := tx.exec(`INSERT INTO inbound_messages(channel, client_id, message_id, conversation_id, author, text_hash, bot_fallback, bot_confidence, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.Channel, in.ClientID, in.MessageID, in.ConversationID, in.Author, in.TextHash,
-		fallback, in.BotConfidence, tx.now); err != nil {
+	if _, err := tx.exec(`INSERT INTO inbound_messages(channel, client_id, message_id, conversation_id, author, text_hash, bot_fallback, bot_confidence, bot_sources, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.Channel, in.ClientID, in.MessageID, in.ConversationID, in.Author, in.TextHash,
+		fallback, in.BotConfidence, marshalList(in.BotSources), tx.now); err != nil {
 		return fmt.Errorf("record message %s: %w", in.ClientID, err)
 	}
 	if _, err := tx.exec(`UPDATE messages SET external_id = ? WHERE id = ?`, in.ClientID, in.MessageID); err != nil {
@@ -261,11 +262,14 @@ func (tx *Tx) RecordInbound(in Inbound) error {
 }
 
 // BotFailures counts the bot turns of a conversation that the bot itself
-// flagged as a fallback or answered with confidence below minConfidence.
+// flagged as a fallback or answered with confidence below minConfidence,
+// since the chat last came back to the bot (BotSince): a chat handed back
+// after a resolution starts with a clean slate.
 func (tx *Tx) BotFailures(convID string, minConfidence float64) (int, error) {
 	var n int
 	err := tx.queryRow(`SELECT COUNT(*) FROM inbound_messages WHERE conversation_id = ? AND author = 'bot'
-		AND (bot_fallback = 1 OR (bot_confidence >= 0 AND bot_confidence < ?))`, convID, minConfidence).Scan(&n)
+		AND (bot_fallback = 1 OR (bot_confidence >= 0 AND bot_confidence < ?))
+		AND created_at >= COALESCE((SELECT MAX(at) FROM bot_returns WHERE conversation_id = ?), 0)`, convID, minConfidence, convID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count bot failures of %s: %w", convID, err)
 	}
@@ -275,8 +279,14 @@ func (tx *Tx) BotFailures(convID string, minConfidence float64) (int, error) {
 // CustomerTexts returns the texts of the newest limit customer messages of a
 // conversation, newest first.
 func (tx *Tx) CustomerTexts(convID string, limit int) ([]string, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT text FROM messages WHERE conversation_id = ? AND author = 'customer'
-		ORDER BY seq DESC LIMIT ?`, convID, limit)
+	return tx.CustomerTextsSince(convID, 0, limit)
+}
+
+// CustomerTextsSince is CustomerTexts for the messages written after since
+// (unix ms): what the customer said to the bot since it last had the chat.
+func (tx *Tx) CustomerTextsSince(convID string, since int64, limit int) ([]string, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT text FROM messages WHERE conversation_id = ? AND author = 'customer' AND created_at > ?
+		ORDER BY seq DESC LIMIT ?`, convID, since, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read customer messages of %s: %w", convID, err)
 	}

@@ -482,9 +482,16 @@ func (tx *Tx) addMessage(c *protocol.Conversation, author, authorID, text, draft
 
 // addMessageWith is addMessage with attachments (attachments.go).
 func (tx *Tx) addMessageWith(c *protocol.Conversation, author, authorID, text, draftID string, att Attach) (protocol.Message, protocol.Conversation, error) {
+	return tx.addMessageAs(c, author, authorID, "", text, draftID, att)
+}
+
+// addMessageAs is addMessageWith with the author's display name given (a
+// bot's or a channel's own name for the customer); agents' names come from
+// their accounts.
+func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorName, text, draftID string, att Attach) (protocol.Message, protocol.Conversation, error) {
 	m := protocol.Message{
 		ID: NewID("m_"), ConversationID: c.ID, Seq: c.LastSeq + 1, Author: author, AuthorID: authorID,
-		Text: text, DraftID: draftID, CreatedAt: tx.now,
+		AuthorName: authorName, Text: text, DraftID: draftID, CreatedAt: tx.now,
 	}
 	attJSON, err := tx.linkAttachments(att, &m)
 	if err != nil {

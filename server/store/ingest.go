@@ -102,15 +102,9 @@ func (tx *Tx) AddMessageWith(convID, author, authorName, text string, att Attach
 		}
 	}
 	wasSnoozed := c.Status == protocol.ConvSnoozed
-	m, c, err := tx.addMessageWith(&c, author, "", text, "", att)
+	m, c, err := tx.addMessageAs(&c, author, "", authorName, text, "", att)
 	if err != nil {
 		return m, c, err
-	}
-	if authorName != "" {
-		if _, err := tx.exec(`UPDATE messages SET author_name = ? WHERE id = ?`, authorName, m.ID); err != nil {
-			return m, c, err
-		}
-		m.AuthorName = authorName
 	}
 	if wasSnoozed && c.Status == protocol.ConvAssigned {
 		// The customer wrote: the snooze ends now, visibly.

@@ -292,4 +292,14 @@ CREATE TABLE attachment_data (
 	data BLOB NOT NULL
 );
 `,
+	// 7: the front-line bot (bot.go): the sources a bot turn drew on, for
+	// the handoff card, and when a resolved chat last came back to the bot
+	// (its failures and the customer's repeats count from then).
+	`
+ALTER TABLE inbound_messages ADD COLUMN bot_sources TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE bot_returns (
+	conversation_id TEXT PRIMARY KEY REFERENCES conversations(id),
+	at              BIGINT NOT NULL
+);
+`,
 }

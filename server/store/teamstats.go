@@ -33,7 +33,7 @@ func (s *Store) TeamStats(ctx context.Context, dayStart, now int64) (protocol.Te
 	}
 	defer tx.Rollback()
 	steps := []func(context.Context, *sql.Tx, *protocol.TeamStats, int64) error{
-		agentDays, firstResponses, waitingSince, hotTopics, csatRows,
+		agentDays, firstResponses, waitingSince, hotTopics, csatRows, botDay,
 	}
 	for _, step := range steps {
 		if err := step(ctx, tx, &st, now); err != nil {

@@ -129,6 +129,8 @@ type Catalog struct {
 	Team TeamCatalog
 	// Conn is what the desk says about its connection (conn.go).
 	Conn ConnCatalog
+	// Bot holds the front-line bot's strings (handoff card, team board).
+	Bot BotCatalog
 }
 
 // RejectReason returns the label of a protocol reject reason, or the

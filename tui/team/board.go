@@ -905,6 +905,11 @@ func (b *Board) panels(w, h int) []string {
 	for _, l := range b.csatLines() {
 		add(l)
 	}
+	out = append(out, strings.Repeat(" ", w))
+	head(b.cat.Bot.Panel)
+	for _, l := range b.botLines() {
+		add(l)
+	}
 	return padTo(out, w, h)
 }
 
@@ -1124,6 +1129,29 @@ func (b *Board) csatLines() []string {
 		fmtRows(t.ByAgent, b.stats.CSATByAgent, b.name),
 		fmtRows(t.ByTopic, b.stats.CSATByTopic, sanitize.Line),
 	}
+}
+
+// botLines are the front-line bot's figures for today: answers, requests
+// for detail, chats it resolved, handoffs and their reasons.
+func (b *Board) botLines() []string {
+	bc := &b.cat.Bot
+	if !b.loaded {
+		return []string{b.cat.Team.Loading}
+	}
+	d := b.stats.Bot
+	why := bc.NoHandoffs
+	if len(d.Reasons) > 0 {
+		parts := make([]string, 0, len(d.Reasons))
+		for _, r := range d.Reasons {
+			label, ok := b.cat.Reason(r.Reason)
+			if !ok {
+				label = sanitize.Line(r.Reason)
+			}
+			parts = append(parts, label+" "+strconv.Itoa(r.Count))
+		}
+		why = bc.Why + ": " + strings.Join(parts, " · ")
+	}
+	return []string{bc.Day(d.Answers, d.Fallbacks, d.Resolved, d.Handoffs), why}
 }
 
 // sparkBlocks are the eight heights of a sparkline cell.

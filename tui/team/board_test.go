@@ -136,3 +136,25 @@ func TestEmptyQueueHasNoLongestWait(t *testing.T) {
 		t.Fatalf("summary %q", s)
 	}
 }
+
+// TestBotPanel: the board shows the front-line bot's day — answers,
+// requests for detail, its own resolutions, handoffs with their reasons in
+// the desk's words (an integration's own reason code as it is, sanitised).
+func TestBotPanel(t *testing.T) {
+	bd := New(themes.New(themes.Dark, false), i18n.For(i18n.ZhCN))
+	bd.SetNow(time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC))
+	bd.SetAgents(map[string]protocol.Agent{})
+	bd.SetConversations(map[string]protocol.Conversation{})
+	bd.SetSize(160, 40)
+	bd.SetStats(protocol.TeamStats{Bot: protocol.BotDay{Answers: 12, Fallbacks: 3, Resolved: 4, Handoffs: 6,
+		Reasons: []protocol.ReasonCount{{Reason: "asks_for_human", Count: 3}, {Reason: "low_confidence", Count: 2}, {Reason: "refund\x1b[31m", Count: 1}}}})
+	out := bd.Render()
+	for _, want := range []string{"前台机器人 · 今天", "回答 12 · 追问 3 · 自助解决 4 · 转人工 6", "原因: 客户要求人工 3 · 机器人没有把握 2 · refund"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("board lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\x1b[31m") {
+		t.Error("an escape sequence from a reason code reached the terminal")
+	}
+}

@@ -1,0 +1,259 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agentdesk/agentdesk/copilot"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server"
+	"github.com/agentdesk/agentdesk/server/store"
+)
+
+// botHarness is a server with the front-line bot on the offline copilot,
+// an integration token for the channel, and a lead desk watching.
+func botHarness(t *testing.T, bot server.BotConfig) (*harness, string, *desk) {
+	t.Helper()
+	eng, err := copilot.New(copilot.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := apiConfig()
+	bot.Enabled = true
+	cfg.Bot = bot
+	cfg.Copilot = eng
+	h := newHarness(t, cfg)
+	return h, h.integration("shop"), h.dial(h.agent("lena", protocol.RoleLead), 0)
+}
+
+// says posts a customer message on the web channel.
+func says(h *harness, token, id, visitor, text string) msgAnswer {
+	h.t.Helper()
+	return post[msgAnswer](h, token, "/v1/api/messages", map[string]any{
+		"message_id": id, "channel": "web", "external_id": visitor, "text": text}, http.StatusCreated)
+}
+
+// botMessage waits for the bot's next message in a conversation.
+func (d *desk) botMessage(convID string) protocol.Message {
+	d.t.Helper()
+	return waitPayload(d, protocol.EvMessage, func(me protocol.MessageEvent) bool {
+		return me.Message.ConversationID == convID && me.Message.Author == protocol.AuthorBot
+	}).Message
+}
+
+// conversationEvent waits for a conversation event with the cause.
+func (d *desk) conversationEvent(convID, cause string) protocol.Conversation {
+	d.t.Helper()
+	return waitPayload(d, protocol.EvConversation, func(ce protocol.ConversationEvent) bool {
+		return ce.Conversation.ID == convID && ce.Cause == cause
+	}).Conversation
+}
+
+// waitPayload waits for an event of kind whose payload matches fn.
+func waitPayload[T any](d *desk, kind string, fn func(T) bool) T {
+	d.t.Helper()
+	var v T
+	d.waitEvent(func(f protocol.Frame) bool {
+		if f.Kind != kind {
+			return false
+		}
+		v = *new(T)
+		return json.Unmarshal(f.Data, &v) == nil && fn(v)
+	})
+	return v
+}
+
+// TestBotAnswersAndResolves: a question the KB answers gets the entry's
+// text with a hint how to reach a person, recorded with its confidence and
+// sources; the customer's thanks closes the chat as the bot's, which the
+// customer may then rate; a new message after that starts with the bot.
+func TestBotAnswersAndResolves(t *testing.T) {
+	h, tok, lead := botHarness(t, server.BotConfig{Name: "Shopbot"})
+	a := says(h, tok, "w1", "v-1", "How do I reset my password? The email never arrives.")
+	m := lead.botMessage(a.Conversation.ID)
+	if !strings.Contains(m.Text, "Forgot password") || !strings.Contains(m.Text, `reply "human"`) || m.AuthorName != "Shopbot" {
+		t.Errorf("bot answer %+v", m)
+	}
+	err := h.st.Update(context.Background(), func(tx *store.Tx) error {
+		turns, err := tx.BotTurns(a.Conversation.ID)
+		if err != nil {
+			return err
+		}
+		if len(turns) != 1 || turns[0].Confidence < 0.45 || turns[0].Fallback || len(turns[0].Sources) != 1 || turns[0].Sources[0].ID != "account-en" {
+			t.Errorf("bot turn recorded as %+v", turns)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	says(h, tok, "w2", "v-1", "thanks, found it!")
+	bye := lead.botMessage(a.Conversation.ID)
+	c := lead.conversationEvent(a.Conversation.ID, protocol.CauseResolved)
+	if !strings.Contains(bye.Text, "welcome") || c.Disposition != protocol.DispositionBotResolved || c.Assignee != "" {
+		t.Errorf("after thanks: %q, conversation %+v", bye.Text, c)
+	}
+	post[map[string]any](h, tok, "/v1/api/conversations/"+c.ID+"/csat", map[string]any{"score": 5}, http.StatusCreated)
+
+	// The next message is a new chat with the bot, answered in Chinese.
+	again := says(h, tok, "w3", "v-1", "新疆能发货吗？大概几天到？")
+	if again.Conversation.ID == c.ID || again.Conversation.Status != protocol.ConvBot {
+		t.Errorf("after the resolution: %+v", again.Conversation)
+	}
+	if m := lead.botMessage(again.Conversation.ID); !strings.Contains(m.Text, "新疆") || !strings.Contains(m.Text, "转人工") {
+		t.Errorf("answer in Chinese: %q", m.Text)
+	}
+
+	// The team board counts the bot's work.
+	st := decode[protocol.TeamStats](t, lead.do(protocol.ReqTeamBoard, protocol.TeamBoardReq{DayStart: 1}))
+	if st.Bot.Answers != 2 || st.Bot.Resolved != 1 || st.Bot.Handoffs != 0 {
+		t.Errorf("team board bot figures %+v", st.Bot)
+	}
+}
+
+// TestBotHandsOverWhenUnsure: without an answer the bot asks once for more,
+// then says it hands over and escalates with its turns, confidence and
+// sources on the card; while the chat is with people it stays silent, and
+// a message after the resolution goes to it again.
+func TestBotHandsOverWhenUnsure(t *testing.T) {
+	// One worker answers in order: once a later turn is seen, earlier
+	// messages have had theirs.
+	h, tok, lead := botHarness(t, server.BotConfig{Workers: 1})
+	a := says(h, tok, "w1", "v-2", "What is the capital of France?")
+	conv := a.Conversation.ID
+	if m := lead.botMessage(conv); !strings.Contains(m.Text, "tell me a bit more") {
+		t.Errorf("first miss: %q, want a request for detail", m.Text)
+	}
+	says(h, tok, "w2", "v-2", "And the largest river in Europe?")
+	if m := lead.botMessage(conv); !strings.Contains(m.Text, "handing you over to a person") {
+		t.Errorf("second miss: %q, want the handoff said plainly", m.Text)
+	}
+	c := lead.conversationEvent(conv, protocol.CauseEscalated)
+	e := c.Escalation
+	if c.Status != protocol.ConvQueued || e == nil || e.Reason != server.ReasonLowConfidence || e.BotTurns != 2 ||
+		len(e.BotTried) != 2 || !strings.Contains(e.Evidence, "largest river") {
+		t.Fatalf("handoff card %+v", e)
+	}
+	h.st.Update(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.SetStatus(store.Actor{ID: "lena", Role: protocol.RoleLead}, "", protocol.StatusOnline)
+		return err
+	})
+
+	// With people: the bot never answers, whatever the customer writes.
+	decode[protocol.ConversationAck](t, lead.do(protocol.ReqClaim, protocol.ClaimReq{ConversationID: conv}))
+	says(h, tok, "w3", "v-2", "How long does shipping take?")
+	decode[protocol.MessageAck](t, lead.do(protocol.ReqSend, protocol.TextReq{ConversationID: conv, Text: "Paris, and the Volga."}))
+	decode[protocol.ConversationAck](t, lead.do(protocol.ReqResolve, protocol.ResolveReq{ConversationID: conv, Disposition: "answered"}))
+
+	// Writing to the resolved conversation hands it back to the bot.
+	again := post[msgAnswer](h, tok, "/v1/api/messages", map[string]any{"message_id": "w4", "conversation_id": conv,
+		"text": "How long does shipping take?"}, http.StatusCreated)
+	if again.Conversation.Status != protocol.ConvBot {
+		t.Errorf("reopened as %s, want bot", again.Conversation.Status)
+	}
+	if m := lead.botMessage(conv); !strings.Contains(m.Text, "5–7 days") {
+		t.Errorf("after the reopen: %q", m.Text)
+	}
+	d, err := h.st.ConversationDetail(context.Background(), conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := countAuthor(d.Messages, protocol.AuthorBot); n != 3 {
+		t.Errorf("%d bot messages, want 3 (request for detail, handoff, the answer after the reopen): the bot spoke while a person had the chat", n)
+	}
+	st := decode[protocol.TeamStats](t, lead.do(protocol.ReqTeamBoard, protocol.TeamBoardReq{DayStart: 1}))
+	if st.Bot.Handoffs != 1 || len(st.Bot.Reasons) != 1 || st.Bot.Reasons[0] != (protocol.ReasonCount{Reason: server.ReasonLowConfidence, Count: 1}) || st.Bot.Fallbacks != 2 {
+		t.Errorf("team board bot figures %+v", st.Bot)
+	}
+}
+
+// TestBotSaysWhenRulesHandOver: a customer asking for a person is escalated
+// by the rules at once; the bot says so in the customer's language, and the
+// card carries the bot's earlier answer with its confidence and sources.
+func TestBotSaysWhenRulesHandOver(t *testing.T) {
+	h, tok, lead := botHarness(t, server.BotConfig{Workers: 1})
+	a := says(h, tok, "w1", "v-3", "请问蓝牙耳机的保修期是多久？")
+	conv := a.Conversation.ID
+	answer := lead.botMessage(conv)
+	says(h, tok, "w2", "v-3", "转人工")
+	c := lead.conversationEvent(conv, protocol.CauseEscalated)
+	if m := lead.botMessage(conv); !strings.Contains(m.Text, "正在为您转接人工客服") {
+		t.Errorf("handoff notice %q", m.Text)
+	}
+	e := c.Escalation
+	if e.Reason != server.ReasonAsksForHuman || e.BotTurns != 1 || e.BotConfidence < 0.45 ||
+		len(e.BotSources) != 1 || e.BotSources[0].ID != "warranty-zh" || len(e.BotTried) != 1 || !strings.HasPrefix(answer.Text, e.BotTried[0][:20]) {
+		t.Errorf("handoff card %+v", e)
+	}
+	// Still waiting in the queue: nothing more from the bot. (Another
+	// customer's answer marks when the bot has had its turn.)
+	says(h, tok, "w3", "v-3", "有人吗")
+	lead.botMessage(says(h, tok, "w4", "v-3b", "Can I get a refund?").Conversation.ID)
+	d, _ := h.st.ConversationDetail(context.Background(), conv)
+	if n := countAuthor(d.Messages, protocol.AuthorBot); n != 2 {
+		t.Errorf("%d bot messages, want the answer and the handoff notice", n)
+	}
+}
+
+func countAuthor(msgs []protocol.Message, author string) int {
+	n := 0
+	for _, m := range msgs {
+		if m.Author == author {
+			n++
+		}
+	}
+	return n
+}
+
+// TestBotClosesIdleChats: a customer who goes quiet after the bot's answer
+// has the chat resolved as the bot's; after a request for detail, as
+// no_reply.
+func TestBotClosesIdleChats(t *testing.T) {
+	h, tok, lead := botHarness(t, server.BotConfig{IdleResolve: 1500 * time.Millisecond})
+	answered := says(h, tok, "w1", "v-4", "Can I get a refund?").Conversation.ID
+	lost := says(h, tok, "w2", "v-5", "What is the capital of France?").Conversation.ID
+	for _, id := range []string{answered, lost} {
+		c := lead.conversationEvent(id, protocol.CauseResolved)
+		want := protocol.DispositionBotResolved
+		if id == lost {
+			want = protocol.DispositionNoReply
+		}
+		if c.Disposition != want {
+			t.Errorf("%s resolved as %q, want %q", id, c.Disposition, want)
+		}
+	}
+}
+
+// TestBotCatchesUpAfterRestart: a customer message stored while no bot ran
+// is answered when a server with the bot starts on the database.
+func TestBotCatchesUpAfterRestart(t *testing.T) {
+	db := testBackend().DB(t)
+	h := newHarnessDB(t, db, apiConfig())
+	tok := h.integration("shop")
+	a := says(h, tok, "w1", "v-6", "Can I get a refund?")
+	h.stop()
+	h.st.Close()
+
+	eng, _ := copilot.New(copilot.Config{})
+	cfg := apiConfig()
+	cfg.Copilot, cfg.Bot = eng, server.BotConfig{Enabled: true}
+	h2 := newHarnessDB(t, db, cfg)
+	for range 400 { // the bot answers in the background; give it up to 20 s
+		d, err := h2.st.ConversationDetail(context.Background(), a.Conversation.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if countAuthor(d.Messages, protocol.AuthorBot) > 0 {
+			if m := d.Messages[len(d.Messages)-1]; !strings.Contains(m.Text, "refund") {
+				t.Errorf("catch-up answer %q", m.Text)
+			}
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("the bot did not answer the message stored while it was off")
+}
