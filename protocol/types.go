@@ -79,10 +79,13 @@ type Conversation struct {
 	UpdatedAt    int64       `json:"updated_at"`
 	EscalatedAt  int64       `json:"escalated_at,omitempty"`
 	FirstReplyAt int64       `json:"first_reply_at,omitempty"`
-	SLADueAt     int64       `json:"sla_due_at,omitempty"`
-	SnoozedUntil int64       `json:"snoozed_until,omitempty"`
-	ResolvedAt   int64       `json:"resolved_at,omitempty"`
-	Disposition  string      `json:"disposition,omitempty"`
+	// WaitingSince is when the customer's oldest message no agent has
+	// answered yet was written (0: no such message). See WaitStart.
+	WaitingSince int64  `json:"waiting_since,omitempty"`
+	SLADueAt     int64  `json:"sla_due_at,omitempty"`
+	SnoozedUntil int64  `json:"snoozed_until,omitempty"`
+	ResolvedAt   int64  `json:"resolved_at,omitempty"`
+	Disposition  string `json:"disposition,omitempty"`
 }
 
 // Customer is the person behind a conversation, as get_conversation shows

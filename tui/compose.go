@@ -165,8 +165,9 @@ type (
 )
 
 func (m *Model) openEditor(text string) tea.Cmd {
+	dir := m.tempDir
 	return func() tea.Msg {
-		f, err := os.CreateTemp("", "agentdesk-*.txt")
+		f, err := os.CreateTemp(dir, "agentdesk-*.txt")
 		if err != nil {
 			return editorReadyMsg{err: err}
 		}

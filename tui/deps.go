@@ -85,4 +85,6 @@ type Deps struct {
 	// Server is the server URL as given (named when the connection fails);
 	// LogPath is the desk's log file (named beside any failure).
 	Server, LogPath string
+	// TempDir holds the files handed to $EDITOR; "" is the system's.
+	TempDir string
 }

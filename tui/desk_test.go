@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -216,6 +217,10 @@ func TestEditExternalRunsEditor(t *testing.T) {
 	}
 	if ready == nil || ready.err != nil {
 		t.Fatalf("no temp file for the editor: %+v", ready)
+	}
+	// Tests leave nothing in the system's temp dir (the harness gives one).
+	if filepath.Dir(ready.path) != h.m.tempDir || h.m.tempDir == "" {
+		t.Errorf("editor file %s is outside the desk's temp dir %q", ready.path, h.m.tempDir)
 	}
 	if h.m.runEditor(*ready) == nil {
 		t.Fatal("no ExecProcess command for $EDITOR")

@@ -172,16 +172,17 @@ func world() (protocol.Agent, []protocol.Agent, []protocol.Conversation, map[str
 	convs := []protocol.Conversation{
 		{ID: "c1", CustomerID: "u1", CustomerName: "王小明", Channel: "wechat", Status: protocol.ConvAssigned, Assignee: "alice",
 			Priority: 80, Version: 3, Summary: "订单 #88231 三天未发货，要求退款", Sentiment: "negative", Flags: []string{"angry"},
-			Escalation: esc, Language: "zh", LastSeq: 3, LastCustomer: 3, EscalatedAt: ms(-12 * time.Minute), SLADueAt: ms(3 * time.Minute)},
+			Escalation: esc, Language: "zh", LastSeq: 3, LastCustomer: 3, EscalatedAt: ms(-12 * time.Minute), SLADueAt: ms(3 * time.Minute),
+			WaitingSince: ms(-12 * time.Minute)},
 		{ID: "c2", CustomerID: "u2", CustomerName: "🎉 Zoë 佐藤", Channel: "app", Status: protocol.ConvQueued, Priority: 90, Version: 2, VIP: true,
 			Summary: "VIP：会员积分没有到账 😡", Flags: []string{"legal_threat"}, LastSeq: 2, LastCustomer: 2,
-			EscalatedAt: ms(-2 * time.Minute), SLADueAt: ms(8 * time.Minute)},
+			EscalatedAt: ms(-2 * time.Minute), SLADueAt: ms(8 * time.Minute), WaitingSince: ms(-2 * time.Minute)},
 		{ID: "c3", CustomerID: "u3", CustomerName: "Evil\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2JCorp", Channel: "email", Status: protocol.ConvQueued,
 			Priority: 50, Version: 1, Summary: "Please \x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\ here\x1b]0;pwned\x07",
-			LastSeq: 1, LastCustomer: 1, EscalatedAt: ms(-5 * time.Minute), SLADueAt: ms(55 * time.Minute)},
+			LastSeq: 1, LastCustomer: 1, EscalatedAt: ms(-5 * time.Minute), SLADueAt: ms(55 * time.Minute), WaitingSince: ms(-5 * time.Minute)},
 		{ID: "c4", CustomerID: "u4", CustomerName: "Alice Johnson", Channel: "web", Status: protocol.ConvAssigned, Assignee: "bob",
 			Priority: 40, Version: 5, Summary: "Wants to change the delivery address", LastSeq: 4, LastCustomer: 4,
-			EscalatedAt: ms(-40 * time.Minute), SLADueAt: ms(-5 * time.Minute)},
+			EscalatedAt: ms(-40 * time.Minute), SLADueAt: ms(-5 * time.Minute), WaitingSince: ms(-3 * time.Minute)},
 	}
 	msgs := []protocol.Message{
 		{ID: "m1", ConversationID: "c1", Seq: 1, Author: protocol.AuthorCustomer, AuthorName: "王小明", Text: "我的订单三天了还没发货", CreatedAt: ms(-15 * time.Minute)},
@@ -222,7 +223,7 @@ func newHarness(t *testing.T, lang i18n.Lang, w, h int) *harness {
 	for _, c := range convs {
 		be.convs[c.ID] = c
 	}
-	m := New(Deps{Backend: be, Styles: themes.New(themes.Dark, false), Lang: lang, Demo: true,
+	m := New(Deps{Backend: be, Styles: themes.New(themes.Dark, false), Lang: lang, Demo: true, TempDir: t.TempDir(),
 		Notify: Notify{Bell: true, OSC9: true}, Now: func() time.Time { return now }, Location: time.UTC, Editor: "true"})
 	h2 := &harness{t: t, m: m, be: be}
 	h2.send(tea.WindowSizeMsg{Width: w, Height: h})

@@ -100,7 +100,7 @@ func TestHostileTextInEveryField(t *testing.T) {
 			}
 			who := me
 			who.Role = role
-			hs := &harness{t: t, be: be, m: New(Deps{Backend: be, Styles: themes.New(themes.Dark, false), Lang: lang, Demo: true,
+			hs := &harness{t: t, be: be, m: New(Deps{Backend: be, Styles: themes.New(themes.Dark, false), Lang: lang, Demo: true, TempDir: t.TempDir(),
 				Now: func() time.Time { return now }, Location: time.UTC, Editor: "true"})}
 			hs.send(tea.WindowSizeMsg{Width: 160, Height: 48})
 			ups := []client.Update{client.StateChanged{State: client.StateOnline},

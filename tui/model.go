@@ -67,6 +67,7 @@ type Model struct {
 	demo      bool
 	autoTheme bool
 	editor    string
+	tempDir   string // for $EDITOR files
 	notify    Notify
 	notifOn   bool
 	canned    []cannedReply
@@ -152,7 +153,7 @@ func New(d Deps) *Model {
 	cat := i18n.For(d.Lang)
 	m := &Model{
 		be: d.Backend, km: d.Keys, st: d.Styles, cat: cat, ctx: d.Context, timeout: d.RequestTimeout,
-		clock: d.Now, loc: d.Location, demo: d.Demo, autoTheme: d.AutoTheme, editor: d.Editor, notify: d.Notify,
+		clock: d.Now, loc: d.Location, demo: d.Demo, autoTheme: d.AutoTheme, editor: d.Editor, tempDir: d.TempDir, notify: d.Notify,
 		notifOn:  d.Notify.Bell || d.Notify.OSC9,
 		canned:   cannedList(d.Canned, d.Lang),
 		now:      d.Now(),

@@ -93,7 +93,7 @@ func newLeadHarness(t *testing.T, lang i18n.Lang, w, h int) *harness {
 	for _, c := range convs {
 		be.convs[c.ID] = c
 	}
-	m := New(Deps{Backend: be, Styles: themes.New(themes.Dark, false), Lang: lang, Demo: true,
+	m := New(Deps{Backend: be, Styles: themes.New(themes.Dark, false), Lang: lang, Demo: true, TempDir: t.TempDir(),
 		Now: func() time.Time { return now }, Location: time.UTC, Editor: "true"})
 	hh := &harness{t: t, m: m, be: be}
 	hh.send(teaSize(w, h))

@@ -161,10 +161,7 @@ func (m *Model) teamUpdate(u client.Update) tea.Cmd {
 	case client.TeamStats:
 		b.SetStats(u.TeamStats)
 	case client.Event:
-		if p, ok := u.Payload.(*protocol.MessageEvent); ok && u.Kind == protocol.EvMessage {
-			b.NoteMessage(p.Message)
-		}
-		b.Changed()
+		b.Changed() // waits ride on the conversation (protocol.WaitStart)
 	case client.Welcomed:
 		b.Changed()
 		// A new connection: subscribe again, and say what is open.

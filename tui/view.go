@@ -176,13 +176,14 @@ func (m *Model) convHeader(c protocol.Conversation, w int) string {
 			parts = append(parts, l)
 		}
 	}
-	if c.SLADueAt != 0 && c.Status != protocol.ConvResolved {
-		left := time.UnixMilli(c.SLADueAt).Sub(m.now)
+	if left, on := c.SLALeft(m.now); on {
 		if left <= 0 {
-			parts = append(parts, m.cat.ColSLA+" "+m.cat.SLAOverdue(-left))
+			parts = append(parts, m.cat.ColSLA+" "+m.cat.SLAOverdue(max((-left).Truncate(time.Second), time.Second)))
 		} else {
 			parts = append(parts, m.cat.ColSLA+" "+m.cat.SLALeft(left))
 		}
+	} else if c.SLADueAt != 0 && c.Answered() {
+		parts = append(parts, m.cat.ColSLA+" ✓")
 	}
 	if also := m.alsoOpen(c.ID); also != "" { // collision indicator (teamview.go)
 		parts = append([]string{also}, parts...)

@@ -303,20 +303,15 @@ func (tx *Tx) CustomerTextsSince(convID string, since int64, limit int) ([]strin
 }
 
 // WaitingSince is when the customer started waiting for a person: their
-// first message after the newest agent reply, or the conversation's start.
+// oldest message no agent has answered (protocol.Conversation.WaitStart),
+// or the conversation's start.
 func (tx *Tx) WaitingSince(convID string) (int64, error) {
-	var at sql.NullInt64
-	err := tx.queryRow(`SELECT MIN(created_at) FROM messages WHERE conversation_id = ? AND author = 'customer'
-		AND seq > COALESCE((SELECT MAX(seq) FROM messages WHERE conversation_id = ? AND author = 'agent'), 0)`, convID, convID).Scan(&at)
-	if err != nil {
-		return 0, fmt.Errorf("waiting time of %s: %w", convID, err)
-	}
-	if at.Valid && at.Int64 > 0 {
-		return at.Int64, nil
-	}
 	c, err := tx.conversation(convID)
 	if err != nil {
 		return 0, err
+	}
+	if c.WaitingSince > 0 {
+		return c.WaitingSince, nil
 	}
 	return c.CreatedAt, nil
 }

@@ -13,7 +13,7 @@ import (
 const convColumns = `c.id, c.customer_id, cu.name, cu.vip, c.channel, c.status, c.priority, c.assignee, c.team,
 	c.version, c.subject, c.summary, c.sentiment, c.flags, c.escalation, c.language, c.last_seq, c.last_customer,
 	c.created_at, c.updated_at, c.escalated_at, c.first_reply_at, c.sla_due_at, c.snoozed_until, c.resolved_at, c.disposition,
-	c.intent, c.trajectory`
+	c.intent, c.trajectory, c.waiting_since`
 
 const convFrom = ` FROM conversations c JOIN customers cu ON cu.id = c.customer_id`
 
@@ -26,7 +26,7 @@ func scanConversation(r rowScanner) (protocol.Conversation, error) {
 	err := r.Scan(&c.ID, &c.CustomerID, &c.CustomerName, &vip, &c.Channel, &c.Status, &c.Priority, &c.Assignee, &c.Team,
 		&c.Version, &c.Subject, &c.Summary, &c.Sentiment, &flags, &esc, &c.Language, &c.LastSeq, &c.LastCustomer,
 		&c.CreatedAt, &c.UpdatedAt, &c.EscalatedAt, &c.FirstReplyAt, &c.SLADueAt, &c.SnoozedUntil, &c.ResolvedAt, &c.Disposition,
-		&c.Intent, &traj)
+		&c.Intent, &traj, &c.WaitingSince)
 	if err != nil {
 		return c, err
 	}
@@ -84,11 +84,11 @@ func (tx *Tx) saveConversation(c *protocol.Conversation, cause, by, from string)
 	res, err := tx.exec(`UPDATE conversations SET status = ?, priority = ?, assignee = ?, team = ?, version = version + 1,
 		subject = ?, summary = ?, sentiment = ?, flags = ?, escalation = ?, language = ?, last_seq = ?, last_customer = ?,
 		updated_at = ?, escalated_at = ?, first_reply_at = ?, sla_due_at = ?, snoozed_until = ?, resolved_at = ?, disposition = ?,
-		intent = ?, trajectory = ?
+		intent = ?, trajectory = ?, waiting_since = ?
 		WHERE id = ? AND version = ?`,
 		c.Status, c.Priority, c.Assignee, c.Team, c.Subject, c.Summary, c.Sentiment, string(flags), esc, c.Language,
 		c.LastSeq, c.LastCustomer, tx.now, c.EscalatedAt, c.FirstReplyAt, c.SLADueAt, c.SnoozedUntil, c.ResolvedAt,
-		c.Disposition, c.Intent, marshalList(c.Trajectory), c.ID, c.Version)
+		c.Disposition, c.Intent, marshalList(c.Trajectory), c.WaitingSince, c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("save conversation %s: %w", c.ID, err)
 	}
@@ -519,6 +519,9 @@ func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorNam
 	switch author {
 	case protocol.AuthorCustomer:
 		c.LastCustomer = m.Seq
+		if c.WaitingSince == 0 {
+			c.WaitingSince = m.CreatedAt
+		}
 		if c.Status == protocol.ConvSnoozed {
 			c.Status = protocol.ConvAssigned
 			c.SnoozedUntil = 0
@@ -527,6 +530,7 @@ func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorNam
 		if c.FirstReplyAt == 0 {
 			c.FirstReplyAt = tx.now
 		}
+		c.WaitingSince = 0
 	}
 	if err := tx.saveConversation(c, "", "", ""); err != nil {
 		return m, *c, err

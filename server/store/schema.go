@@ -302,4 +302,13 @@ CREATE TABLE bot_returns (
 	at              BIGINT NOT NULL
 );
 `,
+	// 8: when the customer's oldest message no agent has answered was
+	// written (protocol.Conversation.WaitStart): kept by addMessage, so the
+	// desk's Wait and the board's agree without reading messages.
+	`
+ALTER TABLE conversations ADD COLUMN waiting_since BIGINT NOT NULL DEFAULT 0;
+UPDATE conversations SET waiting_since = COALESCE((SELECT MIN(m.created_at) FROM messages m
+	WHERE m.conversation_id = conversations.id AND m.author = 'customer'
+	AND m.seq > COALESCE((SELECT MAX(a.seq) FROM messages a WHERE a.conversation_id = conversations.id AND a.author = 'agent'), 0)), 0);
+`,
 }

@@ -144,11 +144,10 @@ func firstResponses(ctx context.Context, tx *sql.Tx, st *protocol.TeamStats, now
 }
 
 func waitingSince(ctx context.Context, tx *sql.Tx, st *protocol.TeamStats, _ int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT m.conversation_id, MIN(m.created_at) FROM messages m
-		JOIN conversations c ON c.id = m.conversation_id
-		WHERE c.status IN ('queued', 'assigned', 'snoozed') AND m.author = 'customer'
-		AND m.seq > COALESCE((SELECT MAX(a.seq) FROM messages a WHERE a.conversation_id = m.conversation_id AND a.author = 'agent'), 0)
-		GROUP BY m.conversation_id`)
+	// The column addMessage keeps (protocol.Conversation.WaitStart): the
+	// board and the desk read the same figure.
+	rows, err := tx.QueryContext(ctx, `SELECT id, waiting_since FROM conversations
+		WHERE status IN ('queued', 'assigned', 'snoozed') AND waiting_since > 0`)
 	if err != nil {
 		return err
 	}

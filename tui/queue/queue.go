@@ -219,11 +219,13 @@ func less(a, b *entry) bool {
 	return a.c.ID < b.c.ID
 }
 
+// waitingSince orders chats by how long their customer has waited
+// (protocol's WaitStart); chats nobody waits on go after, oldest first.
 func waitingSince(c *protocol.Conversation) int64 {
-	if c.EscalatedAt != 0 {
-		return c.EscalatedAt
+	if at := c.WaitStart(); at != 0 {
+		return at
 	}
-	return c.CreatedAt
+	return 1<<62 + c.CreatedAt
 }
 
 // refresh rebuilds the sorted list if needed and the view, keeping the
@@ -573,18 +575,26 @@ func (m *Model) renderRow(e *entry, selected, marked bool) string {
 
 	// Rows are redrawn once a minute, so under a minute reads "<1m", not a
 	// "0s" that would sit there for the whole minute.
-	wait := m.now.Sub(time.UnixMilli(waitingSince(&e.c))).Truncate(time.Minute)
-	waitText := m.cat.Duration(max(wait, 0))
-	if wait < time.Minute {
-		waitText = "<" + m.cat.Duration(time.Minute)
+	// Wait and SLA as protocol defines them (wait.go there): the wait runs
+	// from the oldest unanswered customer message, the SLA stops at the
+	// first reply — the same figures the lead's board shows.
+	waitText := "—"
+	if e.c.WaitStart() != 0 {
+		wait := e.c.Wait(m.now).Truncate(time.Minute)
+		waitText = m.cat.Duration(wait)
+		if wait < time.Minute {
+			waitText = "<" + m.cat.Duration(time.Minute)
+		}
 	}
 	slaText, slaStyle := "—", q.SLANone
-	if e.c.SLADueAt != 0 {
-		left := time.UnixMilli(e.c.SLADueAt).Sub(m.now)
-		total := time.UnixMilli(e.c.SLADueAt).Sub(time.UnixMilli(waitingSince(&e.c)))
+	if e.c.SLADueAt != 0 && e.c.Answered() {
+		slaText = "✓"
+	}
+	if left, on := e.c.SLALeft(m.now); on {
+		total := time.UnixMilli(e.c.SLADueAt).Sub(time.UnixMilli(e.c.EscalatedAt))
 		switch {
 		case left <= 0:
-			slaText, slaStyle = m.cat.SLAOverdue((-left).Truncate(time.Minute)), q.SLABreached
+			slaText, slaStyle = m.cat.SLAOverdue(max((-left).Truncate(time.Minute), time.Minute)), q.SLABreached
 		case left <= 2*time.Minute || (total > 0 && left*4 <= total):
 			slaText, slaStyle = m.cat.SLALeft(left.Truncate(time.Minute)), q.SLASoon
 		default:

@@ -24,7 +24,7 @@ func ms(d time.Duration) int64 { return now.Add(d).UnixMilli() }
 // mixed-script names, emoji, flags, and a customer name carrying an
 // escape-sequence attack (OSC 52 clipboard write and a screen clear).
 func sample() []protocol.Conversation {
-	return []protocol.Conversation{
+	cs := []protocol.Conversation{
 		{ID: "c1", CustomerName: "王小明", Channel: "wechat", Status: "queued", Priority: 80, Version: 1,
 			Summary: "订单 #88231 三天未发货，要求退款", Sentiment: "negative", Flags: []string{"angry"},
 			EscalatedAt: ms(-12 * time.Minute), SLADueAt: ms(3 * time.Minute)},
@@ -41,6 +41,10 @@ func sample() []protocol.Conversation {
 			Summary: "转人工", Flags: []string{"asks_for_human"}, EscalatedAt: ms(-3 * time.Hour)},
 		{ID: "c6", CustomerName: "Resolved Person", Channel: "web", Status: "resolved", Priority: 99, Version: 1},
 	}
+	for i := range cs {
+		cs[i].WaitingSince = cs[i].EscalatedAt // no agent has replied in any of them
+	}
+	return cs
 }
 
 func newModel(lang i18n.Lang, w, h int) *Model {
@@ -366,5 +370,50 @@ func TestSnoozedChatsAreParked(t *testing.T) {
 	}
 	if !strings.Contains(lines[3], "z25m") || strings.Contains(lines[3], " 2m") {
 		t.Fatalf("snoozed row: %q", lines[3])
+	}
+}
+
+// TestWaitAndSLAStopAtTheReply: the chat answered an hour ago no
+// longer counts down a breached SLA (-1h21m) nor waits from escalation;
+// when the customer writes again the wait starts from that message.
+func TestWaitAndSLAStopAtTheReply(t *testing.T) {
+	m := New(themes.New(themes.Dark, false), i18n.For(i18n.EN), "a1")
+	m.SetNow(now)
+	m.SetConversations([]protocol.Conversation{
+		{ID: "a1", CustomerName: "Answered", Channel: "web", Status: protocol.ConvAssigned, Assignee: "a1", Priority: 10, Version: 1,
+			EscalatedAt: ms(-96 * time.Minute), FirstReplyAt: ms(-90 * time.Minute), SLADueAt: ms(-81 * time.Minute)},
+		{ID: "a2", CustomerName: "WroteAgain", Channel: "web", Status: protocol.ConvAssigned, Assignee: "a1", Priority: 10, Version: 1,
+			EscalatedAt: ms(-96 * time.Minute), FirstReplyAt: ms(-90 * time.Minute), SLADueAt: ms(-81 * time.Minute),
+			WaitingSince: ms(-7 * time.Minute)},
+	})
+	m.SetTab(TabAll)
+	m.SetSize(120, 6)
+	out := ansi.Strip(m.Render())
+	found := 0
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(l), ">"))
+		if len(f) < 4 {
+			continue
+		}
+		switch f[1] {
+		case "Answered", "WroteAgain":
+			found++
+		}
+		switch f[1] {
+		case "Answered":
+			if f[2] != "—" || f[3] != "✓" {
+				t.Errorf("answered chat: wait %q SLA %q, want — and ✓ (row %q)", f[2], f[3], l)
+			}
+		case "WroteAgain":
+			if f[2] != "7m" || f[3] != "✓" {
+				t.Errorf("chat with a new message: wait %q SLA %q, want 7m and ✓ (row %q)", f[2], f[3], l)
+			}
+		}
+	}
+	if found != 2 {
+		t.Fatalf("rows not found:\n%s", out)
+	}
+	if strings.Contains(out, "-1h") || strings.Contains(out, "1h21m") {
+		t.Errorf("breached SLA shown on an answered chat:\n%s", out)
 	}
 }

@@ -54,7 +54,6 @@ type Board struct {
 	convs   map[string]protocol.Conversation
 	stats   protocol.TeamStats
 	loaded  bool
-	waiting map[string]int64    // conversation → customer waiting since (ms)
 	viewers map[string][]string // conversation → agent ids with it open
 
 	pane     Pane
@@ -92,7 +91,7 @@ type aggregates struct {
 // New builds an empty board.
 func New(st *themes.Styles, cat *i18n.Catalog) *Board {
 	return &Board{st: st, cat: cat, agents: map[string]protocol.Agent{}, convs: map[string]protocol.Conversation{},
-		waiting: map[string]int64{}, viewers: map[string][]string{}, marked: map[string]bool{}, dirty: true}
+		viewers: map[string][]string{}, marked: map[string]bool{}, dirty: true}
 }
 
 // SetSize sets the area the board renders into.
@@ -119,10 +118,6 @@ func (b *Board) Changed() { b.dirty = true }
 // SetStats applies server aggregates (a team_board answer or a team_stats push).
 func (b *Board) SetStats(st protocol.TeamStats) {
 	b.stats, b.loaded = st, true
-	b.waiting = map[string]int64{}
-	for id, at := range st.Waiting {
-		b.waiting[id] = at
-	}
 	for _, p := range st.Viewers {
 		b.SetPresence(p)
 	}
@@ -143,20 +138,6 @@ func (b *Board) SetPresence(p protocol.Presence) {
 
 // Viewers lists who has a conversation open.
 func (b *Board) Viewers(convID string) []string { return b.viewers[convID] }
-
-// NoteMessage keeps customer waits current between pushes: a customer
-// message starts a wait, an agent reply ends it.
-func (b *Board) NoteMessage(m protocol.Message) {
-	switch m.Author {
-	case protocol.AuthorCustomer:
-		if _, ok := b.waiting[m.ConversationID]; !ok {
-			b.waiting[m.ConversationID] = m.CreatedAt
-		}
-	case protocol.AuthorAgent:
-		delete(b.waiting, m.ConversationID)
-	}
-	b.dirty = true
-}
 
 // Pane returns the list with the cursor.
 func (b *Board) Pane() Pane { return b.pane }
@@ -342,13 +323,7 @@ func risky(c protocol.Conversation) bool {
 // or escalation for a queued chat (a queued chat waits by definition).
 // Zero when nobody waits.
 func (b *Board) sinceOf(c protocol.Conversation) int64 {
-	if at, ok := b.waiting[c.ID]; ok && at > 0 {
-		return at
-	}
-	if c.Status == protocol.ConvQueued && c.EscalatedAt > 0 {
-		return c.EscalatedAt
-	}
-	return 0
+	return c.WaitStart() // protocol's one definition, as the agent's queue
 }
 
 // waitOf is how long the chat's customer has waited (zero: not waiting).
@@ -442,7 +417,7 @@ func (b *Board) refresh() {
 				g.oldest[c.Assignee] = since
 			}
 		}
-		if c.SLADueAt > 0 && c.FirstReplyAt == 0 {
+		if _, on := c.SLALeft(b.now); on {
 			g.slaDue = append(g.slaDue, c.SLADueAt)
 		}
 		if b.only != "" && c.Assignee != b.only {
@@ -801,11 +776,11 @@ func (b *Board) chatTable(w, h int) []string {
 			wait = b.cat.Duration(d)
 		}
 		sla, slaStyle := "", b.st.Queue.SLANone
-		if c.SLADueAt > 0 && c.FirstReplyAt == 0 {
-			left := time.Duration(c.SLADueAt-nowMs) * time.Millisecond
+		if left, on := c.SLALeft(time.UnixMilli(nowMs)); on {
 			switch {
 			case left <= 0:
-				sla, slaStyle = b.cat.SLAOverdue(-left), b.st.Queue.SLABreached
+				// Under a minute over reads "-1m", never "-0s".
+				sla, slaStyle = b.cat.SLAOverdue(max((-left).Truncate(time.Minute), time.Minute)), b.st.Queue.SLABreached
 			case left <= soonWindow:
 				sla, slaStyle = b.cat.SLALeft(left), b.st.Queue.SLASoon
 			default:
