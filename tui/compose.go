@@ -35,13 +35,25 @@ func newComposeBox() composeBox {
 	ta := textarea.New()
 	ta.ShowLineNumbers = false
 	ta.Prompt = "┃ "
-	ta.CharLimit = protocol.MaxTextBytes / 4
+	// The server takes MaxTextBytes of UTF-8; the box holds more (so a long
+	// paste arrives whole and the agent is told it is over, instead of it
+	// being cut mid-word) and never fewer lines than the text has.
+	ta.CharLimit = 2 * protocol.MaxTextBytes
+	ta.MaxHeight = 0
 	ta.SetHeight(4)
 	return composeBox{ta: ta}
 }
 
+// composeRows is how many text rows the compose box gets in a
+// conversation pane h rows high: a third of it, between 4 and 14.
+func composeRows(h int) int { return min(max((h-2)/3, 4), 14) }
+
 // composeHeight is the rows the compose box takes: title, text, hint.
-const composeHeight = 6
+func (m *Model) composeHeight() int { return composeRows(m.lay.conv.h) + 2 }
+
+// composeOver is how many bytes the box's text is over what the server
+// accepts (0 when it fits).
+func (m *Model) composeOver() int { return max(len(m.compose.ta.Value())-protocol.MaxTextBytes, 0) }
 
 func (m *Model) startCompose(mode composeMode, convID string, d protocol.Draft, text string) tea.Cmd {
 	m.compose.mode, m.compose.convID, m.compose.draft = mode, convID, d
@@ -73,6 +85,10 @@ func (m *Model) sendCompose() tea.Cmd {
 	if strings.TrimSpace(text) == "" {
 		m.say(m.cat.NoticeNothingToSend, true)
 		return nil
+	}
+	if over := m.composeOver(); over > 0 {
+		m.say(m.cat.NoticeTooLong(len(text), protocol.MaxTextBytes), true)
+		return nil // the text stays in the box to be shortened
 	}
 	c := m.compose
 	var cmd tea.Cmd

@@ -62,7 +62,11 @@ func (m *Model) connProblem(w int) []string {
 	if server == "" {
 		server = "?"
 	}
-	out := []string{m.st.Status.Disconnected.Render(cell.Fit("✗ "+sanitize.Line(c.Title(server))+" — "+connReason(c, m.conn.Err), w)), ""}
+	var out []string
+	for _, l := range wrapPlain("✗ "+sanitize.Line(c.Title(server))+" — "+connReason(c, m.conn.Err), w) {
+		out = append(out, m.st.Status.Disconnected.Render(cell.Fit(l, w)))
+	}
+	out = append(out, "")
 	_, text := connWords(c, p.Cause)
 	for _, l := range wrapPlain(text, w) {
 		out = append(out, cell.Fit(l, w))

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"net"
 	"strings"
 	"syscall"
@@ -34,7 +35,7 @@ func TestConnectionProblemIsExplained(t *testing.T) {
 			h := newHarness(t, i18n.EN, 120, 30)
 			h.m.link = link{server: "ws://127.0.0.1:9", logPath: "/data/agentdesk/desk.log"}
 			h.send(UpdatesMsg{Updates: []client.Update{tc.state}})
-			scr := strings.Join(strings.Fields(h.screen()), " ")
+			scr := paneText(h.m.convPane())
 			for _, w := range append(tc.want, "Not connected to ws://127.0.0.1:9", "/data/agentdesk/desk.log") {
 				if !strings.Contains(scr, w) {
 					t.Errorf("screen lacks %q:\n%s", w, h.screen())
@@ -51,7 +52,7 @@ func TestFirstRunHintWhileNotOnline(t *testing.T) {
 	me := h.m.me
 	me.Status = protocol.StatusOffline
 	h.send(UpdatesMsg{Updates: []client.Update{event(20, protocol.EvAgent, &protocol.AgentEvent{Cause: "status", Agent: me})}})
-	if scr := strings.Join(strings.Fields(h.screen()), " "); !strings.Contains(scr, "Press S to set your status to online") {
+	if scr := paneText(h.m.convPane()); !strings.Contains(scr, "Press S to set your status to online") {
 		t.Errorf("no first-run hint:\n%s", h.screen())
 	}
 	me.Status = protocol.StatusOnline
@@ -59,4 +60,9 @@ func TestFirstRunHintWhileNotOnline(t *testing.T) {
 	if strings.Contains(h.screen(), "Press S") {
 		t.Errorf("hint stays once online")
 	}
+}
+
+// paneText is a pane's lines, colour stripped, as one space-separated run.
+func paneText(lines []string) string {
+	return strings.Join(strings.Fields(ansi.Strip(strings.Join(lines, "\n"))), " ")
 }

@@ -23,9 +23,9 @@ type layout struct {
 const wideMin = 120
 
 // computeLayout turns the window size into panes. Wide terminals get queue
-// | conversation | copilot side by side; narrow ones stack them and give the
-// focused pane half the height, so whatever the agent works on stays
-// readable at 80×24.
+// | conversation | copilot side by side, the queue wider while it has the
+// focus; narrow ones stack them and give the focused pane half the height,
+// so whatever the agent works on stays readable at 80×24.
 func computeLayout(w, h int, f focus) layout {
 	var l layout
 	l.help = rect{0, max(h-2, 0), w, min(1, max(h-1, 0))}
@@ -34,6 +34,11 @@ func computeLayout(w, h int, f focus) layout {
 	if w >= wideMin {
 		qw := w * 34 / 100
 		pw := w * 30 / 100
+		if f == focusQueue || f == focusFilter {
+			// Triage: the queue gets the room to show channel, summary and
+			// assignee; the panes give it back when a chat is worked.
+			qw, pw = w*46/100, w*24/100
+		}
 		cw := w - qw - pw - 2 // two separator columns
 		l.queue = rect{0, 0, qw, body}
 		l.conv = rect{qw + 1, 0, cw, body}
@@ -70,11 +75,11 @@ func (m *Model) relayout() {
 	m.queue.SetSize(m.lay.queue.w, max(m.lay.queue.h-1, 0))
 	convH := max(m.lay.conv.h-2, 0) // title and conversation header
 	if m.focus == focusCompose {
-		convH = max(convH-composeHeight, 0)
+		convH = max(convH-m.composeHeight(), 0)
 	}
 	m.transcript.SetSize(m.lay.conv.w, convH)
 	m.compose.ta.SetWidth(max(m.lay.conv.w-1, 4))
-	m.compose.ta.SetHeight(composeHeight - 2)
+	m.compose.ta.SetHeight(composeRows(m.lay.conv.h))
 	m.filter.SetWidth(max(m.lay.queue.w-ansi.StringWidth(m.filter.Prompt)-2, 4))
 }
 

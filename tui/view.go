@@ -200,7 +200,17 @@ func (m *Model) composeLines(w int) []string {
 		title = m.cat.ComposeEdit
 	}
 	out := []string{m.st.Draft.Title.Render(cell.Fit(title, w))}
-	out = append(out, block(m.compose.ta.View(), w, composeHeight-2)...)
+	out = append(out, block(m.compose.ta.View(), w, composeRows(m.lay.conv.h))...)
+	// Say it is too long while it is typed or pasted, not after send.
+	if n := len(m.compose.ta.Value()); n > protocol.MaxTextBytes*9/10 {
+		size := m.cat.ComposeSize(n, protocol.MaxTextBytes)
+		if m.composeOver() > 0 {
+			out = append(out, m.st.Status.Disconnected.Render(cell.Fit(size, w)))
+			return out
+		}
+		out = append(out, m.st.Muted.Render(cell.Fit(size+" · "+m.cat.ComposeHint, w)))
+		return out
+	}
 	out = append(out, m.st.Muted.Render(cell.Fit(m.cat.ComposeHint, w)))
 	return out
 }

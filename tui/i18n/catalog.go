@@ -85,6 +85,10 @@ type Catalog struct {
 
 	// Compose box.
 	ComposeReply, ComposeNote, ComposeEdit, ComposeHint string
+	// ComposeSize counts the box's bytes against the limit (shown near it);
+	// NoticeTooLong refuses a send over it.
+	ComposeSize   func(n, limit int) string
+	NoticeTooLong func(n, limit int) string
 
 	// More dialogs.
 	StatusTitle, ReassignTitle, CannedTitle, StaleConfirm, TeamQueue string
@@ -339,6 +343,15 @@ var en = Catalog{
 
 	ComposeReply: "Reply to the customer", ComposeNote: "Internal note (staff only)", ComposeEdit: "Edit the AI draft",
 	ComposeHint: "ctrl+s send · esc cancel · ctrl+e $EDITOR · ctrl+k canned · /shortcut expands",
+	ComposeSize: func(n, limit int) string {
+		if n > limit {
+			return fmt.Sprintf("%d bytes — %d over the %d KiB a message can hold; shorten it to send", n, n-limit, limit>>10)
+		}
+		return fmt.Sprintf("%.1f of %d KiB", float64(n)/1024, limit>>10)
+	},
+	NoticeTooLong: func(n, limit int) string {
+		return fmt.Sprintf("Not sent: %d bytes, %d over the %d KiB limit. The text stays in the box.", n, n-limit, limit>>10)
+	},
 
 	StatusTitle: "Set my status", ReassignTitle: "Reassign to", CannedTitle: "Canned replies",
 	StaleConfirm: "The customer wrote after this draft. Send it anyway?", TeamQueue: "team queue",
@@ -487,6 +500,15 @@ var zhCN = Catalog{
 
 	ComposeReply: "回复客户", ComposeNote: "内部备注（仅员工可见）", ComposeEdit: "编辑 AI 草稿",
 	ComposeHint: "ctrl+s 发送 · esc 取消 · ctrl+e $EDITOR · ctrl+k 快捷回复 · /缩写 展开",
+	ComposeSize: func(n, limit int) string {
+		if n > limit {
+			return fmt.Sprintf("%d 字节——超出单条消息上限 %d KiB 共 %d 字节；请删减后再发送", n, limit>>10, n-limit)
+		}
+		return fmt.Sprintf("%.1f / %d KiB", float64(n)/1024, limit>>10)
+	},
+	NoticeTooLong: func(n, limit int) string {
+		return fmt.Sprintf("未发送：%d 字节，超出上限 %d KiB 共 %d 字节。文字仍保留在输入框中。", n, limit>>10, n-limit)
+	},
 
 	StatusTitle: "设置我的状态", ReassignTitle: "改派给", CannedTitle: "快捷回复",
 	StaleConfirm: "客户在此草稿后又发了消息。仍要发送吗？", TeamQueue: "团队队列",
