@@ -71,6 +71,11 @@ type Copilot struct {
 	BaseURL   string `toml:"base_url"`    // e.g. http://localhost:11434/v1 for Ollama
 	Model     string `toml:"model"`       // required for openai
 	APIKeyEnv string `toml:"api_key_env"` // name of the variable holding the key, never the key itself
+	// ResponseFormat is how insights ask for JSON: json_object (default),
+	// json_schema, or none for servers that reject response_format.
+	ResponseFormat string `toml:"response_format"`
+	Concurrency    int    `toml:"concurrency"` // simultaneous remote calls (default 4)
+	MaxTokens      int    `toml:"max_tokens"`  // longest draft in tokens (default 600)
 }
 
 // Serve configures the backend.
@@ -307,6 +312,17 @@ func Parse(cfg *Config, path string, data []byte, getenv func(string) string) er
 			bad("copilot.base_url", "want an http(s) URL such as http://localhost:11434/v1, got %q", f.Copilot.BaseURL)
 		}
 	}
+	switch f.Copilot.ResponseFormat {
+	case "", "json_object", "json_schema", "none":
+	default:
+		bad("copilot.response_format", "want \"json_object\", \"json_schema\" or \"none\", got %q", f.Copilot.ResponseFormat)
+	}
+	if f.Copilot.Concurrency < 0 {
+		bad("copilot.concurrency", "want a positive number of simultaneous calls, got %d", f.Copilot.Concurrency)
+	}
+	if f.Copilot.MaxTokens < 0 {
+		bad("copilot.max_tokens", "want a positive number of tokens, got %d", f.Copilot.MaxTokens)
+	}
 	cfg.Copilot = f.Copilot
 	if f.Serve.Addr == "" {
 		bad("serve.addr", "must not be empty (want host:port, e.g. 127.0.0.1:8080)")
@@ -467,6 +483,7 @@ var knownKeys = []string{
 	"server", "token", "token_file", "theme", "language", "editor",
 	"notifications", "notifications.bell", "notifications.osc9", "keys",
 	"copilot", "copilot.provider", "copilot.base_url", "copilot.model", "copilot.api_key_env",
+	"copilot.response_format", "copilot.concurrency", "copilot.max_tokens",
 	"serve", "serve.addr", "serve.db", "serve.allowed_origins",
 	"bot", "bot.enabled", "bot.name", "bot.threshold", "bot.clarify", "bot.idle_resolve",
 	"widget", "widget.sites", "widget.sites.key", "widget.sites.name", "widget.sites.origins", "widget.sites.secret_env",

@@ -163,6 +163,8 @@ func TestErrors(t *testing.T) {
 		{"bad provider", "[copilot]\nprovider = \"gpt\"\n", []string{":2:", "copilot.provider", `"offline" or "openai"`}},
 		{"openai without model", "[copilot]\nprovider = \"openai\"\n", []string{"copilot.model", "needs a model"}},
 		{"bad base url", "[copilot]\nbase_url = \"localhost:11434\"\n", []string{":2:", "copilot.base_url", "http(s) URL"}},
+		{"bad response format", "[copilot]\n\nresponse_format = \"json\"\n", []string{":3:", "copilot.response_format", `"json_schema"`}},
+		{"bad concurrency", "[copilot]\nconcurrency = -1\n", []string{":2:", "copilot.concurrency"}},
 		{"bad origin", "[serve]\nallowed_origins = [\"desk.example.com\"]\n", []string{":2:", "serve.allowed_origins"}},
 		{"unknown action", "[keys]\n\"queue.donw\" = [\"j\"]\n", []string{":2:", "keys.queue.donw", `did you mean "queue.down"`}},
 		{"empty keys", "[keys]\nqueue.down = []\n", []string{":2:", "keys.queue.down", "no keys"}},

@@ -2,6 +2,7 @@ package copilot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -214,6 +215,18 @@ Rules:
 Answer with one JSON object and nothing else:
 {"answer": "the reply text", "confidence": 0.0 to 1.0 (how sure you are the sources answer exactly what was asked), "sources": ["kb:ID", …the entries you used]}`
 
+// answerSchema is answerJSON as a JSON schema, bounded (see insightSchema).
+var answerSchema = json.RawMessage(`{
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["answer", "confidence", "sources"],
+  "properties": {
+    "answer": {"type": "string", "maxLength": 600},
+    "confidence": {"type": "number"},
+    "sources": {"type": "array", "maxItems": 4, "items": {"type": "string", "maxLength": 90}}
+  }
+}`)
+
 type answerJSON struct {
 	Answer     string   `json:"answer"`
 	Confidence any      `json:"confidence"`
@@ -235,7 +248,7 @@ func (p *openaiProvider) answer(ctx context.Context, c Conversation, off Answer,
 		language = "Simplified Chinese"
 	}
 	system := strings.ReplaceAll(answerSystem, "{{LANG}}", language)
-	content, err := p.completeJSON(ctx, system, user)
+	content, err := p.completeJSON(ctx, system, user, "answer", answerSchema)
 	if err != nil {
 		return Answer{}, fmt.Errorf("answer call: %w", err)
 	}
@@ -300,9 +313,10 @@ func wordSet(s string) map[string]bool {
 	return m
 }
 
-// completeJSON asks the model for one JSON object (not streamed) and
-// returns its text, with the provider's limits and retries.
-func (p *openaiProvider) completeJSON(ctx context.Context, system, user string) (string, error) {
+// completeJSON asks the model for one JSON object (not streamed), named
+// name and shaped by schema when the provider sends schemas, and returns
+// its text.
+func (p *openaiProvider) completeJSON(ctx context.Context, system, user, name string, schema json.RawMessage) (string, error) {
 	var content string
 	err := p.do(ctx, func(ctx context.Context) (bool, error) {
 		resp, err := p.client.CreateChatCompletion(ctx, openai.ChatCompletionRequest{
@@ -312,7 +326,8 @@ func (p *openaiProvider) completeJSON(ctx context.Context, system, user string) 
 				{Role: openai.ChatMessageRoleUser, Content: user},
 			},
 			Temperature:    0.1,
-			ResponseFormat: &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONObject},
+			MaxTokens:      jsonTokens,
+			ResponseFormat: p.responseFormat(name, schema),
 		})
 		if err != nil {
 			return false, err

@@ -43,6 +43,17 @@ type Config struct {
 	// Concurrency caps simultaneous remote calls across all conversations
 	// (default 4).
 	Concurrency int
+	// ResponseFormat is how insights ask the model for JSON:
+	// ResponseJSONObject (default; OpenAI, DeepSeek, Qwen, vLLM, llama.cpp,
+	// Ollama), ResponseJSONSchema (the schema is sent and enforced where the
+	// server supports it: OpenAI, vLLM, llama.cpp, Ollama) or ResponseNone
+	// (only the prompt asks; for servers that reject response_format). The
+	// answer is parsed tolerantly in every mode: fences and prose around the
+	// object are fine.
+	ResponseFormat string
+	// MaxTokens caps one draft's length in tokens (default 600); insights
+	// and bot answers are capped at 800.
+	MaxTokens int
 	// KBDir is a folder of Markdown files; empty means the embedded demo KB.
 	// KB, when set, is used as is and KBDir is ignored.
 	KBDir string

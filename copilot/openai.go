@@ -23,12 +23,26 @@ type openaiProvider struct {
 	model      string
 	timeout    time.Duration
 	maxRetries int
+	format     string
+	maxTokens  int
 	sem        chan struct{}
 	log        *slog.Logger
 	baseDelay  time.Duration
 }
 
 const defaultModel = "gpt-4o-mini"
+
+// Response formats for insights (Config.ResponseFormat).
+const (
+	ResponseJSONObject = "json_object"
+	ResponseJSONSchema = "json_schema"
+	ResponseNone       = "none"
+)
+
+const (
+	defaultDraftTokens = 600
+	jsonTokens         = 800 // insights and bot answers
+)
 
 func newOpenAIProvider(cfg Config, log *slog.Logger) (*openaiProvider, error) {
 	base := envOr(cfg.BaseURL, "OPENAI_BASE_URL")
@@ -50,8 +64,20 @@ func newOpenAIProvider(cfg Config, log *slog.Logger) (*openaiProvider, error) {
 		model:      cfg.Model,
 		timeout:    cfg.Timeout,
 		maxRetries: cfg.MaxRetries,
+		format:     strings.ToLower(cfg.ResponseFormat),
+		maxTokens:  cfg.MaxTokens,
 		log:        log,
 		baseDelay:  400 * time.Millisecond,
+	}
+	switch p.format {
+	case "":
+		p.format = ResponseJSONObject
+	case ResponseJSONObject, ResponseJSONSchema, ResponseNone:
+	default:
+		return nil, fmt.Errorf("copilot: unknown response format %q (want %s, %s or %s)", cfg.ResponseFormat, ResponseJSONObject, ResponseJSONSchema, ResponseNone)
+	}
+	if p.maxTokens <= 0 {
+		p.maxTokens = defaultDraftTokens
 	}
 	if p.model == "" {
 		p.model = defaultModel
@@ -185,7 +211,7 @@ func (p *openaiProvider) insight(ctx context.Context, c Conversation, off Insigh
 	if len(c.EscalationReason) > 0 {
 		user += "\nEscalation reason recorded by the system: " + red.Redact(c.EscalationReason)
 	}
-	content, err := p.completeJSON(ctx, insightSystem, user)
+	content, err := p.completeJSON(ctx, insightSystem, user, "insight", insightSchema)
 	if err != nil {
 		return Insight{}, fmt.Errorf("insight call: %w", err)
 	}
@@ -224,6 +250,56 @@ func (p *openaiProvider) insight(ctx context.Context, c Conversation, off Insigh
 	}
 	ins.Provenance = Provenance{Provider: ProviderOpenAI, Model: p.model, PromptVersion: InsightPromptVersion, Sources: off.Provenance.Sources}
 	return ins, nil
+}
+
+// insightSchema is the insight answer as a JSON schema. Every string and
+// array is bounded, so a server that compiles the schema into a grammar
+// (llama.cpp, vLLM) can only produce an object that ends.
+var insightSchema = json.RawMessage(`{
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["summary", "sentiment", "flags", "intent", "language"],
+  "properties": {
+    "summary": {"type": "array", "minItems": 1, "maxItems": 3, "items": {"type": "string", "maxLength": 120}},
+    "sentiment": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": ["label", "score"],
+      "properties": {
+        "label": {"type": "string", "enum": ["negative", "neutral", "positive"]},
+        "score": {"type": "number"}
+      }
+    },
+    "flags": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": ["angry", "churn_risk", "legal_threat", "urgent", "asks_for_human"],
+      "properties": {
+        "angry": {"type": "boolean"},
+        "churn_risk": {"type": "boolean"},
+        "legal_threat": {"type": "boolean"},
+        "urgent": {"type": "boolean"},
+        "asks_for_human": {"type": "boolean"}
+      }
+    },
+    "intent": {"type": "string", "maxLength": 40},
+    "language": {"type": "string", "maxLength": 8}
+  }
+}`)
+
+// responseFormat is the response_format of a JSON call in the provider's
+// mode (Config.ResponseFormat).
+func (p *openaiProvider) responseFormat(name string, schema json.RawMessage) *openai.ChatCompletionResponseFormat {
+	switch p.format {
+	case ResponseNone:
+		return nil
+	case ResponseJSONSchema:
+		return &openai.ChatCompletionResponseFormat{
+			Type:       openai.ChatCompletionResponseFormatTypeJSONSchema,
+			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{Name: name, Schema: schema},
+		}
+	}
+	return &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONObject}
 }
 
 func summaryLines(raw json.RawMessage) []string {
@@ -315,6 +391,7 @@ func (p *openaiProvider) draft(ctx context.Context, c Conversation, instr string
 				{Role: openai.ChatMessageRoleUser, Content: user},
 			},
 			Temperature: 0.3,
+			MaxTokens:   p.maxTokens,
 			Stream:      true,
 		})
 		if err != nil {

@@ -67,6 +67,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	kbDir := fs.String("kb", envOr("AGENTDESK_KB", ""), "knowledge-base folder of Markdown files (default: the built-in demo shop)")
 	kbOverlay := fs.String("kb-overlay", envOr("AGENTDESK_KB_OVERLAY", ""), "folder loaded on top of -kb (or the demo KB) where trainers' promoted replies are written, pending review (default: the -kb folder itself)")
 	cpTimeout := fs.Duration("copilot-timeout", 30*time.Second, "longest a remote generation may take before the offline engine answers instead")
+	cpFormat := fs.String("copilot-json", "", "how insights ask -copilot openai for JSON: json_object (default), json_schema (enforced by OpenAI, vLLM, llama.cpp, Ollama) or none (servers that reject response_format)")
+	cpConc := fs.Int("copilot-concurrency", 0, "simultaneous calls to the model endpoint (default 4; match the server's parallel slots)")
 	var webhooks stringList
 	fs.Var(&webhooks, "webhook", "CHANNEL=URL receiving agent replies on that channel, signed with $AGENTDESK_WEBHOOK_SECRET; CHANNEL * serves every other channel (repeatable)")
 	apiRate := fs.Float64("api-rate", 20, "HTTP API requests per second allowed per integration token (0 = unlimited)")
@@ -105,6 +107,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fromFile("copilot", "AGENTDESK_COPILOT", cp, cfg.Copilot.Provider)
 	fromFile("model", "AGENTDESK_MODEL", model, cfg.Copilot.Model)
 	fromFile("base-url", "", baseURL, cfg.Copilot.BaseURL)
+	fromFile("copilot-json", "", cpFormat, cfg.Copilot.ResponseFormat)
+	if !given["copilot-concurrency"] {
+		*cpConc = cfg.Copilot.Concurrency
+	}
 	if !given["allowed-origin"] {
 		origins = append(origins, cfg.Serve.AllowedOrigins...)
 	}
@@ -135,6 +141,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if bot.Enabled && *cp == "none" {
 		return fmt.Errorf("%w: the bot answers through the copilot: -bot needs -copilot offline or openai, not none", errUsage)
 	}
+	if *cpConc < 0 {
+		return fmt.Errorf("%w: -copilot-concurrency %d: want a positive number of simultaneous calls", errUsage, *cpConc)
+	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return fmt.Errorf("%w: -tls-cert and -tls-key go together", errUsage)
 	}
@@ -154,7 +163,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch *cp {
 	case "none":
 	case copilot.ProviderOffline, copilot.ProviderOpenAI:
-		eng, err := copilot.New(copilot.Config{Provider: *cp, Model: *model, BaseURL: *baseURL, APIKey: apiKey, KBDir: *kbDir, KBOverlay: *kbOverlay, Timeout: *cpTimeout, Logger: log})
+		eng, err := copilot.New(copilot.Config{Provider: *cp, Model: *model, BaseURL: *baseURL, APIKey: apiKey,
+			KBDir: *kbDir, KBOverlay: *kbOverlay, Timeout: *cpTimeout, ResponseFormat: *cpFormat,
+			Concurrency: *cpConc, MaxTokens: cfg.Copilot.MaxTokens, Logger: log})
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "copilot:") {
 				err = fmt.Errorf("copilot: %w", err)
