@@ -50,7 +50,14 @@ func (l *deskLoop) exec(cmd tea.Cmd) {
 // until applies messages until cond holds.
 func (l *deskLoop) until(what string, cond func() bool) {
 	l.t.Helper()
-	deadline := time.After(15 * time.Second)
+	l.untilWithin(15*time.Second, what, cond)
+}
+
+// untilWithin is until with a longer wait, for work that takes real time
+// (a real model server's generation on a loaded machine).
+func (l *deskLoop) untilWithin(wait time.Duration, what string, cond func() bool) {
+	l.t.Helper()
+	deadline := time.After(wait)
 	for !cond() {
 		select {
 		case msg := <-l.msgs:

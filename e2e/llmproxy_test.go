@@ -47,8 +47,8 @@ type recordingProxy struct {
 	bodies      [][]byte
 	inFlight    int
 	maxInFlight int
-	completed   int // responses the upstream finished sending
-	aborted     int // responses cut short because the caller went away
+	completed   int // responses that reached their end ([DONE], or EOF of a plain answer)
+	aborted     int // responses cut short because the caller went away first
 	edit        func(body map[string]any)
 	chunkDelay  time.Duration
 	firstDelay  time.Duration
@@ -147,14 +147,19 @@ func (p *recordingProxy) stats() (maxInFlight, completed, aborted int) {
 }
 
 // slowBody is an upstream response body on its way back: it may pause
-// before each chunk, and it tells whether the upstream finished (EOF) or
-// the caller hung up first.
+// before each chunk, and it tells whether the response reached its end —
+// the SSE "[DONE]" of a stream, EOF of anything else — or the caller hung
+// up first.
 type slowBody struct {
 	io.ReadCloser
-	p    *recordingProxy
-	ctx  context.Context
-	done bool
+	p      *recordingProxy
+	ctx    context.Context
+	tail   []byte // the last bytes read, to find [DONE] across reads
+	sawEnd bool
+	done   bool
 }
+
+var sseDone = []byte("data: [DONE]")
 
 func (b *slowBody) Read(buf []byte) (int, error) {
 	b.p.mu.Lock()
@@ -167,25 +172,37 @@ func (b *slowBody) Read(buf []byte) (int, error) {
 		}
 	}
 	n, err := b.ReadCloser.Read(buf)
-	if err != nil && !b.done {
-		b.done = true
-		b.p.mu.Lock()
-		if err == io.EOF && b.ctx.Err() == nil {
-			b.p.completed++
-		} else {
-			b.p.aborted++
+	if n > 0 && !b.sawEnd {
+		b.tail = append(b.tail, buf[:n]...)
+		b.sawEnd = bytes.Contains(b.tail, sseDone)
+		if len(b.tail) > len(sseDone) {
+			b.tail = b.tail[len(b.tail)-len(sseDone):]
 		}
-		b.p.mu.Unlock()
+	}
+	if err == io.EOF && b.ctx.Err() == nil && !bytes.HasPrefix(b.tail, []byte("data:")) {
+		b.sawEnd = true // a plain (not streamed) answer read to its end
+	}
+	if err != nil {
+		b.finish()
 	}
 	return n, err
 }
 
 func (b *slowBody) Close() error {
-	if !b.done {
-		b.done = true
-		b.p.mu.Lock()
-		b.p.aborted++
-		b.p.mu.Unlock()
-	}
+	b.finish()
 	return b.ReadCloser.Close()
+}
+
+func (b *slowBody) finish() {
+	if b.done {
+		return
+	}
+	b.done = true
+	b.p.mu.Lock()
+	if b.sawEnd {
+		b.p.completed++
+	} else {
+		b.p.aborted++
+	}
+	b.p.mu.Unlock()
 }
