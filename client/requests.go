@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/agentdesk/agentdesk/protocol"
 )
@@ -110,10 +111,29 @@ func (c *Client) EnqueueOutcome(req protocol.OutcomeReq) (string, error) {
 	return c.Enqueue(protocol.ReqOutcome, req)
 }
 
-// GetConversation fetches a conversation with its transcript and drafts.
+// GetConversation fetches a conversation with its whole transcript and
+// drafts, page by page (the server answers at most a page per request):
+// the newest page first, then older ones until the first message.
 func (c *Client) GetConversation(ctx context.Context, conversationID string) (protocol.ConversationDetail, error) {
+	d, err := c.GetConversationPage(ctx, conversationID, 0, protocol.MaxTranscriptPage)
+	for err == nil && d.More && len(d.Messages) > 0 {
+		var older protocol.ConversationDetail
+		older, err = c.GetConversationPage(ctx, conversationID, d.Messages[0].Seq, protocol.MaxTranscriptPage)
+		if err == nil && len(older.Messages) > 0 && older.Messages[len(older.Messages)-1].Seq >= d.Messages[0].Seq {
+			return d, fmt.Errorf("get_conversation %s: the server's pages do not go back in seq", conversationID)
+		}
+		d.Messages = append(older.Messages, d.Messages...)
+		d.More = older.More
+	}
+	return d, err
+}
+
+// GetConversationPage fetches a conversation with one page of its
+// transcript: the newest limit messages with seq below before (0: the
+// newest page). More in the answer says older messages exist.
+func (c *Client) GetConversationPage(ctx context.Context, conversationID string, before, limit int) (protocol.ConversationDetail, error) {
 	var ack protocol.ConversationDetail
-	err := c.Do(ctx, protocol.ReqGetConversation, protocol.ConversationReq{ConversationID: conversationID}, &ack)
+	err := c.Do(ctx, protocol.ReqGetConversation, protocol.GetConversationReq{ConversationID: conversationID, BeforeSeq: before, Limit: limit}, &ack)
 	return ack, err
 }
 

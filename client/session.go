@@ -168,6 +168,20 @@ func (c *Client) readWelcome(ws *websocket.Conn) (protocol.Welcome, error) {
 	if w.Resume != protocol.ResumeReplay && w.Resume != protocol.ResumeSnapshot {
 		return w, fmt.Errorf("welcome has unknown resume mode %q", w.Resume)
 	}
+	// A large snapshot goes on in "snapshot" frames before any event.
+	for more := w.SnapshotMore && w.Snapshot != nil; more; {
+		_, b, err := ws.ReadMessage()
+		if err != nil {
+			return w, c.readError(err)
+		}
+		var p protocol.SnapshotPage
+		if f, err := protocol.DecodeFrame(b); err != nil || f.Type != protocol.TypeSnapshot || json.Unmarshal(f.Data, &p) != nil {
+			return w, fmt.Errorf("snapshot page: want a %q frame after the welcome", protocol.TypeSnapshot)
+		}
+		w.Snapshot.Conversations = append(w.Snapshot.Conversations, p.Conversations...)
+		more = p.More
+	}
+	w.SnapshotMore = false
 	return w, nil
 }
 

@@ -13,6 +13,18 @@ import (
 // short identifiers, never free text.
 const MaxTeamBytes = 40
 
+// A conversation holds at most MaxConversationMessages messages and
+// MaxConversationBytes of text; past either, writes to it are refused with
+// conflict (a customer who keeps writing opens a new conversation once it
+// is resolved). They bound what any one chat can cost a reader.
+const (
+	MaxConversationMessages = 10_000
+	MaxConversationBytes    = 8 << 20
+)
+
+// MaxTrajectory bounds Conversation.Trajectory: the newest turns' scores.
+const MaxTrajectory = 50
+
 // ValidTeam checks a team name given in field: 1–40 bytes of letters (any
 // script), digits, '_', '-' and '.'. Empty is allowed where the field is
 // optional; callers check presence.

@@ -20,7 +20,7 @@ const (
 	ReqSetStatus       = "set_status"       // SetStatusReq → AgentAck
 	ReqSetCapacity     = "set_capacity"     // SetCapacityReq → AgentAck (lead, admin)
 	ReqOutcome         = "outcome"          // OutcomeReq → OutcomeAck
-	ReqGetConversation = "get_conversation" // ConversationReq → ConversationDetail
+	ReqGetConversation = "get_conversation" // GetConversationReq → ConversationDetail (one page of the transcript)
 	ReqRegenerate      = "regenerate"       // RegenerateReq → RegenerateAck
 )
 
@@ -333,16 +333,49 @@ type OutcomeAck struct {
 	Duplicate bool     `json:"duplicate,omitempty"`
 }
 
+// Transcript pages: get_conversation and GET /v1/api/conversations/{id}
+// answer the newest TranscriptPage messages (at most MaxTranscriptPage),
+// and end a page early before its texts pass MaxReplyBytes/2.
+const (
+	TranscriptPage    = 200
+	MaxTranscriptPage = 500
+	// MaxDrafts bounds the drafts a paged get_conversation carries (the newest).
+	MaxDrafts = 20
+)
+
+// GetConversationReq asks for a conversation and one page of its
+// transcript. BeforeSeq 0 means the newest page; Limit 0 the default.
+type GetConversationReq struct {
+	ConversationID string `json:"conversation_id"`
+	BeforeSeq      int    `json:"before_seq,omitempty"`
+	Limit          int    `json:"limit,omitempty"`
+}
+
+// Validate checks the request.
+func (r GetConversationReq) Validate() error {
+	if err := needID("conversation_id", r.ConversationID); err != nil {
+		return err
+	}
+	if r.BeforeSeq < 0 || r.Limit < 0 || r.Limit > MaxTranscriptPage {
+		return Errorf(CodeInvalid, "field \"limit\" must be between 0 and %d and \"before_seq\" not negative", MaxTranscriptPage)
+	}
+	return nil
+}
+
 // ConversationDetail answers get_conversation: the conversation with its
 // transcript and drafts, the customer's profile, and their other
 // conversations across channels (newest first, at most MaxHistory).
 // Customer is nil from servers older than these fields.
 type ConversationDetail struct {
-	Conversation Conversation       `json:"conversation"`
-	Messages     []Message          `json:"messages"`
-	Drafts       []Draft            `json:"drafts"`
-	Customer     *Customer          `json:"customer,omitempty"`
-	History      []PastConversation `json:"history"`
+	Conversation Conversation `json:"conversation"`
+	// Messages is one page of the transcript, oldest first: the newest
+	// messages before GetConversationReq.BeforeSeq. More is true when older
+	// ones exist: ask again with BeforeSeq = Messages[0].Seq.
+	Messages []Message          `json:"messages"`
+	More     bool               `json:"more,omitempty"`
+	Drafts   []Draft            `json:"drafts"`
+	Customer *Customer          `json:"customer,omitempty"`
+	History  []PastConversation `json:"history"`
 }
 
 func needID(field, v string) error {

@@ -263,6 +263,21 @@ type Welcome struct {
 	Seq           int64     `json:"seq"`    // events that follow have seq > Seq (= since when replaying)
 	Resume        string    `json:"resume"` // "replay": events after the client's seq follow; "snapshot": start from Snapshot
 	Snapshot      *Snapshot `json:"snapshot,omitempty"`
+	// SnapshotMore says the snapshot goes on in "snapshot" frames
+	// (SnapshotPage) that follow the welcome before any event; the desk
+	// appends their conversations and applies the snapshot once the last
+	// page (More false) has arrived. Each frame stays near MaxReplyBytes.
+	SnapshotMore bool `json:"snapshot_more,omitempty"`
+}
+
+// TypeSnapshot is the frame type of a snapshot's further pages.
+const TypeSnapshot = "snapshot"
+
+// SnapshotPage is the data of a "snapshot" frame: more open conversations
+// of the welcome's snapshot, in the same order; More false on the last.
+type SnapshotPage struct {
+	Conversations []Conversation `json:"conversations"`
+	More          bool           `json:"more"`
 }
 
 // Resume modes.

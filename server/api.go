@@ -733,12 +733,28 @@ func (ch *channels) conversationFor(tx *store.Tx, req messageReq) (protocol.Conv
 type conversationAnswer struct {
 	Conversation protocol.Conversation `json:"conversation"`
 	Messages     []protocol.Message    `json:"messages,omitempty"`
+	// More: older messages exist; ask again with ?before=NextBefore.
+	More       bool `json:"more,omitempty"`
+	NextBefore int  `json:"next_before,omitempty"`
 }
 
-func (ch *channels) getConversation(r *http.Request, _ store.Actor) (int, any, error) {
-	d, err := ch.srv.store.ConversationDetail(r.Context(), r.PathValue("id"))
+func (ch *channels) getConversation(r *http.Request, caller store.Actor) (int, any, error) {
+	before, limit, err := pageParams(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	release, err := ch.srv.heavy.acquire(r.Context(), caller.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer release()
+	d, err := ch.srv.store.ConversationPage(r.Context(), r.PathValue("id"), transcriptPage(before, limit))
 	if err != nil {
 		return 0, nil, withField(err, "id")
+	}
+	ans := conversationAnswer{Conversation: d.Conversation}
+	if d.More && len(d.Messages) > 0 {
+		ans.More, ans.NextBefore = true, d.Messages[0].Seq
 	}
 	// Internal notes are for staff; integrations face customers.
 	msgs := make([]protocol.Message, 0, len(d.Messages))
@@ -747,7 +763,8 @@ func (ch *channels) getConversation(r *http.Request, _ store.Actor) (int, any, e
 			msgs = append(msgs, m)
 		}
 	}
-	return http.StatusOK, conversationAnswer{Conversation: d.Conversation, Messages: msgs}, nil
+	ans.Messages = msgs
+	return http.StatusOK, ans, nil
 }
 
 type escalateReq struct {

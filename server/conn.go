@@ -145,12 +145,8 @@ func (c *conn) start(ctx context.Context, since int64) error {
 	c.mu.Lock()
 	c.lastSeq = w.Seq
 	c.mu.Unlock()
-	data, err := json.Marshal(w)
-	if err != nil {
+	if err := c.sendWelcome(w); err != nil {
 		return err
-	}
-	if !c.sendFrame(protocol.Frame{Type: protocol.TypeWelcome, Data: data}) {
-		return errClosed
 	}
 	return c.catchUp(ctx)
 }

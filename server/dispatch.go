@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server/store"
@@ -162,19 +161,11 @@ func (s *Server) handle(ctx context.Context, actor store.Actor, f protocol.Frame
 		}
 		return apply(func(tx *store.Tx) (any, error) { return tx.RecordOutcome(actor, r) })
 	case protocol.ReqGetConversation:
-		var r protocol.ConversationReq
+		var r protocol.GetConversationReq
 		if err := protocol.DecodeData(f.Data, &r); err != nil {
 			return nil, err
 		}
-		d, err := s.store.ConversationDetail(ctx, r.ConversationID)
-		if err != nil {
-			return nil, err
-		}
-		b, err := json.Marshal(d)
-		if err != nil {
-			return nil, fmt.Errorf("encode conversation %s: %w", r.ConversationID, err)
-		}
-		return b, nil
+		return s.getConversation(ctx, actor, r) // transcript.go
 	case protocol.ReqRegenerate:
 		var r protocol.RegenerateReq
 		if err := protocol.DecodeData(f.Data, &r); err != nil {

@@ -116,12 +116,13 @@ type Server struct {
 	drafts   draftMarks  // replicas: finished generations (replicas.go)
 	relayq   chan []byte // replicas: viewer changes to send, in order (replicas.go)
 	att      *Attachments
+	heavy    *heavyReads // concurrent transcript/review/export reads per agent (transcript.go)
 }
 
 // New builds a server on a store and registers as the store's publisher.
 func New(st *store.Store, cfg Config) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, store: st, hub: newHub(), log: cfg.Logger}
+	s := &Server{cfg: cfg, store: st, hub: newHub(), log: cfg.Logger, heavy: newHeavyReads()}
 	s.upgrader = websocket.Upgrader{
 		Subprotocols:      []string{protocol.Subprotocol},
 		CheckOrigin:       s.checkOrigin,

@@ -510,7 +510,10 @@ func TestSlowConsumerIsClosedAndResumes(t *testing.T) {
 	// The desk does not read while a burst larger than any socket buffer is published.
 	c := h.escalated("burst", 1)
 	big := strings.Repeat("長い", 5000)
-	for range 400 {
+	for i := range 400 {
+		if i == 200 { // a conversation holds at most 8 MiB of text
+			c = h.escalated("burst", 1)
+		}
 		if err := h.st.Update(context.Background(), func(tx *store.Tx) error {
 			_, _, err := tx.AddMessage(c.ID, protocol.AuthorCustomer, "", big)
 			return err

@@ -94,5 +94,23 @@ func dialDesk(ctx context.Context, wsURL, token string, since int64, tlsConfig *
 		c.Close()
 		return nil, w, fmt.Errorf("decode welcome: %w", err)
 	}
+	for more := w.SnapshotMore; more; { // the rest of a large snapshot
+		var p protocol.SnapshotPage
+		_, b, err := c.ReadMessage()
+		if err == nil {
+			err = json.Unmarshal(b, &f)
+		}
+		if err == nil {
+			err = json.Unmarshal(f.Data, &p)
+		}
+		if err != nil || f.Type != protocol.TypeSnapshot {
+			c.Close()
+			return nil, w, fmt.Errorf("read snapshot page: %v %.200s", err, b)
+		}
+		if w.Snapshot != nil {
+			w.Snapshot.Conversations = append(w.Snapshot.Conversations, p.Conversations...)
+		}
+		more = p.More
+	}
 	return gorillaConn{c}, w, nil
 }

@@ -489,6 +489,9 @@ func (tx *Tx) addMessageWith(c *protocol.Conversation, author, authorID, text, d
 // bot's or a channel's own name for the customer); agents' names come from
 // their accounts.
 func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorName, text, draftID string, att Attach) (protocol.Message, protocol.Conversation, error) {
+	if err := tx.roomFor(c, text); err != nil {
+		return protocol.Message{}, *c, err
+	}
 	m := protocol.Message{
 		ID: NewID("m_"), ConversationID: c.ID, Seq: c.LastSeq + 1, Author: author, AuthorID: authorID,
 		AuthorName: authorName, Text: text, DraftID: draftID, CreatedAt: tx.now,
@@ -537,4 +540,25 @@ func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorNam
 	}
 	err = tx.emit(protocol.EvMessage, c.ID, c.Assignee, authorID, protocol.MessageEvent{Message: m, Conversation: *c})
 	return m, *c, err
+}
+
+// roomFor refuses a message that would take a conversation past
+// protocol.MaxConversationMessages or MaxConversationBytes. Below 256
+// messages the byte bound cannot be reached (each text is at most
+// MaxTextBytes), so ordinary chats never pay for the sum.
+func (tx *Tx) roomFor(c *protocol.Conversation, text string) error {
+	if c.LastSeq >= protocol.MaxConversationMessages {
+		return protocol.Errorf(protocol.CodeConflict, "conversation %s is full: %d messages", c.ID, c.LastSeq)
+	}
+	if c.LastSeq < protocol.MaxConversationBytes/protocol.MaxTextBytes {
+		return nil
+	}
+	var used int64
+	if err := tx.queryRow(`SELECT COALESCE(SUM(OCTET_LENGTH(text)), 0) FROM messages WHERE conversation_id = ?`, c.ID).Scan(&used); err != nil {
+		return fmt.Errorf("size of %s: %w", c.ID, err)
+	}
+	if used+int64(len(text)) > protocol.MaxConversationBytes {
+		return protocol.Errorf(protocol.CodeConflict, "conversation %s is full: %d bytes of text", c.ID, used)
+	}
+	return nil
 }

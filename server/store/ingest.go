@@ -170,7 +170,13 @@ func (tx *Tx) Enrich(convID string, in Insight) (protocol.Conversation, error) {
 	if err != nil {
 		return c, err
 	}
-	c.Summary, c.Sentiment, c.Intent, c.Trajectory = in.Summary, in.Sentiment, in.Intent, in.Trajectory
+	// The trajectory travels in every snapshot and event of the chat: the
+	// newest MaxTrajectory turns are what a sparkline shows.
+	traj := in.Trajectory
+	if len(traj) > protocol.MaxTrajectory {
+		traj = traj[len(traj)-protocol.MaxTrajectory:]
+	}
+	c.Summary, c.Sentiment, c.Intent, c.Trajectory = in.Summary, in.Sentiment, in.Intent, traj
 	c.Flags = mergeFlags(c.Flags, in.Flags) // keep what the escalation rules found
 	if in.Language != "" {
 		c.Language = in.Language

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
+	"strconv"
 
 	"github.com/agentdesk/agentdesk/protocol"
 )
@@ -36,9 +39,28 @@ func (s *Store) Conversation(ctx context.Context, id string) (protocol.Conversat
 	return c, nil
 }
 
-// ConversationDetail loads a conversation with its transcript and drafts.
-// Internal notes are included: every role that can read a conversation is staff.
+// ConversationDetail loads a conversation with its whole transcript and
+// drafts, for the server's own use (enrichment, review). Internal notes are
+// included: every role that can read a conversation is staff. Desks and the
+// HTTP API read transcripts page by page (ConversationPage).
 func (s *Store) ConversationDetail(ctx context.Context, id string) (protocol.ConversationDetail, error) {
+	return s.ConversationPage(ctx, id, TranscriptPage{})
+}
+
+// TranscriptPage selects a page of a transcript: the newest Limit messages
+// with seq below Before (0: from the newest), stopping early once the texts
+// reach MaxBytes (at least one message is always returned). Zero Limit and
+// MaxBytes mean no bound.
+type TranscriptPage struct {
+	Before   int
+	Limit    int
+	MaxBytes int
+}
+
+// ConversationPage loads a conversation with one page of its transcript
+// (oldest first within the page; More tells whether older messages exist)
+// and its drafts (the newest protocol.MaxDrafts of them when paged).
+func (s *Store) ConversationPage(ctx context.Context, id string, page TranscriptPage) (protocol.ConversationDetail, error) {
 	var d protocol.ConversationDetail
 	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -52,16 +74,30 @@ func (s *Store) ConversationDetail(ctx context.Context, id string) (protocol.Con
 	if err != nil {
 		return d, fmt.Errorf("load conversation %s: %w", id, err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE conversation_id = ? ORDER BY seq`, id)
+	before := page.Before
+	if before <= 0 {
+		before = math.MaxInt32
+	}
+	limit := page.Limit
+	if limit <= 0 {
+		limit = math.MaxInt32 - 1
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`, id, before, limit+1)
 	if err != nil {
 		return d, fmt.Errorf("load messages of %s: %w", id, err)
 	}
 	d.Messages = []protocol.Message{}
+	size := 0
 	for rows.Next() {
 		m, err := scanMessage(rows)
 		if err != nil {
 			rows.Close()
 			return d, err
+		}
+		size += len(m.Text) + len(m.AuthorName) + 256
+		if len(d.Messages) == limit || page.MaxBytes > 0 && size > page.MaxBytes && len(d.Messages) > 0 {
+			d.More = true
+			break
 		}
 		d.Messages = append(d.Messages, m)
 	}
@@ -69,7 +105,13 @@ func (s *Store) ConversationDetail(ctx context.Context, id string) (protocol.Con
 	if err := rows.Err(); err != nil {
 		return d, err
 	}
-	rows, err = tx.QueryContext(ctx, `SELECT `+draftColumns+` FROM drafts WHERE conversation_id = ? ORDER BY created_at, id`, id)
+	slices.Reverse(d.Messages)
+	draftQuery := `SELECT ` + draftColumns + ` FROM drafts WHERE conversation_id = ? ORDER BY created_at, id`
+	if page != (TranscriptPage{}) {
+		draftQuery = `SELECT * FROM (SELECT ` + draftColumns + ` FROM drafts WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT ` +
+			strconv.Itoa(protocol.MaxDrafts) + `) newest ORDER BY created_at, id`
+	}
+	rows, err = tx.QueryContext(ctx, draftQuery, id)
 	if err != nil {
 		return d, fmt.Errorf("load drafts of %s: %w", id, err)
 	}
