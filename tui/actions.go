@@ -469,8 +469,8 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 		if !ok {
 			return nil
 		}
-		if c.LastCustomer > d.BasedOnSeq {
-			m.push(m.confirmStale(d))
+		if ask := m.confirmAccept(c, d); ask != nil { // confirm.go
+			m.push(ask)
 			return nil
 		}
 		return m.recordOutcome(d, protocol.ActionAccept, "", "", "")
@@ -510,7 +510,7 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 	case keymap.ComposeSend:
 		return m.sendCompose()
 	case keymap.ComposeCancel:
-		m.endCompose()
+		m.cancelCompose()
 	case keymap.ComposeExternal:
 		if m.focus != focusCompose {
 			m.say(m.cat.NoticeNothingToSend, true)

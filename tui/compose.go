@@ -29,6 +29,7 @@ type composeBox struct {
 	convID string
 	draft  protocol.Draft // composeEdit only
 	ta     textarea.Model
+	kept   map[string]keptText // unsent text by conversation (unsent.go)
 }
 
 func newComposeBox() composeBox {
@@ -57,10 +58,23 @@ func (m *Model) composeOver() int { return max(len(m.compose.ta.Value())-protoco
 
 func (m *Model) startCompose(mode composeMode, convID string, d protocol.Draft, text string) tea.Cmd {
 	m.compose.mode, m.compose.convID, m.compose.draft = mode, convID, d
+	if kept, ok := m.compose.restore(convID, mode, d); ok {
+		text = kept
+		m.say(m.cat.NoticeRestored, false)
+	}
 	m.compose.ta.Reset()
 	m.compose.ta.SetValue(text)
 	m.setFocus(focusCompose)
 	return m.compose.ta.Focus()
+}
+
+// cancelCompose closes the box and keeps its text for the conversation
+// (esc must not throw away a written reply).
+func (m *Model) cancelCompose() {
+	if m.compose.keep() {
+		m.say(m.cat.NoticeKept, false)
+	}
+	m.endCompose()
 }
 
 func (m *Model) endCompose() {
@@ -94,7 +108,7 @@ func (m *Model) sendCompose() tea.Cmd {
 	var cmd tea.Cmd
 	switch c.mode {
 	case composeReply:
-		cmd = m.enqueue(outboxJob{kind: protocol.ReqSend, convID: c.convID}, protocol.TextReq{ConversationID: c.convID, Text: text})
+		cmd = m.enqueue(outboxJob{kind: protocol.ReqSend, convID: c.convID, text: text}, protocol.TextReq{ConversationID: c.convID, Text: text})
 	case composeNote:
 		cmd = m.enqueue(outboxJob{kind: protocol.ReqNote, convID: c.convID}, protocol.TextReq{ConversationID: c.convID, Text: text})
 	case composeEdit:

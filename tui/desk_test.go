@@ -123,7 +123,7 @@ func TestClaimAndNext(t *testing.T) {
 func TestAcceptGoesThroughOutboxWithDraftKey(t *testing.T) {
 	h := newHarness(t, i18n.EN, 160, 48)
 	openC1(h)
-	h.press("a")
+	h.press("a", "2") // c1 is angry: yes, send it
 	got := h.enqueued(protocol.ReqOutcome)
 	if len(got) != 1 {
 		t.Fatalf("%d outcomes enqueued, want 1", len(got))
@@ -429,7 +429,7 @@ func TestRegenerateQuickPickUntilTheNewDraft(t *testing.T) {
 		t.Fatalf("new draft not shown or still regenerating:\n%s", h.screen())
 	}
 	// The new draft can be accepted like any other.
-	h.press("a")
+	h.press("a", "2") // c1 is angry: yes, send it
 	if outs := h.enqueued(protocol.ReqOutcome); len(outs) != 1 || outs[0].(protocol.OutcomeReq).DraftID != "d2" {
 		t.Fatalf("accept after regenerate = %+v", outs)
 	}
@@ -691,7 +691,7 @@ func TestOfflineStatusAndFailures(t *testing.T) {
 	// Outcomes still queue while offline.
 	h.be.err = nil
 	openC1(h)
-	h.press("a")
+	h.press("a", "2") // c1 is angry: yes, send it
 	if len(h.enqueued(protocol.ReqOutcome)) != 1 || !strings.Contains(h.notice(), "queued") {
 		t.Fatalf("offline accept: %v, notice %q", h.enqueued(protocol.ReqOutcome), h.notice())
 	}
@@ -904,7 +904,7 @@ func TestStreamingDraftReplacesRegenerating(t *testing.T) {
 	if strings.Contains(scr, "streaming…") || strings.Contains(scr, "regenerating") || !strings.Contains(scr, "Hello again, it ships today.") {
 		t.Fatalf("finished draft did not replace the stream:\n%s", scr)
 	}
-	h.press("a")
+	h.press("a", "2") // c1 is angry: yes, send it
 	if outs := h.enqueued(protocol.ReqOutcome); len(outs) != 1 || outs[0].(protocol.OutcomeReq).DraftID != "d2" {
 		t.Fatalf("accept after streaming = %+v", outs)
 	}

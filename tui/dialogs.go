@@ -298,7 +298,7 @@ func takesChats(a protocol.Agent) bool {
 
 func (m *Model) resolveDialog(convID string) dialog {
 	c := m.cat
-	return &listDialog{title: c.ResolveTitle, kind: pickResolve, target: convID, items: []listItem{
+	return &listDialog{title: m.waitingWarning(convID) + c.ResolveTitle, kind: pickResolve, target: convID, items: []listItem{
 		{label: c.DispResolved, value: "resolved"},
 		{label: c.DispAnswered, value: "answered"},
 		{label: c.DispRefund, value: "refund_issued"},
@@ -309,7 +309,7 @@ func (m *Model) resolveDialog(convID string) dialog {
 }
 
 func (m *Model) snoozeDialog(convID string) dialog {
-	d := &listDialog{title: m.cat.SnoozeTitle, kind: pickSnooze, target: convID}
+	d := &listDialog{title: m.waitingWarning(convID) + m.cat.SnoozeTitle, kind: pickSnooze, target: convID}
 	for _, n := range []int{15, 30, 60, 120, 240, 1440} {
 		d.items = append(d.items, listItem{label: m.cat.Minutes(n), value: strconv.Itoa(n)})
 	}
@@ -322,18 +322,6 @@ func (m *Model) cannedDialog() dialog {
 		d.items = append(d.items, listItem{label: "/" + c.name, hint: sanitize.Line(c.text), value: c.text})
 	}
 	return d
-}
-
-func (m *Model) confirmStale(dr protocol.Draft) dialog {
-	return &listDialog{title: m.cat.StaleConfirm, kind: pickConfirmStale, target: dr.ConversationID, payload: dr,
-		items: []listItem{{label: m.cat.No, value: "no"}, {label: m.cat.Yes, value: "yes"}}}
-}
-
-// confirmQuit asks before quitting while offline with writes still in the
-// outbox: they are kept, but go out only when this desk next connects.
-func (m *Model) confirmQuit(title string) dialog {
-	return &listDialog{title: title, kind: pickConfirmQuit,
-		items: []listItem{{label: m.cat.No, value: "no"}, {label: m.cat.Yes, value: "yes"}}}
 }
 
 // typing reports whether the user is writing something that quitting would

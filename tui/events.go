@@ -110,6 +110,9 @@ func (m *Model) applyEvent(ev client.Event) (protocol.Conversation, bool, string
 		m.convs[c.ID] = c
 		m.noteMood(c)
 		m.copilotCache = copilotCache{}
+		if had {
+			m.noteLostChat(old, c, p.By) // unsent.go
+		}
 		who := ""
 		if m.me.ID != "" && c.Assignee == m.me.ID && old.Assignee != m.me.ID && p.By != m.me.ID {
 			who = sanitize.Line(c.CustomerName)
@@ -140,6 +143,7 @@ func (m *Model) applyEvent(ev client.Event) (protocol.Conversation, bool, string
 		a := p.Agent
 		old := m.agents[a.ID]
 		m.agents[a.ID] = a
+		m.noteLeadChange(old, a, p.By)
 		if a.ID == m.me.ID {
 			m.me = a
 		}
@@ -245,6 +249,11 @@ func (m *Model) applyOutboxResult(r client.OutboxResult) {
 		if job.draftID != "" {
 			delete(m.outcomes, job.draftID)
 			m.copilotCache = copilotCache{}
+		}
+		if job.kind == protocol.ReqSend && job.text != "" {
+			m.keepFailedSend(job.convID, job.text)
+			m.say(m.cat.NoticeFailed(what, sanitize.Line(r.Err.Message))+" "+m.cat.NoticeReplyKept, true)
+			return
 		}
 		m.say(m.cat.NoticeFailed(what, sanitize.Line(r.Err.Message)), true)
 		return

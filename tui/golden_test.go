@@ -30,7 +30,7 @@ func TestGolden(t *testing.T) {
 		{"offline", func(h *harness) {
 			h.send(UpdatesMsg{Updates: []client.Update{client.StateChanged{State: client.StateOffline, RetryAt: now.Add(12 * time.Second)}}})
 			openC1(h)
-			h.press("a")
+			h.press("a", "2") // c1 is angry: confirm
 		}},
 		{"attack", func(h *harness) { h.m.queue.SelectID("c3"); h.press("enter") }},
 		{"streaming", func(h *harness) {

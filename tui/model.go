@@ -42,6 +42,7 @@ type outboxJob struct {
 	convID  string
 	draftID string
 	action  string // outcome action
+	text    string // a reply's text, kept for the agent if the send is refused
 }
 
 // notice is the one-line message that replaces the help line for a while.

@@ -62,7 +62,14 @@ func newRegenDialog(m *Model, convID string) *regenDialog {
 	ti.Prompt = m.cat.RegeneratePrompt
 	ti.Placeholder = m.cat.RegenOwn
 	ti.CharLimit = 500 // protocol.RegenerateReq limit, in bytes; runes are checked below
-	return &regenDialog{convID: convID, picks: m.regenPicks(), text: ti}
+	// The own-instruction row has the keyboard from the start: what the
+	// agent types is the instruction (it was dropped, and ⏎ then sent the
+	// first preset). Digits pick a preset while nothing is typed; arrows
+	// move to the presets.
+	d := &regenDialog{convID: convID, picks: m.regenPicks(), text: ti}
+	d.cursor = len(d.picks)
+	d.text.Focus()
+	return d
 }
 
 func (d *regenDialog) typing() bool { return d.cursor == len(d.picks) }
@@ -110,9 +117,19 @@ func (d *regenDialog) key(m *Model, msg tea.KeyPressMsg) (any, bool, tea.Cmd) {
 		}
 	}
 	if d.typing() {
+		if d.text.Value() == "" && len(s) == 1 && s[0] >= '1' && s[0] <= '9' && int(s[0]-'1') < len(d.picks) {
+			return regenResult{convID: d.convID, instruction: d.picks[s[0]-'1'].instruction}, true, nil
+		}
 		var cmd tea.Cmd
 		d.text, cmd = d.text.Update(msg)
 		return nil, false, cmd
+	}
+	if msg.Text != "" && s != "j" && s != "k" && (s[0] < '1' || s[0] > '9') {
+		// Typing on a preset row writes an instruction of one's own.
+		cmd := d.move(len(d.picks))
+		var c2 tea.Cmd
+		d.text, c2 = d.text.Update(msg)
+		return nil, false, tea.Batch(cmd, c2)
 	}
 	switch {
 	case s == "j":

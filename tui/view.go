@@ -185,6 +185,9 @@ func (m *Model) convHeader(c protocol.Conversation, w int) string {
 	} else if c.SLADueAt != 0 && c.Answered() {
 		parts = append(parts, m.cat.ColSLA+" ✓")
 	}
+	if m.compose.hasKept(c.ID) && m.focus != focusCompose {
+		parts = append([]string{m.cat.HeaderUnsent}, parts...)
+	}
 	if also := m.alsoOpen(c.ID); also != "" { // collision indicator (teamview.go)
 		parts = append([]string{also}, parts...)
 	}

@@ -89,6 +89,16 @@ type Catalog struct {
 	// NoticeTooLong refuses a send over it.
 	ComposeSize   func(n, limit int) string
 	NoticeTooLong func(n, limit int) string
+	// Unsent text kept per conversation (esc, a refused send, a lost chat).
+	NoticeKept, NoticeRestored, NoticeReplyKept, HeaderUnsent string
+	// Asked before `a` sends a draft as is, and before resolving or
+	// snoozing a chat whose customer waits.
+	RiskyConfirm                         func(flag string) string
+	LongConfirm                          func(chars int) string
+	WaitingWarning                       func(wait string) string
+	NoticeChatTaken, NoticeChatTakenKept func(customer, by string) string
+	NoticeStatusSetBy                    func(status, by string) string
+	NoticeCapacitySetBy                  func(n int, by string) string
 
 	// More dialogs.
 	StatusTitle, ReassignTitle, CannedTitle, StaleConfirm, TeamQueue string
@@ -352,6 +362,19 @@ var en = Catalog{
 	NoticeTooLong: func(n, limit int) string {
 		return fmt.Sprintf("Not sent: %d bytes, %d over the %d KiB limit. The text stays in the box.", n, n-limit, limit>>10)
 	},
+	HeaderUnsent:    "✎ unsent text",
+	RiskyConfirm:    func(flag string) string { return "This chat is flagged " + flag + ". Send the draft as it is?" },
+	LongConfirm:     func(n int) string { return fmt.Sprintf("Send the whole %d-character draft as it is?", n) },
+	WaitingWarning:  func(wait string) string { return "⚠ the customer has waited " + wait + " for an answer" },
+	NoticeKept:      "Unsent text kept for this chat — r (or e for a draft edit) brings it back.",
+	NoticeRestored:  "Your unsent text is back in the box.",
+	NoticeReplyKept: "Your reply is kept: r to try again, i to post it as an internal note.",
+	NoticeChatTaken: func(customer, by string) string { return by + " now has your chat with " + customer + "." },
+	NoticeChatTakenKept: func(customer, by string) string {
+		return by + " now has your chat with " + customer + ". What you were writing is kept: i posts it as an internal note."
+	},
+	NoticeStatusSetBy:   func(status, by string) string { return by + " set your status to " + status + "." },
+	NoticeCapacitySetBy: func(n int, by string) string { return fmt.Sprintf("%s set your capacity to %d chats.", by, n) },
 
 	StatusTitle: "Set my status", ReassignTitle: "Reassign to", CannedTitle: "Canned replies",
 	StaleConfirm: "The customer wrote after this draft. Send it anyway?", TeamQueue: "team queue",
@@ -508,6 +531,23 @@ var zhCN = Catalog{
 	},
 	NoticeTooLong: func(n, limit int) string {
 		return fmt.Sprintf("未发送：%d 字节，超出上限 %d KiB 共 %d 字节。文字仍保留在输入框中。", n, limit>>10, n-limit)
+	},
+	HeaderUnsent: "✎ 有未发送内容",
+	RiskyConfirm: func(flag string) string {
+		return "此会话标记为「" + flag + "」。确定按原样发送草稿？"
+	},
+	LongConfirm:     func(n int) string { return fmt.Sprintf("确定按原样发送这份 %d 字的草稿？", n) },
+	WaitingWarning:  func(wait string) string { return "⚠ 客户已等待回复 " + wait },
+	NoticeKept:      "未发送的文字已为此会话保留——按 r（草稿编辑按 e）可恢复。",
+	NoticeRestored:  "未发送的文字已恢复到输入框。",
+	NoticeReplyKept: "你的回复已保留：按 r 重试，按 i 作为内部备注发布。",
+	NoticeChatTaken: func(customer, by string) string { return "你与" + customer + "的会话已转给" + by + "。" },
+	NoticeChatTakenKept: func(customer, by string) string {
+		return "你与" + customer + "的会话已转给" + by + "。你正在写的内容已保留：按 i 作为内部备注发布。"
+	},
+	NoticeStatusSetBy: func(status, by string) string { return by + "将你的状态设为" + status + "。" },
+	NoticeCapacitySetBy: func(n int, by string) string {
+		return fmt.Sprintf("%s将你的接待上限设为 %d 个会话。", by, n)
 	},
 
 	StatusTitle: "设置我的状态", ReassignTitle: "改派给", CannedTitle: "快捷回复",

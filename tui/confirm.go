@@ -1,0 +1,61 @@
+package tui
+
+import (
+	"slices"
+	"time"
+
+	"github.com/agentdesk/agentdesk/protocol"
+)
+
+// confirmQuit asks before quitting while offline with writes still in the
+// outbox: they are kept, but go out only when this desk next connects.
+func (m *Model) confirmQuit(title string) dialog {
+	return &listDialog{title: title, kind: pickConfirmQuit,
+		items: []listItem{{label: m.cat.No, value: "no"}, {label: m.cat.Yes, value: "yes"}}}
+}
+
+// riskyFlags are the flags on which `a` asks before sending a draft as is:
+// a one-keystroke reply to a legal threat or an angry customer deserves a
+// second look.
+var riskyFlags = []string{"legal_threat", "angry"}
+
+// longDraft is the length (bytes) past which `a` asks too: nobody reads a
+// long draft in the moment before pressing a key.
+const longDraft = 1200
+
+// confirmAccept returns the question to ask before accepting d as is in c,
+// or nil when it may go at once.
+func (m *Model) confirmAccept(c protocol.Conversation, d protocol.Draft) dialog {
+	title := ""
+	switch {
+	case c.LastCustomer > d.BasedOnSeq:
+		title = m.cat.StaleConfirm
+	case slices.ContainsFunc(c.Flags, func(f string) bool { return slices.Contains(riskyFlags, f) }):
+		title = m.cat.RiskyConfirm(m.cat.Flag(firstRisky(c.Flags)))
+	case len(d.Text) > longDraft:
+		title = m.cat.LongConfirm(len([]rune(d.Text)))
+	default:
+		return nil
+	}
+	return &listDialog{title: title, kind: pickConfirmStale, target: d.ConversationID, payload: d,
+		items: []listItem{{label: m.cat.No, value: "no"}, {label: m.cat.Yes, value: "yes"}}}
+}
+
+func firstRisky(flags []string) string {
+	for _, f := range riskyFlags {
+		if slices.Contains(flags, f) {
+			return f
+		}
+	}
+	return ""
+}
+
+// waitingWarning heads the resolve and snooze dialogs while the customer
+// waits for an answer ("" when nobody waits).
+func (m *Model) waitingWarning(convID string) string {
+	c, ok := m.convs[convID]
+	if !ok || c.WaitStart() == 0 {
+		return ""
+	}
+	return m.cat.WaitingWarning(m.cat.Duration(max(c.Wait(m.now).Truncate(time.Minute), time.Minute))) + " · "
+}

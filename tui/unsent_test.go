@@ -1,0 +1,124 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/i18n"
+)
+
+func TestEscKeepsTheReplyForTheChat(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("r")
+	h.typeText("您好，我查一下")
+	h.press("esc")
+	if h.m.focus == focusCompose {
+		t.Fatal("esc left the box open")
+	}
+	if !strings.Contains(h.screen(), "unsent text") {
+		t.Errorf("header does not show the kept text:\n%s", h.screen())
+	}
+	h.press("r")
+	if got := h.m.compose.ta.Value(); got != "您好，我查一下" {
+		t.Errorf("r brought back %q", got)
+	}
+}
+
+// A send the server refuses (the chat went to someone else) keeps the
+// text; the note key posts it as an internal note.
+func TestRefusedSendIsKeptAndCanBecomeANote(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("r")
+	h.typeText("Refund is on its way")
+	msgs := h.press("ctrl+s")
+	var id string
+	for _, msg := range msgs {
+		if e, ok := msg.(enqueuedMsg); ok {
+			id = e.id
+		}
+	}
+	if id == "" {
+		t.Fatal("reply not enqueued")
+	}
+	h.send(UpdatesMsg{Updates: []client.Update{client.OutboxResult{ID: id, Type: protocol.ReqSend,
+		Err: &protocol.Error{Code: protocol.CodeForbidden, Message: "conversation c1 is assigned to lena"}}}})
+	if !strings.Contains(h.notice(), "i to post it as an internal note") {
+		t.Errorf("notice = %q", h.notice())
+	}
+	h.press("i")
+	if h.m.compose.mode != composeNote || h.m.compose.ta.Value() != "Refund is on its way" {
+		t.Errorf("note box: mode %v text %q", h.m.compose.mode, h.m.compose.ta.Value())
+	}
+}
+
+// A lead taking the chat while the agent writes closes the box, says so
+// and keeps the text; a lead changing the agent's status says who did.
+func TestTakeoverAndLeadChangesAreToldAndTextKept(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("r")
+	h.typeText("Almost done")
+	c := h.m.convs["c1"]
+	c.Assignee, c.Version = "lee", c.Version+1
+	h.send(UpdatesMsg{Updates: []client.Update{event(30, protocol.EvConversation, &protocol.ConversationEvent{
+		Cause: protocol.CauseReassigned, By: "lee", Conversation: c})}})
+	if h.m.focus == focusCompose {
+		t.Error("box still open on a chat that is no longer the agent's")
+	}
+	if n := h.notice(); !strings.Contains(n, "Lee now has your chat with 王小明") || !strings.Contains(n, "kept") {
+		t.Errorf("notice = %q", n)
+	}
+	h.press("i")
+	if h.m.compose.ta.Value() != "Almost done" {
+		t.Errorf("note box has %q", h.m.compose.ta.Value())
+	}
+	h.press("esc")
+
+	me := h.m.me
+	me.Status, me.Version = protocol.StatusAway, me.Version+1
+	h.send(UpdatesMsg{Updates: []client.Update{event(31, protocol.EvAgent, &protocol.AgentEvent{Cause: "status", By: "lee", Agent: me})}})
+	if n := h.notice(); !strings.Contains(n, "Lee set your status to away") {
+		t.Errorf("notice = %q", n)
+	}
+}
+
+// What the agent types in the regenerate dialog is the instruction: it was
+// dropped and ⏎ then sent the first preset ("shorter").
+func TestRegenerateTakesTypedInstruction(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("R")
+	h.typeText("mention the tracking number")
+	h.press("enter")
+	got := h.be.find("regenerate")
+	if len(got) != 1 || got[0].arg.(protocol.RegenerateReq).Instruction != "mention the tracking number" {
+		t.Fatalf("regenerate calls %+v", got)
+	}
+	h.press("R", "2")
+	if got := h.be.find("regenerate"); len(got) != 2 || got[1].arg.(protocol.RegenerateReq).Instruction != "more formal" {
+		t.Fatalf("digit pick: %+v", got)
+	}
+}
+
+// `a` on a flagged chat asks first; resolving or snoozing while the
+// customer waits says so in the dialog.
+func TestAcceptOnFlaggedChatAndResolveWhileWaitingAsk(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h) // angry
+	h.press("a")
+	if len(h.m.dialogs) != 1 || len(h.enqueued(protocol.ReqOutcome)) != 0 {
+		t.Fatal("a on an angry chat sent at once")
+	}
+	if !strings.Contains(h.screen(), "flagged angry") {
+		t.Errorf("no reason in the question:\n%s", h.screen())
+	}
+	h.press("esc")
+	h.press("d")
+	if !strings.Contains(h.screen(), "the customer has waited 12m for an answer") {
+		t.Errorf("resolve dialog does not warn:\n%s", h.screen())
+	}
+}
