@@ -70,7 +70,8 @@ func newRecordingProxy(t *testing.T, upstream string) *recordingProxy {
 		},
 		FlushInterval: -1, // stream every chunk as it comes
 		ModifyResponse: func(resp *http.Response) error {
-			resp.Body = &slowBody{ReadCloser: resp.Body, p: p, ctx: resp.Request.Context()}
+			release, _ := resp.Request.Context().Value(releaseKey{}).(func())
+			resp.Body = &slowBody{ReadCloser: resp.Body, p: p, ctx: resp.Request.Context(), release: release}
 			return nil
 		},
 	}
@@ -102,11 +103,19 @@ func newRecordingProxy(t *testing.T, upstream string) *recordingProxy {
 		p.inFlight++
 		p.maxInFlight = max(p.maxInFlight, p.inFlight)
 		p.mu.Unlock()
-		defer func() {
-			p.mu.Lock()
-			p.inFlight--
-			p.mu.Unlock()
-		}()
+		// A request stops counting as in flight when its answer has been
+		// read to the end — before the caller sees that end, so a caller
+		// that starts its next request then never overlaps in the count.
+		var once sync.Once
+		release := func() {
+			once.Do(func() {
+				p.mu.Lock()
+				p.inFlight--
+				p.mu.Unlock()
+			})
+		}
+		defer release()
+		r = r.WithContext(context.WithValue(r.Context(), releaseKey{}, release))
 		if first > 0 {
 			select {
 			case <-time.After(first):
@@ -152,12 +161,15 @@ func (p *recordingProxy) stats() (maxInFlight, completed, aborted int) {
 // up first.
 type slowBody struct {
 	io.ReadCloser
-	p      *recordingProxy
-	ctx    context.Context
-	tail   []byte // the last bytes read, to find [DONE] across reads
-	sawEnd bool
-	done   bool
+	p       *recordingProxy
+	ctx     context.Context
+	release func() // the request is no longer in flight
+	tail    []byte // the last bytes read, to find [DONE] across reads
+	sawEnd  bool
+	done    bool
 }
+
+type releaseKey struct{}
 
 var sseDone = []byte("data: [DONE]")
 
@@ -175,6 +187,9 @@ func (b *slowBody) Read(buf []byte) (int, error) {
 	if n > 0 && !b.sawEnd {
 		b.tail = append(b.tail, buf[:n]...)
 		b.sawEnd = bytes.Contains(b.tail, sseDone)
+		if b.sawEnd && b.release != nil {
+			b.release()
+		}
 		if len(b.tail) > len(sseDone) {
 			b.tail = b.tail[len(b.tail)-len(sseDone):]
 		}
@@ -198,6 +213,9 @@ func (b *slowBody) finish() {
 		return
 	}
 	b.done = true
+	if b.release != nil {
+		b.release()
+	}
 	b.p.mu.Lock()
 	if b.sawEnd {
 		b.p.completed++
