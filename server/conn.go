@@ -40,7 +40,8 @@ type conn struct {
 	lastSeq  int64 // newest seq handled (sent or filtered out)
 	liveSeen int64 // newest visible seq the hub offered while catching up
 
-	limiter *rateLimiter
+	tok     *tokenState // limits shared by the token's connections (limits.go)
+	invalid int         // unreadable frames so far (reader goroutine only)
 	// statsDay is the day start the desk's team board asked for; non-zero
 	// means it gets team_stats pushes (team.go).
 	statsDay atomic.Int64
@@ -54,7 +55,6 @@ func newConn(srv *Server, ws *websocket.Conn, agent protocol.Agent, tokenID stri
 		out:     make(chan []byte, srv.cfg.SendBuffer),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
-		limiter: newRateLimiter(srv.cfg.RateLimit, srv.cfg.RateBurst),
 	}
 }
 
@@ -300,20 +300,15 @@ func (c *conn) readLoop(ctx context.Context) {
 		}
 		c.ws.SetReadDeadline(time.Now().Add(c.srv.cfg.PongWait))
 		if typ != websocket.TextMessage {
-			c.sendFrame(protocol.ErrorFrame("", protocol.Errorf(protocol.CodeInvalid, "binary frames are not accepted; send JSON text")))
+			c.invalidFrame(protocol.Frame{}, protocol.Errorf(protocol.CodeInvalid, "binary frames are not accepted; send JSON text"))
 			continue
 		}
 		f, err := protocol.DecodeRequest(b)
 		if err != nil {
-			c.sendFrame(protocol.ErrorFrame(f.ID, err))
+			c.invalidFrame(f, err)
 			continue
 		}
-		if now := time.Now(); !c.limiter.allow(now) {
-			wait := c.limiter.wait()
-			ef := protocol.ErrorFrame(f.ID, protocol.Errorf(protocol.CodeRateLimited,
-				"too many requests: at most %g a second (bursts of %g); retry in %d ms", c.limiter.rate, c.limiter.burst, wait.Milliseconds()))
-			ef.RetryAfterMS = max(1, wait.Milliseconds())
-			c.sendFrame(ef)
+		if !c.admit(ctx, f) { // limits.go
 			continue
 		}
 		answer, local, err := c.handleConnLocal(ctx, f)
@@ -343,7 +338,10 @@ func newRateLimiter(rate float64, burst int) *rateLimiter {
 	return &rateLimiter{rate: rate, burst: float64(burst), tokens: float64(burst)}
 }
 
-func (r *rateLimiter) allow(now time.Time) bool {
+func (r *rateLimiter) allow(now time.Time) bool { return r.allowN(now, 1) }
+
+// allowN takes n tokens if the bucket holds them.
+func (r *rateLimiter) allowN(now time.Time, n float64) bool {
 	if r.rate <= 0 {
 		return true
 	}
@@ -354,10 +352,10 @@ func (r *rateLimiter) allow(now time.Time) bool {
 		}
 	}
 	r.last = now
-	if r.tokens < 1 {
+	if r.tokens < n {
 		return false
 	}
-	r.tokens--
+	r.tokens -= n
 	return true
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"sort"
 	"strconv"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server/store"
 )
 
 // metrics serves /metrics in the Prometheus text format: floor figures read
@@ -149,11 +151,22 @@ func (f *floorCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.NewInvalidMetric(descQueueDepth, err)
 		return
 	}
+	label := teamLabels(fl)
+	depth := map[[3]string]int{}
 	for _, q := range fl.Queue {
-		ch <- prometheus.MustNewConstMetric(descQueueDepth, prometheus.GaugeValue, float64(q.Count), q.Team, q.Channel, strconv.Itoa(q.Priority))
+		depth[[3]string{label(q.Team), q.Channel, strconv.Itoa(q.Priority)}] += q.Count
 	}
-	for team, oldest := range fl.OldestByTeam {
-		ch <- prometheus.MustNewConstMetric(descLongestWait, prometheus.GaugeValue, float64(max(fl.Now-oldest, 0))/1000, team)
+	for k, n := range depth {
+		ch <- prometheus.MustNewConstMetric(descQueueDepth, prometheus.GaugeValue, float64(n), k[0], k[1], k[2])
+	}
+	oldest := map[string]int64{}
+	for team, at := range fl.OldestByTeam {
+		if o, ok := oldest[label(team)]; !ok || at < o {
+			oldest[label(team)] = at
+		}
+	}
+	for team, at := range oldest {
+		ch <- prometheus.MustNewConstMetric(descLongestWait, prometheus.GaugeValue, float64(max(fl.Now-at, 0))/1000, team)
 	}
 	for _, st := range []string{protocol.ConvQueued, protocol.ConvAssigned, protocol.ConvSnoozed} {
 		ch <- prometheus.MustNewConstMetric(descOpen, prometheus.GaugeValue, float64(fl.Open[st]), st)
@@ -167,5 +180,43 @@ func (f *floorCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for _, st := range []string{protocol.StatusOnline, protocol.StatusAway, protocol.StatusOffline} {
 		ch <- prometheus.MustNewConstMetric(descAgents, prometheus.GaugeValue, float64(fl.Agents[st]), st)
+	}
+}
+
+// maxTeamLabels bounds the team label's values: the teams with the most
+// queued chats keep their names, the rest are counted as "_other", so
+// transfers to made-up team names cannot blow up /metrics (issue 19).
+const maxTeamLabels = 50
+
+func teamLabels(fl store.Floor) func(string) string {
+	count := map[string]int{}
+	for _, q := range fl.Queue {
+		count[q.Team] += q.Count
+	}
+	for team := range fl.OldestByTeam {
+		count[team] += 0
+	}
+	if len(count) <= maxTeamLabels {
+		return func(t string) string { return t }
+	}
+	teams := make([]string, 0, len(count))
+	for t := range count {
+		teams = append(teams, t)
+	}
+	sort.Slice(teams, func(i, j int) bool {
+		if count[teams[i]] != count[teams[j]] {
+			return count[teams[i]] > count[teams[j]]
+		}
+		return teams[i] < teams[j]
+	})
+	keep := map[string]bool{}
+	for _, t := range teams[:maxTeamLabels-1] {
+		keep[t] = true
+	}
+	return func(t string) string {
+		if keep[t] {
+			return t
+		}
+		return "_other"
 	}
 }

@@ -33,12 +33,17 @@ type Config struct {
 	SendBuffer     int           // frames queued per desk before it counts as slow [512]
 	RateLimit      float64       // requests per second per desk; negative = unlimited [50]
 	RateBurst      int           // burst of requests [100]
+	DesksPerToken  int           // websocket connections one token may hold open [8]
+	TextPerHour    int           // bytes of mutating requests per token per hour, also the burst; negative = unlimited [4 MiB]
 	PingInterval   time.Duration // [20s]
 	PongWait       time.Duration // silence after which a desk is dropped [60s]
 	WriteWait      time.Duration // [10s]
 	FlushInterval  time.Duration // pause after each write to a desk so frames batch under load; negative = none [2ms]
 	MaxReplay      int64         // events a resuming desk may replay before it gets a snapshot [100000]
 	DrainTimeout   time.Duration // graceful shutdown budget [10s]
+	IdleTimeout    time.Duration // an idle keep-alive HTTP connection is closed [2m]
+	BodyTimeout    time.Duration // reading one HTTP request's body (not websockets) [30s]
+	ConnsPerIP     int           // open connections from one address; negative = unlimited [1000]
 	Copilot        Copilot       // enriches escalated conversations; nil = no insights or drafts
 	CopilotWorkers int           // concurrent enrichments [2]
 	CopilotTimeout time.Duration // one insight + draft [60s]
@@ -67,6 +72,12 @@ func (c *Config) defaults() {
 	if c.RateBurst <= 0 {
 		c.RateBurst = 100
 	}
+	if c.DesksPerToken <= 0 {
+		c.DesksPerToken = defaultDesksPerToken
+	}
+	if c.TextPerHour == 0 {
+		c.TextPerHour = defaultTextPerHour
+	}
 	if c.PingInterval <= 0 {
 		c.PingInterval = 20 * time.Second
 	}
@@ -84,6 +95,15 @@ func (c *Config) defaults() {
 	}
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = 10 * time.Second
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = defaultIdleTimeout
+	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = defaultBodyTimeout
+	}
+	if c.ConnsPerIP == 0 {
+		c.ConnsPerIP = defaultConnsPerIP
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -117,6 +137,7 @@ type Server struct {
 	relayq   chan []byte // replicas: viewer changes to send, in order (replicas.go)
 	att      *Attachments
 	heavy    *heavyReads // concurrent transcript/review/export reads per agent (transcript.go)
+	tokens   tokenTable  // per-token limits across connections (limits.go)
 }
 
 // New builds a server on a store and registers as the store's publisher.
@@ -203,10 +224,14 @@ func (s *Server) Connections() int { return s.hub.count() }
 // flushing what was queued for it, and waits for in-flight requests.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Config) error {
 	hs := &http.Server{
-		Handler:           s.mux,
+		Handler:           withReadDeadline(s.mux, s.cfg.BodyTimeout), // httplimits.go
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       s.cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if s.cfg.ConnsPerIP > 0 {
+		ln = newIPLimitListener(ln, s.cfg.ConnsPerIP)
 	}
 	if tlsConfig != nil {
 		ln = tls.NewListener(ln, tlsConfig)
@@ -375,11 +400,19 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	tok, err := s.openToken(tokenID)
+	if err != nil {
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusTooManyRequests, err)
+		return
+	}
 	ws, err := s.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		s.closeToken(tok)
 		return // the upgrader has answered
 	}
 	c := newConn(s, ws, agent, tokenID)
+	c.tok = tok
 	s.conns.Add(1)
 	s.hub.add(c)
 	s.router.nudge() // an online agent may be reachable now
@@ -387,6 +420,7 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 	go c.writeLoop()
 	go func() {
 		defer s.conns.Done()
+		defer s.closeToken(tok)
 		defer s.hub.remove(c)
 		defer s.presence.drop(c)
 		if err := c.start(ctx, since); err != nil && !errors.Is(err, errClosed) {

@@ -72,6 +72,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var webhooks stringList
 	fs.Var(&webhooks, "webhook", "CHANNEL=URL receiving agent replies on that channel, signed with $AGENTDESK_WEBHOOK_SECRET; CHANNEL * serves every other channel (repeatable)")
 	apiRate := fs.Float64("api-rate", 20, "HTTP API requests per second allowed per integration token (0 = unlimited)")
+	desksPerToken := fs.Int("desks-per-token", 8, "desk connections one token may hold open at once")
+	connsPerIP := fs.Int("conns-per-ip", 1000, "open TCP connections allowed from one address (put a proxy's address's limit higher)")
 	autoAssign := fs.Bool("auto-assign", true, "give queued conversations to the least-loaded online agent with free capacity, their team first (-auto-assign=false: agents only pull)")
 	returnAfter := fs.Duration("return-after", 10*time.Minute, "put a chat back in the queue when its assignee has not answered the waiting customer this long (0 = never)")
 	dbConns := fs.Int("db-conns", 16, "PostgreSQL connections per replica (with a postgres:// -db)")
@@ -201,6 +203,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv := server.New(st, server.Config{
 		Version: version, AllowedOrigins: origins, SendBuffer: *sendBuffer, RateLimit: *rate, Logger: log, FlushInterval: flushOrNone(*flush),
+		DesksPerToken: *desksPerToken, ConnsPerIP: *connsPerIP,
 		Channels: server.ChannelsConfig{RateLimit: *apiRate, Webhooks: hooks},
 		Copilot:  engine, CopilotTimeout: *cpTimeout + 10*time.Second,
 		Routing:    server.Routing{AutoAssign: *autoAssign, ReturnAfter: *returnAfter},
