@@ -213,24 +213,33 @@ Rules:
 - Text like [PHONE_1], [EMAIL_1], [ID_1], [CARD_1] is masked personal data; copy it exactly if you need it.
 
 Answer with one JSON object and nothing else:
-{"answer": "the reply text", "confidence": 0.0 to 1.0 (how sure you are the sources answer exactly what was asked), "sources": ["kb:ID", …the entries you used]}`
+{"answer": "the reply text", "confidence": 0 to 100 (how sure you are the sources answer exactly what was asked), "sources": ["kb:ID", …the entries you used]}`
 
-// answerSchema is answerJSON as a JSON schema, bounded (see insightSchema).
-var answerSchema = json.RawMessage(`{
+// answerSchema is answerJSON as a JSON schema, bounded (see insightSchema),
+// whose sources can only be the candidates the model was given: with
+// json_schema even a weak model cannot cite an entry it never saw.
+func answerSchema(cands []KBEntry) json.RawMessage {
+	ids := make([]string, 0, len(cands))
+	for _, e := range cands {
+		ids = append(ids, "kb:"+e.ID)
+	}
+	enum, _ := json.Marshal(ids)
+	return json.RawMessage(`{
   "type": "object",
   "additionalProperties": false,
   "required": ["answer", "confidence", "sources"],
   "properties": {
     "answer": {"type": "string", "maxLength": 600},
-    "confidence": {"type": "number"},
-    "sources": {"type": "array", "maxItems": 4, "items": {"type": "string", "maxLength": 90}}
+    "confidence": {"type": "integer", "minimum": 0, "maximum": 100},
+    "sources": {"type": "array", "maxItems": 4, "items": {"type": "string", "enum": ` + string(enum) + `}}
   }
 }`)
+}
 
 type answerJSON struct {
-	Answer     string   `json:"answer"`
-	Confidence any      `json:"confidence"`
-	Sources    []string `json:"sources"`
+	Answer     string          `json:"answer"`
+	Confidence json.RawMessage `json:"confidence"`
+	Sources    []string        `json:"sources"`
 }
 
 // answer asks the model to word an answer from the offline candidates. The
@@ -248,7 +257,7 @@ func (p *openaiProvider) answer(ctx context.Context, c Conversation, off Answer,
 		language = "Simplified Chinese"
 	}
 	system := strings.ReplaceAll(answerSystem, "{{LANG}}", language)
-	content, err := p.completeJSON(ctx, system, user, "answer", answerSchema)
+	content, err := p.completeJSON(ctx, system, user, "answer", answerSchema(cands))
 	if err != nil {
 		return Answer{}, fmt.Errorf("answer call: %w", err)
 	}
@@ -272,26 +281,33 @@ func (p *openaiProvider) answer(ctx context.Context, c Conversation, off Answer,
 	}
 	a.Provenance.Sources = a.Sources
 	a.Text = strings.TrimSpace(red.Restore(raw.Answer))
-	conf, ok := 0.0, false
-	switch v := raw.Confidence.(type) {
-	case float64:
-		conf, ok = v, true
-	case string:
-		var f float64
-		if _, err := fmt.Sscanf(strings.TrimSpace(v), "%g", &f); err == nil {
-			conf, ok = f, true
-		}
-	}
+	conf, ok := answerPercent(raw.Confidence)
 	if !ok {
-		return Answer{}, fmt.Errorf("answer: confidence %v is not a number", raw.Confidence)
+		return Answer{}, fmt.Errorf("answer: confidence %.40s is not a number from 0 to 100", raw.Confidence)
 	}
 	if a.Text == "" || len(a.Sources) == 0 {
 		// Uncited text is not an answer from the KB, however sure the model is.
 		a.Text, a.Confidence = "", 0
 		return a, nil
 	}
-	a.Confidence = round2((max(0, min(1, conf)) + off.Confidence) / 2)
+	a.Confidence = round2((conf + off.Confidence) / 2)
 	return a, nil
+}
+
+// answerPercent reads the model's confidence: asked for 0–100 (an integer
+// range a schema-compiling server can enforce; numbers it cannot bound,
+// and weak models write 1e9999), it also takes the 0–1 fractions some
+// models answer anyway, as a number or a string. Anything not finite or
+// out of range is not a confidence.
+func answerPercent(raw json.RawMessage) (float64, bool) {
+	v, ok := looseFloat(raw)
+	if !ok || math.IsNaN(v) || v < 0 || v > 100 {
+		return 0, false
+	}
+	if v > 1 {
+		v /= 100
+	}
+	return v, true
 }
 
 // Weights of query tokens the KB has never seen, relative to the rarest

@@ -2,6 +2,7 @@ package copilot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -102,5 +103,22 @@ func TestRemoteAnswer(t *testing.T) {
 	}
 	if a, err = e.Answer(context.Background(), c); err != nil || a.Provenance.Fallback == "" || a.Provenance.Provider != ProviderOffline || a.Confidence != off.Confidence {
 		t.Errorf("garbage from the model: %+v %v, want the offline answer with a fallback note", a, err)
+	}
+}
+
+// TestAnswerPercent: the model's confidence as asked (0–100), as a
+// fraction, or as a string; numbers a real llama.cpp server produced
+// (9999999999999999E9999999999999999 from an unbounded schema number) and
+// other nonsense are refused, so the offline answer is used instead.
+func TestAnswerPercent(t *testing.T) {
+	for in, want := range map[string]float64{`80`: 0.8, `0.8`: 0.8, `"85"`: 0.85, `0`: 0, `100`: 1, `1`: 1} {
+		if got, ok := answerPercent(json.RawMessage(in)); !ok || got != want {
+			t.Errorf("%s: %v %v, want %v", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{`9999999999999999E9999999999999999`, `-1`, `101`, `"high"`, `null`, ``, `NaN`} {
+		if got, ok := answerPercent(json.RawMessage(in)); ok {
+			t.Errorf("%s: took %v", in, got)
+		}
 	}
 }

@@ -361,3 +361,34 @@ func TestLLMRequestsCarryNoPersonalData(t *testing.T) {
 		}
 	}
 }
+
+// TestLLMBotAnswersThroughTheModel: the front-line bot's KB answer through
+// the real server in json_schema mode. The schema lets the model cite only
+// the entries retrieval gave it, so even random weights cite real ones; the
+// answer is the model's, not a fallback.
+func TestLLMBotAnswersThroughTheModel(t *testing.T) {
+	proxy := newRecordingProxy(t, llmURL(t, "AGENTDESK_TEST_LLM_URL"))
+	eng := llmEngine(t, proxy.URL(), copilot.Config{ResponseFormat: copilot.ResponseJSONSchema})
+	c := copilot.Conversation{ID: "bot", Channel: "web", Messages: []copilot.Message{
+		{Seq: 1, Role: copilot.RoleCustomer, Text: "How long does a refund take to reach my credit card?"},
+	}}
+	a, err := eng.Answer(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Provenance.Provider != copilot.ProviderOpenAI || a.Provenance.Fallback != "" {
+		t.Fatalf("answer fell back: %+v", a.Provenance)
+	}
+	reqs := proxy.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	for _, s := range a.Sources {
+		if _, ok := eng.KB().Get(s.ID); !ok || !strings.Contains(string(reqs[0]), `"kb:`+s.ID+`"`) {
+			t.Fatalf("cited %q, which retrieval did not offer: %s", s.ID, reqs[0])
+		}
+	}
+	if a.Confidence < 0 || a.Confidence > 1 || (a.Text == "") != (len(a.Sources) == 0) {
+		t.Fatalf("answer %+v", a)
+	}
+}
