@@ -268,6 +268,30 @@ type Welcome struct {
 	// appends their conversations and applies the snapshot once the last
 	// page (More false) has arrived. Each frame stays near MaxReplyBytes.
 	SnapshotMore bool `json:"snapshot_more,omitempty"`
+	// Delivery says which channels agent replies are delivered to; nil from
+	// a server that does not say (then every channel is assumed covered).
+	Delivery *Delivery `json:"delivery,omitempty"`
+}
+
+// Delivery lists where the server delivers agent replies: every channel
+// (All) or only those named. A reply on another channel is stored but
+// reaches no customer, and a desk should say so instead of "sending…".
+type Delivery struct {
+	All      bool     `json:"all,omitempty"`
+	Channels []string `json:"channels,omitempty"`
+}
+
+// Covers reports whether replies on channel are delivered.
+func (d *Delivery) Covers(channel string) bool {
+	if d == nil || d.All {
+		return true
+	}
+	for _, c := range d.Channels {
+		if c == channel {
+			return true
+		}
+	}
+	return false
 }
 
 // TypeSnapshot is the frame type of a snapshot's further pages.

@@ -132,7 +132,7 @@ func (c *conn) start(ctx context.Context, since int64) error {
 	if err != nil {
 		return err
 	}
-	w := protocol.Welcome{Protocol: protocol.Version, ServerVersion: c.srv.cfg.Version, Agent: c.agent}
+	w := protocol.Welcome{Protocol: protocol.Version, ServerVersion: c.srv.cfg.Version, Agent: c.agent, Delivery: c.srv.ch.out.delivery()}
 	if since > 0 && since <= head && head-since <= c.srv.cfg.MaxReplay {
 		w.Resume, w.Seq = protocol.ResumeReplay, since
 	} else {

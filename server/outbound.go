@@ -10,8 +10,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -175,6 +177,15 @@ func newOutbound(s *Server, hooks map[string]Webhook, cfg OutboundConfig) *outbo
 		}
 	}
 	return o
+}
+
+// delivery is what the welcome tells desks about where replies go.
+func (o *outbound) delivery() *protocol.Delivery {
+	if o.channels == nil {
+		return &protocol.Delivery{All: true}
+	}
+	d := &protocol.Delivery{Channels: slices.Sorted(maps.Keys(o.hooks))}
+	return d
 }
 
 func (o *outbound) poke() {

@@ -48,3 +48,19 @@ func TestConversationCarriesWhenTheCustomerStartedWaiting(t *testing.T) {
 		t.Errorf("a new customer message after the reply does not start a wait")
 	}
 }
+
+// The welcome says where replies are delivered, so a desk can say "no
+// delivery configured for channel X" instead of "sending…" for ever.
+func TestWelcomeSaysWhereRepliesAreDelivered(t *testing.T) {
+	none := newHarness(t, server.Config{})
+	d := none.dial(none.agent("alice", protocol.RoleAgent), 0)
+	if d.welcome.Delivery == nil || d.welcome.Delivery.Covers("web") {
+		t.Errorf("no webhooks: welcome delivery %+v covers web", d.welcome.Delivery)
+	}
+	some := newHarness(t, server.Config{Channels: server.ChannelsConfig{Webhooks: map[string]server.Webhook{
+		"wechat": {URL: "http://127.0.0.1:9/replies", Secret: "s"}}}})
+	d = some.dial(some.agent("bob", protocol.RoleAgent), 0)
+	if w := d.welcome.Delivery; w == nil || !w.Covers("wechat") || w.Covers("web") {
+		t.Errorf("wechat only: welcome delivery %+v", w)
+	}
+}

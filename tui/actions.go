@@ -95,6 +95,7 @@ func (m *Model) openConv(id string) tea.Cmd {
 		clear(m.lateDelivery)
 		m.customer, m.history = nil, nil
 		m.transcript.SetMessages(nil)
+		m.routeTranscript()
 		m.lastSeq = 0
 		m.copilotScroll = 0
 		m.showSources = false

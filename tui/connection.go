@@ -102,3 +102,14 @@ func (m *Model) firstRun() bool {
 	return m.conn.State == client.StateOnline && m.me.ID != "" && m.me.Role == protocol.RoleAgent &&
 		m.me.Status != protocol.StatusOnline
 }
+
+// routeTranscript tells the transcript whether the open conversation's
+// channel has a delivery at all, from what the server said in its welcome.
+func (m *Model) routeTranscript() {
+	c, ok := m.convs[m.open]
+	if !ok || m.delivery.Covers(c.Channel) {
+		m.transcript.SetNoRoute("")
+		return
+	}
+	m.transcript.SetNoRoute(c.Channel)
+}

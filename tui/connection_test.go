@@ -66,3 +66,19 @@ func TestFirstRunHintWhileNotOnline(t *testing.T) {
 func paneText(lines []string) string {
 	return strings.Join(strings.Fields(ansi.Strip(strings.Join(lines, "\n"))), " ")
 }
+
+// With no delivery for the chat's channel, a pending reply says so.
+func TestPendingReplyOnAChannelWithoutDeliverySaysSo(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	me := h.m.me
+	h.send(UpdatesMsg{Updates: []client.Update{client.Welcomed{Welcome: protocol.Welcome{Protocol: 1, Agent: me, Seq: 40,
+		Resume: protocol.ResumeReplay, Delivery: &protocol.Delivery{Channels: []string{"email"}}}}}})
+	d := h.be.detail["c1"]
+	d.Messages = append(d.Messages, protocol.Message{ID: "m9", ConversationID: "c1", Seq: 4, Author: protocol.AuthorAgent,
+		AuthorName: "Alice", Text: "On its way", Delivery: "pending", CreatedAt: ms(-time.Minute)})
+	h.be.detail["c1"] = d
+	openC1(h)
+	if scr := paneText(h.m.convPane()); !strings.Contains(scr, "no delivery configured for channel wechat") || strings.Contains(scr, "sending…") {
+		t.Errorf("pending reply on an undelivered channel:\n%s", h.screen())
+	}
+}

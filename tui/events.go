@@ -62,6 +62,8 @@ func (m *Model) applyUpdates(us []client.Update) tea.Cmd {
 
 func (m *Model) applyWelcome(w protocol.Welcome) tea.Cmd {
 	m.me = w.Agent
+	m.delivery = w.Delivery
+	m.routeTranscript()
 	m.agents[w.Agent.ID] = w.Agent
 	m.queue.SetMe(w.Agent.ID)
 	if w.Resume != protocol.ResumeSnapshot || w.Snapshot == nil {

@@ -80,7 +80,8 @@ type Model struct {
 
 	me       protocol.Agent
 	conn     client.StateChanged
-	link     link // connection.go
+	link     link               // connection.go
+	delivery *protocol.Delivery // where the server delivers replies (welcome)
 	pending  int
 	convs    map[string]protocol.Conversation
 	agents   map[string]protocol.Agent

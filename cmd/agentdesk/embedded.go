@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -131,6 +132,15 @@ func startShopChannel() (*shopChannel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo channel: %w", err)
 	}
+	srv := serveReplies(ln, secret, nil)
+	return &shopChannel{hook: server.Webhook{URL: "http://" + ln.Addr().String() + "/replies", Secret: secret}, srv: srv}, nil
+}
+
+// serveReplies receives agents' replies as a channel would: it checks each
+// webhook's signature against secret, accepts it and hands it to onReply
+// (nil: accept only). The embedded demo's shop and `simulate --receive`
+// both use it.
+func serveReplies(ln net.Listener, secret string, onReply func(server.WebhookPayload)) *http.Server {
 	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		if err == nil {
@@ -140,10 +150,14 @@ func startShopChannel() (*shopChannel, error) {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
+		var p server.WebhookPayload
+		if onReply != nil && json.Unmarshal(body, &p) == nil {
+			onReply(p)
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})}
 	go srv.Serve(ln)
-	return &shopChannel{hook: server.Webhook{URL: "http://" + ln.Addr().String() + "/replies", Secret: secret}, srv: srv}, nil
+	return srv
 }
 
 // prepareDemoAccounts makes sure the demo's accounts exist (plus me, when

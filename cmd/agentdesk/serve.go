@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -219,6 +221,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		scheme = "wss"
 	}
 	log.Info("agentdesk serving", "desk", scheme+"://"+ln.Addr().String()+"/v1/desk", "db", store.RedactDSN(*db), "version", version, "bot", bot.Enabled)
+	if _, all := hooks["*"]; !all {
+		// Replies on a channel without a receiver are stored and shown to
+		// agents as not delivered: say so once, where the operator looks.
+		if covered := slices.Sorted(maps.Keys(hooks)); len(covered) == 0 {
+			log.Warn("no delivery configured: agent replies are stored but reach no customer; pass --webhook '*=URL' (README: running a backend for a team)")
+		} else {
+			log.Warn("no delivery configured for channels other than these: replies there are stored but reach no customer",
+				"channels", strings.Join(covered, ","))
+		}
+	}
 	err = srv.Serve(ctx, ln, tlsConfig)
 	log.Info("agentdesk stopped")
 	return err

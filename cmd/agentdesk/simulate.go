@@ -5,11 +5,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"strings"
+	"sync"
 	"time"
 
+	"github.com/agentdesk/agentdesk/server"
 	"github.com/agentdesk/agentdesk/sim"
+	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
 func init() {
@@ -28,6 +34,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	mates := fs.Bool("teammates", true, "simulated teammates take chats that wait long and answer them")
 	scripted := fs.Bool("scripted-bot", false, "play the front-line bot from the demo's scripts, for a server without -bot")
 	logLevel := fs.String("log-level", "warn", "log level: debug, info, warn or error")
+	receive := fs.String("receive", "", "ADDR to receive agents' replies on, as the customers' channel would (serve --webhook '*=http://ADDR/replies'; both need $AGENTDESK_WEBHOOK_SECRET); each reply is printed")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -59,6 +66,14 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Desk: *serverURL, WatchToken: tokens["floor"], ScriptedBot: *scripted, Logger: log}
 	if *mates {
 		opt.Mates = map[string]string{"mei": tokens["mei"], "omar": tokens["omar"], "jun": tokens["jun"]}
+	}
+	if *receive != "" {
+		at, stop, err := receiveReplies(*receive, os.Getenv("AGENTDESK_WEBHOOK_SECRET"), stdout)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		fmt.Fprintf(stdout, "receiving agents' replies on http://%s/replies\n", at)
 	}
 	fmt.Fprintf(stdout, "simulating the demo shop against %s (seed %d, %.1f conversations/min); ctrl-c stops\n", *serverURL, *seed, *rate)
 	w := sim.New(sim.NewHTTPBackend(*serverURL, botToken), opt)
@@ -95,4 +110,29 @@ func reachable(ctx context.Context, server string) error {
 		return fmt.Errorf("the server at %s is not healthy: GET /healthz answered %s", server, resp.Status)
 	}
 	return nil
+}
+
+// receiveReplies listens on addr for the server's reply webhooks and prints
+// each reply (sanitized: it is text for a terminal), so a team set-up shows
+// agents' replies reaching the customers.
+func receiveReplies(addr, secret string, out io.Writer) (string, func(), error) {
+	if secret == "" {
+		return "", nil, fmt.Errorf("%w: -receive needs AGENTDESK_WEBHOOK_SECRET, the same secret serve signs replies with", errUsage)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("-receive: %w", err)
+	}
+	var mu sync.Mutex
+	srv := serveReplies(ln, secret, func(p server.WebhookPayload) {
+		who := sanitize.Line(p.AuthorName)
+		if who == "" {
+			who = sanitize.Line(p.AuthorID)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(out, "reply on %s to %s from %s: %s\n", sanitize.Line(p.Channel), sanitize.Line(p.CustomerID), who,
+			strings.Join(strings.Fields(sanitize.Line(p.Text)), " "))
+	})
+	return ln.Addr().String(), func() { srv.Close() }, nil
 }

@@ -33,6 +33,7 @@ type Catalog struct {
 	// Transcript.
 	AuthorCustomer, AuthorBot, AuthorAgent, AuthorSystem, AuthorNote string
 	DeliveryPending, DeliveryDelivered, DeliveryFailed               string
+	DeliveryNoRoute                                                  func(channel string) string
 	TranscriptEmpty                                                  string
 	NewBelow                                                         func(n int) string
 
@@ -271,6 +272,7 @@ var en = Catalog{
 	AuthorCustomer: "Customer", AuthorBot: "Bot", AuthorAgent: "Agent", AuthorSystem: "System",
 	AuthorNote:      "Internal note",
 	DeliveryPending: "sending…", DeliveryDelivered: "delivered", DeliveryFailed: "not delivered",
+	DeliveryNoRoute: func(ch string) string { return "not sent: no delivery configured for channel " + ch },
 	TranscriptEmpty: "No messages yet.",
 	NewBelow:        func(n int) string { return fmt.Sprintf("↓ %d new", n) },
 
@@ -446,6 +448,7 @@ var zhCN = Catalog{
 	AuthorCustomer: "客户", AuthorBot: "机器人", AuthorAgent: "客服", AuthorSystem: "系统",
 	AuthorNote:      "内部备注",
 	DeliveryPending: "发送中…", DeliveryDelivered: "已送达", DeliveryFailed: "发送失败",
+	DeliveryNoRoute: func(ch string) string { return "未发出：渠道 " + ch + " 未配置投递" },
 	TranscriptEmpty: "暂无消息。",
 	NewBelow:        func(n int) string { return fmt.Sprintf("↓ %d 条新消息", n) },
 

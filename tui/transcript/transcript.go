@@ -43,6 +43,7 @@ type Model struct {
 
 	width, height int
 	now           time.Time
+	noRoute       string // channel replies are not delivered on (SetNoRoute)
 
 	// follow keeps the newest message in view as messages arrive; when the
 	// agent scrolls up it turns off and top anchors the view instead.
@@ -105,6 +106,17 @@ func (m *Model) SetDelivery(messageID, delivery string) {
 	}
 }
 
+// SetNoRoute says that replies in this conversation reach no customer (the
+// server delivers nothing on its channel): pending replies then read "no
+// delivery configured for channel X" instead of "sending…" for ever.
+// Empty clears it.
+func (m *Model) SetNoRoute(channel string) {
+	if m.noRoute != channel {
+		m.noRoute = channel
+		m.Invalidate()
+	}
+}
+
 // Len returns the number of messages.
 func (m *Model) Len() int { return len(m.msgs) }
 
@@ -155,20 +167,32 @@ func (m *Model) render(msg *protocol.Message, sep bool) []string {
 		head += " · " + name
 	}
 	header := labelStyle.Render(head) + "  " + t.Time.Render(stamp)
+	status := ""
 	if msg.Author == protocol.AuthorAgent && msg.Delivery != "" {
 		switch msg.Delivery {
 		case "pending":
-			header += "  " + t.DeliveryPending.Render("… "+m.cat.DeliveryPending)
+			if m.noRoute != "" {
+				status = t.DeliveryFailed.Render("✗ " + m.cat.DeliveryNoRoute(sanitize.Line(m.noRoute)))
+				break
+			}
+			status = t.DeliveryPending.Render("… " + m.cat.DeliveryPending)
 		case "delivered":
-			header += "  " + t.DeliveryDelivered.Render("✓ "+m.cat.DeliveryDelivered)
+			status = t.DeliveryDelivered.Render("✓ " + m.cat.DeliveryDelivered)
 		case "failed":
-			header += "  " + t.DeliveryFailed.Render("✗ "+m.cat.DeliveryFailed)
+			status = t.DeliveryFailed.Render("✗ " + m.cat.DeliveryFailed)
 		}
 	}
 	if msg.Author == protocol.AuthorNote {
 		header = t.NoteGutter.Render(gutter) + header
 	}
-	out = append(out, ansi.Truncate(header, m.width, "…"))
+	switch {
+	case status == "":
+		out = append(out, ansi.Truncate(header, m.width, "…"))
+	case ansi.StringWidth(header)+2+ansi.StringWidth(status) <= m.width:
+		out = append(out, header+"  "+status)
+	default: // the status on a line of its own rather than cut
+		out = append(out, ansi.Truncate(header, m.width, "…"), ansi.Truncate("  "+status, m.width, "…"))
+	}
 
 	textWidth := max(m.width-2, 1)
 	for _, l := range wrap(sanitize.Text(msg.Text), textWidth) {
