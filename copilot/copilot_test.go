@@ -138,8 +138,28 @@ func TestLanguageAndTokens(t *testing.T) {
 		}
 	}
 	got := strings.Join(Tokens("退款到账 refunds charged"), " ")
-	if got != "退款 款到 到账 refund charg" {
+	if got != "退款 到账 refund charg" {
 		t.Errorf("Tokens = %q", got)
+	}
+	// Words, not bigrams across them: 续费 (renewal) is not in 手续费
+	// (handling fee); 快递 still finds 快递员, 签收 finds 已签收.
+	for _, tc := range []struct {
+		text, has, hasNot string
+	}{
+		{"手续费以页面为准", "手续费", "续费"},
+		{"会员自动续费不提醒", "续费", "员自"},
+		{"快递员电话打不通", "快递", "员电"},
+		{"显示已签收", "签收", "示已"},
+		{"我的退款", "退款", "的"},
+	} {
+		toks := Tokens(tc.text)
+		if !slices.Contains(toks, tc.has) || slices.Contains(toks, tc.hasNot) {
+			t.Errorf("Tokens(%q) = %v: want %q, not %q", tc.text, toks, tc.has, tc.hasNot)
+		}
+	}
+	// The similarity eval keeps plain bigrams, so figures compare across rounds.
+	if got := strings.Join(metricTokens("退款到账"), " "); got != "退款 款到 到账" {
+		t.Errorf("metricTokens = %q", got)
 	}
 	if Similarity("I want a refund", "refunds wanted") < 0.99 {
 		t.Errorf("stemming should make these equal: %v", Similarity("I want a refund", "refunds wanted"))
@@ -512,7 +532,7 @@ func TestExemplarReuseDoesNotLeakAnotherCustomer(t *testing.T) {
 		{"Hi Sarah, your refund for order #778899 is on its way.", "", "Sarah", "[order number]"},
 		{"Dear Mr Smith, the refund was issued today.", "", "Smith", "the refund was issued today."},
 	} {
-		got, greeted := adaptExemplar(tc.reply, tc.order)
+		got, greeted := adaptExemplar(tc.reply, tc.order, "", "")
 		if !greeted {
 			t.Errorf("%q: greeting not recognised", tc.reply)
 		}
@@ -520,7 +540,7 @@ func TestExemplarReuseDoesNotLeakAnotherCustomer(t *testing.T) {
 			t.Errorf("adaptExemplar(%q, %q) = %q; want %q gone and %q kept", tc.reply, tc.order, got, tc.wantGone, tc.want)
 		}
 	}
-	if got, greeted := adaptExemplar("您好，请问您的订单号是多少？", ""); greeted && !strings.Contains(got, "请问您的订单号") {
+	if got, greeted := adaptExemplar("您好，请问您的订单号是多少？", "", "", ""); greeted && !strings.Contains(got, "请问您的订单号") {
 		t.Errorf("a greeting followed by a question lost the question: %q", got)
 	}
 

@@ -1,9 +1,10 @@
 package copilot
 
 import (
-	"regexp"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Offline drafting: retrieve, then fill a template in the customer's
@@ -55,10 +56,19 @@ type draftPlan struct {
 	legal    bool
 	human    bool
 	urgent   bool
+	// followUp: an agent already answered in this conversation, so the
+	// reply neither greets again nor introduces itself.
+	followUp bool
 	order    string
-	body     string
+	amount   string
+	// ask is the customer's open question, for the no-article draft.
+	ask  string
+	body string
+	// noArticle: nothing in the KB answers with confidence; the body is
+	// an acknowledgement and one question, and the pane says so.
+	noArticle bool
 	// fromExemplar: the body is a reply an agent sent; it already has the
-	// team's own greeting and sign-off, so the template adds neither.
+	// team's own wording, so the template adds no sign-off.
 	fromExemplar bool
 	// exemplarGreeted: the reused reply opened with a greeting (naming the
 	// customer it was written for); it was cut and the current customer is
@@ -72,11 +82,13 @@ type draftPlan struct {
 	candEx []Exemplar
 }
 
-// Thresholds for reuse: an exemplar answers the new question when the
-// questions overlap this much; a KB entry is cited when its confidence is
-// at least this.
+// Thresholds: an exemplar answers the new question when the questions
+// overlap this much; a KB passage answers it when its entry's confidence is
+// at least kbAnswer (below, the draft says honestly that it needs more);
+// kbCite is the least confidence for a candidate shown to a remote model.
 const (
 	exemplarReuse = 0.3
+	kbAnswer      = 0.2
 	kbCite        = 0.08
 )
 
@@ -91,6 +103,8 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 	p.legal = ins.Flags.LegalThreat
 	p.human = ins.Flags.AsksForHuman
 	p.urgent = ins.Flags.Urgent
+	open := openTurns(c)
+	p.followUp = len(open) < len(turns)
 	var all strings.Builder
 	for _, m := range turns {
 		all.WriteString(limitText(m.Text))
@@ -99,12 +113,38 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 	if m := reOrder.FindStringSubmatch(all.String()); m != nil && m[1] != "" {
 		p.order = m[1]
 	}
-	q := retrievalQuery(turns)
+	var openText strings.Builder
+	for _, m := range open {
+		openText.WriteString(topicText(limitText(m.Text)))
+		openText.WriteByte('\n')
+	}
+	if m := reMoney.FindString(openText.String()); m != "" {
+		p.amount = strings.TrimSpace(m)
+	}
+	// The ask is named back to the customer: never the sentence with the
+	// threat in it.
+	askTurns := make([]Message, 0, len(open))
+	for _, m := range open {
+		if t := dropAdvice(limitText(m.Text)); t != "" {
+			askTurns = append(askTurns, Message{Seq: m.Seq, Role: m.Role, Text: t})
+		}
+	}
+	p.ask = pickAsk(askTurns, p.lang == LangZH)
+	// The draft answers the customer's open question: what they wrote
+	// since the last agent reply. When that says nothing about the topic
+	// ("转人工", "??"), the last few turns do.
+	q := Tokens(openText.String())
+	raw := openText.String()
+	if len(q) < 2 {
+		q = retrievalQuery(turns)
+		raw = ""
+	}
 	if in.extra != "" {
 		q = appendTokens(q, in.extra)
 	}
 	// Exemplars first: what agents actually sent for this kind of question.
-	exHits := e.mem.searchTokens(q, lastTurnQuery(turns), p.lang, 3)
+	exHits := e.mem.searchTokens(q, lastTurnQuery(turns), p.lang, exemplarPool)
+	exHits = preferTypical(exHits)
 	for _, h := range exHits {
 		if h.Similarity < exemplarReuse/2 || e.mem.rejectedReply(q, h.Exemplar.Reply) {
 			continue
@@ -115,8 +155,12 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 		if p.body != "" || h.Similarity < exemplarReuse {
 			continue
 		}
-		p.body, p.exemplarGreeted = adaptExemplar(h.Exemplar.Reply, p.order)
-		p.fromExemplar = true
+		body, greeted := adaptExemplar(h.Exemplar.Reply, p.order, h.Exemplar.CustomerName, c.CustomerName)
+		body = dropAdvice(body)
+		if body == "" {
+			continue
+		}
+		p.body, p.exemplarGreeted, p.fromExemplar = body, greeted, true
 		p.citations = append(p.citations, Source{Kind: SourceExemplar, ID: h.Exemplar.ID, Score: round2(h.Similarity)})
 		for _, id := range h.Exemplar.Sources {
 			if kbe, ok := e.kb.Get(id); ok {
@@ -125,41 +169,234 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 			}
 		}
 	}
-	hits := e.kb.searchTokens(q, p.lang, 4)
+	hits := e.kb.searchQuery(raw, q, p.lang, 4)
 	demote := e.mem.rejectedSources(q)
 	for i := range hits {
 		hits[i].Score *= 1 - 0.6*demote[hits[i].Entry.ID]
+		hits[i].Confidence *= 1 - 0.6*demote[hits[i].Entry.ID]
 	}
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
+	bot := botTexts(c)
 	for _, h := range hits {
 		if h.Confidence < kbCite {
 			break
 		}
 		// A reply quotes an entry in its own language; the paired
 		// translation is found by intent.
-		ent := h.Entry
+		ent, translated := h.Entry, false
 		if ent.Language != p.lang {
 			alt, ok := e.sameIntent(ent, p.lang)
 			if !ok {
 				continue
 			}
-			ent = alt
+			ent, translated = alt, true
 		}
 		if len(p.candKB) < 3 && !containsEntry(p.candKB, ent.ID) {
 			p.candKB = append(p.candKB, ent)
 		}
-		if p.body != "" {
+		// A question is answered by an article that shares two of its
+		// telling words (or its only one): "do you sell dog food" is not
+		// answered by the returns article because "food" is in it.
+		if p.body != "" || h.Confidence < kbAnswer || !answersQuery(q, h.Entry) {
 			continue
 		}
-		sent := bestSentences(ent.Body, q, in.shorter)
-		if sent == "" {
+		picked := pickPassages(ent, h, translated, bot, in.shorter)
+		if len(picked) == 0 {
 			continue
 		}
-		p.body = sent
+		var parts []string
+		for k, n := range picked {
+			ps := ent.Passages[n]
+			if k > 0 && ps.Intro != "" && ps.Intro == ent.Passages[picked[k-1]].Intro {
+				// Items of one list: the intro once, the items after it.
+				sep := "; "
+				if p.lang == LangZH {
+					sep = "；"
+				}
+				parts[len(parts)-1] = strings.TrimRight(parts[len(parts)-1], "。.；;") + sep + ps.Text
+			} else {
+				parts = append(parts, passageText(ps))
+			}
+			p.citations = append(p.citations, Source{Kind: SourceKB, ID: ent.ID, Title: passageLabel(ent.Title, ps),
+				Passage: PassageRef(ent.ID, n), Score: round2(h.Score)})
+		}
+		p.body = strings.Join(parts, "\n")
 		p.kbUsed = append(p.kbUsed, ent)
-		p.citations = append(p.citations, Source{Kind: SourceKB, ID: ent.ID, Title: ent.Title, Score: round2(h.Score)})
+	}
+	if p.body == "" {
+		p.noArticle = true
 	}
 	return p
+}
+
+// answersQuery: the entry holds at least two (and a quarter) of the
+// query's distinct topic tokens, or the only one it has (order numbers and question words
+// such as "how long" do not count).
+func answersQuery(q []string, ent KBEntry) bool {
+	have := map[string]bool{}
+	for _, t := range Tokens(ent.Title + "\n" + strings.Join(ent.Tags, " ") + "\n" + strings.Join(ent.Questions, " ") + "\n" +
+		strings.Join(ent.Aliases, " ") + "\n" + ent.Body) {
+		have[t] = true
+	}
+	seen := map[string]bool{}
+	matched, total := 0, 0
+	for _, t := range q {
+		r, _ := utf8.DecodeRuneInString(t)
+		if seen[t] || unicode.IsDigit(r) || askWords[t] {
+			continue
+		}
+		seen[t] = true
+		total++
+		if have[t] {
+			matched++
+		}
+	}
+	return matched >= 2 && 4*matched >= total || matched == 1 && total == 1
+}
+
+// exemplarPool is how many similar past questions are weighed.
+const exemplarPool = 10
+
+// preferTypical reorders exemplar hits so that the reply agents typically
+// give to questions like this one comes first: each reply is scored by its
+// question's similarity times how much it agrees with the other replies
+// (weighted by their questions' similarity). One agent's unusual answer to
+// a near-identical question loses to the answer the team gives again and
+// again. A typical reply is reused even when no single stored question
+// reaches exemplarReuse, as long as the pool agrees (typicalReuse).
+func preferTypical(hits []ExemplarHit) []ExemplarHit {
+	if len(hits) < 3 {
+		return hits
+	}
+	toks := make([][]string, len(hits))
+	for i, h := range hits {
+		toks[i] = metricTokens(h.Exemplar.Reply)
+	}
+	type scored struct {
+		h     ExemplarHit
+		score float64
+	}
+	out := make([]scored, len(hits))
+	for i, h := range hits {
+		var agree, wsum float64
+		for j, o := range hits {
+			if i == j {
+				continue
+			}
+			agree += o.Similarity * tokenF1(toks[i], toks[j])
+			wsum += o.Similarity
+		}
+		if wsum > 0 {
+			agree /= wsum
+		}
+		if agree >= typicalAgree && h.Similarity >= exemplarReuse/2 {
+			h.Similarity = max(h.Similarity, exemplarReuse)
+		}
+		out[i] = scored{h, h.Similarity * (0.1 + agree)}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].score > out[j].score })
+	res := make([]ExemplarHit, len(out))
+	for i, s := range out {
+		res[i] = s.h
+	}
+	return res
+}
+
+// typicalAgree: replies agreeing this much (token F1, similarity-weighted)
+// with the rest of the pool count as the team's usual answer.
+const typicalAgree = 0.25
+
+// openTurns are the customer's messages since the last agent reply (all of
+// them when no agent has replied yet); never empty when the customer wrote.
+func openTurns(c Conversation) []Message {
+	var out []Message
+	for _, m := range c.Messages {
+		switch {
+		case m.Role == RoleAgent:
+			out = out[:0]
+		case m.Role == RoleCustomer && strings.TrimSpace(m.Text) != "":
+			out = append(out, m)
+		}
+	}
+	if len(out) == 0 {
+		if turns := customerTurns(c); len(turns) > 0 {
+			out = turns[len(turns)-1:]
+		}
+	}
+	return out
+}
+
+// botTexts are the bot's messages: a draft does not repeat what the bot
+// already said (that answer failed, which is why a person is here).
+func botTexts(c Conversation) []string {
+	var out []string
+	for _, m := range c.Messages {
+		if m.Role == RoleBot {
+			out = append(out, limitText(m.Text))
+		}
+	}
+	return out
+}
+
+// pickPassages chooses what of an entry answers: its best passage for the
+// query, and the runner-up when it matches nearly as well and the reply is
+// not to be short. Passages that repeat the bot or point the customer to a
+// regulator or a lawyer are skipped. A translated entry (the customer wrote
+// in the other language) is ranked by the original's passages, which the
+// KB keeps in the same order.
+// leadPassageBoost weighs an article's opening paragraph when passages are
+// ranked for a draft.
+const leadPassageBoost = 1.6
+
+func pickPassages(ent KBEntry, h KBHit, translated bool, bot []string, shorter bool) []int {
+	var cands []PassageHit
+	for _, ph := range h.Passages {
+		if ph.N < len(ent.Passages) {
+			// An article's opening paragraph states its answer ("we send a
+			// free replacement or refund you in full"); the bullets after
+			// it are the details.
+			if ph.N == 0 && !ent.Passages[0].Item {
+				ph.Score *= leadPassageBoost
+			}
+			cands = append(cands, ph)
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Score > cands[j].Score })
+	if len(cands) == 0 && len(ent.Passages) > 0 && !translated {
+		cands = []PassageHit{{N: 0}}
+	}
+	ok := func(n int) bool {
+		t := ent.Passages[n].Text
+		if !ent.Passages[n].Item && (strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：")) {
+			return false // a list's introduction: it comes with the items
+		}
+		if mentionsAdvice(t) {
+			return false
+		}
+		for _, b := range bot {
+			if Similarity(b, t) >= 0.5 {
+				return false
+			}
+		}
+		return true
+	}
+	var picked []int
+	var top float64
+	for _, ph := range cands {
+		if !ok(ph.N) {
+			continue
+		}
+		if len(picked) == 0 {
+			picked, top = []int{ph.N}, ph.Score
+			continue
+		}
+		if !shorter && ph.Score >= 0.7*top && len(picked) < 2 {
+			picked = append(picked, ph.N)
+		}
+		break
+	}
+	sort.Ints(picked)
+	return picked
 }
 
 func containsEntry(xs []KBEntry, id string) bool {
@@ -248,155 +485,6 @@ func bestSentences(body string, q []string, shorter bool) string {
 		out = append(out, lines[i])
 	}
 	return strings.Join(out, "\n")
-}
-
-// reExemplarGreeting matches the opening salutation of a reply an agent
-// wrote for another customer: "您好，朱琳！", "亲，", "Hi Sarah,", "Dear Mr
-// Smith,". A greeting followed by a real sentence keeps the sentence.
-var reExemplarGreeting = regexp.MustCompile(`(?i)^\s*(?:@\w+\s*)*(?:(?:您好|你好|亲爱的|亲)(?:[，,]?\s*[^，,。！!？?\s]{1,8})?\s*[，,！!。]\s*|(?:您好|你好)\s*|(?:hi|hello|hey|dear)\b[^,.!?\n]{0,30}[,.!]\s*)`)
-
-// adaptExemplar makes another conversation's reply fit this one: the
-// greeting that named its customer is cut (the caller greets the current
-// customer), and order numbers it quoted are replaced by this
-// conversation's order, or by a placeholder the agent must fill, so one
-// customer's name or order never reaches another.
-func adaptExemplar(reply, order string) (string, bool) {
-	body := reply
-	greeted := false
-	if loc := reExemplarGreeting.FindStringIndex(body); loc != nil && loc[1] < len(body) {
-		body = strings.TrimLeft(body[loc[1]:], " \n")
-		greeted = true
-	}
-	body = reOrder.ReplaceAllStringFunc(body, func(m string) string {
-		sub := reOrder.FindStringSubmatchIndex(m)
-		if sub == nil || sub[2] < 0 {
-			return m
-		}
-		num := m[sub[2]:sub[3]]
-		switch {
-		case num == order:
-			return m
-		case order != "":
-			return m[:sub[2]] + order + m[sub[3]:]
-		case strings.IndexFunc(m, isHan) >= 0:
-			return m[:sub[2]] + "[订单号]" + m[sub[3]:]
-		default:
-			return m[:sub[2]] + "[order number]" + m[sub[3]:]
-		}
-	})
-	return body, greeted
-}
-
-var reGreeting = regexp.MustCompile(`(?i)^\s*(?:@\w+\s*)*(?:(?:hi|hello|hey|dear)\b[^,.!\n]{0,30}[,.!]?\s*|您好[，,！!。]?\s*|你好[，,！!。]?\s*|亲[，,！!]?\s*)`)
-
-// render words the plan. Angry customers hear an apology and a commitment
-// before any policy; "shorter" drops the pleasantries.
-func (p draftPlan) render(in instruction) string {
-	if p.fromExemplar {
-		// Keep the agents' wording; only an upset customer gets the
-		// apology in front.
-		in.shorter = true
-		p.order = ""
-	}
-	ph := templatePhrases[LangEN]
-	if p.lang == LangZH {
-		ph = templatePhrases[LangZH]
-	}
-	var parts []string
-	// add appends a stock sentence unless the body already says it: a
-	// reused reply was often drafted from these same templates, and the
-	// customer must not read "I'll take it from here" twice.
-	add := func(s string) {
-		if p.body == "" || !strings.Contains(p.body, s) {
-			parts = append(parts, s)
-		}
-	}
-	if !in.shorter || p.exemplarGreeted {
-		parts = append(parts, ph.greet(p.name, in.formal))
-	}
-	if p.human {
-		add(ph.human)
-	}
-	switch {
-	case p.angry || p.legal:
-		add(ph.apologyAngry)
-	case p.negative:
-		add(ph.apology)
-	case in.warmer:
-		add(ph.thanks)
-	}
-	if p.order != "" {
-		parts = append(parts, ph.orderPrefix+p.order+ph.orderSuffix)
-	}
-	if p.body != "" {
-		parts = append(parts, p.body)
-	} else {
-		parts = append(parts, ph.askDetails)
-	}
-	if p.urgent && !in.shorter {
-		add(ph.urgent)
-	}
-	if !in.shorter {
-		if in.formal {
-			add(ph.closeFormal)
-		} else {
-			add(ph.closeCasual)
-		}
-	}
-	return strings.Join(parts, "\n")
-}
-
-// phrases are the fixed pieces of a templated reply in one language.
-type phrases struct {
-	greet                    func(name string, formal bool) string
-	human                    string
-	apologyAngry, apology    string
-	thanks                   string
-	orderPrefix, orderSuffix string
-	askDetails, urgent       string
-	closeFormal, closeCasual string
-}
-
-var templatePhrases = map[string]phrases{
-	LangZH: {
-		greet: func(name string, _ bool) string {
-			if name != "" {
-				return "您好，" + name + "！"
-			}
-			return "您好！"
-		},
-		human:        "我是人工客服，接下来由我为您处理。",
-		apologyAngry: "非常抱歉给您带来这么不好的体验，您的心情我完全理解，这件事我会负责跟进到底。",
-		apology:      "抱歉给您添麻烦了。",
-		thanks:       "感谢您的耐心等待。",
-		orderPrefix:  "订单 ", orderSuffix: " 我这边已经在查看。",
-		askDetails:  "为了尽快帮您处理，请告诉我订单号和具体情况，我马上为您核实。",
-		urgent:      "我会优先处理，有进展第一时间告诉您。",
-		closeFormal: "如有其他疑问，敬请随时联系我们。",
-		closeCasual: "还有其他问题随时告诉我。",
-	},
-	LangEN: {
-		greet: func(name string, formal bool) string {
-			switch {
-			case formal && name != "":
-				return "Dear " + name + ","
-			case formal:
-				return "Dear customer,"
-			case name != "":
-				return "Hi " + name + ","
-			}
-			return "Hi,"
-		},
-		human:        "I'm a member of the support team and I'll take it from here.",
-		apologyAngry: "I'm really sorry about this experience, and I understand why you're upset. I'll personally see this through until it's sorted.",
-		apology:      "Sorry for the trouble.",
-		thanks:       "Thanks so much for your patience.",
-		orderPrefix:  "I'm looking at order ", orderSuffix: " now.",
-		askDetails:  "So I can sort this out quickly, could you share your order number and a few details of what happened?",
-		urgent:      "I'm treating this as a priority and will update you as soon as I know more.",
-		closeFormal: "Please do not hesitate to contact us should you have any further questions.",
-		closeCasual: "Anything else, just let me know.",
-	},
 }
 
 // Promise checks: what a draft commits the shop to, and what supports it.

@@ -246,6 +246,9 @@ func (e *Engine) Draft(ctx context.Context, c Conversation, instr string, onDelt
 				}
 			}
 			d.Warnings = append(d.Warnings, checkDraft(d.Text, d.Citations, cited, c)...)
+			if mentionsAdvice(d.Text) {
+				d.Warnings = append(d.Warnings, Warning{Code: WarnAdvice, Message: "The draft points the customer to a regulator, court or lawyer; take it out before sending."})
+			}
 			d.Provenance.Seq = c.LastSeq()
 			d.Provenance.Elapsed = time.Since(start)
 			return d, nil
@@ -266,12 +269,19 @@ func (e *Engine) Draft(ctx context.Context, c Conversation, instr string, onDelt
 }
 
 func (e *Engine) offlineDraft(ctx context.Context, c Conversation, plan draftPlan, in instruction, onDelta func(Delta), reset bool) Draft {
-	text := plan.render(in)
+	text := dropAdvice(plan.render(in))
 	d := Draft{Text: text, Language: plan.lang, Citations: plan.citations}
 	if d.Citations == nil {
 		d.Citations = []Source{}
 	}
-	d.Warnings = checkDraft(text, plan.citations, plan.kbUsed, c)
+	if plan.noArticle {
+		d.Warnings = append(d.Warnings, Warning{Code: WarnNoArticle, Message: "No article covers this: the draft acknowledges the problem and asks for what is needed."})
+	}
+	for _, w := range checkDraft(text, plan.citations, plan.kbUsed, c) {
+		if !(plan.noArticle && w.Code == WarnNoCitation) {
+			d.Warnings = append(d.Warnings, w)
+		}
+	}
 	d.Provenance = Provenance{Provider: ProviderOffline, Model: "templates", PromptVersion: OfflinePromptVersion,
 		Sources: plan.citations, Seq: c.LastSeq()}
 	// Stream line by line so the desk shows the same progressive arrival

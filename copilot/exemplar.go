@@ -38,6 +38,9 @@ type Exemplar struct {
 	// demoted when a similar question comes again.
 	Sources []string  `json:"sources,omitempty"`
 	At      time.Time `json:"at,omitzero"`
+	// CustomerName is who the reply was written for: reusing it for someone
+	// else replaces that name (a greeting anywhere in the reply included).
+	CustomerName string `json:"customer_name,omitempty"`
 }
 
 // ExemplarHit is a retrieved exemplar.
@@ -219,4 +222,4 @@ func tokenF1(a, b []string) float64 {
 // Similarity is the token-overlap F1 of two texts (English words, Chinese
 // character bigrams), 0..1: how `agentdesk eval dialogues` compares a draft
 // with the reply the agent really sent.
-func Similarity(a, b string) float64 { return tokenF1(Tokens(a), Tokens(b)) }
+func Similarity(a, b string) float64 { return tokenF1(metricTokens(a), metricTokens(b)) }

@@ -196,6 +196,9 @@ func orderLabel(zh bool) string {
 // pickAsk chooses the customer sentence that best states the request: the
 // most request-like sentence, preferring later ones on ties.
 func pickAsk(turns []Message, zh bool) string {
+	if len(turns) == 0 {
+		return ""
+	}
 	best, bestScore := "", -1.0
 	cues := askEN
 	if zh {

@@ -26,7 +26,14 @@ type KBEntry struct {
 	// Intent is the intent label customers asking about this entry have; it
 	// defaults to the first tag.
 	Intent string `json:"intent,omitempty"`
-	Body   string `json:"body"`
+	// Questions and Aliases from the front matter: how customers ask for
+	// this article ("怎么关闭自动续费") and other names for its subject
+	// ("连续包月"). They are indexed with the title, never quoted.
+	Questions []string `json:"questions,omitempty"`
+	Aliases   []string `json:"aliases,omitempty"`
+	Body      string   `json:"body"`
+	// Passages are the body cut into bullets and paragraphs (passage.go).
+	Passages []Passage `json:"passages,omitempty"`
 	// Path is the file the entry came from, for error messages and editors.
 	Path string `json:"path,omitempty"`
 	// Status from the front matter: "pending-review" keeps a file (a
@@ -43,6 +50,15 @@ type KBHit struct {
 	Score float64
 	// Confidence is the score relative to a perfect match of the query, 0..1.
 	Confidence float64
+	// Passages are the entry's passages that match the query, best first
+	// (at most five).
+	Passages []PassageHit
+}
+
+// PassageHit is a matching passage of an entry.
+type PassageHit struct {
+	N     int // index in Entry.Passages
+	Score float64
 }
 
 // KB is a knowledge base: Markdown files with front matter, indexed with BM25.
@@ -65,15 +81,23 @@ type kbSnapshot struct {
 	entries []KBEntry
 	pending []string // files marked pending review, not loaded
 	index   *bm25    // body
-	head    *bm25    // title and tags
-	lead    *bm25    // first sentence of the body
-	pairs   *bm25    // adjacent content-word pairs of title and body
-	yesNo   []bool   // the body opens with a bare yes/no
+	head    *bm25    // title, tags, questions, aliases and headings
+	// passages: one document per passage (its text and heading); pOwner
+	// and pNum map a passage document to its entry and its number there.
+	passages *bm25
+	pOwner   []int32
+	pNum     []int32
+	lead     *bm25  // first sentence of the body
+	pairs    *bm25  // adjacent content-word pairs of title and body
+	yesNo    []bool // the body opens with a bare yes/no
 }
 
 // headWeight: a question resembling an entry's title or tags is worth more
 // than the same words somewhere in a long policy text.
 const headWeight = 1.5
+
+// passageWeight: how much an entry's best passage adds to its score.
+const passageWeight = 0.5
 
 // DemoKB returns the embedded demo knowledge base of a small online shop
 // (returns, shipping, refunds, warranty, payment, account, order changes,
@@ -198,9 +222,26 @@ func (kb *KB) Reload() error {
 func (kb *KB) Pending() []string { return append([]string(nil), kb.snap.Load().pending...) }
 
 func buildSnapshot(entries []KBEntry) *kbSnapshot {
-	s := &kbSnapshot{entries: entries, index: newBM25(), head: newBM25(), lead: newBM25(), pairs: newBM25()}
-	for _, e := range entries {
-		head := Tokens(e.Title + " " + strings.Join(e.Tags, " "))
+	s := &kbSnapshot{entries: entries, index: newBM25(), head: newBM25(), lead: newBM25(), pairs: newBM25(), passages: newBM25()}
+	for i := range entries {
+		e := &entries[i]
+		if e.Passages == nil {
+			e.Passages = splitPassages(e.Body)
+		}
+		headings := map[string]bool{}
+		for n, p := range e.Passages {
+			s.passages.add(Tokens(p.Heading + " " + p.Intro + " " + p.Text))
+			s.pOwner = append(s.pOwner, int32(i))
+			s.pNum = append(s.pNum, int32(n))
+			if p.Heading != "" && p.Heading != e.Title {
+				headings[p.Heading] = true
+			}
+		}
+		headText := e.Title + " " + strings.Join(e.Tags, " ") + " " + strings.Join(e.Questions, " ") + " " + strings.Join(e.Aliases, " ")
+		for h := range headings {
+			headText += " " + h
+		}
+		head := Tokens(headText)
 		body := Tokens(e.Body)
 		s.head.add(head)
 		s.index.add(body)
@@ -260,6 +301,31 @@ func (kb *KB) searchQuery(text string, q []string, lang string, k int) []KBHit {
 			scores = s.index.scoreAll(x, scores, expandWeight)
 		}
 	}
+	// The best passage of an entry adds to it: an article with one bullet
+	// that says what was asked beats one that mentions the words apart.
+	pscores := s.passages.scoreAll(q, nil, 1)
+	if x := expandQuery(text, q); len(x) > 0 {
+		pscores = s.passages.scoreAll(x, pscores, expandWeight)
+	}
+	byEntry := map[int32][]PassageHit{}
+	for d, sc := range pscores {
+		owner := s.pOwner[d]
+		byEntry[owner] = append(byEntry[owner], PassageHit{N: int(s.pNum[d]), Score: sc})
+	}
+	for owner, ps := range byEntry {
+		sort.Slice(ps, func(i, j int) bool {
+			if ps[i].Score != ps[j].Score {
+				return ps[i].Score > ps[j].Score
+			}
+			return ps[i].N < ps[j].N
+		})
+		if len(ps) > 5 {
+			byEntry[owner] = ps[:5]
+		}
+		if passageWeight > 0 {
+			scores[owner] += passageWeight * ps[0].Score
+		}
+	}
 	if form := questionForm(text); form != 0 {
 		for d, sc := range scores {
 			switch {
@@ -291,7 +357,7 @@ func (kb *KB) searchQuery(text string, q []string, lang string, k int) []KBHit {
 		if best > 0 {
 			conf = min(1, score/best)
 		}
-		out = append(out, KBHit{Entry: e, Score: score, Confidence: conf})
+		out = append(out, KBHit{Entry: e, Score: score, Confidence: conf, Passages: byEntry[int32(h.doc)]})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
 	if len(out) > k {
@@ -366,8 +432,8 @@ func parseFrontMatter(fm string, e *KBEntry) error {
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#") {
 			continue
 		}
-		if t := strings.TrimSpace(line); strings.HasPrefix(t, "- ") && listKey == "tags" {
-			e.Tags = append(e.Tags, unquote(strings.TrimSpace(t[2:])))
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "- ") && frontList(e, listKey) != nil {
+			*frontList(e, listKey) = append(*frontList(e, listKey), unquote(strings.TrimSpace(t[2:])))
 			continue
 		}
 		k, v, ok := strings.Cut(line, ":")
@@ -388,11 +454,15 @@ func parseFrontMatter(fm string, e *KBEntry) error {
 			e.Intent = unquote(v)
 		case "status":
 			e.Status = strings.ToLower(unquote(v))
-		case "tags":
+		case "tags", "questions", "aliases":
 			v = strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")
-			for _, t := range strings.Split(v, ",") {
+			sep := ","
+			if k == "questions" {
+				sep = "|" // questions have commas of their own; one per line, or a | b
+			}
+			for _, t := range strings.Split(v, sep) {
 				if t = unquote(strings.TrimSpace(t)); t != "" {
-					e.Tags = append(e.Tags, t)
+					*frontList(e, k) = append(*frontList(e, k), t)
 				}
 			}
 		default:
@@ -401,6 +471,19 @@ func parseFrontMatter(fm string, e *KBEntry) error {
 		}
 	}
 	return sc.Err()
+}
+
+// frontList is the list a front-matter key fills, nil for other keys.
+func frontList(e *KBEntry, key string) *[]string {
+	switch key {
+	case "tags":
+		return &e.Tags
+	case "questions":
+		return &e.Questions
+	case "aliases", "alias":
+		return &e.Aliases
+	}
+	return nil
 }
 
 func unquote(s string) string {

@@ -88,7 +88,12 @@ benefit feature advantage reward point
 activat enabl start
 update chang modify
 time long day hour week
-error fail declin reject unsuccessful`
+error fail declin reject unsuccessful
+扣款 扣钱 扣费 扣了 多扣 重复扣款 两次
+退款 退钱 退回 到账
+会员 会员费 续费 自动续费
+地址 收货地址 修改地址
+漏水 漏电 坏了 故障 质量 维修 保修`
 
 // answerCues map question words to what answers to them usually contain.
 var answerCues = map[string][]string{
@@ -103,6 +108,13 @@ var answerCues = map[string][]string{
 	"age":       {"year", "minimum", "maximum"},
 	"charges":   {"rs", "fee", "free", "nil"},
 	"fees":      {"rs", "charg", "free", "nil"},
+	"多久":        {"工作日", "小时", "天内", "分钟"},
+	"多长时间":      {"工作日", "小时", "天内", "分钟"},
+	"几天":        {"工作日", "天内"},
+	"什么时候":      {"工作日", "小时", "天内"},
+	"多少钱":       {"元", "费用", "免费"},
+	"怎么":        {"步骤", "点击", "进入", "设置"},
+	"如何":        {"步骤", "点击", "进入", "设置"},
 }
 
 var thesaurus = func() map[string][]string {

@@ -79,14 +79,33 @@ func toSet(words []string) map[string]struct{} {
 }
 
 // Tokens splits text for retrieval: lower-cased, stemmed English words without
-// stop words, character bigrams for runs of Han characters (plus the single
-// character when a run has length one), and digit runs as whole tokens.
+// stop words, Chinese words (segment.go), and digit runs as whole tokens.
 // Mixed-language text gets both kinds of token.
 func Tokens(text string) []string {
 	return appendTokens(nil, text)
 }
 
 func appendTokens(out []string, text string) []string {
+	return appendTokensHan(out, text, appendHanTokens)
+}
+
+// metricTokens are the tokens `agentdesk eval` measures draft similarity
+// with: the same English words, and plain character bigrams for Chinese.
+// They stay fixed while retrieval's tokens improve, so figures from
+// different rounds compare.
+func metricTokens(text string) []string { return appendTokensHan(nil, text, appendHanBigrams) }
+
+func appendHanBigrams(out []string, han []rune) []string {
+	if len(han) == 1 {
+		return append(out, string(han))
+	}
+	for i := 0; i+1 < len(han); i++ {
+		out = append(out, string(han[i:i+2]))
+	}
+	return out
+}
+
+func appendTokensHan(out []string, text string, appendHanTokens func([]string, []rune) []string) []string {
 	var word []rune
 	var han []rune
 	flushWord := func() {
@@ -104,15 +123,8 @@ func appendTokens(out []string, text string) []string {
 		out = append(out, stem(w))
 	}
 	flushHan := func() {
-		switch len(han) {
-		case 0:
-			return
-		case 1:
-			out = append(out, string(han))
-		default:
-			for i := 0; i+1 < len(han); i++ {
-				out = append(out, string(han[i:i+2]))
-			}
+		if len(han) > 0 {
+			out = appendHanTokens(out, han)
 		}
 		han = han[:0]
 	}

@@ -111,10 +111,13 @@ type Insight struct {
 
 // Source is a knowledge-base entry or exemplar a result drew on.
 type Source struct {
-	Kind  string  `json:"kind"` // SourceKB or SourceExemplar
-	ID    string  `json:"id"`
-	Title string  `json:"title,omitempty"`
-	Score float64 `json:"score"`
+	Kind  string `json:"kind"` // SourceKB or SourceExemplar
+	ID    string `json:"id"`
+	Title string `json:"title,omitempty"`
+	// Passage is the cited passage of a KB entry ("refunds-en#3", see
+	// PassageRef); Title then names it too.
+	Passage string  `json:"passage,omitempty"`
+	Score   float64 `json:"score"`
 }
 
 // Kinds of Source.
@@ -150,6 +153,12 @@ const (
 	WarnUnsupportedPay = "unsupported_promise"
 	WarnFallback       = "fallback"
 	WarnInjection      = "injection_suspected"
+	// WarnNoArticle: no KB article answers the question with confidence;
+	// the draft acknowledges it and asks for what is needed.
+	WarnNoArticle = "no_article"
+	// WarnAdvice: a model's draft points the customer to a regulator,
+	// court or lawyer.
+	WarnAdvice = "regulator_advice"
 )
 
 // Draft is a suggested reply.

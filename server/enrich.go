@@ -495,7 +495,7 @@ func (e *enricher) learn(ctx context.Context, outcomeID string) {
 
 func (e *enricher) addExemplar(t store.AnsweredTurn) {
 	o := t.Outcome
-	x := copilot.Exemplar{ID: o.ID, Question: t.Question, Language: t.Language, At: time.UnixMilli(o.CreatedAt)}
+	x := copilot.Exemplar{ID: o.ID, Question: t.Question, Language: t.Language, At: time.UnixMilli(o.CreatedAt), CustomerName: t.CustomerName}
 	switch o.Action {
 	case protocol.ActionAccept:
 		x.Outcome, x.Reply = copilot.Accepted, o.FinalText

@@ -14,11 +14,15 @@ type AnsweredTurn struct {
 	Outcome  protocol.Outcome
 	Question string // the newest customer message the draft had seen
 	Language string
+	// CustomerName is who the reply was for: the copilot replaces it when
+	// the reply is reused for someone else.
+	CustomerName string
 }
 
 var answeredTurnSelect = `SELECT o.` + strings.Join(strings.Fields(strings.ReplaceAll(outcomeColumns, ",", " ")), ", o.") + `,
 	COALESCE((SELECT m.text FROM messages m WHERE m.conversation_id = o.conversation_id AND m.author = 'customer'
-		AND m.seq <= d.based_on_seq ORDER BY m.seq DESC LIMIT 1), ''), c.language
+		AND m.seq <= d.based_on_seq ORDER BY m.seq DESC LIMIT 1), ''), c.language,
+	COALESCE((SELECT cu.name FROM customers cu WHERE cu.id = c.customer_id), '')
 	FROM outcomes o JOIN drafts d ON d.id = o.draft_id JOIN conversations c ON c.id = o.conversation_id `
 
 func (s *Store) answeredTurns(ctx context.Context, where string, args ...any) ([]AnsweredTurn, error) {
@@ -34,7 +38,7 @@ func (s *Store) answeredTurns(ctx context.Context, where string, args ...any) ([
 		o := &a.Outcome
 		if err := rows.Scan(&o.ID, &o.DraftID, &o.ConversationID, &o.AgentID, &o.Action, &o.DraftText, &o.FinalText,
 			&o.Reason, &o.Note, &o.MessageID, &o.Provider, &o.Model, &o.PromptVersion, &sources, &o.IdempotencyKey,
-			&o.DraftShownAt, &o.CreatedAt, &a.Question, &a.Language); err != nil {
+			&o.DraftShownAt, &o.CreatedAt, &a.Question, &a.Language, &a.CustomerName); err != nil {
 			return nil, err
 		}
 		if err := unmarshalList(sources, &o.Sources); err != nil {
