@@ -44,6 +44,23 @@ type KBEntry struct {
 // StatusPendingReview marks a KB file that is not loaded yet.
 const StatusPendingReview = "pending-review"
 
+// StatusApproved is what a reviewer writes into a promoted file
+// (promoted/…) to let it join the KB: such files need it, so a broken or
+// forged front matter that loses the status line never makes an entry live.
+const StatusApproved = "approved"
+
+// PromotedDir is the KB subfolder trainers' promoted replies are written to.
+const PromotedDir = "promoted/"
+
+// live reports whether a parsed KB file joins the KB: any file whose status
+// is empty or approved, but a promoted one only when approved.
+func (e KBEntry) live(path string) bool {
+	if strings.HasPrefix(path, PromotedDir) || strings.Contains(path, "/"+PromotedDir) {
+		return e.Status == StatusApproved
+	}
+	return e.Status == "" || e.Status == StatusApproved
+}
+
 // KBHit is a retrieval result.
 type KBHit struct {
 	Entry KBEntry
@@ -190,7 +207,7 @@ func (kb *KB) Reload() error {
 			if err != nil {
 				return err
 			}
-			if e.Status == StatusPendingReview {
+			if !e.live(p) {
 				pending = append(pending, p)
 				return nil
 			}

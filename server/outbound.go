@@ -35,6 +35,7 @@ type Webhook struct {
 // defaults in brackets.
 type OutboundConfig struct {
 	Workers     int           // concurrent deliveries [4]
+	PerReceiver int           // concurrent deliveries to one webhook URL [half the workers, at least 1]
 	Timeout     time.Duration // per attempt [10s]
 	MaxAttempts int           // attempts before a reply is marked failed [12, about 3 hours with the defaults]
 	BaseBackoff time.Duration // wait after the first failure; doubles each time, ±20% jitter [2s]
@@ -48,6 +49,9 @@ type OutboundConfig struct {
 func (c *OutboundConfig) defaults() {
 	if c.Workers <= 0 {
 		c.Workers = 4
+	}
+	if c.PerReceiver <= 0 {
+		c.PerReceiver = max(1, c.Workers/2)
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = 10 * time.Second
@@ -65,7 +69,9 @@ func (c *OutboundConfig) defaults() {
 		c.Poll = time.Second
 	}
 	if c.Client == nil {
-		c.Client = &http.Client{Timeout: c.Timeout}
+		// A redirect is a failure, not a new address: a receiver (or
+		// whoever took over its name) must not send signed replies on.
+		c.Client = &http.Client{Timeout: c.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	if c.UserAgent == "" {
 		c.UserAgent = "agentdesk"
@@ -77,7 +83,8 @@ const (
 	// HeaderSignature carries "t=<unix seconds>,v1=<hex HMAC-SHA256 of t + "." + body>".
 	HeaderSignature = "X-Agentdesk-Signature"
 	// HeaderDelivery carries the message id: the same on every retry of a
-	// reply, so a receiver keeps each reply once.
+	// reply. It is the payload's id too, which the signature covers: dedupe
+	// on that.
 	HeaderDelivery = "X-Agentdesk-Delivery"
 	// HeaderAttempt is the attempt number, from 1.
 	HeaderAttempt = "X-Agentdesk-Attempt"
@@ -96,6 +103,10 @@ type WebhookPayload struct {
 	AuthorName         string `json:"author_name,omitempty"`
 	Text               string `json:"text"`
 	CreatedAt          int64  `json:"created_at"`
+	// Seq is the message's place in its conversation, strictly increasing
+	// (with gaps for the customer's own messages); replies of a
+	// conversation are delivered in seq order, and the signature covers it.
+	Seq int `json:"seq"`
 	// Attachments sent with the reply; fetch each from its path with an
 	// integration token (GET /v1/api/attachments/{id}).
 	Attachments []WebhookAttachment `json:"attachments,omitempty"`
@@ -163,25 +174,70 @@ type outbound struct {
 	srv      *Server
 	hooks    map[string]Webhook
 	cfg      OutboundConfig
-	channels []string // claimable channels; nil = all ("*" configured)
 	wake     chan struct{}
 	inflight atomic.Int64
+
+	mu        sync.Mutex
+	receivers []*receiverState // outbound_fair.go
+	turn      int              // which receiver claims first next round
 }
 
 func newOutbound(s *Server, hooks map[string]Webhook, cfg OutboundConfig) *outbound {
-	o := &outbound{srv: s, hooks: hooks, cfg: cfg, wake: make(chan struct{}, 1)}
-	if _, all := hooks["*"]; !all {
-		o.channels = []string{}
-		for ch := range hooks {
-			o.channels = append(o.channels, ch)
+	return &outbound{srv: s, hooks: hooks, cfg: cfg, wake: make(chan struct{}, 1), receivers: buildReceivers(hooks)}
+}
+
+// claim takes due deliveries for the receivers in turn, each up to its room
+// and all together up to free.
+func (o *outbound) claim(ctx context.Context, free int) []claimed {
+	o.mu.Lock()
+	n := len(o.receivers)
+	order := make([]*receiverState, 0, n)
+	for i := range n {
+		order = append(order, o.receivers[(o.turn+i)%n])
+	}
+	o.turn++
+	o.mu.Unlock()
+	var out []claimed
+	for _, r := range order {
+		o.mu.Lock()
+		room := min(free, r.room(o.cfg.PerReceiver, time.Now()))
+		o.mu.Unlock()
+		if room <= 0 {
+			continue
+		}
+		var jobs []store.DeliveryJob
+		err := o.srv.store.Update(ctx, func(tx *store.Tx) error {
+			var err error
+			jobs, err = tx.ClaimDeliveries(r.channels, r.except, room, o.lease().Milliseconds())
+			return err
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				o.srv.log.Error("claim deliveries", "receiver", r.url, "err", err)
+			}
+			continue
+		}
+		o.mu.Lock()
+		for _, j := range jobs {
+			r.started()
+			out = append(out, claimed{j, r})
+		}
+		o.mu.Unlock()
+		if free -= len(jobs); free <= 0 {
+			break
 		}
 	}
-	return o
+	return out
+}
+
+type claimed struct {
+	job store.DeliveryJob
+	rcv *receiverState
 }
 
 // delivery is what the welcome tells desks about where replies go.
 func (o *outbound) delivery() *protocol.Delivery {
-	if o.channels == nil {
+	if _, all := o.hooks["*"]; all {
 		return &protocol.Delivery{All: true}
 	}
 	d := &protocol.Delivery{Channels: slices.Sorted(maps.Keys(o.hooks))}
@@ -226,23 +282,19 @@ func (o *outbound) run(ctx context.Context) {
 	defer tick.Stop()
 	for {
 		free := o.cfg.Workers - int(o.inflight.Load())
-		var jobs []store.DeliveryJob
+		var jobs []claimed
 		if free > 0 {
-			err := o.srv.store.Update(ctx, func(tx *store.Tx) error {
-				var err error
-				jobs, err = tx.ClaimDeliveries(o.channels, free, o.lease().Milliseconds())
-				return err
-			})
-			if err != nil && ctx.Err() == nil {
-				o.srv.log.Error("claim deliveries", "err", err)
-			}
+			jobs = o.claim(ctx, free)
 		}
 		for _, j := range jobs {
 			o.inflight.Add(1)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				o.deliver(j)
+				ok := o.deliver(j.job)
+				o.mu.Lock()
+				j.rcv.finished(ok, time.Now())
+				o.mu.Unlock()
 				o.inflight.Add(-1)
 				select { // a wake-up, not a count: never block on it
 				case done <- struct{}{}:
@@ -266,7 +318,7 @@ func (o *outbound) run(ctx context.Context) {
 // deliver makes one attempt and records its outcome. It does not stop for
 // shutdown: an attempt is bounded by the timeout, and recording its outcome
 // is what keeps a reply from being sent twice.
-func (o *outbound) deliver(j store.DeliveryJob) {
+func (o *outbound) deliver(j store.DeliveryJob) bool {
 	ctx := context.Background()
 	attempt := j.Attempts + 1
 	err := o.send(ctx, j, attempt)
@@ -286,6 +338,7 @@ func (o *outbound) deliver(j store.DeliveryJob) {
 	if err != nil {
 		o.srv.log.Warn("reply delivery failed", "message", j.Message.ID, "channel", j.Channel, "attempt", attempt, "err", err)
 	}
+	return err == nil
 }
 
 // backoff is the wait after the given failed attempt: BaseBackoff doubled
@@ -310,7 +363,7 @@ func (o *outbound) send(ctx context.Context, j store.DeliveryJob, attempt int) e
 	p := WebhookPayload{
 		Type: "message", ID: m.ID, ConversationID: m.ConversationID, Channel: j.Channel,
 		CustomerID: j.CustomerID, CustomerExternalID: j.CustomerExternalID,
-		Author: m.Author, AuthorID: m.AuthorID, AuthorName: m.AuthorName, Text: m.Text, CreatedAt: m.CreatedAt,
+		Author: m.Author, AuthorID: m.AuthorID, AuthorName: m.AuthorName, Text: m.Text, CreatedAt: m.CreatedAt, Seq: m.Seq,
 	}
 	for _, a := range m.Attachments {
 		p.Attachments = append(p.Attachments, WebhookAttachment{Attachment: a, Path: "/v1/api/attachments/" + a.ID})

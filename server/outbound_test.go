@@ -34,6 +34,7 @@ type receiver struct {
 	attempts  map[string][]int
 	accepted  map[string]int
 	payloads  map[string]server.WebhookPayload
+	order     []string // accepted message ids, in arrival order
 	badSig    int
 }
 
@@ -96,6 +97,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.accepted[id]++
+	r.order = append(r.order, id)
 	r.payloads[id] = p
 	w.WriteHeader(http.StatusNoContent)
 }

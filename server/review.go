@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -146,6 +147,11 @@ func (s *Server) promote(ctx context.Context, actor store.Actor, reqID string, r
 	return b, nil
 }
 
+var (
+	kbIntent   = regexp.MustCompile(`^[a-z0-9_-]{1,40}$`)
+	kbLanguage = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$`)
+)
+
 // writePromotedKB writes a promoted reply as a KB Markdown file, PII masked
 // (the KB is shared knowledge, not one customer's), pending review.
 func writePromotedKB(path string, p protocol.Promotion, src store.PromotionSource, title, by string, at time.Time) error {
@@ -161,14 +167,17 @@ func writePromotedKB(path string, p protocol.Promotion, src store.PromotionSourc
 	b.WriteString("---\n")
 	fmt.Fprintf(&b, "id: %s\n", strings.TrimSuffix(filepath.Base(path), ".md"))
 	fmt.Fprintf(&b, "title: %q\n", title)
-	if src.Language != "" {
-		fmt.Fprintf(&b, "language: %s\n", src.Language)
+	// Language and intent come from the copilot (a model, perhaps): only
+	// values of their known shape are written, and every value is quoted,
+	// so nothing can close the front matter early (issue 19.4).
+	if kbLanguage.MatchString(src.Language) {
+		fmt.Fprintf(&b, "language: %q\n", src.Language)
 	}
-	if src.Intent != "" {
-		fmt.Fprintf(&b, "intent: %s\ntags: [%s]\n", src.Intent, src.Intent)
+	if kbIntent.MatchString(src.Intent) {
+		fmt.Fprintf(&b, "intent: %q\ntags: [%q]\n", src.Intent, src.Intent)
 	}
 	fmt.Fprintf(&b, "status: %s\n", copilot.StatusPendingReview)
-	fmt.Fprintf(&b, "# Review: check the answer, then delete the status line above and reload the KB.\n")
+	fmt.Fprintf(&b, "# Review: check the answer, then change the status above to %s and reload the KB.\n", copilot.StatusApproved)
 	fmt.Fprintf(&b, "source: outcome %s, promoted by %s at %s\n", p.OutcomeID, by, at.UTC().Format(time.RFC3339))
 	fmt.Fprintf(&b, "question: %q\n", question)
 	b.WriteString("---\n")

@@ -38,22 +38,33 @@ type DeliveryJob struct {
 }
 
 // ClaimDeliveries takes up to limit pending deliveries that are due, on the
-// given channels (all channels when channels is nil), and leases them for
-// leaseMs: another worker (or replica) will not take them until the lease
-// runs out, and if this one dies mid-send they become due again by
-// themselves.
-func (tx *Tx) ClaimDeliveries(channels []string, limit int, leaseMs int64) ([]DeliveryJob, error) {
+// given channels (all channels when channels is nil) but not on except, and
+// leases them for leaseMs: another worker (or replica) will not take them
+// until the lease runs out, and if this one dies mid-send they become due
+// again by themselves. Replies of one conversation go in order: a reply is
+// not claimed while an earlier one of its conversation is still pending
+// (being sent or waiting for a retry), so a retried reply 1 never arrives
+// after reply 2.
+func (tx *Tx) ClaimDeliveries(channels, except []string, limit int, leaseMs int64) ([]DeliveryJob, error) {
 	if channels != nil && len(channels) == 0 {
 		return nil, nil
 	}
 	q := `SELECT d.message_id, d.channel, d.attempts, c.customer_id,
 		COALESCE((SELECT MIN(i.external_id) FROM channel_identities i WHERE i.customer_id = c.customer_id AND i.channel = d.channel), '')
-		FROM deliveries d JOIN conversations c ON c.id = d.conversation_id
-		WHERE d.status = 'pending' AND d.next_attempt_at <= ?`
+		FROM deliveries d JOIN conversations c ON c.id = d.conversation_id JOIN messages dm ON dm.id = d.message_id
+		WHERE d.status = 'pending' AND d.next_attempt_at <= ?
+		AND NOT EXISTS (SELECT 1 FROM deliveries e JOIN messages em ON em.id = e.message_id
+			WHERE e.conversation_id = d.conversation_id AND e.status = 'pending' AND em.seq < dm.seq)`
 	args := []any{tx.now}
 	if channels != nil {
 		q += ` AND d.channel IN (?` + strings.Repeat(`, ?`, len(channels)-1) + `)`
 		for _, ch := range channels {
+			args = append(args, ch)
+		}
+	}
+	if len(except) > 0 {
+		q += ` AND d.channel NOT IN (?` + strings.Repeat(`, ?`, len(except)-1) + `)`
+		for _, ch := range except {
 			args = append(args, ch)
 		}
 	}

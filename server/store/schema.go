@@ -311,4 +311,9 @@ UPDATE conversations SET waiting_since = COALESCE((SELECT MIN(m.created_at) FROM
 	WHERE m.conversation_id = conversations.id AND m.author = 'customer'
 	AND m.seq > COALESCE((SELECT MAX(a.seq) FROM messages a WHERE a.conversation_id = conversations.id AND a.author = 'agent'), 0)), 0);
 `,
+	// 9: replies of a conversation are delivered in order (deliveries.go):
+	// claiming looks for an earlier pending reply of the same conversation.
+	`
+CREATE INDEX deliveries_conversation ON deliveries(conversation_id, status);
+`,
 }
