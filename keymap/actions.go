@@ -92,7 +92,6 @@ const (
 	ConvSnooze        Action = "conv.snooze"
 	ConvTakeover      Action = "conv.takeover"
 	ConvProfile       Action = "conv.profile"
-	ConvKnowledge     Action = "conv.knowledge"
 	ComposeReply      Action = "compose.reply"
 	ComposeNote       Action = "compose.note"
 	DraftAccept       Action = "draft.accept"
@@ -254,7 +253,7 @@ var defs = []def{
 	{DraftEditExternal, ScopeConv, k("E"), false, "edit draft in $EDITOR", "用 $EDITOR 编辑草稿"},
 	{DraftReject, ScopeConv, k("x"), true, "reject draft", "拒绝草稿"},
 	{DraftRegenerate, ScopeConv, k("R"), false, "regenerate draft", "重新生成草稿"},
-	{DraftSources, ScopeConv, k("s"), false, "show sources", "显示来源"},
+	{DraftSources, ScopeConv, k("s"), false, "source details", "来源详情"},
 	{ComposeReply, ScopeConv, k("r"), true, "reply", "回复"},
 	{ComposeNote, ScopeConv, k("i"), false, "internal note", "内部备注"},
 	{ConvClaim, ScopeConv, k("c"), false, "claim", "认领"},
@@ -264,7 +263,6 @@ var defs = []def{
 	{ConvSnooze, ScopeConv, k("z"), false, "snooze", "稍后处理"},
 	{ConvTakeover, ScopeConv, k("T"), false, "take over (lead)", "接管（组长）"},
 	{ConvProfile, ScopeConv, k("p"), false, "customer profile", "客户资料"},
-	{ConvKnowledge, ScopeConv, k("K"), false, "knowledge suggestions", "知识推荐"},
 
 	{ComposeSend, ScopeCompose, k("ctrl+s", "alt+enter"), true, "send", "发送"},
 	{ComposeCancel, ScopeCompose, k("esc"), true, "cancel", "取消"},

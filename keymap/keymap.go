@@ -330,15 +330,22 @@ func HelpKeys(keys []string) string {
 // per scope in its fallback chain.
 func (m *KeyMap) Help(scope Scope) help.KeyMap { return scopeHelp{m: m, scope: scope} }
 
+// HelpFor is Help without the actions allow refuses (what the user's role
+// cannot do); nil allows every action.
+func (m *KeyMap) HelpFor(scope Scope, allow func(Action) bool) help.KeyMap {
+	return scopeHelp{m: m, scope: scope, allow: allow}
+}
+
 type scopeHelp struct {
 	m     *KeyMap
 	scope Scope
+	allow func(Action) bool
 }
 
 func (h scopeHelp) ShortHelp() []key.Binding {
 	var out []key.Binding
 	for s := h.scope; s != ""; s = Parent(s) {
-		out = append(out, h.m.scopeBindings(s, true)...)
+		out = append(out, h.m.scopeBindings(s, true, h.allow)...)
 	}
 	return out
 }
@@ -346,17 +353,17 @@ func (h scopeHelp) ShortHelp() []key.Binding {
 func (h scopeHelp) FullHelp() [][]key.Binding {
 	var out [][]key.Binding
 	for s := h.scope; s != ""; s = Parent(s) {
-		if b := h.m.scopeBindings(s, false); len(b) > 0 {
+		if b := h.m.scopeBindings(s, false, h.allow); len(b) > 0 {
 			out = append(out, b)
 		}
 	}
 	return out
 }
 
-func (m *KeyMap) scopeBindings(s Scope, shortOnly bool) []key.Binding {
+func (m *KeyMap) scopeBindings(s Scope, shortOnly bool, allow func(Action) bool) []key.Binding {
 	var out []key.Binding
 	for i, d := range defs {
-		if d.scope == s && (!shortOnly || d.short) && m.bindings[i].Enabled() {
+		if d.scope == s && (!shortOnly || d.short) && m.bindings[i].Enabled() && (allow == nil || allow(d.action)) {
 			out = append(out, m.bindings[i])
 		}
 	}
@@ -364,14 +371,14 @@ func (m *KeyMap) scopeBindings(s Scope, shortOnly bool) []key.Binding {
 }
 
 // ShortHelp implements help.KeyMap with the global essentials.
-func (m *KeyMap) ShortHelp() []key.Binding { return m.scopeBindings(ScopeGlobal, true) }
+func (m *KeyMap) ShortHelp() []key.Binding { return m.scopeBindings(ScopeGlobal, true, nil) }
 
 // FullHelp implements help.KeyMap with one column per scope, for the help
 // overlay that lists everything.
 func (m *KeyMap) FullHelp() [][]key.Binding {
 	out := make([][]key.Binding, 0, len(Scopes))
 	for _, s := range Scopes {
-		if b := m.scopeBindings(s, false); len(b) > 0 {
+		if b := m.scopeBindings(s, false, nil); len(b) > 0 {
 			out = append(out, b)
 		}
 	}

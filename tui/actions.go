@@ -98,7 +98,7 @@ func (m *Model) openConv(id string) tea.Cmd {
 		m.routeTranscript()
 		m.lastSeq = 0
 		m.copilotScroll = 0
-		m.showSources = false
+		m.showSources, m.showProfile = false, false
 		m.copilotCache = copilotCache{}
 		if d, ok := m.drafts[id]; ok {
 			m.markShown(d)
@@ -440,12 +440,16 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 			return nil
 		}
 		return m.reassign([]string{c.ID}, m.me.ID, "", map[string]int64{c.ID: c.Version})
-	case keymap.ConvProfile, keymap.ConvKnowledge, keymap.DraftSources:
+	case keymap.ConvProfile, keymap.DraftSources:
 		if _, ok := m.openConversation(); !ok {
 			m.say(m.cat.NoConversation, true)
 			return nil
 		}
-		m.showSources = !m.showSources
+		if act == keymap.ConvProfile {
+			m.showProfile = !m.showProfile
+		} else {
+			m.showSources = !m.showSources
+		}
 		m.copilotCache = copilotCache{}
 		if m.lay.stacked || m.focus == focusConv {
 			m.setFocus(focusCopilot)

@@ -545,12 +545,44 @@ func TestHelpAndPalette(t *testing.T) {
 	}
 }
 
-func TestPaletteListsEveryAction(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
-	h.press(":")
-	p := h.m.dialogs[0].(*palette)
-	if len(p.shown) != len(h.m.km.Actions()) {
-		t.Fatalf("palette shows %d of %d actions", len(p.shown), len(h.m.km.Actions()))
+// TestPaletteListsWhatTheRoleCanDo: the palette had all 111 actions,
+// "up" and "down" and the lead's among them, for an agent.
+func TestPaletteListsWhatTheRoleCanDo(t *testing.T) {
+	names := func(h *harness) map[keymap.Action]bool {
+		h.press(":")
+		p := h.m.dialogs[0].(*palette)
+		out := map[keymap.Action]bool{}
+		for _, info := range p.shown {
+			out[info.Action] = true
+		}
+		h.press("esc")
+		return out
+	}
+	agent := names(newHarness(t, i18n.EN, 160, 48))
+	for _, a := range []keymap.Action{keymap.ConvResolve, keymap.DraftAccept, keymap.QueueNext, keymap.RejectWrongFacts, keymap.StatusCycle} {
+		if !agent[a] {
+			t.Errorf("agent's palette lacks %s", a)
+		}
+	}
+	for _, a := range []keymap.Action{keymap.QueueUp, keymap.ConvScrollDown, keymap.DialogDown, keymap.PaletteUp,
+		keymap.QueueReassign, keymap.ConvTakeover, keymap.ViewTeam, keymap.TeamDrain, keymap.ViewReview, keymap.ReviewExport} {
+		if agent[a] {
+			t.Errorf("agent's palette offers %s", a)
+		}
+	}
+	if len(agent) > 60 {
+		t.Errorf("agent's palette has %d entries", len(agent))
+	}
+	lead := names(newLeadHarness(t, i18n.EN, 160, 48))
+	for _, a := range []keymap.Action{keymap.QueueReassign, keymap.TeamDrain, keymap.ViewReview, keymap.ReviewMetrics} {
+		if !lead[a] {
+			t.Errorf("lead's palette lacks %s", a)
+		}
+	}
+	for _, a := range []keymap.Action{keymap.ReviewLabel, keymap.ReviewExport, keymap.ReviewPromoteKB} {
+		if lead[a] {
+			t.Errorf("lead's palette offers the trainers' %s", a)
+		}
 	}
 }
 
@@ -818,7 +850,7 @@ func TestProfileShowsCustomerAndHistory(t *testing.T) {
 	if strings.Contains(h.screen(), "other conversations") {
 		t.Fatal("history shown before the profile was asked for")
 	}
-	h.press("s")
+	h.press("p")
 	s := h.screen()
 	for _, want := range []string{"Reached on: email xiaoming@example.com · wechat", "2 other conversations:",
 		"• 02-27 email · resolved (refund issued)", "退款未到账，已重新发起", "• 2025-01-26 web · resolved (answered)"} {
@@ -831,8 +863,8 @@ func TestProfileShowsCustomerAndHistory(t *testing.T) {
 	h.m.setFocus(focusQueue)
 	h.m.queue.SelectID("c2")
 	h.press("enter")
-	if !h.m.showSources {
-		h.press("s")
+	if !h.m.showProfile {
+		h.press("p")
 	}
 	s = h.screen()
 	if strings.Contains(s, "xiaoming@example.com") || !strings.Contains(s, "history across channels: not provided") {
@@ -970,10 +1002,13 @@ func TestHelpUsesTheWidthAndScrolls(t *testing.T) {
 	h := newHarness(t, i18n.EN, 160, 48)
 	h.press("?")
 	scr := h.screen()
-	for _, s := range []string{"reassign selected (lead)", "edit draft in $EDITOR", "ctrl+s/alt+enter"} {
+	for _, s := range []string{"release to queue", "edit draft in $EDITOR", "ctrl+s/alt+enter"} {
 		if !strings.Contains(scr, s) {
 			t.Errorf("160×48 help cuts %q short:\n%s", s, scr)
 		}
+	}
+	if strings.Contains(scr, "reassign selected (lead)") || strings.Contains(scr, "take over (lead)") {
+		t.Errorf("an agent's help lists lead actions:\n%s", scr)
 	}
 	// An agent's help leaves out the lead's board and the trainer's view.
 	if strings.Contains(scr, "drain agent") || strings.Contains(scr, "promote to knowledge base") {

@@ -448,7 +448,12 @@ func newPalette(m *Model) *palette {
 	ti.Placeholder = m.cat.PalettePlaceholder
 	ti.Prompt = "> "
 	ti.Focus()
-	p := &palette{all: m.km.Actions(), query: ti}
+	p := &palette{query: ti}
+	for _, info := range m.km.Actions() {
+		if m.inPalette(info) { // roles.go
+			p.all = append(p.all, info)
+		}
+	}
 	p.refilter()
 	return p
 }
@@ -623,7 +628,7 @@ func (h *helpDialog) view(m *Model, maxW, maxH int) string {
 		}
 		first := true
 		for _, info := range infos {
-			if info.Scope != s {
+			if info.Scope != s || !m.allowed(info.Action) {
 				continue
 			}
 			if first {

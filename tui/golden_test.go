@@ -20,7 +20,7 @@ func TestGolden(t *testing.T) {
 	views := []goldenView{
 		{"queue", func(h *harness) {}},
 		{"conversation", func(h *harness) { openC1(h) }},
-		{"copilot", func(h *harness) { openC1(h); h.press("tab", "s") }},
+		{"copilot", func(h *harness) { openC1(h); h.press("tab", "p", "s") }},
 		{"edit", func(h *harness) { openC1(h); h.press("e") }},
 		{"reject", func(h *harness) { openC1(h); h.press("x") }},
 		{"transfer", func(h *harness) { openC1(h); h.press("t") }},

@@ -107,7 +107,8 @@ type Model struct {
 	// arrived while the transcript was loading.
 	lateDelivery map[string]string
 
-	showSources   bool
+	showSources   bool // the draft's sources with ids and scores (s)
+	showProfile   bool // the customer's profile and history (p)
 	copilotScroll int
 	copilotCache  copilotCache
 
@@ -127,6 +128,7 @@ type Model struct {
 	helpCache struct {
 		scope keymap.Scope
 		width int
+		role  string
 		text  string
 	}
 }

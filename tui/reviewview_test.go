@@ -5,9 +5,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/tui/i18n"
+	"github.com/agentdesk/agentdesk/tui/review"
 )
 
 // reviewAnswers makes the fake backend answer the review requests.
@@ -66,9 +69,14 @@ func TestReviewActionsFromThePalette(t *testing.T) {
 	reviewAnswers(h.be)
 	h.press("ctrl+p")
 	h.typeText("metrics")
+	for _, info := range h.m.dialogs[0].(*palette).shown {
+		if strings.HasPrefix(string(info.Action), "review.") {
+			t.Errorf("an agent's palette offers %s", info.Action)
+		}
+	}
 	h.press("enter")
-	if h.m.lead.view == viewReview || !strings.Contains(h.m.Notice(), "trainers") {
-		t.Fatalf("agent ran a review action from the palette; notice %q", h.m.Notice())
+	if h.m.lead.view == viewReview {
+		t.Fatal("agent reached the review view from the palette")
 	}
 
 	h = newHarness(t, i18n.EN, 160, 48)
@@ -110,5 +118,22 @@ func TestTrainerOnTheDeskIsToldWhy(t *testing.T) {
 	}
 	if h.m.Pending() != 0 {
 		t.Fatalf("%d queued", h.m.Pending())
+	}
+}
+
+// A lead reads the review stream; its footer does not offer the trainers'
+// label, promote and export only to refuse them.
+func TestLeadReviewFooterOffersOnlyWhatLeadsDo(t *testing.T) {
+	h := newLeadHarness(t, i18n.EN, 160, 48)
+	reviewAnswers(h.be)
+	h.press("3")
+	if h.m.lead.view != viewReview {
+		t.Fatal("3 did not open review for a lead")
+	}
+	line := ansi.Strip(h.m.helpLine())
+	for _, k := range h.m.km.Actions() {
+		if review.Writes(k.Action) && k.Help != "" && strings.Contains(line, k.Help) {
+			t.Errorf("lead's review footer offers %q: %s", k.Help, line)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/tui/i18n"
 )
@@ -120,5 +121,23 @@ func TestAcceptOnFlaggedChatAndResolveWhileWaitingAsk(t *testing.T) {
 	h.press("d")
 	if !strings.Contains(h.screen(), "the customer has waited 12m for an answer") {
 		t.Errorf("resolve dialog does not warn:\n%s", h.screen())
+	}
+}
+
+// p and s are separate toggles (they were one, with K a third name for
+// it): the profile without the source details and the other way round.
+func TestProfileAndSourcesAreSeparate(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("p")
+	if s := h.screen(); !strings.Contains(s, "xiaoming@example.com") || strings.Contains(s, "shipping-delay-zh 0.82") {
+		t.Errorf("p: profile without source details expected:\n%s", s)
+	}
+	h.press("p", "s")
+	if s := h.screen(); strings.Contains(s, "xiaoming@example.com") || !strings.Contains(s, "shipping-delay-zh 0.82") {
+		t.Errorf("s: source details without profile expected:\n%s", s)
+	}
+	if _, ok := h.m.km.Lookup(keymap.ScopeConv, "K"); ok {
+		t.Error("K is still bound to a feature that does not exist")
 	}
 }

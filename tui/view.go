@@ -373,7 +373,7 @@ func (m *Model) copilotLines(w int) []string {
 	if s := sanitize.Line(c.Summary); s != "" {
 		out = append(out, m.labelled(cat.CardSummary, s, w)...)
 	}
-	if m.showSources {
+	if m.showProfile {
 		out = append(out, m.profileLines(c, w)...)
 	}
 	card := out
@@ -562,16 +562,16 @@ func (m *Model) helpLine() string {
 		return m.st.Title.Render(cell.Fit(" "+m.notice.text, w))
 	}
 	scope := m.scope()
-	if m.helpCache.text != "" && m.helpCache.scope == scope && m.helpCache.width == w {
+	if m.helpCache.text != "" && m.helpCache.scope == scope && m.helpCache.width == w && m.helpCache.role == m.me.Role {
 		return m.helpCache.text
 	}
 	var parts []string
-	for _, b := range m.km.Help(scope).ShortHelp() {
+	for _, b := range m.km.HelpFor(scope, m.allowed).ShortHelp() {
 		h := b.Help()
 		parts = append(parts, m.st.Help.ShortKey.Render(h.Key)+" "+m.st.Help.ShortDesc.Render(h.Desc))
 	}
 	text := cell.Fit(" "+strings.Join(parts, m.st.Help.ShortSeparator.Render(" · ")), w)
-	m.helpCache.scope, m.helpCache.width, m.helpCache.text = scope, w, text
+	m.helpCache.scope, m.helpCache.width, m.helpCache.role, m.helpCache.text = scope, w, m.me.Role, text
 	return text
 }
 

@@ -471,16 +471,24 @@ func (m *Model) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, keymap.Action) {
 	return m.Perform(act)
 }
 
+// Writes reports whether a review action changes something (label,
+// promote, export, KB reload): trainers' and admins' work, which a
+// read-only view (a lead's) neither offers nor performs.
+func Writes(act keymap.Action) bool {
+	switch act {
+	case keymap.ReviewLabel, keymap.ReviewCorrect, keymap.ReviewPromoteGolden, keymap.ReviewPromoteExemplar,
+		keymap.ReviewPromoteKB, keymap.ReviewExport, keymap.ReviewReloadKB:
+		return true
+	}
+	return false
+}
+
 // Perform runs a review action (from a key or the command palette); other
 // actions come back for the root.
 func (m *Model) Perform(act keymap.Action) (tea.Cmd, keymap.Action) {
-	if m.o.ReadOnly {
-		switch act {
-		case keymap.ReviewLabel, keymap.ReviewCorrect, keymap.ReviewPromoteGolden, keymap.ReviewPromoteExemplar,
-			keymap.ReviewPromoteKB, keymap.ReviewExport, keymap.ReviewReloadKB:
-			m.say(m.cat.ReadOnly, true)
-			return nil, ""
-		}
+	if m.o.ReadOnly && Writes(act) {
+		m.say(m.cat.ReadOnly, true)
+		return nil, ""
 	}
 	switch act {
 	case keymap.ReviewUp, keymap.ReviewDown:
