@@ -76,6 +76,9 @@ type Copilot struct {
 	ResponseFormat string `toml:"response_format"`
 	Concurrency    int    `toml:"concurrency"` // simultaneous remote calls (default 4)
 	MaxTokens      int    `toml:"max_tokens"`  // longest draft in tokens (default 600)
+	// SentimentModel is a model file from `agentdesk train sentiment`
+	// (relative: from the config file's folder); empty = the lexicon.
+	SentimentModel string `toml:"sentiment_model"`
 }
 
 // Serve configures the backend.
@@ -323,6 +326,7 @@ func Parse(cfg *Config, path string, data []byte, getenv func(string) string) er
 	if f.Copilot.MaxTokens < 0 {
 		bad("copilot.max_tokens", "want a positive number of tokens, got %d", f.Copilot.MaxTokens)
 	}
+	f.Copilot.SentimentModel = relTo(path, expandHome(f.Copilot.SentimentModel, getenv))
 	cfg.Copilot = f.Copilot
 	if f.Serve.Addr == "" {
 		bad("serve.addr", "must not be empty (want host:port, e.g. 127.0.0.1:8080)")
@@ -483,7 +487,7 @@ var knownKeys = []string{
 	"server", "token", "token_file", "theme", "language", "editor",
 	"notifications", "notifications.bell", "notifications.osc9", "keys",
 	"copilot", "copilot.provider", "copilot.base_url", "copilot.model", "copilot.api_key_env",
-	"copilot.response_format", "copilot.concurrency", "copilot.max_tokens",
+	"copilot.response_format", "copilot.concurrency", "copilot.max_tokens", "copilot.sentiment_model",
 	"serve", "serve.addr", "serve.db", "serve.allowed_origins",
 	"bot", "bot.enabled", "bot.name", "bot.threshold", "bot.clarify", "bot.idle_resolve",
 	"widget", "widget.sites", "widget.sites.key", "widget.sites.name", "widget.sites.origins", "widget.sites.secret_env",

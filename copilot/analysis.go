@@ -15,7 +15,9 @@ type Analysis struct {
 	Model string `json:"model"`
 }
 
-// Analyzer reads customer messages. The lexicon engine is the default.
+// Analyzer reads customer messages. The lexicon engine is the default; a
+// trained SentimentModel replaces its sentiment score (the risk flags stay
+// rules, since no labelled data for them exists).
 type Analyzer interface {
 	Analyze(text string) Analysis
 }
@@ -23,21 +25,26 @@ type Analyzer interface {
 // lexiconAnalyzer is the default Analyzer.
 type lexiconAnalyzer struct{}
 
-func (lexiconAnalyzer) Analyze(text string) Analysis { return analyzeWith(text) }
+func (lexiconAnalyzer) Analyze(text string) Analysis { return analyzeWith(nil, text) }
 
 // LexiconAnalyzer returns the lexicon-and-rules analyser, the default.
 func LexiconAnalyzer() Analyzer { return lexiconAnalyzer{} }
 
 // Analyze reads one message with the lexicon engine.
-func Analyze(text string) Analysis { return analyzeWith(text) }
+func Analyze(text string) Analysis { return analyzeWith(nil, text) }
 
-// analyzeWith scores text with the lexicon and raises the risk flags. A legal threat, a churn threat or a safety hazard is a
+// analyzeWith scores text with the model (nil: the lexicon) and raises the
+// risk flags. A legal threat, a churn threat or a safety hazard is a
 // complaint whatever its words' polarity: the label is at least negative
 // ("my charger nearly started a fire" has no negative word in it).
-func analyzeWith(text string) Analysis {
+func analyzeWith(m *SentimentModel, text string) Analysis {
 	text = limitText(text)
 	ms := analyzeSentiment(text)
 	a := Analysis{Label: ms.label, Score: ms.score, Model: "lexicon"}
+	if m != nil {
+		a.Label, a.Score = m.Predict(text)
+		a.Model = m.Name
+	}
 	a.Flags, a.Cues = messageFlags(text, ms, a.Score)
 	if (a.Flags.LegalThreat || a.Flags.ChurnRisk || len(a.Cues[FlagUrgent]) > 0 && hasSafetyCue(a.Cues[FlagUrgent])) && a.Label != Negative {
 		a.Label = Negative
@@ -64,4 +71,11 @@ func SentimentFlags(text string) (Label, float64, Flags) {
 
 // Analyze reads one customer message with the engine's analyser (the
 // trained sentiment model when one is configured, else the lexicon).
-func (e *Engine) Analyze(text string) Analysis { return analyzeWith(text) }
+func (e *Engine) Analyze(text string) Analysis { return analyzeWith(e.cfg.SentimentModel, text) }
+
+// ModelAnalyzer is the analyser with a trained sentiment model.
+func ModelAnalyzer(m *SentimentModel) Analyzer { return modelAnalyzer{m} }
+
+type modelAnalyzer struct{ m *SentimentModel }
+
+func (a modelAnalyzer) Analyze(text string) Analysis { return analyzeWith(a.m, text) }

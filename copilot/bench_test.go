@@ -24,6 +24,24 @@ func BenchmarkSentimentPerMessage(b *testing.B) {
 	}
 }
 
+// BenchmarkSentimentModelPerMessage is the same unit with a trained model
+// (2^18 hashed features, 3 classes) scoring the sentiment.
+func BenchmarkSentimentModelPerMessage(b *testing.B) {
+	var rows []SentimentRow
+	for i, t := range benchMessages {
+		rows = append(rows, SentimentRow{ID: fmt.Sprint(i), Text: t, Label: []string{"negative", "positive", "neutral"}[i%3]})
+	}
+	m, err := TrainSentiment(context.Background(), rows, TrainOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := ModelAnalyzer(m)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		a.Analyze(benchMessages[i%len(benchMessages)])
+	}
+}
+
 // bigKB is the demo KB repeated to n entries, each copy with its own id and
 // a few distinguishing words, so retrieval works on realistic policy text.
 func bigKB(tb testing.TB, n int) *KB {

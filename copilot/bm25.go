@@ -2,6 +2,7 @@ package copilot
 
 import (
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -58,10 +59,13 @@ func (ix *bm25) search(query []string, k int) []hit {
 	if n == 0 || k <= 0 {
 		return nil
 	}
-	scores := ix.scoreAll(query, nil, 1)
-	hits := make([]hit, 0, len(scores))
+	scores := make([]float64, n)
+	ix.scoreDense(query, scores, 1)
+	hits := make([]hit, 0, 32)
 	for d, s := range scores {
-		hits = append(hits, hit{doc: int(d), score: s})
+		if s > 0 {
+			hits = append(hits, hit{doc: d, score: s})
+		}
 	}
 	sortHits(hits)
 	if len(hits) > k {
@@ -79,27 +83,21 @@ func sortHits(hits []hit) {
 	})
 }
 
-// scoreAll adds weight × the BM25 score of every matching document to
-// scores (allocated when nil) and returns it; several fields of the same
-// documents are combined this way.
-func (ix *bm25) scoreAll(query []string, scores map[int32]float64, weight float64) map[int32]float64 {
-	if scores == nil {
-		scores = map[int32]float64{}
-	}
+// scoreDense adds weight × the BM25 score of every matching document to
+// scores[doc] (len(scores) is the number of documents).
+func (ix *bm25) scoreDense(query []string, scores []float64, weight float64) {
 	n := len(ix.lengths)
 	if n == 0 {
-		return scores
+		return
 	}
 	avg := float64(ix.total) / float64(n)
 	if avg == 0 {
 		avg = 1
 	}
-	seen := map[string]bool{}
-	for _, t := range query {
-		if seen[t] {
+	for qi, t := range query {
+		if slices.Contains(query[:qi], t) {
 			continue
 		}
-		seen[t] = true
 		ps := ix.postings[t]
 		if len(ps) == 0 {
 			continue
@@ -111,7 +109,6 @@ func (ix *bm25) scoreAll(query []string, scores map[int32]float64, weight float6
 			scores[p.doc] += weight * idf * tf * (bm25K1 + 1) / (tf + bm25K1*(1-bm25B+bm25B*dl/avg))
 		}
 	}
-	return scores
 }
 
 // maxScore is the score a document consisting of exactly the query would get

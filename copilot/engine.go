@@ -62,6 +62,9 @@ type Config struct {
 	// KB): its entries replace same-id ones. Trainers' promoted replies are
 	// written there. Created when missing.
 	KBOverlay string
+	// SentimentModel, when set, scores customer messages instead of the
+	// lexicon engine (train one with `agentdesk train sentiment`).
+	SentimentModel *SentimentModel
 	// Exemplars, when set, is shared (the server may keep its own handle);
 	// otherwise the engine creates an empty memory.
 	Exemplars *ExemplarMemory

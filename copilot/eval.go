@@ -171,6 +171,11 @@ type SentimentReport struct {
 
 // EvalSentiment runs the offline sentiment on every row and scores it.
 func EvalSentiment(ctx context.Context, rows []SentimentRow) (SentimentReport, error) {
+	return EvalSentimentModel(ctx, rows, nil)
+}
+
+// EvalSentimentModel scores a trained model (nil: the lexicon engine) on rows.
+func EvalSentimentModel(ctx context.Context, rows []SentimentRow, m *SentimentModel) (SentimentReport, error) {
 	if len(rows) == 0 {
 		return SentimentReport{}, errors.New("no rows")
 	}
@@ -196,6 +201,11 @@ func EvalSentiment(ctx context.Context, rows []SentimentRow) (SentimentReport, e
 			lang = DetectLanguage(r.Text)
 		}
 		p := pred{gold: r.Label, lang: lang, score: ms.raw, label: ms.label}
+		flagScore := ms.score
+		if m != nil {
+			p.label, p.score = m.Predict(r.Text)
+			flagScore = p.score
+		}
 		if r.Emotion != "" || len(r.Emotions) > 0 {
 			p.hasEmotion = true
 			p.angryGold = r.Emotion == "anger"
@@ -204,7 +214,7 @@ func EvalSentiment(ctx context.Context, rows []SentimentRow) (SentimentReport, e
 					p.angryGold = true
 				}
 			}
-			f, _ := messageFlags(r.Text, ms, ms.score)
+			f, _ := messageFlags(r.Text, ms, flagScore)
 			p.angryPred = f.Angry
 		}
 		preds = append(preds, p)

@@ -242,9 +242,7 @@ func buildSnapshot(entries []KBEntry) *kbSnapshot {
 	s := &kbSnapshot{entries: entries, index: newBM25(), head: newBM25(), lead: newBM25(), pairs: newBM25(), passages: newBM25()}
 	for i := range entries {
 		e := &entries[i]
-		if e.Passages == nil {
-			e.Passages = splitPassages(e.Body)
-		}
+		e.Passages = splitPassages(e.Body)
 		headings := map[string]bool{}
 		for n, p := range e.Passages {
 			s.passages.add(Tokens(p.Heading + " " + p.Intro + " " + p.Text))
@@ -305,48 +303,47 @@ func (kb *KB) searchTokens(q []string, lang string, k int) []KBHit {
 // yes/no, a wh-question avoids them).
 func (kb *KB) searchQuery(text string, q []string, lang string, k int) []KBHit {
 	s := kb.snap.Load()
-	scores := s.index.scoreAll(q, nil, 1)
-	scores = s.head.scoreAll(q, scores, headWeight)
+	n := len(s.entries)
+	if n == 0 {
+		return nil
+	}
+	// Dense score arrays: a common word touches most documents of a big
+	// KB, and slices beat maps there.
+	scores := make([]float64, n)
+	s.index.scoreDense(q, scores, 1)
+	s.head.scoreDense(q, scores, headWeight)
 	if leadWeight > 0 {
-		scores = s.lead.scoreAll(q, scores, leadWeight)
+		s.lead.scoreDense(q, scores, leadWeight)
 	}
 	if pairWeight > 0 {
-		scores = s.pairs.scoreAll(pairTokens(q), scores, pairWeight)
+		s.pairs.scoreDense(pairTokens(q), scores, pairWeight)
 	}
-	if expandWeight > 0 {
-		if x := expandQuery(text, q); len(x) > 0 {
-			scores = s.index.scoreAll(x, scores, expandWeight)
-		}
+	x := expandQuery(text, q)
+	if expandWeight > 0 && len(x) > 0 {
+		s.index.scoreDense(x, scores, expandWeight)
 	}
 	// The best passage of an entry adds to it: an article with one bullet
 	// that says what was asked beats one that mentions the words apart.
-	pscores := s.passages.scoreAll(q, nil, 1)
-	if x := expandQuery(text, q); len(x) > 0 {
-		pscores = s.passages.scoreAll(x, pscores, expandWeight)
+	pscores := make([]float64, len(s.pOwner))
+	s.passages.scoreDense(q, pscores, 1)
+	if len(x) > 0 {
+		s.passages.scoreDense(x, pscores, expandWeight)
 	}
-	byEntry := map[int32][]PassageHit{}
-	for d, sc := range pscores {
-		owner := s.pOwner[d]
-		byEntry[owner] = append(byEntry[owner], PassageHit{N: int(s.pNum[d]), Score: sc})
-	}
-	for owner, ps := range byEntry {
-		sort.Slice(ps, func(i, j int) bool {
-			if ps[i].Score != ps[j].Score {
-				return ps[i].Score > ps[j].Score
+	if passageWeight > 0 {
+		best := make([]float64, n)
+		for d, sc := range pscores {
+			if o := s.pOwner[d]; sc > best[o] {
+				best[o] = sc
 			}
-			return ps[i].N < ps[j].N
-		})
-		if len(ps) > 5 {
-			byEntry[owner] = ps[:5]
 		}
-		if passageWeight > 0 {
-			scores[owner] += passageWeight * ps[0].Score
+		for d, b := range best {
+			scores[d] += passageWeight * b
 		}
 	}
 	if form := questionForm(text); form != 0 {
 		for d, sc := range scores {
 			switch {
-			case !s.yesNo[d]:
+			case !s.yesNo[d] || sc == 0:
 			case form > 0:
 				scores[d] = sc * (1 + polarBoost)
 			default:
@@ -354,15 +351,17 @@ func (kb *KB) searchQuery(text string, q []string, lang string, k int) []KBHit {
 			}
 		}
 	}
-	raw := make([]hit, 0, len(scores))
+	raw := make([]hit, 0, 64)
 	for d, sc := range scores {
-		raw = append(raw, hit{doc: int(d), score: sc})
+		if sc > 0 {
+			raw = append(raw, hit{doc: d, score: sc})
+		}
 	}
 	sortHits(raw)
 	if len(raw) > k*3+3 {
 		raw = raw[:k*3+3]
 	}
-	best := s.index.maxScore(q) + headWeight*s.head.maxScore(q)
+	bestScore := s.index.maxScore(q) + headWeight*s.head.maxScore(q)
 	out := make([]KBHit, 0, len(raw))
 	for _, h := range raw {
 		e := s.entries[h.doc]
@@ -371,16 +370,33 @@ func (kb *KB) searchQuery(text string, q []string, lang string, k int) []KBHit {
 			score *= 0.5
 		}
 		conf := 0.0
-		if best > 0 {
-			conf = min(1, score/best)
+		if bestScore > 0 {
+			conf = min(1, score/bestScore)
 		}
-		out = append(out, KBHit{Entry: e, Score: score, Confidence: conf, Passages: byEntry[int32(h.doc)]})
+		out = append(out, KBHit{Entry: e, Score: score, Confidence: conf, Passages: s.passageHits(h.doc, pscores)})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
 	if len(out) > k {
 		out = out[:k]
 	}
 	return out
+}
+
+// passageHits are the matching passages of entry doc, best first (at most
+// five). An entry's passages are contiguous in the passage index.
+func (s *kbSnapshot) passageHits(doc int, pscores []float64) []PassageHit {
+	lo := sort.Search(len(s.pOwner), func(i int) bool { return int(s.pOwner[i]) >= doc })
+	var ps []PassageHit
+	for d := lo; d < len(s.pOwner) && int(s.pOwner[d]) == doc; d++ {
+		if pscores[d] > 0 {
+			ps = append(ps, PassageHit{N: int(s.pNum[d]), Score: pscores[d]})
+		}
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Score > ps[j].Score })
+	if len(ps) > 5 {
+		ps = ps[:5]
+	}
+	return ps
 }
 
 // ParseKBEntry parses one Markdown file with optional front matter:

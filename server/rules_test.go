@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -214,5 +215,37 @@ func TestPriorityFormula(t *testing.T) {
 		if got := server.Priority(tc.in); got != tc.want {
 			t.Errorf("Priority(%+v) = %d, want %d", tc.in, got, tc.want)
 		}
+	}
+}
+
+// With a copilot engine and no explicit analyser, the rules read messages
+// with the engine's own (here a trained model that knows a word the lexicon
+// does not): serve, the embedded desk and load all run this way.
+func TestRulesUseTheCopilotsAnalyser(t *testing.T) {
+	var rows []copilot.SentimentRow
+	for i := range 6 {
+		rows = append(rows, copilot.SentimentRow{ID: fmt.Sprint("n", i), Text: "this is blorp, utterly blorp", Label: "negative"},
+			copilot.SentimentRow{ID: fmt.Sprint("p", i), Text: "zingy and quick", Label: "positive"})
+	}
+	m, err := copilot.TrainSentiment(context.Background(), rows, copilot.TrainOptions{Name: "team-model", Bits: 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := copilot.New(copilot.Config{SentimentModel: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := apiConfig()
+	cfg.Copilot = eng
+	cfg.Channels.Rules = &server.Rules{NegativeScore: -0.5}
+	h := newHarness(t, cfg)
+	bot := h.integration("frontline")
+	got := post[msgAnswer](h, bot, "/v1/api/messages", map[string]any{"message_id": "m1", "channel": "web", "external_id": "blorp",
+		"text": "blorp blorp blorp"}, http.StatusCreated)
+	if !got.Escalated || got.Conversation.Escalation.Reason != server.ReasonNegativeSentiment {
+		t.Fatalf("the model's reading did not escalate: %+v", got.Conversation)
+	}
+	if l, _ := copilot.ScoreText("blorp blorp blorp"); l == copilot.Negative {
+		t.Fatal("the lexicon knows the fixture word; the test proves nothing")
 	}
 }

@@ -22,7 +22,7 @@ func init() {
 	})
 }
 
-const evalSynopsis = `eval sentiment|faq|dialogues --data FILE [--json] [--kb DIR] [--max-per-dialogue N]
+const evalSynopsis = `eval sentiment|faq|dialogues|drafts --data FILE [--json] [--kb DIR] [--max-per-dialogue N] [--model FILE]
        agentdesk eval golden [--db FILE | --file FILE] ... (agentdesk eval golden -h)
 
   sentiment   rows {"text","label",["lang","emotion","emotions"]}: accuracy and macro-F1
@@ -37,6 +37,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	asJSON := fs.Bool("json", false, "print one JSON object instead of a table")
 	kbDir := fs.String("kb", "", "knowledge-base folder for dialogues (default: the embedded demo KB)")
 	maxPer := fs.Int("max-per-dialogue", 3, "agent replies scored per dialogue")
+	modelFile := fs.String("model", "", "sentiment: score with this trained model (agentdesk train sentiment) instead of the lexicon")
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		if len(args) == 0 {
 			fs.Usage()
@@ -73,7 +74,13 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return fmt.Errorf("%s: %w", *data, err)
 		}
-		rep, err := copilot.EvalSentiment(ctx, rows)
+		var model *copilot.SentimentModel
+		if *modelFile != "" {
+			if model, err = copilot.LoadSentimentModelFile(*modelFile); err != nil {
+				return err
+			}
+		}
+		rep, err := copilot.EvalSentimentModel(ctx, rows, model)
 		if err != nil {
 			return fmt.Errorf("%s: %w", *data, err)
 		}

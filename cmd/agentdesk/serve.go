@@ -68,6 +68,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	baseURL := fs.String("base-url", "", "OpenAI-compatible endpoint for -copilot openai (default $OPENAI_BASE_URL, else OpenAI); the key is read from $OPENAI_API_KEY")
 	kbDir := fs.String("kb", envOr("AGENTDESK_KB", ""), "knowledge-base folder of Markdown files (default: the built-in demo shop)")
 	kbOverlay := fs.String("kb-overlay", envOr("AGENTDESK_KB_OVERLAY", ""), "folder loaded on top of -kb (or the demo KB) where trainers' promoted replies are written, pending review (default: the -kb folder itself)")
+	sentModel := fs.String("sentiment-model", envOr("AGENTDESK_SENTIMENT_MODEL", ""), "trained sentiment model (agentdesk train sentiment) the copilot and the escalation rules read messages with (default: the lexicon engine)")
 	cpTimeout := fs.Duration("copilot-timeout", 30*time.Second, "longest a remote generation may take before the offline engine answers instead")
 	cpFormat := fs.String("copilot-json", "", "how insights ask -copilot openai for JSON: json_object (default), json_schema (enforced by OpenAI, vLLM, llama.cpp, Ollama) or none (servers that reject response_format)")
 	cpConc := fs.Int("copilot-concurrency", 0, "simultaneous calls to the model endpoint (default 4; match the server's parallel slots)")
@@ -111,6 +112,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fromFile("copilot", "AGENTDESK_COPILOT", cp, cfg.Copilot.Provider)
 	fromFile("model", "AGENTDESK_MODEL", model, cfg.Copilot.Model)
 	fromFile("base-url", "", baseURL, cfg.Copilot.BaseURL)
+	fromFile("sentiment-model", "AGENTDESK_SENTIMENT_MODEL", sentModel, cfg.Copilot.SentimentModel)
 	fromFile("copilot-json", "", cpFormat, cfg.Copilot.ResponseFormat)
 	if !given["copilot-concurrency"] {
 		*cpConc = cfg.Copilot.Concurrency
@@ -163,13 +165,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
+	// One analyser for the rules, the queue's flags and the card: the
+	// trained model when given, else the lexicon engine.
+	var sentiment *copilot.SentimentModel
+	analyse := copilot.Analyze
+	if *sentModel != "" {
+		if sentiment, err = copilot.LoadSentimentModelFile(*sentModel); err != nil {
+			return err
+		}
+		analyse = copilot.ModelAnalyzer(sentiment).Analyze
+		log.Info("sentiment model loaded", "file", *sentModel, "name", sentiment.Name, "classes", sentiment.Classes, "rows", sentiment.Trained.Rows)
+	}
 	var engine server.Copilot
 	switch *cp {
 	case "none":
 	case copilot.ProviderOffline, copilot.ProviderOpenAI:
 		eng, err := copilot.New(copilot.Config{Provider: *cp, Model: *model, BaseURL: *baseURL, APIKey: apiKey,
 			KBDir: *kbDir, KBOverlay: *kbOverlay, Timeout: *cpTimeout, ResponseFormat: *cpFormat,
-			Concurrency: *cpConc, MaxTokens: cfg.Copilot.MaxTokens, Logger: log})
+			Concurrency: *cpConc, MaxTokens: cfg.Copilot.MaxTokens, Logger: log, SentimentModel: sentiment})
 		if err != nil {
 			if !strings.HasPrefix(err.Error(), "copilot:") {
 				err = fmt.Errorf("copilot: %w", err)
@@ -206,7 +219,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv := server.New(st, server.Config{
 		Version: version, AllowedOrigins: origins, SendBuffer: *sendBuffer, RateLimit: *rate, Logger: log, FlushInterval: flushOrNone(*flush),
 		DesksPerToken: *desksPerToken, ConnsPerIP: *connsPerIP,
-		Channels: server.ChannelsConfig{RateLimit: *apiRate, Webhooks: hooks},
+		Channels: server.ChannelsConfig{RateLimit: *apiRate, Webhooks: hooks, Sentiment: analyse},
 		Copilot:  engine, CopilotTimeout: *cpTimeout + 10*time.Second,
 		Routing:    server.Routing{AutoAssign: *autoAssign, ReturnAfter: *returnAfter},
 		Bot:        bot,
