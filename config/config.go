@@ -56,6 +56,7 @@ type Config struct {
 	Serve   Serve
 	Bot     Bot    // the front-line bot of serve (channels.go)
 	Widget  Widget // web chat widget sites of serve (channels.go)
+	Email   Email  // [email]: the e-mail channel of serve (email.go)
 	DataDir string
 }
 
@@ -114,6 +115,7 @@ type file struct {
 	Serve         Serve             `toml:"serve"`
 	Bot           botFile           `toml:"bot"`
 	Widget        widgetFile        `toml:"widget"`
+	Email         Email             `toml:"email"`
 }
 
 // Error is a configuration problem located in a file.
@@ -347,6 +349,8 @@ func Parse(cfg *Config, path string, data []byte, getenv func(string) string) er
 	f.Serve.TLSCert = relTo(path, expandHome(f.Serve.TLSCert, getenv))
 	f.Serve.TLSKey = relTo(path, expandHome(f.Serve.TLSKey, getenv))
 	cfg.Serve = f.Serve
+	checkEmail(&f.Email, bad)
+	cfg.Email = f.Email
 	if f.CAFile != "" {
 		cfg.CAFile = relTo(path, expandHome(f.CAFile, getenv))
 	}

@@ -173,6 +173,7 @@ func VerifySignature(secret, header string, body []byte, now time.Time, toleranc
 type outbound struct {
 	srv      *Server
 	hooks    map[string]Webhook
+	senders  map[string]Sender // channels built into the server (e-mail); they win over webhooks
 	cfg      OutboundConfig
 	wake     chan struct{}
 	inflight atomic.Int64
@@ -183,7 +184,48 @@ type outbound struct {
 }
 
 func newOutbound(s *Server, hooks map[string]Webhook, cfg OutboundConfig) *outbound {
-	return &outbound{srv: s, hooks: hooks, cfg: cfg, wake: make(chan struct{}, 1), receivers: buildReceivers(hooks)}
+	return &outbound{srv: s, hooks: hooks, senders: map[string]Sender{}, cfg: cfg, wake: make(chan struct{}, 1), receivers: buildReceivers(hooks)}
+}
+
+// Sender delivers agent replies on a channel built into the server, in
+// place of a webhook: the e-mail channel sends them as mail. Deliveries
+// keep the outbox's guarantees: retried with backoff until Deliver returns
+// nil, at least once (a crash after sending and before recording sends
+// again, with the same message id); a sender is a receiver of its own for
+// fairness and the circuit breaker.
+type Sender interface {
+	Deliver(ctx context.Context, r Reply) error
+}
+
+// Reply is an agent reply due for delivery.
+type Reply struct {
+	Message            protocol.Message
+	Channel            string
+	CustomerID         string
+	CustomerExternalID string // the customer's address on the channel, if known
+	Attempt            int    // from 1
+}
+
+// AddSender makes snd deliver the replies of channel, instead of any
+// webhook. Call it before Serve.
+func (s *Server) AddSender(channel string, snd Sender) {
+	o := s.ch.out
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.senders[channel] = snd
+	kept := o.receivers[:0]
+	for _, r := range o.receivers {
+		if r.channels != nil {
+			r.channels = slices.DeleteFunc(r.channels, func(c string) bool { return c == channel })
+			if len(r.channels) == 0 {
+				continue // every channel it had is the sender's now
+			}
+		} else if !slices.Contains(r.except, channel) {
+			r.except = append(r.except, channel) // the "*" webhook leaves it alone
+		}
+		kept = append(kept, r)
+	}
+	o.receivers = append(kept, &receiverState{url: "sender:" + channel, channels: []string{channel}})
 }
 
 // claim takes due deliveries for the receivers in turn, each up to its room
@@ -240,8 +282,14 @@ func (o *outbound) delivery() *protocol.Delivery {
 	if _, all := o.hooks["*"]; all {
 		return &protocol.Delivery{All: true}
 	}
-	d := &protocol.Delivery{Channels: slices.Sorted(maps.Keys(o.hooks))}
-	return d
+	chans := slices.Collect(maps.Keys(o.hooks))
+	for ch := range o.senders {
+		if !slices.Contains(chans, ch) {
+			chans = append(chans, ch)
+		}
+	}
+	slices.Sort(chans)
+	return &protocol.Delivery{Channels: chans}
 }
 
 func (o *outbound) poke() {
@@ -271,7 +319,7 @@ func (o *outbound) lease() time.Duration {
 // run delivers until ctx is done, then waits for attempts in flight so their
 // outcome is recorded.
 func (o *outbound) run(ctx context.Context) {
-	if len(o.hooks) == 0 {
+	if len(o.hooks) == 0 && len(o.senders) == 0 {
 		<-ctx.Done()
 		return
 	}
@@ -355,6 +403,12 @@ func (o *outbound) backoff(attempt int) time.Duration {
 }
 
 func (o *outbound) send(ctx context.Context, j store.DeliveryJob, attempt int) error {
+	if snd, ok := o.senders[j.Channel]; ok {
+		ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
+		defer cancel()
+		return snd.Deliver(ctx, Reply{Message: j.Message, Channel: j.Channel, CustomerID: j.CustomerID,
+			CustomerExternalID: j.CustomerExternalID, Attempt: attempt})
+	}
 	h, ok := o.hook(j.Channel)
 	if !ok {
 		return fmt.Errorf("no webhook configured for channel %s", j.Channel)

@@ -53,7 +53,9 @@ func buildReceivers(hooks map[string]Webhook) []*receiverState {
 		sort.Strings(own)
 		out = append(out, &receiverState{url: h.URL, except: own})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].url < out[j].url || out[i].url == out[j].url && out[i].channels != nil })
+	sort.Slice(out, func(i, j int) bool {
+		return out[i].url < out[j].url || out[i].url == out[j].url && out[i].channels != nil
+	})
 	return out
 }
 

@@ -83,6 +83,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	botOn := fs.Bool("bot", false, "answer customers first with the front-line bot: KB answers through the copilot when confident, handing over to people by the escalation rules ([bot] enabled; docs/channels.md)")
 	botName := fs.String("bot-name", "", "author name on the bot's messages (default Bot; [bot] name)")
 	botThreshold := fs.Float64("bot-threshold", 0, "confidence a bot answer needs, 0–1 (default 0.45; [bot] threshold)")
+	emailF := addEmailFlags(fs)
 	cfgPath := fs.String("config", "", "config file whose [serve] and [copilot] sections give defaults (default: $XDG_CONFIG_HOME/agentdesk/config.toml); flags and env win")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -225,6 +226,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Bot:        bot,
 		KBWriteDir: kbWriteDir(*kbDir, *kbOverlay),
 	})
+	mail, err := emailF.channel(cfg.Email, given, srv, log)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -237,12 +242,22 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, all := hooks["*"]; !all {
 		// Replies on a channel without a receiver are stored and shown to
 		// agents as not delivered: say so once, where the operator looks.
-		if covered := slices.Sorted(maps.Keys(hooks)); len(covered) == 0 {
+		covered := slices.Sorted(maps.Keys(hooks))
+		if mail != nil {
+			covered = slices.Sorted(slices.Values(append(covered, mail.Name())))
+		}
+		if len(covered) == 0 {
 			log.Warn("no delivery configured: agent replies are stored but reach no customer; pass --webhook '*=URL' (README: running a backend for a team)")
 		} else {
 			log.Warn("no delivery configured for channels other than these: replies there are stored but reach no customer",
 				"channels", strings.Join(covered, ","))
 		}
+	}
+	if mail != nil {
+		mailDone := make(chan struct{})
+		go func() { mail.Run(ctx); close(mailDone) }()
+		defer func() { <-mailDone }()
+		log.Info("e-mail channel on", "address", mail.Address())
 	}
 	err = srv.Serve(ctx, ln, tlsConfig)
 	log.Info("agentdesk stopped")

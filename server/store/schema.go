@@ -316,4 +316,27 @@ UPDATE conversations SET waiting_since = COALESCE((SELECT MIN(m.created_at) FROM
 	`
 CREATE INDEX deliveries_conversation ON deliveries(conversation_id, status);
 `,
+	// 10: the e-mail channel (email.go): each mailbox's read watermark, and
+	// the Message-ID of every mail in and out with its conversation.
+	`
+CREATE TABLE mailbox_state (
+	account      TEXT NOT NULL,
+	mailbox      TEXT NOT NULL,
+	uid_validity BIGINT NOT NULL,
+	last_uid     BIGINT NOT NULL,
+	updated_at   BIGINT NOT NULL,
+	PRIMARY KEY (account, mailbox)
+);
+
+CREATE TABLE email_threads (
+	header_id       TEXT PRIMARY KEY,
+	conversation_id TEXT NOT NULL REFERENCES conversations(id),
+	message_id      TEXT NOT NULL,
+	refs            TEXT NOT NULL DEFAULT '',
+	subject         TEXT NOT NULL DEFAULT '',
+	outbound        INTEGER NOT NULL DEFAULT 0,
+	created_at      BIGINT NOT NULL
+);
+CREATE INDEX email_threads_conversation ON email_threads(conversation_id, created_at);
+`,
 }
