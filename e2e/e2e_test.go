@@ -226,13 +226,22 @@ func TestOutboxDeliversExactlyOnceAcrossClientRestart(t *testing.T) {
 
 	// A crash right after the server applied a request but before the
 	// client recorded it as done: the request is resent with the same id.
+	// The copy of the outbox must hold the request still pending: with the
+	// server up, the desk may deliver it (and record it done) before the
+	// copy is read, and then nothing is resent.
 	second := b.draft(conv.ID, "Sorry for the wait.")
+	b.stop()
+	d2.until(t, "offline", func(u client.Update) bool {
+		s, ok := u.(client.StateChanged)
+		return ok && s.State == client.StateOffline
+	})
 	before := copyFileAfter(t, outbox, func() {
 		if _, err := d2.c.EnqueueOutcome(protocol.OutcomeReq{DraftID: second.ID, Action: protocol.ActionEdit,
 			FinalText: "Sorry for the wait — refund issued today.", IdempotencyKey: "o-" + second.ID}); err != nil {
 			t.Fatal(err)
 		}
 	})
+	b.start()
 	d2.until(t, "the second outcome", func(u client.Update) bool {
 		r, ok := u.(client.OutboxResult)
 		return ok && r.Pending == 0
