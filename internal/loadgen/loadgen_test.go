@@ -86,7 +86,9 @@ func TestRunChecksEveryStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Posted != 200 || res.MessagesStored != 200 || res.Gaps != 0 || res.Duplicates != 0 || res.OutOfOrder != 0 {
+	// How many get posted in the 2 s depends on the machine's load (a
+	// throughput figure, for the benchmarks); every one must be stored.
+	if res.Posted == 0 || res.MessagesStored != res.Posted || res.Gaps != 0 || res.Duplicates != 0 || res.OutOfOrder != 0 {
 		t.Fatalf("posted %d stored %d gaps %d dups %d order %d", res.Posted, res.MessagesStored, res.Gaps, res.Duplicates, res.OutOfOrder)
 	}
 	// Leads are sent everything: each stream holds every seq to the head.
