@@ -93,6 +93,13 @@ func (l *deskLoop) typeText(s string) {
 // token, sized 160×48, and waits for the welcome.
 func startDeskModel(t *testing.T, b *backend, token string) *deskLoop {
 	t.Helper()
+	return startDeskModelWith(t, b, token, nil)
+}
+
+// startDeskModelWith is startDeskModel with the desk's Deps adjusted by
+// set (an opener for attachments, …).
+func startDeskModelWith(t *testing.T, b *backend, token string, set func(*tui.Deps)) *deskLoop {
+	t.Helper()
 	c, err := client.New(client.Options{URL: b.url(), Token: token, OutboxPath: filepath.Join(t.TempDir(), "outbox.jsonl"),
 		BackoffMin: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond})
 	if err != nil {
@@ -102,7 +109,11 @@ func startDeskModel(t *testing.T, b *backend, token string) *deskLoop {
 	ran := make(chan error, 1)
 	go func() { ran <- c.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-ran; c.Close() })
-	m := tui.New(tui.Deps{Backend: c, Context: ctx})
+	deps := tui.Deps{Backend: c, Context: ctx}
+	if set != nil {
+		set(&deps)
+	}
+	m := tui.New(deps)
 	l := &deskLoop{t: t, m: m, msgs: make(chan tea.Msg, 64)}
 	go tui.Subscribe(ctx, c.Updates(), func(msg tea.Msg) {
 		select {

@@ -92,6 +92,7 @@ const (
 	ConvSnooze        Action = "conv.snooze"
 	ConvTakeover      Action = "conv.takeover"
 	ConvProfile       Action = "conv.profile"
+	ConvOpenFile      Action = "conv.file.open"
 	ComposeReply      Action = "compose.reply"
 	ComposeNote       Action = "compose.note"
 	DraftAccept       Action = "draft.accept"
@@ -108,6 +109,7 @@ const (
 	ComposeCancel   Action = "compose.cancel"
 	ComposeExternal Action = "compose.external"
 	ComposeCanned   Action = "compose.canned"
+	ComposeAttach   Action = "compose.attach"
 )
 
 // Filter input actions.
@@ -263,11 +265,13 @@ var defs = []def{
 	{ConvSnooze, ScopeConv, k("z"), false, "snooze", "稍后处理"},
 	{ConvTakeover, ScopeConv, k("T"), false, "take over (lead)", "接管（组长）"},
 	{ConvProfile, ScopeConv, k("p"), false, "customer profile", "客户资料"},
+	{ConvOpenFile, ScopeConv, k("o"), false, "open an attachment", "打开附件"},
 
 	{ComposeSend, ScopeCompose, k("ctrl+s", "alt+enter"), true, "send", "发送"},
 	{ComposeCancel, ScopeCompose, k("esc"), true, "cancel", "取消"},
 	{ComposeExternal, ScopeCompose, k("ctrl+e"), true, "open $EDITOR", "打开 $EDITOR"},
 	{ComposeCanned, ScopeCompose, k("ctrl+k"), false, "canned replies", "快捷回复"},
+	{ComposeAttach, ScopeCompose, k("ctrl+o"), false, "attach a file", "添加附件"},
 
 	{FilterApply, ScopeFilter, k("enter"), true, "apply", "确定"},
 	{FilterCancel, ScopeFilter, k("esc"), true, "cancel", "取消"},

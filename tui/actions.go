@@ -522,6 +522,10 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 			return nil
 		}
 		return m.openEditor(m.compose.ta.Value())
+	case keymap.ComposeAttach:
+		return m.attachFile() // files.go
+	case keymap.ConvOpenFile:
+		return m.openFile()
 	case keymap.ComposeCanned:
 		if m.focus != focusCompose {
 			m.say(m.cat.NoticeNothingToSend, true)
@@ -566,6 +570,7 @@ var trainerCannot = map[keymap.Action]bool{
 	keymap.ConvTransfer: true, keymap.ConvResolve: true, keymap.ConvSnooze: true, keymap.ComposeReply: true,
 	keymap.ComposeNote: true, keymap.DraftAccept: true, keymap.DraftEdit: true, keymap.DraftEditExternal: true,
 	keymap.DraftReject: true, keymap.DraftRegenerate: true, keymap.QueueReassign: true, keymap.ConvTakeover: true,
+	keymap.ComposeAttach: true,
 }
 
 func init() {

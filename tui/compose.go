@@ -29,7 +29,8 @@ type composeBox struct {
 	convID string
 	draft  protocol.Draft // composeEdit only
 	ta     textarea.Model
-	kept   map[string]keptText // unsent text by conversation (unsent.go)
+	kept   map[string]keptText   // unsent text by conversation (unsent.go)
+	files  []protocol.Attachment // uploaded, going with the reply or note (files.go)
 }
 
 func newComposeBox() composeBox {
@@ -81,6 +82,7 @@ func (m *Model) endCompose() {
 	m.compose.ta.Blur()
 	m.compose.ta.Reset()
 	m.compose.convID = ""
+	m.compose.files = nil
 	m.setFocus(m.paneFocus)
 }
 
@@ -96,7 +98,7 @@ func (m *Model) sendCompose() tea.Cmd {
 		m.compose.ta.SetValue(exp)
 		return nil
 	}
-	if strings.TrimSpace(text) == "" {
+	if strings.TrimSpace(text) == "" && (len(m.compose.files) == 0 || m.compose.mode == composeEdit) {
 		m.say(m.cat.NoticeNothingToSend, true)
 		return nil
 	}
@@ -108,9 +110,9 @@ func (m *Model) sendCompose() tea.Cmd {
 	var cmd tea.Cmd
 	switch c.mode {
 	case composeReply:
-		cmd = m.enqueue(outboxJob{kind: protocol.ReqSend, convID: c.convID, text: text}, protocol.TextReq{ConversationID: c.convID, Text: text})
+		cmd = m.enqueue(outboxJob{kind: protocol.ReqSend, convID: c.convID, text: text}, protocol.TextReq{ConversationID: c.convID, Text: text, Attachments: fileIDs(c.files)})
 	case composeNote:
-		cmd = m.enqueue(outboxJob{kind: protocol.ReqNote, convID: c.convID}, protocol.TextReq{ConversationID: c.convID, Text: text})
+		cmd = m.enqueue(outboxJob{kind: protocol.ReqNote, convID: c.convID}, protocol.TextReq{ConversationID: c.convID, Text: text, Attachments: fileIDs(c.files)})
 	case composeEdit:
 		if _, done := m.outcomes[c.draft.ID]; done {
 			m.say(m.cat.NoticeNoDraft, true)

@@ -82,6 +82,12 @@ type Deps struct {
 	RequestTimeout time.Duration
 	// ExportDir is where the review view writes exported datasets.
 	ExportDir string
+	// Opener is the command that opens a downloaded attachment with the
+	// system viewer; empty means xdg-open (open on macOS).
+	Opener string
+	// FilesDir is the private folder (0700) downloaded attachments are
+	// saved in; empty means one made in the temp dir on first use.
+	FilesDir string
 	// Server is the server URL as given (named when the connection fails);
 	// LogPath is the desk's log file (named beside any failure).
 	Server, LogPath string

@@ -93,6 +93,10 @@ func (m *Model) applyDialogResult(res any) tea.Cmd {
 		return m.regenerate(r.convID, r.instruction)
 	case teamResult:
 		return m.applyTeamResult(r) // teamview.go
+	case openResult:
+		return m.applyOpenResult(r) // files.go
+	case attachResult:
+		return m.applyAttachResult(r)
 	case pickResult:
 		switch r.kind {
 		case pickTransfer:

@@ -69,6 +69,8 @@ type Model struct {
 	autoTheme bool
 	editor    string
 	tempDir   string // for $EDITOR files
+	opener    string // files.go
+	filesDir  string
 	notify    Notify
 	notifOn   bool
 	canned    []cannedReply
@@ -158,6 +160,7 @@ func New(d Deps) *Model {
 	m := &Model{
 		be: d.Backend, km: d.Keys, st: d.Styles, cat: cat, ctx: d.Context, timeout: d.RequestTimeout,
 		clock: d.Now, loc: d.Location, demo: d.Demo, autoTheme: d.AutoTheme, editor: d.Editor, tempDir: d.TempDir, notify: d.Notify,
+		opener: d.Opener, filesDir: d.FilesDir,
 		notifOn:  d.Notify.Bell || d.Notify.OSC9,
 		canned:   cannedList(d.Canned, d.Lang),
 		now:      d.Now(),
@@ -236,6 +239,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, readEditorFile(msg)
 	case editorTextMsg:
 		m.applyEditorText(msg)
+		return m, nil
+	case fileMsg:
+		m.applyFileMsg(msg)
 		return m, nil
 	case tea.PasteMsg:
 		return m, m.handlePaste(msg)

@@ -214,6 +214,9 @@ func (m *Model) composeLines(w int) []string {
 		out = append(out, m.st.Muted.Render(cell.Fit(size+" · "+m.cat.ComposeHint, w)))
 		return out
 	}
+	if len(m.compose.files) > 0 { // the files going with it replace the hint
+		return append(out, m.filesLine(w))
+	}
 	out = append(out, m.st.Muted.Render(cell.Fit(m.cat.ComposeHint, w)))
 	return out
 }

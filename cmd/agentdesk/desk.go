@@ -159,12 +159,19 @@ func runDesk(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return fmt.Errorf("%s: %w", configName(o.cfg), err)
 		}
 	}
+	// Attachments the agent opens are saved here (0700) for the viewer and
+	// removed when the desk exits.
+	filesDir, err := os.MkdirTemp("", "agentdesk-files-")
+	if err != nil {
+		return fmt.Errorf("private folder for attachments: %w", err)
+	}
+	defer os.RemoveAll(filesDir)
 	m := tui.New(tui.Deps{
 		Backend: c, Keys: km, Styles: themes.New(o.palette, themes.NoColorRequested(os.Getenv)),
 		AutoTheme: o.autoTheme, Lang: o.lang, Demo: demo, Editor: o.cfg.Editor,
 		Notify: tui.Notify{Bell: o.cfg.Notifications.Bell, OSC9: o.cfg.Notifications.OSC9},
 		Canned: o.cfg.Canned, Context: ctx, ExportDir: filepath.Join(o.cfg.DataDir, "exports"),
-		Server: url, LogPath: logPath,
+		Server: url, LogPath: logPath, Opener: os.Getenv("AGENTDESK_OPENER"), FilesDir: filesDir,
 	})
 	p := tea.NewProgram(m, tea.WithContext(ctx))
 	ran := make(chan error, 1)

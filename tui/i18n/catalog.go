@@ -101,6 +101,9 @@ type Catalog struct {
 	NoticeStatusSetBy                    func(status, by string) string
 	NoticeCapacitySetBy                  func(n int, by string) string
 
+	// Attachments (files.go).
+	Files Files
+
 	// More dialogs.
 	StatusTitle, ReassignTitle, CannedTitle, StaleConfirm, TeamQueue string
 	DispResolved, DispAnswered, DispRefund, DispDuplicate, DispSpam  string

@@ -11,6 +11,7 @@
 package transcript
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -201,6 +202,45 @@ func (m *Model) render(msg *protocol.Message, sep bool) []string {
 			g = t.NoteGutter.Render(gutter)
 		}
 		out = append(out, g+bodyStyle.Render(l))
+	}
+	for _, a := range msg.Attachments {
+		g := gutter
+		if msg.Author == protocol.AuthorNote {
+			g = t.NoteGutter.Render(gutter)
+		}
+		out = append(out, g+ansi.Truncate(FileLine(a, t.Time.Render), textWidth, "…"))
+	}
+	return out
+}
+
+// FileLine is an attachment as the transcript shows it: a clip, the name
+// (sanitised: it comes from the customer), then type and size, muted.
+func FileLine(a protocol.Attachment, muted func(...string) string) string {
+	name := sanitize.Line(a.Name)
+	if name == "" {
+		name = "attachment"
+	}
+	return "📎 " + name + "  " + muted(sanitize.Line(a.ContentType)+" · "+Size(a.Size))
+}
+
+// Size is a byte count for people: 812 B, 12 KB, 3.4 MB.
+func Size(n int64) string {
+	switch {
+	case n < 1000:
+		return strconv.FormatInt(n, 10) + " B"
+	case n < 1000*1000:
+		return strconv.FormatInt((n+500)/1000, 10) + " KB"
+	}
+	return strconv.FormatFloat(float64(n)/1e6, 'f', 1, 64) + " MB"
+}
+
+// Files is every attachment of the transcript, newest first.
+func (m *Model) Files() []protocol.Attachment {
+	var out []protocol.Attachment
+	for i := len(m.msgs) - 1; i >= 0; i-- {
+		for j := len(m.msgs[i].Attachments) - 1; j >= 0; j-- {
+			out = append(out, m.msgs[i].Attachments[j])
+		}
 	}
 	return out
 }

@@ -24,10 +24,12 @@ func sample() []protocol.Message {
 	return []protocol.Message{
 		{ID: "m1", Seq: 1, Author: "customer", AuthorName: "王小明", Text: "你好，我的订单 #88231 已经三天没有发货了，请问什么时候能到？我很着急，明天要用。", CreatedAt: at(-26 * time.Hour)},
 		{ID: "m2", Seq: 2, Author: "bot", AuthorName: "小助手", Text: "您好！订单预计 2–3 个工作日内发货。\nIs there anything else? 🙂", CreatedAt: at(-20 * time.Minute)},
-		{ID: "m3", Seq: 3, Author: "customer", AuthorName: "王小明\x1b]0;pwned\x07", Text: "转人工！\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J \u202eevil\u202c 😡😡", CreatedAt: at(-18 * time.Minute)},
+		{ID: "m3", Seq: 3, Author: "customer", AuthorName: "王小明\x1b]0;pwned\x07", Text: "转人工！\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J \u202eevil\u202c 😡😡", CreatedAt: at(-18 * time.Minute),
+			Attachments: []protocol.Attachment{{ID: "a1", Name: "破损照片\x1b[2J\u202egnp.exe.png", ContentType: "image/png", Size: 482_133}}},
 		{ID: "m4", Seq: 4, Author: "system", Text: "Escalated: asks_for_human (bot confidence 0.31)", CreatedAt: at(-18 * time.Minute)},
 		{ID: "m5", Seq: 5, Author: "note", AuthorName: "Lead 张伟", Text: "VIP customer — offer express shipping if stock allows.", CreatedAt: at(-10 * time.Minute)},
-		{ID: "m6", Seq: 6, Author: "agent", AuthorName: "Alice", Text: "您好王先生，非常抱歉让您久等了。我已为您加急处理，今天下午会安排顺丰发出。", Delivery: "delivered", CreatedAt: at(-5 * time.Minute)},
+		{ID: "m6", Seq: 6, Author: "agent", AuthorName: "Alice", Text: "您好王先生，非常抱歉让您久等了。我已为您加急处理，今天下午会安排顺丰发出。", Delivery: "delivered", CreatedAt: at(-5 * time.Minute),
+			Attachments: []protocol.Attachment{{ID: "a2", Name: "invoice-88231.pdf", ContentType: "application/pdf", Size: 812}}},
 		{ID: "m7", Seq: 7, Author: "agent", AuthorName: "Alice", Text: "Tracking number to follow.", Delivery: "failed", CreatedAt: at(-1 * time.Minute)},
 	}
 }
