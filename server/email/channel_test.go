@@ -10,8 +10,11 @@ import (
 	"image/png"
 	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,6 +49,12 @@ type rig struct {
 
 func newRig(t *testing.T, noIdle bool) *rig {
 	t.Helper()
+	return newRigWith(t, noIdle, nil)
+}
+
+// newRigWith is newRig with webhooks for the other channels.
+func newRigWith(t *testing.T, noIdle bool, hooks map[string]server.Webhook) *rig {
+	t.Helper()
 	ms := mailtest.New(map[string]string{support: "s3cret", "sam@example.com": "pw"})
 	ms.NoIdle = noIdle
 	if err := ms.Start("127.0.0.1:0", "127.0.0.1:0"); err != nil {
@@ -53,7 +62,8 @@ func newRig(t *testing.T, noIdle bool) *rig {
 	}
 	t.Cleanup(ms.Close)
 	st := storetest.SQLite.Open(t, store.Options{})
-	srv := server.New(st, server.Config{Channels: server.ChannelsConfig{Outbound: server.OutboundConfig{Poll: 20 * time.Millisecond, BaseBackoff: 20 * time.Millisecond}}})
+	srv := server.New(st, server.Config{Channels: server.ChannelsConfig{Webhooks: hooks,
+		Outbound: server.OutboundConfig{Poll: 20 * time.Millisecond, BaseBackoff: 20 * time.Millisecond}}})
 	r := &rig{t: t, mail: ms, st: st, srv: srv, cfg: email.Config{
 		Address: support, Name: "Shop Support", Mailbox: "INBOX", Poll: 50 * time.Millisecond,
 		IMAP: email.Endpoint{Addr: ms.IMAPAddr, Security: email.SecurityNone, User: support, Password: "s3cret"},
@@ -454,5 +464,40 @@ func TestWelcomeCoversEmail(t *testing.T) {
 		case <-timeout:
 			t.Fatal("no welcome")
 		}
+	}
+}
+
+// With a catch-all webhook configured, e-mail replies still go out as
+// mail and never to the webhook; other channels' replies do.
+func TestCatchAllWebhookLeavesEmailToTheChannel(t *testing.T) {
+	var hits atomic.Int32
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer hook.Close()
+	r := newRigWith(t, false, map[string]server.Webhook{"*": {URL: hook.URL, Secret: "s"}})
+	r.mail.Deliver(support, rawMail("sam@example.com", "hello", "h1@example.com", "", "Hello there"))
+	waitFor(t, "the mail", func() bool { return len(r.customerMessages()) == 1 })
+	sendReply(t, r, r.customerMessages()[0].ConversationID, "Hi Sam")
+	waitFor(t, "the reply as mail", func() bool { return len(r.mail.Sent()) == 1 })
+	var web string
+	if err := r.st.Update(context.Background(), func(tx *store.Tx) error {
+		cust, err := tx.CreateCustomer(store.NewCustomer{Name: "Web visitor"})
+		if err != nil {
+			return err
+		}
+		c, err := tx.CreateConversation(store.NewConversation{CustomerID: cust, Channel: "web"})
+		if err != nil {
+			return err
+		}
+		web = c.ID
+		_, _, err = tx.AddMessage(c.ID, protocol.AuthorCustomer, "", "hi from the web")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sendReply(t, r, web, "Hello web")
+	waitFor(t, "the web reply at the webhook", func() bool { return hits.Load() == 1 })
+	time.Sleep(100 * time.Millisecond)
+	if n := hits.Load(); n != 1 || len(r.mail.Sent()) != 1 {
+		t.Fatalf("webhook hits %d, mails %d; want 1 and 1", n, len(r.mail.Sent()))
 	}
 }
