@@ -622,6 +622,12 @@ func (ch *channels) addMessage(tx *store.Tx, req messageReq) (messageAnswer, err
 		if err != nil {
 			return ans, err
 		}
+		// A duplicate is the same message of the same customer: a reused
+		// message_id for someone else once answered with another
+		// customer's message.
+		if err := sameCustomer(tx, req, c); err != nil {
+			return ans, err
+		}
 		return messageAnswer{Message: m, Conversation: c, Duplicate: true}, nil
 	case protocol.CodeOf(err) != protocol.CodeNotFound:
 		return ans, err
@@ -667,6 +673,28 @@ func (ch *channels) addMessage(tx *store.Tx, req messageReq) (messageAnswer, err
 		}
 	}
 	return ans, nil
+}
+
+// sameCustomer checks that a retried message names the customer of the
+// conversation the first copy went to.
+func sameCustomer(tx *store.Tx, req messageReq, c protocol.Conversation) error {
+	other := func(field string) error {
+		return &apiError{Status: http.StatusConflict, Code: protocol.CodeConflict, Field: field,
+			Message: fmt.Sprintf("message_id %s was already used for another customer", req.MessageID)}
+	}
+	if req.CustomerID != "" && req.CustomerID != c.CustomerID {
+		return other("customer_id")
+	}
+	if req.ExternalID != "" {
+		cust, err := tx.CustomerByIdentity(store.Identity{Channel: c.Channel, ExternalID: req.ExternalID})
+		if protocol.CodeOf(err) == protocol.CodeNotFound || err == nil && cust.ID != c.CustomerID {
+			return other("external_id")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // judge runs the rules on a customer message.

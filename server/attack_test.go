@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -256,4 +257,74 @@ func TestLargeSnapshotIsPaged(t *testing.T) {
 			break
 		}
 	}
+}
+
+// TestOthersTranscriptsFollowTheVisibilityRule: any agent once read any
+// transcript, internal notes and the customer's phone and e-mail included,
+// and nothing recorded it. An agent reading a chat that is neither queued
+// nor theirs gets it without notes and identities, and the read is audited.
+func TestOthersTranscriptsFollowTheVisibilityRule(t *testing.T) {
+	h := newHarness(t, apiConfig())
+	bot := h.integration("webchat")
+	owner := h.dial(h.agent("bob", protocol.RoleAgent), 0)
+	snoop := h.dial(h.agent("mallory", protocol.RoleAgent), 0)
+	lead := h.dial(h.agent("lena", protocol.RoleLead), 0)
+	conv := post[msgAnswer](h, bot, "/v1/api/messages", map[string]any{
+		"message_id": "m-1", "channel": "sms", "external_id": "+8613812345678", "text": "转人工",
+	}, http.StatusCreated).Conversation
+	if conv.Status != protocol.ConvQueued {
+		t.Fatalf("not escalated: %s", conv.Status)
+	}
+	// Queued: any agent may read it whole (they may claim it).
+	d := decode[protocol.ConversationDetail](t, snoop.do(protocol.ReqGetConversation, protocol.GetConversationReq{ConversationID: conv.ID}))
+	if len(d.Customer.Identities) != 1 {
+		t.Fatalf("queued chat: identities %v", d.Customer.Identities)
+	}
+	decode[protocol.ConversationAck](t, owner.do(protocol.ReqClaim, protocol.ClaimReq{ConversationID: conv.ID}))
+	decode[protocol.MessageAck](t, owner.do(protocol.ReqNote, protocol.TextReq{ConversationID: conv.ID, Text: "VIP, wife is 王芳"}))
+	before, _ := h.st.Audit(t.Context(), 0, 100000)
+	d = decode[protocol.ConversationDetail](t, snoop.do(protocol.ReqGetConversation, protocol.GetConversationReq{ConversationID: conv.ID}))
+	for _, m := range d.Messages {
+		if m.Author == protocol.AuthorNote {
+			t.Errorf("another agent read the note %q", m.Text)
+		}
+	}
+	if len(d.Customer.Identities) != 0 {
+		t.Errorf("another agent read the identities %v", d.Customer.Identities)
+	}
+	after, _ := h.st.Audit(t.Context(), 0, 100000)
+	if len(after) != len(before)+1 || after[len(after)-1].Action != "read" || after[len(after)-1].Actor != "mallory" {
+		t.Fatalf("read not audited: %+v", after[len(before):])
+	}
+	// The owner and a lead see everything.
+	for _, dk := range []*desk{owner, lead} {
+		d = decode[protocol.ConversationDetail](t, dk.do(protocol.ReqGetConversation, protocol.GetConversationReq{ConversationID: conv.ID}))
+		if len(d.Customer.Identities) != 1 || d.Messages[len(d.Messages)-1].Author != protocol.AuthorNote {
+			t.Errorf("%v: %+v", dk.welcome.Agent.ID, d.Messages)
+		}
+	}
+}
+
+// TestRequestIDsAreBoundToTheirRequest: a reused request id with another
+// body was once acked with the first answer and silently dropped; the
+// HTTP duplicate check ignored the customer and returned another
+// customer's message.
+func TestRequestIDsAreBoundToTheirRequest(t *testing.T) {
+	h := newHarness(t, apiConfig())
+	bot := h.integration("webchat")
+	agent := h.dial(h.agent("alice", protocol.RoleAgent), 0)
+	c := h.escalated("hello", 5)
+	decode[protocol.ConversationAck](t, agent.do(protocol.ReqClaim, protocol.ClaimReq{ConversationID: c.ID}))
+	first := decode[protocol.MessageAck](t, agent.doID("r-same", protocol.ReqSend, protocol.TextReq{ConversationID: c.ID, Text: "first"}))
+	again := decode[protocol.MessageAck](t, agent.doID("r-same", protocol.ReqSend, protocol.TextReq{ConversationID: c.ID, Text: "first"}))
+	if again.Message.ID != first.Message.ID {
+		t.Fatalf("a retry is not the same answer: %s vs %s", again.Message.ID, first.Message.ID)
+	}
+	wantError(t, agent.doID("r-same", protocol.ReqSend, protocol.TextReq{ConversationID: c.ID, Text: "second"}), protocol.CodeConflict)
+
+	post[msgAnswer](h, bot, "/v1/api/messages", map[string]any{"message_id": "w-1", "channel": "web", "external_id": "visitor-a", "text": "my order"}, http.StatusCreated)
+	if st, body := h.call(bot, "POST", "/v1/api/messages", map[string]any{"message_id": "w-1", "channel": "web", "external_id": "visitor-b", "text": "my order"}); st != http.StatusConflict {
+		t.Fatalf("another customer's duplicate: %d %v", st, body)
+	}
+	post[msgAnswer](h, bot, "/v1/api/messages", map[string]any{"message_id": "w-1", "channel": "web", "external_id": "visitor-a", "text": "my order"}, http.StatusOK)
 }

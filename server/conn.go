@@ -321,7 +321,12 @@ func (c *conn) readLoop(ctx context.Context) {
 				c.log.Error("request failed", "type", f.Type, "id", f.ID, "err", err)
 				err = protocol.Errorf(protocol.CodeInternal, "internal error; try again")
 			}
-			c.sendFrame(protocol.ErrorFrame(f.ID, err))
+			ef := protocol.ErrorFrame(f.ID, err)
+			var re *retryError
+			if errors.As(err, &re) {
+				ef.RetryAfterMS = max(1, re.after.Milliseconds())
+			}
+			c.sendFrame(ef)
 			continue
 		}
 		c.sendFrame(protocol.Frame{Type: protocol.TypeAck, Re: f.ID, Data: answer})

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server/store"
@@ -52,6 +53,9 @@ func roleAllowed(reqType, role string) bool {
 func (s *Server) handle(ctx context.Context, actor store.Actor, f protocol.Frame) (json.RawMessage, error) {
 	if !roleAllowed(f.Type, actor.Role) {
 		return nil, protocol.Errorf(protocol.CodeForbidden, "role %s may not %s", actor.Role, f.Type)
+	}
+	if protocol.Mutating(f.Type) {
+		ctx = store.WithRequestHash(ctx, f.Type, f.Data)
 	}
 	if b, ok, err := s.handleReview(ctx, actor, f); ok {
 		return b, err
@@ -193,6 +197,9 @@ func (s *Server) regenerate(ctx context.Context, actor store.Actor, r protocol.R
 		return nil, protocol.Errorf(protocol.CodeConflict, "conversation %s is %s", c.ID, c.Status)
 	case !actor.Privileged() && c.Assignee != "" && c.Assignee != actor.ID:
 		return nil, protocol.Errorf(protocol.CodeForbidden, "conversation %s is assigned to %s", c.ID, c.Assignee)
+	}
+	if wait, ok := s.regen.allow(actor.ID, c.ID, time.Now()); !ok {
+		return nil, &retryError{protocol.Errorf(protocol.CodeRateLimited, "regenerating too often: retry in %d ms", wait.Milliseconds()), wait}
 	}
 	s.enricher.mark(c.ID, job{draft: true, instruction: r.Instruction})
 	return json.Marshal(protocol.RegenerateAck{Queued: true})

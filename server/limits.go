@@ -137,3 +137,59 @@ func (c *conn) invalidFrame(f protocol.Frame, err error) {
 		c.sendFrame(protocol.ErrorFrame(f.ID, err))
 	}
 }
+
+// regenQuota bounds regenerate per agent (issue 19 Low: one agent once
+// caused 324 remote model calls in 17 s): a bucket of regenerateBurst,
+// refilled at regenerateRate a second, and at most one per conversation
+// every regenerateCooldown.
+const (
+	regenerateRate     = 0.2 // 12 a minute
+	regenerateBurst    = 6
+	regenerateCooldown = 2 * time.Second
+)
+
+type regenQuota struct {
+	mu     sync.Mutex
+	agents map[string]*rateLimiter
+	last   map[string]time.Time // conversation id → last accepted regenerate
+}
+
+// allow takes one regenerate for agent on conversation, or says how long
+// to wait.
+func (q *regenQuota) allow(agent, conv string, now time.Time) (time.Duration, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.agents == nil {
+		q.agents, q.last = map[string]*rateLimiter{}, map[string]time.Time{}
+	}
+	if len(q.last) > 10_000 { // forget old cooldowns
+		for id, at := range q.last {
+			if now.Sub(at) > regenerateCooldown {
+				delete(q.last, id)
+			}
+		}
+	}
+	if at, ok := q.last[conv]; ok && now.Sub(at) < regenerateCooldown {
+		return regenerateCooldown - now.Sub(at), false
+	}
+	l := q.agents[agent]
+	if l == nil {
+		l = newRateLimiter(regenerateRate, regenerateBurst)
+		q.agents[agent] = l
+	}
+	if !l.allow(now) {
+		return l.wait(), false
+	}
+	q.last[conv] = now
+	return 0, true
+}
+
+// retryError is a rate_limited error that knows when to retry; the desk
+// connection puts it in retry_after_ms.
+type retryError struct {
+	err   *protocol.Error
+	after time.Duration
+}
+
+func (e *retryError) Error() string { return e.err.Error() }
+func (e *retryError) Unwrap() error { return e.err }

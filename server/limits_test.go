@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/agentdesk/agentdesk/copilot"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server"
 	"github.com/agentdesk/agentdesk/server/store"
@@ -191,5 +192,34 @@ func TestMetricsTeamLabelsBounded(t *testing.T) {
 	}
 	if len(teams) != 50 || !teams["_other"] {
 		t.Errorf("%d team label values (want 50 with _other): %v", len(teams), teams)
+	}
+}
+
+// TestRegenerateQuota: one agent once caused 324 remote model calls in 17 s
+// with regenerate. One conversation regenerates at most every 2 s, and an
+// agent has a bucket of 6 (12 a minute).
+func TestRegenerateQuota(t *testing.T) {
+	eng, err := copilot.New(copilot.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, server.Config{Copilot: eng})
+	d := h.dial(h.agent("mallory", protocol.RoleAgent), 0)
+	c := h.escalated("hello", 5)
+	decode[protocol.RegenerateAck](t, d.do(protocol.ReqRegenerate, protocol.RegenerateReq{ConversationID: c.ID}))
+	f := d.do(protocol.ReqRegenerate, protocol.RegenerateReq{ConversationID: c.ID})
+	wantError(t, f, protocol.CodeRateLimited)
+	if f.RetryAfterMS <= 0 {
+		t.Errorf("no retry_after_ms: %+v", f)
+	}
+	accepted, start := 1, time.Now()
+	for range 20 {
+		other := h.escalated("hello", 5)
+		if g := d.do(protocol.ReqRegenerate, protocol.RegenerateReq{ConversationID: other.ID}); g.Type == protocol.TypeAck {
+			accepted++
+		}
+	}
+	if allowed := 6 + int(time.Since(start).Seconds()*0.2) + 1; accepted > allowed { // the burst, and what refilled meanwhile
+		t.Errorf("%d regenerates accepted; the bucket allows %d", accepted, allowed)
 	}
 }

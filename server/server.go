@@ -138,6 +138,7 @@ type Server struct {
 	att      *Attachments
 	heavy    *heavyReads // concurrent transcript/review/export reads per agent (transcript.go)
 	tokens   tokenTable  // per-token limits across connections (limits.go)
+	regen    regenQuota  // regenerate per agent and conversation (limits.go)
 }
 
 // New builds a server on a store and registers as the store's publisher.

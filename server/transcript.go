@@ -35,6 +35,9 @@ func (s *Server) getConversation(ctx context.Context, actor store.Actor, r proto
 	if err != nil {
 		return nil, err
 	}
+	if err := s.auditRead(ctx, actor, &d, r.BeforeSeq == 0); err != nil {
+		return nil, err
+	}
 	b, err := json.Marshal(d)
 	if err != nil {
 		return nil, fmt.Errorf("encode conversation %s: %w", r.ConversationID, err)
@@ -101,4 +104,36 @@ func pageParams(r *http.Request) (before, limit int, err error) {
 		}
 	}
 	return before, limit, nil
+}
+
+// auditRead applies the event visibility rule to a transcript an agent
+// reads: a conversation that is neither queued nor theirs comes without
+// internal notes and without the customer's channel identities (phone,
+// e-mail, openid), and every read of a conversation that is not the
+// reader's own is written to the audit log. Any agent could once read any
+// transcript, notes and identities included, unseen.
+func (s *Server) auditRead(ctx context.Context, actor store.Actor, d *protocol.ConversationDetail, newest bool) error {
+	c := d.Conversation
+	if c.Assignee == actor.ID {
+		return nil
+	}
+	redacted := actor.Role == protocol.RoleAgent && c.Status != protocol.ConvQueued
+	if redacted {
+		kept := d.Messages[:0]
+		for _, m := range d.Messages {
+			if m.Author != protocol.AuthorNote {
+				kept = append(kept, m)
+			}
+		}
+		d.Messages = kept
+		if d.Customer != nil {
+			d.Customer.Identities = []protocol.ChannelIdentity{}
+		}
+	}
+	if !newest {
+		return nil // an older page: the newest one was audited
+	}
+	return s.store.Update(ctx, func(tx *store.Tx) error {
+		return tx.Audit(actor.ID, "read", c.ID, map[string]any{"assignee": c.Assignee, "status": c.Status, "redacted": redacted})
+	})
 }

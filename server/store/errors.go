@@ -1,6 +1,9 @@
 package store
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -22,4 +25,23 @@ func AsInvalid(err error) error {
 		}
 	}
 	return err
+}
+
+type requestHashKey struct{}
+
+// WithRequestHash binds the request id of an Apply under ctx to a digest
+// of the request (its type and data): a retry with the same id and body
+// gets the stored ack, the same id with another body a conflict. A reused
+// id was once acked and silently dropped.
+func WithRequestHash(ctx context.Context, typ string, data []byte) context.Context {
+	h := sha256.New()
+	h.Write([]byte(typ))
+	h.Write([]byte{0})
+	h.Write(data)
+	return context.WithValue(ctx, requestHashKey{}, hex.EncodeToString(h.Sum(nil)[:16]))
+}
+
+func requestHash(ctx context.Context) string {
+	s, _ := ctx.Value(requestHashKey{}).(string)
+	return s
 }

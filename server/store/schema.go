@@ -339,4 +339,9 @@ CREATE TABLE email_threads (
 );
 CREATE INDEX email_threads_conversation ON email_threads(conversation_id, created_at);
 `,
+	// 11: a request id is bound to its request (store.WithRequestHash): a
+	// reused id with another body is a conflict, not the old ack.
+	`
+ALTER TABLE requests ADD COLUMN request_hash TEXT NOT NULL DEFAULT '';
+`,
 }

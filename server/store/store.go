@@ -302,10 +302,14 @@ func (s *Store) Apply(ctx context.Context, actor Actor, requestID string, fn fun
 // answer of a repeated request with nil events (nothing to commit).
 func (s *Store) applyIn(ctx context.Context, sqlTx *sql.Tx, actor Actor, requestID string, fn func(tx *Tx) (any, error)) (json.RawMessage, []Event, error) {
 	tx := &Tx{s: s, tx: sqlTx, ctx: ctx, now: s.Now()}
+	hash := requestHash(ctx)
 	if requestID != "" {
-		var stored string
-		err := sqlTx.QueryRowContext(ctx, `SELECT response FROM requests WHERE agent_id = ? AND request_id = ?`, actor.ID, requestID).Scan(&stored)
+		var stored, storedHash string
+		err := sqlTx.QueryRowContext(ctx, `SELECT response, request_hash FROM requests WHERE agent_id = ? AND request_id = ?`, actor.ID, requestID).Scan(&stored, &storedHash)
 		if err == nil {
+			if storedHash != "" && hash != "" && storedHash != hash {
+				return nil, nil, protocol.Errorf(protocol.CodeConflict, "request id %s was already used for a different request", requestID)
+			}
 			return json.RawMessage(stored), nil, nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
@@ -326,8 +330,8 @@ func (s *Store) applyIn(ctx context.Context, sqlTx *sql.Tx, actor Actor, request
 		return nil, nil, fmt.Errorf("encode answer: %w", err)
 	}
 	if requestID != "" {
-		if _, err := sqlTx.ExecContext(ctx, `INSERT INTO requests(agent_id, request_id, response, created_at) VALUES (?, ?, ?, ?)`,
-			actor.ID, requestID, string(answer), tx.now); err != nil {
+		if _, err := sqlTx.ExecContext(ctx, `INSERT INTO requests(agent_id, request_id, response, created_at, request_hash) VALUES (?, ?, ?, ?, ?)`,
+			actor.ID, requestID, string(answer), tx.now, hash); err != nil {
 			return nil, nil, fmt.Errorf("record request %s: %w", requestID, err)
 		}
 	}
