@@ -230,7 +230,7 @@ func (ch *channels) serveAPI(w http.ResponseWriter, r *http.Request, h apiHandle
 }
 
 func (ch *channels) asAPIError(r *http.Request, err error) *apiError {
-	err = store.AsInvalid(err)
+	err = ch.srv.asUnavailable(store.AsInvalid(err))
 	var ae *apiError
 	if errors.As(err, &ae) {
 		return ae

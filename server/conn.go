@@ -316,7 +316,7 @@ func (c *conn) readLoop(ctx context.Context) {
 			answer, err = c.srv.handle(ctx, c.actor, f)
 		}
 		if err != nil {
-			err = store.AsInvalid(err)
+			err = c.srv.asUnavailable(store.AsInvalid(err))
 			if protocol.CodeOf(err) == protocol.CodeInternal {
 				c.log.Error("request failed", "type", f.Type, "id", f.ID, "err", err)
 				err = protocol.Errorf(protocol.CodeInternal, "internal error; try again")

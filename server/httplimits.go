@@ -6,6 +6,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server/store"
 )
 
 // HTTP limits that hold for every endpoint, present and future (issue
@@ -82,4 +85,26 @@ func (c *ipCountedConn) Close() error {
 		c.l.mu.Unlock()
 	})
 	return c.Conn.Close()
+}
+
+// diskFullFor is how long /readyz reports not ready after a write failed
+// for want of space: a full disk once answered 500 with /readyz "ready".
+const diskFullFor = 30 * time.Second
+
+// asUnavailable turns a store error caused by a full disk into
+// unavailable (a transient code: desks' outboxes keep the action and
+// retry) and remembers it for /readyz; other errors pass through.
+func (s *Server) asUnavailable(err error) error {
+	if !store.DiskFull(err) {
+		return err
+	}
+	s.diskFullAt.Store(time.Now().UnixMilli())
+	s.log.Error("storage full: writes are refused", "err", err)
+	return protocol.Errorf(protocol.CodeUnavailable, "storage full; retry later")
+}
+
+// storageFull reports a recent write refused for want of space.
+func (s *Server) storageFull() bool {
+	at := s.diskFullAt.Load()
+	return at != 0 && time.Since(time.UnixMilli(at)) < diskFullFor
 }

@@ -2,15 +2,19 @@ package server_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server"
+	"github.com/agentdesk/agentdesk/server/store"
 )
 
 // rawHTTP opens a TCP connection to the harness.
@@ -102,5 +106,39 @@ func TestConnsPerIPCapped(t *testing.T) {
 			t.Fatalf("a freed slot: %v", err)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestDiskFullIsUnavailable: a full disk once answered 500 "internal"
+// while /readyz said ready. A write refused for want of space is 503
+// unavailable (desks retry it: it is transient), /readyz fails, and
+// nothing half-written is left.
+func TestDiskFullIsUnavailable(t *testing.T) {
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "full.db"), store.Options{MaxBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := startHarness(t, st, apiConfig())
+	bot := h.integration("webchat")
+	text := strings.Repeat("满", 10_000)
+	var status int
+	var body map[string]any
+	for i := 0; i < 200; i++ {
+		status, body = h.call(bot, "POST", "/v1/api/messages", map[string]any{
+			"message_id": fmt.Sprintf("m-%d", i), "channel": "web", "external_id": fmt.Sprintf("v-%d", i), "text": text})
+		if status != http.StatusCreated {
+			break
+		}
+	}
+	if status != http.StatusServiceUnavailable || body["code"] != string(protocol.CodeUnavailable) {
+		t.Fatalf("a write on a full disk: %d %v", status, body)
+	}
+	resp, err := http.Get("http://" + h.addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz on a full disk: %d", resp.StatusCode)
 	}
 }

@@ -139,6 +139,8 @@ type Server struct {
 	heavy    *heavyReads // concurrent transcript/review/export reads per agent (transcript.go)
 	tokens   tokenTable  // per-token limits across connections (limits.go)
 	regen    regenQuota  // regenerate per agent and conversation (limits.go)
+	// diskFullAt is when a write last failed for want of space (httplimits.go).
+	diskFullAt atomic.Int64
 }
 
 // New builds a server on a store and registers as the store's publisher.
@@ -315,6 +317,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if s.draining.Load() {
 		writeError(w, http.StatusServiceUnavailable, protocol.Errorf(protocol.CodeUnavailable, "shutting down"))
+		return
+	}
+	if s.storageFull() {
+		writeError(w, http.StatusServiceUnavailable, protocol.Errorf(protocol.CodeUnavailable, "storage full: writes are refused"))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -44,4 +45,18 @@ func WithRequestHash(ctx context.Context, typ string, data []byte) context.Conte
 func requestHash(ctx context.Context) string {
 	s, _ := ctx.Value(requestHashKey{}).(string)
 	return s
+}
+
+// DiskFull reports a write refused for want of space: SQLite's
+// SQLITE_FULL (the disk, or Options.MaxBytes) or PostgreSQL's disk_full
+// (53100). The server answers it as unavailable and reports not ready.
+func DiskFull(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "53100"
+	}
+	return strings.Contains(err.Error(), "database or disk is full")
 }

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -88,6 +89,9 @@ type Options struct {
 	MaxConns int
 	// Logger receives the PostgreSQL feed's diagnostics [slog.Default()].
 	Logger *slog.Logger
+	// MaxBytes caps a SQLite database file's size (0: none); a write past
+	// it fails as a full disk would (DiskFull), nothing half-written.
+	MaxBytes int64
 }
 
 func defaultNow() time.Time { return time.Now() }
@@ -102,7 +106,11 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	if IsPostgres(path) {
 		return openPostgres(ctx, path, opt)
 	}
-	w, err := sql.Open("sqlite", sqliteDSN(path, true))
+	wdsn := sqliteDSN(path, true)
+	if opt.MaxBytes > 0 {
+		wdsn += "&_pragma=" + url.QueryEscape("max_page_count("+strconv.FormatInt(max(1, opt.MaxBytes/4096), 10)+")")
+	}
+	w, err := sql.Open("sqlite", wdsn)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
