@@ -28,6 +28,8 @@ const evalSynopsis = `eval sentiment|faq|dialogues|drafts --data FILE [--json] [
   sentiment   rows {"text","label",["lang","emotion","emotions"]}: accuracy and macro-F1
               per language; angry-flag precision/recall where rows carry emotions
   faq         rows {"question","answer"}: hit@1 / hit@3 of each question against all answers
+  drafts      rows {"question","answer"}: the answers become a KB; a draft for every question,
+              token-F1 to its answer (draft_f1) and how often it cites its own entry (cite_at_1)
   dialogues   rows {"turns":[{"role","text"}]}: draft similarity to the agent's real reply,
               cold and with earlier dialogues fed as exemplars`
 
@@ -59,9 +61,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%w: --data FILE is required", errUsage)
 	}
 	switch kind {
-	case "sentiment", "faq", "dialogues":
+	case "sentiment", "faq", "dialogues", "drafts":
 	default:
-		return fmt.Errorf("%w: unknown evaluation %q (want sentiment, faq, dialogues or golden)", errUsage, kind)
+		return fmt.Errorf("%w: unknown evaluation %q (want sentiment, faq, dialogues, drafts or golden)", errUsage, kind)
 	}
 	f, err := os.Open(*data)
 	if err != nil {
@@ -101,6 +103,19 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return writeJSON(stdout, rep)
 		}
 		printFAQ(stdout, *data, rep)
+	case "drafts":
+		rows, err := copilot.ReadJSONL[copilot.FAQRow](f)
+		if err != nil {
+			return fmt.Errorf("%s: %w", *data, err)
+		}
+		rep, err := copilot.EvalDrafts(ctx, rows)
+		if err != nil {
+			return fmt.Errorf("%s: %w", *data, err)
+		}
+		if *asJSON {
+			return writeJSON(stdout, rep)
+		}
+		printDrafts(stdout, *data, rep)
 	case "dialogues":
 		rows, err := copilot.ReadJSONL[copilot.DialogueRow](f)
 		if err != nil {
@@ -190,5 +205,19 @@ func printDialogues(w io.Writer, name string, r copilot.DialogueReport) {
 		row("lang "+l, r.PerLanguage[l])
 	}
 	row("second half", r.SecondHalf)
+	tw.Flush()
+}
+
+func printDrafts(w io.Writer, name string, r copilot.DraftReport) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "drafts from an FAQ knowledge base\t%s\n\n", name)
+	fmt.Fprintln(tw, "group\tquestions\tdraft F1\tcite@1\tno article")
+	row := func(g string, s copilot.DraftScores) {
+		fmt.Fprintf(tw, "%s\t%d\t%.3f\t%.3f\t%.0f%%\n", g, s.N, s.DraftF1, s.CiteAt1, 100*s.NoArticle)
+	}
+	row("all", r.DraftScores)
+	for _, l := range sortedKeys(r.PerLanguage) {
+		row("lang "+l, r.PerLanguage[l])
+	}
 	tw.Flush()
 }

@@ -97,3 +97,28 @@ func TestEvalUsageErrors(t *testing.T) {
 		t.Errorf("broken row: %v", err)
 	}
 }
+
+func TestEvalDraftsJSON(t *testing.T) {
+	faq := writeRows(t,
+		`{"id":"a","question":"How do I reset my password?","answer":"Use Forgot password on the sign-in page to reset your password.","lang":"en"}`,
+		`{"id":"b","question":"When will my refund arrive?","answer":"Refunds arrive on your card within 3-7 business days.","lang":"en"}`,
+		`{"id":"c","question":"Can I change my delivery address?","answer":"You can change the delivery address before the order ships, under Orders.","lang":"en"}`,
+	)
+	var out, errb bytes.Buffer
+	if err := runEval(context.Background(), []string{"drafts", "--data", faq, "--json"}, &out, &errb); err != nil {
+		t.Fatal(err, errb.String())
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err, out.String())
+	}
+	f1, ok1 := got["draft_f1"].(float64)
+	cite, ok2 := got["cite_at_1"].(float64)
+	if !ok1 || !ok2 || cite != 1 || f1 < 0.3 || f1 >= 1 {
+		t.Errorf("draft_f1 / cite_at_1: %s", out.String())
+	}
+	out.Reset()
+	if err := runEval(context.Background(), []string{"drafts", "--data", faq}, &out, &errb); err != nil || !strings.Contains(out.String(), "cite@1") {
+		t.Errorf("table: %s %v", out.String(), err)
+	}
+}
