@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -160,9 +161,13 @@ type ReviewDetail struct {
 
 // Label is a trainer's judgement of one outcome.
 type Label struct {
-	OutcomeID  string `json:"outcome_id"`
-	Reason     string `json:"reason,omitempty"`   // confirmed or corrected reject reason
-	Severity   string `json:"severity,omitempty"` // minor | major | critical
+	OutcomeID string `json:"outcome_id"`
+	Reason    string `json:"reason,omitempty"`   // confirmed or corrected reject reason
+	Severity  string `json:"severity,omitempty"` // minor | major | critical
+	// Mood is the trainer's reading of the customer's mood at this turn
+	// (negative | neutral | positive): the team's own sentiment labels,
+	// exported with `export --format sentiment` to train the model.
+	Mood       string `json:"mood,omitempty"`
 	Comment    string `json:"comment,omitempty"`
 	GoldReply  string `json:"gold_reply,omitempty"` // the reply the copilot should have drafted
 	Golden     bool   `json:"golden,omitempty"`     // part of the golden set
@@ -177,11 +182,15 @@ type LabelReq struct {
 	OutcomeID string `json:"outcome_id"`
 	Reason    string `json:"reason,omitempty"`
 	Severity  string `json:"severity,omitempty"`
+	Mood      string `json:"mood,omitempty"`
 	Comment   string `json:"comment,omitempty"`
 	GoldReply string `json:"gold_reply,omitempty"`
 	Golden    bool   `json:"golden,omitempty"`
 	Version   int64  `json:"version,omitempty"`
 }
+
+// Moods a trainer can label a customer turn with.
+var Moods = []string{"negative", "neutral", "positive"}
 
 // Validate checks the request.
 func (r LabelReq) Validate() error {
@@ -193,6 +202,9 @@ func (r LabelReq) Validate() error {
 	}
 	if r.Severity != "" && !validSeverity(r.Severity) {
 		return Errorf(CodeInvalid, "field \"severity\" must be one of %s", strings.Join(Severities, ", "))
+	}
+	if r.Mood != "" && !slices.Contains(Moods, r.Mood) {
+		return Errorf(CodeInvalid, "field \"mood\" must be one of %s", strings.Join(Moods, ", "))
 	}
 	for name, v := range map[string]string{"comment": r.Comment, "gold_reply": r.GoldReply} {
 		if len(v) > MaxTextBytes {
@@ -311,7 +323,20 @@ type ReviewMetrics struct {
 const (
 	FormatSFT = "sft" // OpenAI chat fine-tuning: {"messages": [...]}
 	FormatDPO = "dpo" // OpenAI preference fine-tuning: input, preferred_output, non_preferred_output
+	// FormatSentiment: sentiment rows {"id","text","label","lang","source"}
+	// from trainers' mood labels and CSAT comments, for `agentdesk train sentiment`.
+	FormatSentiment = "sentiment"
 )
+
+// SentimentRecord is one row of the sentiment format: the row format of
+// `agentdesk eval sentiment` and `agentdesk train sentiment`.
+type SentimentRecord struct {
+	ID     string `json:"id"`
+	Text   string `json:"text"`
+	Label  string `json:"label"`
+	Lang   string `json:"lang,omitempty"`
+	Source string `json:"source"` // "mood_label" or "csat"
+}
 
 // DatasetSchemaVersion versions the exported records and manifest.
 const DatasetSchemaVersion = "agentdesk.dataset/1"
@@ -327,8 +352,8 @@ type ExportReq struct {
 
 // Validate checks the request.
 func (r ExportReq) Validate() error {
-	if r.Format != FormatSFT && r.Format != FormatDPO {
-		return Errorf(CodeInvalid, "field \"format\" must be sft or dpo")
+	if r.Format != FormatSFT && r.Format != FormatDPO && r.Format != FormatSentiment {
+		return Errorf(CodeInvalid, "field \"format\" must be sft, dpo or sentiment")
 	}
 	if r.Limit < 0 || r.Limit > MaxReviewPage {
 		return Errorf(CodeInvalid, "field \"limit\" must be between 0 and %d", MaxReviewPage)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -45,26 +46,95 @@ func BuildExport(ctx context.Context, st *store.Store, req protocol.ExportReq) (
 	}
 	names := copilot.NewNames(known...)
 	size := 512 // the envelope, the counts and the manifest fields
+cases:
 	for i, c := range cases {
-		rec, skip := exportRecord(req.Format, c, names)
-		if skip != "" {
-			ack.Skipped[skip]++
-			continue
+		var recs []any
+		if req.Format == protocol.FormatSentiment {
+			var skip string
+			if recs, skip = sentimentRecords(c, names); skip != "" {
+				ack.Skipped[skip]++
+				continue
+			}
+		} else {
+			rec, skip := exportRecord(req.Format, c, names)
+			if skip != "" {
+				ack.Skipped[skip]++
+				continue
+			}
+			recs = []any{rec}
 		}
-		b, err := json.Marshal(rec)
-		if err != nil {
-			return ack, fmt.Errorf("encode record for outcome %s: %w", c.Item.Outcome.ID, err)
+		var page [][]byte
+		for _, rec := range recs {
+			b, err := json.Marshal(rec)
+			if err != nil {
+				return ack, fmt.Errorf("encode record for outcome %s: %w", c.Item.Outcome.ID, err)
+			}
+			// End the page before the reply passes its limit; the next
+			// page starts after the last case this one went through.
+			if size += len(b) + 1; size > protocol.MaxReplyBytes && len(ack.Records) > 0 {
+				ack.Next = store.ExportCursor(cases[i-1].Item.Outcome)
+				break cases
+			}
+			page = append(page, b)
 		}
-		// End the page before the reply passes its limit; the next page
-		// starts after the last case this one went through.
-		if size += len(b) + 1; size > protocol.MaxReplyBytes && len(ack.Records) > 0 {
-			ack.Next = store.ExportCursor(cases[i-1].Item.Outcome)
-			break
+		for _, b := range page {
+			ack.Records = append(ack.Records, b)
 		}
-		ack.Records = append(ack.Records, b)
 		ack.Actions[c.Item.Outcome.Action]++
 	}
 	return ack, nil
+}
+
+// SkipNoMood: a sentiment export passes over outcomes with neither a mood
+// label nor a CSAT comment.
+const SkipNoMood = "no_mood_or_csat"
+
+// sentimentRecords are the sentiment rows of one case: the customer's turn
+// the draft answered with the trainer's mood label, and the comment of the
+// CSAT rating that followed (1–2 negative, 3 neutral, 4–5 positive). Texts
+// are masked like every export.
+func sentimentRecords(c store.ExportCase, names *copilot.Names) ([]any, string) {
+	red := copilot.NewRedactor()
+	red.UseNames(names)
+	hideName := customerNameMasker(c.Customer)
+	mask := func(s string) string { return red.Redact(hideName(strings.TrimSpace(s))) }
+	var out []any
+	lang := c.Item.Language
+	if l := c.Item.Label; l != nil && l.Mood != "" {
+		// The customer's messages since the last agent reply: the turn
+		// the trainer read the mood of.
+		var turn []string
+		for _, m := range c.Context {
+			switch m.Author {
+			case protocol.AuthorAgent:
+				turn = turn[:0]
+			case protocol.AuthorCustomer:
+				turn = append(turn, m.Text)
+			}
+		}
+		if text := mask(strings.Join(turn, "\n")); text != "" {
+			out = append(out, protocol.SentimentRecord{ID: "mood-" + c.Item.Outcome.ID, Text: text, Label: l.Mood, Lang: lang, Source: "mood_label"})
+		}
+	}
+	if r := c.CSAT; r != nil && strings.TrimSpace(r.Comment) != "" {
+		label := "neutral"
+		switch {
+		case r.Score <= 2:
+			label = "negative"
+		case r.Score >= 4:
+			label = "positive"
+		}
+		text := mask(r.Comment)
+		if lang == "" {
+			lang = copilot.DetectLanguage(text)
+		}
+		out = append(out, protocol.SentimentRecord{ID: "csat-" + r.ConversationID + "-" + strconv.FormatInt(r.ResolvedAt, 36), Text: text, Label: label,
+			Lang: lang, Source: "csat"})
+	}
+	if len(out) == 0 {
+		return nil, SkipNoMood
+	}
+	return out, ""
 }
 
 // exportRecord turns one case into a record, or says why it is skipped.

@@ -442,3 +442,53 @@ func TestPromotedKBFrontMatterCannotBeForged(t *testing.T) {
 		t.Fatalf("a forged promotion went live: %+v (before %d)", r, before)
 	}
 }
+
+// export --format sentiment: a trainer's mood label becomes a row of the
+// customer's turn, a CSAT comment a row of its own (1–2 negative, 4–5
+// positive), both masked; outcomes with neither are skipped. The rows are
+// the format `agentdesk train sentiment` reads.
+func TestExportSentimentRows(t *testing.T) {
+	h := newHarness(t, server.Config{})
+	agent := h.dial(h.agent("alice", protocol.RoleAgent), 0)
+	trainer := h.dial(h.agent("tina", protocol.RoleTrainer), 0)
+	o := outcomeFor(t, h, agent, "又扣了我钱，电话 13812345678，太过分了", "抱歉。", protocol.OutcomeReq{Action: protocol.ActionAccept})
+	outcomeFor(t, h, agent, "Where is my parcel?", "It ships today.", protocol.OutcomeReq{Action: protocol.ActionAccept})
+	wantError(t, trainer.do(protocol.ReqLabel, protocol.LabelReq{OutcomeID: o.ID, Mood: "furious"}), protocol.CodeInvalid)
+	l := decode[protocol.LabelAck](t, trainer.do(protocol.ReqLabel, protocol.LabelReq{OutcomeID: o.ID, Mood: "negative"}))
+	if l.Label.Mood != "negative" {
+		t.Fatalf("label %+v", l.Label)
+	}
+	decode[protocol.ConversationAck](t, agent.do(protocol.ReqResolve, protocol.ResolveReq{ConversationID: o.ConversationID, Disposition: "solved"}))
+	if err := h.st.Update(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.RecordCSAT(o.ConversationID, 1, "处理太慢了，很不满意")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ack := decode[protocol.ExportAck](t, trainer.do(protocol.ReqExport, protocol.ExportReq{Format: protocol.FormatSentiment}))
+	if len(ack.Records) != 2 || ack.Skipped[server.SkipNoMood] != 1 {
+		t.Fatalf("records %s, skipped %v", ack.Records, ack.Skipped)
+	}
+	var rows []protocol.SentimentRecord
+	for _, b := range ack.Records {
+		var r protocol.SentimentRecord
+		strictDecode(t, b, &r)
+		if piiPattern.Match(b) {
+			t.Errorf("PII in %s", b)
+		}
+		rows = append(rows, r)
+	}
+	if rows[0].Source != "mood_label" || rows[0].Label != "negative" || !strings.Contains(rows[0].Text, "又扣了我钱") ||
+		rows[1].Source != "csat" || rows[1].Label != "negative" || rows[1].Text != "处理太慢了，很不满意" {
+		t.Fatalf("rows %+v", rows)
+	}
+	// The rows read as training rows.
+	var jsonl strings.Builder
+	for _, b := range ack.Records {
+		jsonl.Write(b)
+		jsonl.WriteByte('\n')
+	}
+	if got, err := copilot.ReadJSONL[copilot.SentimentRow](strings.NewReader(jsonl.String())); err != nil || len(got) != 2 {
+		t.Fatalf("not sentiment rows: %v %v", got, err)
+	}
+}

@@ -29,7 +29,7 @@ func init() {
 	})
 }
 
-const exportSynopsis = `export --format sft|dpo|both [--db FILE | --server URL --token T] [--out DIR] [filters]
+const exportSynopsis = `export --format sft|dpo|both|sentiment [--db FILE | --server URL --token T] [--out DIR] [filters]
 
 Writes DIR/agentdesk-<format>-<time>.jsonl (one record a line, PII masked)
 and a .manifest.json beside it (counts, filters, time, schema version,
@@ -42,7 +42,7 @@ Filters (comma-separated lists): --action accept,edit,reject --reason R
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("export", exportSynopsis, stderr)
-	format := fs.String("format", "both", "sft, dpo or both")
+	format := fs.String("format", "both", "sft, dpo, both, or sentiment (mood labels and CSAT comments as rows for agentdesk train sentiment)")
 	db := fs.String("db", "", "export straight from this database: SQLite file or postgres:// URL (default: $AGENTDESK_DB, else "+defaultDBPath()+", unless --server)")
 	srvURL := fs.String("server", "", "export through this server (ws:// or wss:// URL)")
 	token := fs.String("token", os.Getenv("AGENTDESK_TOKEN"), "bearer token for --server (default $AGENTDESK_TOKEN)")
@@ -58,11 +58,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	formats := []string{*format}
 	switch *format {
-	case protocol.FormatSFT, protocol.FormatDPO:
+	case protocol.FormatSFT, protocol.FormatDPO, protocol.FormatSentiment:
 	case "both":
 		formats = []string{protocol.FormatSFT, protocol.FormatDPO}
 	default:
-		return fmt.Errorf("%w: --format %q: want sft, dpo or both", errUsage, *format)
+		return fmt.Errorf("%w: --format %q: want sft, dpo, both or sentiment", errUsage, *format)
 	}
 	filter, err := filt.filter()
 	if err != nil {

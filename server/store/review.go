@@ -78,7 +78,7 @@ const reviewFrom = ` FROM outcomes o JOIN conversations c ON c.id = o.conversati
 var reviewItemSelect = `SELECT ` + prefixedOutcomeColumns + `, o.change_score, c.intent, c.language, COALESCE(a.name, ''),
 	COALESCE(l.outcome_id, ''), COALESCE(l.reason, ''), COALESCE(l.severity, ''), COALESCE(l.comment, ''),
 	COALESCE(l.gold_reply, ''), COALESCE(l.golden, 0), COALESCE(l.labelled_by, ''), COALESCE(l.labelled_at, 0),
-	COALESCE(l.version, 0), d.based_on_seq` + reviewFrom
+	COALESCE(l.version, 0), COALESCE(l.mood, ''), d.based_on_seq` + reviewFrom
 
 func scanReviewItem(r rowScanner) (protocol.ReviewItem, int, error) {
 	var it protocol.ReviewItem
@@ -90,7 +90,7 @@ func scanReviewItem(r rowScanner) (protocol.ReviewItem, int, error) {
 		&o.Note, &o.MessageID, &o.Provider, &o.Model, &o.PromptVersion, &sources, &o.IdempotencyKey, &o.DraftShownAt,
 		&o.CreatedAt, &it.Change, &it.Intent, &it.Language, &it.AgentName,
 		&l.OutcomeID, &l.Reason, &l.Severity, &l.Comment, &l.GoldReply, &golden, &l.LabelledBy, &l.LabelledAt, &l.Version,
-		&basedOn); err != nil {
+		&l.Mood, &basedOn); err != nil {
 		return it, 0, err
 	}
 	if err := unmarshalList(sources, &o.Sources); err != nil {
@@ -262,22 +262,22 @@ func (tx *Tx) SetLabel(actor Actor, req protocol.LabelReq) (protocol.Label, erro
 	if req.Version != 0 && req.Version != version {
 		return l, protocol.Errorf(protocol.CodeConflict, "label of %s changed (version %d, you saw %d)", req.OutcomeID, version, req.Version)
 	}
-	l = protocol.Label{OutcomeID: req.OutcomeID, Reason: req.Reason, Severity: req.Severity, Comment: req.Comment,
+	l = protocol.Label{OutcomeID: req.OutcomeID, Reason: req.Reason, Severity: req.Severity, Mood: req.Mood, Comment: req.Comment,
 		GoldReply: strings.TrimSpace(req.GoldReply), Golden: req.Golden, LabelledBy: actor.ID, LabelledAt: tx.now, Version: version + 1}
 	golden := 0
 	if l.Golden {
 		golden = 1
 	}
-	if _, err := tx.exec(`INSERT INTO labels(outcome_id, reason, severity, comment, gold_reply, golden, labelled_by, labelled_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)
-		ON CONFLICT (outcome_id) DO UPDATE SET reason = excluded.reason, severity = excluded.severity,
+	if _, err := tx.exec(`INSERT INTO labels(outcome_id, reason, severity, comment, gold_reply, golden, labelled_by, labelled_at, version, mood)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
+		ON CONFLICT (outcome_id) DO UPDATE SET reason = excluded.reason, severity = excluded.severity, mood = excluded.mood,
 			comment = excluded.comment, gold_reply = excluded.gold_reply, golden = excluded.golden,
 			labelled_by = excluded.labelled_by, labelled_at = excluded.labelled_at, version = labels.version + 1`,
-		l.OutcomeID, l.Reason, l.Severity, l.Comment, l.GoldReply, golden, l.LabelledBy, l.LabelledAt); err != nil {
+		l.OutcomeID, l.Reason, l.Severity, l.Comment, l.GoldReply, golden, l.LabelledBy, l.LabelledAt, l.Mood); err != nil {
 		return l, fmt.Errorf("store label of %s: %w", req.OutcomeID, err)
 	}
 	return l, tx.audit(actor.ID, "label", convID, map[string]any{"outcome": l.OutcomeID, "reason": l.Reason,
-		"severity": l.Severity, "golden": l.Golden, "version": l.Version})
+		"severity": l.Severity, "mood": l.Mood, "golden": l.Golden, "version": l.Version})
 }
 
 // PromotionSource is what a promotion needs from an outcome: the customer
@@ -482,6 +482,10 @@ type ExportCase struct {
 	Context []protocol.Message
 	// Customer is the conversation's customer name, so exports can mask it.
 	Customer string
+	// CSAT is the customer's rating of the resolution that followed this
+	// outcome, when this is the last outcome before it (so each rating is
+	// exported once); nil otherwise.
+	CSAT *CSAT
 }
 
 // ExportCursor is the cursor of the export page that starts after o.
@@ -541,12 +545,34 @@ func (s *Store) ExportCases(ctx context.Context, f protocol.ReviewFilter, cursor
 			return nil, "", err
 		}
 		cases[i].Context = msgs
+		if cases[i].CSAT, err = s.csatAfter(ctx, cases[i].Item.Outcome); err != nil {
+			return nil, "", err
+		}
 		if err := s.r.QueryRowContext(ctx, `SELECT cu.name`+convFrom+` WHERE c.id = ?`,
 			cases[i].Item.Outcome.ConversationID).Scan(&cases[i].Customer); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, "", err
 		}
 	}
 	return cases, next, nil
+}
+
+// csatAfter is the first rating of the conversation given after outcome o
+// with no later outcome before that resolution.
+func (s *Store) csatAfter(ctx context.Context, o protocol.Outcome) (*CSAT, error) {
+	var c CSAT
+	err := s.r.QueryRowContext(ctx, `SELECT conversation_id, resolved_at, score, comment, created_at FROM csat r
+		WHERE r.conversation_id = ? AND r.resolved_at >= ? AND NOT EXISTS (SELECT 1 FROM outcomes o2
+			WHERE o2.conversation_id = r.conversation_id AND o2.created_at <= r.resolved_at
+			AND (o2.created_at > ? OR (o2.created_at = ? AND o2.id > ?)))
+		ORDER BY r.resolved_at LIMIT 1`, o.ConversationID, o.CreatedAt, o.CreatedAt, o.CreatedAt, o.ID).
+		Scan(&c.ConversationID, &c.ResolvedAt, &c.Score, &c.Comment, &c.CreatedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load CSAT of %s: %w", o.ConversationID, err)
+	}
+	return &c, nil
 }
 
 func (s *Store) messagesUpTo(ctx context.Context, convID string, seq int) ([]protocol.Message, error) {

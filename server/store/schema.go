@@ -344,4 +344,9 @@ CREATE INDEX email_threads_conversation ON email_threads(conversation_id, create
 	`
 ALTER TABLE requests ADD COLUMN request_hash TEXT NOT NULL DEFAULT '';
 `,
+	// 12: trainers label the customer's mood of an outcome's turn
+	// (protocol.Label.Mood), exported as sentiment training rows.
+	`
+ALTER TABLE labels ADD COLUMN mood TEXT NOT NULL DEFAULT '';
+`,
 }

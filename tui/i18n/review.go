@@ -26,9 +26,12 @@ type ReviewCatalog struct {
 	Meta                                         func(agent, provider, model, prompt string) string
 	Labelled                                     func(by, at string) string
 	Severity, Comment, GoldReply, Golden, Reason string
-	NotLabelled                                  string
-	PromotionLine                                func(target, ref, status string) string
-	StatusActive, StatusPending                  string
+	// Mood labels the customer's mood at the turn (sentiment training data).
+	Mood                                    string
+	MoodNegative, MoodNeutral, MoodPositive string
+	NotLabelled                             string
+	PromotionLine                           func(target, ref, status string) string
+	StatusActive, StatusPending             string
 
 	// Label form.
 	FormTitle, FormHint, FormNone string
@@ -77,6 +80,7 @@ var reviewEN = ReviewCatalog{
 	},
 	Labelled: func(by, at string) string { return fmt.Sprintf("labelled by %s, %s", by, at) },
 	Severity: "Severity", Comment: "Comment", GoldReply: "Gold reply", Golden: "Golden set", Reason: "Reason",
+	Mood: "Customer mood", MoodNegative: "negative", MoodNeutral: "neutral", MoodPositive: "positive",
 	NotLabelled: "not labelled yet — l to label",
 	PromotionLine: func(target, ref, status string) string {
 		return fmt.Sprintf("→ %s %s (%s)", target, ref, status)
@@ -132,6 +136,7 @@ var reviewZH = ReviewCatalog{
 	},
 	Labelled: func(by, at string) string { return fmt.Sprintf("%s 标注于 %s", by, at) },
 	Severity: "严重程度", Comment: "评语", GoldReply: "标准回复", Golden: "黄金集", Reason: "原因",
+	Mood: "客户情绪", MoodNegative: "负面", MoodNeutral: "中性", MoodPositive: "正面",
 	NotLabelled: "尚未标注——按 l 标注",
 	PromotionLine: func(target, ref, status string) string {
 		return fmt.Sprintf("→ %s %s（%s）", target, ref, status)
@@ -167,3 +172,16 @@ var reviewZH = ReviewCatalog{
 
 // Percent formats a 0..1 share as a whole percentage.
 func Percent(v float64) string { return fmt.Sprintf("%d%%", int(v*100+0.5)) }
+
+// MoodName is the label of a protocol mood ("" stays "").
+func (c *ReviewCatalog) MoodName(mood string) string {
+	switch mood {
+	case "negative":
+		return c.MoodNegative
+	case "neutral":
+		return c.MoodNeutral
+	case "positive":
+		return c.MoodPositive
+	}
+	return mood
+}

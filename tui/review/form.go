@@ -11,8 +11,8 @@ import (
 	"github.com/agentdesk/agentdesk/tui/cell"
 )
 
-// labelForm edits one outcome's label: reason, severity, golden, comment
-// and the gold reply.
+// labelForm edits one outcome's label: reason, severity, the customer's
+// mood, golden, comment and the gold reply.
 type labelForm struct {
 	m         *Model
 	outcomeID string
@@ -20,6 +20,7 @@ type labelForm struct {
 	field     int // fieldReason … fieldGold
 	reason    int // index into reasons ("" first)
 	severity  int // index into severities ("" first)
+	mood      int // index into moods ("" first)
 	golden    bool
 	comment   textinput.Model
 	gold      textarea.Model
@@ -28,6 +29,7 @@ type labelForm struct {
 const (
 	fieldReason = iota
 	fieldSeverity
+	fieldMood
 	fieldGolden
 	fieldComment
 	fieldGold
@@ -37,6 +39,7 @@ const (
 var (
 	reasons    = append([]string{""}, protocol.RejectReasons...)
 	severities = append([]string{""}, protocol.Severities...)
+	moods      = append([]string{""}, protocol.Moods...)
 )
 
 func indexOf(xs []string, v string) int {
@@ -63,6 +66,7 @@ func newLabelForm(m *Model, it protocol.ReviewItem, gold bool) *labelForm {
 			f.reason = indexOf(reasons, l.Reason)
 		}
 		f.severity = indexOf(severities, l.Severity)
+		f.mood = indexOf(moods, l.Mood)
 		f.golden = l.Golden
 		f.comment.SetValue(l.Comment)
 		goldText = l.GoldReply
@@ -117,7 +121,7 @@ func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.form = nil
 		return nil
 	case "ctrl+s":
-		req := protocol.LabelReq{OutcomeID: f.outcomeID, Reason: reasons[f.reason], Severity: severities[f.severity],
+		req := protocol.LabelReq{OutcomeID: f.outcomeID, Reason: reasons[f.reason], Severity: severities[f.severity], Mood: moods[f.mood],
 			Comment: strings.TrimSpace(f.comment.Value()), GoldReply: strings.TrimSpace(f.gold.Value()), Golden: f.golden,
 			Version: f.version}
 		if err := req.Validate(); err != nil {
@@ -134,7 +138,7 @@ func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 		return f.focusCmd()
 	}
 	switch f.field {
-	case fieldReason, fieldSeverity, fieldGolden:
+	case fieldReason, fieldSeverity, fieldMood, fieldGolden:
 		step := 0
 		switch msg.String() {
 		case "left", "h":
@@ -153,6 +157,8 @@ func (m *Model) formKey(msg tea.KeyPressMsg) tea.Cmd {
 			f.reason = (f.reason + step + len(reasons)) % len(reasons)
 		case fieldSeverity:
 			f.severity = (f.severity + step + len(severities)) % len(severities)
+		case fieldMood:
+			f.mood = (f.mood + step + len(moods)) % len(moods)
 		case fieldGolden:
 			if step != 0 {
 				f.golden = !f.golden
@@ -193,6 +199,7 @@ func (f *labelForm) view(w int) []string {
 		st.Dialog.Title.Render(cell.Fit(c.FormTitle, w)),
 		row(fieldReason, c.Reason, "‹ "+reason+" ›"),
 		row(fieldSeverity, c.Severity, "‹ "+none(severities[f.severity])+" ›"),
+		row(fieldMood, c.Mood, "‹ "+none(c.MoodName(moods[f.mood]))+" ›"),
 		row(fieldGolden, c.Golden, golden),
 		row(fieldComment, c.Comment, f.comment.View()),
 		row(fieldGold, c.GoldReply, ""),

@@ -327,6 +327,9 @@ func (m *Model) detailBody(it protocol.ReviewItem, w int) []string {
 		if l.Severity != "" {
 			facts = append(facts, c.Severity+": "+l.Severity)
 		}
+		if l.Mood != "" {
+			facts = append(facts, c.Mood+": "+c.MoodName(l.Mood))
+		}
 		if l.Golden {
 			facts = append(facts, "★ "+c.Golden)
 		}

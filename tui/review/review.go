@@ -601,7 +601,7 @@ func (m *Model) toggleGolden() tea.Cmd {
 		m.say(m.cat.NeedsGold, true)
 		return nil
 	}
-	req := protocol.LabelReq{OutcomeID: l.OutcomeID, Reason: l.Reason, Severity: l.Severity, Comment: l.Comment,
+	req := protocol.LabelReq{OutcomeID: l.OutcomeID, Reason: l.Reason, Severity: l.Severity, Mood: l.Mood, Comment: l.Comment,
 		GoldReply: l.GoldReply, Golden: !l.Golden, Version: l.Version}
 	notice := m.cat.GoldenOn
 	if l.Golden {

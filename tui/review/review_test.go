@@ -342,12 +342,13 @@ func TestLabelFormSavesAndPromote(t *testing.T) {
 	h.press("right")          // wrong_facts → wrong_tone
 	h.press("tab")            // severity
 	h.press("right", "right") // major
+	h.press("tab", "right")   // the customer's mood: negative
 	h.press("tab", "space")   // golden on
 	h.press("tab")
 	h.typeText("quotes the old 30-day policy")
 	h.press("ctrl+s")
 	req, ok := h.fs.last(protocol.ReqLabel).(protocol.LabelReq)
-	if !ok || req.OutcomeID != "o1" || req.Reason != "wrong_tone" || req.Severity != "major" || !req.Golden ||
+	if !ok || req.OutcomeID != "o1" || req.Reason != "wrong_tone" || req.Severity != "major" || req.Mood != "negative" || !req.Golden ||
 		req.Comment != "quotes the old 30-day policy" || req.GoldReply != "退货在7天内申请，质量问题运费由我们承担。" {
 		t.Fatalf("label request %+v", req)
 	}
