@@ -119,7 +119,7 @@ var (
 // zhAddrLead are characters a Chinese address match may have swallowed from
 // the sentence before it ("我住在北京市…", "地址是…"); they stay outside
 // the mask.
-const zhAddrLead = "我你他她您好住在是的到寄送往改为地址收货请帮家"
+const zhAddrLead = "我你他她您好住在是的到寄送往改为地址收货请帮家已"
 
 // span is a match on the normalised text: [start, end) and its kind.
 type span struct {
@@ -162,7 +162,7 @@ func (r *Redactor) Redact(text string) string {
 		digitSpans(v.s, l[0], l[1], add)
 	}
 	if len(spans) == 0 {
-		return text
+		return r.maskTruncated(text)
 	}
 	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
 	var b strings.Builder
@@ -177,7 +177,57 @@ func (r *Redactor) Redact(text string) string {
 		last = oe
 	}
 	b.WriteString(text[last:])
-	return b.String()
+	return r.maskTruncated(b.String())
+}
+
+// maskTruncated masks the start of a value already masked that a quote cut
+// short with an ellipsis ("邮箱 wang.fa…", a draft echoing the customer):
+// the cut value no longer matches any pattern, but it is still theirs.
+func (r *Redactor) maskTruncated(text string) string {
+	if len(r.byValue) == 0 || !strings.Contains(text, "…") && !strings.Contains(text, "...") {
+		return text
+	}
+	for _, cut := range []string{"…", "..."} {
+		for i := 0; i < len(text); {
+			j := strings.Index(text[i:], cut)
+			if j < 0 {
+				break
+			}
+			end := i + j
+			best := ""
+			for value := range r.byValue {
+				// the longest proper prefix of value (4+ runes) ending at the ellipsis
+				for k := len(value) - 1; k > 0; k-- {
+					if !utf8.RuneStart(value[k]) || utf8.RuneCountInString(value[:k]) < 4 || k <= len(best) {
+						continue
+					}
+					if strings.HasSuffix(text[:end], value[:k]) {
+						best = value[:k]
+						break
+					}
+				}
+			}
+			if best != "" && !strings.HasSuffix(text[:end-len(best)], "[") {
+				ph := r.byValue[r.findValue(best)]
+				kind := strings.TrimPrefix(ph[:strings.LastIndexByte(ph, '_')], "[")
+				rep := r.placeholder(kind, best)
+				text = text[:end-len(best)] + rep + text[end:]
+				end = end - len(best) + len(rep)
+			}
+			i = end + len(cut)
+		}
+	}
+	return text
+}
+
+// findValue is the masked value that prefix starts.
+func (r *Redactor) findValue(prefix string) string {
+	for v := range r.byValue {
+		if strings.HasPrefix(v, prefix) && v != prefix {
+			return v
+		}
+	}
+	return prefix
 }
 
 // addressSpans finds postal addresses, except a number that names a line,

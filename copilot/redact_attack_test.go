@@ -82,6 +82,7 @@ func TestRedactAttackCases(t *testing.T) {
 		{"known Latin name", "Kenji Watanabe called twice", []string{"Kenji Watanabe"}, []string{"Kenji Watanabe"}, []string{"called twice"}},
 		{"known full-width name", "ＡＮＮＡ ＬＥＥ wrote", []string{"Anna Lee", "ANNA LEE"}, []string{"ＡＮＮＡ ＬＥＥ"}, []string{"wrote"}},
 		{"known name with zero-width", "孙\u200b悦来电", []string{"孙悦"}, []string{"悦来电"}, []string{"来电"}},
+		{"a quote cut short", "邮箱 wang.fang at example dot com，您说的“邮箱 wang.fa…”", nil, []string{"wang.fa"}, []string{"您说的“邮箱 ", "…”"}},
 		// Precision: what must stay readable.
 		{"amounts and dates", "金额 1,299.00 元，日期 2024-05-18，3 件", nil, nil, []string{"1,299.00", "2024-05-18", "3 件"}},
 		{"numerals in words", "我要三件，一个订单，十二点到", nil, nil, []string{"我要三件，一个订单，十二点到"}},
