@@ -80,7 +80,9 @@ func TestRedact(t *testing.T) {
 func FuzzRedact(f *testing.F) {
 	for _, s := range []string{"13812345678", "+86 138-1234-5678", "11010519491231002X", "4111 1111 1111 1111",
 		"a@b.co", "[PHONE_1] 13912345678", "(415) 555-0134", "订单123456789012345678", "", "[[[]]]", "1-2-3-4-5-6-7-8-9-0-1-2-3",
-		"北京市朝阳区建国路88号3号楼501室", "221B Baker Street, Apt 4", "[ADDR_1] 12 Main St", "阳光花园小区5栋2单元1203室"} {
+		"北京市朝阳区建国路88号3号楼501室", "221B Baker Street, Apt 4", "[ADDR_1] 12 Main St", "阳光花园小区5栋2单元1203室",
+		"１３８１２３４５６７８", "13\u200b8123\u200b45678", "一三八一二三四五六七八", "lilei at qq dot com", "zhang＠qq。com",
+		"体育西路191", "我老婆王芳", "Hi Kenji,", "a@b.co…a@b", "١٣٨١٢٣٤٥٦٧٨"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
