@@ -52,12 +52,16 @@ command -v cmake >/dev/null || { log "cmake is not installed (apt-get install cm
 command -v g++ >/dev/null || { log "g++ is not installed (apt-get install g++)"; exit 1; }
 fetch_source
 
-log "building llama-server (cold build: about 16 minutes on 2 cores)"
+buildlog=$cache/build.log
+log "building llama-server (cold build: about 16 minutes on 2 cores; log in $buildlog)"
+failed() { tail -n 40 "$buildlog" >&2; log "build failed (whole log: $buildlog)"; exit 1; }
 # The UI flags keep cmake from downloading a web UI; no OpenSSL, tests or examples.
 cmake -S "$cache/src" -B "$cache/build" -DCMAKE_BUILD_TYPE=Release \
   -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_UI=OFF -DLLAMA_USE_PREBUILT_UI=OFF \
   -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_CURL=OFF \
-  -DGGML_NATIVE=OFF -DBUILD_SHARED_LIBS=OFF >&2
-cmake --build "$cache/build" --target llama-server -j "$(nproc)" >&2
+  -DGGML_NATIVE=OFF -DBUILD_SHARED_LIBS=OFF >"$buildlog" 2>&1 || failed
+start=$SECONDS
+cmake --build "$cache/build" --target llama-server -j "$(nproc)" >>"$buildlog" 2>&1 || failed
 [ -x "$bin" ] || { log "build finished but $bin is missing"; exit 1; }
+log "built in $((SECONDS - start)) s"
 echo "$bin"
