@@ -23,6 +23,7 @@ import (
 type backend struct {
 	t      *testing.T
 	st     *store.Store
+	cfg    server.Config
 	addr   string
 	cancel context.CancelFunc
 	done   chan error
@@ -30,11 +31,17 @@ type backend struct {
 
 func newBackend(t *testing.T) *backend {
 	t.Helper()
+	return newBackendWith(t, server.Config{RateLimit: -1})
+}
+
+// newBackendWith runs a server with cfg (the bot, widget sites…).
+func newBackendWith(t *testing.T, cfg server.Config) *backend {
+	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "agentdesk.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &backend{t: t, st: st}
+	b := &backend{t: t, st: st, cfg: cfg}
 	b.start()
 	t.Cleanup(func() {
 		b.stop()
@@ -63,7 +70,7 @@ func (b *backend) start() {
 	b.addr = ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	b.cancel, b.done = cancel, make(chan error, 1)
-	srv := server.New(b.st, server.Config{RateLimit: -1})
+	srv := server.New(b.st, b.cfg)
 	go func() { b.done <- srv.Serve(ctx, ln, nil) }()
 }
 

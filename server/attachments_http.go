@@ -67,32 +67,38 @@ func (a *Attachments) upload(desk bool) http.HandlerFunc {
 			writeAPIError(w, a.srv.ch.asAPIError(r, err))
 			return
 		}
-		// The limit plus room for multipart framing; Put enforces the file's own size.
-		r.Body = http.MaxBytesReader(w, r.Body, a.cfg.MaxBytes+64<<10)
-		name, body, err := uploadedFile(r)
-		if err == nil {
-			source := store.SourceAPI
-			if desk {
-				source = store.SourceDesk
-			}
-			var att protocol.Attachment
-			att, err = a.Put(r.Context(), Upload{Name: name, Data: body, Owner: actor.ID, Source: source})
-			if err == nil {
-				writeJSON(w, http.StatusCreated, attachmentAnswer{Attachment: att})
-				return
-			}
+		source := store.SourceAPI
+		if desk {
+			source = store.SourceDesk
 		}
-		var mbe *http.MaxBytesError
-		var ae *AttachmentError
-		switch {
-		case errors.As(err, &mbe):
-			err = &apiError{Status: http.StatusRequestEntityTooLarge, Code: protocol.CodeInvalid, Field: "file",
-				Message: "file larger than the limit of " + byteSize(a.cfg.MaxBytes)}
-		case errors.As(err, &ae):
-			err = &apiError{Status: ae.Status, Code: protocol.CodeInvalid, Field: "file", Message: ae.Msg}
-		}
-		writeAPIError(w, a.srv.ch.asAPIError(r, err))
+		a.accept(w, r, actor.ID, source)
 	}
+}
+
+// accept stores the file of an authorised upload request as owner's and
+// answers with it, or with why it was refused.
+func (a *Attachments) accept(w http.ResponseWriter, r *http.Request, owner, source string) {
+	// The limit plus room for multipart framing; Put enforces the file's own size.
+	r.Body = http.MaxBytesReader(w, r.Body, a.cfg.MaxBytes+64<<10)
+	name, body, err := uploadedFile(r)
+	if err == nil {
+		var att protocol.Attachment
+		att, err = a.Put(r.Context(), Upload{Name: name, Data: body, Owner: owner, Source: source})
+		if err == nil {
+			writeJSON(w, http.StatusCreated, attachmentAnswer{Attachment: att})
+			return
+		}
+	}
+	var mbe *http.MaxBytesError
+	var ae *AttachmentError
+	switch {
+	case errors.As(err, &mbe):
+		err = &apiError{Status: http.StatusRequestEntityTooLarge, Code: protocol.CodeInvalid, Field: "file",
+			Message: "file larger than the limit of " + byteSize(a.cfg.MaxBytes)}
+	case errors.As(err, &ae):
+		err = &apiError{Status: ae.Status, Code: protocol.CodeInvalid, Field: "file", Message: ae.Msg}
+	}
+	writeAPIError(w, a.srv.ch.asAPIError(r, err))
 }
 
 // uploadedFile finds the file in a request: the first file part of a

@@ -219,26 +219,49 @@ func (b *bot) turn(ctx context.Context, convID string) {
 		}
 		return
 	}
+	c := d.Conversation
+	if c.Status == protocol.ConvQueued && c.Escalation != nil && c.Escalation.Reason != ReasonLowConfidence {
+		b.announce(ctx, d)
+		return
+	}
 	last, ok := lastCustomerTurn(d.Messages)
-	if !ok {
+	if !ok || c.Status != protocol.ConvBot {
 		return
 	}
 	lang := copilot.DetectLanguage(last.Text)
 	if lang == "" {
-		lang = d.Conversation.Language
+		lang = c.Language
 	}
-	switch c := d.Conversation; {
-	case c.Status == protocol.ConvQueued && c.Escalation != nil && c.Escalation.At >= last.CreatedAt &&
-		c.Escalation.Reason != ReasonLowConfidence:
-		b.write(ctx, convID, last, func(tx *store.Tx, c protocol.Conversation) error {
-			if c.Status != protocol.ConvQueued {
-				return nil
+	b.answer(ctx, d, last, lang)
+}
+
+// announce tells the customer of a fresh escalation that a person will
+// reply, once per escalation, unless someone already wrote since (the
+// bot's own handoff says so itself).
+func (b *bot) announce(ctx context.Context, d protocol.ConversationDetail) {
+	e := *d.Conversation.Escalation
+	lang := d.Conversation.Language
+	for _, m := range d.Messages {
+		if m.CreatedAt >= e.At && m.Author != protocol.AuthorCustomer && m.Author != protocol.AuthorNote {
+			return // the bot or a person already spoke after the escalation
+		}
+		if m.Author == protocol.AuthorCustomer {
+			if l := copilot.DetectLanguage(m.Text); l != "" {
+				lang = l
 			}
-			_, err := b.say(tx, c, last, "handoff", b.phrase(lang, handoffPhrase(c.Escalation.Reason)), nil)
+		}
+	}
+	err := b.srv.store.Update(ctx, func(tx *store.Tx) error {
+		c, err := tx.Conversation(d.Conversation.ID)
+		if err != nil || c.Status != protocol.ConvQueued || c.Escalation == nil || c.Escalation.At != e.At {
 			return err
-		})
-	case c.Status == protocol.ConvBot:
-		b.answer(ctx, d, last, lang)
+		}
+		_, err = b.srv.ch.addMessage(tx, messageReq{MessageID: fmt.Sprintf("bot-handoff-%s-%d", c.ID, e.At), ConversationID: c.ID,
+			Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: b.phrase(lang, handoffPhrase(e.Reason))})
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		b.log.Warn("announce handoff", "conversation", d.Conversation.ID, "err", err)
 	}
 }
 

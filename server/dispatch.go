@@ -30,6 +30,7 @@ var allowed = map[string][]string{
 	protocol.ReqTakeover:        {protocol.RoleLead, protocol.RoleAdmin},
 	protocol.ReqTeamBoard:       {protocol.RoleLead, protocol.RoleAdmin},
 	protocol.ReqViewing:         {protocol.RoleAgent, protocol.RoleLead, protocol.RoleTrainer, protocol.RoleAdmin},
+	protocol.ReqTyping:          {protocol.RoleAgent, protocol.RoleLead, protocol.RoleAdmin},
 	// Trainer review (review.go): leads may read the stream and metrics.
 	protocol.ReqReviewList:    {protocol.RoleTrainer, protocol.RoleLead, protocol.RoleAdmin},
 	protocol.ReqReviewGet:     {protocol.RoleTrainer, protocol.RoleLead, protocol.RoleAdmin},

@@ -51,6 +51,7 @@ type Config struct {
 	Channels       ChannelsConfig // HTTP API for channels and bots, escalation rules, SLA, webhooks (api.go)
 	Routing        Routing        // auto-assignment and the return timer (routing.go); zero = agents pull
 	Bot            BotConfig      // the front-line bot (bot.go); off unless Enabled
+	Widget         WidgetConfig   // the web chat widget (widget.go); off without sites
 	// KBWriteDir is the knowledge-base folder trainers' promoted replies are
 	// written to (under promoted/, pending review); empty = promote to the
 	// KB is unavailable. See review.go.
@@ -130,6 +131,7 @@ type Server struct {
 	ch       *channels
 	router   *router
 	bot      *bot        // nil when the front-line bot is off
+	widget   *widget     // nil without widget sites
 	presence *presence   // who has which conversation open (team.go)
 	floor    *floor      // team_stats pushes and queue samples (team.go)
 	metrics  *metrics    // /metrics (metrics.go)
@@ -190,6 +192,11 @@ func New(st *store.Store, cfg Config) *Server {
 	s.mux = http.NewServeMux()
 	s.ch.routes(s.mux)
 	s.att.routes(s.mux)
+	if len(cfg.Widget.Sites) > 0 {
+		s.widget = newWidget(s, cfg.Widget)
+		s.widget.routes(s.mux)
+		s.AddSender(s.widget.cfg.Channel, s.widget) // replies on the widget's channel go to its windows
+	}
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.HandleFunc("GET /v1/desk", s.desk)
@@ -207,6 +214,9 @@ func (s *Server) publish(events []store.Event) {
 	s.ch.observe(events)
 	if s.bot != nil {
 		s.bot.notice(events)
+	}
+	if s.widget != nil {
+		s.widget.publish(events)
 	}
 	if s.enricher != nil {
 		s.enricher.notice(events)
@@ -271,6 +281,9 @@ func (s *Server) shutdown(hs *http.Server) error {
 	defer cancel()
 	err := hs.Shutdown(sctx) // hijacked websockets are not tracked by net/http
 	s.hub.each(func(c *conn) { c.shut(protocol.CloseGoingAway, "server shutting down") })
+	if s.widget != nil {
+		s.widget.each(func(c *widgetConn) { c.shut(protocol.CloseGoingAway, "server restarting; reconnecting") })
+	}
 	done := make(chan struct{})
 	go func() { s.conns.Wait(); close(done) }()
 	select {

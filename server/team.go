@@ -45,6 +45,8 @@ func (s *Server) handleTeam(ctx context.Context, actor store.Actor, f protocol.F
 func (c *conn) handleConnLocal(ctx context.Context, f protocol.Frame) (json.RawMessage, bool, error) {
 	switch f.Type {
 	case protocol.ReqViewing, protocol.ReqTeamBoard:
+	case protocol.ReqTyping:
+		return c.typing(ctx, f) // widget.go
 	default:
 		return nil, false, nil
 	}

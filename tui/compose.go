@@ -1,14 +1,17 @@
 package tui
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"sort"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
@@ -25,12 +28,13 @@ const (
 // composeBox is the text box under the transcript for replies, notes and
 // draft edits.
 type composeBox struct {
-	mode   composeMode
-	convID string
-	draft  protocol.Draft // composeEdit only
-	ta     textarea.Model
-	kept   map[string]keptText   // unsent text by conversation (unsent.go)
-	files  []protocol.Attachment // uploaded, going with the reply or note (files.go)
+	mode    composeMode
+	convID  string
+	draft   protocol.Draft // composeEdit only
+	ta      textarea.Model
+	kept    map[string]keptText   // unsent text by conversation (unsent.go)
+	files   []protocol.Attachment // uploaded, going with the reply or note (files.go)
+	typedAt time.Time             // when the customer's chat was last told the agent is typing
 }
 
 func newComposeBox() composeBox {
@@ -49,6 +53,31 @@ func newComposeBox() composeBox {
 // composeRows is how many text rows the compose box gets in a
 // conversation pane h rows high: a third of it, between 4 and 14.
 func composeRows(h int) int { return min(max((h-2)/3, 4), 14) }
+
+// typingEvery is how often, at most, the desk tells the server that the
+// agent is writing a reply (the customer's web chat shows "… is typing").
+const typingEvery = 3 * time.Second
+
+// updateCompose hands an input to the reply box and, when a reply to the
+// customer (not a note) changed, says the agent is typing.
+func (m *Model) updateCompose(msg tea.Msg) tea.Cmd {
+	before := m.compose.ta.Value()
+	var cmd tea.Cmd
+	m.compose.ta, cmd = m.compose.ta.Update(msg)
+	c := &m.compose
+	if c.mode == composeNote || c.convID == "" || c.ta.Value() == before || m.conn.State != client.StateOnline ||
+		m.now.Sub(c.typedAt) < typingEvery {
+		return cmd
+	}
+	c.typedAt = m.now
+	be, base, conv := m.be, m.ctx, c.convID
+	return tea.Batch(cmd, func() tea.Msg {
+		ctx, cancel := context.WithTimeout(base, 5*time.Second)
+		defer cancel()
+		be.Do(ctx, protocol.ReqTyping, protocol.TypingReq{ConversationID: conv}, nil) // best effort: a hint, not a record
+		return nil
+	})
+}
 
 // composeHeight is the rows the compose box takes: title, text, hint.
 func (m *Model) composeHeight() int { return composeRows(m.lay.conv.h) + 2 }

@@ -1150,3 +1150,34 @@ func TestCtrlCQuitsFromTextEntry(t *testing.T) {
 		t.Fatal("ctrl+c in an empty reply box did not quit")
 	}
 }
+
+// TestTypingReachesTheCustomer: writing a reply tells the server the agent
+// is typing (the web chat shows it) at most every few seconds; a note
+// never does.
+func TestTypingReachesTheCustomer(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.be.do = func(string, any, any) error { return nil }
+	h.press("r")
+	h.typeText("Hello")
+	got := h.be.find("do:" + protocol.ReqTyping)
+	if len(got) != 1 || got[0].arg.(protocol.TypingReq).ConversationID != "c1" {
+		t.Fatalf("typing requests %v, want one for c1", got)
+	}
+	h.m.now = h.m.now.Add(typingEvery)
+	h.typeText(" again")
+	if n := len(h.be.find("do:" + protocol.ReqTyping)); n != 2 {
+		t.Fatalf("%d typing requests after a pause, want 2", n)
+	}
+	h.press("esc")
+	h.be.reset()
+	h.m.now = h.m.now.Add(typingEvery)
+	h.press("i")
+	h.typeText("internal only")
+	if h.m.focus != focusCompose || h.m.compose.mode != composeNote {
+		t.Fatalf("i: focus %v mode %v, want a note", h.m.focus, h.m.compose.mode)
+	}
+	if n := len(h.be.find("do:" + protocol.ReqTyping)); n != 0 {
+		t.Fatalf("a note said the agent was typing (%d requests)", n)
+	}
+}

@@ -301,9 +301,7 @@ func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 	}
 	switch m.focus {
 	case focusCompose:
-		var cmd tea.Cmd
-		m.compose.ta, cmd = m.compose.ta.Update(msg)
-		return cmd
+		return m.updateCompose(msg)
 	case focusFilter:
 		var cmd tea.Cmd
 		m.filter, cmd = m.filter.Update(msg)
@@ -319,7 +317,7 @@ func (m *Model) updateInputs(msg tea.Msg) tea.Cmd {
 	case len(m.dialogs) > 0:
 		return m.topDialogInput(msg)
 	case m.focus == focusCompose:
-		m.compose.ta, cmd = m.compose.ta.Update(msg)
+		cmd = m.updateCompose(msg)
 	case m.focus == focusFilter:
 		m.filter, cmd = m.filter.Update(msg)
 	}
@@ -351,9 +349,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		if act, ok := m.km.Lookup(keymap.ScopeCompose, ks); ok {
 			return m.perform(act)
 		}
-		var cmd tea.Cmd
-		m.compose.ta, cmd = m.compose.ta.Update(msg)
-		return cmd
+		return m.updateCompose(msg)
 	case focusFilter:
 		if act, ok := m.km.Lookup(keymap.ScopeFilter, ks); ok {
 			return m.perform(act)

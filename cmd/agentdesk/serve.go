@@ -84,6 +84,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	botName := fs.String("bot-name", "", "author name on the bot's messages (default Bot; [bot] name)")
 	botThreshold := fs.Float64("bot-threshold", 0, "confidence a bot answer needs, 0–1 (default 0.45; [bot] threshold)")
 	emailF := addEmailFlags(fs)
+	var widgetSites stringList
+	fs.Var(&widgetSites, "widget-site", "KEY=ORIGIN[,ORIGIN…]: serve the web chat widget to pages of these origins with data-site=KEY; the identity secret is read from $AGENTDESK_WIDGET_SECRET_<KEY> (repeatable; [[widget.sites]] in the file)")
 	cfgPath := fs.String("config", "", "config file whose [serve] and [copilot] sections give defaults (default: $XDG_CONFIG_HOME/agentdesk/config.toml); flags and env win")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -144,6 +146,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("%w: -bot-threshold %g: want a confidence above 0 and at most 1", errUsage, *botThreshold)
 		}
 		bot.Threshold = *botThreshold
+	}
+	sites, err := widgetSitesFrom(widgetSites, cfg.Widget.Sites, os.Getenv)
+	if err != nil {
+		return err
 	}
 	if bot.Enabled && *cp == "none" {
 		return fmt.Errorf("%w: the bot answers through the copilot: -bot needs -copilot offline or openai, not none", errUsage)
@@ -224,6 +230,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Copilot:  engine, CopilotTimeout: *cpTimeout + 10*time.Second,
 		Routing:    server.Routing{AutoAssign: *autoAssign, ReturnAfter: *returnAfter},
 		Bot:        bot,
+		Widget:     server.WidgetConfig{Sites: sites},
 		KBWriteDir: kbWriteDir(*kbDir, *kbOverlay),
 	})
 	mail, err := emailF.channel(cfg.Email, given, srv, log)
@@ -258,6 +265,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		go func() { mail.Run(ctx); close(mailDone) }()
 		defer func() { <-mailDone }()
 		log.Info("e-mail channel on", "address", mail.Address())
+	}
+	for _, site := range sites {
+		scheme := "http"
+		if tlsConfig != nil {
+			scheme = "https"
+		}
+		log.Info("web chat widget", "site", site.Key, "origins", strings.Join(site.Origins, " "), "signed_identity", site.Secret != "",
+			"snippet", server.SnippetFor(scheme+"://"+ln.Addr().String(), site.Key))
 	}
 	err = srv.Serve(ctx, ln, tlsConfig)
 	log.Info("agentdesk stopped")
@@ -335,3 +350,36 @@ func formatTime(ms int64) string {
 }
 
 var errNoSubcommand = errors.New("missing subcommand")
+
+// widgetSitesFrom reads --widget-site KEY=ORIGIN[,ORIGIN…] flags, which
+// replace the config file's sites when given.
+func widgetSitesFrom(flags []string, fromFile []config.WidgetSite, getenv func(string) string) ([]server.WidgetSite, error) {
+	var out []server.WidgetSite
+	if len(flags) == 0 {
+		for _, s := range fromFile {
+			out = append(out, server.WidgetSite{Key: s.Key, Name: s.Name, Origins: s.Origins, Secret: s.Secret})
+		}
+		return out, nil
+	}
+	seen := map[string]bool{}
+	for _, f := range flags {
+		key, list, ok := strings.Cut(f, "=")
+		if !ok || !config.SiteKeyPattern.MatchString(key) || list == "" {
+			return nil, fmt.Errorf("%w: -widget-site %q: want KEY=ORIGIN[,ORIGIN…] with a key of lower-case letters, digits, - and _, e.g. shop=https://shop.example.com", errUsage, f)
+		}
+		if seen[key] {
+			return nil, fmt.Errorf("%w: -widget-site %s given twice; list its origins comma-separated", errUsage, key)
+		}
+		seen[key] = true
+		site := server.WidgetSite{Key: key, Name: key, Secret: getenv(config.SecretEnvFor(key))}
+		for _, o := range strings.Split(list, ",") {
+			o = strings.TrimSpace(o)
+			if err := config.CheckOrigin(o); err != nil {
+				return nil, fmt.Errorf("%w: -widget-site %s: %v", errUsage, key, err)
+			}
+			site.Origins = append(site.Origins, strings.TrimRight(o, "/"))
+		}
+		out = append(out, site)
+	}
+	return out, nil
+}
