@@ -32,7 +32,7 @@ var widgetJS []byte
 // brackets; no sites means no widget.
 type WidgetConfig struct {
 	Sites        []WidgetSite
-	Channel      string  // channel of widget conversations ["web"]
+	Channel      string  // channel of widget conversations [WidgetChannel]
 	Rate         float64 // messages a second per chat window [1]
 	Burst        int     // [5]
 	MaxTextBytes int     // longest customer message [4000]
@@ -51,9 +51,14 @@ type WidgetSite struct {
 	Secret string
 }
 
+// WidgetChannel is the channel of widget conversations by default. With the
+// widget on, the server delivers that channel's replies to the chat windows
+// (not to a webhook): other integrations should post on another channel.
+const WidgetChannel = "web"
+
 func (c *WidgetConfig) defaults() {
 	if c.Channel == "" {
-		c.Channel = "web"
+		c.Channel = WidgetChannel
 	}
 	if c.Rate <= 0 {
 		c.Rate = 1

@@ -253,6 +253,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if mail != nil {
 			covered = slices.Sorted(slices.Values(append(covered, mail.Name())))
 		}
+		if len(sites) > 0 && !slices.Contains(covered, server.WidgetChannel) {
+			covered = slices.Sorted(slices.Values(append(covered, server.WidgetChannel))) // the widget's windows
+		}
 		if len(covered) == 0 {
 			log.Warn("no delivery configured: agent replies are stored but reach no customer; pass --webhook '*=URL' (README: running a backend for a team)")
 		} else {
