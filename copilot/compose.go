@@ -244,6 +244,9 @@ func (p draftPlan) compose(in instruction) string {
 	if p.order != "" && !p.fromExemplar && !strings.Contains(body, p.order) {
 		parts = append(parts, part{ph.orderPrefix + p.order + ph.orderSuffix, 6})
 	}
+	if p.order == "" && p.amount != "" && p.body != "" && !p.fromExemplar && !strings.Contains(body, p.amount) {
+		parts = append(parts, part{strings.Replace(ph.amountLine, "%s", p.amount, 1), 6})
+	}
 	b := body
 	if in.shorter {
 		b = firstSentences(b, 1)
@@ -398,6 +401,7 @@ type phrases struct {
 	orderPrefix, orderSuffix string
 	askDetails, urgent       string
 	askCharge, askWhat       string
+	amountLine               string
 	ackPrefix, ackSuffix     string
 	closeFormal, closeCasual string
 }
@@ -417,7 +421,8 @@ var templatePhrases = map[string]phrases{
 		orderPrefix:  "订单 ", orderSuffix: " 我这边已经在查看。",
 		askDetails: "为了尽快帮您处理，请告诉我订单号，我马上为您核实。",
 		askCharge:  "麻烦提供一下这笔 %s 扣款的时间和支付记录截图，我马上为您核实。",
-		askWhat:    "能再具体说一下现在的情况吗？我马上为您核实。",
+		askWhat:    "能具体说一下遇到了什么问题吗？我来帮您看看。",
+		amountLine: "您说的这笔 %s 扣款我这边马上核实。",
 		ackPrefix:  "您说的“", ackSuffix: "”这个问题我已经记下了。",
 		urgent:      "我会优先处理，有进展第一时间告诉您。",
 		closeFormal: "如有其他疑问，敬请随时联系我们。",
@@ -443,7 +448,8 @@ var templatePhrases = map[string]phrases{
 		orderPrefix:  "I'm looking at order ", orderSuffix: " now.",
 		askDetails: "So I can sort this out quickly, could you share your order number?",
 		askCharge:  "Could you tell me when the charge of %s was made and send a screenshot of it, so I can check it right away?",
-		askWhat:    "Could you tell me a bit more about what happened, so I can check it right away?",
+		askWhat:    "Could you tell me a little more so I can help?",
+		amountLine: "I'm checking the %s charge for you now.",
 		ackPrefix:  "I've noted your question (\"", ackSuffix: "\").",
 		urgent:      "I'm treating this as a priority and will update you as soon as I know more.",
 		closeFormal: "Please do not hesitate to contact us should you have any further questions.",

@@ -304,7 +304,7 @@ func preferTypical(hits []ExemplarHit) []ExemplarHit {
 
 // typicalAgree: replies agreeing this much (token F1, similarity-weighted)
 // with the rest of the pool count as the team's usual answer.
-const typicalAgree = 0.25
+const typicalAgree = 0.15
 
 // openTurns are the customer's messages since the last agent reply (all of
 // them when no agent has replied yet); never empty when the customer wrote.
