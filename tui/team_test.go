@@ -7,10 +7,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
 	"github.com/agentdesk/agentdesk/tui/i18n"
+	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
 // The fake backend is also a LeadBackend.
@@ -361,3 +364,42 @@ func TestNoteDialogShowsWhatIsTyped(t *testing.T) {
 		}
 	}
 }
+
+// The chat under the lead's cursor stays the same chat when the list
+// re-sorts around it, the cursor row carries a glyph as well as colour,
+// and a note goes to the chat the lead chose.
+func TestTeamCursorStaysOnItsChatWhenTheListResorts(t *testing.T) {
+	h := newLeadHarness(t, i18n.EN, 160, 48)
+	h.press("2", "l", "j")
+	picked, ok := h.m.Board().SelectedChat()
+	if !ok {
+		t.Fatal("no chat selected")
+	}
+	var row string
+	for _, l := range strings.Split(h.screen(), "\n") {
+		if strings.Contains(l, "▸") {
+			row = l
+		}
+	}
+	if !strings.Contains(row, sanitizeName(picked.CustomerName)) {
+		t.Errorf("no ▸ on the cursor row of %s:\n%s", picked.CustomerName, h.screen())
+	}
+	// Another chat turns legal-threat and jumps to the top.
+	for id, c := range h.m.convs {
+		if id == picked.ID || c.Status == protocol.ConvResolved {
+			continue
+		}
+		c.Flags, c.Priority, c.Version = []string{"legal_threat"}, 99, c.Version+1
+		h.send(UpdatesMsg{Updates: []client.Update{event(50, protocol.EvConversation, &protocol.ConversationEvent{Cause: "flagged", Conversation: c})}})
+		break
+	}
+	h.press("n")
+	h.typeText("please call back")
+	h.press("enter")
+	notes := h.enqueued(protocol.ReqNote)
+	if len(notes) != 1 || notes[0].(protocol.TextReq).ConversationID != picked.ID {
+		t.Fatalf("note went to %+v, want %s", notes, picked.ID)
+	}
+}
+
+func sanitizeName(s string) string { return ansi.Strip(sanitize.Line(s)) }

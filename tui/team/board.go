@@ -758,9 +758,15 @@ func (b *Board) chatTable(w, h int) []string {
 	nowMs := b.now.UnixMilli()
 	for i := start; i < len(b.chatRows) && i < start+rows; i++ {
 		c := b.chatRows[i]
+		// The cursor shows as a glyph too, not only as colour: without
+		// colour (NO_COLOR, a screen reader) the lead must still see which
+		// chat a note or a reassign goes to.
 		mark := " "
+		if i == b.chatCur && b.pane == PaneChats {
+			mark = "▸"
+		}
 		if b.marked[c.ID] {
-			mark = "●"
+			mark += "●"
 		}
 		badge, badgeStyle := b.flagLabel(c)
 		customer := sanitize.Line(c.CustomerName)
