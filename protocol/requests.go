@@ -1,6 +1,8 @@
 package protocol
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -33,6 +35,9 @@ var knownRequests = map[string]bool{
 
 // KnownRequest reports whether t is a request type the server understands.
 func KnownRequest(t string) bool { return knownRequests[t] }
+
+// RequestTypes lists every known request type, sorted.
+func RequestTypes() []string { return slices.Sorted(maps.Keys(knownRequests)) }
 
 // Mutating reports whether request type t changes server state. Mutating
 // requests are idempotent on (agent, request id): a retry with the same id

@@ -182,10 +182,10 @@ var builtinCanned = map[i18n.Lang]map[string]string{
 	},
 }
 
-func cannedList(cfg map[string]string, lang i18n.Lang) []cannedReply {
-	src := cfg
+// cannedList is the config's set, sorted; nil when it has none.
+func cannedList(src map[string]string) []cannedReply {
 	if len(src) == 0 {
-		src = builtinCanned[lang]
+		return nil
 	}
 	out := make([]cannedReply, 0, len(src))
 	for name, text := range src {
@@ -195,12 +195,43 @@ func cannedList(cfg map[string]string, lang i18n.Lang) []cannedReply {
 	return out
 }
 
+// cannedReplies is the set for the conversation being answered: the
+// config's, or the built-in one in the customer's language (a Chinese
+// customer gets Chinese canned replies on an English desk), else the UI's.
+func (m *Model) cannedReplies() []cannedReply {
+	if m.canned != nil {
+		return m.canned
+	}
+	lang := m.lang
+	if c, ok := m.convs[m.compose.convID]; ok {
+		switch {
+		case strings.HasPrefix(c.Language, "zh"):
+			lang = i18n.ZhCN
+		case strings.HasPrefix(c.Language, "en"):
+			lang = i18n.EN
+		}
+	}
+	out := cannedList(builtinCanned[lang])
+	return out
+}
+
+// insertCanned puts a canned reply where the cursor is, replacing the
+// "/shortcut" the agent had begun typing before choosing from the list.
+func (m *Model) insertCanned(text string) {
+	v := m.compose.ta.Value()
+	if i := strings.LastIndexAny(v, " \n"); strings.HasPrefix(v[i+1:], "/") {
+		m.compose.ta.SetValue(v[:i+1] + text)
+		return
+	}
+	m.compose.ta.InsertString(text)
+}
+
 func (m *Model) expandCanned(s string) (string, bool) {
 	name, ok := strings.CutPrefix(s, "/")
 	if !ok || name == "" || strings.ContainsAny(name, " \n") {
 		return "", false
 	}
-	for _, c := range m.canned {
+	for _, c := range m.cannedReplies() {
 		if c.name == name {
 			return c.text, true
 		}

@@ -305,7 +305,9 @@ func TestReplyAndCannedExpansion(t *testing.T) {
 	if len(h.enqueued(protocol.ReqSend)) != 0 {
 		t.Fatal("a /shortcut was sent instead of expanded")
 	}
-	if !strings.HasPrefix(h.m.compose.ta.Value(), "I'm sorry") {
+	// 王小明 writes Chinese: the canned reply is in his language, not the
+	// (English) desk's.
+	if !strings.HasPrefix(h.m.compose.ta.Value(), "非常抱歉") {
 		t.Fatalf("expanded to %q", h.m.compose.ta.Value())
 	}
 	h.press("ctrl+s")
@@ -318,11 +320,17 @@ func TestReplyAndCannedExpansion(t *testing.T) {
 func TestCannedPicker(t *testing.T) {
 	h := newHarness(t, i18n.ZhCN, 160, 48)
 	openC1(h)
-	h.press("r", "ctrl+k")
+	h.press("r")
+	h.typeText("好的 /so")
+	h.press("ctrl+k")
 	if len(h.m.dialogs) != 1 {
 		t.Fatal("ctrl+k opened no canned list")
 	}
 	h.press("1")
+	// The half-typed /shortcut is replaced by the reply, not kept before it.
+	if v := h.m.compose.ta.Value(); strings.Contains(v, "/so") || !strings.HasPrefix(v, "好的 ") {
+		t.Fatalf("after picking: %q", v)
+	}
 	if !strings.Contains(h.m.compose.ta.Value(), "您好") && !strings.Contains(h.m.compose.ta.Value(), "抱歉") && h.m.compose.ta.Value() == "" {
 		t.Fatalf("canned text not inserted: %q", h.m.compose.ta.Value())
 	}

@@ -130,7 +130,7 @@ func (m *Model) applyDialogResult(res any) tea.Cmd {
 			return m.enqueue(outboxJob{kind: protocol.ReqSnooze, convID: r.target},
 				protocol.SnoozeReq{ConversationID: r.target, Minutes: minutes})
 		case pickCanned:
-			m.compose.ta.InsertString(r.value)
+			m.insertCanned(r.value)
 		case pickConfirmStale:
 			if r.value == "yes" {
 				return m.recordOutcome(r.payload, protocol.ActionAccept, "", "", "")
@@ -322,7 +322,7 @@ func (m *Model) snoozeDialog(convID string) dialog {
 
 func (m *Model) cannedDialog() dialog {
 	d := &listDialog{title: m.cat.CannedTitle, kind: pickCanned}
-	for _, c := range m.canned {
+	for _, c := range m.cannedReplies() {
 		d.items = append(d.items, listItem{label: "/" + c.name, hint: sanitize.Line(c.text), value: c.text})
 	}
 	return d

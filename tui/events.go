@@ -300,6 +300,12 @@ func (m *Model) what(kind, action string) string {
 		return c.ActOpen
 	case protocol.ReqRegenerate:
 		return c.ActRegenerate
+	case protocol.ReqSetCapacity:
+		return c.Team.ActCapacity
+	case protocol.ReqDrain:
+		return c.Team.ActDrain
+	case protocol.ReqTakeover:
+		return c.Team.ActTakeover
 	case protocol.ReqOutcome:
 		switch action {
 		case protocol.ActionEdit:
@@ -309,7 +315,7 @@ func (m *Model) what(kind, action string) string {
 		}
 		return c.ActAccept
 	}
-	return kind
+	return c.ActOther // never a raw request type in the UI
 }
 
 // explain turns a request error into words for a notice.

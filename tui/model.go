@@ -73,7 +73,8 @@ type Model struct {
 	filesDir  string
 	notify    Notify
 	notifOn   bool
-	canned    []cannedReply
+	canned    []cannedReply // from the config; nil: the built-in set in the customer's language
+	lang      i18n.Lang
 
 	width, height int
 	now           time.Time
@@ -162,7 +163,8 @@ func New(d Deps) *Model {
 		clock: d.Now, loc: d.Location, demo: d.Demo, autoTheme: d.AutoTheme, editor: d.Editor, tempDir: d.TempDir, notify: d.Notify,
 		opener: d.Opener, filesDir: d.FilesDir,
 		notifOn:  d.Notify.Bell || d.Notify.OSC9,
-		canned:   cannedList(d.Canned, d.Lang),
+		canned:   cannedList(d.Canned),
+		lang:     d.Lang,
 		now:      d.Now(),
 		conn:     client.StateChanged{State: client.StateConnecting},
 		convs:    map[string]protocol.Conversation{},
@@ -366,14 +368,17 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.perform(act)
 	case focusConv:
 		act, handled := m.transcript.HandleKey(m.km, msg)
-		if handled || act == "" {
+		if handled {
 			return nil
+		}
+		if act == "" {
+			return m.otherPaneKey(ks) // roles.go
 		}
 		return m.perform(act)
 	case focusCopilot:
 		act, ok := m.km.Lookup(keymap.ScopeConv, ks)
 		if !ok {
-			return nil
+			return m.otherPaneKey(ks)
 		}
 		switch act {
 		case keymap.ConvScrollUp:

@@ -3,6 +3,8 @@ package tui
 import (
 	"strings"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/tui/review"
@@ -48,4 +50,24 @@ func (m *Model) inPalette(info keymap.Info) bool {
 		}
 	}
 	return m.allowed(info.Action)
+}
+
+// otherPaneKey answers a key the focused pane does not have: n (take the
+// next chat) works from the conversation too, since it needs no cursor;
+// any other key of the queue says where it works instead of doing
+// nothing silently.
+func (m *Model) otherPaneKey(ks string) tea.Cmd {
+	act, ok := m.km.Lookup(keymap.ScopeQueue, ks)
+	if !ok || !m.allowed(act) {
+		return nil
+	}
+	if act == keymap.QueueNext {
+		return m.perform(act)
+	}
+	for _, info := range m.km.Actions() {
+		if info.Action == act {
+			m.say(m.cat.NoticeQueueKey(ks, info.Help), false)
+		}
+	}
+	return nil
 }

@@ -141,3 +141,32 @@ func TestProfileAndSourcesAreSeparate(t *testing.T) {
 		t.Error("K is still bound to a feature that does not exist")
 	}
 }
+
+// Notices name every request in the UI's words, never by its wire name
+// ("set_capacity ✓").
+func TestNoticesNeverShowWireNames(t *testing.T) {
+	for _, lang := range []i18n.Lang{i18n.EN, i18n.ZhCN} {
+		h := newHarness(t, lang, 120, 30)
+		for _, typ := range protocol.RequestTypes() {
+			if what := h.m.what(typ, ""); strings.ContainsAny(what, "_.") || (lang == i18n.ZhCN && what == typ) {
+				t.Errorf("%s: %s is named %q", lang, typ, what)
+			}
+		}
+	}
+}
+
+// n in the conversation pane takes the next chat (it did nothing); another
+// queue key there says where it works.
+func TestQueueKeysFromTheConversationPane(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	openC1(h)
+	h.press("n")
+	if len(h.be.find("next")) != 1 {
+		t.Errorf("n in the conversation pane did not take the next chat")
+	}
+	openC1(h)
+	h.press("/")
+	if !strings.Contains(h.notice(), "works in the queue pane") {
+		t.Errorf("/ in the conversation pane: notice %q", h.notice())
+	}
+}

@@ -113,6 +113,8 @@ type Catalog struct {
 	// Request names, for notices.
 	ActClaim, ActNext, ActRelease, ActSend, ActNote, ActTransfer, ActResolve  string
 	ActSnooze, ActStatus, ActAccept, ActEdit, ActReject, ActReassign, ActOpen string
+	ActOther                                                                  string
+	NoticeQueueKey                                                            func(key, what string) string
 	ActRegenerate                                                             string
 
 	// Notices.
@@ -393,7 +395,10 @@ var en = Catalog{
 	},
 
 	ActClaim: "claim", ActNext: "take next", ActRelease: "release", ActSend: "reply", ActNote: "note",
-	ActTransfer: "transfer", ActResolve: "resolve", ActSnooze: "snooze", ActStatus: "status",
+	ActTransfer: "transfer", ActResolve: "resolve", ActSnooze: "snooze", ActStatus: "status", ActOther: "request",
+	NoticeQueueKey: func(key, what string) string {
+		return key + " (" + what + ") works in the queue pane — esc or tab goes there."
+	},
 	ActAccept: "accept draft", ActEdit: "edited draft", ActReject: "reject draft", ActReassign: "reassign",
 	ActOpen: "open conversation", ActRegenerate: "regenerate",
 
@@ -568,7 +573,10 @@ var zhCN = Catalog{
 	},
 
 	ActClaim: "认领", ActNext: "领取下一个", ActRelease: "退回", ActSend: "回复", ActNote: "备注",
-	ActTransfer: "转接", ActResolve: "结束", ActSnooze: "稍后处理", ActStatus: "状态",
+	ActTransfer: "转接", ActResolve: "结束", ActSnooze: "稍后处理", ActStatus: "状态", ActOther: "请求",
+	NoticeQueueKey: func(key, what string) string {
+		return key + "（" + what + "）在队列窗格中使用——按 esc 或 tab 切换过去。"
+	},
 	ActAccept: "采纳草稿", ActEdit: "编辑后发送", ActReject: "拒绝草稿", ActReassign: "改派",
 	ActOpen: "打开会话", ActRegenerate: "重新生成",
 
