@@ -214,7 +214,12 @@ func (p draftPlan) compose(in instruction) string {
 		ph = templatePhrases[LangZH]
 	}
 	body := p.body
-	if body == "" {
+	switch {
+	case p.closing && thanks(p.openText):
+		body = ph.welcome
+	case p.closing:
+		body = ph.confirm
+	case body == "":
 		body = p.honest(ph)
 	}
 	var parts []part
@@ -256,7 +261,7 @@ func (p draftPlan) compose(in instruction) string {
 		add(ph.urgent, 3)
 	}
 	// No "anything else?" after a question: the customer has one to answer.
-	if !in.shorter && !p.fromExemplar && !endsInQuestion(b) {
+	if !in.shorter && !p.fromExemplar && !p.closing && !endsInQuestion(b) {
 		if in.formal {
 			add(ph.closeFormal, 1)
 		} else {
@@ -264,6 +269,16 @@ func (p draftPlan) compose(in instruction) string {
 		}
 	}
 	return fitSentences(parts, maxSentences)
+}
+
+func thanks(s string) bool {
+	l := FoldText(s)
+	for _, c := range []string{"谢", "感谢", "thank", "thx", "appreciate"} {
+		if strings.Contains(l, c) {
+			return true
+		}
+	}
+	return false
 }
 
 func endsInQuestion(s string) bool {
@@ -283,7 +298,7 @@ func (p draftPlan) honest(ph phrases) string {
 	switch {
 	case p.order == "" && p.amount != "":
 		b = append(b, strings.Replace(ph.askCharge, "%s", p.amount, 1))
-	case p.order == "" && aboutAnOrder(p.ask):
+	case p.order == "" && aboutAnOrder(p.openText):
 		b = append(b, ph.askDetails)
 	default:
 		b = append(b, ph.askWhat)
@@ -402,6 +417,7 @@ type phrases struct {
 	askDetails, urgent       string
 	askCharge, askWhat       string
 	amountLine               string
+	welcome, confirm         string
 	ackPrefix, ackSuffix     string
 	closeFormal, closeCasual string
 }
@@ -423,6 +439,8 @@ var templatePhrases = map[string]phrases{
 		askCharge:  "麻烦提供一下这笔 %s 扣款的时间和支付记录截图，我马上为您核实。",
 		askWhat:    "能具体说一下遇到了什么问题吗？我来帮您看看。",
 		amountLine: "您说的这笔 %s 扣款我这边马上核实。",
+		welcome:    "不客气，很高兴能帮到您！还有其他问题随时告诉我。",
+		confirm:    "好的，收到，我这边马上跟进，有进展第一时间告诉您。",
 		ackPrefix:  "您说的“", ackSuffix: "”这个问题我已经记下了。",
 		urgent:      "我会优先处理，有进展第一时间告诉您。",
 		closeFormal: "如有其他疑问，敬请随时联系我们。",
@@ -431,6 +449,9 @@ var templatePhrases = map[string]phrases{
 	LangEN: {
 		greet: func(name string, formal bool) string {
 			name = baseName(name)
+			if f := strings.Fields(name); len(f) > 1 && !formal {
+				name = f[0] // "Hi Liam," not "Hi Liam Smith,"
+			}
 			switch {
 			case formal && name != "":
 				return "Dear " + name + ","
@@ -450,6 +471,8 @@ var templatePhrases = map[string]phrases{
 		askCharge:  "Could you tell me when the charge of %s was made and send a screenshot of it, so I can check it right away?",
 		askWhat:    "Could you tell me a little more so I can help?",
 		amountLine: "I'm checking the %s charge for you now.",
+		welcome:    "You're welcome, glad it's sorted! Anything else, just let me know.",
+		confirm:    "Got it, I'm on it and will keep you posted.",
 		ackPrefix:  "I've noted your question (\"", ackSuffix: "\").",
 		urgent:      "I'm treating this as a priority and will update you as soon as I know more.",
 		closeFormal: "Please do not hesitate to contact us should you have any further questions.",

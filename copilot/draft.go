@@ -61,12 +61,16 @@ type draftPlan struct {
 	followUp bool
 	order    string
 	amount   string
-	// ask is the customer's open question, for the no-article draft.
-	ask  string
-	body string
+	// ask is the customer's open question, for the no-article draft;
+	// openText all they wrote since the last agent reply.
+	ask      string
+	openText string
+	body     string
 	// noArticle: nothing in the KB answers with confidence; the body is
 	// an acknowledgement and one question, and the pane says so.
 	noArticle bool
+	// closing: the customer only thanks or agrees; the reply confirms.
+	closing bool
 	// fromExemplar: the body is a reply an agent sent; it already has the
 	// team's own wording, so the template adds no sign-off.
 	fromExemplar bool
@@ -118,6 +122,20 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 		openText.WriteString(topicText(limitText(m.Text)))
 		openText.WriteByte('\n')
 	}
+	p.openText = openText.String()
+	// The open turns' own mood: a follow-up apologises again only when the
+	// customer is still upset now, and a turn that only thanks or agrees
+	// ("收到了，谢谢", "Found it in spam, thanks!") is answered as such.
+	var openNeg bool
+	for _, m := range open {
+		if a := e.Analyze(m.Text); a.Label == Negative {
+			openNeg = true
+		}
+	}
+	if p.followUp && !openNeg {
+		p.angry, p.legal, p.negative = false, false, false
+	}
+	closing := !openNeg && closingTurn(p.openText)
 	if m := reMoney.FindString(openText.String()); m != "" {
 		p.amount = strings.TrimSpace(m)
 	}
@@ -168,6 +186,12 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 				p.citations = append(p.citations, Source{Kind: SourceKB, ID: kbe.ID, Title: kbe.Title})
 			}
 		}
+	}
+	if closing && p.body == "" {
+		// Thanks or agreement: confirmed, not answered from the KB (the
+		// team's own reply to such a turn, when it has one, came first).
+		p.closing = true
+		return p
 	}
 	hits := e.kb.searchQuery(raw, q, p.lang, 4)
 	demote := e.mem.rejectedSources(q)
@@ -252,6 +276,34 @@ func answersQuery(q []string, ent KBEntry) bool {
 		}
 	}
 	return matched >= 2 && 4*matched >= total || matched == 1 && total == 1
+}
+
+// closingTurn: the customer's open text thanks, agrees or confirms and asks
+// nothing ("好的，谢谢", "行吧，那你们尽快安排上门", "Ok, thanks!").
+func closingTurn(text string) bool {
+	t := strings.TrimSpace(text)
+	if t == "" || utf8.RuneCountInString(t) > 40 || strings.ContainsAny(t, "?？") {
+		return false
+	}
+	l := FoldText(t)
+	for _, n := range []string{"没", "不", "未", "别", "还", "not", "n't", "never", "no ", "but", "但"} {
+		if strings.Contains(l, n) {
+			return false // "没收到", "not working", "好的，但是…": not a closing
+		}
+	}
+	for _, q := range []string{"吗", "能不能", "怎么", "为什么", "什么时候", "多久", "how", "what", "when", "why", "can you", "could you", "where"} {
+		if strings.Contains(l, q) {
+			return false
+		}
+	}
+	for _, c := range []string{"谢谢", "感谢", "多谢", "好的", "好吧", "行吧", "收到", "明白", "知道了", "可以", "没问题", "就行",
+		"thank", "thanks", "ok", "okay", "great", "perfect", "fine", "got it", "sounds good", "appreciate", "works"} {
+		if isASCII(c) && strings.Contains(" "+strings.Join(strings.FieldsFunc(l, func(r rune) bool { return !unicode.IsLetter(r) }), " ")+" ", " "+c) ||
+			!isASCII(c) && strings.Contains(l, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // exemplarPool is how many similar past questions are weighed.

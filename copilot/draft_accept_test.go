@@ -182,3 +182,32 @@ func TestDraftAnswersTheOpenQuestion(t *testing.T) {
 		t.Errorf("address change cites %+v: %s", d.Citations, d.Text)
 	}
 }
+
+// A turn that only thanks or agrees is answered as such, not with "能具体说一下遇到了什么问题吗？",
+// and a follow-up of a calmed customer does not apologise again.
+func TestDraftClosingTurns(t *testing.T) {
+	e := offline(t)
+	for _, tc := range []struct {
+		c       Conversation
+		want    string
+		notWant []string
+	}{
+		{conv("z1", "customer:付款扣了两次钱", "agent:抱歉给您添麻烦了，已经为您退回。", "customer:收到了，谢谢。"), "不客气", []string{"记下了", "具体说一下"}},
+		{conv("z2", "customer:热水器漏水了", "agent:非常抱歉，我们安排上门维修。", "customer:行吧，那你们尽快安排上门。"), "马上跟进", []string{"记下了", "抱歉"}},
+		{conv("z3", "customer:How do I reset my password?", "agent:Use Forgot password on the sign-in page.", "customer:Found it in spam, thanks!"), "welcome", []string{"noted your question", "Sorry"}},
+		{conv("z4", "customer:快递显示已签收，但是我根本没收到包裹"), "补发", nil},
+	} {
+		d, err := e.Draft(context.Background(), tc.c, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(d.Text, tc.want) {
+			t.Errorf("%s: draft lacks %q: %s", tc.c.ID, tc.want, d.Text)
+		}
+		for _, w := range tc.notWant {
+			if strings.Contains(d.Text, w) {
+				t.Errorf("%s: draft has %q: %s", tc.c.ID, w, d.Text)
+			}
+		}
+	}
+}
