@@ -270,6 +270,9 @@ func answersQuery(q []string, ent KBEntry) bool {
 			continue
 		}
 		seen[t] = true
+		if isHan(r) && !theZHDict()[t] && !have[t] {
+			continue // a bigram across words the dictionary does not know (耳没, 音了): no topic word
+		}
 		total++
 		if have[t] {
 			matched++

@@ -196,6 +196,8 @@ func TestDraftClosingTurns(t *testing.T) {
 		{conv("z2", "customer:热水器漏水了", "agent:非常抱歉，我们安排上门维修。", "customer:行吧，那你们尽快安排上门。"), "马上跟进", []string{"记下了", "抱歉"}},
 		{conv("z3", "customer:How do I reset my password?", "agent:Use Forgot password on the sign-in page.", "customer:Found it in spam, thanks!"), "welcome", []string{"noted your question", "Sorry"}},
 		{conv("z4", "customer:快递显示已签收，但是我根本没收到包裹"), "补发", nil},
+		// Seen in the demo: answered from the warranty article, not "no article".
+		{conv("z5", "customer:请问蓝牙耳机的保修期是多久？右耳没声音了"), "1 年保修", []string{"记下了"}},
 	} {
 		d, err := e.Draft(context.Background(), tc.c, "", nil)
 		if err != nil {
