@@ -257,7 +257,7 @@ func (p draftPlan) compose(in instruction) string {
 		b = firstSentences(b, 1)
 	}
 	parts = append(parts, part{b, 9})
-	if p.urgent && !in.shorter {
+	if p.urgent && !in.shorter && !p.closing {
 		add(ph.urgent, 3)
 	}
 	// No "anything else?" after a question: the customer has one to answer.

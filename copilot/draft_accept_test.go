@@ -193,7 +193,7 @@ func TestDraftClosingTurns(t *testing.T) {
 		notWant []string
 	}{
 		{conv("z1", "customer:付款扣了两次钱", "agent:抱歉给您添麻烦了，已经为您退回。", "customer:收到了，谢谢。"), "不客气", []string{"记下了", "具体说一下"}},
-		{conv("z2", "customer:热水器漏水了", "agent:非常抱歉，我们安排上门维修。", "customer:行吧，那你们尽快安排上门。"), "马上跟进", []string{"记下了", "抱歉"}},
+		{conv("z2", "customer:热水器漏水了", "agent:非常抱歉，我们安排上门维修。", "customer:行吧，那你们尽快安排上门。"), "马上跟进", []string{"记下了", "抱歉", "优先处理"}},
 		{conv("z3", "customer:How do I reset my password?", "agent:Use Forgot password on the sign-in page.", "customer:Found it in spam, thanks!"), "welcome", []string{"noted your question", "Sorry"}},
 		{conv("z4", "customer:快递显示已签收，但是我根本没收到包裹"), "补发", nil},
 		// Seen in the demo: answered from the warranty article, not "no article".
