@@ -101,14 +101,37 @@ func isNameGreeting(s, name string) bool {
 	return false
 }
 
-// baseName is a name without decoration (emoji, spaces around it).
+// baseName is a name without decoration (emoji, spaces around it) and
+// without words that hold digits: "Visitor e8a6" and "user_1042" are
+// handles a channel made up, and their digits are not part of a name.
 func baseName(name string) string {
+	words := strings.Fields(name)
+	kept := words[:0]
+	for _, w := range words {
+		if strings.IndexFunc(w, unicode.IsDigit) < 0 {
+			kept = append(kept, w)
+		}
+	}
 	return strings.TrimFunc(strings.Map(func(r rune) rune {
 		if unicode.IsLetter(r) || unicode.IsSpace(r) || r == '\'' || r == '-' || r == '.' {
 			return r
 		}
 		return -1
-	}, name), unicode.IsSpace)
+	}, strings.Join(kept, " ")), unicode.IsSpace)
+}
+
+// placeholderNames are what channels call customers they do not know;
+// a greeting with one ("Hi Visitor,", "您好，访客！") is worse than none.
+var placeholderNames = wordSet("visitor guest customer user anonymous 访客 游客 顾客 用户 客户 匿名")
+
+// greetingName is the name to greet with, or "" when the customer's name is
+// only a channel's placeholder.
+func greetingName(name string) string {
+	n := baseName(name)
+	if placeholderNames[strings.ToLower(n)] {
+		return ""
+	}
+	return n
 }
 
 // replaceName replaces a customer's full name and, for names of several
@@ -425,7 +448,7 @@ type phrases struct {
 var templatePhrases = map[string]phrases{
 	LangZH: {
 		greet: func(name string, _ bool) string {
-			if name = baseName(name); name != "" {
+			if name = greetingName(name); name != "" {
 				return "您好，" + name + "！"
 			}
 			return "您好！"
@@ -448,7 +471,7 @@ var templatePhrases = map[string]phrases{
 	},
 	LangEN: {
 		greet: func(name string, formal bool) string {
-			name = baseName(name)
+			name = greetingName(name)
 			if f := strings.Fields(name); len(f) > 1 && !formal {
 				name = f[0] // "Hi Liam," not "Hi Liam Smith,"
 			}

@@ -46,3 +46,22 @@ func TestExemplarGreetingAfterAgentText(t *testing.T) {
 		}
 	}
 }
+
+// TestGreetingSkipsPlaceholderNames: the widget names anonymous visitors
+// "Visitor e8a6" / "访客 e8a6"; a draft greeted one as "Hi Visitor ea,".
+// Handles and placeholders get the plain greeting; real names keep theirs.
+func TestGreetingSkipsPlaceholderNames(t *testing.T) {
+	en, zh := templatePhrases[LangEN], templatePhrases[LangZH]
+	for name, want := range map[string]string{
+		"Visitor e8a6": "Hi,", "user_1042": "Hi,", "Guest": "Hi,", "Liam Smith": "Hi Liam,", "Mia 🌸": "Hi Mia,",
+	} {
+		if got := en.greet(name, false); got != want {
+			t.Errorf("greet(%q) = %q, want %q", name, got, want)
+		}
+	}
+	for name, want := range map[string]string{"访客 e8a6": "您好！", "王芳": "您好，王芳！"} {
+		if got := zh.greet(name, false); got != want {
+			t.Errorf("greet(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
