@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -13,8 +12,6 @@ import (
 	"net"
 	"net/url"
 	"regexp"
-	"runtime/debug"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -94,7 +91,6 @@ type pgBackend struct {
 	// LastInsertId; looked up on first use, forgotten after any DDL.
 	autoCols sync.Map
 	feed     *feed
-	writes   writeQueue // group commit (below)
 }
 
 func openPostgres(ctx context.Context, dsn string, opt Options) (*Store, error) {
@@ -327,175 +323,3 @@ type insertResult struct{ id, n int64 }
 
 func (r insertResult) LastInsertId() (int64, error) { return r.id, nil }
 func (r insertResult) RowsAffected() (int64, error) { return r.n, nil }
-
-// Group commit. Every write holds the database-wide write lock until its
-// commit is durable, so one transaction per write would cap all replicas
-// together at one write per WAL flush (a few hundred a second on a disk
-// with millisecond fsyncs). Instead, writes that arrive while a
-// transaction is running on this replica queue up, and the next
-// transaction runs them one after another, each in its own savepoint (a
-// failing write rolls back alone, exactly as if it had its own
-// transaction), under one lock and one commit. Nobody is answered before
-// that commit. Writes still execute strictly one at a time, so the store's
-// reasoning (read, check, write) is unchanged.
-
-// maxBatch bounds the writes in one transaction (each is a subtransaction;
-// PostgreSQL caches 64 per backend before it slows down).
-const maxBatch = 32
-
-type writeJob struct {
-	ctx       context.Context
-	actor     Actor
-	requestID string
-	fn        func(tx *Tx) (any, error)
-
-	answer json.RawMessage
-	events []Event
-	err    error
-	done   chan struct{}
-}
-
-type writeQueue struct {
-	mu      sync.Mutex
-	jobs    []*writeJob
-	running bool
-}
-
-func (s *Store) applyPostgres(ctx context.Context, actor Actor, requestID string, fn func(tx *Tx) (any, error)) (json.RawMessage, error) {
-	j := &writeJob{ctx: ctx, actor: actor, requestID: requestID, fn: fn, done: make(chan struct{})}
-	q := &s.pg.writes
-	q.mu.Lock()
-	q.jobs = append(q.jobs, j)
-	lead := !q.running
-	q.running = true
-	q.mu.Unlock()
-	if lead {
-		s.runWrites(j)
-	}
-	<-j.done
-	if j.err != nil || len(j.events) == 0 {
-		return j.answer, j.err
-	}
-	// The feed publishes the events (it is the one path for every
-	// replica's events); the answer waits for it, so it follows them.
-	s.pubMu.RLock()
-	pub := s.publish
-	s.pubMu.RUnlock()
-	if pub != nil {
-		s.pg.feed.waitPublished(ctx, j.events[len(j.events)-1].Seq)
-	}
-	return j.answer, nil
-}
-
-// runWrites commits batches. The caller whose write started the run
-// (mine) stops once its write is done and hands what is left to a new
-// goroutine, so no caller keeps waiting on other callers' writes; that
-// successor (mine == nil) runs until the queue is empty.
-func (s *Store) runWrites(mine *writeJob) {
-	q := &s.pg.writes
-	for {
-		q.mu.Lock()
-		if len(q.jobs) == 0 {
-			q.running = false
-			q.mu.Unlock()
-			return
-		}
-		if mine != nil && isDone(mine) {
-			q.mu.Unlock()
-			go s.runWrites(nil) // q.running stays true
-			return
-		}
-		n := min(len(q.jobs), maxBatch)
-		batch := slices.Clone(q.jobs[:n])
-		q.jobs = q.jobs[n:]
-		q.mu.Unlock()
-		s.commitBatch(batch)
-	}
-}
-
-func isDone(j *writeJob) bool {
-	select {
-	case <-j.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// applyGuarded is applyIn for one queued write, with a panic in its fn
-// turned into its error: the other writes of the batch belong to other
-// callers and must still be answered.
-func (s *Store) applyGuarded(ctx context.Context, sqlTx *sql.Tx, j *writeJob) (answer json.RawMessage, events []Event, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s.log.Error("store write panicked", "panic", r, "stack", string(debug.Stack()))
-			answer, events, err = nil, nil, fmt.Errorf("write panicked: %v", r)
-		}
-	}()
-	return s.applyIn(ctx, sqlTx, j.actor, j.requestID, j.fn)
-}
-
-// commitBatch runs a batch of writes in one transaction.
-func (s *Store) commitBatch(batch []*writeJob) {
-	defer func() {
-		for _, j := range batch {
-			close(j.done)
-		}
-	}()
-	fail := func(err error) {
-		for _, j := range batch {
-			if j.err == nil {
-				j.err, j.answer, j.events = err, nil, nil
-			}
-		}
-	}
-	ctx := context.Background() // one caller giving up must not abort the others
-	sqlTx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		fail(fmt.Errorf("begin: %w", err))
-		return
-	}
-	defer sqlTx.Rollback()
-	if err := s.pg.lockWrites(ctx, sqlTx); err != nil {
-		fail(err)
-		return
-	}
-	var all []Event
-	for _, j := range batch {
-		if err := j.ctx.Err(); err != nil {
-			j.err = err
-			continue
-		}
-		jctx := context.WithoutCancel(j.ctx) // started writes finish
-		if len(batch) > 1 {
-			if _, err := sqlTx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
-				fail(fmt.Errorf("savepoint: %w", err))
-				return
-			}
-		}
-		j.answer, j.events, j.err = s.applyGuarded(jctx, sqlTx, j)
-		if j.err != nil {
-			j.answer, j.events = nil, nil
-			if len(batch) == 1 {
-				return
-			}
-			if _, err := sqlTx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT w`); err != nil {
-				fail(fmt.Errorf("roll back to savepoint: %w", err))
-				return
-			}
-			continue
-		}
-		all = append(all, j.events...)
-	}
-	if len(all) > 0 {
-		if err := s.pg.notify(ctx, sqlTx, all[len(all)-1].Seq); err != nil {
-			fail(err)
-			return
-		}
-		s.pg.feed.remember(all)
-	}
-	if err := sqlTx.Commit(); err != nil {
-		s.pg.feed.forget(all)
-		fail(fmt.Errorf("commit: %w", err))
-	}
-}

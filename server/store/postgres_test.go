@@ -364,8 +364,11 @@ func TestConcurrentWritesFailAlone(t *testing.T) {
 // A write that panics fails alone; the writes committed with it and after
 // it are answered and stored.
 func TestPanickingWriteFailsAlone(t *testing.T) {
-	db := storetest.PostgresDB(t)
-	st := storetest.OpenDB(t, db, store.Options{})
+	storetest.Each(t, testPanickingWriteFailsAlone)
+}
+
+func testPanickingWriteFailsAlone(t *testing.T, b storetest.Backend) {
+	st := b.Open(t, store.Options{})
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	errs := make([]error, 20)

@@ -71,14 +71,15 @@ type Store struct {
 	path       string
 	pg         *pgBackend // nil on SQLite (postgres.go)
 	log        *slog.Logger
-	wmu        sync.Mutex // serialises writes so events publish in seq order
+	writes     writeQueue // group commit (writes.go)
+	seq        sequencer  // SQLite: committed events to the publisher, in seq order (writes.go)
 	pubMu      sync.RWMutex
 	publish    func([]Event)
 	now        func() time.Time
 	routing    atomic.Pointer[Routing] // routing.go
 	stmts      sync.Map                // query text → *sql.Stmt on the writer (see Tx.stmt)
-	nstmts     int                     // entries in stmts; guarded by wmu
-	unprepared []string                // statements the running transaction ran unprepared; guarded by wmu
+	nstmts     int                     // entries in stmts; guarded by the batch runner (writes.go)
+	unprepared []string                // statements the running batch ran unprepared; guarded by the batch runner
 }
 
 // Options configure Open.
@@ -162,6 +163,13 @@ func (s *Store) Close() error {
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
+func (s *Store) logger() *slog.Logger {
+	if s.log == nil {
+		return slog.Default()
+	}
+	return s.log
+}
+
 // Postgres reports whether the store is on PostgreSQL (replicas may share it).
 func (s *Store) Postgres() bool { return s.pg != nil }
 
@@ -185,7 +193,8 @@ func (s *Store) Ping(ctx context.Context) error {
 }
 
 // SetPublisher sets the function that receives committed events, in seq
-// order, right after each commit. It must not block.
+// order, after each commit (outside the write path: writes.go). It must
+// not block.
 //
 // On PostgreSQL the publisher receives every replica's events, read from
 // the log by the store's feed (feed.go), which starts here.
@@ -265,89 +274,55 @@ type Tx struct {
 	ctx    context.Context
 	now    int64
 	events []Event
-	route  bool // the queue or an agent changed: run auto-assignment before commit (routing.go)
-}
-
-// Apply runs fn in a write transaction as actor. When requestID is not
-// empty the request is idempotent on (actor, requestID): if it was already
-// answered, the stored answer is returned and fn does not run; otherwise
-// fn's answer is stored with its changes. An error from fn rolls everything
-// back. The returned answer is fn's result encoded as JSON.
-func (s *Store) Apply(ctx context.Context, actor Actor, requestID string, fn func(tx *Tx) (any, error)) (json.RawMessage, error) {
-	if s.pg != nil {
-		return s.applyPostgres(ctx, actor, requestID, fn) // postgres.go: group commit
-	}
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	sqlTx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("begin: %w", err)
-	}
-	answer, events, err := s.applyIn(ctx, sqlTx, actor, requestID, fn)
-	if err != nil || events == nil {
-		sqlTx.Rollback() // an error, or a stored answer: nothing to keep
-		s.prepare(context.WithoutCancel(ctx))
-		return answer, err
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	s.prepare(context.WithoutCancel(ctx))
-	if len(events) > 0 {
-		s.pubMu.RLock()
-		pub := s.publish
-		s.pubMu.RUnlock()
-		if pub != nil {
-			pub(events)
-		}
-	}
-	return answer, nil
+	hooks  []func() // OnCommit
+	route  bool     // the queue or an agent changed: run auto-assignment before commit (routing.go)
 }
 
 // applyIn runs one Apply inside an open transaction: the idempotency check,
-// fn, auto-assignment, the stored answer. It returns fn's answer and the
-// events to publish once committed (non-nil, possibly empty), or the stored
-// answer of a repeated request with nil events (nothing to commit).
-func (s *Store) applyIn(ctx context.Context, sqlTx *sql.Tx, actor Actor, requestID string, fn func(tx *Tx) (any, error)) (json.RawMessage, []Event, error) {
+// fn, auto-assignment, the stored answer. It returns fn's answer, the
+// events to publish once committed and the functions to run then
+// (Tx.OnCommit); for a repeated request, the stored answer alone.
+func (s *Store) applyIn(ctx context.Context, sqlTx *sql.Tx, actor Actor, requestID string, fn func(tx *Tx) (any, error)) (json.RawMessage, []Event, []func(), error) {
 	tx := &Tx{s: s, tx: sqlTx, ctx: ctx, now: s.Now()}
 	hash := requestHash(ctx)
 	if requestID != "" {
 		var stored, storedHash string
-		err := sqlTx.QueryRowContext(ctx, `SELECT response, request_hash FROM requests WHERE agent_id = ? AND request_id = ?`, actor.ID, requestID).Scan(&stored, &storedHash)
+		err := tx.queryRow(`SELECT response, request_hash FROM requests WHERE agent_id = ? AND request_id = ?`, actor.ID, requestID).Scan(&stored, &storedHash)
 		if err == nil {
 			if storedHash != "" && hash != "" && storedHash != hash {
-				return nil, nil, protocol.Errorf(protocol.CodeConflict, "request id %s was already used for a different request", requestID)
+				return nil, nil, nil, protocol.Errorf(protocol.CodeConflict, "request id %s was already used for a different request", requestID)
 			}
-			return json.RawMessage(stored), nil, nil
+			return json.RawMessage(stored), nil, nil, nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return nil, nil, fmt.Errorf("look up request %s: %w", requestID, err)
+			return nil, nil, nil, fmt.Errorf("look up request %s: %w", requestID, err)
 		}
 	}
 	result, err := fn(tx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if tx.route {
 		if err := tx.routeChanged(); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	answer, err := json.Marshal(result)
 	if err != nil {
-		return nil, nil, fmt.Errorf("encode answer: %w", err)
+		return nil, nil, nil, fmt.Errorf("encode answer: %w", err)
 	}
 	if requestID != "" {
-		if _, err := sqlTx.ExecContext(ctx, `INSERT INTO requests(agent_id, request_id, response, created_at, request_hash) VALUES (?, ?, ?, ?, ?)`,
+		if _, err := tx.exec(`INSERT INTO requests(agent_id, request_id, response, created_at, request_hash) VALUES (?, ?, ?, ?, ?)`,
 			actor.ID, requestID, string(answer), tx.now, hash); err != nil {
-			return nil, nil, fmt.Errorf("record request %s: %w", requestID, err)
+			return nil, nil, nil, fmt.Errorf("record request %s: %w", requestID, err)
 		}
 	}
-	if tx.events == nil {
-		tx.events = []Event{}
-	}
-	return answer, tx.events, nil
+	return answer, tx.events, tx.hooks, nil
 }
+
+// OnCommit runs fn once the transaction has committed (not at all if it
+// rolls back), before Apply returns: for caches of committed state.
+func (tx *Tx) OnCommit(fn func()) { tx.hooks = append(tx.hooks, fn) }
 
 // Update runs fn in a write transaction for the backend itself (no request
 // idempotency) and returns fn's error.
@@ -373,6 +348,13 @@ func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
 	return tx.tx.QueryRowContext(tx.ctx, query, args...)
 }
 
+func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	if st := tx.stmt(query); st != nil {
+		return st.QueryContext(tx.ctx, args...)
+	}
+	return tx.tx.QueryContext(tx.ctx, query, args...)
+}
+
 // stmt returns query prepared on the SQLite writer and bound to this
 // transaction, or nil when it is not prepared yet: the caller runs the text
 // and Apply prepares it once the transaction is over (the writer's one
@@ -386,7 +368,7 @@ func (tx *Tx) stmt(query string) *sql.Stmt {
 	if v, ok := tx.s.stmts.Load(query); ok {
 		return tx.tx.StmtContext(tx.ctx, v.(*sql.Stmt))
 	}
-	tx.s.unprepared = append(tx.s.unprepared, query) // Apply holds wmu
+	tx.s.unprepared = append(tx.s.unprepared, query) // only the batch runner writes (writes.go)
 	return nil
 }
 
@@ -394,7 +376,7 @@ func (tx *Tx) stmt(query string) *sql.Stmt {
 const maxStmts = 512
 
 // prepare readies the statements the last transaction ran unprepared.
-// Called by Apply with wmu held and no transaction open.
+// Called by the batch runner with no transaction open.
 func (s *Store) prepare(ctx context.Context) {
 	for _, q := range s.unprepared {
 		if _, ok := s.stmts.Load(q); ok || s.nstmts >= maxStmts {
@@ -486,11 +468,14 @@ var idEncoding = base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadd
 // PruneRequests forgets idempotency records older than maxAge; retries after
 // that are treated as new requests.
 func (s *Store) PruneRequests(ctx context.Context, maxAge time.Duration) (int64, error) {
-	s.wmu.Lock()
-	defer s.wmu.Unlock()
-	res, err := s.w.ExecContext(ctx, `DELETE FROM requests WHERE created_at < ?`, s.now().Add(-maxAge).UnixMilli())
-	if err != nil {
-		return 0, fmt.Errorf("prune requests: %w", err)
-	}
-	return res.RowsAffected()
+	var n int64
+	err := s.Update(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`DELETE FROM requests WHERE created_at < ?`, tx.now-maxAge.Milliseconds())
+		if err != nil {
+			return fmt.Errorf("prune requests: %w", err)
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
 }
