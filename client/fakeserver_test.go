@@ -107,7 +107,7 @@ func (fs *fakeServer) serveDesk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !slices.Contains(websocket.Subprotocols(r), protocol.Subprotocol) {
-		refuseHTTP(w, http.StatusBadRequest, protocol.CodeInvalid, "subprotocol agentdesk.v1 required")
+		refuseHTTP(w, http.StatusBadRequest, protocol.CodeInvalid, "subprotocol "+protocol.Subprotocol+" required")
 		return
 	}
 	var since int64

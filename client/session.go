@@ -59,7 +59,7 @@ func (c *Client) connectOnce(ctx context.Context) (onlineFor time.Duration, err 
 	d := websocket.Dialer{
 		Proxy:            http.ProxyFromEnvironment,
 		HandshakeTimeout: c.opts.HandshakeTimeout,
-		Subprotocols:     []string{protocol.Subprotocol},
+		Subprotocols:     []string{protocol.Subprotocol, protocol.SubprotocolV1},
 		TLSClientConfig:  c.opts.TLSConfig,
 	}
 	c.log.Debug("client: connecting", "url", u.Redacted(), "since", since)
@@ -76,7 +76,7 @@ func (c *Client) connectOnce(ctx context.Context) (onlineFor time.Duration, err 
 		return 0, dialError(err, resp)
 	}
 	defer ws.Close()
-	if ws.Subprotocol() != protocol.Subprotocol {
+	if p := ws.Subprotocol(); p != protocol.Subprotocol && p != protocol.SubprotocolV1 {
 		return 0, fmt.Errorf("server did not accept subprotocol %s", protocol.Subprotocol)
 	}
 	ws.SetReadLimit(c.opts.MaxFrameBytes)
@@ -162,7 +162,7 @@ func (c *Client) readWelcome(ws *websocket.Conn) (protocol.Welcome, error) {
 	if err := json.Unmarshal(f.Data, &w); err != nil {
 		return w, fmt.Errorf("decode welcome: %w", err)
 	}
-	if w.Protocol != protocol.Version {
+	if w.Protocol < protocol.MinVersion || w.Protocol > protocol.Version {
 		return w, fmt.Errorf("server speaks protocol %d, this client %d", w.Protocol, protocol.Version)
 	}
 	if w.Resume != protocol.ResumeReplay && w.Resume != protocol.ResumeSnapshot {

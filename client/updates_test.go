@@ -13,7 +13,7 @@ import (
 func TestDecodeMessageUpdated(t *testing.T) {
 	data, err := json.Marshal(protocol.MessageEvent{
 		Message:      protocol.Message{ID: "m_40", ConversationID: "c_01", Seq: 3, Author: protocol.AuthorAgent, Delivery: "delivered"},
-		Conversation: protocol.Conversation{ID: "c_01", Version: 7},
+		Conversation: protocol.ConversationChange{ID: "c_01", Version: 7},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,9 @@ package protocol
 
 // Event kinds (server → client, in frames of type "event"). Every event
 // carries the full new state of what changed, so applying one is a replace,
-// not a patch; seq is strictly increasing across the whole server.
+// not a patch — except the conversation part of message events, which
+// carries only what a message changes (ConversationChange); seq is
+// strictly increasing across the whole server.
 const (
 	// EvConversation: a conversation was created, escalated, claimed,
 	// assigned, released, returned, transferred, reassigned, snoozed, woken
@@ -53,10 +55,50 @@ type ConversationEvent struct {
 	Conversation Conversation `json:"conversation"`
 }
 
-// MessageEvent is the data of a message.created event.
+// MessageEvent is the data of a message.created or message.updated event:
+// the whole message, and what it changed on its conversation.
 type MessageEvent struct {
-	Message      Message      `json:"message"`
-	Conversation Conversation `json:"conversation"`
+	Message      Message            `json:"message"`
+	Conversation ConversationChange `json:"conversation"`
+}
+
+// ConversationChange is the part of a conversation a message can change,
+// as message events carry it (since protocol 2; protocol 1 sent the whole
+// conversation, of which these are a subset, so the same type decodes
+// both). A desk applies it to the conversation it knows; one it does not
+// know (a resolved conversation outside its snapshot) it learns from the
+// next conversation.updated or from get_conversation. Absent fields are
+// zero: the set of fields is fixed, so "absent" never means "unchanged".
+type ConversationChange struct {
+	ID           string `json:"id"`
+	Version      int64  `json:"version"`
+	Status       string `json:"status"`
+	UpdatedAt    int64  `json:"updated_at"`
+	LastSeq      int    `json:"last_seq"`
+	LastCustomer int    `json:"last_customer_seq"`
+	FirstReplyAt int64  `json:"first_reply_at,omitempty"`
+	WaitingSince int64  `json:"waiting_since,omitempty"`
+	SnoozedUntil int64  `json:"snoozed_until,omitempty"`
+}
+
+// ChangeOf is the ConversationChange that brings a conversation to c.
+func ChangeOf(c Conversation) ConversationChange {
+	return ConversationChange{ID: c.ID, Version: c.Version, Status: c.Status, UpdatedAt: c.UpdatedAt,
+		LastSeq: c.LastSeq, LastCustomer: c.LastCustomer, FirstReplyAt: c.FirstReplyAt, WaitingSince: c.WaitingSince,
+		SnoozedUntil: c.SnoozedUntil}
+}
+
+// Apply brings c up to the change and reports whether it did: not for
+// another conversation, nor when c is already newer (a version above the
+// change's, e.g. from an ack that overtook the event).
+func (ch ConversationChange) Apply(c *Conversation) bool {
+	if c.ID != ch.ID || c.Version > ch.Version {
+		return false
+	}
+	c.Version, c.Status, c.UpdatedAt = ch.Version, ch.Status, ch.UpdatedAt
+	c.LastSeq, c.LastCustomer = ch.LastSeq, ch.LastCustomer
+	c.FirstReplyAt, c.WaitingSince, c.SnoozedUntil = ch.FirstReplyAt, ch.WaitingSince, ch.SnoozedUntil
+	return true
 }
 
 // DraftEvent is the data of a draft.updated event.

@@ -11,13 +11,27 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 )
 
-// Version is the protocol version; the websocket subprotocol carries it.
-const Version = 1
+// Version is the protocol version the server speaks; the welcome carries
+// it. Version 2 made message events lean (ConversationChange instead of
+// the whole conversation).
+const Version = 2
 
-// Subprotocol is the websocket subprotocol name a client must offer.
-const Subprotocol = "agentdesk.v1"
+// MinVersion is the oldest server protocol this package's clients accept:
+// a version 1 server's message events decode as version 2's.
+const MinVersion = 1
+
+// Subprotocol is the websocket subprotocol name of this version.
+const Subprotocol = "agentdesk.v2"
+
+// SubprotocolV1 is version 1's name. The server still accepts it (the
+// envelope is unchanged, so tools that read frames generically keep
+// working) and says in the welcome that it speaks version 2, which a
+// version 1 desk refuses with a clear message; clients offer it second,
+// to reach version 1 servers.
+const SubprotocolV1 = "agentdesk.v1"
 
 // MaxFrameBytes is the largest frame the server reads (client → server). A
 // larger frame closes the connection with CloseMessageTooBig. Frames the
@@ -183,6 +197,46 @@ func DecodeData(data json.RawMessage, v any) error {
 // EncodeEvent builds an event frame.
 func EncodeEvent(seq int64, kind string, at int64, payload json.RawMessage) Frame {
 	return Frame{Type: TypeEvent, Seq: seq, Kind: kind, At: at, Data: payload}
+}
+
+// AppendEvent appends the encoded event frame to dst: the bytes
+// json.Marshal(EncodeEvent(seq, kind, at, payload)) gives, for a payload
+// that is json.Marshal output (compact, HTML-escaped), without the second
+// pass over the payload that marshalling a json.RawMessage makes. The
+// server encodes every event this way, once, for all desks.
+func AppendEvent(dst []byte, seq int64, kind string, at int64, payload []byte) []byte {
+	dst = append(dst, `{"type":"event"`...)
+	if seq != 0 {
+		dst = append(dst, `,"seq":`...)
+		dst = strconv.AppendInt(dst, seq, 10)
+	}
+	if kind != "" {
+		dst = append(dst, `,"kind":`...)
+		dst = appendJSONString(dst, kind)
+	}
+	if at != 0 {
+		dst = append(dst, `,"at":`...)
+		dst = strconv.AppendInt(dst, at, 10)
+	}
+	if len(payload) > 0 {
+		dst = append(dst, `,"data":`...)
+		dst = append(dst, payload...)
+	}
+	return append(dst, '}')
+}
+
+// appendJSONString appends s as a JSON string the way encoding/json
+// writes it (kinds are short ASCII constants: the fast path).
+func appendJSONString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }
 
 // Ack builds an ack frame for request id with data marshalled from v.

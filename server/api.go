@@ -642,7 +642,8 @@ func (ch *channels) addMessage(tx *store.Tx, req messageReq) (messageAnswer, err
 			return ans, err
 		}
 	}
-	m, conv, err = tx.AddMessageWith(conv.ID, req.Author, req.AuthorName, req.Text, store.Attach{IDs: req.Attachments, Owner: req.owner})
+	m, conv, err = tx.AddMessageTo(conv, store.NewMessage{Author: req.Author, AuthorName: req.AuthorName, Text: req.Text,
+		Attach: store.Attach{IDs: req.Attachments, Owner: req.owner}, ExternalID: req.MessageID})
 	if err != nil {
 		return ans, withField(err, "attachments")
 	}

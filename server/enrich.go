@@ -108,7 +108,7 @@ func (e *enricher) notice(events []store.Event) {
 			// Another replica committed it and enriches it; every replica
 			// learns from every outcome (each has its own exemplar memory).
 		case ev.Kind == protocol.EvConversation && (ev.Detail == protocol.CauseEscalated || ev.Detail == protocol.CauseReopened),
-			ev.Kind == protocol.EvMessage && ev.Detail == protocol.AuthorCustomer:
+			ev.Kind == protocol.EvMessage && ev.Detail == protocol.AuthorCustomer && peopleWork(ev.Status):
 			if !slices.Contains(dirty, ev.ConversationID) {
 				dirty = append(dirty, ev.ConversationID)
 			}
@@ -122,6 +122,14 @@ func (e *enricher) notice(events []store.Event) {
 			}
 		}
 	}
+}
+
+// peopleWork reports whether a conversation in this status is with people
+// (or may be: an unknown status is looked at). Customer messages of
+// conversations still with the bot are not enriched: that would read the
+// whole conversation for every message, to do nothing.
+func peopleWork(status string) bool {
+	return status != protocol.ConvBot && status != protocol.ConvResolved
 }
 
 // job is what to do for one conversation: always a fresh insight; a draft

@@ -150,7 +150,7 @@ func New(st *store.Store, cfg Config) *Server {
 	cfg.defaults()
 	s := &Server{cfg: cfg, store: st, hub: newHub(), log: cfg.Logger, heavy: newHeavyReads()}
 	s.upgrader = websocket.Upgrader{
-		Subprotocols:      []string{protocol.Subprotocol},
+		Subprotocols:      []string{protocol.Subprotocol, protocol.SubprotocolV1},
 		CheckOrigin:       s.checkOrigin,
 		ReadBufferSize:    4096,
 		WriteBufferSize:   4096,
@@ -456,7 +456,7 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 
 func offersSubprotocol(r *http.Request) bool {
 	for _, p := range websocket.Subprotocols(r) {
-		if p == protocol.Subprotocol {
+		if p == protocol.Subprotocol || p == protocol.SubprotocolV1 {
 			return true
 		}
 	}

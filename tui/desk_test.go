@@ -150,7 +150,7 @@ func TestStaleDraftAsksBeforeAccepting(t *testing.T) {
 	c.LastSeq, c.LastCustomer = 4, 4
 	h.send(UpdatesMsg{Updates: []client.Update{event(20, protocol.EvMessage, &protocol.MessageEvent{
 		Message:      protocol.Message{ID: "m4", ConversationID: "c1", Seq: 4, Author: protocol.AuthorCustomer, Text: "还在吗？", CreatedAt: ms(0)},
-		Conversation: c})}})
+		Conversation: protocol.ChangeOf(c)})}})
 	if !strings.Contains(h.screen(), "stale: the customer wrote again") {
 		t.Fatal("no stale marker after the customer wrote again")
 	}
@@ -807,12 +807,12 @@ func TestDeliveryStatusFollowsMessageUpdated(t *testing.T) {
 	reply := protocol.Message{ID: "m4", ConversationID: "c1", Seq: 4, Author: protocol.AuthorAgent, AuthorID: "alice",
 		AuthorName: "Alice 客服", Text: "已为您加急处理。", Delivery: "pending", CreatedAt: ms(0)}
 	c.LastSeq, c.Version = 4, c.Version+1
-	h.send(UpdatesMsg{Updates: []client.Update{event(50, protocol.EvMessage, &protocol.MessageEvent{Message: reply, Conversation: c})}})
+	h.send(UpdatesMsg{Updates: []client.Update{event(50, protocol.EvMessage, &protocol.MessageEvent{Message: reply, Conversation: protocol.ChangeOf(c)})}})
 	if !strings.Contains(h.screen(), "sending…") {
 		t.Fatalf("a pending reply does not say sending…:\n%s", h.screen())
 	}
 	reply.Delivery = "delivered"
-	h.send(UpdatesMsg{Updates: []client.Update{event(51, protocol.EvMessageUpdated, &protocol.MessageEvent{Message: reply, Conversation: c})}})
+	h.send(UpdatesMsg{Updates: []client.Update{event(51, protocol.EvMessageUpdated, &protocol.MessageEvent{Message: reply, Conversation: protocol.ChangeOf(c)})}})
 	s := h.screen()
 	if strings.Contains(s, "sending…") || !strings.Contains(s, "✓ delivered") || h.m.transcript.Len() != 4 {
 		t.Fatalf("delivered reply (transcript %d messages):\n%s", h.m.transcript.Len(), s)
@@ -821,9 +821,9 @@ func TestDeliveryStatusFollowsMessageUpdated(t *testing.T) {
 	second := reply
 	second.ID, second.Seq, second.Delivery, second.Text = "m5", 5, "pending", "还有别的问题吗？"
 	c.LastSeq = 5
-	h.send(UpdatesMsg{Updates: []client.Update{event(52, protocol.EvMessage, &protocol.MessageEvent{Message: second, Conversation: c})}})
+	h.send(UpdatesMsg{Updates: []client.Update{event(52, protocol.EvMessage, &protocol.MessageEvent{Message: second, Conversation: protocol.ChangeOf(c)})}})
 	second.Delivery = "failed"
-	h.send(UpdatesMsg{Updates: []client.Update{event(53, protocol.EvMessageUpdated, &protocol.MessageEvent{Message: second, Conversation: c})}})
+	h.send(UpdatesMsg{Updates: []client.Update{event(53, protocol.EvMessageUpdated, &protocol.MessageEvent{Message: second, Conversation: protocol.ChangeOf(c)})}})
 	if !strings.Contains(h.screen(), "✗ not delivered") || !strings.Contains(h.notice(), "王小明 was not delivered") || !h.m.notice.err {
 		t.Fatalf("failed reply: notice %q\n%s", h.notice(), h.screen())
 	}
@@ -845,7 +845,7 @@ func TestDeliveryWhileTheTranscriptLoads(t *testing.T) {
 	h.m.loading = true
 	delivered := reply
 	delivered.Delivery = "delivered"
-	h.send(UpdatesMsg{Updates: []client.Update{event(60, protocol.EvMessageUpdated, &protocol.MessageEvent{Message: delivered, Conversation: d})}})
+	h.send(UpdatesMsg{Updates: []client.Update{event(60, protocol.EvMessageUpdated, &protocol.MessageEvent{Message: delivered, Conversation: protocol.ChangeOf(d)})}})
 	h.send(resultMsg{kind: protocol.ReqGetConversation, convID: "c1", detail: detail})
 	if s := h.screen(); strings.Contains(s, "sending…") || !strings.Contains(s, "✓ delivered") {
 		t.Fatalf("the delivery that came during the load was lost:\n%s", s)
@@ -1187,5 +1187,46 @@ func TestTypingReachesTheCustomer(t *testing.T) {
 	}
 	if n := len(h.be.find("do:" + protocol.ReqTyping)); n != 0 {
 		t.Fatalf("a note said the agent was typing (%d requests)", n)
+	}
+}
+
+// message.created carries only what the message changed on its
+// conversation: the desk applies it to what it knows (name, priority,
+// flags stay), updates the queue row, and ignores the conversation part
+// for a conversation it does not know (the message still counts nowhere).
+func TestLeanMessageEventKeepsWhatTheDeskKnows(t *testing.T) {
+	h := newHarness(t, i18n.EN, 160, 48)
+	before := h.m.convs["c2"]
+	after := before
+	after.Version, after.LastSeq, after.LastCustomer, after.UpdatedAt = before.Version+1, before.LastSeq+1, before.LastSeq+1, ms(0)
+	h.send(UpdatesMsg{Updates: []client.Update{event(40, protocol.EvMessage, &protocol.MessageEvent{
+		Message:      protocol.Message{ID: "m9", ConversationID: "c2", Seq: after.LastSeq, Author: protocol.AuthorCustomer, Text: "还在吗", CreatedAt: ms(0)},
+		Conversation: protocol.ChangeOf(after)})}})
+	got := h.m.convs["c2"]
+	if got.CustomerName != before.CustomerName || got.Priority != before.Priority || got.VIP != before.VIP || got.Status != before.Status {
+		t.Fatalf("the lean event lost what the desk knew: %+v", got)
+	}
+	if got.Version != after.Version || got.LastCustomer != after.LastCustomer {
+		t.Fatalf("the lean event was not applied: %+v", got)
+	}
+	if !strings.Contains(h.screen(), "Zoë") {
+		t.Fatalf("the queue row lost its customer:\n%s", h.screen())
+	}
+	// An older change (the desk has a newer version) changes nothing.
+	stale := protocol.ChangeOf(before)
+	h.send(UpdatesMsg{Updates: []client.Update{event(41, protocol.EvMessage, &protocol.MessageEvent{
+		Message: protocol.Message{ID: "m8", ConversationID: "c2", Seq: before.LastSeq, Author: protocol.AuthorCustomer}, Conversation: stale})}})
+	if h.m.convs["c2"].Version != after.Version {
+		t.Fatal("an older change was applied")
+	}
+	// A conversation the desk does not know stays unknown.
+	h.send(UpdatesMsg{Updates: []client.Update{event(42, protocol.EvMessage, &protocol.MessageEvent{
+		Message:      protocol.Message{ID: "m1", ConversationID: "c_gone", Seq: 7, Author: protocol.AuthorAgent, Text: "note"},
+		Conversation: protocol.ConversationChange{ID: "c_gone", Version: 12, Status: protocol.ConvResolved, LastSeq: 7}})}})
+	if _, ok := h.m.convs["c_gone"]; ok {
+		t.Fatal("a partial conversation was added to the desk")
+	}
+	if strings.Contains(h.screen(), "c_gone") {
+		t.Fatal("the unknown conversation shows in the queue")
 	}
 }

@@ -121,20 +121,22 @@ func (m *Model) applyEvent(ev client.Event) (protocol.Conversation, bool, string
 		}
 		return c, true, who
 	case *protocol.MessageEvent:
-		c := p.Conversation
-		if old, had := m.convs[c.ID]; !had || old.Version <= c.Version {
+		// The event carries what the message changed on the conversation;
+		// the desk keeps the rest. A conversation it does not know (resolved,
+		// outside its snapshot) stays unknown until an event brings all of it.
+		c, known := m.convs[p.Conversation.ID]
+		if known && p.Conversation.Apply(&c) {
 			m.convs[c.ID] = c
-			m.noteMood(c)
 		}
 		if ev.Kind == protocol.EvMessageUpdated {
 			m.applyDelivery(p.Message, c)
-			return m.convs[c.ID], true, ""
+			return c, known, ""
 		}
 		if p.Message.ConversationID == m.open {
 			m.appendMessage(p.Message)
 			m.copilotCache = copilotCache{}
 		}
-		return m.convs[c.ID], true, ""
+		return c, known, ""
 	case *protocol.DraftEvent:
 		m.applyDraft(p.Draft)
 	case *protocol.OutcomeEvent:

@@ -244,7 +244,8 @@ func (tx *Tx) InboundByClientID(channel, clientID string) (Inbound, protocol.Mes
 }
 
 // RecordInbound remembers a posted message under the client's id, with the
-// bot's own judgement of the turn when the author is the bot.
+// bot's own judgement of the turn when the author is the bot. The message
+// was added with the client's id as its ExternalID (NewMessage).
 func (tx *Tx) RecordInbound(in Inbound) error {
 	fallback := 0
 	if in.BotFallback {
@@ -253,9 +254,6 @@ func (tx *Tx) RecordInbound(in Inbound) error {
 	if _, err := tx.exec(`INSERT INTO inbound_messages(channel, client_id, message_id, conversation_id, author, text_hash, bot_fallback, bot_confidence, bot_sources, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.Channel, in.ClientID, in.MessageID, in.ConversationID, in.Author, in.TextHash,
 		fallback, in.BotConfidence, marshalList(in.BotSources), tx.now); err != nil {
-		return fmt.Errorf("record message %s: %w", in.ClientID, err)
-	}
-	if _, err := tx.exec(`UPDATE messages SET external_id = ? WHERE id = ?`, in.ClientID, in.MessageID); err != nil {
 		return fmt.Errorf("record message %s: %w", in.ClientID, err)
 	}
 	return nil

@@ -89,14 +89,9 @@ func (tx *Tx) saveConversation(c *protocol.Conversation, cause, by, from string)
 		c.Status, c.Priority, c.Assignee, c.Team, c.Subject, c.Summary, c.Sentiment, string(flags), esc, c.Language,
 		c.LastSeq, c.LastCustomer, tx.now, c.EscalatedAt, c.FirstReplyAt, c.SLADueAt, c.SnoozedUntil, c.ResolvedAt,
 		c.Disposition, c.Intent, marshalList(c.Trajectory), c.WaitingSince, c.ID, c.Version)
-	if err != nil {
-		return fmt.Errorf("save conversation %s: %w", c.ID, err)
+	if err := tx.saved(c, res, err); err != nil {
+		return err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return protocol.Errorf(protocol.CodeConflict, "conversation %s changed meanwhile", c.ID)
-	}
-	c.Version++
-	c.UpdatedAt = tx.now
 	if cause == "" {
 		return nil
 	}
@@ -482,13 +477,14 @@ func (tx *Tx) addMessage(c *protocol.Conversation, author, authorID, text, draft
 
 // addMessageWith is addMessage with attachments (attachments.go).
 func (tx *Tx) addMessageWith(c *protocol.Conversation, author, authorID, text, draftID string, att Attach) (protocol.Message, protocol.Conversation, error) {
-	return tx.addMessageAs(c, author, authorID, "", text, draftID, att)
+	return tx.addMessageAs(c, author, authorID, "", text, draftID, att, "")
 }
 
 // addMessageAs is addMessageWith with the author's display name given (a
-// bot's or a channel's own name for the customer); agents' names come from
-// their accounts.
-func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorName, text, draftID string, att Attach) (protocol.Message, protocol.Conversation, error) {
+// bot's or a channel's own name for the customer; agents' names come from
+// their accounts) and the channel's own id for the message when it came
+// from one.
+func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorName, text, draftID string, att Attach, externalID string) (protocol.Message, protocol.Conversation, error) {
 	if err := tx.roomFor(c, text); err != nil {
 		return protocol.Message{}, *c, err
 	}
@@ -508,9 +504,9 @@ func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorNam
 	if author == protocol.AuthorAgent {
 		m.Delivery = "pending"
 	}
-	if _, err := tx.exec(`INSERT INTO messages(id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at, attachments)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ID, m.ConversationID, m.Seq, m.Author, m.AuthorID, m.AuthorName, m.Text, m.DraftID, m.Delivery, m.CreatedAt, attJSON); err != nil {
+	if _, err := tx.exec(`INSERT INTO messages(id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at, attachments, external_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.ConversationID, m.Seq, m.Author, m.AuthorID, m.AuthorName, m.Text, m.DraftID, m.Delivery, m.CreatedAt, attJSON, externalID); err != nil {
 		return m, *c, fmt.Errorf("add message to %s: %w", c.ID, err)
 	}
 	if author == protocol.AuthorAgent {
@@ -535,11 +531,35 @@ func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorNam
 		}
 		c.WaitingSince = 0
 	}
-	if err := tx.saveConversation(c, "", "", ""); err != nil {
+	if err := tx.touchConversation(c); err != nil {
 		return m, *c, err
 	}
-	err = tx.emit(protocol.EvMessage, c.ID, c.Assignee, authorID, protocol.MessageEvent{Message: m, Conversation: *c})
+	err = tx.emit(protocol.EvMessage, c.ID, c.Assignee, authorID, protocol.MessageEvent{Message: m, Conversation: protocol.ChangeOf(*c)})
 	return m, *c, err
+}
+
+// touchConversation saves what a message changes on c (the fields of
+// protocol.ConversationChange), bumping its version with compare-and-set
+// like saveConversation, without rewriting the rest of the row.
+func (tx *Tx) touchConversation(c *protocol.Conversation) error {
+	res, err := tx.exec(`UPDATE conversations SET version = version + 1, status = ?, last_seq = ?, last_customer = ?,
+		updated_at = ?, first_reply_at = ?, snoozed_until = ?, waiting_since = ? WHERE id = ? AND version = ?`,
+		c.Status, c.LastSeq, c.LastCustomer, tx.now, c.FirstReplyAt, c.SnoozedUntil, c.WaitingSince, c.ID, c.Version)
+	return tx.saved(c, res, err)
+}
+
+// saved checks a compare-and-set UPDATE of c and brings c's version and
+// update time to what it wrote.
+func (tx *Tx) saved(c *protocol.Conversation, res sql.Result, err error) error {
+	if err != nil {
+		return fmt.Errorf("save conversation %s: %w", c.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return protocol.Errorf(protocol.CodeConflict, "conversation %s changed meanwhile", c.ID)
+	}
+	c.Version++
+	c.UpdatedAt = tx.now
+	return nil
 }
 
 // roomFor refuses a message that would take a conversation past

@@ -150,7 +150,7 @@ func (tx *Tx) setDelivery(messageID, status string) error {
 	if err != nil {
 		return err
 	}
-	return tx.emit(protocol.EvMessageUpdated, c.ID, c.Assignee, "", protocol.MessageEvent{Message: m, Conversation: c})
+	return tx.emit(protocol.EvMessageUpdated, c.ID, c.Assignee, "", protocol.MessageEvent{Message: m, Conversation: protocol.ChangeOf(c)})
 }
 
 // DeliveryState is the outbox record of one reply.

@@ -381,9 +381,9 @@ func (tx *Tx) remotePresent() (map[string]bool, error) {
 	return out, rows.Err()
 }
 
-// eventDetail recovers Event.Detail from a logged event's data, for events
-// committed by another replica.
-func eventDetail(kind, data string) string {
+// eventDetail recovers Event.Detail and Event.Status from a logged event's
+// data, for events committed by another replica.
+func eventDetail(kind, data string) (detail, status string) {
 	var d struct {
 		Cause   string `json:"cause"`
 		Message struct {
@@ -392,20 +392,23 @@ func eventDetail(kind, data string) string {
 		Outcome struct {
 			ID string `json:"id"`
 		} `json:"outcome"`
+		Conversation struct {
+			Status string `json:"status"`
+		} `json:"conversation"`
 	}
 	switch kind {
 	case protocol.EvConversation, protocol.EvMessage, protocol.EvMessageUpdated, protocol.EvOutcome:
 	default:
-		return ""
+		return "", ""
 	}
 	if err := json.Unmarshal([]byte(data), &d); err != nil {
-		return ""
+		return "", ""
 	}
 	switch kind {
 	case protocol.EvConversation:
-		return d.Cause
+		return d.Cause, d.Conversation.Status
 	case protocol.EvOutcome:
-		return d.Outcome.ID
+		return d.Outcome.ID, ""
 	}
-	return d.Message.Author
+	return d.Message.Author, d.Conversation.Status
 }

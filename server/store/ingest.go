@@ -74,14 +74,30 @@ func (tx *Tx) AddMessage(convID, author, authorName, text string) (protocol.Mess
 // AddMessageWith is AddMessage with files: att names uploads (by att.Owner,
 // not yet sent) that become the message's attachments.
 func (tx *Tx) AddMessageWith(convID, author, authorName, text string, att Attach) (protocol.Message, protocol.Conversation, error) {
+	c, err := tx.conversation(convID)
+	if err != nil {
+		return protocol.Message{}, c, err
+	}
+	return tx.AddMessageTo(c, NewMessage{Author: author, AuthorName: authorName, Text: text, Attach: att})
+}
+
+// NewMessage is a customer, bot or system message to add.
+type NewMessage struct {
+	Author     string
+	AuthorName string
+	Text       string
+	Attach     Attach // uploads that become its attachments
+	ExternalID string // the channel's own id for the message, if it came from one
+}
+
+// AddMessageTo is AddMessageWith on a conversation already loaded in this
+// transaction (Conversation), saving the second read.
+func (tx *Tx) AddMessageTo(c protocol.Conversation, n NewMessage) (protocol.Message, protocol.Conversation, error) {
+	author := n.Author
 	switch author {
 	case protocol.AuthorCustomer, protocol.AuthorBot, protocol.AuthorSystem:
 	default:
 		return protocol.Message{}, protocol.Conversation{}, protocol.Errorf(protocol.CodeInvalid, "author %q: must be customer, bot or system", author)
-	}
-	c, err := tx.conversation(convID)
-	if err != nil {
-		return protocol.Message{}, c, err
 	}
 	if author == protocol.AuthorCustomer && c.Status == protocol.ConvResolved {
 		c.Status = protocol.ConvQueued
@@ -102,7 +118,7 @@ func (tx *Tx) AddMessageWith(convID, author, authorName, text string, att Attach
 		}
 	}
 	wasSnoozed := c.Status == protocol.ConvSnoozed
-	m, c, err := tx.addMessageAs(&c, author, "", authorName, text, "", att)
+	m, c, err := tx.addMessageAs(&c, author, "", n.AuthorName, n.Text, "", n.Attach, n.ExternalID)
 	if err != nil {
 		return m, c, err
 	}

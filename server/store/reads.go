@@ -216,7 +216,8 @@ func (s *Store) EventsAfter(ctx context.Context, after int64, limit int) ([]Even
 	return s.eventsAfter(ctx, after, limit, false)
 }
 
-// eventsAfter reads the log; with detail it also recovers Event.Detail.
+// eventsAfter reads the log; with detail it also recovers Event.Detail and
+// Event.Status.
 func (s *Store) eventsAfter(ctx context.Context, after int64, limit int, detail bool) ([]Event, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT seq, kind, conversation_id, assignee, actor, at, data FROM events
 		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
@@ -236,7 +237,7 @@ func (s *Store) eventsAfter(ctx context.Context, after int64, limit int, detail 
 			return nil, err
 		}
 		if detail {
-			ev.Detail = eventDetail(ev.Kind, data)
+			ev.Detail, ev.Status = eventDetail(ev.Kind, data)
 		}
 		out = append(out, ev)
 	}

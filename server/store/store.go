@@ -43,6 +43,7 @@ type Event struct {
 	Assignee       string // the conversation's assignee after the change
 	Actor          string // who caused it
 	Detail         string // conversation event: cause; message event: author; outcome event: outcome id
+	Status         string // conversation and message events: the conversation's status after the change
 	At             int64
 	Frame          []byte // the encoded protocol event frame
 	// Local: this process committed the event (always, on SQLite). With
@@ -408,10 +409,10 @@ func (tx *Tx) emit(kind, convID, assignee, actor string, data any) error {
 	ev := Event{Seq: seq, Kind: kind, ConversationID: convID, Assignee: assignee, Actor: actor, At: tx.now, Local: true}
 	switch d := data.(type) {
 	case protocol.ConversationEvent:
-		ev.Detail = d.Cause
+		ev.Detail, ev.Status = d.Cause, d.Conversation.Status
 		tx.route = tx.route || d.Conversation.Status == protocol.ConvQueued
 	case protocol.MessageEvent:
-		ev.Detail = d.Message.Author
+		ev.Detail, ev.Status = d.Message.Author, d.Conversation.Status
 	case protocol.OutcomeEvent:
 		ev.Detail = d.Outcome.ID
 	case protocol.AgentEvent:
@@ -424,12 +425,10 @@ func (tx *Tx) emit(kind, convID, assignee, actor string, data any) error {
 	return nil
 }
 
+// encodeFrame encodes an event's frame once, for every desk that gets it;
+// data is json.Marshal output (as stored in the log).
 func encodeFrame(ev Event, data string) ([]byte, error) {
-	b, err := json.Marshal(protocol.EncodeEvent(ev.Seq, ev.Kind, ev.At, json.RawMessage(data)))
-	if err != nil {
-		return nil, fmt.Errorf("encode event %d: %w", ev.Seq, err)
-	}
-	return b, nil
+	return protocol.AppendEvent(make([]byte, 0, len(data)+64+len(ev.Kind)), ev.Seq, ev.Kind, ev.At, []byte(data)), nil
 }
 
 // audit records who did what.
