@@ -1,11 +1,19 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -196,4 +204,75 @@ func BenchmarkResume10k(b *testing.B) {
 		}
 		d.ws.Close()
 	}
+}
+
+// BenchmarkIngestHTTP posts customer messages through the channel API
+// (POST /v1/api/messages, 32 keep-alive clients, 100 conversations with
+// the bot, the default escalation rules judging every message — texts
+// that never escalate, so every message is judged) and
+// reports durable messages/s and the process's CPU per message (server
+// and clients together; on a shared machine the steadier figure). Each
+// message is acked after its commit.
+func BenchmarkIngestHTTP(b *testing.B) {
+	h := newHarness(b, server.Config{Channels: server.ChannelsConfig{RateLimit: -1}})
+	bot := h.integration("frontline")
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var escalated atomic.Int64
+	postMsg := func(body string) error {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+h.addr+"/v1/api/messages", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+bot)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		ans, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if bytes.Contains(ans, []byte(`"escalated":true`)) {
+			escalated.Add(1)
+		}
+		if resp.StatusCode != http.StatusCreated {
+			return fmt.Errorf("HTTP %d", resp.StatusCode)
+		}
+		return nil
+	}
+	const convs = 100
+	ids := make([]string, convs)
+	for i := range ids {
+		a := post[msgAnswer](h, bot, "/v1/api/messages", map[string]any{"message_id": fmt.Sprint("w", i), "channel": "web",
+			"external_id": fmt.Sprint("bench-", i), "text": "你好，我想问一下订单的事"}, http.StatusCreated)
+		ids[i] = a.Conversation.ID
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	cpu0 := processCPU()
+	b.ResetTimer()
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < b.N; i = int(next.Add(1)) - 1 {
+				body := fmt.Sprintf(`{"message_id":"m%d","conversation_id":"%s","text":"order %s, ticket %s"}`, i, ids[i%convs],
+					strconv.FormatUint(rand.Uint64(), 36), strconv.FormatUint(rand.Uint64(), 36))
+				if err := postMsg(body); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/float64(b.N), "cpu-µs/msg")
+	if n := escalated.Load(); n > 0 {
+		b.Errorf("%d messages escalated; the benchmark means to judge every one with the bot", n)
+	}
+}
+
+// processCPU is the process's user + system CPU time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -257,7 +257,7 @@ func (b *bot) announce(ctx context.Context, d protocol.ConversationDetail) {
 			return err
 		}
 		_, err = b.srv.ch.addMessage(tx, messageReq{MessageID: fmt.Sprintf("bot-handoff-%s-%d", c.ID, e.At), ConversationID: c.ID,
-			Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: b.phrase(lang, handoffPhrase(e.Reason))})
+			Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: b.phrase(lang, handoffPhrase(e.Reason))}, nil)
 		return err
 	})
 	if err != nil && ctx.Err() == nil {
@@ -366,7 +366,7 @@ func (b *bot) write(ctx context.Context, convID string, last protocol.Message, f
 // turn (a restart, a second replica) is stored once.
 func (b *bot) say(tx *store.Tx, c protocol.Conversation, to protocol.Message, kind, text string, turn *botTurn) (protocol.Conversation, error) {
 	ans, err := b.srv.ch.addMessage(tx, messageReq{MessageID: "bot-" + kind + "-" + to.ID, ConversationID: c.ID,
-		Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: text, Bot: turn})
+		Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: text, Bot: turn}, nil)
 	if err != nil {
 		return c, err
 	}

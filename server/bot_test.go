@@ -258,3 +258,22 @@ func TestBotCatchesUpAfterRestart(t *testing.T) {
 	}
 	t.Fatal("the bot did not answer the message stored while it was off")
 }
+
+// The rules' running state does not outlive the bot's turn with a chat:
+// after people had it and resolved it, the customer asking the same again
+// is a new turn with the bot, not a repeat — also when no message was
+// written meanwhile (escalated, claimed and resolved without a reply),
+// which only the conversation's version tells.
+func TestRulesStateEndsWhenPeopleHadTheChat(t *testing.T) {
+	h, tok, lead := botHarness(t, server.BotConfig{Workers: 1})
+	q := "How long does shipping take?"
+	conv := says(h, tok, "w1", "v-9", q).Conversation.ID
+	lead.botMessage(conv)
+	post[map[string]any](h, tok, "/v1/api/conversations/"+conv+"/escalate", map[string]any{"reason": "explicit"}, http.StatusOK)
+	decode[protocol.ConversationAck](t, lead.do(protocol.ReqClaim, protocol.ClaimReq{ConversationID: conv}))
+	decode[protocol.ConversationAck](t, lead.do(protocol.ReqResolve, protocol.ResolveReq{ConversationID: conv, Disposition: "answered"}))
+	again := post[msgAnswer](h, tok, "/v1/api/messages", map[string]any{"message_id": "w2", "conversation_id": conv, "text": q}, http.StatusCreated)
+	if again.Escalated || again.Conversation.Status != protocol.ConvBot {
+		t.Fatalf("asking again after the resolution escalated (%s): %+v", again.Conversation.Status, again.Conversation.Escalation)
+	}
+}

@@ -45,7 +45,7 @@ func (s *Server) PostMessage(tx *store.Tx, m ChannelMessage) (ChannelResult, err
 	if err := s.ch.validateMessage(&req); err != nil {
 		return ChannelResult{}, err
 	}
-	ans, err := s.ch.addMessage(tx, req)
+	ans, err := s.ch.addMessage(tx, req, nil)
 	if err == nil && !ans.Duplicate && m.QueueReason != "" && ans.Conversation.Status == protocol.ConvBot {
 		// The rules still set flags (angry, legal threat) and so the priority.
 		v := s.ch.rules.Evaluate(Turn{Text: m.Text, VIP: ans.Conversation.VIP}, s.ch.cfg.Sentiment)

@@ -3,7 +3,6 @@ package server
 import (
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/agentdesk/agentdesk/copilot"
@@ -105,31 +104,63 @@ type Verdict struct {
 // legal threat, anger, churn threat, strongly negative sentiment, asking
 // for a person, repeated bot failure, VIP.
 func (r *Rules) Evaluate(t Turn, analyse SentimentFunc) Verdict {
+	h := history{vip: t.VIP, botFailures: t.BotFailures}
+	for _, p := range t.Previous {
+		h.previous = append(h.previous, newFingerprint(copilot.FoldText(p)))
+	}
+	return r.decide(r.assess(t.Text, analyse), h)
+}
+
+// The channel API runs the rules on every customer message in two steps:
+// assess reads the message alone (the copilot's analysis, the fingerprint
+// the repeat rule compares) and needs no stored state, so it runs before
+// the write transaction, off the single-writer path; decide weighs it with
+// what the conversation's running state says about earlier turns
+// (rulestate.go), inside the transaction, cheaply.
+
+// assessment is what the rules read from one message's text alone.
+type assessment struct {
+	text  string
+	a     copilot.Analysis
+	print fingerprint
+}
+
+func (r *Rules) assess(text string, analyse SentimentFunc) assessment {
 	if analyse == nil {
 		analyse = copilot.Analyze
 	}
-	a := analyse(t.Text)
+	return assessment{text: text, a: analyse(text), print: newFingerprint(copilot.FoldText(text))}
+}
+
+// history is what the rules know of a conversation before a turn.
+type history struct {
+	vip         bool
+	botFailures int
+	previous    []fingerprint // earlier customer messages, newest first
+}
+
+func (r *Rules) decide(as assessment, h history) Verdict {
+	a := as.a
 	v := Verdict{Sentiment: string(a.Label), Score: a.Score, Flags: a.Flags.Names()}
 	f := a.Flags
-	text := copilot.FoldText(t.Text)
 	switch {
 	case r.Legal && f.LegalThreat:
 		v.Reason, v.Evidence = ReasonLegalThreat, quoteAll(a.Cues[FlagLegalThreat])
 	case r.EscalateAngry && f.Angry:
-		v.Reason, v.Evidence = ReasonNegativeSentiment, fmt.Sprintf("angry (score %.2f%s): %s", a.Score, cueNote(a.Cues[FlagAngry]), excerpt(t.Text))
+		v.Reason, v.Evidence = ReasonNegativeSentiment, fmt.Sprintf("angry (score %.2f%s): %s", a.Score, cueNote(a.Cues[FlagAngry]), excerpt(as.text))
 	case r.Churn && f.ChurnRisk:
 		v.Reason, v.Evidence = ReasonChurnRisk, quoteAll(a.Cues[FlagChurnRisk])
 	case r.NegativeScore < 0 && a.Score <= r.NegativeScore:
-		v.Reason, v.Evidence = ReasonNegativeSentiment, fmt.Sprintf("negative (score %.2f): %s", a.Score, excerpt(t.Text))
+		v.Reason, v.Evidence = ReasonNegativeSentiment, fmt.Sprintf("negative (score %.2f): %s", a.Score, excerpt(as.text))
 	case r.AskHuman && f.AsksForHuman:
 		v.Reason, v.Evidence = ReasonAsksForHuman, quoteAll(a.Cues[FlagAsksForHuman])
-	case r.BotFailures > 0 && t.BotFailures >= r.BotFailures:
+	case r.BotFailures > 0 && h.botFailures >= r.BotFailures:
 		v.Reason = ReasonBotFailure
-		v.Evidence = fmt.Sprintf("%d bot replies were fallbacks or below confidence %.2f", t.BotFailures, r.LowConfidence)
-	case r.Repeats > 1 && repeats(text, t.Previous, r.RepeatMinRunes)+1 >= r.Repeats:
+		v.Evidence = fmt.Sprintf("%d bot replies were fallbacks or below confidence %.2f", h.botFailures, r.LowConfidence)
+	case r.Repeats > 1 && repeats(as.print, h.previous, r.RepeatMinRunes)+1 >= r.Repeats:
 		v.Reason = ReasonBotFailure
-		v.Evidence = fmt.Sprintf("customer repeated themselves %d times: %s", repeats(text, t.Previous, r.RepeatMinRunes)+1, excerpt(t.Text))
-	case r.VIP && t.VIP:
+		v.Evidence = fmt.Sprintf("customer repeated themselves %d times: %s", repeats(as.print, h.previous, r.RepeatMinRunes)+1, excerpt(as.text))
+	case r.VIP && h.vip:
 		v.Reason, v.Evidence = ReasonVIP, "VIP customer"
 	}
 	v.Escalate = v.Reason != ""
@@ -142,58 +173,6 @@ func cueNote(cues []string) string {
 		return ""
 	}
 	return ", " + quoteAll(cues)
-}
-
-// repeats counts earlier messages that say the same as text: equal after
-// dropping spaces and punctuation, or sharing at least 80% of their
-// character bigrams.
-func repeats(text string, previous []string, minRunes int) int {
-	cur := squash(text)
-	if utf8.RuneCountInString(cur) < minRunes {
-		return 0
-	}
-	n := 0
-	for _, p := range previous {
-		prev := squash(copilot.FoldText(p))
-		if prev == cur || similar(prev, cur) >= 0.8 {
-			n++
-		}
-	}
-	return n
-}
-
-func squash(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// similar is the Jaccard similarity of the character bigram sets of a and b.
-func similar(a, b string) float64 {
-	ba, bb := bigrams(a), bigrams(b)
-	if len(ba) == 0 || len(bb) == 0 {
-		return 0
-	}
-	inter := 0
-	for g := range ba {
-		if bb[g] {
-			inter++
-		}
-	}
-	return float64(inter) / float64(len(ba)+len(bb)-inter)
-}
-
-func bigrams(s string) map[[2]rune]bool {
-	rs := []rune(s)
-	out := make(map[[2]rune]bool, len(rs))
-	for i := 0; i+1 < len(rs); i++ {
-		out[[2]rune{rs[i], rs[i+1]}] = true
-	}
-	return out
 }
 
 func quoteAll(words []string) string {

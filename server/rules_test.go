@@ -12,6 +12,7 @@ import (
 	"github.com/agentdesk/agentdesk/copilot"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server"
+	"github.com/agentdesk/agentdesk/server/store"
 )
 
 // turn is one message a channel posts: a customer line, or a bot line with
@@ -247,5 +248,46 @@ func TestRulesUseTheCopilotsAnalyser(t *testing.T) {
 	}
 	if l, _ := copilot.ScoreText("blorp blorp blorp"); l == copilot.Negative {
 		t.Fatal("the lexicon knows the fixture word; the test proves nothing")
+	}
+}
+
+// The rules' running state per conversation never changes a verdict: a
+// customer message added by another path (here straight into the store,
+// as another replica would) and a server restart are both seen, because
+// the state is only used when it reflects the conversation's newest
+// message and is rebuilt from the database otherwise.
+func TestRulesRunningStateFollowsTheDatabase(t *testing.T) {
+	h := newHarness(t, apiConfig())
+	bot := h.integration("frontline")
+	send := func(h *harness, token, convID, id, text string) msgAnswer {
+		body := map[string]any{"message_id": id, "text": text}
+		if convID == "" {
+			body["channel"], body["external_id"] = "web", "state-"+id
+		} else {
+			body["conversation_id"] = convID
+		}
+		return post[msgAnswer](h, token, "/v1/api/messages", body, http.StatusCreated)
+	}
+	// Another path: the same question goes into the store directly; the
+	// next identical post is a repeat.
+	a := send(h, bot, "", "a1", "hello, I have a question")
+	if a.Escalated {
+		t.Fatalf("first message escalated: %+v", a.Conversation.Escalation)
+	}
+	if err := h.st.Update(context.Background(), func(tx *store.Tx) error {
+		_, _, err := tx.AddMessage(a.Conversation.ID, protocol.AuthorCustomer, "", "where is my refund for order 777")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if r := send(h, bot, a.Conversation.ID, "a3", "Where is my refund for order 777?"); !r.Escalated || r.Conversation.Escalation.Reason != server.ReasonBotFailure {
+		t.Fatalf("the repeat of a message added by another path was missed: %+v", r.Conversation.Escalation)
+	}
+	// A restart: a new server on the same database knows the earlier turn.
+	b := send(h, bot, "", "b1", "can you tell me the status of order 4242")
+	h.stop()
+	h2 := startHarness(t, h.st, apiConfig())
+	if r := send(h2, bot, b.Conversation.ID, "b2", "can you tell me the status of order 4242?"); !r.Escalated || r.Conversation.Escalation.Reason != server.ReasonBotFailure {
+		t.Fatalf("the repeat across a restart was missed: %+v", r.Conversation.Escalation)
 	}
 }

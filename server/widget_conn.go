@@ -358,10 +358,11 @@ func (c *widgetConn) send(ctx context.Context, in widgetIn) error {
 	if err := c.w.srv.ch.validateMessage(&req); err != nil {
 		return err
 	}
+	a := c.w.srv.ch.rules.assess(req.Text, c.w.srv.ch.cfg.Sentiment) // outside the write path
 	var ans messageAnswer
 	_, err := c.w.srv.store.Apply(ctx, store.System, "", func(tx *store.Tx) (any, error) {
 		var err error
-		if ans, err = c.w.srv.ch.addMessage(tx, req); err != nil {
+		if ans, err = c.w.srv.ch.addMessage(tx, req, &a); err != nil {
 			return nil, err
 		}
 		// Registered before the commit publishes the events: the bot's

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 
 	"github.com/agentdesk/agentdesk/protocol"
@@ -277,14 +278,15 @@ func (tx *Tx) BotFailures(convID string, minConfidence float64) (int, error) {
 // CustomerTexts returns the texts of the newest limit customer messages of a
 // conversation, newest first.
 func (tx *Tx) CustomerTexts(convID string, limit int) ([]string, error) {
-	return tx.CustomerTextsSince(convID, 0, limit)
+	return tx.CustomerTextsSince(convID, 0, math.MaxInt32, limit)
 }
 
 // CustomerTextsSince is CustomerTexts for the messages written after since
-// (unix ms): what the customer said to the bot since it last had the chat.
-func (tx *Tx) CustomerTextsSince(convID string, since int64, limit int) ([]string, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT text FROM messages WHERE conversation_id = ? AND author = 'customer' AND created_at > ?
-		ORDER BY seq DESC LIMIT ?`, convID, since, limit)
+// (unix ms) up to message seq upTo: what the customer said to the bot since
+// it last had the chat.
+func (tx *Tx) CustomerTextsSince(convID string, since int64, upTo, limit int) ([]string, error) {
+	rows, err := tx.query(`SELECT text FROM messages WHERE conversation_id = ? AND author = 'customer' AND created_at > ? AND seq <= ?
+		ORDER BY seq DESC LIMIT ?`, convID, since, upTo, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read customer messages of %s: %w", convID, err)
 	}
