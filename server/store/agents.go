@@ -203,6 +203,7 @@ func (tx *Tx) RevokeToken(by, tokenID string) error {
 		}
 		return protocol.Errorf(protocol.CodeNotFound, "no token %s", tokenID)
 	}
+	tx.OnCommit(func() { tx.s.tokens.forget(tokenID) })
 	return tx.audit(by, "token.revoke", "", map[string]string{"token": tokenID})
 }
 

@@ -38,14 +38,6 @@ func (tx *Tx) CreateIntegrationToken(by, agentID, label string) (string, Token, 
 	return secret, t, nil
 }
 
-// AuthenticateIntegration resolves an integration token to its account and
-// token id. Unknown and revoked tokens are CodeUnauthorized; desk tokens are
-// CodeForbidden.
-func (s *Store) AuthenticateIntegration(ctx context.Context, secret string) (protocol.Agent, string, error) {
-	return s.authenticate(ctx, secret, ScopeIntegration,
-		"desk tokens cannot use the integration API; create one with `agentdesk token create --integration`")
-}
-
 // Identity is a customer's address on one channel (a WeChat openid, a phone
 // number, an e-mail address…). (channel, external_id) names one customer.
 type Identity struct {

@@ -78,6 +78,7 @@ type Store struct {
 	publish    func([]Event)
 	now        func() time.Time
 	routing    atomic.Pointer[Routing] // routing.go
+	tokens     tokenCache              // integration tokens (tokencache.go)
 	stmts      sync.Map                // query text → *sql.Stmt on the writer (see Tx.stmt)
 	nstmts     int                     // entries in stmts; guarded by the batch runner (writes.go)
 	unprepared []string                // statements the running batch ran unprepared; guarded by the batch runner
