@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server/store"
@@ -103,12 +102,11 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tAGENT\tKIND\tLABEL\tCREATED\tREVOKED")
+		rows := [][]string{{"ID", "AGENT", "KIND", "LABEL", "CREATED", "REVOKED"}}
 		for _, t := range toks {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.AgentID, t.Scope, t.Label, formatTime(t.CreatedAt), formatTime(t.RevokedAt))
+			rows = append(rows, []string{t.ID, t.AgentID, t.Scope, t.Label, formatTime(t.CreatedAt), formatTime(t.RevokedAt)})
 		}
-		return tw.Flush()
+		return writeTable(stdout, rows)
 	case "revoke":
 		st, err := parseAndOpen(ctx, fs, db, args, false, func() error {
 			if fs.NArg() != 1 {
@@ -184,12 +182,11 @@ func runAgents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tROLE\tTEAM\tSTATUS\tLOAD")
+		rows := [][]string{{"ID", "NAME", "ROLE", "TEAM", "STATUS", "LOAD"}}
 		for _, a := range agents {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d/%d\n", a.ID, a.Name, a.Role, a.Team, a.Status, a.Load, a.Capacity)
+			rows = append(rows, []string{a.ID, a.Name, a.Role, a.Team, a.Status, fmt.Sprintf("%d/%d", a.Load, a.Capacity)})
 		}
-		return tw.Flush()
+		return writeTable(stdout, rows)
 	case "create":
 		id := fs.String("id", "", "agent id (login name), required")
 		name := fs.String("name", "", "display name")

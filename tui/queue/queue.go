@@ -533,8 +533,11 @@ type columns struct {
 
 func layout(width int) columns {
 	c := columns{marker: 2, channel: 6, customer: 14, wait: 5, sla: 6, flag: 6, assignee: 8}
-	if width >= 120 {
+	switch {
+	case width >= 120:
 		c.customer, c.assignee, c.channel = 20, 14, 8
+	case width >= 70:
+		c.channel = 8 // "WhatsApp" whole, not "whats…"
 	}
 	fixed := c.marker + c.channel + c.customer + c.wait + c.sla + c.flag + c.assignee + 7 // 7 one-cell gaps between 8 cells
 	c.summary = width - fixed
