@@ -50,6 +50,10 @@ type TrainInfo struct {
 	Epochs int      `json:"epochs"`
 	Seed   uint64   `json:"seed"`
 	L2     float64  `json:"l2"`
+	Rate   float64  `json:"rate,omitempty"`
+	NB     float64  `json:"nb,omitempty"`    // NB-SVM smoothing, 0 = off
+	Seeds  int      `json:"seeds,omitempty"` // shuffles averaged
+	Tuned  string   `json:"tuned,omitempty"` // how Rate and NB were chosen
 }
 
 // English words of four letters and more also give their character
@@ -76,44 +80,55 @@ func (m *SentimentModel) dim() int { return 1<<m.Bits + denseFeatures + 1 }
 func (m *SentimentModel) Predict(text string) (Label, float64) {
 	var buf [512]feature
 	fs := extractFeatures(limitText(text), m.Bits, buf[:0])
-	probs := m.probs(fs)
+	return predictWith(m.weights, m.Classes, fs)
+}
+
+func predictWith(weights [][]float32, classes []Label, fs []feature) (Label, float64) {
+	probs := probsOf(weights, fs)
 	best := 0
 	var score float64
 	for c, p := range probs {
 		if p > probs[best] {
 			best = c
 		}
-		switch m.Classes[c] {
+		switch classes[c] {
 		case Positive:
 			score += p
 		case Negative:
 			score -= p
 		}
 	}
-	return m.Classes[best], score
+	return classes[best], score
 }
 
-func (m *SentimentModel) probs(fs []feature) []float64 {
-	out := make([]float64, len(m.Classes))
-	bias := m.dim() - 1
-	top := math.Inf(-1)
-	for c, w := range m.weights {
+func probsOf(weights [][]float32, fs []feature) []float64 {
+	out := make([]float64, len(weights))
+	bias := len(weights[0]) - 1
+	for c, w := range weights {
 		z := float64(w[bias])
 		for _, f := range fs {
 			z += float64(w[f.i] * f.v)
 		}
 		out[c] = z
-		top = max(top, z)
+	}
+	softmax(out)
+	return out
+}
+
+// softmax turns logits into probabilities in place.
+func softmax(z []float64) {
+	top := math.Inf(-1)
+	for _, v := range z {
+		top = max(top, v)
 	}
 	var sum float64
-	for c := range out {
-		out[c] = math.Exp(out[c] - top)
-		sum += out[c]
+	for c := range z {
+		z[c] = math.Exp(z[c] - top)
+		sum += z[c]
 	}
-	for c := range out {
-		out[c] /= sum
+	for c := range z {
+		z[c] /= sum
 	}
-	return out
 }
 
 // extractFeatures hashes text into at most a few hundred (index, value)

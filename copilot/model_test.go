@@ -115,3 +115,34 @@ func TestCrossValidateAndBadModels(t *testing.T) {
 		t.Error("a truncated model loaded")
 	}
 }
+
+// Related rows train every fold's model but are never scored, and the
+// inner tuning records what it chose.
+func TestCrossValidateWithRelatedRows(t *testing.T) {
+	ctx := context.Background()
+	rows := trainFixture()
+	target, related := rows[:24], rows[24:]
+	rep, err := CrossValidate(ctx, target, 3, TrainOptions{Bits: 14, Related: related})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rows != len(target) || len(rep.Rates) != 3 || len(rep.NB) != 3 {
+		t.Fatalf("cv report %+v", rep)
+	}
+	for _, r := range rep.Rates {
+		if r != 0.05 && r != 0.1 && r != 0.2 {
+			t.Errorf("fold rate %v is not from the tuning grid", r)
+		}
+	}
+	m, err := TrainSentiment(ctx, target, TrainOptions{Bits: 14, Related: related})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Trained.Rows != len(rows) || m.Trained.Tuned == "" || m.Trained.Seeds != 3 {
+		t.Errorf("train info %+v", m.Trained)
+	}
+	fixed, _ := TrainSentiment(ctx, target, TrainOptions{Bits: 14, Rate: 0.3, NB: -1})
+	if fixed.Trained.Tuned != "" || fixed.Trained.Rate != 0.3 || fixed.Trained.NB != 0 {
+		t.Errorf("fixed options were tuned: %+v", fixed.Trained)
+	}
+}

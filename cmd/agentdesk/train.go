@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -20,8 +21,11 @@ const trainSynopsis = `train sentiment --data F.jsonl [--data G.jsonl …] --out
 Rows are the sentiment rows of ` + "`agentdesk eval sentiment`" + ` and of
 ` + "`agentdesk export --format sentiment`" + ` (a team's own mood labels and CSAT):
 {"text":"…","label":"negative|neutral|positive"}. The model is logistic
-regression over hashed character and word n-grams plus the lexicon's own
-readings; the same rows and flags give the same file. Use it with
+regression over hashed character and word n-grams (NB-SVM scaled when that
+helps) plus the lexicon's own readings, its learning rate chosen by an inner
+3-fold cross-validation, three shuffles averaged; the same rows and flags
+give the same file. With several --data files --cv scores each file's rows
+with the other files always in training. Use it with
 ` + "`agentdesk serve --sentiment-model FILE`" + ` and measure it with
 ` + "`agentdesk eval sentiment --model FILE`" + `; --cv K reports K-fold
 cross-validated macro-F1 (the figure to quote — never the score on the
@@ -60,7 +64,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("%w: --cv %d: want 2 or more folds", errUsage, *cv)
 	}
 	var rows []copilot.SentimentRow
-	for _, p := range data {
+	perFile := make([][]copilot.SentimentRow, len(data))
+	for i, p := range data {
 		f, err := os.Open(p)
 		if err != nil {
 			return fmt.Errorf("open data: %w", err)
@@ -70,6 +75,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
+		perFile[i] = rs
 		rows = append(rows, rs...)
 	}
 	opts := copilot.TrainOptions{Name: *name, Epochs: *epochs, Seed: *seed}
@@ -79,13 +85,30 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if opts.Name == "" && *out != "" {
 		opts.Name = filepath.Base(*out)
 	}
-	if *cv > 0 {
-		rep, err := copilot.CrossValidate(ctx, rows, *cv, opts)
-		if err != nil {
-			return err
+	// With several files each is cross-validated on its own rows, the
+	// other files always in training (as in the model --out writes): no
+	// row is scored by a model that saw it.
+	for i := range data {
+		if *cv == 0 {
+			break
 		}
-		fmt.Fprintf(stdout, "%d-fold cross-validation on %d rows: macro-F1 %.3f (folds %v); lexicon on the same rows %.3f\n",
-			rep.Folds, rep.Rows, rep.MacroF1, rep.PerFold, rep.Lexicon)
+		o := opts
+		o.Related = nil
+		for j, rs := range perFile {
+			if j != i {
+				o.Related = append(o.Related, rs...)
+			}
+		}
+		rep, err := copilot.CrossValidate(ctx, perFile[i], *cv, o)
+		if err != nil {
+			return fmt.Errorf("%s: %w", data[i], err)
+		}
+		with := ""
+		if len(data) > 1 {
+			with = fmt.Sprintf(" of %s (the other files' %d rows always in training)", filepath.Base(data[i]), len(o.Related))
+		}
+		fmt.Fprintf(stdout, "%d-fold cross-validation on %d rows%s: macro-F1 %.3f (folds %v); lexicon on the same rows %.3f\n",
+			rep.Folds, rep.Rows, with, rep.MacroF1, rep.PerFold, rep.Lexicon)
 	}
 	if *out == "" {
 		return nil
@@ -97,6 +120,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := m.SaveFile(*out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s: %d rows, classes %v\n", *out, len(rows), m.Classes)
+	fmt.Fprintf(stdout, "wrote %s: %d rows, classes %v, rate %g, NB-scaled %v (%s)\n", *out, len(rows), m.Classes,
+		m.Trained.Rate, m.Trained.NB > 0, cmp.Or(m.Trained.Tuned, "as given"))
 	return nil
 }
