@@ -15,6 +15,8 @@ type Bot struct {
 	Threshold   float64       // confidence an answer needs; 0 = the server's default
 	Clarify     int           // requests for detail before a handoff; 0 = default, -1 = none
 	IdleResolve time.Duration // close chats gone quiet after the bot's message; 0 = default, negative = never
+	// MailIdleResolve is IdleResolve for chats the bot answers by e-mail.
+	MailIdleResolve time.Duration
 }
 
 // Widget configures the web chat widget ([widget]).
@@ -39,6 +41,7 @@ type botFile struct {
 	Threshold   float64 `toml:"threshold"`
 	Clarify     int     `toml:"clarify"`
 	IdleResolve string  `toml:"idle_resolve"`
+	MailIdle    string  `toml:"mail_idle_resolve"`
 }
 
 type widgetFile struct {
@@ -86,12 +89,18 @@ func parseChannels(cfg *Config, b botFile, w widgetFile, path string, data []byt
 	if len(cfg.Bot.Name) > 60 {
 		bad("bot.name", "at most 60 bytes")
 	}
-	if b.IdleResolve != "" {
-		d, err := time.ParseDuration(b.IdleResolve)
-		if err != nil {
-			bad("bot.idle_resolve", "want a duration such as \"30m\" or \"2h\" (\"-1s\" for never), got %q", b.IdleResolve)
+	for _, idle := range []struct {
+		key, v string
+		dst    *time.Duration
+	}{{"bot.idle_resolve", b.IdleResolve, &cfg.Bot.IdleResolve}, {"bot.mail_idle_resolve", b.MailIdle, &cfg.Bot.MailIdleResolve}} {
+		if idle.v == "" {
+			continue
 		}
-		cfg.Bot.IdleResolve = d
+		d, err := time.ParseDuration(idle.v)
+		if err != nil {
+			bad(idle.key, "want a duration such as \"30m\" or \"2h\" (\"-1s\" for never), got %q", idle.v)
+		}
+		*idle.dst = d
 	}
 	seen := map[string]bool{}
 	cfg.Widget.Sites = nil

@@ -13,6 +13,7 @@ enabled = true
 name = "Shopbot"
 threshold = 0.5
 idle_resolve = "10m"
+mail_idle_resolve = "48h"
 
 [[widget.sites]]
 key = "shop"
@@ -28,7 +29,7 @@ secret_env = "HC_SECRET"
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := cfg.Bot; !b.Enabled || b.Name != "Shopbot" || b.Threshold != 0.5 || b.IdleResolve != 10*time.Minute {
+	if b := cfg.Bot; !b.Enabled || b.Name != "Shopbot" || b.Threshold != 0.5 || b.IdleResolve != 10*time.Minute || b.MailIdleResolve != 48*time.Hour {
 		t.Errorf("bot = %+v", b)
 	}
 	s := cfg.Widget.Sites

@@ -22,6 +22,9 @@ type Email struct {
 	SMTPUser     string `toml:"smtp_user"`     // default: imap_user
 	Poll         string `toml:"poll"`          // without IDLE, how often to check, e.g. "1m"
 	MarkSeen     bool   `toml:"mark_seen"`     // flag mail \Seen once taken in
+	// Bot false keeps serve's front-line bot off e-mail (all mail to
+	// people); unset or true: the bot answers mail when it runs.
+	Bot *bool `toml:"bot"`
 }
 
 // PollInterval is Poll parsed (0 when unset); Parse has checked it.

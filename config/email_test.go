@@ -8,12 +8,12 @@ import (
 
 func TestEmailSection(t *testing.T) {
 	cfg, _ := Defaults(env("HOME", "/home/f"))
-	doc := "[email]\naddress = \"support@shop.example\"\nimap = \"imap.shop.example:993\"\nsmtp = \"smtp.shop.example:587\"\nsmtp_security = \"starttls\"\npoll = \"30s\"\n"
+	doc := "[email]\naddress = \"support@shop.example\"\nimap = \"imap.shop.example:993\"\nsmtp = \"smtp.shop.example:587\"\nsmtp_security = \"starttls\"\npoll = \"30s\"\nbot = false\n"
 	if err := Parse(cfg, "/etc/agentdesk/config.toml", []byte(doc), env("HOME", "/home/f")); err != nil {
 		t.Fatal(err)
 	}
 	e := cfg.Email
-	if e.IMAPUser != "support@shop.example" || e.SMTPUser != "support@shop.example" || e.PollInterval() != 30*time.Second || e.SMTPSecurity != "starttls" {
+	if e.IMAPUser != "support@shop.example" || e.SMTPUser != "support@shop.example" || e.PollInterval() != 30*time.Second || e.SMTPSecurity != "starttls" || e.Bot == nil || *e.Bot {
 		t.Fatalf("email: %+v", e)
 	}
 	cfg, _ = Defaults(env("HOME", "/home/f"))

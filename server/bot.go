@@ -40,8 +40,11 @@ type BotConfig struct {
 	// IdleResolve closes a chat whose customer went quiet after the bot's
 	// last message [30m]; negative: never.
 	IdleResolve time.Duration
-	Workers     int           // concurrent answers [2]
-	Timeout     time.Duration // one answer, including a remote model [30s]
+	// MailIdleResolve is IdleResolve on channels the bot answers by mail
+	// (BotMail) [72h]; negative: never.
+	MailIdleResolve time.Duration
+	Workers         int           // concurrent answers [2]
+	Timeout         time.Duration // one answer, including a remote model [30s]
 }
 
 func (c *BotConfig) defaults() {
@@ -56,6 +59,9 @@ func (c *BotConfig) defaults() {
 	}
 	if c.IdleResolve == 0 {
 		c.IdleResolve = 30 * time.Minute
+	}
+	if c.MailIdleResolve == 0 {
+		c.MailIdleResolve = defaultMailIdle
 	}
 	if c.Workers <= 0 {
 		c.Workers = 2
@@ -131,11 +137,17 @@ func (b *bot) run(ctx context.Context) {
 // chats periodically.
 func (b *bot) sweep(ctx context.Context) {
 	b.catchUp(ctx)
-	if b.cfg.IdleResolve < 0 {
+	if b.cfg.IdleResolve < 0 && b.cfg.MailIdleResolve < 0 {
 		<-ctx.Done()
 		return
 	}
-	runEvery(ctx, min(time.Minute, max(time.Second, b.cfg.IdleResolve/4)), b.closeIdle)
+	every := time.Minute
+	for _, d := range []time.Duration{b.cfg.IdleResolve, b.cfg.MailIdleResolve} {
+		if d > 0 {
+			every = min(every, max(time.Second, d/4))
+		}
+	}
+	runEvery(ctx, every, b.closeIdle)
 }
 
 // runEvery calls fn every d until ctx ends.
@@ -168,14 +180,29 @@ func (b *bot) catchUp(ctx context.Context) {
 }
 
 // closeIdle resolves chats whose customer has not written since the bot's
-// last message for IdleResolve: as the bot's when that message was an
-// answer, as no_reply when the bot still had none.
+// last message for IdleResolve (MailIdleResolve on mail channels): as the
+// bot's when that message was an answer, as no_reply when the bot still
+// had none.
 func (b *bot) closeIdle(ctx context.Context) {
 	var ids []string
+	mail := b.srv.mailChannels()
 	err := b.srv.store.Update(ctx, func(tx *store.Tx) error {
-		var err error
-		ids, err = tx.BotConversationsEndingWith(protocol.AuthorBot, b.srv.store.Now()-b.cfg.IdleResolve.Milliseconds(), 200)
-		return err
+		now := b.srv.store.Now()
+		if b.cfg.IdleResolve >= 0 {
+			chat, err := tx.BotConversationsOn(protocol.AuthorBot, now-b.cfg.IdleResolve.Milliseconds(), 200, nil, mail)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, chat...)
+		}
+		if b.cfg.MailIdleResolve >= 0 && len(mail) > 0 {
+			letters, err := tx.BotConversationsOn(protocol.AuthorBot, now-b.cfg.MailIdleResolve.Milliseconds(), 200, mail, nil)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, letters...)
+		}
+		return nil
 	})
 	if err != nil {
 		if ctx.Err() == nil {
@@ -220,6 +247,9 @@ func (b *bot) turn(ctx context.Context, convID string) {
 		return
 	}
 	c := d.Conversation
+	if b.srv.botMode(c.Channel) == BotOff {
+		return // people have this channel to themselves
+	}
 	if c.Status == protocol.ConvQueued && c.Escalation != nil && c.Escalation.Reason != ReasonLowConfidence {
 		b.announce(ctx, d)
 		return
@@ -256,8 +286,9 @@ func (b *bot) announce(ctx context.Context, d protocol.ConversationDetail) {
 		if err != nil || c.Status != protocol.ConvQueued || c.Escalation == nil || c.Escalation.At != e.At {
 			return err
 		}
+		text, deliver := b.words(c, lang, b.phraseOn(c, lang, handoffPhrase(e.Reason)))
 		_, err = b.srv.ch.addMessage(tx, messageReq{MessageID: fmt.Sprintf("bot-handoff-%s-%d", c.ID, e.At), ConversationID: c.ID,
-			Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: b.phrase(lang, handoffPhrase(e.Reason))}, nil)
+			Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: text, deliver: deliver}, nil)
 		return err
 	})
 	if err != nil && ctx.Err() == nil {
@@ -277,8 +308,10 @@ func (b *bot) answer(ctx context.Context, d protocol.ConversationDetail, last pr
 				return err // thanks for nothing the bot said: answer it as any message
 			}
 			done = true
-			if _, err := b.say(tx, c, last, "bye", b.phrase(lang, phraseBye), nil); err != nil {
-				return err
+			if b.srv.botMode(c.Channel) != BotMail { // a thanks by mail needs no mail back
+				if _, err := b.say(tx, c, last, "bye", lang, b.phraseOn(c, lang, phraseBye), nil); err != nil {
+					return err
+				}
 			}
 			_, err = tx.BotResolve(convID, protocol.DispositionBotResolved)
 			return err
@@ -287,7 +320,13 @@ func (b *bot) answer(ctx context.Context, d protocol.ConversationDetail, last pr
 			return
 		}
 	}
-	a, err := b.cfg.Answerer.Answer(ctx, conversationFor(d))
+	var a copilot.Answer
+	var err error
+	if cv := conversationFor(d); b.srv.botMode(d.Conversation.Channel) == BotMail {
+		a, err = b.answerMail(ctx, cv, d.Conversation.Subject)
+	} else {
+		a, err = b.cfg.Answerer.Answer(ctx, cv)
+	}
 	if err != nil && !errors.Is(err, copilot.ErrEmpty) {
 		if ctx.Err() == nil && !errors.Is(err, copilot.ErrSuperseded) {
 			b.log.Warn("answer", "conversation", convID, "err", err)
@@ -315,9 +354,9 @@ func (b *bot) answer(ctx context.Context, d protocol.ConversationDetail, last pr
 		if a.Text != "" && a.Confidence >= b.cfg.Threshold {
 			text := a.Text
 			if len(turns) == 0 {
-				text += "\n\n" + b.phrase(lang, phraseHint)
+				text += "\n\n" + b.phraseOn(c, lang, phraseHint)
 			}
-			_, err := b.say(tx, c, last, "answer", text, &botTurn{Confidence: &a.Confidence, Sources: sources})
+			_, err := b.say(tx, c, last, "answer", lang, text, &botTurn{Confidence: &a.Confidence, Sources: sources})
 			return err
 		}
 		misses := 0
@@ -328,10 +367,10 @@ func (b *bot) answer(ctx context.Context, d protocol.ConversationDetail, last pr
 		}
 		turn := &botTurn{Confidence: &a.Confidence, Fallback: true, Sources: sources}
 		if misses < b.cfg.Clarify {
-			_, err := b.say(tx, c, last, "clarify", b.phrase(lang, phraseClarify), turn)
+			_, err := b.say(tx, c, last, "clarify", lang, b.phraseOn(c, lang, phraseClarify), turn)
 			return err
 		}
-		c, err = b.say(tx, c, last, "handoff", b.phrase(lang, phraseHandoff), turn)
+		c, err = b.say(tx, c, last, "handoff", lang, b.phraseOn(c, lang, phraseHandoff), turn)
 		if err != nil {
 			return err
 		}
@@ -361,12 +400,14 @@ func (b *bot) write(ctx context.Context, convID string, last protocol.Message, f
 	}
 }
 
-// say posts one bot message through the ingest path. Its message id is
-// derived from the customer message it answers, so a retried or duplicated
-// turn (a restart, a second replica) is stored once.
-func (b *bot) say(tx *store.Tx, c protocol.Conversation, to protocol.Message, kind, text string, turn *botTurn) (protocol.Conversation, error) {
+// say posts one bot message through the ingest path (as a letter, queued
+// for delivery, on a mail channel). Its message id is derived from the
+// customer message it answers, so a retried or duplicated turn (a
+// restart, a second replica) is stored once, and so sent once.
+func (b *bot) say(tx *store.Tx, c protocol.Conversation, to protocol.Message, kind, lang, body string, turn *botTurn) (protocol.Conversation, error) {
+	text, deliver := b.words(c, lang, body)
 	ans, err := b.srv.ch.addMessage(tx, messageReq{MessageID: "bot-" + kind + "-" + to.ID, ConversationID: c.ID,
-		Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: text, Bot: turn}, nil)
+		Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: text, Bot: turn, deliver: deliver}, nil)
 	if err != nil {
 		return c, err
 	}
@@ -436,13 +477,6 @@ var botPhrases = map[string][]string{
 	},
 }
 
-func (b *bot) phrase(lang string, p int) string {
-	if ps, ok := botPhrases[lang]; ok {
-		return ps[p]
-	}
-	return botPhrases[copilot.LangEN][p]
-}
-
 func handoffPhrase(reason string) int {
 	switch reason {
 	case ReasonLegalThreat, ReasonNegativeSentiment, ReasonChurnRisk:
@@ -471,7 +505,7 @@ func describeBot(tx *store.Tx, c protocol.Conversation, e *protocol.Escalation) 
 	}
 	if len(e.BotTried) == 0 {
 		for _, t := range turns[max(0, len(turns)-3):] {
-			e.BotTried = append(e.BotTried, excerpt(t.Text))
+			e.BotTried = append(e.BotTried, excerpt(letterBody(t.Text)))
 		}
 	}
 	return nil

@@ -39,6 +39,9 @@ type messageReq struct {
 	// owner is who uploaded the attachments: the caller, or a built-in
 	// channel's principal. Not part of the JSON.
 	owner string
+	// deliver queues the message for the channel's Sender (the server's
+	// bot on e-mail, bot_mail.go). Not part of the JSON.
+	deliver bool
 }
 
 type messageAnswer struct {
@@ -198,7 +201,7 @@ func (ch *channels) addMessage(tx *store.Tx, req messageReq, a *assessment) (mes
 	}
 	before := conv
 	m, conv, err = tx.AddMessageTo(conv, store.NewMessage{Author: req.Author, AuthorName: req.AuthorName, Text: req.Text,
-		Attach: store.Attach{IDs: req.Attachments, Owner: req.owner}, ExternalID: req.MessageID})
+		Attach: store.Attach{IDs: req.Attachments, Owner: req.owner}, ExternalID: req.MessageID, Deliver: req.deliver})
 	if err != nil {
 		return ans, withField(err, "attachments")
 	}

@@ -131,6 +131,7 @@ type Server struct {
 	ch       *channels
 	router   *router
 	bot      *bot        // nil when the front-line bot is off
+	botModes sync.Map    // channel → BotMode (bot_mail.go)
 	widget   *widget     // nil without widget sites
 	presence *presence   // who has which conversation open (team.go)
 	floor    *floor      // team_stats pushes and queue samples (team.go)

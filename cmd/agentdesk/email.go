@@ -18,6 +18,7 @@ import (
 type emailFlags struct {
 	address, imap, smtp, user, security *string
 	poll                                *time.Duration
+	bot                                 *bool
 }
 
 func addEmailFlags(fs *flag.FlagSet) *emailFlags {
@@ -28,6 +29,7 @@ func addEmailFlags(fs *flag.FlagSet) *emailFlags {
 		user:     fs.String("email-user", "", "login for both servers (default: the address; [email] imap_user, smtp_user)"),
 		security: fs.String("email-security", "", "tls, starttls or none for both servers ([email] imap_security, smtp_security; default tls; none only for loopback test servers)"),
 		poll:     fs.Duration("email-poll", 0, "how often to check the mailbox when the server has no IDLE (default 1m; [email] poll)"),
+		bot:      fs.Bool("email-bot", true, "with --bot, the bot answers mail too (its turns sent as mail); -email-bot=false leaves all mail to people ([email] bot)"),
 	}
 }
 
@@ -68,8 +70,12 @@ func (f *emailFlags) channel(file config.Email, given map[string]bool, srv *serv
 	if imapPass == "" {
 		return nil, fmt.Errorf("%w: the e-mail channel needs AGENTDESK_IMAP_PASSWORD (passwords are never read from flags or the config file)", errUsage)
 	}
+	noBot := file.Bot != nil && !*file.Bot
+	if given["email-bot"] {
+		noBot = !*f.bot
+	}
 	ch, err := email.New(email.Config{
-		Address: addr, Name: file.Name, Mailbox: file.Mailbox, Poll: poll, MarkSeen: file.MarkSeen, Logger: log,
+		Address: addr, Name: file.Name, Mailbox: file.Mailbox, Poll: poll, MarkSeen: file.MarkSeen, Logger: log, NoBot: noBot,
 		IMAP: email.Endpoint{Addr: pick("email-imap", f.imap, file.IMAP), Security: imapSec, User: user, Password: imapPass},
 		SMTP: email.Endpoint{Addr: pick("email-smtp", f.smtp, file.SMTP), Security: smtpSec, User: smtpUser, Password: smtpPass},
 	}, srv)

@@ -134,7 +134,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	bot := server.BotConfig{Enabled: cfg.Bot.Enabled, Name: cfg.Bot.Name, Threshold: cfg.Bot.Threshold,
-		Clarify: cfg.Bot.Clarify, IdleResolve: cfg.Bot.IdleResolve}
+		Clarify: cfg.Bot.Clarify, IdleResolve: cfg.Bot.IdleResolve, MailIdleResolve: cfg.Bot.MailIdleResolve}
 	if given["bot"] {
 		bot.Enabled = *botOn
 	}
@@ -267,7 +267,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		mailDone := make(chan struct{})
 		go func() { mail.Run(ctx); close(mailDone) }()
 		defer func() { <-mailDone }()
-		log.Info("e-mail channel on", "address", mail.Address())
+		log.Info("e-mail channel on", "address", mail.Address(), "bot_answers", srv.BotAnswers(mail.Name()))
 	}
 	for _, site := range sites {
 		scheme := "http"

@@ -12,9 +12,11 @@
 // known mail, then the subject of the customer's open e-mail conversation;
 // otherwise a mail opens a new conversation. Quoted threads and signatures
 // are stripped (StripReply), HTML becomes text (HTMLToText), attachments go
-// to the server's attachment store under its limits. Mail goes to people:
-// what the escalation rules do not escalate is queued with reason "email"
-// (the front-line bot's turns are not sent as mail).
+// to the server's attachment store under its limits. With the server's
+// front-line bot on, it answers mail as it answers chats, each turn a
+// letter sent like an agent's reply (server.BotMail); without it, or with
+// Config.NoBot, mail goes to people: what the escalation rules do not
+// escalate is queued with reason "email".
 package email
 
 import (
@@ -63,6 +65,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Channel is the agentdesk channel name [email].
 	Channel string
+	// NoBot keeps the server's front-line bot off this channel: every
+	// mail goes to people.
+	NoBot bool
 }
 
 func (c *Config) defaults() error {
@@ -123,6 +128,11 @@ func New(cfg Config, srv *server.Server) (*Channel, error) {
 	c := &Channel{cfg: cfg, srv: srv, log: cfg.Logger.With("channel", cfg.Channel, "mailbox", cfg.Mailbox),
 		domain: cfg.Address[strings.LastIndexByte(cfg.Address, '@')+1:], owner: "email:" + cfg.Address}
 	srv.AddSender(cfg.Channel, c)
+	if cfg.NoBot {
+		srv.SetBotMode(cfg.Channel, server.BotOff)
+	} else {
+		srv.SetBotMode(cfg.Channel, server.BotMail)
+	}
 	return c, nil
 }
 

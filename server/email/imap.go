@@ -281,9 +281,13 @@ func (c *Channel) post(tx *store.Tx, p *Parsed) error {
 	if len(text) > protocol.MaxTextBytes {
 		text = truncate(text, protocol.MaxTextBytes-64) + "\n[… the rest of the mail is cut]"
 	}
+	queue := "email" // for people, unless the bot answers mail
+	if c.srv.BotAnswers(c.cfg.Channel) {
+		queue = ""
+	}
 	res, err := c.srv.PostMessage(tx, server.ChannelMessage{
 		MessageID: clientID(p.MessageID), ConversationID: convID, Channel: c.cfg.Channel, ExternalID: p.From,
-		CustomerName: p.FromName, Text: text, Subject: p.Subject, Attachments: ids, Owner: c.owner, QueueReason: "email",
+		CustomerName: p.FromName, Text: text, Subject: p.Subject, Attachments: ids, Owner: c.owner, QueueReason: queue,
 	})
 	if err != nil {
 		return err

@@ -18,7 +18,8 @@ import (
 	"github.com/agentdesk/agentdesk/server/store"
 )
 
-// Deliver sends an agent reply as mail (server.Sender). Its Message-ID is
+// Deliver sends an agent reply, or the front-line bot's letter, as mail
+// (server.Sender). Its Message-ID is
 // derived from the message id, so a retry after a crash sends the same
 // mail again, which clients show once; In-Reply-To and References answer
 // the newest mail of the conversation.
@@ -89,6 +90,12 @@ func (c *Channel) compose(ctx context.Context, m protocol.Message, to, subject s
 		h.SetMsgIDList("References", lastN(refs, 20))
 	}
 	h.Set("X-Agentdesk-Conversation", m.ConversationID)
+	if m.Author == protocol.AuthorBot {
+		// RFC 3834: an automatic answer, so the customer's own auto-replies
+		// (out of office, Exchange's included) do not answer it back.
+		h.Set("Auto-Submitted", "auto-replied")
+		h.Set("X-Auto-Response-Suppress", "All")
+	}
 	var buf bytes.Buffer
 	if len(m.Attachments) == 0 {
 		h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/agentdesk/agentdesk/protocol"
 )
@@ -117,9 +118,32 @@ func (tx *Tx) BotSince(convID string) (int64, error) {
 // newest message is by author (customer: awaiting the bot; bot: the
 // customer went quiet) and older than before (unix ms), oldest first.
 func (tx *Tx) BotConversationsEndingWith(author string, before int64, limit int) ([]string, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT c.id FROM conversations c
+	return tx.BotConversationsOn(author, before, limit, nil, nil)
+}
+
+// BotConversationsOn is BotConversationsEndingWith on the given channels
+// (all when channels is nil) except those in except.
+func (tx *Tx) BotConversationsOn(author string, before int64, limit int, channels, except []string) ([]string, error) {
+	if channels != nil && len(channels) == 0 {
+		return nil, nil
+	}
+	q := `SELECT c.id FROM conversations c
 		JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
-		WHERE c.status = 'bot' AND m.author = ? AND m.created_at < ? ORDER BY m.created_at LIMIT ?`, author, before, limit)
+		WHERE c.status = 'bot' AND m.author = ? AND m.created_at < ?`
+	args := []any{author, before}
+	for _, set := range []struct {
+		op  string
+		chs []string
+	}{{"IN", channels}, {"NOT IN", except}} {
+		if len(set.chs) == 0 {
+			continue
+		}
+		q += ` AND c.channel ` + set.op + ` (?` + strings.Repeat(`, ?`, len(set.chs)-1) + `)`
+		for _, ch := range set.chs {
+			args = append(args, ch)
+		}
+	}
+	rows, err := tx.tx.QueryContext(tx.ctx, q+` ORDER BY m.created_at LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("find bot conversations: %w", err)
 	}

@@ -477,14 +477,15 @@ func (tx *Tx) addMessage(c *protocol.Conversation, author, authorID, text, draft
 
 // addMessageWith is addMessage with attachments (attachments.go).
 func (tx *Tx) addMessageWith(c *protocol.Conversation, author, authorID, text, draftID string, att Attach) (protocol.Message, protocol.Conversation, error) {
-	return tx.addMessageAs(c, author, authorID, "", text, draftID, att, "")
+	return tx.addMessageAs(c, author, authorID, "", text, draftID, att, "", false)
 }
 
 // addMessageAs is addMessageWith with the author's display name given (a
 // bot's or a channel's own name for the customer; agents' names come from
 // their accounts) and the channel's own id for the message when it came
-// from one.
-func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorName, text, draftID string, att Attach, externalID string) (protocol.Message, protocol.Conversation, error) {
+// from one. Agent replies are queued for delivery to the channel, and so
+// are other messages when deliver is set (the server's bot on e-mail).
+func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorName, text, draftID string, att Attach, externalID string, deliver bool) (protocol.Message, protocol.Conversation, error) {
 	if err := tx.roomFor(c, text); err != nil {
 		return protocol.Message{}, *c, err
 	}
@@ -501,7 +502,8 @@ func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorNam
 			m.AuthorName = a.Name
 		}
 	}
-	if author == protocol.AuthorAgent {
+	deliver = deliver || author == protocol.AuthorAgent
+	if deliver {
 		m.Delivery = "pending"
 	}
 	if _, err := tx.exec(`INSERT INTO messages(id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at, attachments, external_id)
@@ -509,7 +511,7 @@ func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorNam
 		m.ID, m.ConversationID, m.Seq, m.Author, m.AuthorID, m.AuthorName, m.Text, m.DraftID, m.Delivery, m.CreatedAt, attJSON, externalID); err != nil {
 		return m, *c, fmt.Errorf("add message to %s: %w", c.ID, err)
 	}
-	if author == protocol.AuthorAgent {
+	if deliver {
 		if err := tx.enqueueDelivery(m, c); err != nil { // outbound outbox, same transaction (deliveries.go)
 			return m, *c, err
 		}

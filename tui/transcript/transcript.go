@@ -97,7 +97,8 @@ func (m *Model) Append(msg protocol.Message) {
 	}
 }
 
-// SetDelivery updates the delivery status of an agent reply.
+// SetDelivery updates the delivery status of an agent reply (or a bot
+// turn sent as mail).
 func (m *Model) SetDelivery(messageID, delivery string) {
 	for i := len(m.msgs) - 1; i >= 0; i-- {
 		if m.msgs[i].ID == messageID {
@@ -169,7 +170,9 @@ func (m *Model) render(msg *protocol.Message, sep bool) []string {
 	}
 	header := labelStyle.Render(head) + "  " + t.Time.Render(stamp)
 	status := ""
-	if msg.Author == protocol.AuthorAgent && msg.Delivery != "" {
+	// Agents' replies, and the bot's turns where they are sent like replies
+	// (e-mail), say whether they reached the customer.
+	if (msg.Author == protocol.AuthorAgent || msg.Author == protocol.AuthorBot) && msg.Delivery != "" {
 		switch msg.Delivery {
 		case "pending":
 			if m.noRoute != "" {

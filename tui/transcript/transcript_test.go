@@ -149,6 +149,20 @@ func TestDeliveryUpdateRerenders(t *testing.T) {
 	}
 }
 
+// A bot turn sent by mail shows its delivery like an agent's reply; a chat
+// turn (no delivery) shows none.
+func TestBotMailDeliveryShown(t *testing.T) {
+	m := newModel(i18n.EN, 80, 30)
+	msgs := sample()[:2]
+	msgs = append(msgs, protocol.Message{ID: "m9", Seq: 9, Author: "bot", AuthorName: "Shopbot", Text: "Hello Sam,", Delivery: "pending", CreatedAt: at(-time.Minute)})
+	m.SetMessages(msgs)
+	m.SetDelivery("m9", "delivered")
+	f := ansi.Strip(m.Render())
+	if strings.Count(f, "✓ delivered") != 1 || !strings.Contains(f, "Shopbot  ") {
+		t.Errorf("frame:\n%s", f)
+	}
+}
+
 func longConversation(n int) []protocol.Message {
 	texts := []string{
 		"你好，我的订单已经三天没有发货了，请问什么时候能到？我很着急，明天要用。",
