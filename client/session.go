@@ -224,6 +224,13 @@ func (c *Client) readLoop(s *session, alive func()) error {
 				continue
 			}
 			c.emit(Presence{p})
+		case protocol.TypeCustomerTyping:
+			var ct protocol.CustomerTyping
+			if err := json.Unmarshal(f.Data, &ct); err != nil || ct.ConversationID == "" {
+				c.log.Warn("client: unreadable customer_typing", "err", err)
+				continue
+			}
+			c.emit(CustomerTyping{ct})
 		case protocol.TypeTeamStats:
 			var st protocol.TeamStats
 			if err := json.Unmarshal(f.Data, &st); err != nil {

@@ -15,8 +15,13 @@ type Presence struct{ protocol.Presence }
 // to a lead desk that asked for the team board (TeamBoard).
 type TeamStats struct{ protocol.TeamStats }
 
-func (Presence) isUpdate()  {}
-func (TeamStats) isUpdate() {}
+// CustomerTyping says the customer of a conversation this desk has open
+// is writing (a customer_typing frame). Ephemeral like Presence.
+type CustomerTyping struct{ protocol.CustomerTyping }
+
+func (Presence) isUpdate()       {}
+func (TeamStats) isUpdate()      {}
+func (CustomerTyping) isUpdate() {}
 
 // Drain moves every open conversation of an agent elsewhere (lead, admin).
 func (c *Client) Drain(ctx context.Context, req protocol.DrainReq) (protocol.DrainAck, error) {

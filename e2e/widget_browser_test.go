@@ -225,6 +225,33 @@ func TestWidgetInRealBrowser(t *testing.T) {
 		t.Errorf("link in a reply: rel %q", href)
 	}
 
+	// The customer typing (no Enter) reaches the desk that has the chat open.
+	if _, err := desk.c.Viewing(dctx, conv.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The window says so at most every 3 s (it may have just said so for
+	// the lines above, before the desk had the chat open): keep typing.
+	sawTyping := false
+	for i := 0; i < 60 && !sawTyping; i++ {
+		run("type without sending", chromedp.SendKeys(textarea, "q"))
+		for wait := time.After(250 * time.Millisecond); !sawTyping; {
+			var u client.Update
+			select {
+			case u = <-desk.c.Updates():
+			case <-wait:
+			}
+			if u == nil {
+				break
+			}
+			ct, ok := u.(client.CustomerTyping)
+			sawTyping = ok && ct.ConversationID == conv.ID
+		}
+	}
+	if !sawTyping {
+		t.Fatal("the customer's typing never reached the desk viewing the chat")
+	}
+	run("clear the box", chromedp.Evaluate[chromedp.Void](shadow+`.querySelector('textarea').value = ''`))
+
 	// Files both ways: the customer attaches a photo from the window; the
 	// agent sends one back, which the window shows inline.
 	photo := filepath.Join(t.TempDir(), "broken-zipper.png")

@@ -174,7 +174,7 @@ type desk struct {
 	events  []protocol.Frame
 	next    int
 	deltas  []protocol.Frame // draft_delta frames read while waiting for something else
-	// ephemeral holds presence and team_stats frames read meanwhile.
+	// ephemeral holds presence, team_stats and customer_typing frames read meanwhile.
 	ephemeral []protocol.Frame
 }
 
@@ -282,7 +282,7 @@ func (d *desk) await(id string) protocol.Frame {
 			d.deltas = append(d.deltas, f)
 			continue
 		}
-		if f.Type == protocol.TypePresence || f.Type == protocol.TypeTeamStats {
+		if f.Type == protocol.TypePresence || f.Type == protocol.TypeTeamStats || f.Type == protocol.TypeCustomerTyping {
 			d.ephemeral = append(d.ephemeral, f)
 			continue
 		}
@@ -307,7 +307,7 @@ func (d *desk) waitEvent(fn func(protocol.Frame) bool) protocol.Frame {
 		if f.Type == protocol.TypeDraftDelta {
 			d.deltas = append(d.deltas, f)
 		}
-		if f.Type == protocol.TypePresence || f.Type == protocol.TypeTeamStats {
+		if f.Type == protocol.TypePresence || f.Type == protocol.TypeTeamStats || f.Type == protocol.TypeCustomerTyping {
 			d.ephemeral = append(d.ephemeral, f)
 		}
 		if f.Type != protocol.TypeEvent {

@@ -20,7 +20,7 @@ import (
 
 // relayMsg is one broadcast between replicas.
 type relayMsg struct {
-	Kind string `json:"k"` // relayDelta, relayViewers or relaySync
+	Kind string `json:"k"` // relayDelta, relayTyping, relayViewers or relaySync
 
 	// relayDelta: a draft_delta frame.
 	ConversationID string          `json:"c,omitempty"`
@@ -42,6 +42,7 @@ const (
 	relayDelta   = "delta"
 	relayViewers = "viewers"
 	relaySync    = "sync"
+	relayTyping  = "typing" // a customer_typing frame (typing.go), like relayDelta's fields
 
 	viewSync   = 5 * time.Second  // each replica repeats what its desks view
 	viewExpiry = 15 * time.Second // … and forgets a replica not heard from this long
@@ -190,6 +191,8 @@ func (s *Server) relayed(from string, payload []byte) {
 	switch m.Kind {
 	case relayDelta:
 		s.drafts.unlessAfter(m.ConversationID, m.Head, func() { s.hub.publishDelta(m.ConversationID, m.Assignee, m.Frame) })
+	case relayTyping:
+		s.offerTyping(m.ConversationID, m.Assignee, m.Frame)
 	case relayViewers:
 		if pr, changed := s.presence.setRemote(from, m.ConversationID, m.Viewers, now); changed {
 			s.presence.broadcast(pr)

@@ -347,15 +347,7 @@ func waitPresence(t *testing.T, d *desk, convID, viewers string) {
 		if i > 50 {
 			t.Fatalf("no presence %s=%s; got %d ephemeral frames", convID, viewers, len(d.ephemeral))
 		}
-		f, err := d.readErr(5 * time.Second)
-		if err != nil {
-			t.Fatalf("waiting for presence %s: %v", viewers, err)
-		}
-		if f.Type == protocol.TypeEvent {
-			d.events = append(d.events, f)
-		} else {
-			d.ephemeral = append(d.ephemeral, f)
-		}
+		readOne(t, d, "presence "+viewers) // typing_test.go
 	}
 }
 

@@ -38,6 +38,9 @@ type WidgetConfig struct {
 	MaxTextBytes int     // longest customer message [4000]
 	MaxConnsIP   int     // chat windows open at once per client address [20]
 	History      int     // past conversations shown on load [5]
+	// TypingEvery is the shortest gap between two typing frames of a
+	// window passed on to desks [protocol.CustomerTypingEvery].
+	TypingEvery time.Duration
 }
 
 // WidgetSite is one site that embeds the widget.
@@ -74,6 +77,9 @@ func (c *WidgetConfig) defaults() {
 	}
 	if c.History <= 0 {
 		c.History = 5
+	}
+	if c.TypingEvery <= 0 {
+		c.TypingEvery = protocol.CustomerTypingEvery
 	}
 }
 

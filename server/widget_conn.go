@@ -34,7 +34,7 @@ const (
 
 // widgetIn is any frame a chat window sends.
 type widgetIn struct {
-	Type string `json:"type"` // hello, send, human, csat, seen
+	Type string `json:"type"` // hello, send, human, csat, seen, typing
 	ID   string `json:"id,omitempty"`
 	// hello
 	Visitor string      `json:"visitor,omitempty"`
@@ -47,7 +47,7 @@ type widgetIn struct {
 	// send
 	Text        string   `json:"text,omitempty"`
 	Attachments []string `json:"attachments,omitempty"`
-	// csat, seen
+	// csat, seen, typing
 	ConversationID string `json:"conversation_id,omitempty"`
 	Score          int    `json:"score,omitempty"`
 	Comment        string `json:"comment,omitempty"`
@@ -81,6 +81,7 @@ type widgetConn struct {
 	lastSeq    map[string]int    // per conversation: newest message seq sent
 	status     map[string]string // per conversation: the status last sent
 	current    string            // newest conversation
+	typedAt    time.Time         // the customer's last typing frame passed on (typing.go)
 }
 
 func (w *widget) connect(rw http.ResponseWriter, r *http.Request) {
@@ -332,6 +333,8 @@ func (c *widgetConn) handle(ctx context.Context, in widgetIn) error {
 		return c.rate(ctx, in)
 	case "seen":
 		return c.seen(ctx, in)
+	case "typing":
+		return c.typing(ctx, in) // typing.go
 	case "invalid":
 		return protocol.Errorf(protocol.CodeInvalid, "bad frame: %s", in.Text)
 	}

@@ -45,6 +45,8 @@ func (m *Model) applyUpdates(us []client.Update) tea.Cmd {
 			m.applyOutboxResult(u)
 		case client.DraftDelta:
 			m.applyDelta(u)
+		case client.CustomerTyping:
+			m.noteTyping(u) // header.go
 		}
 	}
 	if len(changed) > 0 {
@@ -131,6 +133,9 @@ func (m *Model) applyEvent(ev client.Event) (protocol.Conversation, bool, string
 		if ev.Kind == protocol.EvMessageUpdated {
 			m.applyDelivery(p.Message, c)
 			return c, known, ""
+		}
+		if p.Message.Author == protocol.AuthorCustomer {
+			delete(m.typingAt, p.Message.ConversationID) // what they typed has arrived
 		}
 		if p.Message.ConversationID == m.open {
 			m.appendMessage(p.Message)

@@ -64,6 +64,7 @@ type Model struct {
 	ctx       context.Context
 	timeout   time.Duration
 	clock     func() time.Time
+	typingAt  map[string]time.Time // conversation → when its customer was last typing (header.go)
 	loc       *time.Location
 	demo      bool
 	autoTheme bool

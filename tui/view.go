@@ -151,49 +151,6 @@ func (m *Model) convPane() []string {
 	return padLines(out, r.w, r.h)
 }
 
-// convHeader is one line about the open conversation: channel, state,
-// owner, SLA and flags.
-func (m *Model) convHeader(c protocol.Conversation, w int) string {
-	parts := []string{}
-	if l, ok := m.cat.Channel(c.Channel); ok {
-		parts = append(parts, l)
-	} else {
-		parts = append(parts, sanitize.Line(c.Channel))
-	}
-	parts = append(parts, m.cat.ConvStatus(c.Status))
-	if c.Assignee != "" {
-		name := c.Assignee
-		if a, ok := m.agents[c.Assignee]; ok && a.Name != "" {
-			name = a.Name
-		}
-		parts = append(parts, "→ "+sanitize.Line(name))
-	}
-	if c.VIP {
-		parts = append(parts, m.cat.VIP)
-	}
-	for _, f := range c.Flags {
-		if l := m.cat.Flag(f); l != "" {
-			parts = append(parts, l)
-		}
-	}
-	if left, on := c.SLALeft(m.now); on {
-		if left <= 0 {
-			parts = append(parts, m.cat.ColSLA+" "+m.cat.SLAOverdue(max((-left).Truncate(time.Second), time.Second)))
-		} else {
-			parts = append(parts, m.cat.ColSLA+" "+m.cat.SLALeft(left))
-		}
-	} else if c.SLADueAt != 0 && c.Answered() {
-		parts = append(parts, m.cat.ColSLA+" ✓")
-	}
-	if m.compose.hasKept(c.ID) && m.focus != focusCompose {
-		parts = append([]string{m.cat.HeaderUnsent}, parts...)
-	}
-	if also := m.alsoOpen(c.ID); also != "" { // collision indicator (teamview.go)
-		parts = append([]string{also}, parts...)
-	}
-	return m.st.Muted.Render(cell.Fit(strings.Join(parts, " · "), w))
-}
-
 func (m *Model) composeLines(w int) []string {
 	title := m.cat.ComposeReply
 	switch m.compose.mode {

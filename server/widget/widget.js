@@ -156,6 +156,14 @@
   input.addEventListener('keydown', function (e) {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) { e.preventDefault(); submit(); }
   });
+  // The agent sees "typing…" while the customer writes in an open chat (at
+  // most one frame every 3 s; the server passes on one per 2 s).
+  var typedAt = 0;
+  input.addEventListener('input', function () {
+    var c = chats[chats.length - 1];
+    if (!c || c.status === 'resolved' || !input.value.trim() || Date.now() - typedAt < 3000) return;
+    typedAt = Date.now(); frame({type: 'typing', conversation_id: c.id});
+  });
 
   // ---- rendering ----
   function scroll() { log.scrollTop = log.scrollHeight; }

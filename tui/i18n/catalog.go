@@ -103,6 +103,8 @@ type Catalog struct {
 
 	// Attachments (files.go).
 	Files Files
+	// Media is the customer's typing and image previews (media.go).
+	Media Media
 
 	// More dialogs.
 	StatusTitle, ReassignTitle, CannedTitle, StaleConfirm, TeamQueue string
