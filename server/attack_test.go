@@ -83,7 +83,7 @@ func TestNULIsRefusedOnTheDesk(t *testing.T) {
 // back yields every message once, in order.
 func TestTranscriptsArePagedAndBounded(t *testing.T) {
 	h := newHarness(t, apiConfig())
-	agent := h.dial(h.agent("alice", protocol.RoleAgent), 0)
+	tok := h.agent("alice", protocol.RoleAgent)
 	bot := h.integration("webchat")
 	c := h.escalated("hello", 5)
 	note := strings.Repeat("长", protocol.MaxTextBytes/3) // 32 KB less a byte or two
@@ -104,6 +104,9 @@ func TestTranscriptsArePagedAndBounded(t *testing.T) {
 	if n*len(note) > protocol.MaxConversationBytes+len(note) || n < protocol.MaxConversationBytes/len(note)-1 {
 		t.Fatalf("the conversation took %d messages of %d bytes before it was full", n, len(note))
 	}
+	// The desk connects after the flood: 8 MiB of note events to a desk
+	// that is not reading would pass its send buffer (4008; it resumes).
+	agent := h.dial(tok, 0)
 	wantError(t, agent.do(protocol.ReqNote, protocol.TextReq{ConversationID: c.ID, Text: note}), protocol.CodeConflict)
 
 	var seqs []int

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"runtime"
 	"slices"
@@ -275,4 +276,63 @@ func processCPU() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkIdleDeskServerMemory is the server's side of an idle desk: 500
+// desks connect, get their welcome and go quiet, and the heap and stacks
+// the process gained are counted per desk. The clients are raw sockets
+// that did the websocket handshake by hand (no client library, no
+// goroutine, no buffers: about half a KiB each), so the figure is the
+// server's. Goal: ≤ 16 KiB.
+func BenchmarkIdleDeskServerMemory(b *testing.B) {
+	const desks = 500
+	h := newHarness(b, server.Config{DesksPerToken: desks})
+	h.agent("alice", protocol.RoleAgent)
+	token := h.tokenFor("alice")
+	for range b.N {
+		before := memInUse()
+		conns := make([]net.Conn, desks)
+		for i := range conns {
+			conns[i] = rawDesk(b, h.addr, token)
+		}
+		for h.srv.Connections() < desks {
+			time.Sleep(time.Millisecond)
+		}
+		time.Sleep(1500 * time.Millisecond) // every desk has gone live, and idle
+		after := memInUse()
+		b.ReportMetric(float64(after-before)/desks/1024, "KiB/desk")
+		for _, c := range conns {
+			c.Close()
+		}
+		for h.srv.Connections() > 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+}
+
+// rawDesk opens a desk websocket with a hand-written handshake and reads
+// until the welcome frame has begun to arrive.
+func rawDesk(b *testing.B, addr, token string) net.Conn {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fmt.Fprintf(c, "GET /v1/desk HTTP/1.1\r\nHost: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"+
+		"Sec-WebSocket-Protocol: %s\r\nAuthorization: Bearer %s\r\n\r\n", addr, protocol.Subprotocol, token)
+	var buf [4096]byte
+	got := 0
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for !bytes.Contains(buf[:got], []byte(`{"type":"welcome"`)) {
+		if got == len(buf) {
+			got = copy(buf[:], buf[got-64:got]) // keep a tail: the marker may straddle reads
+		}
+		n, err := c.Read(buf[got:])
+		if err != nil {
+			b.Fatalf("desk handshake: %v (%q)", err, buf[:got])
+		}
+		got += n
+	}
+	c.SetReadDeadline(time.Time{})
+	return c
 }

@@ -16,29 +16,40 @@ import (
 )
 
 // conn is one connected desk. Its reader goroutine handles requests in
-// order; its writer goroutine owns all writes to the socket. Events reach
-// it in two phases: catching up from the event log (replay), then live from
-// the hub. The switch happens under mu so no seq is skipped or sent twice.
+// order; a writer goroutine, while there is something to write, owns all
+// writes to the socket (connwrite.go). Events reach it in two phases:
+// catching up from the event log (replay), then live from the hub. The
+// switch happens under mu so no seq is skipped or sent twice.
 type conn struct {
 	srv     *Server
 	ws      *websocket.Conn
 	agent   protocol.Agent
 	actor   store.Actor
 	tokenID string
-	log     *slog.Logger
 
-	out     chan []byte   // frames for the writer; bounded
+	// ctx is cancelled when the connection ends: requests still running
+	// for it stop (writes already begun finish; the desk's outbox retries).
+	ctx    context.Context
+	cancel context.CancelFunc
+
 	closing chan struct{} // closed when the connection must end
-	done    chan struct{} // closed when the writer has finished
+	done    chan struct{} // closed when the close has been written
+	wake    chan struct{} // frames or a ping for a waiting writer
+	room    chan struct{} // the writer took frames: a blocked send may go on
 
 	closeOnce sync.Once
 	closeCode int
 	closeText string
 
 	mu       sync.Mutex
-	live     bool  // false while catching up from the log
-	lastSeq  int64 // newest seq handled (sent or filtered out)
-	liveSeen int64 // newest visible seq the hub offered while catching up
+	live     bool     // false while catching up from the log
+	lastSeq  int64    // newest seq handled (sent or filtered out)
+	liveSeen int64    // newest visible seq the hub offered while catching up
+	frames   [][]byte // queued for the writer (connwrite.go)
+	spare    [][]byte // the writer's last batch, reused
+	queued   int      // bytes in frames
+	pingDue  bool
+	writing  bool // a writer goroutine runs
 
 	tok     *tokenState // limits shared by the token's connections (limits.go)
 	invalid int         // unreadable frames so far (reader goroutine only)
@@ -47,15 +58,22 @@ type conn struct {
 	statsDay atomic.Int64
 }
 
-func newConn(srv *Server, ws *websocket.Conn, agent protocol.Agent, tokenID string) *conn {
-	return &conn{
+func newConn(ctx context.Context, srv *Server, ws *websocket.Conn, agent protocol.Agent, tokenID string) *conn {
+	c := &conn{
 		srv: srv, ws: ws, agent: agent, tokenID: tokenID,
 		actor:   store.Actor{ID: agent.ID, Role: agent.Role},
-		log:     srv.log.With("agent", agent.ID, "remote", ws.RemoteAddr().String()),
-		out:     make(chan []byte, srv.cfg.SendBuffer),
 		closing: make(chan struct{}),
 		done:    make(chan struct{}),
+		wake:    make(chan struct{}, 1),
+		room:    make(chan struct{}, 1),
 	}
+	c.ctx, c.cancel = context.WithCancel(ctx)
+	return c
+}
+
+// logger is the connection's logger (made when needed: idle desks keep none).
+func (c *conn) logger() *slog.Logger {
+	return c.srv.log.With("agent", c.agent.ID, "remote", c.ws.RemoteAddr().String())
 }
 
 // shut asks the connection to close with a websocket close code.
@@ -63,7 +81,22 @@ func (c *conn) shut(code int, text string) {
 	c.closeOnce.Do(func() {
 		c.closeCode, c.closeText = code, text
 		close(c.closing)
+		c.cancel()
+		go c.finish()
 	})
+}
+
+// finish writes the close when no writer is running to do it (a running
+// writer sees closing and does it itself).
+func (c *conn) finish() {
+	c.mu.Lock()
+	if c.writing {
+		c.mu.Unlock()
+		return
+	}
+	c.writing = true
+	c.mu.Unlock()
+	c.writeClose()
 }
 
 // deliverLive is called by the hub, in seq order, for visible events.
@@ -79,48 +112,35 @@ func (c *conn) deliverLive(ev *store.Event) {
 	if ev.Seq <= c.lastSeq {
 		return
 	}
-	select {
-	case c.out <- ev.Frame:
+	if c.fits(len(ev.Frame)) {
+		c.enqueue(ev.Frame)
 		c.lastSeq = ev.Seq
-	default:
-		c.live = false
-		c.shut(protocol.CloseSlowConsumer, "slow consumer: send buffer full; resume from your last seq")
+		return
 	}
+	c.live = false
+	c.shut(protocol.CloseSlowConsumer, "slow consumer: send buffer full; resume from your last seq")
 }
 
 // deliverEphemeral queues a frame that is not in the event log (no seq) if
-// the connection is live and its buffer stays at most half full with it;
-// otherwise the frame is dropped. It leaves lastSeq and liveSeen alone, never blocks
-// and never closes the connection: the other half of the buffer stays for
-// events, so ephemeral frames cannot make a desk a slow consumer.
+// the connection is live and its buffer stays at most half full with it
+// (frames and bytes); otherwise the frame is dropped. It leaves lastSeq and
+// liveSeen alone, never blocks and never closes the connection: the other
+// half of the buffer stays for events, so ephemeral frames cannot make a
+// desk a slow consumer.
 func (c *conn) deliverEphemeral(frame []byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.live || 2*(len(c.out)+1) > cap(c.out) {
+	if !c.live || 2*(len(c.frames)+1) > c.srv.cfg.SendBuffer || 2*(c.queued+len(frame)) > c.srv.cfg.SendBufferBytes {
 		return false
 	}
-	select {
-	case c.out <- frame:
-		return true
-	default:
-		return false
-	}
-}
-
-// send queues a frame, waiting for room; it gives up when the connection closes.
-func (c *conn) send(b []byte) bool {
-	select {
-	case c.out <- b:
-		return true
-	case <-c.closing:
-		return false
-	}
+	c.enqueue(frame)
+	return true
 }
 
 func (c *conn) sendFrame(f protocol.Frame) bool {
 	b, err := json.Marshal(f)
 	if err != nil {
-		c.log.Error("encode frame", "err", err)
+		c.logger().Error("encode frame", "err", err)
 		return false
 	}
 	return c.send(b)
@@ -183,104 +203,6 @@ func (c *conn) catchUp(ctx context.Context) error {
 	}
 }
 
-// writeLoop owns the socket's write side: frames, pings and the final close.
-func (c *conn) writeLoop() {
-	defer close(c.done)
-	ping := time.NewTicker(c.srv.cfg.PingInterval)
-	defer ping.Stop()
-	write := func(b []byte) error { return c.ws.WriteMessage(websocket.TextMessage, b) }
-	var linger *time.Timer
-	if c.srv.cfg.FlushInterval > 0 {
-		linger = time.NewTimer(time.Hour)
-		linger.Stop()
-		defer linger.Stop()
-	}
-	for {
-		select {
-		case b := <-c.out:
-			c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteWait))
-			if err := c.writeBatch(b, write); err != nil {
-				c.shut(websocket.CloseAbnormalClosure, "")
-				c.ws.Close()
-				return
-			}
-			if linger != nil {
-				// Let frames gather for a moment before the next flush: under
-				// fan-out load one write then carries many events instead of
-				// one syscall per event per desk. A desk that is idle when a
-				// frame arrives gets it at once; the pause only delays frames
-				// that arrive while it lasts, by at most FlushInterval.
-				linger.Reset(c.srv.cfg.FlushInterval)
-				select {
-				case <-linger.C:
-				case <-c.closing:
-				}
-			}
-		case <-ping.C:
-			if ok, err := c.srv.store.TokenValid(context.Background(), c.tokenID); err == nil && !ok {
-				c.shut(protocol.CloseUnauthorized, "token revoked")
-				continue
-			}
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.srv.cfg.WriteWait)); err != nil {
-				c.shut(websocket.CloseAbnormalClosure, "")
-				c.ws.Close()
-				return
-			}
-		case <-c.closing:
-			if c.closeCode == protocol.CloseGoingAway {
-				// Graceful shutdown: flush what is queued first.
-				c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteWait))
-				for drained := false; !drained; {
-					select {
-					case b := <-c.out:
-						if write(b) != nil {
-							drained = true
-						}
-					default:
-						drained = true
-					}
-				}
-			}
-			if c.closeCode != websocket.CloseAbnormalClosure {
-				msg := websocket.FormatCloseMessage(c.closeCode, c.closeText)
-				c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.srv.cfg.WriteWait))
-				// Give the peer a moment to answer the close before cutting the socket.
-				time.AfterFunc(time.Second, func() { c.ws.Close() })
-			} else {
-				c.ws.Close()
-			}
-			return
-		}
-	}
-}
-
-// maxBatch bounds how many queued frames one flush carries, so a desk with
-// a deep queue still gets pings in between.
-const maxBatch = 256
-
-// writeBatch writes first and whatever else is already queued, in one
-// flush when the connection supports corking.
-func (c *conn) writeBatch(first []byte, write func([]byte) error) error {
-	cc, _ := c.ws.NetConn().(*corkConn)
-	if cc == nil || len(c.out) == 0 {
-		return write(first)
-	}
-	cc.cork()
-	err := write(first)
-	for i := 1; err == nil && i < maxBatch; i++ {
-		select {
-		case b := <-c.out:
-			err = write(b)
-		default:
-			i = maxBatch
-		}
-	}
-	if ferr := cc.flush(); err == nil {
-		err = ferr
-	}
-	return err
-}
-
 // readLoop reads requests until the socket fails, answering each in order.
 func (c *conn) readLoop(ctx context.Context) {
 	c.ws.SetReadLimit(protocol.MaxFrameBytes)
@@ -318,7 +240,7 @@ func (c *conn) readLoop(ctx context.Context) {
 		if err != nil {
 			err = c.srv.asUnavailable(store.AsInvalid(err))
 			if protocol.CodeOf(err) == protocol.CodeInternal {
-				c.log.Error("request failed", "type", f.Type, "id", f.ID, "err", err)
+				c.logger().Error("request failed", "type", f.Type, "id", f.ID, "err", err)
 				err = protocol.Errorf(protocol.CodeInternal, "internal error; try again")
 			}
 			ef := protocol.ErrorFrame(f.ID, err)

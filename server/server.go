@@ -28,30 +28,33 @@ import (
 
 // Config configures a Server. Zero values take the defaults in brackets.
 type Config struct {
-	Version        string        // reported in the welcome frame
-	AllowedOrigins []string      // extra browser origins allowed to open the websocket
-	SendBuffer     int           // frames queued per desk before it counts as slow [512]
-	RateLimit      float64       // requests per second per desk; negative = unlimited [50]
-	RateBurst      int           // burst of requests [100]
-	DesksPerToken  int           // websocket connections one token may hold open [8]
-	TextPerHour    int           // bytes of mutating requests per token per hour, also the burst; negative = unlimited [4 MiB]
-	PingInterval   time.Duration // [20s]
-	PongWait       time.Duration // silence after which a desk is dropped [60s]
-	WriteWait      time.Duration // [10s]
-	FlushInterval  time.Duration // pause after each write to a desk so frames batch under load; negative = none [2ms]
-	MaxReplay      int64         // events a resuming desk may replay before it gets a snapshot [100000]
-	DrainTimeout   time.Duration // graceful shutdown budget [10s]
-	IdleTimeout    time.Duration // an idle keep-alive HTTP connection is closed [2m]
-	BodyTimeout    time.Duration // reading one HTTP request's body (not websockets) [30s]
-	ConnsPerIP     int           // open connections from one address; negative = unlimited [1000]
-	Copilot        Copilot       // enriches escalated conversations; nil = no insights or drafts
-	CopilotWorkers int           // concurrent enrichments [2]
-	CopilotTimeout time.Duration // one insight + draft [60s]
-	Logger         *slog.Logger
-	Channels       ChannelsConfig // HTTP API for channels and bots, escalation rules, SLA, webhooks (api.go)
-	Routing        Routing        // auto-assignment and the return timer (routing.go); zero = agents pull
-	Bot            BotConfig      // the front-line bot (bot.go); off unless Enabled
-	Widget         WidgetConfig   // the web chat widget (widget.go); off without sites
+	Version        string   // reported in the welcome frame
+	AllowedOrigins []string // extra browser origins allowed to open the websocket
+	SendBuffer     int      // frames queued per desk before it counts as slow [512]
+	// SendBufferBytes bounds the bytes queued per desk as well; a desk
+	// past either bound is a slow consumer (close 4008) [4 MiB].
+	SendBufferBytes int
+	RateLimit       float64       // requests per second per desk; negative = unlimited [50]
+	RateBurst       int           // burst of requests [100]
+	DesksPerToken   int           // websocket connections one token may hold open [8]
+	TextPerHour     int           // bytes of mutating requests per token per hour, also the burst; negative = unlimited [4 MiB]
+	PingInterval    time.Duration // [20s]
+	PongWait        time.Duration // silence after which a desk is dropped [60s]
+	WriteWait       time.Duration // [10s]
+	FlushInterval   time.Duration // pause after each write to a desk; 0 or negative = none: write at once, batch what queued meanwhile [none]
+	MaxReplay       int64         // events a resuming desk may replay before it gets a snapshot [100000]
+	DrainTimeout    time.Duration // graceful shutdown budget [10s]
+	IdleTimeout     time.Duration // an idle keep-alive HTTP connection is closed [2m]
+	BodyTimeout     time.Duration // reading one HTTP request's body (not websockets) [30s]
+	ConnsPerIP      int           // open connections from one address; negative = unlimited [1000]
+	Copilot         Copilot       // enriches escalated conversations; nil = no insights or drafts
+	CopilotWorkers  int           // concurrent enrichments [2]
+	CopilotTimeout  time.Duration // one insight + draft [60s]
+	Logger          *slog.Logger
+	Channels        ChannelsConfig // HTTP API for channels and bots, escalation rules, SLA, webhooks (api.go)
+	Routing         Routing        // auto-assignment and the return timer (routing.go); zero = agents pull
+	Bot             BotConfig      // the front-line bot (bot.go); off unless Enabled
+	Widget          WidgetConfig   // the web chat widget (widget.go); off without sites
 	// KBWriteDir is the knowledge-base folder trainers' promoted replies are
 	// written to (under promoted/, pending review); empty = promote to the
 	// KB is unavailable. See review.go.
@@ -88,8 +91,8 @@ func (c *Config) defaults() {
 	if c.WriteWait <= 0 {
 		c.WriteWait = 10 * time.Second
 	}
-	if c.FlushInterval == 0 {
-		c.FlushInterval = 2 * time.Millisecond
+	if c.SendBufferBytes <= 0 {
+		c.SendBufferBytes = 4 << 20 // room for a full reply page (protocol.MaxReplyBytes) and events behind it
 	}
 	if c.MaxReplay <= 0 {
 		c.MaxReplay = 100_000
@@ -153,7 +156,7 @@ func New(st *store.Store, cfg Config) *Server {
 	s.upgrader = websocket.Upgrader{
 		Subprotocols:      []string{protocol.Subprotocol, protocol.SubprotocolV1},
 		CheckOrigin:       s.checkOrigin,
-		ReadBufferSize:    4096,
+		ReadBufferSize:    1024, // requests are small; a larger frame is read in pieces (idle desks hold this)
 		WriteBufferSize:   4096,
 		WriteBufferPool:   &sync.Pool{},
 		EnableCompression: false,
@@ -255,6 +258,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Conf
 	defer stopBG()
 	go s.background(bg)
 	go s.router.run(bg)
+	go s.pinger(bg)
 	go s.floor.run(bg)
 	defer s.ch.start(bg)() // SLA check and outbound webhooks; waits for deliveries in flight
 	if s.enricher != nil {
@@ -432,20 +436,19 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 		s.closeToken(tok)
 		return // the upgrader has answered
 	}
-	c := newConn(s, ws, agent, tokenID)
+	c := newConn(context.WithoutCancel(r.Context()), s, ws, agent, tokenID)
 	c.tok = tok
 	s.conns.Add(1)
 	s.hub.add(c)
 	s.router.nudge() // an online agent may be reachable now
-	ctx := context.WithoutCancel(r.Context())
-	go c.writeLoop()
+	ctx := c.ctx
 	go func() {
 		defer s.conns.Done()
 		defer s.closeToken(tok)
 		defer s.hub.remove(c)
 		defer s.presence.drop(c)
 		if err := c.start(ctx, since); err != nil && !errors.Is(err, errClosed) {
-			c.log.Error("start desk stream", "err", err)
+			c.logger().Error("start desk stream", "err", err)
 			c.shut(websocket.CloseInternalServerErr, "internal error")
 		} else if err == nil {
 			s.presence.greet(c)

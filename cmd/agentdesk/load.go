@@ -58,7 +58,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	allowRemote := fs.Bool("allow-remote", false, "allow a --server that is not on loopback")
 	caFile := fs.String("ca", "", "PEM file of the CA that signed the server's certificate (https:// servers)")
 	sendBuffer := fs.Int("send-buffer", 512, "the started server's per-desk send buffer (serve --send-buffer; the same default)")
-	flush := fs.Duration("flush-interval", 2*time.Millisecond, "the started server's pause after each desk write (serve --flush-interval)")
+	flush := fs.Duration("flush-interval", 0, "the started server's pause after each desk write (serve --flush-interval; the same default, none)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -61,8 +61,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Var(&origins, "allowed-origin", "browser origin allowed to open the websocket, e.g. https://desk.example.com (repeatable)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
 	sendBuffer := fs.Int("send-buffer", 512, "frames queued per desk before it is dropped as a slow consumer")
+	sendBytes := fs.Int("send-buffer-bytes", 4<<20, "bytes queued per desk before it is dropped as a slow consumer")
 	rate := fs.Float64("rate", 50, "requests per second allowed per desk (0 = unlimited)")
-	flush := fs.Duration("flush-interval", 2*time.Millisecond, "pause after each write to a desk so events batch under load (0 = write each at once); adds at most this to latency")
+	flush := fs.Duration("flush-interval", 0, "pause after each write to a desk (0 = none: a frame goes out at once, and what queued while a write ran goes out together in the next)")
 	cp := fs.String("copilot", envOr("AGENTDESK_COPILOT", "offline"), "copilot provider: offline (no model needed), openai (any OpenAI-compatible endpoint) or none")
 	model := fs.String("model", envOr("AGENTDESK_MODEL", ""), "model name for -copilot openai, e.g. gpt-4o-mini, deepseek-chat, qwen-plus, llama3.1")
 	baseURL := fs.String("base-url", "", "OpenAI-compatible endpoint for -copilot openai (default $OPENAI_BASE_URL, else OpenAI); the key is read from $OPENAI_API_KEY")
@@ -224,7 +225,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	srv := server.New(st, server.Config{
-		Version: version, AllowedOrigins: origins, SendBuffer: *sendBuffer, RateLimit: *rate, Logger: log, FlushInterval: flushOrNone(*flush),
+		Version: version, AllowedOrigins: origins, SendBuffer: *sendBuffer, SendBufferBytes: *sendBytes, RateLimit: *rate, Logger: log, FlushInterval: flushOrNone(*flush),
 		DesksPerToken: *desksPerToken, ConnsPerIP: *connsPerIP,
 		Channels: server.ChannelsConfig{RateLimit: *apiRate, Webhooks: hooks, Sentiment: analyse},
 		Copilot:  engine, CopilotTimeout: *cpTimeout + 10*time.Second,

@@ -257,6 +257,37 @@ func (s *Store) TokenValid(ctx context.Context, tokenID string) (bool, error) {
 	return revoked == 0, nil
 }
 
+// ValidTokens reports which of the token ids are still usable (they exist
+// and are not revoked), in one read per 500 ids.
+func (s *Store) ValidTokens(ctx context.Context, ids []string) (map[string]bool, error) {
+	valid := make(map[string]bool, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		rows, err := s.r.QueryContext(ctx, `SELECT id FROM tokens WHERE revoked_at = 0 AND id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("check tokens: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			valid[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
+	}
+	return valid, nil
+}
+
 // Tokens lists tokens, newest first; agentID filters when not empty.
 func (s *Store) Tokens(ctx context.Context, agentID string) ([]Token, error) {
 	q := `SELECT id, agent_id, label, created_at, revoked_at, last_used, scope FROM tokens`
