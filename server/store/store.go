@@ -79,6 +79,7 @@ type Store struct {
 	now        func() time.Time
 	routing    atomic.Pointer[Routing] // routing.go
 	tokens     tokenCache              // integration tokens (tokencache.go)
+	ckpt       *checkpointer           // SQLite: checkpoints off the write path (checkpoint.go)
 	stmts      sync.Map                // query text → *sql.Stmt on the writer (see Tx.stmt)
 	nstmts     int                     // entries in stmts; guarded by the batch runner (writes.go)
 	unprepared []string                // statements the running batch ran unprepared; guarded by the batch runner
@@ -135,6 +136,10 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	if err := s.startCheckpointer(path); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
 	return s, nil
 }
 
@@ -148,6 +153,7 @@ func sqliteDSN(path string, writer bool) string {
 	if writer {
 		v.Add("_pragma", "journal_mode(WAL)")
 		v.Add("_pragma", "synchronous(NORMAL)")
+		v.Add("_pragma", "wal_autocheckpoint(0)") // checkpoints run off the write path (checkpoint.go)
 		v.Set("_txlock", "immediate")
 	} else {
 		v.Add("_pragma", "query_only(1)")
@@ -161,8 +167,12 @@ func (s *Store) Close() error {
 		s.pg.feed.close()
 		return s.w.Close()
 	}
+	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	s.stmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
-	return errors.Join(s.r.Close(), s.w.Close())
+	return errors.Join(append(errs, s.r.Close(), s.w.Close())...)
 }
 
 func (s *Store) logger() *slog.Logger {
