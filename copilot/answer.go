@@ -319,7 +319,7 @@ const (
 
 // askWords are tokens (as Tokens makes them) that shape a question rather
 // than name its topic; coverage ignores them.
-var askWords = wordSet("long tak much many get need want can could would pleas help know tell possibl way 请问 问一 一下 怎么 怎样 如何 多久 多少 能否 能不 不能 可以 以吗 什么 是不 不是 有没 没有 吗")
+var askWords = wordSet(strings.Join(Tokens("long take much many need want help know tell possible way"), " ") + " get can could would please 请问 问一 一下 怎么 怎样 如何 多久 多少 能否 能不 不能 可以 以吗 什么 是不 不是 有没 没有 吗")
 
 func wordSet(s string) map[string]bool {
 	m := map[string]bool{}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/kljensen/snowball/english"
 )
 
 // Languages the offline engine knows. Anything else is reported as "en" when
@@ -86,14 +88,27 @@ func Tokens(text string) []string {
 }
 
 func appendTokens(out []string, text string) []string {
-	return appendTokensHan(out, text, appendHanTokens)
+	return appendTokensHan(out, text, appendHanTokens, retrievalStem)
+}
+
+// retrievalStem is the Porter2 (Snowball) English stemmer: "loading" and
+// "reloading" meet "load", "eligibility" meets "eligible", "renewal" meets
+// "renew". It replaced the light stem for retrieval (bank FAQ hit@3
+// 0.680 → 0.692, both halves up); the similarity metric keeps the light one.
+func retrievalStem(w string) string {
+	if len(w) <= 2 || w[0] < 'a' || w[0] > 'z' {
+		return w
+	}
+	return english.Stem(w, false)
 }
 
 // metricTokens are the tokens `agentdesk eval` measures draft similarity
 // with: the same English words, and plain character bigrams for Chinese.
 // They stay fixed while retrieval's tokens improve, so figures from
 // different rounds compare.
-func metricTokens(text string) []string { return appendTokensHan(nil, text, appendHanBigrams) }
+func metricTokens(text string) []string {
+	return appendTokensHan(nil, text, appendHanBigrams, stem)
+}
 
 func appendHanBigrams(out []string, han []rune) []string {
 	if len(han) == 1 {
@@ -105,7 +120,7 @@ func appendHanBigrams(out []string, han []rune) []string {
 	return out
 }
 
-func appendTokensHan(out []string, text string, appendHanTokens func([]string, []rune) []string) []string {
+func appendTokensHan(out []string, text string, appendHanTokens func([]string, []rune) []string, stem func(string) string) []string {
 	var word []rune
 	var han []rune
 	flushWord := func() {
