@@ -90,7 +90,9 @@ func (m *Model) load(id string) tea.Cmd {
 
 // openConv shows a conversation and loads it.
 func (m *Model) openConv(id string) tea.Cmd {
+	var leave tea.Cmd
 	if id != m.open {
+		leave = m.leaveImages() // images.go
 		m.open = id
 		clear(m.lateDelivery)
 		m.customer, m.history = nil, nil
@@ -105,7 +107,7 @@ func (m *Model) openConv(id string) tea.Cmd {
 		}
 	}
 	m.setFocus(focusConv)
-	return tea.Batch(m.load(id), m.sendViewing(id))
+	return tea.Batch(leave, m.load(id), m.sendViewing(id))
 }
 
 func (m *Model) applyResult(r resultMsg) tea.Cmd {
@@ -171,6 +173,7 @@ func (m *Model) applyResult(r resultMsg) tea.Cmd {
 			m.applyDraft(d)
 		}
 		m.copilotCache = copilotCache{}
+		return m.wantThumbs() // images.go
 	}
 	return nil
 }

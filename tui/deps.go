@@ -20,6 +20,7 @@ package tui
 
 import (
 	"context"
+	"github.com/agentdesk/agentdesk/tui/media"
 	"time"
 
 	"github.com/agentdesk/agentdesk/client"
@@ -88,6 +89,9 @@ type Deps struct {
 	// FilesDir is the private folder (0700) downloaded attachments are
 	// saved in; empty means one made in the temp dir on first use.
 	FilesDir string
+	// Images is how the terminal shows images (media.Detect): with
+	// media.Kitty the transcript shows thumbnails of image attachments.
+	Images media.Protocol
 	// Server is the server URL as given (named when the connection fails);
 	// LogPath is the desk's log file (named beside any failure).
 	Server, LogPath string

@@ -49,6 +49,10 @@ func (m *Model) applyUpdates(us []client.Update) tea.Cmd {
 			m.noteTyping(u) // header.go
 		}
 	}
+	if m.img.more {
+		m.img.more = false
+		cmds = append(cmds, m.wantThumbs())
+	}
 	if len(changed) > 0 {
 		m.queuedDirty = true
 	}
@@ -138,6 +142,7 @@ func (m *Model) applyEvent(ev client.Event) (protocol.Conversation, bool, string
 			delete(m.typingAt, p.Message.ConversationID) // what they typed has arrived
 		}
 		if p.Message.ConversationID == m.open {
+			m.img.more = m.img.more || len(p.Message.Attachments) > 0 // images.go
 			m.appendMessage(p.Message)
 			m.copilotCache = copilotCache{}
 		}

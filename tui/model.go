@@ -65,6 +65,7 @@ type Model struct {
 	timeout   time.Duration
 	clock     func() time.Time
 	typingAt  map[string]time.Time // conversation → when its customer was last typing (header.go)
+	img       images               // thumbnails in the terminal (images.go)
 	loc       *time.Location
 	demo      bool
 	autoTheme bool
@@ -162,7 +163,7 @@ func New(d Deps) *Model {
 	m := &Model{
 		be: d.Backend, km: d.Keys, st: d.Styles, cat: cat, ctx: d.Context, timeout: d.RequestTimeout,
 		clock: d.Now, loc: d.Location, demo: d.Demo, autoTheme: d.AutoTheme, editor: d.Editor, tempDir: d.TempDir, notify: d.Notify,
-		opener: d.Opener, filesDir: d.FilesDir,
+		opener: d.Opener, filesDir: d.FilesDir, img: images{proto: d.Images},
 		notifOn:  d.Notify.Bell || d.Notify.OSC9,
 		canned:   cannedList(d.Canned),
 		lang:     d.Lang,
@@ -246,6 +247,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case fileMsg:
 		m.applyFileMsg(msg)
 		return m, nil
+	case thumbMsg:
+		return m, m.applyThumb(msg)
 	case tea.PasteMsg:
 		return m, m.handlePaste(msg)
 	case tea.KeyPressMsg:

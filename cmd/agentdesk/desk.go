@@ -20,6 +20,7 @@ import (
 	"github.com/agentdesk/agentdesk/themes"
 	"github.com/agentdesk/agentdesk/tui"
 	"github.com/agentdesk/agentdesk/tui/i18n"
+	"github.com/agentdesk/agentdesk/tui/media"
 )
 
 func init() {
@@ -166,18 +167,23 @@ func runDesk(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("private folder for attachments: %w", err)
 	}
 	defer os.RemoveAll(filesDir)
+	images, why := media.Detect(os.Getenv)
+	log.Info("image thumbnails", "protocol", images.String(), "why", why)
 	m := tui.New(tui.Deps{
 		Backend: c, Keys: km, Styles: themes.New(o.palette, themes.NoColorRequested(os.Getenv)),
 		AutoTheme: o.autoTheme, Lang: o.lang, Demo: demo, Editor: o.cfg.Editor,
 		Notify: tui.Notify{Bell: o.cfg.Notifications.Bell, OSC9: o.cfg.Notifications.OSC9},
 		Canned: o.cfg.Canned, Context: ctx, ExportDir: filepath.Join(o.cfg.DataDir, "exports"),
-		Server: url, LogPath: logPath, Opener: os.Getenv("AGENTDESK_OPENER"), FilesDir: filesDir,
+		Server: url, LogPath: logPath, Opener: os.Getenv("AGENTDESK_OPENER"), FilesDir: filesDir, Images: images,
 	})
 	p := tea.NewProgram(m, tea.WithContext(ctx))
 	ran := make(chan error, 1)
 	go func() { ran <- c.Run(ctx) }()
 	go tui.Subscribe(ctx, c.Updates(), p.Send)
 	_, err = p.Run()
+	if cleanup := m.ImageCleanup(); cleanup != "" {
+		os.Stdout.WriteString(cleanup) // free the thumbnails the terminal still holds
+	}
 	cancel()
 	runErr := <-ran
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {

@@ -23,6 +23,7 @@ import (
 	"github.com/agentdesk/agentdesk/themes"
 	"github.com/agentdesk/agentdesk/tui/cell"
 	"github.com/agentdesk/agentdesk/tui/i18n"
+	"github.com/agentdesk/agentdesk/tui/media"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
@@ -44,7 +45,8 @@ type Model struct {
 
 	width, height int
 	now           time.Time
-	noRoute       string // channel replies are not delivered on (SetNoRoute)
+	noRoute       string           // channel replies are not delivered on (SetNoRoute)
+	thumbs        map[string]Thumb // attachment id → its image in the terminal (SetThumb)
 
 	// follow keeps the newest message in view as messages arrive; when the
 	// agent scrolls up it turns off and top anchors the view instead.
@@ -212,8 +214,39 @@ func (m *Model) render(msg *protocol.Message, sep bool) []string {
 			g = t.NoteGutter.Render(gutter)
 		}
 		out = append(out, g+ansi.Truncate(FileLine(a, t.Time.Render), textWidth, "…"))
+		if th, ok := m.thumbs[a.ID]; ok && th.Cols <= textWidth { // too narrow: the line alone
+			for _, l := range media.Placeholders(th.ID, th.Cols, th.Rows) {
+				out = append(out, g+l)
+			}
+		}
 	}
 	return out
+}
+
+// ClearThumbs forgets every image (the terminal no longer holds them).
+func (m *Model) ClearThumbs() {
+	clear(m.thumbs)
+	m.Invalidate()
+}
+
+// Thumb is an image the terminal holds (kitty image id) and the cells it
+// fills under its file line.
+type Thumb struct{ ID, Cols, Rows int }
+
+// SetThumb shows an attachment's image under its file line (tui/media:
+// Unicode placeholders of an image already sent to the terminal).
+func (m *Model) SetThumb(attachmentID string, th Thumb) {
+	if m.thumbs == nil {
+		m.thumbs = map[string]Thumb{}
+	}
+	m.thumbs[attachmentID] = th
+	for i := range m.msgs {
+		for _, a := range m.msgs[i].Attachments {
+			if a.ID == attachmentID {
+				m.blocks[i] = block{} // rendered again with the image
+			}
+		}
+	}
 }
 
 // FileLine is an attachment as the transcript shows it: a clip, the name
