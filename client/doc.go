@@ -15,7 +15,7 @@
 //
 // # Updates
 //
-// Updates returns one channel carrying values of five types, in the order
+// Updates returns one channel carrying values of seven types, in the order
 // they happened:
 //
 //   - StateChanged: connecting / online / offline (with the error and the
@@ -28,6 +28,11 @@
 //   - DraftDelta: a piece of a draft still being generated (ephemeral: no
 //     seq, LastSeq does not move; the draft.updated Event replaces it).
 //   - OutboxResult: an outboxed request was acked or failed for good.
+//   - Presence: who has a conversation open right now (ephemeral, like
+//     DraftDelta); sent when the set changes and once per open
+//     conversation when the desk goes live.
+//   - TeamStats: the floor aggregates the server pushes to a lead desk that
+//     asked for the team board (TeamBoard), every protocol.StatsInterval.
 //
 // The reader goroutine never blocks on the app: updates go into an unbounded
 // in-memory FIFO that a pump goroutine feeds to the channel. Nothing is ever
@@ -75,7 +80,9 @@
 // # Connection
 //
 // The upgrade request carries "Authorization: Bearer <token>", the
-// subprotocol agentdesk.v1 and, optionally, an Origin header. Any frame or
+// subprotocols agentdesk.v2 and agentdesk.v1 (the second to reach a
+// version 1 server, whose message events decode as version 2's) and,
+// optionally, an Origin header. Any frame or
 // ping from the server refreshes a read deadline (60 s by default), so a
 // silent server is treated as gone. Reconnects use exponential backoff with
 // full jitter (250 ms doubling to 15 s), reset once a connection has stayed

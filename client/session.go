@@ -15,6 +15,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/agentdesk/agentdesk/internal/textcut"
 	"github.com/agentdesk/agentdesk/protocol"
 )
 
@@ -271,13 +272,6 @@ func (c *Client) readError(err error) error {
 	return fmt.Errorf("connection lost: %w", err)
 }
 
-func truncateRunes(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
-}
-
 // byteSize writes n in KiB or MiB.
 func byteSize(n int64) string {
 	if n >= 1<<20 && n%(1<<20) == 0 {
@@ -310,7 +304,7 @@ func dialError(err error, resp *http.Response) error {
 		} else if line, _, _ := strings.Cut(strings.TrimSpace(string(body)), "\n"); line != "" {
 			// Not our server's JSON (a proxy, or Go's "HTTP request to an
 			// HTTPS server"): its first line still tells the cause.
-			pe.Message = resp.Status + ": " + truncateRunes(line, 200)
+			pe.Message = resp.Status + ": " + textcut.Runes(line, 200)
 		}
 	}
 	if resp.StatusCode == http.StatusUnauthorized {

@@ -28,8 +28,8 @@ import (
 
 	"github.com/agentdesk/agentdesk/internal/suggest"
 	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/themes"
-	"github.com/agentdesk/agentdesk/tui/i18n"
 )
 
 // Config is the resolved configuration.
@@ -44,7 +44,7 @@ type Config struct {
 	Token    string
 	CAFile   string // PEM file of CAs trusted for wss:// besides the system's; empty: the system pool
 	Theme    string // "auto", or a name from themes.Names()
-	Language i18n.Lang
+	Language lang.Lang
 	Editor   string // command line for editing drafts outside the desk
 
 	Notifications Notifications
@@ -182,7 +182,7 @@ func Defaults(getenv func(string) string) (*Config, error) {
 	}
 	return &Config{
 		Theme:         "auto",
-		Language:      i18n.FromLocale(getenv),
+		Language:      lang.FromLocale(getenv),
 		Editor:        editor,
 		Notifications: Notifications{Bell: true},
 		Keys:          map[string][]string{},
@@ -279,7 +279,7 @@ func Parse(cfg *Config, path string, data []byte, getenv func(string) string) er
 		}
 	}
 	if f.Language != "" {
-		if l, err := i18n.Parse(f.Language); err != nil {
+		if l, err := lang.Parse(f.Language); err != nil {
 			bad("language", "unknown language %q, want \"en\" or \"zh-CN\"", f.Language)
 		} else {
 			cfg.Language = l

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/agentdesk/agentdesk/tui/i18n"
+	"github.com/agentdesk/agentdesk/lang"
 )
 
 // env returns a getenv over a fixed map so tests never read the real
@@ -58,7 +58,7 @@ func TestMissingDefaultFileGivesDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Path != "" || cfg.Theme != "auto" || cfg.Language != i18n.ZhCN || cfg.Editor != "nano" ||
+	if cfg.Path != "" || cfg.Theme != "auto" || cfg.Language != lang.ZhCN || cfg.Editor != "nano" ||
 		!cfg.Notifications.Bell || cfg.Copilot.Provider != ProviderOffline ||
 		cfg.Serve.DB != filepath.Join(home, ".local/share/agentdesk/agentdesk.db") {
 		t.Errorf("defaults = %+v", cfg)
@@ -113,7 +113,7 @@ allowed_origins = ["https://desk.example.com"]
 		t.Fatal(err)
 	}
 	if cfg.Path != p || cfg.Server != "wss://desk.example.com/ws" || cfg.Token != "s3cret" || cfg.Theme != "high-contrast" ||
-		cfg.Language != i18n.ZhCN || cfg.Editor != "hx" || cfg.Notifications.Bell || !cfg.Notifications.OSC9 {
+		cfg.Language != lang.ZhCN || cfg.Editor != "hx" || cfg.Notifications.Bell || !cfg.Notifications.OSC9 {
 		t.Errorf("cfg = %+v", cfg)
 	}
 	if got := cfg.Keys["queue.up"]; len(got) != 1 || got[0] != "ctrl+o" {

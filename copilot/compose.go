@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/agentdesk/agentdesk/internal/textcut"
 )
 
 // Wording a draft plan: a template in the customer's language around the
@@ -316,7 +318,7 @@ func (p draftPlan) honest(ph phrases) string {
 	ask = strings.TrimRight(ask, "？?。.!！ ")
 	var b []string
 	if ask != "" {
-		b = append(b, ph.ackPrefix+truncateRunes(ask, 40)+ph.ackSuffix)
+		b = append(b, ph.ackPrefix+textcut.Runes(ask, 40)+ph.ackSuffix)
 	}
 	switch {
 	case p.order == "" && p.amount != "":

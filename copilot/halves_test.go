@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/agentdesk/agentdesk/internal/textcut"
 )
 
 // TestSplitHalves reports the shared-data figures on the two halves of each
@@ -95,9 +97,9 @@ func faqHalves(rows []FAQRow) (float64, float64, [2]float64) {
 		if os.Getenv("COPILOT_ERRORS") == "faq" && i%2 == 0 && (len(hits) == 0 || rows[atoi(hits[0].Entry.ID)].Answer != r.Answer) {
 			top := ""
 			if len(hits) > 0 {
-				top = truncateRunes(rows[atoi(hits[0].Entry.ID)].Answer, 120)
+				top = textcut.Runes(rows[atoi(hits[0].Entry.ID)].Answer, 120)
 			}
-			fmt.Printf("FAQ Q: %s\n   A: %s\n   TOP: %s\n", r.Question, truncateRunes(r.Answer, 160), top)
+			fmt.Printf("FAQ Q: %s\n   A: %s\n   TOP: %s\n", r.Question, textcut.Runes(r.Answer, 160), top)
 		}
 	}
 	return hit[0] / n[0], hit[1] / n[1], [2]float64{rr[0] / n[0], rr[1] / n[1]}

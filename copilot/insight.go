@@ -3,6 +3,8 @@ package copilot
 import (
 	"regexp"
 	"strings"
+
+	"github.com/agentdesk/agentdesk/internal/textcut"
 )
 
 // Offline insight: sentiment trajectory, flags, intent, language and the
@@ -135,9 +137,9 @@ func summarize(c Conversation, turns []Message, lang string, ins Insight) []stri
 	var lines []string
 	ask := pickAsk(turns, zh)
 	if zh {
-		lines = append(lines, "诉求："+truncateRunes(ask, 40))
+		lines = append(lines, "诉求："+textcut.Runes(ask, 40))
 	} else {
-		lines = append(lines, "Ask: "+truncateRunes(ask, 70))
+		lines = append(lines, "Ask: "+textcut.Runes(ask, 70))
 	}
 	var facts []string
 	all := ""
@@ -168,9 +170,9 @@ func summarize(c Conversation, turns []Message, lang string, ins Insight) []stri
 	}
 	if bot != "" {
 		if zh {
-			second = append(second, "机器人已答："+truncateRunes(bot, 24))
+			second = append(second, "机器人已答："+textcut.Runes(bot, 24))
 		} else {
-			second = append(second, "Bot tried: "+truncateRunes(bot, 50))
+			second = append(second, "Bot tried: "+textcut.Runes(bot, 50))
 		}
 	}
 	if len(second) > 0 {
@@ -305,18 +307,8 @@ func escalationWhy(c Conversation, ins Insight, zh bool) string {
 // limitText bounds the work done on one message: a 100 KB paste is judged
 // by its first 4 KB, which holds the customer's point.
 func limitText(s string) string {
-	const maxBytes = 4096
-	if len(s) <= maxBytes {
-		return s
-	}
-	cut := maxBytes
-	for cut > 0 && !isRuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut]
+	return textcut.Bytes(s, 4096)
 }
-
-func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 func round2(f float64) float64 {
 	if f < 0 {

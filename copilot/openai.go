@@ -15,6 +15,8 @@ import (
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/agentdesk/agentdesk/internal/textcut"
 )
 
 // openaiProvider talks to any OpenAI-compatible chat-completions endpoint.
@@ -222,7 +224,7 @@ func (p *openaiProvider) insight(ctx context.Context, c Conversation, off Insigh
 	ins := off // offline trajectory and evidence stay; the model refines the rest
 	if lines := summaryLines(raw.Summary); len(lines) > 0 {
 		for i := range lines {
-			lines[i] = truncateRunes(red.Restore(lines[i]), 120)
+			lines[i] = textcut.Runes(red.Restore(lines[i]), 120)
 		}
 		ins.Summary = lines
 	}
@@ -242,7 +244,7 @@ func (p *openaiProvider) insight(ctx context.Context, c Conversation, off Insigh
 	f.Urgent = f.Urgent || looseBool(raw.Flags["urgent"])
 	f.AsksForHuman = f.AsksForHuman || looseBool(raw.Flags["asks_for_human"])
 	if raw.Intent != "" {
-		ins.Intent = truncateRunes(raw.Intent, 40)
+		ins.Intent = textcut.Runes(raw.Intent, 40)
 		ins.IntentConfidence = 0
 	}
 	if raw.Language != "" && len(raw.Language) <= 8 {
@@ -350,21 +352,11 @@ func redactMessages(c Conversation, red *Redactor) []Message {
 		}
 		text := StripInvisible(m.Text) // what the agent cannot see must not steer the model
 		if len(text) > 8000 {
-			text = limitTextN(text, 8000) + " …(truncated)"
+			text = textcut.Bytes(text, 8000) + " …(truncated)"
 		}
 		msgs = append(msgs, Message{Seq: m.Seq, Role: m.Role, Text: red.Redact(text)})
 	}
 	return msgs
-}
-
-func limitTextN(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !isRuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 func (p *openaiProvider) draft(ctx context.Context, c Conversation, instr string, plan draftPlan, onDelta func(Delta)) (Draft, error) {
@@ -531,7 +523,7 @@ func ParseLooseJSON(s string, v any) error {
 	s = strings.TrimPrefix(strings.TrimSpace(s), "\ufeff")
 	start := strings.IndexByte(s, '{')
 	if start < 0 {
-		return fmt.Errorf("no JSON object in the answer (%q)", truncateRunes(s, 60))
+		return fmt.Errorf("no JSON object in the answer (%q)", textcut.Runes(s, 60))
 	}
 	depth, inStr, esc := 0, false, false
 	for i := start; i < len(s); i++ {

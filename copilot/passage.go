@@ -3,6 +3,8 @@ package copilot
 import (
 	"strconv"
 	"strings"
+
+	"github.com/agentdesk/agentdesk/internal/textcut"
 )
 
 // Passage is one retrievable piece of a KB article: a bullet, a numbered
@@ -104,7 +106,7 @@ func listItemText(line string) string {
 // passageLabel names a passage in a citation: the article title, then the
 // passage's opening words. "Refund timelines › Debit card: 3–7 business days…"
 func passageLabel(title string, p Passage) string {
-	return title + " › " + truncateRunes(strings.TrimSpace(p.Text), 28)
+	return title + " › " + textcut.Runes(strings.TrimSpace(p.Text), 28)
 }
 
 // PassageRef is the citation id of an entry's n-th passage (0-based):

@@ -1,6 +1,10 @@
 package copilot
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/agentdesk/agentdesk/internal/textcut"
+)
 
 // Retrieval refinements over plain BM25 on the body (used by the KB):
 //
@@ -37,21 +41,11 @@ func pairTokens(toks []string) []string {
 
 // leadText is the first sentence of a body (at most 300 bytes).
 func leadText(body string) string {
-	ss := splitSentences(limitBytes(body, 600))
+	ss := splitSentences(textcut.Bytes(body, 600))
 	if len(ss) == 0 {
 		return ""
 	}
-	return limitBytes(ss[0], 300)
-}
-
-func limitBytes(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !isRuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
+	return textcut.Bytes(ss[0], 300)
 }
 
 // thesaurus groups stems that customers and knowledge bases use for the same
@@ -220,7 +214,7 @@ func answersYesNo(body string) bool {
 		}
 		t = strings.TrimSpace(rest)
 	}
-	if DetectLanguage(limitBytes(t, 120)) == "zh" {
+	if DetectLanguage(textcut.Bytes(t, 120)) == "zh" {
 		for _, p := range []string{"是的", "不是", "可以", "不可以", "能", "不能", "会", "不会", "有", "没有", "不用", "需要", "不需要", "无需", "否", "对"} {
 			if strings.HasPrefix(t, p) {
 				r := strings.TrimPrefix(t, p)

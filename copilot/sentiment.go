@@ -6,6 +6,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/agentdesk/agentdesk/internal/textcut"
 )
 
 // Lexicon item kinds.
@@ -650,7 +652,7 @@ func customerVoice(text string) string {
 			continue
 		}
 		rest := text[i+len(m):]
-		if j := strings.IndexAny(limitBytes(rest, 40), ":："); j >= 0 {
+		if j := strings.IndexAny(textcut.Bytes(rest, 40), ":："); j >= 0 {
 			return text[:i]
 		}
 	}

@@ -215,15 +215,6 @@ func stemE(w string) string {
 	return w
 }
 
-// truncateRunes cuts s to at most n runes, adding an ellipsis when it cut.
-func truncateRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n])) + "…"
-}
-
 // splitSentences splits text at sentence punctuation of either language and
 // at newlines, keeping the punctuation with its sentence.
 func splitSentences(text string) []string {

@@ -22,21 +22,21 @@ import (
 	"charm.land/bubbles/v2/key"
 
 	"github.com/agentdesk/agentdesk/internal/suggest"
-	"github.com/agentdesk/agentdesk/tui/i18n"
+	"github.com/agentdesk/agentdesk/lang"
 )
 
 // KeyMap is the set of bindings in effect. The zero value is not usable;
 // build one with [New].
 type KeyMap struct {
-	lang     i18n.Lang
+	lang     lang.Lang
 	bindings []key.Binding // parallel to defs
 	index    map[Action]int
 	lookup   map[Scope]map[string]int // scope → keystroke → defs index
 }
 
 // New returns the default keymap with help text in lang.
-func New(lang i18n.Lang) *KeyMap {
-	m := &KeyMap{lang: lang, bindings: make([]key.Binding, len(defs)), index: make(map[Action]int, len(defs))}
+func New(lg lang.Lang) *KeyMap {
+	m := &KeyMap{lang: lg, bindings: make([]key.Binding, len(defs)), index: make(map[Action]int, len(defs))}
 	for i, d := range defs {
 		m.index[d.action] = i
 		m.bindings[i] = key.NewBinding(key.WithKeys(d.keys...))
@@ -47,7 +47,7 @@ func New(lang i18n.Lang) *KeyMap {
 }
 
 func (m *KeyMap) desc(i int) string {
-	if m.lang == i18n.ZhCN {
+	if m.lang == lang.ZhCN {
 		return defs[i].zh
 	}
 	return defs[i].en

@@ -7,11 +7,11 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/agentdesk/agentdesk/tui/i18n"
+	"github.com/agentdesk/agentdesk/lang"
 )
 
 func TestDefaultsHaveNoConflicts(t *testing.T) {
-	if c := New(i18n.EN).Conflicts(); len(c) > 0 {
+	if c := New(lang.EN).Conflicts(); len(c) > 0 {
 		t.Fatalf("default keymap conflicts: %+v", c)
 	}
 }
@@ -48,7 +48,7 @@ func TestDefaultsAreValidAndDescribed(t *testing.T) {
 // TestLookupWithRealKeys feeds the strings bubbletea produces for real key
 // presses, so a default written as a name bubbletea never reports fails here.
 func TestLookupWithRealKeys(t *testing.T) {
-	m := New(i18n.EN)
+	m := New(lang.EN)
 	cases := []struct {
 		scope Scope
 		key   tea.KeyPressMsg
@@ -86,7 +86,7 @@ func TestLookupWithRealKeys(t *testing.T) {
 }
 
 func TestSetEnabled(t *testing.T) {
-	m := New(i18n.EN)
+	m := New(lang.EN)
 	m.SetEnabled(DraftAccept, false)
 	if _, ok := m.Lookup(ScopeConv, "a"); ok {
 		t.Error("disabled action still matched")
@@ -103,7 +103,7 @@ func TestSetEnabled(t *testing.T) {
 }
 
 func TestRebind(t *testing.T) {
-	m := New(i18n.EN)
+	m := New(lang.EN)
 	if err := m.Rebind(map[string][]string{"queue.down": {"ctrl+n", "down"}, "queue.up": {"ctrl+p"}}); err == nil {
 		t.Fatal("ctrl+p in queue shadows palette.open; want a conflict")
 	}
@@ -137,7 +137,7 @@ func TestRebindErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			m := New(i18n.EN)
+			m := New(lang.EN)
 			err := m.Rebind(c.keys)
 			if err == nil {
 				t.Fatal("no error")
@@ -155,14 +155,14 @@ func TestRebindErrors(t *testing.T) {
 }
 
 func TestRebindReportsAllProblems(t *testing.T) {
-	err := New(i18n.EN).Rebind(map[string][]string{"nope": {"a"}, "draft.accept": {}})
+	err := New(lang.EN).Rebind(map[string][]string{"nope": {"a"}, "draft.accept": {}})
 	if err == nil || !strings.Contains(err.Error(), "keys.nope") || !strings.Contains(err.Error(), "keys.draft.accept") {
 		t.Fatalf("want both problems, got %v", err)
 	}
 }
 
 func TestHelp(t *testing.T) {
-	zh := New(i18n.ZhCN)
+	zh := New(lang.ZhCN)
 	short := zh.Help(ScopeConv).ShortHelp()
 	if len(short) == 0 || short[0].Help().Desc != "采纳草稿" {
 		t.Fatalf("zh short help = %+v", short)
@@ -180,7 +180,7 @@ func TestHelp(t *testing.T) {
 }
 
 func TestActionsForPalette(t *testing.T) {
-	infos := New(i18n.EN).Actions()
+	infos := New(lang.EN).Actions()
 	if len(infos) != len(defs) {
 		t.Fatalf("%d actions, want %d", len(infos), len(defs))
 	}

@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/agentdesk/agentdesk/internal/textcut"
 )
 
 // Version is the protocol version the server speaks; the welcome carries
@@ -171,7 +173,7 @@ func DecodeRequest(b []byte) (Frame, error) {
 		return Frame{}, Errorf(CodeInvalid, "request id longer than 128 bytes")
 	}
 	if !KnownRequest(f.Type) {
-		return f, Errorf(CodeInvalid, "unknown request type %q", truncate(f.Type, 64))
+		return f, Errorf(CodeInvalid, "unknown request type %q", textcut.BytesWithEllipsis(f.Type, 64))
 	}
 	return f, nil
 }
@@ -286,12 +288,5 @@ func jsonProblem(err error) string {
 	if errors.As(err, &se) {
 		return fmt.Sprintf("invalid JSON at byte %d: %s", se.Offset, se.Error())
 	}
-	return truncate(err.Error(), 200)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
+	return textcut.BytesWithEllipsis(err.Error(), 200)
 }

@@ -2,8 +2,10 @@ package protocol
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestDecodeRequest(t *testing.T) {
@@ -238,5 +240,23 @@ func TestFrameLimitIsPerDirection(t *testing.T) {
 	req := []byte(`{"type":"note","id":"r1","data":{"text":"` + strings.Repeat("x", MaxFrameBytes) + `"}}`)
 	if _, err := DecodeRequest(req); CodeOf(err) != CodeInvalid {
 		t.Errorf("DecodeRequest of a %d-byte request = %v, want invalid", len(req), err)
+	}
+}
+
+// An unknown request type is quoted in the error cut to 64 bytes; the cut
+// used to fall inside a Chinese character and put invalid UTF-8 on the
+// wire (json.Marshal then turned it into U+FFFD).
+func TestUnknownTypeIsCutOnACharacter(t *testing.T) {
+	typ := strings.Repeat("退", 30) // 90 bytes; 64 is inside the 22nd character
+	_, err := DecodeRequest([]byte(`{"id":"1","type":"` + typ + `"}`))
+	var pe *Error
+	if !errors.As(err, &pe) || pe.Code != CodeInvalid {
+		t.Fatalf("err = %v, want invalid", err)
+	}
+	if !utf8.ValidString(pe.Message) || strings.Contains(pe.Message, "\uFFFD") {
+		t.Fatalf("message splits a character: %q", pe.Message)
+	}
+	if !strings.Contains(pe.Message, strings.Repeat("退", 21)+"…") {
+		t.Fatalf("message %q does not quote the cut type", pe.Message)
 	}
 }

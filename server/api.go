@@ -17,6 +17,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/agentdesk/agentdesk/internal/textcut"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server/store"
 )
@@ -374,19 +375,9 @@ func (ch *channels) checkChannel(field, name string) error {
 		return invalid(field, "field %q is required", field)
 	}
 	if !slices.Contains(ch.cfg.Channels, name) {
-		return invalid(field, "unknown channel %q; one of %s", truncateText(name, 40), strings.Join(ch.cfg.Channels, ", "))
+		return invalid(field, "unknown channel %q; one of %s", textcut.BytesWithEllipsis(name, 40), strings.Join(ch.cfg.Channels, ", "))
 	}
 	return nil
-}
-
-func truncateText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 // ---- customers ----

@@ -447,34 +447,27 @@ func trajectory(turns []copilot.TurnSentiment) []float64 {
 	return out
 }
 
-// learnAll feeds every stored outcome to the exemplar memory at start.
+// learnAll feeds every stored outcome and gold reply to the exemplar
+// memory at start (exemplars.go).
 func (e *enricher) learnAll(ctx context.Context) {
-	turns, err := e.st.AnsweredTurns(ctx, 100_000)
+	turns, _, err := LoadExemplars(ctx, e.st, func(x copilot.Exemplar) error {
+		if err := e.cp.AddExemplar(x); err != nil {
+			e.log.Warn("add exemplar", "id", x.ID, "err", err)
+		}
+		return nil
+	}, nil)
 	if err != nil {
 		e.log.Error("load exemplars", "err", err)
 		return
 	}
-	for _, t := range turns {
-		e.addExemplar(t)
-	}
-	if len(turns) > 0 {
-		e.log.Info("copilot learnt from stored outcomes", "count", len(turns))
-	}
-	gold, err := e.st.Promotions(ctx, protocol.PromoteExemplar)
-	if err != nil {
-		e.log.Error("load promoted exemplars", "err", err)
-		return
-	}
-	for _, p := range gold {
-		e.addGold(p)
+	if turns > 0 {
+		e.log.Info("copilot learnt from stored outcomes", "count", turns)
 	}
 }
 
 // addGold feeds a trainer's promoted gold reply to the exemplar memory.
 func (e *enricher) addGold(p protocol.Promotion) {
-	x := copilot.Exemplar{ID: p.Ref, Question: p.Question, Reply: p.Reply, Outcome: copilot.Gold,
-		Language: p.Language, At: time.UnixMilli(p.At)}
-	if err := e.cp.AddExemplar(x); err != nil {
+	if err := e.cp.AddExemplar(GoldExemplar(p)); err != nil {
 		e.log.Warn("add gold exemplar", "promotion", p.ID, "err", err)
 	}
 }
@@ -502,25 +495,11 @@ func (e *enricher) learn(ctx context.Context, outcomeID string) {
 }
 
 func (e *enricher) addExemplar(t store.AnsweredTurn) {
-	o := t.Outcome
-	x := copilot.Exemplar{ID: o.ID, Question: t.Question, Language: t.Language, At: time.UnixMilli(o.CreatedAt), CustomerName: t.CustomerName}
-	switch o.Action {
-	case protocol.ActionAccept:
-		x.Outcome, x.Reply = copilot.Accepted, o.FinalText
-	case protocol.ActionEdit:
-		x.Outcome, x.Reply = copilot.Edited, o.FinalText
-	default:
-		x.Outcome, x.Reply = copilot.Rejected, o.DraftText
-	}
-	for _, s := range o.Sources {
-		if s.Kind == copilot.SourceKB {
-			x.Sources = append(x.Sources, s.ID)
-		}
-	}
-	if x.Question == "" || x.Reply == "" {
+	x, ok := ExemplarOf(t)
+	if !ok {
 		return
 	}
 	if err := e.cp.AddExemplar(x); err != nil {
-		e.log.Warn("add exemplar", "outcome", o.ID, "err", err)
+		e.log.Warn("add exemplar", "outcome", t.Outcome.ID, "err", err)
 	}
 }

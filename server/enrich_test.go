@@ -128,4 +128,19 @@ func TestEditedReplyBecomesExemplarForNextDraft(t *testing.T) {
 	if err != nil || len(turns) != 1 || turns[0].Question != question || turns[0].Outcome.FinalText != sent {
 		t.Fatalf("answered turns: %+v %v", turns, err)
 	}
+	// The one loader serve and `eval golden --with-memory` share hands over
+	// the edited reply whole: who asked, when, what was sent.
+	var got []copilot.Exemplar
+	n, _, err := server.LoadExemplars(context.Background(), h.st, func(x copilot.Exemplar) error { got = append(got, x); return nil }, nil)
+	if err != nil || n != 1 || len(got) != 1 {
+		t.Fatalf("LoadExemplars: %d %+v %v", n, got, err)
+	}
+	if x := got[0]; x.Outcome != copilot.Edited || x.Reply != sent || x.Question != question || x.At.IsZero() || x.CustomerName == "" {
+		t.Fatalf("exemplar %+v", x)
+	}
+	skipped, _, err := server.LoadExemplars(context.Background(), h.st, func(copilot.Exemplar) error { return nil },
+		func(id string) bool { return id == turns[0].Outcome.ID })
+	if err != nil || skipped != 0 {
+		t.Fatalf("skip: %d %v", skipped, err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/agentdesk/agentdesk/internal/textcut"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server/store"
 )
@@ -59,7 +60,7 @@ func (ch *channels) validateMessage(req *messageReq) error {
 		req.Author = protocol.AuthorCustomer
 	}
 	if req.Author != protocol.AuthorCustomer && req.Author != protocol.AuthorBot {
-		return invalid("author", "field \"author\" must be customer or bot, not %q", truncateText(req.Author, 40))
+		return invalid("author", "field \"author\" must be customer or bot, not %q", textcut.BytesWithEllipsis(req.Author, 40))
 	}
 	if len(req.Attachments) > protocol.MaxAttachments {
 		return invalid("attachments", "field \"attachments\" has %d files; at most %d", len(req.Attachments), protocol.MaxAttachments)

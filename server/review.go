@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/copilot"
+	"github.com/agentdesk/agentdesk/internal/textcut"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server/store"
 )
@@ -158,10 +159,7 @@ func writePromotedKB(path string, p protocol.Promotion, src store.PromotionSourc
 	red := copilot.NewRedactor()
 	question := strings.Join(strings.Fields(red.Redact(src.Turn.Question)), " ")
 	if title == "" {
-		title = question
-		if r := []rune(title); len(r) > 80 {
-			title = string(r[:80]) + "…"
-		}
+		title = textcut.Runes(question, 80)
 	}
 	var b strings.Builder
 	b.WriteString("---\n")

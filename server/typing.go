@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/agentdesk/agentdesk/internal/textcut"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server/store"
 )
@@ -38,7 +39,7 @@ func (c *widgetConn) typing(ctx context.Context, in widgetIn) error {
 	_, mine := c.w.byConv[convID][c]
 	c.w.mu.RUnlock()
 	if !mine {
-		return protocol.Errorf(protocol.CodeNotFound, "no conversation %s in this chat", truncateText(convID, 40))
+		return protocol.Errorf(protocol.CodeNotFound, "no conversation %s in this chat", textcut.BytesWithEllipsis(convID, 40))
 	}
 	c.w.srv.customerTyping(ctx, convID)
 	return nil

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/agentdesk/agentdesk/internal/textcut"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server/store"
 )
@@ -208,7 +209,7 @@ func (c *widgetConn) hello(ctx context.Context, in widgetIn) error {
 		} else if len(u.ID) > 128 || !printableNoSpace(u.ID) || !hmacEqual(u.Hash, SignUser(c.site.Secret, u.ID)) {
 			return protocol.Errorf(protocol.CodeUnauthorized, "the signed identity did not verify (data-user-hash is HMAC-SHA256 of data-user-id with the site secret)")
 		} else {
-			c.id = identity{site: c.site, externalID: c.site.Key + ":u:" + u.ID, verified: true, name: truncateText(strings.TrimSpace(u.Name), 100)}
+			c.id = identity{site: c.site, externalID: c.site.Key + ":u:" + u.ID, verified: true, name: textcut.BytesWithEllipsis(strings.TrimSpace(u.Name), 100)}
 		}
 	}
 	cust, err := c.customer(ctx, anon)
@@ -338,7 +339,7 @@ func (c *widgetConn) handle(ctx context.Context, in widgetIn) error {
 	case "invalid":
 		return protocol.Errorf(protocol.CodeInvalid, "bad frame: %s", in.Text)
 	}
-	return protocol.Errorf(protocol.CodeInvalid, "unknown frame type %q", truncateText(in.Type, 40))
+	return protocol.Errorf(protocol.CodeInvalid, "unknown frame type %q", textcut.BytesWithEllipsis(in.Type, 40))
 }
 
 // send posts the customer's message through the same ingest path as the
@@ -403,7 +404,7 @@ func (c *widgetConn) displayName() string {
 func (c *widgetConn) own(tx *store.Tx, convID string) (protocol.Conversation, error) {
 	conv, err := tx.Conversation(convID)
 	if err != nil || conv.CustomerID != c.customerIDNow() || conv.Channel != c.w.cfg.Channel {
-		return conv, protocol.Errorf(protocol.CodeNotFound, "no conversation %s in this chat", truncateText(convID, 40))
+		return conv, protocol.Errorf(protocol.CodeNotFound, "no conversation %s in this chat", textcut.BytesWithEllipsis(convID, 40))
 	}
 	return conv, nil
 }

@@ -12,8 +12,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
-	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
@@ -163,8 +163,8 @@ type cannedReply struct{ name, text string }
 
 // builtinCanned is the set used when the config has none: the replies
 // every CS team writes a hundred times a day, in both languages.
-var builtinCanned = map[i18n.Lang]map[string]string{
-	i18n.EN: {
+var builtinCanned = map[lang.Lang]map[string]string{
+	lang.EN: {
 		"hi":     "Hello, thanks for reaching out — I'm looking into this for you now.",
 		"wait":   "Thanks for your patience. I'm checking this and will get back to you in a few minutes.",
 		"sorry":  "I'm sorry for the trouble this has caused.",
@@ -172,7 +172,7 @@ var builtinCanned = map[i18n.Lang]map[string]string{
 		"order":  "Could you share your order number so I can look this up?",
 		"bye":    "Is there anything else I can help with? Have a great day.",
 	},
-	i18n.ZhCN: {
+	lang.ZhCN: {
 		"hi":     "您好，感谢您的耐心等待，我马上为您处理。",
 		"wait":   "感谢您的耐心，我正在为您核实，几分钟内回复您。",
 		"sorry":  "非常抱歉给您带来不便。",
@@ -202,16 +202,16 @@ func (m *Model) cannedReplies() []cannedReply {
 	if m.canned != nil {
 		return m.canned
 	}
-	lang := m.lang
+	l := m.lang
 	if c, ok := m.convs[m.compose.convID]; ok {
 		switch {
 		case strings.HasPrefix(c.Language, "zh"):
-			lang = i18n.ZhCN
+			l = lang.ZhCN
 		case strings.HasPrefix(c.Language, "en"):
-			lang = i18n.EN
+			l = lang.EN
 		}
 	}
-	out := cannedList(builtinCanned[lang])
+	out := cannedList(builtinCanned[l])
 	return out
 }
 

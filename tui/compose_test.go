@@ -6,15 +6,15 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
-	"github.com/agentdesk/agentdesk/tui/i18n"
 )
 
 // A long paste arrives whole (it was cut at 8,192 characters and sent
 // mid-word); a text over what the server takes is refused before send,
 // with the reason on screen, and stays in the box.
 func TestLongPasteIsKeptAndOverLimitIsSaidBeforeSend(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("r")
 	para := strings.Repeat("您好，您的订单已经发出，请注意查收。\n", 400) // 400 lines, ~22 KiB
@@ -49,7 +49,7 @@ func TestLongPasteIsKeptAndOverLimitIsSaidBeforeSend(t *testing.T) {
 // At 160×48 the queue shows its assignee column while it has the focus,
 // and the reply box gets a third of the pane, not 4 lines.
 func TestWideLayoutGivesQueueAndComposerRoom(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	if !strings.Contains(paneText(h.m.queuePane()), "Assignee") {
 		t.Errorf("queue at 160 columns has no assignee column:\n%s", h.screen())
 	}

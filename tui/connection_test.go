@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
-	"github.com/agentdesk/agentdesk/tui/i18n"
 )
 
 // A failed connection says its real cause on screen, what to do, and where
@@ -32,7 +32,7 @@ func TestConnectionProblemIsExplained(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, i18n.EN, 120, 30)
+			h := newHarness(t, lang.EN, 120, 30)
 			h.m.link = link{server: "ws://127.0.0.1:9", logPath: "/data/agentdesk/desk.log"}
 			h.send(UpdatesMsg{Updates: []client.Update{tc.state}})
 			scr := paneText(h.m.convPane())
@@ -48,7 +48,7 @@ func TestConnectionProblemIsExplained(t *testing.T) {
 // An agent connected but not online gets no chats; a first-run hint says
 // to press S.
 func TestFirstRunHintWhileNotOnline(t *testing.T) {
-	h := newHarness(t, i18n.EN, 120, 30)
+	h := newHarness(t, lang.EN, 120, 30)
 	me := h.m.me
 	me.Status = protocol.StatusOffline
 	h.send(UpdatesMsg{Updates: []client.Update{event(20, protocol.EvAgent, &protocol.AgentEvent{Cause: "status", Agent: me})}})
@@ -69,7 +69,7 @@ func paneText(lines []string) string {
 
 // With no delivery for the chat's channel, a pending reply says so.
 func TestPendingReplyOnAChannelWithoutDeliverySaysSo(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	me := h.m.me
 	h.send(UpdatesMsg{Updates: []client.Update{client.Welcomed{Welcome: protocol.Welcome{Protocol: 1, Agent: me, Seq: 40,
 		Resume: protocol.ResumeReplay, Delivery: &protocol.Delivery{Channels: []string{"email"}}}}}})

@@ -25,9 +25,9 @@ import (
 
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
-	"github.com/agentdesk/agentdesk/tui/i18n"
 )
 
 // Backend is what the desk needs from the client. *client.Client
@@ -65,7 +65,7 @@ type Deps struct {
 	// AutoTheme rebuilds Styles (in place) for the terminal's background
 	// once it reports it: the "auto" theme.
 	AutoTheme bool
-	Lang      i18n.Lang
+	Lang      lang.Lang
 	// Demo shows the DEMO badge: the desk runs on the embedded demo world.
 	Demo bool
 	// Editor is the command line used for $EDITOR editing ("vi", "code -w").

@@ -13,6 +13,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/queue"
@@ -30,7 +31,7 @@ func openC1(h *harness) {
 }
 
 func TestQueueNavigationAndTabs(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	first, _ := h.m.queue.Selected()
 	h.press("j")
 	second, _ := h.m.queue.Selected()
@@ -56,7 +57,7 @@ func TestQueueNavigationAndTabs(t *testing.T) {
 }
 
 func TestFilterTypingNarrowsAndEscClears(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	h.press("/")
 	if h.m.focus != focusFilter {
 		t.Fatalf("focus = %v after /, want filter", h.m.focus)
@@ -76,7 +77,7 @@ func TestFilterTypingNarrowsAndEscClears(t *testing.T) {
 }
 
 func TestOpenLoadsTranscriptAndShowsDraft(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	h.m.queue.SelectID("c1")
 	h.press("enter")
 	if got := h.be.find("get"); len(got) != 1 || got[0].arg != "c1" {
@@ -97,7 +98,7 @@ func TestOpenLoadsTranscriptAndShowsDraft(t *testing.T) {
 }
 
 func TestClaimAndNext(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	h.m.queue.SelectID("c2")
 	h.press("c")
 	// Claims carry no version guard: a copilot update to the chat between
@@ -115,13 +116,13 @@ func TestClaimAndNext(t *testing.T) {
 	}
 	h.be.err = protocol.Errorf(protocol.CodeNotFound, "queue empty")
 	h.press("esc", "n")
-	if h.notice() != i18n.For(i18n.EN).NoticeEmptyQueue {
+	if h.notice() != i18n.For(lang.EN).NoticeEmptyQueue {
 		t.Fatalf("empty queue notice = %q", h.notice())
 	}
 }
 
 func TestAcceptGoesThroughOutboxWithDraftKey(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("a", "2") // c1 is angry: yes, send it
 	got := h.enqueued(protocol.ReqOutcome)
@@ -143,7 +144,7 @@ func TestAcceptGoesThroughOutboxWithDraftKey(t *testing.T) {
 }
 
 func TestStaleDraftAsksBeforeAccepting(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	c := h.m.convs["c1"]
 	c.Version++
@@ -168,7 +169,7 @@ func TestStaleDraftAsksBeforeAccepting(t *testing.T) {
 }
 
 func TestEditInlineSendsEditedOutcome(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("e")
 	if h.m.focus != focusCompose || h.m.compose.mode != composeEdit {
@@ -193,7 +194,7 @@ func TestEditInlineSendsEditedOutcome(t *testing.T) {
 }
 
 func TestEditUnchangedIsAccept(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("e", "ctrl+s")
 	got := h.enqueued(protocol.ReqOutcome)
@@ -203,7 +204,7 @@ func TestEditUnchangedIsAccept(t *testing.T) {
 }
 
 func TestEditExternalRunsEditor(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	_, cmd := h.m.Update(keyMsg("E"))
 	if h.m.focus != focusCompose {
@@ -235,7 +236,7 @@ func TestEditExternalRunsEditor(t *testing.T) {
 }
 
 func TestRejectWithReasonAndNote(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("x")
 	if len(h.m.dialogs) != 1 {
@@ -262,7 +263,7 @@ func TestRejectWithReasonAndNote(t *testing.T) {
 
 func TestEveryRejectKey(t *testing.T) {
 	for act, reason := range keymap.RejectReasons {
-		h := newHarness(t, i18n.EN, 160, 48)
+		h := newHarness(t, lang.EN, 160, 48)
 		openC1(h)
 		h.press("x")
 		keys := h.m.km.Binding(act).Keys()
@@ -275,14 +276,14 @@ func TestEveryRejectKey(t *testing.T) {
 }
 
 func TestActionsNeedOwnership(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	h.m.queue.SelectID("c2") // queued, nobody's
 	h.press("enter")
 	h.be.reset()
 	for _, k := range []string{"a", "e", "x", "r", "t", "d", "z", "u"} {
 		h.m.notice = notice{}
 		h.press(k)
-		if h.notice() != i18n.For(i18n.EN).NoticeNotYours {
+		if h.notice() != i18n.For(lang.EN).NoticeNotYours {
 			t.Errorf("%s on someone else's chat: notice %q", k, h.notice())
 		}
 		if len(h.m.dialogs) > 0 || h.m.focus == focusCompose {
@@ -297,7 +298,7 @@ func TestActionsNeedOwnership(t *testing.T) {
 }
 
 func TestReplyAndCannedExpansion(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("r")
 	h.typeText("/sorry")
@@ -318,7 +319,7 @@ func TestReplyAndCannedExpansion(t *testing.T) {
 }
 
 func TestCannedPicker(t *testing.T) {
-	h := newHarness(t, i18n.ZhCN, 160, 48)
+	h := newHarness(t, lang.ZhCN, 160, 48)
 	openC1(h)
 	h.press("r")
 	h.typeText("好的 /so")
@@ -341,7 +342,7 @@ func TestCannedPicker(t *testing.T) {
 }
 
 func TestNote(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("i")
 	h.typeText("VIP, handle gently")
@@ -353,7 +354,7 @@ func TestNote(t *testing.T) {
 }
 
 func TestTransferResolveSnoozeRelease(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("t")
 	if !strings.Contains(h.screen(), "张伟") {
@@ -365,7 +366,7 @@ func TestTransferResolveSnoozeRelease(t *testing.T) {
 		t.Fatalf("transfer = %v", tr)
 	}
 
-	h = newHarness(t, i18n.EN, 160, 48)
+	h = newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("d", "down", "enter")
 	rs := h.enqueued(protocol.ReqResolve)
@@ -373,7 +374,7 @@ func TestTransferResolveSnoozeRelease(t *testing.T) {
 		t.Fatalf("resolve = %v", rs)
 	}
 
-	h = newHarness(t, i18n.EN, 160, 48)
+	h = newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("z", "2")
 	sz := h.enqueued(protocol.ReqSnooze)
@@ -381,7 +382,7 @@ func TestTransferResolveSnoozeRelease(t *testing.T) {
 		t.Fatalf("snooze = %v", sz)
 	}
 
-	h = newHarness(t, i18n.EN, 160, 48)
+	h = newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("u")
 	if rl := h.enqueued(protocol.ReqRelease); len(rl) != 1 {
@@ -390,7 +391,7 @@ func TestTransferResolveSnoozeRelease(t *testing.T) {
 }
 
 func TestStatusCycle(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	h.press("S")
 	if got := h.be.find("set_status"); len(got) != 1 || got[0].arg != protocol.StatusAway {
 		t.Fatalf("set_status = %v, want away", got)
@@ -410,7 +411,7 @@ func regenCalls(h *harness) []protocol.RegenerateReq {
 }
 
 func TestRegenerateQuickPickUntilTheNewDraft(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("R")
 	if len(h.m.dialogs) != 1 || !strings.Contains(h.screen(), "Regenerate the draft") || !strings.Contains(h.screen(), "用中文回答") {
@@ -444,7 +445,7 @@ func TestRegenerateQuickPickUntilTheNewDraft(t *testing.T) {
 }
 
 func TestRegenerateFreeText(t *testing.T) {
-	h := newHarness(t, i18n.ZhCN, 160, 48)
+	h := newHarness(t, lang.ZhCN, 160, 48)
 	openC1(h)
 	h.press("R", "tab")
 	h.typeText("提到优惠券 j")
@@ -469,7 +470,7 @@ func TestRegenerateFreeText(t *testing.T) {
 }
 
 func TestRegenerateErrorsAreHonest(t *testing.T) {
-	cat := i18n.For(i18n.EN)
+	cat := i18n.For(lang.EN)
 	for _, tc := range []struct {
 		err     error
 		offline bool
@@ -480,7 +481,7 @@ func TestRegenerateErrorsAreHonest(t *testing.T) {
 		{protocol.Errorf(protocol.CodeForbidden, "conversation c1 is assigned to bob"), false, cat.NoticeRegenForbidden},
 		{protocol.Errorf(protocol.CodeConflict, "conversation c1 is resolved"), false, cat.NoticeRegenConflict},
 	} {
-		h := newHarness(t, i18n.EN, 160, 48)
+		h := newHarness(t, lang.EN, 160, 48)
 		if tc.offline {
 			h.send(UpdatesMsg{Updates: []client.Update{client.StateChanged{State: client.StateOffline}}})
 		}
@@ -497,24 +498,24 @@ func TestRegenerateErrorsAreHonest(t *testing.T) {
 }
 
 func TestRegenerateNeedsTheConversationAndGivesUp(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	h.m.queue.SelectID("c4") // bob's
 	h.press("enter")
 	h.press("R")
-	if len(h.m.dialogs) != 0 || h.notice() != i18n.For(i18n.EN).NoticeNotYours {
+	if len(h.m.dialogs) != 0 || h.notice() != i18n.For(lang.EN).NoticeNotYours {
 		t.Fatalf("regenerate on someone else's conversation: dialogs %d notice %q", len(h.m.dialogs), h.notice())
 	}
 	h.m.setFocus(focusQueue)
 	openC1(h)
 	h.press("R", "1")
 	h.send(tickMsg(now.Add(regenWait)))
-	if _, busy := h.m.regen["c1"]; busy || h.notice() != i18n.For(i18n.EN).NoticeRegenLost {
+	if _, busy := h.m.regen["c1"]; busy || h.notice() != i18n.For(lang.EN).NoticeRegenLost {
 		t.Fatalf("regenerate never gave up: notice %q", h.notice())
 	}
 }
 
 func TestSourcesToggleAndFocusCycle(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("s")
 	if !h.m.showSources || !strings.Contains(h.screen(), "shipping-delay-zh 0.82") {
@@ -531,7 +532,7 @@ func TestSourcesToggleAndFocusCycle(t *testing.T) {
 }
 
 func TestHelpAndPalette(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	h.press("?")
 	if !strings.Contains(h.screen(), "reject draft") || !strings.Contains(h.screen(), "Reject reasons") {
 		t.Fatal("help overlay does not list the whole keymap")
@@ -566,7 +567,7 @@ func TestPaletteListsWhatTheRoleCanDo(t *testing.T) {
 		h.press("esc")
 		return out
 	}
-	agent := names(newHarness(t, i18n.EN, 160, 48))
+	agent := names(newHarness(t, lang.EN, 160, 48))
 	for _, a := range []keymap.Action{keymap.ConvResolve, keymap.DraftAccept, keymap.QueueNext, keymap.RejectWrongFacts, keymap.StatusCycle} {
 		if !agent[a] {
 			t.Errorf("agent's palette lacks %s", a)
@@ -581,7 +582,7 @@ func TestPaletteListsWhatTheRoleCanDo(t *testing.T) {
 	if len(agent) > 60 {
 		t.Errorf("agent's palette has %d entries", len(agent))
 	}
-	lead := names(newLeadHarness(t, i18n.EN, 160, 48))
+	lead := names(newLeadHarness(t, lang.EN, 160, 48))
 	for _, a := range []keymap.Action{keymap.QueueReassign, keymap.TeamDrain, keymap.ViewReview, keymap.ReviewMetrics} {
 		if !lead[a] {
 			t.Errorf("lead's palette lacks %s", a)
@@ -598,8 +599,8 @@ func TestPaletteListsWhatTheRoleCanDo(t *testing.T) {
 // where it applies, and checks it did something: changed focus, opened a
 // dialog, made a request, or explained itself with a notice.
 func TestEveryActionIsHandled(t *testing.T) {
-	for _, info := range newHarness(t, i18n.EN, 160, 48).m.km.Actions() {
-		h := newHarness(t, i18n.EN, 160, 48)
+	for _, info := range newHarness(t, lang.EN, 160, 48).m.km.Actions() {
+		h := newHarness(t, lang.EN, 160, 48)
 		if info.Scope != keymap.ScopeQueue {
 			openC1(h)
 		}
@@ -639,7 +640,7 @@ func TestEveryActionIsHandled(t *testing.T) {
 }
 
 func TestEventsAndNotification(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	c := h.m.convs["c2"]
 	c.Assignee, c.Status, c.Version = "alice", protocol.ConvAssigned, c.Version+1
 	msgs := h.send(UpdatesMsg{Updates: []client.Update{event(30, protocol.EvConversation,
@@ -673,7 +674,7 @@ func TestEventsAndNotification(t *testing.T) {
 }
 
 func TestBurstIsAppliedInOneUpdate(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	var ups []client.Update
 	for i := range 1000 {
 		c := protocol.Conversation{ID: "burst" + itoa(i), CustomerName: "客户" + itoa(i), Channel: "web",
@@ -717,7 +718,7 @@ func TestSubscribeCoalesces(t *testing.T) {
 }
 
 func TestOfflineStatusAndFailures(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	h.send(UpdatesMsg{Updates: []client.Update{client.StateChanged{State: client.StateOffline, RetryAt: now.Add(4 * time.Second)}}})
 	if !strings.Contains(h.screen(), "offline — retry in 4s") {
 		t.Fatal("status bar does not show the retry time")
@@ -751,9 +752,9 @@ func TestOfflineStatusAndFailures(t *testing.T) {
 }
 
 func TestLeadActions(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	h.press("R")
-	if h.notice() != i18n.For(i18n.EN).NoticeLeadOnly {
+	if h.notice() != i18n.For(lang.EN).NoticeLeadOnly {
 		t.Fatalf("agent reassign: %q", h.notice())
 	}
 	h.m.me.Role = protocol.RoleLead
@@ -772,7 +773,7 @@ func TestLeadActions(t *testing.T) {
 }
 
 func TestResizeAnytime(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	for _, sz := range [][2]int{{80, 24}, {60, 15}, {200, 60}, {20, 5}, {1, 1}} {
 		h.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
@@ -801,7 +802,7 @@ func itoa(i int) string {
 }
 
 func TestDeliveryStatusFollowsMessageUpdated(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	c := h.m.convs["c1"]
 	reply := protocol.Message{ID: "m4", ConversationID: "c1", Seq: 4, Author: protocol.AuthorAgent, AuthorID: "alice",
@@ -833,7 +834,7 @@ func TestDeliveryStatusFollowsMessageUpdated(t *testing.T) {
 }
 
 func TestDeliveryWhileTheTranscriptLoads(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	d := h.m.convs["c1"]
 	reply := protocol.Message{ID: "m4", ConversationID: "c1", Seq: 4, Author: protocol.AuthorAgent, AuthorID: "alice",
@@ -853,7 +854,7 @@ func TestDeliveryWhileTheTranscriptLoads(t *testing.T) {
 }
 
 func TestProfileShowsCustomerAndHistory(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	if strings.Contains(h.screen(), "other conversations") {
 		t.Fatal("history shown before the profile was asked for")
@@ -892,7 +893,7 @@ func TestProfileShowsCustomerAndHistory(t *testing.T) {
 // draft) with a streaming marker; the old draft cannot be acted on while
 // the new one is written; a newer open draft.updated replaces the text.
 func TestStreamingDraftReplacesRegenerating(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("R", "1")
 	if !strings.Contains(h.screen(), "regenerating… (shorter)") {
@@ -961,7 +962,7 @@ func TestStreamingDraftReplacesRegenerating(t *testing.T) {
 // TestStreamsAreBounded: streaming texts are kept for at most maxStreams
 // conversations, each clipped, and dropped after streamIdle of silence.
 func TestStreamsAreBounded(t *testing.T) {
-	h := newHarness(t, i18n.EN, 80, 24)
+	h := newHarness(t, lang.EN, 80, 24)
 	var ups []client.Update
 	for i := range maxStreams + 5 {
 		ups = append(ups, client.DraftDelta{ConversationID: fmt.Sprintf("x%d", i), JobID: "g", Text: "hi"})
@@ -986,7 +987,7 @@ func TestStreamsAreBounded(t *testing.T) {
 // accounts a chat would be lost with — an admin/integration account (the
 // demo's shop bot), a lead at capacity 0 ("takes nothing") and trainers.
 func TestTransferOffersOnlyPeopleWhoTakeChats(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	h.m.agents["shopbot"] = protocol.Agent{ID: "shopbot", Name: "Shop bot", Role: protocol.RoleAdmin, Status: protocol.StatusOffline}
 	h.m.agents["floor"] = protocol.Agent{ID: "floor", Name: "Floor watcher", Role: protocol.RoleLead, Status: protocol.StatusOnline}
 	h.m.agents["tina"] = protocol.Agent{ID: "tina", Name: "Tina trainer", Role: protocol.RoleTrainer, Status: protocol.StatusOnline, Capacity: 5}
@@ -1007,7 +1008,7 @@ func TestTransferOffersOnlyPeopleWhoTakeChats(t *testing.T) {
 // width instead of cutting descriptions short beside an empty column; on
 // 80×24 it says there is more and pgdown reaches the end.
 func TestHelpUsesTheWidthAndScrolls(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	h.press("?")
 	scr := h.screen()
 	for _, s := range []string{"release to queue", "edit draft in $EDITOR", "ctrl+s/alt+enter"} {
@@ -1022,12 +1023,12 @@ func TestHelpUsesTheWidthAndScrolls(t *testing.T) {
 	if strings.Contains(scr, "drain agent") || strings.Contains(scr, "promote to knowledge base") {
 		t.Errorf("an agent's help lists the team board's or review's keys:\n%s", scr)
 	}
-	lead := newLeadHarness(t, i18n.EN, 160, 48)
+	lead := newLeadHarness(t, lang.EN, 160, 48)
 	lead.press("?")
 	if scr := lead.screen(); !strings.Contains(scr, "drain agent") || !strings.Contains(scr, "Review") {
 		t.Errorf("a lead's help lacks the team board or review:\n%s", scr)
 	}
-	h = newHarness(t, i18n.EN, 80, 24)
+	h = newHarness(t, lang.EN, 80, 24)
 	h.press("?")
 	if scr := h.screen(); !strings.Contains(scr, "↑/↓ 1–") || strings.Contains(scr, "q/ctrl+c") {
 		t.Fatalf("80×24 help does not say it scrolls:\n%s", scr)
@@ -1054,7 +1055,7 @@ func TestQuitOfflineWithOutboxAsks(t *testing.T) {
 		}
 		return false
 	}
-	h := newHarness(t, i18n.EN, 80, 24)
+	h := newHarness(t, lang.EN, 80, 24)
 	h.send(UpdatesMsg{Updates: []client.Update{client.StateChanged{State: client.StateOffline}}})
 	openC1(h)
 	h.press("r")
@@ -1076,7 +1077,7 @@ func TestQuitOfflineWithOutboxAsks(t *testing.T) {
 		t.Fatal("Yes did not quit")
 	}
 
-	h = newHarness(t, i18n.EN, 80, 24)
+	h = newHarness(t, lang.EN, 80, 24)
 	if !quits(h.press("q")) {
 		t.Fatal("q does not quit an online desk with an empty outbox")
 	}
@@ -1085,7 +1086,7 @@ func TestQuitOfflineWithOutboxAsks(t *testing.T) {
 // TestEvidenceIsNotQuotedTwice: the rules' evidence is a list of quoted
 // words; the card shows it as is, not wrapped in another pair of quotes.
 func TestEvidenceIsNotQuotedTwice(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	c := h.m.convs["c1"]
 	esc := *c.Escalation
 	esc.Evidence = `"律师", "起诉", "12315"`
@@ -1106,7 +1107,7 @@ func TestEvidenceIsNotQuotedTwice(t *testing.T) {
 // dialog says how to get back to the reason keys (digits go into the
 // note), instead of still offering "tab add a note first".
 func TestRejectNoteSaysHowToGetBack(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("x", "tab")
 	h.typeText("tone 2")
@@ -1133,7 +1134,7 @@ func TestCtrlCQuitsFromTextEntry(t *testing.T) {
 		}
 		return false
 	}
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("r")
 	h.typeText("half a reply")
@@ -1151,7 +1152,7 @@ func TestCtrlCQuitsFromTextEntry(t *testing.T) {
 		t.Fatal("ctrl+c twice did not quit")
 	}
 
-	h = newHarness(t, i18n.EN, 160, 48)
+	h = newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("r")
 	if !quits(h.press("ctrl+c")) {
@@ -1163,7 +1164,7 @@ func TestCtrlCQuitsFromTextEntry(t *testing.T) {
 // is typing (the web chat shows it) at most every few seconds; a note
 // never does.
 func TestTypingReachesTheCustomer(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.be.do = func(string, any, any) error { return nil }
 	h.press("r")
@@ -1195,7 +1196,7 @@ func TestTypingReachesTheCustomer(t *testing.T) {
 // flags stay), updates the queue row, and ignores the conversation part
 // for a conversation it does not know (the message still counts nowhere).
 func TestLeanMessageEventKeepsWhatTheDeskKnows(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	before := h.m.convs["c2"]
 	after := before
 	after.Version, after.LastSeq, after.LastCustomer, after.UpdatedAt = before.Version+1, before.LastSeq+1, before.LastSeq+1, ms(0)

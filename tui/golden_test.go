@@ -7,9 +7,9 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
-	"github.com/agentdesk/agentdesk/tui/i18n"
 )
 
 // TestGolden renders every view of the desk at 80×24 and 160×48, colour
@@ -48,7 +48,7 @@ func TestGolden(t *testing.T) {
 // TestNoColorStillShowsFocusAndSelection: without colour, the focused pane
 // and selected row are still visible (glyph and reverse video).
 func TestNoColorStillShowsFocus(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	*h.m.st = *themes.New(themes.Dark, true)
 	h.m.invalidate()
 	out := h.m.Render()
@@ -64,7 +64,7 @@ func bigWorld(b testing.TB, n, msgs int) *harness {
 	if !ok {
 		t = &testing.T{}
 	}
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	convs := make([]protocol.Conversation, n)
 	for i := range convs {
 		convs[i] = protocol.Conversation{ID: fmt.Sprintf("q%05d", i), CustomerName: fmt.Sprintf("客户 %d 🙂", i), Channel: "wechat",

@@ -14,9 +14,9 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
-	"github.com/agentdesk/agentdesk/tui/i18n"
 )
 
 var now = time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)
@@ -216,14 +216,14 @@ type harness struct {
 	be *fakeBackend
 }
 
-func newHarness(t *testing.T, lang i18n.Lang, w, h int) *harness {
+func newHarness(t *testing.T, lg lang.Lang, w, h int) *harness {
 	t.Helper()
 	me, agents, convs, detail, drafts := world()
 	be := &fakeBackend{detail: detail, convs: map[string]protocol.Conversation{}, me: me}
 	for _, c := range convs {
 		be.convs[c.ID] = c
 	}
-	m := New(Deps{Backend: be, Styles: themes.New(themes.Dark, false), Lang: lang, Demo: true, TempDir: t.TempDir(),
+	m := New(Deps{Backend: be, Styles: themes.New(themes.Dark, false), Lang: lg, Demo: true, TempDir: t.TempDir(),
 		Notify: Notify{Bell: true, OSC9: true}, Now: func() time.Time { return now }, Location: time.UTC, Editor: "true"})
 	h2 := &harness{t: t, m: m, be: be}
 	h2.send(tea.WindowSizeMsg{Width: w, Height: h})
@@ -360,13 +360,13 @@ type goldenView struct {
 
 // runGoldens renders every view in both languages at 80×24 and 160×48 on a
 // fresh harness from newH, checks the frame and compares it with its golden.
-func runGoldens(t *testing.T, newH func(t *testing.T, lang i18n.Lang, w, h int) *harness, views []goldenView) {
+func runGoldens(t *testing.T, newH func(t *testing.T, lg lang.Lang, w, h int) *harness, views []goldenView) {
 	t.Helper()
-	for _, lang := range []i18n.Lang{i18n.EN, i18n.ZhCN} {
+	for _, lg := range []lang.Lang{lang.EN, lang.ZhCN} {
 		for _, v := range views {
 			for _, sz := range [][2]int{{80, 24}, {160, 48}} {
-				t.Run(fmt.Sprintf("%s_%s_%dx%d", lang, v.name, sz[0], sz[1]), func(t *testing.T) {
-					h := newH(t, lang, sz[0], sz[1])
+				t.Run(fmt.Sprintf("%s_%s_%dx%d", lg, v.name, sz[0], sz[1]), func(t *testing.T) {
+					h := newH(t, lg, sz[0], sz[1])
 					v.setup(h)
 					out := h.screen()
 					checkFrame(t, out, sz[0], sz[1])

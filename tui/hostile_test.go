@@ -13,9 +13,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
-	"github.com/agentdesk/agentdesk/tui/i18n"
 )
 
 // hostile is appended to every untrusted string: an OSC 52 clipboard
@@ -93,14 +93,14 @@ func TestHostileTextInEveryField(t *testing.T) {
 	}
 
 	for _, role := range []string{protocol.RoleAgent, protocol.RoleLead} {
-		for _, lang := range []i18n.Lang{i18n.EN, i18n.ZhCN} {
+		for _, lg := range []lang.Lang{lang.EN, lang.ZhCN} {
 			be := &fakeBackend{detail: detail, convs: map[string]protocol.Conversation{}, me: me}
 			for _, c := range convs {
 				be.convs[c.ID] = c
 			}
 			who := me
 			who.Role = role
-			hs := &harness{t: t, be: be, m: New(Deps{Backend: be, Styles: themes.New(themes.Dark, false), Lang: lang, Demo: true, TempDir: t.TempDir(),
+			hs := &harness{t: t, be: be, m: New(Deps{Backend: be, Styles: themes.New(themes.Dark, false), Lang: lg, Demo: true, TempDir: t.TempDir(),
 				Now: func() time.Time { return now }, Location: time.UTC, Editor: "true"})}
 			hs.send(tea.WindowSizeMsg{Width: 160, Height: 48})
 			ups := []client.Update{client.StateChanged{State: client.StateOnline},
@@ -117,14 +117,14 @@ func TestHostileTextInEveryField(t *testing.T) {
 				// The fields are on screen (their text survives, neutralised),
 				// so the check below looks at them.
 				if !strings.Contains(rest, "evil") {
-					t.Fatalf("%s/%s/%s: no hostile field on screen:\n%s", role, lang, view, rest)
+					t.Fatalf("%s/%s/%s: no hostile field on screen:\n%s", role, lg, view, rest)
 				}
 				for _, r := range rest {
 					bad := r == 0x1b || r == 0x07 || r == 0 || r == '\r' || r == '\b' || (r >= 0x80 && r <= 0x9f) ||
 						(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f
 					if bad {
 						i := strings.IndexRune(rest, r)
-						t.Fatalf("%s/%s/%s: %U reached the terminal near %q", role, lang, view, r, rest[max(0, i-40):min(len(rest), i+20)])
+						t.Fatalf("%s/%s/%s: %U reached the terminal near %q", role, lg, view, r, rest[max(0, i-40):min(len(rest), i+20)])
 					}
 				}
 			}
@@ -155,16 +155,16 @@ func TestHostileTextInEveryField(t *testing.T) {
 // certificate says so (and what to do) instead of counting down retries
 // that cannot succeed.
 func TestUntrustedCertificateSaysSo(t *testing.T) {
-	for _, lang := range []i18n.Lang{i18n.EN, i18n.ZhCN} {
-		h := newHarness(t, lang, 160, 48)
+	for _, lg := range []lang.Lang{lang.EN, lang.ZhCN} {
+		h := newHarness(t, lg, 160, 48)
 		err := &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}
 		h.send(UpdatesMsg{Updates: []client.Update{client.StateChanged{State: client.StateOffline, Err: fmt.Errorf("connect: %w", err), RetryAt: now.Add(3 * time.Second)}}})
 		if s := h.screen(); !strings.Contains(s, "--ca") {
-			t.Fatalf("%s: status bar does not point at --ca:\n%s", lang, s)
+			t.Fatalf("%s: status bar does not point at --ca:\n%s", lg, s)
 		}
 		h.send(UpdatesMsg{Updates: []client.Update{client.StateChanged{State: client.StateOffline, Err: errors.New("connection refused"), RetryAt: now.Add(3 * time.Second)}}})
 		if s := h.screen(); strings.Contains(s, "--ca") {
-			t.Fatalf("%s: a refused connection blames the certificate:\n%s", lang, s)
+			t.Fatalf("%s: a refused connection blames the certificate:\n%s", lg, s)
 		}
 	}
 }
@@ -173,7 +173,7 @@ func TestUntrustedCertificateSaysSo(t *testing.T) {
 // customer's message) loses escape sequences, controls and bidi overrides
 // before it reaches the input, and a CRLF is one line break, not two.
 func TestPasteIsCleaned(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("r")
 	h.send(tea.PasteMsg{Content: "Line1\x1b[31mRED\x1b[0m \x07bell \x1b]52;c;ZXZpbA==\x07end\r\nsecond \u202eevil"})

@@ -15,8 +15,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
-	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/media"
 )
 
@@ -59,7 +59,7 @@ func testPNG(t *testing.T) []byte {
 // imageHarness opens c1 with a photo, a PDF and a file that says it is a
 // PNG but is HTML, on a desk whose terminal shows proto.
 func imageHarness(t *testing.T, proto media.Protocol) (*harness, *filesBackend) {
-	h := newHarness(t, i18n.EN, 100, 40)
+	h := newHarness(t, lang.EN, 100, 40)
 	be := &filesBackend{fakeBackend: h.be, files: map[string][]byte{
 		"a-photo": testPNG(t), "a-pdf": []byte("%PDF-1.4\n%%EOF\n"), "a-fake": []byte("<html><script>alert(1)</script></html>")}}
 	d := h.be.detail["c1"]

@@ -10,6 +10,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
 	"github.com/agentdesk/agentdesk/tui/i18n"
@@ -76,7 +77,7 @@ type Model struct {
 	notify    Notify
 	notifOn   bool
 	canned    []cannedReply // from the config; nil: the built-in set in the customer's language
-	lang      i18n.Lang
+	lang      lang.Lang
 
 	width, height int
 	now           time.Time

@@ -8,8 +8,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
-	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/review"
 )
 
@@ -32,7 +32,7 @@ func reviewAnswers(be *fakeBackend) {
 }
 
 func TestAgentCannotOpenReview(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	reviewAnswers(h.be)
 	h.press("3")
 	if h.m.lead.view == viewReview || !strings.Contains(h.m.Notice(), "trainers") {
@@ -41,7 +41,7 @@ func TestAgentCannotOpenReview(t *testing.T) {
 }
 
 func TestTrainerLandsOnReviewAndGoesBackToDesk(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	reviewAnswers(h.be)
 	me := h.m.Me()
 	me.Role = protocol.RoleTrainer
@@ -65,7 +65,7 @@ func TestTrainerLandsOnReviewAndGoesBackToDesk(t *testing.T) {
 // palette outside the review view tells an agent the view is for trainers
 // (not "that key works inside its dialog"), and takes a trainer there.
 func TestReviewActionsFromThePalette(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	reviewAnswers(h.be)
 	h.press("ctrl+p")
 	h.typeText("metrics")
@@ -79,7 +79,7 @@ func TestReviewActionsFromThePalette(t *testing.T) {
 		t.Fatal("agent reached the review view from the palette")
 	}
 
-	h = newHarness(t, i18n.EN, 160, 48)
+	h = newHarness(t, lang.EN, 160, 48)
 	reviewAnswers(h.be)
 	me := h.m.Me()
 	me.Role = protocol.RoleTrainer
@@ -98,7 +98,7 @@ func TestReviewActionsFromThePalette(t *testing.T) {
 // not "take next failed: role trainer may not next" — and nothing is sent
 // or queued.
 func TestTrainerOnTheDeskIsToldWhy(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	reviewAnswers(h.be)
 	me := h.m.Me()
 	me.Role = protocol.RoleTrainer
@@ -124,7 +124,7 @@ func TestTrainerOnTheDeskIsToldWhy(t *testing.T) {
 // A lead reads the review stream; its footer does not offer the trainers'
 // label, promote and export only to refuse them.
 func TestLeadReviewFooterOffersOnlyWhatLeadsDo(t *testing.T) {
-	h := newLeadHarness(t, i18n.EN, 160, 48)
+	h := newLeadHarness(t, lang.EN, 160, 48)
 	reviewAnswers(h.be)
 	h.press("3")
 	if h.m.lead.view != viewReview {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/internal/textcut"
 	"github.com/agentdesk/agentdesk/protocol"
 )
 
@@ -45,12 +46,12 @@ func (m *Model) applyDelta(u client.DraftDelta) {
 		if !ok && len(m.streams) >= maxStreams {
 			m.evictStream()
 		}
-		m.streams[u.ConversationID] = &draftStream{job: u.JobID, text: clipText(u.Text), last: m.now}
+		m.streams[u.ConversationID] = &draftStream{job: u.JobID, text: textcut.Bytes(u.Text, maxStreamBytes), last: m.now}
 	default:
 		if u.Reset {
 			st.text = ""
 		}
-		st.text = clipText(st.text + u.Text)
+		st.text = textcut.Bytes(st.text+u.Text, maxStreamBytes)
 		st.last = m.now
 	}
 	if u.ConversationID == m.open {
@@ -85,15 +86,4 @@ func (m *Model) expireStreams() {
 			m.endStream(id)
 		}
 	}
-}
-
-func clipText(s string) string {
-	if len(s) <= maxStreamBytes {
-		return s
-	}
-	n := maxStreamBytes
-	for n > 0 && s[n]&0xC0 == 0x80 { // do not cut a rune in half
-		n--
-	}
-	return s[:n]
 }

@@ -10,9 +10,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
-	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
@@ -87,7 +87,7 @@ func teamStats() protocol.TeamStats {
 }
 
 // newLeadHarness is the desk signed in as a lead ("alice" with the lead role).
-func newLeadHarness(t *testing.T, lang i18n.Lang, w, h int) *harness {
+func newLeadHarness(t *testing.T, lg lang.Lang, w, h int) *harness {
 	t.Helper()
 	me, agents, convs, detail, drafts := world()
 	me.Role = protocol.RoleLead
@@ -96,7 +96,7 @@ func newLeadHarness(t *testing.T, lang i18n.Lang, w, h int) *harness {
 	for _, c := range convs {
 		be.convs[c.ID] = c
 	}
-	m := New(Deps{Backend: be, Styles: themes.New(themes.Dark, false), Lang: lang, Demo: true, TempDir: t.TempDir(),
+	m := New(Deps{Backend: be, Styles: themes.New(themes.Dark, false), Lang: lg, Demo: true, TempDir: t.TempDir(),
 		Now: func() time.Time { return now }, Location: time.UTC, Editor: "true"})
 	hh := &harness{t: t, m: m, be: be}
 	hh.send(teaSize(w, h))
@@ -126,7 +126,7 @@ func TestGoldenTeam(t *testing.T) {
 }
 
 func TestTeamViewIsForLeads(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48) // alice the agent
+	h := newHarness(t, lang.EN, 160, 48) // alice the agent
 	h.press("2")
 	// The notice names the view, not a bare "only leads can do that".
 	if h.m.TeamView() || h.notice() != "The team board is for leads and admins." {
@@ -138,7 +138,7 @@ func TestTeamViewIsForLeads(t *testing.T) {
 }
 
 func TestTeamViewLoadsStatsAndRendersLive(t *testing.T) {
-	h := newLeadHarness(t, i18n.EN, 160, 48)
+	h := newLeadHarness(t, lang.EN, 160, 48)
 	h.press("2")
 	if !h.m.TeamView() || len(h.be.find("team_board")) != 1 {
 		t.Fatalf("team view %v, team_board calls %d", h.m.TeamView(), len(h.be.find("team_board")))
@@ -177,7 +177,7 @@ func TestTeamViewLoadsStatsAndRendersLive(t *testing.T) {
 // first target offered is the least-loaded online teammate; the request
 // carries the version the lead saw.
 func TestTeamReassignRiskiestLongestWaitingToLeastLoaded(t *testing.T) {
-	h := newLeadHarness(t, i18n.EN, 160, 48)
+	h := newLeadHarness(t, lang.EN, 160, 48)
 	h.press("2", "l")
 	c, ok := h.m.Board().SelectedChat()
 	if !ok || c.ID != "c1" {
@@ -199,7 +199,7 @@ func TestTeamReassignRiskiestLongestWaitingToLeastLoaded(t *testing.T) {
 }
 
 func TestTeamBulkReassignToTeam(t *testing.T) {
-	h := newLeadHarness(t, i18n.EN, 160, 48)
+	h := newLeadHarness(t, lang.EN, 160, 48)
 	h.press("2", "l", "space", "space")
 	if !strings.Contains(h.screen(), "2 selected") {
 		t.Fatalf("marks not shown:\n%s", h.screen())
@@ -217,7 +217,7 @@ func TestTeamBulkReassignToTeam(t *testing.T) {
 }
 
 func TestTeamDrainSpreadsAndSetsOffline(t *testing.T) {
-	h := newLeadHarness(t, i18n.EN, 160, 48)
+	h := newLeadHarness(t, lang.EN, 160, 48)
 	h.press("2") // agents list: alice (me), bob, lee
 	if !h.m.Board().SelectAgent("bob") {
 		t.Fatal("bob not listed")
@@ -264,7 +264,7 @@ func TestTeamDrainSpreadsAndSetsOffline(t *testing.T) {
 }
 
 func TestTeamCapacityStatusTakeoverNote(t *testing.T) {
-	h := newLeadHarness(t, i18n.EN, 160, 48)
+	h := newLeadHarness(t, lang.EN, 160, 48)
 	h.press("2")
 	h.m.Board().SelectAgent("bob")
 	h.press("c", "7")
@@ -292,7 +292,7 @@ func TestTeamCapacityStatusTakeoverNote(t *testing.T) {
 // TestCollisionIndicator: when someone else has the open chat on screen,
 // the desk says so in the conversation header and the board shows it.
 func TestCollisionIndicator(t *testing.T) {
-	h := newLeadHarness(t, i18n.EN, 160, 48)
+	h := newLeadHarness(t, lang.EN, 160, 48)
 	h.press("enter") // open c2 (top of the queue)
 	open := h.m.Open()
 	if c := h.be.find("viewing"); len(c) == 0 || c[len(c)-1].arg != open {
@@ -318,7 +318,7 @@ func TestCollisionIndicator(t *testing.T) {
 // TestTeamBoardPaletteAndKeys: the board is reachable from the command
 // palette, and 1 returns to the desk.
 func TestTeamBoardPaletteAndKeys(t *testing.T) {
-	h := newLeadHarness(t, i18n.EN, 80, 24)
+	h := newLeadHarness(t, lang.EN, 80, 24)
 	h.press("ctrl+p")
 	h.typeText("team board")
 	h.press("enter")
@@ -334,7 +334,7 @@ func TestTeamBoardPaletteAndKeys(t *testing.T) {
 // TestCapacityDigitPicksThatCapacity: in the capacity list a digit is the
 // capacity itself — 0 ("takes nothing") included, 7 is 7.
 func TestCapacityDigitPicksThatCapacity(t *testing.T) {
-	h := newLeadHarness(t, i18n.EN, 160, 48)
+	h := newLeadHarness(t, lang.EN, 160, 48)
 	h.press("2")
 	h.m.Board().SelectAgent("bob")
 	h.press("c")
@@ -356,7 +356,7 @@ func TestCapacityDigitPicksThatCapacity(t *testing.T) {
 // the end of it — where the cursor is — stays in view.
 func TestNoteDialogShowsWhatIsTyped(t *testing.T) {
 	for _, w := range []int{160, 80} {
-		h := newLeadHarness(t, i18n.EN, w, 24)
+		h := newLeadHarness(t, lang.EN, w, 24)
 		h.press("2", "l", "n")
 		h.typeText("Please call this customer back today, they were promised a refund last week. END")
 		if scr := h.screen(); !strings.Contains(scr, "week. END") {
@@ -369,7 +369,7 @@ func TestNoteDialogShowsWhatIsTyped(t *testing.T) {
 // re-sorts around it, the cursor row carries a glyph as well as colour,
 // and a note goes to the chat the lead chose.
 func TestTeamCursorStaysOnItsChatWhenTheListResorts(t *testing.T) {
-	h := newLeadHarness(t, i18n.EN, 160, 48)
+	h := newLeadHarness(t, lang.EN, 160, 48)
 	h.press("2", "l", "j")
 	picked, ok := h.m.Board().SelectedChat()
 	if !ok {

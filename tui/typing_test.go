@@ -5,14 +5,14 @@ import (
 	"testing"
 
 	"github.com/agentdesk/agentdesk/client"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
-	"github.com/agentdesk/agentdesk/tui/i18n"
 )
 
 // The customer typing shows in the open conversation's header while
 // fresh, not for another chat, and ends when their message arrives.
 func TestCustomerTypingInHeader(t *testing.T) {
-	h := newHarness(t, i18n.EN, 120, 30)
+	h := newHarness(t, lang.EN, 120, 30)
 	openC1(h)
 	typing := func(id string) {
 		h.send(UpdatesMsg{Updates: []client.Update{client.CustomerTyping{CustomerTyping: protocol.CustomerTyping{ConversationID: id}}}})
@@ -40,7 +40,7 @@ func TestCustomerTypingInHeader(t *testing.T) {
 }
 
 func TestCustomerTypingChinese(t *testing.T) {
-	h := newHarness(t, i18n.ZhCN, 120, 30)
+	h := newHarness(t, lang.ZhCN, 120, 30)
 	openC1(h)
 	h.send(UpdatesMsg{Updates: []client.Update{client.CustomerTyping{CustomerTyping: protocol.CustomerTyping{ConversationID: "c1"}}}})
 	if !strings.Contains(h.screen(), "客户正在输入") {

@@ -6,12 +6,12 @@ import (
 
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
-	"github.com/agentdesk/agentdesk/tui/i18n"
 )
 
 func TestEscKeepsTheReplyForTheChat(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("r")
 	h.typeText("您好，我查一下")
@@ -31,7 +31,7 @@ func TestEscKeepsTheReplyForTheChat(t *testing.T) {
 // A send the server refuses (the chat went to someone else) keeps the
 // text; the note key posts it as an internal note.
 func TestRefusedSendIsKeptAndCanBecomeANote(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("r")
 	h.typeText("Refund is on its way")
@@ -59,7 +59,7 @@ func TestRefusedSendIsKeptAndCanBecomeANote(t *testing.T) {
 // A lead taking the chat while the agent writes closes the box, says so
 // and keeps the text; a lead changing the agent's status says who did.
 func TestTakeoverAndLeadChangesAreToldAndTextKept(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("r")
 	h.typeText("Almost done")
@@ -90,7 +90,7 @@ func TestTakeoverAndLeadChangesAreToldAndTextKept(t *testing.T) {
 // What the agent types in the regenerate dialog is the instruction: it was
 // dropped and ⏎ then sent the first preset ("shorter").
 func TestRegenerateTakesTypedInstruction(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("R")
 	h.typeText("mention the tracking number")
@@ -108,7 +108,7 @@ func TestRegenerateTakesTypedInstruction(t *testing.T) {
 // `a` on a flagged chat asks first; resolving or snoozing while the
 // customer waits says so in the dialog.
 func TestAcceptOnFlaggedChatAndResolveWhileWaitingAsk(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h) // angry
 	h.press("a")
 	if len(h.m.dialogs) != 1 || len(h.enqueued(protocol.ReqOutcome)) != 0 {
@@ -127,7 +127,7 @@ func TestAcceptOnFlaggedChatAndResolveWhileWaitingAsk(t *testing.T) {
 // p and s are separate toggles (they were one, with K a third name for
 // it): the profile without the source details and the other way round.
 func TestProfileAndSourcesAreSeparate(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("p")
 	if s := h.screen(); !strings.Contains(s, "xiaoming@example.com") || strings.Contains(s, "shipping-delay-zh 0.82") {
@@ -145,11 +145,11 @@ func TestProfileAndSourcesAreSeparate(t *testing.T) {
 // Notices name every request in the UI's words, never by its wire name
 // ("set_capacity ✓").
 func TestNoticesNeverShowWireNames(t *testing.T) {
-	for _, lang := range []i18n.Lang{i18n.EN, i18n.ZhCN} {
-		h := newHarness(t, lang, 120, 30)
+	for _, lg := range []lang.Lang{lang.EN, lang.ZhCN} {
+		h := newHarness(t, lg, 120, 30)
 		for _, typ := range protocol.RequestTypes() {
-			if what := h.m.what(typ, ""); strings.ContainsAny(what, "_.") || (lang == i18n.ZhCN && what == typ) {
-				t.Errorf("%s: %s is named %q", lang, typ, what)
+			if what := h.m.what(typ, ""); strings.ContainsAny(what, "_.") || (lg == lang.ZhCN && what == typ) {
+				t.Errorf("%s: %s is named %q", lg, typ, what)
 			}
 		}
 	}
@@ -158,7 +158,7 @@ func TestNoticesNeverShowWireNames(t *testing.T) {
 // n in the conversation pane takes the next chat (it did nothing); another
 // queue key there says where it works.
 func TestQueueKeysFromTheConversationPane(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("n")
 	if len(h.be.find("next")) != 1 {

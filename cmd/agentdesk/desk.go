@@ -17,9 +17,9 @@ import (
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/config"
 	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/themes"
 	"github.com/agentdesk/agentdesk/tui"
-	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/media"
 )
 
@@ -34,7 +34,7 @@ type deskOptions struct {
 	server    string
 	token     string
 	caFile    string
-	lang      i18n.Lang
+	lang      lang.Lang
 	palette   themes.Palette
 	autoTheme bool
 }
@@ -46,7 +46,7 @@ func deskFlags(args []string, stderr io.Writer, getenv func(string) string) (*de
 	caFile := fs.String("ca", "", "PEM file of the CA that signed a wss:// server's certificate (default: config ca_file, then the system pool)")
 	cfgPath := fs.String("config", "", "config file (default: $XDG_CONFIG_HOME/agentdesk/config.toml)")
 	theme := fs.String("theme", "", "theme: auto, dark, light or high-contrast")
-	lang := fs.String("lang", "", "UI language: en or zh-CN (default: config, then $LANG)")
+	langFlag := fs.String("lang", "", "UI language: en or zh-CN (default: config, then $LANG)")
 	// `agentdesk -h` is the first thing a new operator runs: it lists the
 	// subcommands as well as the desk's own flags.
 	fs.Usage = func() {
@@ -76,8 +76,8 @@ func deskFlags(args []string, stderr io.Writer, getenv func(string) string) (*de
 	if *token != "" {
 		o.token = *token
 	}
-	if *lang != "" {
-		if o.lang, err = i18n.Parse(*lang); err != nil {
+	if *langFlag != "" {
+		if o.lang, err = lang.Parse(*langFlag); err != nil {
 			return nil, fmt.Errorf("%w: --lang: %v", errUsage, err)
 		}
 	}

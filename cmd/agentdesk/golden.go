@@ -16,6 +16,7 @@ import (
 	"github.com/agentdesk/agentdesk/copilot"
 	"github.com/agentdesk/agentdesk/internal/textdiff"
 	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/server"
 	"github.com/agentdesk/agentdesk/server/store"
 )
 
@@ -190,49 +191,12 @@ func goldenFromDB(ctx context.Context, st *store.Store, skip map[string]bool) ([
 	}
 }
 
-// loadMemory feeds the exemplar memory like the server does at start,
-// leaving out the golden cases' own outcomes and promotions.
+// loadMemory feeds the exemplar memory as the server does at start
+// (server.LoadExemplars), leaving out the golden cases' own outcomes and
+// promotions.
 func loadMemory(ctx context.Context, st *store.Store, mem *copilot.ExemplarMemory, skip map[string]bool) error {
-	turns, err := st.AnsweredTurns(ctx, 100_000)
-	if err != nil {
-		return err
-	}
-	for _, t := range turns {
-		o := t.Outcome
-		if skip[o.ID] || t.Question == "" {
-			continue
-		}
-		x := copilot.Exemplar{ID: o.ID, Question: t.Question, Language: t.Language, Outcome: copilot.Rejected, Reply: o.DraftText}
-		switch o.Action {
-		case protocol.ActionAccept:
-			x.Outcome, x.Reply = copilot.Accepted, o.FinalText
-		case protocol.ActionEdit:
-			x.Outcome, x.Reply = copilot.Edited, o.FinalText
-		}
-		for _, s := range o.Sources {
-			if s.Kind == copilot.SourceKB {
-				x.Sources = append(x.Sources, s.ID)
-			}
-		}
-		if x.Reply != "" {
-			if err := mem.Add(x); err != nil {
-				return err
-			}
-		}
-	}
-	gold, err := st.Promotions(ctx, protocol.PromoteExemplar)
-	if err != nil {
-		return err
-	}
-	for _, p := range gold {
-		if skip[p.OutcomeID] {
-			continue
-		}
-		if err := mem.Add(copilot.Exemplar{ID: p.Ref, Question: p.Question, Reply: p.Reply, Outcome: copilot.Gold, Language: p.Language}); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, _, err := server.LoadExemplars(ctx, st, mem.Add, func(id string) bool { return skip[id] })
+	return err
 }
 
 // goldenFromFile reads an sft export: every line's last message is the gold

@@ -10,6 +10,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/agentdesk/agentdesk/internal/textcut"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server"
 	"github.com/agentdesk/agentdesk/server/store"
@@ -279,7 +280,7 @@ func (c *Channel) post(tx *store.Tx, p *Parsed) error {
 		text = "(empty mail)"
 	}
 	if len(text) > protocol.MaxTextBytes {
-		text = truncate(text, protocol.MaxTextBytes-64) + "\n[… the rest of the mail is cut]"
+		text = textcut.Bytes(text, protocol.MaxTextBytes-64) + "\n[… the rest of the mail is cut]"
 	}
 	queue := "email" // for people, unless the bot answers mail
 	if c.srv.BotAnswers(c.cfg.Channel) {
@@ -330,7 +331,7 @@ func (c *Channel) thread(tx *store.Tx, p *Parsed) (string, error) {
 	case err != nil && protocol.CodeOf(err) != protocol.CodeNotFound:
 		return "", err
 	}
-	conv, err := tx.CreateConversation(store.NewConversation{CustomerID: cust.ID, Channel: c.cfg.Channel, Subject: truncate(p.Subject, 500)})
+	conv, err := tx.CreateConversation(store.NewConversation{CustomerID: cust.ID, Channel: c.cfg.Channel, Subject: textcut.Bytes(p.Subject, 500)})
 	return conv.ID, err
 }
 
@@ -369,7 +370,7 @@ func clientID(mid string) string {
 
 func nameOr(name, addr string) string {
 	if strings.TrimSpace(name) != "" {
-		return truncate(name, 200)
+		return textcut.Bytes(name, 200)
 	}
 	return addr
 }
@@ -379,16 +380,6 @@ func lastN(s []string, n int) []string {
 		return s[len(s)-n:]
 	}
 	return s
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && (s[n]&0xC0) == 0x80 {
-		n--
-	}
-	return s[:n]
 }
 
 var errNoAddress = errors.New("the customer has no e-mail address")

@@ -8,65 +8,11 @@
 // names) is never a catalog entry and still goes through tui/sanitize.
 package i18n
 
-import (
-	"fmt"
-	"strings"
-)
-
-// Lang is a UI language.
-type Lang int
-
-// Supported languages. English is the zero value so an unset Lang is usable.
-const (
-	EN Lang = iota
-	ZhCN
-)
-
-// Langs lists every supported language, in the order a chooser shows them.
-var Langs = []Lang{EN, ZhCN}
-
-// String returns the BCP 47 tag used in config files.
-func (l Lang) String() string {
-	if l == ZhCN {
-		return "zh-CN"
-	}
-	return "en"
-}
-
-// Parse reads a language tag as written in config ("zh-CN", "zh_CN",
-// "zh", "en", "en-US", case-insensitive).
-func Parse(tag string) (Lang, error) {
-	t := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(tag), "_", "-"))
-	switch {
-	case t == "zh" || t == "zh-cn" || t == "zh-hans" || strings.HasPrefix(t, "zh-hans-") || t == "zh-sg":
-		return ZhCN, nil
-	case t == "en" || strings.HasPrefix(t, "en-"):
-		return EN, nil
-	}
-	return EN, fmt.Errorf("unknown language %q (want %q or %q)", tag, "en", "zh-CN")
-}
-
-// FromLocale picks a language from POSIX locale variables, read through
-// getenv so tests need not touch the process environment. LC_ALL wins over
-// LC_MESSAGES over LANG, as in setlocale(3); any Chinese locale selects
-// Simplified Chinese, anything else English.
-func FromLocale(getenv func(string) string) Lang {
-	for _, name := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-		v := getenv(name)
-		if v == "" {
-			continue
-		}
-		if strings.HasPrefix(strings.ToLower(v), "zh") {
-			return ZhCN
-		}
-		return EN
-	}
-	return EN
-}
+import "github.com/agentdesk/agentdesk/lang"
 
 // For returns the catalog of l.
-func For(l Lang) *Catalog {
-	if l == ZhCN {
+func For(l lang.Lang) *Catalog {
+	if l == lang.ZhCN {
 		return &zhCN
 	}
 	return &en

@@ -4,12 +4,14 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/agentdesk/agentdesk/lang"
 )
 
 // TestCatalogsComplete fails when a field is added to Catalog and one
 // language forgets it: the zero value would show up as a blank label.
 func TestCatalogsComplete(t *testing.T) {
-	for _, l := range Langs {
+	for _, l := range lang.All {
 		v := reflect.ValueOf(*For(l))
 		for i := 0; i < v.NumField(); i++ {
 			f, name := v.Field(i), v.Type().Field(i).Name
@@ -27,36 +29,6 @@ func TestCatalogsComplete(t *testing.T) {
 	}
 }
 
-func TestParse(t *testing.T) {
-	for in, want := range map[string]Lang{"zh-CN": ZhCN, "zh_cn": ZhCN, "ZH": ZhCN, "zh-Hans": ZhCN, "en": EN, "en-US": EN} {
-		got, err := Parse(in)
-		if err != nil || got != want {
-			t.Errorf("Parse(%q) = %v, %v; want %v", in, got, err, want)
-		}
-	}
-	if _, err := Parse("fr"); err == nil {
-		t.Error("Parse(fr) accepted an unsupported language")
-	}
-}
-
-func TestFromLocale(t *testing.T) {
-	cases := []struct {
-		env  map[string]string
-		want Lang
-	}{
-		{map[string]string{}, EN},
-		{map[string]string{"LANG": "zh_CN.UTF-8"}, ZhCN},
-		{map[string]string{"LANG": "zh_CN.UTF-8", "LC_ALL": "en_US.UTF-8"}, EN},
-		{map[string]string{"LANG": "en_US.UTF-8", "LC_MESSAGES": "zh_TW.UTF-8"}, ZhCN},
-		{map[string]string{"LANG": "C"}, EN},
-	}
-	for _, c := range cases {
-		if got := FromLocale(func(k string) string { return c.env[k] }); got != c.want {
-			t.Errorf("FromLocale(%v) = %v, want %v", c.env, got, c.want)
-		}
-	}
-}
-
 func TestDuration(t *testing.T) {
 	cases := []struct {
 		d      time.Duration
@@ -69,20 +41,20 @@ func TestDuration(t *testing.T) {
 		{50 * time.Hour, "2d2h", "2天2时"},
 	}
 	for _, c := range cases {
-		if got := For(EN).Duration(c.d); got != c.en {
+		if got := For(lang.EN).Duration(c.d); got != c.en {
 			t.Errorf("en %v = %q, want %q", c.d, got, c.en)
 		}
-		if got := For(ZhCN).Duration(c.d); got != c.zh {
+		if got := For(lang.ZhCN).Duration(c.d); got != c.zh {
 			t.Errorf("zh %v = %q, want %q", c.d, got, c.zh)
 		}
 	}
-	if got := For(EN).SLAOverdue(3 * time.Minute); got != "-3m" {
+	if got := For(lang.EN).SLAOverdue(3 * time.Minute); got != "-3m" {
 		t.Errorf("overdue = %q", got)
 	}
 }
 
 func TestLookups(t *testing.T) {
-	c := For(ZhCN)
+	c := For(lang.ZhCN)
 	if c.RejectReason("wrong_tone") != "语气不当" || c.RejectReason("new_reason") != "new_reason" {
 		t.Error("RejectReason lookup wrong")
 	}
@@ -100,7 +72,7 @@ func TestLookups(t *testing.T) {
 // TestTeamCatalogsComplete is TestCatalogsComplete for the team board's
 // nested catalog.
 func TestTeamCatalogsComplete(t *testing.T) {
-	for _, l := range Langs {
+	for _, l := range lang.All {
 		for _, v := range []reflect.Value{reflect.ValueOf(For(l).Team), reflect.ValueOf(For(l).Conn)} {
 			for i := 0; i < v.NumField(); i++ {
 				f, name := v.Field(i), v.Type().Field(i).Name

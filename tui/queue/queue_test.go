@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
 	"github.com/agentdesk/agentdesk/tui/i18n"
@@ -47,8 +48,8 @@ func sample() []protocol.Conversation {
 	return cs
 }
 
-func newModel(lang i18n.Lang, w, h int) *Model {
-	m := New(themes.New(themes.Dark, false), i18n.For(lang), "a1")
+func newModel(lg lang.Lang, w, h int) *Model {
+	m := New(themes.New(themes.Dark, false), i18n.For(lg), "a1")
 	m.SetNow(now)
 	m.SetAgentNames(map[string]string{"a1": "Alice 客服", "a2": "张伟"})
 	m.SetConversations(sample())
@@ -76,9 +77,9 @@ func checkFrame(t *testing.T, out string, w, h int) {
 
 func TestGolden(t *testing.T) {
 	for _, size := range []struct{ w, h int }{{80, 10}, {160, 10}} {
-		for _, lang := range i18n.Langs {
-			t.Run(fmt.Sprintf("%s_%d", lang, size.w), func(t *testing.T) {
-				m := newModel(lang, size.w, size.h)
+		for _, lg := range lang.All {
+			t.Run(fmt.Sprintf("%s_%d", lg, size.w), func(t *testing.T) {
+				m := newModel(lg, size.w, size.h)
 				m.Move(1)
 				out := m.Render()
 				checkFrame(t, out, size.w, size.h)
@@ -93,8 +94,8 @@ func TestGolden(t *testing.T) {
 // every row — flagged or not, selected or not — is exactly the pane wide.
 func TestNarrowPanesKeepTheirWidth(t *testing.T) {
 	for _, w := range []int{30, 40, 47, 53, 60} {
-		for _, lang := range i18n.Langs {
-			m := newModel(lang, w, 10)
+		for _, lg := range lang.All {
+			m := newModel(lg, w, 10)
 			m.Move(1)
 			checkFrame(t, m.Render(), w, 10)
 		}
@@ -102,7 +103,7 @@ func TestNarrowPanesKeepTheirWidth(t *testing.T) {
 }
 
 func TestSortedByPriorityThenWait(t *testing.T) {
-	m := newModel(i18n.EN, 80, 20)
+	m := newModel(lang.EN, 80, 20)
 	var ids []string
 	for range m.Len() {
 		c, _ := m.Selected()
@@ -116,8 +117,8 @@ func TestSortedByPriorityThenWait(t *testing.T) {
 }
 
 func TestTabs(t *testing.T) {
-	m := newModel(i18n.EN, 80, 20)
-	km := keymap.New(i18n.EN)
+	m := newModel(lang.EN, 80, 20)
+	km := keymap.New(lang.EN)
 	press(m, km, 'm')
 	if m.Len() != 1 {
 		t.Errorf("mine = %d rows, want 1 (c2)", m.Len())
@@ -141,8 +142,8 @@ func press(m *Model, km *keymap.KeyMap, r rune) (keymap.Action, bool) {
 }
 
 func TestKeys(t *testing.T) {
-	km := keymap.New(i18n.EN)
-	m := newModel(i18n.EN, 80, 5) // three rows visible
+	km := keymap.New(lang.EN)
+	m := newModel(lang.EN, 80, 5) // three rows visible
 	sel := func() string { c, _ := m.Selected(); return c.ID }
 	if sel() != "c4" {
 		t.Fatalf("cursor starts on %s", sel())
@@ -188,7 +189,7 @@ func TestKeys(t *testing.T) {
 }
 
 func TestFilter(t *testing.T) {
-	m := newModel(i18n.EN, 80, 20)
+	m := newModel(lang.EN, 80, 20)
 	m.SetFilter("订")
 	if m.Len() != 1 {
 		t.Fatalf("filter 订 = %d rows", m.Len())
@@ -213,7 +214,7 @@ func TestFilter(t *testing.T) {
 	if m.Len() != 0 || !strings.Contains(m.Render(), "Nothing matches") {
 		t.Errorf("filter matched escape payload: %d", m.Len())
 	}
-	km := keymap.New(i18n.EN)
+	km := keymap.New(lang.EN)
 	m.HandleKey(km, tea.KeyPressMsg{Code: tea.KeyEscape})
 	if m.Filter() != "" || m.Len() != 5 {
 		t.Errorf("esc did not clear the filter: %q %d", m.Filter(), m.Len())
@@ -221,7 +222,7 @@ func TestFilter(t *testing.T) {
 }
 
 func TestUpsertKeepsCursorAndIgnoresStale(t *testing.T) {
-	m := newModel(i18n.EN, 80, 20)
+	m := newModel(lang.EN, 80, 20)
 	m.Move(2) // c2
 	c := sample()[0]
 	c.Priority, c.Version = 100, 2 // c1 jumps to the top
@@ -244,7 +245,7 @@ func TestUpsertKeepsCursorAndIgnoresStale(t *testing.T) {
 }
 
 func TestCountdownColourChanges(t *testing.T) {
-	m := newModel(i18n.EN, 160, 10)
+	m := newModel(lang.EN, 160, 10)
 	st := themes.New(themes.Dark, false)
 	frame := m.Render()
 	// c2 is overdue, c1 is 3 of 15 minutes from breach, c3 has plenty of time.
@@ -279,7 +280,7 @@ func bigQueue(n int) []protocol.Conversation {
 // BenchmarkRenderFrame10k is the frame the desk draws after a cursor move
 // with 10,000 conversations loaded: two rows change, the rest are cached.
 func BenchmarkRenderFrame10k(b *testing.B) {
-	m := New(themes.New(themes.Dark, false), i18n.For(i18n.EN), "a1")
+	m := New(themes.New(themes.Dark, false), i18n.For(lang.EN), "a1")
 	m.SetNow(now)
 	m.SetConversations(bigQueue(10000))
 	m.SetTab(TabAll)
@@ -300,7 +301,7 @@ func BenchmarkRenderFrame10k(b *testing.B) {
 // BenchmarkRenderFrame10kCold renders with an empty row cache: the first
 // frame, or every frame after the minute ticks over.
 func BenchmarkRenderFrame10kCold(b *testing.B) {
-	m := New(themes.New(themes.Dark, false), i18n.For(i18n.EN), "a1")
+	m := New(themes.New(themes.Dark, false), i18n.For(lang.EN), "a1")
 	m.SetNow(now)
 	m.SetConversations(bigQueue(10000))
 	m.SetTab(TabAll)
@@ -314,7 +315,7 @@ func BenchmarkRenderFrame10kCold(b *testing.B) {
 
 // BenchmarkFilterKeystroke types a query one rune at a time over 10,000.
 func BenchmarkFilterKeystroke(b *testing.B) {
-	m := New(themes.New(themes.Dark, false), i18n.For(i18n.EN), "a1")
+	m := New(themes.New(themes.Dark, false), i18n.For(lang.EN), "a1")
 	m.SetNow(now)
 	m.SetConversations(bigQueue(10000))
 	m.SetTab(TabAll)
@@ -333,9 +334,9 @@ func BenchmarkFilterKeystroke(b *testing.B) {
 // a chat escalated 40 s ago (or 30 s from its SLA) reads "<1m", not "0s".
 func TestUnderAMinuteReadsLessThanOneMinute(t *testing.T) {
 	for _, tc := range []struct {
-		lang      i18n.Lang
+		lang      lang.Lang
 		wait, sla string
-	}{{i18n.EN, "<1m", "<1m"}, {i18n.ZhCN, "<1分", "<1分"}} {
+	}{{lang.EN, "<1m", "<1m"}, {lang.ZhCN, "<1分", "<1分"}} {
 		m := New(themes.New(themes.Dark, false), i18n.For(tc.lang), "a1")
 		m.SetNow(now)
 		m.SetConversations([]protocol.Conversation{{ID: "n1", CustomerName: "Nora", Channel: "web", Status: "queued",
@@ -353,7 +354,7 @@ func TestUnderAMinuteReadsLessThanOneMinute(t *testing.T) {
 // TestSnoozedChatsAreParked: a snoozed chat sorts below the others whatever
 // its priority, and its SLA cell says when it comes back ("z25m").
 func TestSnoozedChatsAreParked(t *testing.T) {
-	m := New(themes.New(themes.Dark, false), i18n.For(i18n.EN), "a1")
+	m := New(themes.New(themes.Dark, false), i18n.For(lang.EN), "a1")
 	m.SetNow(now)
 	m.SetConversations([]protocol.Conversation{
 		{ID: "s1", CustomerName: "Sleepy", Channel: "web", Status: protocol.ConvSnoozed, Assignee: "a1", Priority: 99, Version: 1,
@@ -377,7 +378,7 @@ func TestSnoozedChatsAreParked(t *testing.T) {
 // longer counts down a breached SLA (-1h21m) nor waits from escalation;
 // when the customer writes again the wait starts from that message.
 func TestWaitAndSLAStopAtTheReply(t *testing.T) {
-	m := New(themes.New(themes.Dark, false), i18n.For(i18n.EN), "a1")
+	m := New(themes.New(themes.Dark, false), i18n.For(lang.EN), "a1")
 	m.SetNow(now)
 	m.SetConversations([]protocol.Conversation{
 		{ID: "a1", CustomerName: "Answered", Channel: "web", Status: protocol.ConvAssigned, Assignee: "a1", Priority: 10, Version: 1,

@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
 	"github.com/agentdesk/agentdesk/tui/i18n"
@@ -151,9 +152,9 @@ type harness struct {
 	fs *fakeServer
 }
 
-func newHarness(t *testing.T, lang i18n.Lang, w, h int) *harness {
+func newHarness(t *testing.T, lg lang.Lang, w, h int) *harness {
 	fs := newFake()
-	m := New(Options{Styles: themes.New(themes.Dark, false), Cat: i18n.For(lang), Keys: keymap.New(lang), Do: fs,
+	m := New(Options{Styles: themes.New(themes.Dark, false), Cat: i18n.For(lg), Keys: keymap.New(lg), Do: fs,
 		Now: func() time.Time { return now }, Location: time.UTC, ExportDir: filepath.Join(t.TempDir(), "exports")})
 	m.SetSize(w, h)
 	hs := &harness{t: t, m: m, fs: fs}
@@ -255,11 +256,11 @@ func TestGolden(t *testing.T) {
 		{"label_form", func(h *harness) { h.press("l", "tab", "right", "right") }},
 		{"metrics", func(h *harness) { h.press("m") }},
 	}
-	for _, lang := range []i18n.Lang{i18n.EN, i18n.ZhCN} {
+	for _, lg := range []lang.Lang{lang.EN, lang.ZhCN} {
 		for _, v := range views {
 			for _, sz := range [][2]int{{80, 24}, {160, 48}} {
-				t.Run(fmt.Sprintf("%s_%s_%dx%d", lang, v.name, sz[0], sz[1]), func(t *testing.T) {
-					h := newHarness(t, lang, sz[0], sz[1])
+				t.Run(fmt.Sprintf("%s_%s_%dx%d", lg, v.name, sz[0], sz[1]), func(t *testing.T) {
+					h := newHarness(t, lg, sz[0], sz[1])
 					v.setup(h)
 					out := h.screen()
 					checkFrame(t, out, sz[0], sz[1])
@@ -271,7 +272,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestListSortsAndLoadsDetail(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	if h.m.Selected() != "o1" || h.m.Detail() == nil || h.m.Detail().Item.Outcome.ID != "o1" {
 		t.Fatalf("first item and its detail: %q %+v", h.m.Selected(), h.m.Detail())
 	}
@@ -295,7 +296,7 @@ func TestListSortsAndLoadsDetail(t *testing.T) {
 }
 
 func TestFilterKeys(t *testing.T) {
-	h := newHarness(t, i18n.EN, 120, 30)
+	h := newHarness(t, lang.EN, 120, 30)
 	h.press("f")
 	req := h.fs.last(protocol.ReqReviewList).(protocol.ReviewListReq)
 	if len(req.Filter.Actions) != 1 || req.Filter.Actions[0] != "reject" || len(h.m.Items()) != 1 {
@@ -326,7 +327,7 @@ func TestFilterKeys(t *testing.T) {
 }
 
 func TestLabelFormSavesAndPromote(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	// A rejection without a gold reply cannot be promoted.
 	h.press("x")
 	if n, isErr := h.m.Notice(); !isErr || h.fs.last(protocol.ReqPromote) != nil {
@@ -372,7 +373,7 @@ func TestLabelFormSavesAndPromote(t *testing.T) {
 }
 
 func TestExportWritesBothDatasets(t *testing.T) {
-	h := newHarness(t, i18n.EN, 120, 30)
+	h := newHarness(t, lang.EN, 120, 30)
 	h.press("X")
 	n, isErr := h.m.Notice()
 	if isErr || !strings.Contains(n, h.m.o.ExportDir) {
@@ -408,7 +409,7 @@ func TestParseFilterRoundTrip(t *testing.T) {
 }
 
 func TestPromoteToKBAsksForATitle(t *testing.T) {
-	h := newHarness(t, i18n.EN, 160, 48)
+	h := newHarness(t, lang.EN, 160, 48)
 	h.press("j") // the edit: its sent reply can be promoted
 	h.press("p")
 	if !h.m.Editing() || !strings.Contains(h.screen(), "我想退货，收到的杯子有裂缝") {
@@ -441,7 +442,7 @@ func TestWrapKeepsWordsAndFillsCJKLines(t *testing.T) {
 // TestEmptyFilterSaysSo: an empty list under a filter points at the filter
 // (esc clears it), not at agents who have not decided anything yet.
 func TestEmptyFilterSaysSo(t *testing.T) {
-	h := newHarness(t, i18n.EN, 120, 30)
+	h := newHarness(t, lang.EN, 120, 30)
 	var edits []protocol.ReviewItem
 	for _, it := range h.fs.items {
 		if it.Outcome.Action == protocol.ActionEdit {
@@ -465,7 +466,7 @@ func TestEmptyFilterSaysSo(t *testing.T) {
 // cursor is — stays on screen.
 func TestLongTitleAndFilterStayVisible(t *testing.T) {
 	for _, w := range []int{80, 160} {
-		h := newHarness(t, i18n.EN, w, 24)
+		h := newHarness(t, lang.EN, w, 24)
 		h.press("j", "p")
 		h.typeText(strings.Repeat(" and a very long title", 8) + " THE END")
 		if scr := h.screen(); !strings.Contains(scr, "THE END") {
@@ -482,7 +483,7 @@ func TestLongTitleAndFilterStayVisible(t *testing.T) {
 // A long review stream loads page by page as the cursor nears the end of
 // what is loaded, also when the server cuts a page short (by size).
 func TestReviewLoadsTheNextPageNearTheEnd(t *testing.T) {
-	h := newHarness(t, i18n.EN, 120, 40)
+	h := newHarness(t, lang.EN, 120, 40)
 	base := h.fs.items[0]
 	h.fs.mu.Lock()
 	h.fs.items = nil

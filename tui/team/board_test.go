@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
 	"github.com/agentdesk/agentdesk/tui/i18n"
@@ -28,7 +29,7 @@ func TestSparkline(t *testing.T) {
 
 func benchBoard(b *testing.B) *Board {
 	now := time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)
-	bd := New(themes.New(themes.Dark, false), i18n.For(i18n.EN))
+	bd := New(themes.New(themes.Dark, false), i18n.For(lang.EN))
 	agents := map[string]protocol.Agent{}
 	for i := range 20 {
 		id := fmt.Sprintf("a%02d", i)
@@ -79,7 +80,7 @@ func BenchmarkBoard10kChanged(b *testing.B) {
 // g go to its ends (a lead with dozens of chats was left with j/k).
 func TestPagingThroughChats(t *testing.T) {
 	bd := benchBoard(nil)
-	km := keymap.New(i18n.EN)
+	km := keymap.New(lang.EN)
 	bd.Render()
 	bd.HandleKey(km, tea.KeyPressMsg{Code: tea.KeyRight}) // the chats list
 	first, _ := bd.SelectedChat()
@@ -106,7 +107,7 @@ func TestPagingThroughChats(t *testing.T) {
 // the chats and enter then opened a chat instead of filtering an agent).
 func TestArrowsGoWhereTheyPoint(t *testing.T) {
 	bd := benchBoard(nil)
-	km := keymap.New(i18n.EN)
+	km := keymap.New(lang.EN)
 	for _, step := range []struct {
 		key  tea.KeyPressMsg
 		want Pane
@@ -127,7 +128,7 @@ func TestArrowsGoWhereTheyPoint(t *testing.T) {
 // TestEmptyQueueHasNoLongestWait: with nobody queued the summary says
 // "longest —", not "longest 0s".
 func TestEmptyQueueHasNoLongestWait(t *testing.T) {
-	bd := New(themes.New(themes.Dark, false), i18n.For(i18n.EN))
+	bd := New(themes.New(themes.Dark, false), i18n.For(lang.EN))
 	bd.SetNow(time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC))
 	bd.SetAgents(map[string]protocol.Agent{"a": {ID: "a", Name: "A", Role: protocol.RoleAgent, Status: protocol.StatusOnline, Capacity: 3}})
 	bd.SetConversations(map[string]protocol.Conversation{})
@@ -141,7 +142,7 @@ func TestEmptyQueueHasNoLongestWait(t *testing.T) {
 // requests for detail, its own resolutions, handoffs with their reasons in
 // the desk's words (an integration's own reason code as it is, sanitised).
 func TestBotPanel(t *testing.T) {
-	bd := New(themes.New(themes.Dark, false), i18n.For(i18n.ZhCN))
+	bd := New(themes.New(themes.Dark, false), i18n.For(lang.ZhCN))
 	bd.SetNow(time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC))
 	bd.SetAgents(map[string]protocol.Agent{})
 	bd.SetConversations(map[string]protocol.Conversation{})

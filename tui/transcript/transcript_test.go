@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 
 	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
 	"github.com/agentdesk/agentdesk/tui/i18n"
@@ -34,8 +35,8 @@ func sample() []protocol.Message {
 	}
 }
 
-func newModel(lang i18n.Lang, w, h int) *Model {
-	m := New(themes.New(themes.Dark, false), i18n.For(lang), time.UTC)
+func newModel(lg lang.Lang, w, h int) *Model {
+	m := New(themes.New(themes.Dark, false), i18n.For(lg), time.UTC)
 	m.SetNow(now)
 	m.SetSize(w, h)
 	m.SetMessages(sample())
@@ -62,9 +63,9 @@ func checkFrame(t *testing.T, out string, w, h int) {
 
 func TestGolden(t *testing.T) {
 	for _, size := range []struct{ w, h int }{{80, 24}, {160, 20}} {
-		for _, lang := range i18n.Langs {
-			t.Run(fmt.Sprintf("%s_%d", lang, size.w), func(t *testing.T) {
-				m := newModel(lang, size.w, size.h)
+		for _, lg := range lang.All {
+			t.Run(fmt.Sprintf("%s_%d", lg, size.w), func(t *testing.T) {
+				m := newModel(lg, size.w, size.h)
 				out := m.Render()
 				checkFrame(t, out, size.w, size.h)
 				golden.RequireEqual(t, ansi.Strip(out))
@@ -74,7 +75,7 @@ func TestGolden(t *testing.T) {
 }
 
 func TestAuthorsDistinctWithoutColour(t *testing.T) {
-	m := New(themes.New(themes.Dark, true), i18n.For(i18n.EN), time.UTC)
+	m := New(themes.New(themes.Dark, true), i18n.For(lang.EN), time.UTC)
 	m.SetNow(now)
 	m.SetSize(80, 40)
 	m.SetMessages(sample())
@@ -87,8 +88,8 @@ func TestAuthorsDistinctWithoutColour(t *testing.T) {
 }
 
 func TestScrolling(t *testing.T) {
-	km := keymap.New(i18n.EN)
-	m := newModel(i18n.EN, 40, 6)
+	km := keymap.New(lang.EN)
+	m := newModel(lang.EN, 40, 6)
 	bottom := m.Render()
 	if !strings.Contains(ansi.Strip(bottom), "Tracking number") {
 		t.Fatalf("following view does not show the newest message:\n%s", ansi.Strip(bottom))
@@ -125,7 +126,7 @@ func TestScrolling(t *testing.T) {
 // TestScrollIsContinuous walks the whole transcript one line at a time and
 // checks each frame is the previous one shifted by one line.
 func TestScrollIsContinuous(t *testing.T) {
-	m := newModel(i18n.EN, 30, 5)
+	m := newModel(lang.EN, 30, 5)
 	m.Top()
 	prev := strings.Split(ansi.Strip(m.Render()), "\n")
 	for step := 0; !m.Following(); step++ {
@@ -142,7 +143,7 @@ func TestScrollIsContinuous(t *testing.T) {
 }
 
 func TestDeliveryUpdateRerenders(t *testing.T) {
-	m := newModel(i18n.EN, 80, 10)
+	m := newModel(lang.EN, 80, 10)
 	m.SetDelivery("m7", "delivered")
 	if f := ansi.Strip(m.Render()); strings.Contains(f, "not delivered") {
 		t.Errorf("cached block kept the old delivery status:\n%s", f)
@@ -152,7 +153,7 @@ func TestDeliveryUpdateRerenders(t *testing.T) {
 // A bot turn sent by mail shows its delivery like an agent's reply; a chat
 // turn (no delivery) shows none.
 func TestBotMailDeliveryShown(t *testing.T) {
-	m := newModel(i18n.EN, 80, 30)
+	m := newModel(lang.EN, 80, 30)
 	msgs := sample()[:2]
 	msgs = append(msgs, protocol.Message{ID: "m9", Seq: 9, Author: "bot", AuthorName: "Shopbot", Text: "Hello Sam,", Delivery: "pending", CreatedAt: at(-time.Minute)})
 	m.SetMessages(msgs)
@@ -182,7 +183,7 @@ func longConversation(n int) []protocol.Message {
 // BenchmarkScroll5000 scrolls a 5,000-message conversation a line per frame,
 // up and down over a wide span, rendering each frame.
 func BenchmarkScroll5000(b *testing.B) {
-	m := New(themes.New(themes.Dark, false), i18n.For(i18n.EN), time.UTC)
+	m := New(themes.New(themes.Dark, false), i18n.For(lang.EN), time.UTC)
 	m.SetNow(now)
 	m.SetSize(100, 40)
 	m.SetMessages(longConversation(5000))
@@ -203,7 +204,7 @@ func BenchmarkScroll5000(b *testing.B) {
 // only the messages on screen are wrapped.
 func BenchmarkOpen5000(b *testing.B) {
 	msgs := longConversation(5000)
-	m := New(themes.New(themes.Dark, false), i18n.For(i18n.EN), time.UTC)
+	m := New(themes.New(themes.Dark, false), i18n.For(lang.EN), time.UTC)
 	m.SetNow(now)
 	m.SetSize(100, 40)
 	b.ReportAllocs()
