@@ -71,10 +71,13 @@ func (s *Server) mailChannels() []string {
 const defaultMailIdle = 72 * time.Hour
 
 // say's words for conversation c: a letter on a mail channel (and queued
-// for delivery), the chat text as it is elsewhere.
+// for delivery), the chat text as it is elsewhere (queued for delivery
+// too when only a webhook shows the channel to the customer).
 func (b *bot) words(c protocol.Conversation, lang, body string) (text string, deliver bool) {
 	if b.srv.botMode(c.Channel) != BotMail {
-		return body, false
+		// A chat turn: the widget shows it from the conversation's events;
+		// a channel behind a webhook only sees what is delivered to it.
+		return body, b.srv.ch.out.webhookOnly(c.Channel)
 	}
 	return letter(lang, c.CustomerName, body, b.cfg.Name), true
 }

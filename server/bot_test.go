@@ -277,3 +277,36 @@ func TestRulesStateEndsWhenPeopleHadTheChat(t *testing.T) {
 		t.Fatalf("asking again after the resolution escalated (%s): %+v", again.Conversation.Status, again.Conversation.Escalation)
 	}
 }
+
+// TestBotTurnsReachWebhookChannels: on a channel only a webhook shows to
+// the customer (WeChat, WhatsApp through an integration), the bot's chat
+// turns go out through the reply outbox like agents' replies, signed, with
+// author "bot" — before, they were stored and never sent, so those
+// customers never saw the bot's answer.
+func TestBotTurnsReachWebhookChannels(t *testing.T) {
+	rcv := newReceiver(t, "s3cret")
+	eng, err := copilot.New(copilot.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := outboundConfig(map[string]server.Webhook{"wechat": {URL: rcv.srv.URL, Secret: "s3cret"}})
+	cfg.Bot = server.BotConfig{Enabled: true, Name: "Shopbot"}
+	cfg.Copilot = eng
+	h := newHarness(t, cfg)
+	tok := h.integration("shop")
+	lead := h.dial(h.agent("lena", protocol.RoleLead), 0)
+	a := post[msgAnswer](h, tok, "/v1/api/messages", map[string]any{
+		"message_id": "wx-1", "channel": "wechat", "external_id": "wx-user", "text": "How do I reset my password? The email never arrives."}, http.StatusCreated)
+	m := lead.botMessage(a.Conversation.ID)
+	if m.Delivery != store.DeliveryPending {
+		t.Fatalf("bot turn on a webhook channel not queued for delivery: %+v", m)
+	}
+	deliveryEvent(lead, m.ID, store.DeliveryDelivered)
+	accepted, _, badSig := rcv.snapshot()
+	rcv.mu.Lock()
+	p := rcv.payloads[m.ID]
+	rcv.mu.Unlock()
+	if accepted[m.ID] != 1 || badSig != 0 || p.Author != protocol.AuthorBot || p.AuthorName != "Shopbot" || p.Text != m.Text {
+		t.Fatalf("receiver got %v (bad signatures %d), payload %+v", accepted, badSig, p)
+	}
+}

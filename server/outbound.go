@@ -307,6 +307,17 @@ func (o *outbound) hook(channel string) (Webhook, bool) {
 	return h, ok
 }
 
+// webhookOnly reports whether channel's replies go to a webhook: one is
+// configured for it (or "*") and no built-in sender (e-mail, the widget)
+// has the channel.
+func (o *outbound) webhookOnly(channel string) bool {
+	o.mu.Lock()
+	_, builtIn := o.senders[channel]
+	o.mu.Unlock()
+	_, ok := o.hook(channel)
+	return ok && !builtIn
+}
+
 // lease is how long a claimed delivery is kept from other workers: longer
 // than an attempt can take, so it is never sent twice at once.
 func (o *outbound) lease() time.Duration {
