@@ -238,11 +238,11 @@ func (p *openaiProvider) insight(ctx context.Context, c Conversation, off Insigh
 	// Rule flags are high-precision keyword hits: the model can add flags
 	// but not clear them.
 	f := &ins.Flags
-	f.Angry = f.Angry || looseBool(raw.Flags["angry"])
-	f.ChurnRisk = f.ChurnRisk || looseBool(raw.Flags["churn_risk"])
-	f.LegalThreat = f.LegalThreat || looseBool(raw.Flags["legal_threat"])
-	f.Urgent = f.Urgent || looseBool(raw.Flags["urgent"])
-	f.AsksForHuman = f.AsksForHuman || looseBool(raw.Flags["asks_for_human"])
+	f.Angry = f.Angry || looseBool(raw.Flags[FlagAngry])
+	f.ChurnRisk = f.ChurnRisk || looseBool(raw.Flags[FlagChurnRisk])
+	f.LegalThreat = f.LegalThreat || looseBool(raw.Flags[FlagLegalThreat])
+	f.Urgent = f.Urgent || looseBool(raw.Flags[FlagUrgent])
+	f.AsksForHuman = f.AsksForHuman || looseBool(raw.Flags[FlagAsksForHuman])
 	if raw.Intent != "" {
 		ins.Intent = textcut.Runes(raw.Intent, 40)
 		ins.IntentConfidence = 0

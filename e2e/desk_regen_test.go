@@ -99,7 +99,7 @@ func TestDeskRegeneratesWithTheOfflineCopilot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	status := map[string]string{}
+	status := map[string]protocol.DraftStatus{}
 	for _, d := range detail.Drafts {
 		status[d.ID] = d.Status
 	}

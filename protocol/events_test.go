@@ -9,7 +9,7 @@ import (
 // change; everything else the desk knows stays.
 func TestConversationChangeApply(t *testing.T) {
 	known := Conversation{ID: "c_01", CustomerName: "王芳", Channel: "wechat", Status: ConvSnoozed, Priority: 70,
-		Assignee: "alice", Version: 4, Summary: "退款未到账", Flags: []string{"angry"}, LastSeq: 3, LastCustomer: 3,
+		Assignee: "alice", Version: 4, Summary: "退款未到账", Flags: []Flag{"angry"}, LastSeq: 3, LastCustomer: 3,
 		SnoozedUntil: 1763712600000, UpdatedAt: 1}
 	after := known
 	after.Status, after.SnoozedUntil, after.LastSeq, after.LastCustomer, after.Version, after.UpdatedAt = ConvAssigned, 0, 4, 4, 5, 2

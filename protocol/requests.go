@@ -252,7 +252,7 @@ func (r SetCapacityReq) Validate() error {
 // Reason. One outcome per draft: IdempotencyKey makes retries safe.
 type OutcomeReq struct {
 	DraftID        string `json:"draft_id"`
-	Action         string `json:"action"`
+	Action         Action `json:"action"`
 	FinalText      string `json:"final_text,omitempty"`
 	Reason         string `json:"reason,omitempty"`
 	Note           string `json:"note,omitempty"`

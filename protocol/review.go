@@ -85,7 +85,7 @@ func (f ReviewFilter) Validate() error {
 		}
 	}
 	for _, a := range f.Actions {
-		if a != ActionAccept && a != ActionEdit && a != ActionReject {
+		if !Action(a).Valid() {
 			return Errorf(CodeInvalid, "field \"actions\": %q is not accept, edit or reject", a)
 		}
 	}

@@ -187,7 +187,7 @@ type BotDay struct {
 
 // ReasonCount is how many handoffs had one escalation reason.
 type ReasonCount struct {
-	Reason string `json:"reason"`
+	Reason Reason `json:"reason"`
 	Count  int    `json:"count"`
 }
 

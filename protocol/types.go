@@ -68,7 +68,7 @@ type Conversation struct {
 	Subject      string      `json:"subject,omitempty"`
 	Summary      string      `json:"summary,omitempty"`
 	Sentiment    string      `json:"sentiment,omitempty"` // negative | neutral | positive
-	Flags        []string    `json:"flags,omitempty"`     // angry, churn_risk, legal_threat, urgent, asks_for_human
+	Flags        []Flag      `json:"flags,omitempty"`     // FlagAngry, FlagChurnRisk, ...
 	Intent       string      `json:"intent,omitempty"`
 	Trajectory   []float64   `json:"trajectory,omitempty"` // sentiment score per customer turn, -1..1, oldest first
 	Escalation   *Escalation `json:"escalation,omitempty"`
@@ -122,7 +122,7 @@ type PastConversation struct {
 
 // Escalation records why a conversation was handed to people.
 type Escalation struct {
-	Reason        string   `json:"reason"`   // asks_for_human, negative_sentiment, legal_threat, churn_risk, bot_failure, vip, explicit
+	Reason        Reason   `json:"reason"`   // Reason* constants, or a reason an integration gave
 	Evidence      string   `json:"evidence"` // the words or facts that triggered it
 	BotConfidence float64  `json:"bot_confidence,omitempty"`
 	BotTried      []string `json:"bot_tried,omitempty"` // what the bot already said or promised
@@ -152,16 +152,16 @@ const (
 
 // Message is one entry of a transcript.
 type Message struct {
-	ID             string `json:"id"`
-	ConversationID string `json:"conversation_id"`
-	Seq            int    `json:"seq"` // position in the conversation, from 1
-	Author         string `json:"author"`
-	AuthorID       string `json:"author_id,omitempty"`
-	AuthorName     string `json:"author_name,omitempty"`
-	Text           string `json:"text"`
-	DraftID        string `json:"draft_id,omitempty"` // set when the reply came from an AI draft
-	Delivery       string `json:"delivery,omitempty"` // pending | delivered | failed (agent replies)
-	CreatedAt      int64  `json:"created_at"`
+	ID             string        `json:"id"`
+	ConversationID string        `json:"conversation_id"`
+	Seq            int           `json:"seq"` // position in the conversation, from 1
+	Author         string        `json:"author"`
+	AuthorID       string        `json:"author_id,omitempty"`
+	AuthorName     string        `json:"author_name,omitempty"`
+	Text           string        `json:"text"`
+	DraftID        string        `json:"draft_id,omitempty"` // set when the reply came from an AI draft
+	Delivery       DeliveryState `json:"delivery,omitempty"` // agent and bot replies on their way
+	CreatedAt      int64         `json:"created_at"`
 	// Attachments are the files sent with the message: metadata only, the
 	// bytes are downloaded from the attachment endpoints (docs/api).
 	Attachments []Attachment `json:"attachments,omitempty"`
@@ -190,26 +190,19 @@ type Source struct {
 
 // Draft is an AI-generated reply suggestion.
 type Draft struct {
-	ID             string   `json:"id"`
-	ConversationID string   `json:"conversation_id"`
-	Text           string   `json:"text"`
-	BasedOnSeq     int      `json:"based_on_seq"` // newest message seq it saw; stale when the customer wrote after
-	Provider       string   `json:"provider"`
-	Model          string   `json:"model"`
-	PromptVersion  string   `json:"prompt_version"`
-	Sources        []Source `json:"sources,omitempty"`
-	Warnings       []string `json:"warnings,omitempty"`
-	Instruction    string   `json:"instruction,omitempty"`
-	Status         string   `json:"status"` // open | accepted | edited | rejected | superseded
-	CreatedAt      int64    `json:"created_at"`
+	ID             string      `json:"id"`
+	ConversationID string      `json:"conversation_id"`
+	Text           string      `json:"text"`
+	BasedOnSeq     int         `json:"based_on_seq"` // newest message seq it saw; stale when the customer wrote after
+	Provider       string      `json:"provider"`
+	Model          string      `json:"model"`
+	PromptVersion  string      `json:"prompt_version"`
+	Sources        []Source    `json:"sources,omitempty"`
+	Warnings       []string    `json:"warnings,omitempty"`
+	Instruction    string      `json:"instruction,omitempty"`
+	Status         DraftStatus `json:"status"`
+	CreatedAt      int64       `json:"created_at"`
 }
-
-// Outcome actions.
-const (
-	ActionAccept = "accept"
-	ActionEdit   = "edit"
-	ActionReject = "reject"
-)
 
 // Reject reasons (one keystroke each in the desk).
 var RejectReasons = []string{
@@ -232,7 +225,7 @@ type Outcome struct {
 	DraftID        string   `json:"draft_id"`
 	ConversationID string   `json:"conversation_id"`
 	AgentID        string   `json:"agent_id"`
-	Action         string   `json:"action"`
+	Action         Action   `json:"action"`
 	DraftText      string   `json:"draft_text"`
 	FinalText      string   `json:"final_text,omitempty"`
 	Reason         string   `json:"reason,omitempty"`

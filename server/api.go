@@ -502,10 +502,10 @@ func (ch *channels) getConversation(r *http.Request, caller store.Actor) (int, a
 }
 
 type escalateReq struct {
-	Reason        string   `json:"reason"`
-	Evidence      string   `json:"evidence"`
-	BotConfidence *float64 `json:"bot_confidence"`
-	BotTried      []string `json:"bot_tried"`
+	Reason        protocol.Reason `json:"reason"`
+	Evidence      string          `json:"evidence"`
+	BotConfidence *float64        `json:"bot_confidence"`
+	BotTried      []string        `json:"bot_tried"`
 }
 
 var reasonPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
@@ -516,9 +516,9 @@ func (ch *channels) postEscalate(r *http.Request, caller store.Actor) (int, any,
 		return 0, nil, err
 	}
 	if req.Reason == "" {
-		req.Reason = ReasonExplicit
+		req.Reason = protocol.ReasonExplicit
 	}
-	if !reasonPattern.MatchString(req.Reason) {
+	if !reasonPattern.MatchString(string(req.Reason)) {
 		return 0, nil, invalid("reason", "field \"reason\" must be a short snake_case code such as explicit or refund_over_limit")
 	}
 	if err := checkText("evidence", req.Evidence, false, 2000); err != nil {

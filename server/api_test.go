@@ -398,7 +398,7 @@ func TestAPICSAT(t *testing.T) {
 	c := post[msgAnswer](h, bot, "/v1/api/messages", map[string]any{
 		"message_id": "m-1", "channel": "app", "external_id": "app-user-7", "text": "I want to talk to a human please",
 	}, http.StatusCreated)
-	if !c.Escalated || c.Conversation.Escalation.Reason != server.ReasonAsksForHuman {
+	if !c.Escalated || c.Conversation.Escalation.Reason != protocol.ReasonAsksForHuman {
 		t.Fatalf("should escalate: %+v", c)
 	}
 	path := "/v1/api/conversations/" + c.Conversation.ID + "/csat"

@@ -71,10 +71,6 @@ func (c *BotConfig) defaults() {
 	}
 }
 
-// ReasonLowConfidence is the escalation reason of the bot's own handoff:
-// it had no answer it was sure enough of.
-const ReasonLowConfidence = "low_confidence"
-
 // bot is the server's front-line bot. It answers customer messages of
 // conversations still with the bot, outside every request path: events mark
 // conversations, workers answer them through the same ingest path the HTTP
@@ -250,7 +246,7 @@ func (b *bot) turn(ctx context.Context, convID string) {
 	if b.srv.botMode(c.Channel) == BotOff {
 		return // people have this channel to themselves
 	}
-	if c.Status == protocol.ConvQueued && c.Escalation != nil && c.Escalation.Reason != ReasonLowConfidence {
+	if c.Status == protocol.ConvQueued && c.Escalation != nil && c.Escalation.Reason != protocol.ReasonLowConfidence {
 		b.announce(ctx, d)
 		return
 	}
@@ -374,7 +370,7 @@ func (b *bot) answer(ctx context.Context, d protocol.ConversationDetail, last pr
 		if err != nil {
 			return err
 		}
-		e := protocol.Escalation{Reason: ReasonLowConfidence, BotConfidence: a.Confidence,
+		e := protocol.Escalation{Reason: protocol.ReasonLowConfidence, BotConfidence: a.Confidence,
 			Evidence: fmt.Sprintf("bot confidence %.2f under %.2f on: %s", a.Confidence, b.cfg.Threshold, excerpt(last.Text))}
 		v := b.srv.ch.rules.Evaluate(Turn{Text: last.Text}, b.srv.ch.cfg.Sentiment)
 		_, err = b.srv.ch.escalate(tx, c, e, v.Flags, v.Sentiment, v.Score)
@@ -477,11 +473,11 @@ var botPhrases = map[string][]string{
 	},
 }
 
-func handoffPhrase(reason string) int {
+func handoffPhrase(reason protocol.Reason) int {
 	switch reason {
-	case ReasonLegalThreat, ReasonNegativeSentiment, ReasonChurnRisk:
+	case protocol.ReasonLegalThreat, protocol.ReasonNegativeSentiment, protocol.ReasonChurnRisk:
 		return phraseHandoffSorry
-	case ReasonAsksForHuman:
+	case protocol.ReasonAsksForHuman:
 		return phraseHandoffAsked
 	}
 	return phraseHandoffNeutral

@@ -134,7 +134,7 @@ func TestBotHandsOverWhenUnsure(t *testing.T) {
 	}
 	c := lead.conversationEvent(conv, protocol.CauseEscalated)
 	e := c.Escalation
-	if c.Status != protocol.ConvQueued || e == nil || e.Reason != server.ReasonLowConfidence || e.BotTurns != 2 ||
+	if c.Status != protocol.ConvQueued || e == nil || e.Reason != protocol.ReasonLowConfidence || e.BotTurns != 2 ||
 		len(e.BotTried) != 2 || !strings.Contains(e.Evidence, "largest river") {
 		t.Fatalf("handoff card %+v", e)
 	}
@@ -166,7 +166,7 @@ func TestBotHandsOverWhenUnsure(t *testing.T) {
 		t.Errorf("%d bot messages, want 3 (request for detail, handoff, the answer after the reopen): the bot spoke while a person had the chat", n)
 	}
 	st := decode[protocol.TeamStats](t, lead.do(protocol.ReqTeamBoard, protocol.TeamBoardReq{DayStart: 1}))
-	if st.Bot.Handoffs != 1 || len(st.Bot.Reasons) != 1 || st.Bot.Reasons[0] != (protocol.ReasonCount{Reason: server.ReasonLowConfidence, Count: 1}) || st.Bot.Fallbacks != 2 {
+	if st.Bot.Handoffs != 1 || len(st.Bot.Reasons) != 1 || st.Bot.Reasons[0] != (protocol.ReasonCount{Reason: protocol.ReasonLowConfidence, Count: 1}) || st.Bot.Fallbacks != 2 {
 		t.Errorf("team board bot figures %+v", st.Bot)
 	}
 }
@@ -185,7 +185,7 @@ func TestBotSaysWhenRulesHandOver(t *testing.T) {
 		t.Errorf("handoff notice %q", m.Text)
 	}
 	e := c.Escalation
-	if e.Reason != server.ReasonAsksForHuman || e.BotTurns != 1 || e.BotConfidence < 0.45 ||
+	if e.Reason != protocol.ReasonAsksForHuman || e.BotTurns != 1 || e.BotConfidence < 0.45 ||
 		len(e.BotSources) != 1 || e.BotSources[0].ID != "warranty-zh" || len(e.BotTried) != 1 || !strings.HasPrefix(answer.Text, e.BotTried[0][:20]) {
 		t.Errorf("handoff card %+v", e)
 	}
@@ -298,10 +298,10 @@ func TestBotTurnsReachWebhookChannels(t *testing.T) {
 	a := post[msgAnswer](h, tok, "/v1/api/messages", map[string]any{
 		"message_id": "wx-1", "channel": "wechat", "external_id": "wx-user", "text": "How do I reset my password? The email never arrives."}, http.StatusCreated)
 	m := lead.botMessage(a.Conversation.ID)
-	if m.Delivery != store.DeliveryPending {
+	if m.Delivery != protocol.DeliveryPending {
 		t.Fatalf("bot turn on a webhook channel not queued for delivery: %+v", m)
 	}
-	deliveryEvent(lead, m.ID, store.DeliveryDelivered)
+	deliveryEvent(lead, m.ID, protocol.DeliveryDelivered)
 	accepted, _, badSig := rcv.snapshot()
 	rcv.mu.Lock()
 	p := rcv.payloads[m.ID]

@@ -25,7 +25,7 @@ type ChannelMessage struct {
 	// QueueReason, when set, queues a conversation still with the bot for
 	// people with this reason even if no escalation rule fired: for
 	// channels no bot answers (e-mail, unless the bot goes first).
-	QueueReason string
+	QueueReason protocol.Reason
 }
 
 // ChannelResult is what posting did.

@@ -218,7 +218,7 @@ func (e *enricher) run(ctx context.Context, workers int) {
 func conversationFor(d protocol.ConversationDetail) copilot.Conversation {
 	cv := copilot.Conversation{ID: d.Conversation.ID, CustomerName: d.Conversation.CustomerName, Channel: d.Conversation.Channel}
 	if esc := d.Conversation.Escalation; esc != nil {
-		cv.EscalationReason = strings.TrimSpace(esc.Reason + ": " + esc.Evidence)
+		cv.EscalationReason = strings.TrimSpace(string(esc.Reason) + ": " + esc.Evidence)
 		cv.BotAttempts = esc.BotTried
 	}
 	for _, m := range d.Messages {
@@ -262,7 +262,7 @@ func (e *enricher) enrich(ctx context.Context, convID string, j job) {
 	if err := e.st.Update(ctx, func(tx *store.Tx) error {
 		_, err := tx.Enrich(convID, store.Insight{
 			Summary: strings.Join(ins.Summary, "\n"), Sentiment: string(ins.Sentiment.Label),
-			Flags: ins.Flags.Names(), Language: ins.Language, Intent: ins.Intent,
+			Flags: protocol.FlagsOf(ins.Flags.Names()), Language: ins.Language, Intent: ins.Intent,
 			Trajectory: trajectory(ins.Sentiment.Trajectory),
 		})
 		return err

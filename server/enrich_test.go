@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -45,7 +46,7 @@ func TestEnrichmentAddsInsightAndDraft(t *testing.T) {
 	if got.Sentiment != "negative" || got.Summary == "" || got.Language != "zh" || len(got.Trajectory) == 0 {
 		t.Fatalf("insight on the conversation: %+v", got)
 	}
-	if !strings.Contains(strings.Join(got.Flags, ","), "legal_threat") {
+	if !slices.Contains(got.Flags, protocol.FlagLegalThreat) {
 		t.Fatalf("a 12315 threat should flag legal_threat: %v", got.Flags)
 	}
 

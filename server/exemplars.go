@@ -20,12 +20,10 @@ import (
 func ExemplarOf(t store.AnsweredTurn) (copilot.Exemplar, bool) {
 	o := t.Outcome
 	x := copilot.Exemplar{ID: o.ID, Question: t.Question, Language: t.Language, At: time.UnixMilli(o.CreatedAt), CustomerName: t.CustomerName}
-	switch o.Action {
-	case protocol.ActionAccept:
-		x.Outcome, x.Reply = copilot.Accepted, o.FinalText
-	case protocol.ActionEdit:
-		x.Outcome, x.Reply = copilot.Edited, o.FinalText
-	default:
+	// The copilot's outcome is the draft state the action left (the same
+	// word: server/vocab_test.go); anything not sent is a rejection.
+	x.Outcome, x.Reply = copilot.Outcome(o.Action.Status()), o.FinalText
+	if o.Action != protocol.ActionAccept && o.Action != protocol.ActionEdit {
 		x.Outcome, x.Reply = copilot.Rejected, o.DraftText
 	}
 	for _, s := range o.Sources {

@@ -80,7 +80,7 @@ cases:
 		for _, b := range page {
 			ack.Records = append(ack.Records, b)
 		}
-		ack.Actions[c.Item.Outcome.Action]++
+		ack.Actions[string(c.Item.Outcome.Action)]++
 	}
 	return ack, nil
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server"
-	"github.com/agentdesk/agentdesk/server/store"
 )
 
 // TestHungReceiverDoesNotStarveOthers: eight replies to a WeChat receiver
@@ -34,7 +33,7 @@ func TestHungReceiverDoesNotStarveOthers(t *testing.T) {
 		h.reply(bot, lead, "wechat", "wx-"+string(rune('a'+i)), "稍等")
 	}
 	web := h.reply(bot, lead, "web", "visitor-1", "on its way")
-	deliveryEvent(lead, web.ID, store.DeliveryDelivered) // before any WeChat attempt ends
+	deliveryEvent(lead, web.ID, protocol.DeliveryDelivered) // before any WeChat attempt ends
 }
 
 // TestRepliesOfAConversationArriveInOrder: a retried reply 1 once arrived
@@ -48,7 +47,7 @@ func TestRepliesOfAConversationArriveInOrder(t *testing.T) {
 	lead := h.dial(h.agent("lena", protocol.RoleLead), 0)
 	first := h.reply(bot, lead, "web", "visitor-1", "reply one")
 	second := decode[protocol.MessageAck](t, lead.do(protocol.ReqSend, protocol.TextReq{ConversationID: first.ConversationID, Text: "reply two"})).Message
-	deliveryEvent(lead, second.ID, store.DeliveryDelivered)
+	deliveryEvent(lead, second.ID, protocol.DeliveryDelivered)
 	rcv.mu.Lock()
 	defer rcv.mu.Unlock()
 	if len(rcv.order) != 2 || rcv.order[0] != first.ID || rcv.order[1] != second.ID {
@@ -71,7 +70,7 @@ func TestWebhookRedirectIsAFailure(t *testing.T) {
 	bot := h.integration("frontline")
 	lead := h.dial(h.agent("lena", protocol.RoleLead), 0)
 	m := h.reply(bot, lead, "web", "visitor-1", "hello")
-	deliveryEvent(lead, m.ID, store.DeliveryFailed)
+	deliveryEvent(lead, m.ID, protocol.DeliveryFailed)
 	if _, attempts, _ := elsewhere.snapshot(); len(attempts) != 0 {
 		t.Fatalf("the redirect target received %v", attempts)
 	}

@@ -150,13 +150,13 @@ func (h *harness) reply(bot string, lead *desk, channel, ext, text string) proto
 	}, http.StatusCreated).Conversation
 	decode[protocol.ConversationAck](h.t, lead.do(protocol.ReqClaim, protocol.ClaimReq{ConversationID: c.ID}))
 	ack := decode[protocol.MessageAck](h.t, lead.do(protocol.ReqSend, protocol.TextReq{ConversationID: c.ID, Text: text}))
-	if ack.Message.Delivery != store.DeliveryPending {
+	if ack.Message.Delivery != protocol.DeliveryPending {
 		h.t.Fatalf("new reply should be pending: %+v", ack.Message)
 	}
 	return ack.Message
 }
 
-func deliveryEvent(d *desk, messageID, status string) protocol.MessageEvent {
+func deliveryEvent(d *desk, messageID string, status protocol.DeliveryState) protocol.MessageEvent {
 	d.t.Helper()
 	var me protocol.MessageEvent
 	d.waitEvent(func(f protocol.Frame) bool {
@@ -176,7 +176,7 @@ func TestOutboundSignedAndRetried(t *testing.T) {
 	lead := h.dial(h.agent("lena", protocol.RoleLead), 0)
 
 	m := h.reply(bot, lead, "wechat", "wx-openid-9", "您好，退款已经发起，1-3个工作日到账。")
-	me := deliveryEvent(lead, m.ID, store.DeliveryDelivered)
+	me := deliveryEvent(lead, m.ID, protocol.DeliveryDelivered)
 	if me.Conversation.ID != m.ConversationID {
 		t.Fatalf("event conversation: %+v", me.Conversation)
 	}
@@ -209,8 +209,8 @@ func TestOutboundFailureDoesNotBlockOthers(t *testing.T) {
 
 	stuck := h.reply(bot, lead, "web", "visitor-1", "first reply")
 	fine := h.reply(bot, lead, "email", "a@example.com", "second reply")
-	deliveryEvent(lead, fine.ID, store.DeliveryDelivered)
-	deliveryEvent(lead, stuck.ID, store.DeliveryFailed)
+	deliveryEvent(lead, fine.ID, protocol.DeliveryDelivered)
+	deliveryEvent(lead, stuck.ID, protocol.DeliveryFailed)
 	var d store.DeliveryState
 	err := h.st.Update(context.Background(), func(tx *store.Tx) error {
 		var err error
@@ -268,6 +268,6 @@ func TestOutboundSurvivesRestart(t *testing.T) {
 	}
 	eventually(t, "delivery status recorded", func() bool {
 		d, err := h2.st.ConversationDetail(context.Background(), sent[2].ConversationID)
-		return err == nil && d.Messages[len(d.Messages)-1].Delivery == store.DeliveryDelivered
+		return err == nil && d.Messages[len(d.Messages)-1].Delivery == protocol.DeliveryDelivered
 	})
 }

@@ -55,7 +55,7 @@ type draftMarks struct {
 	seqs map[string]int64
 }
 
-var openDraft = []byte(`"status":"open"`)
+var openDraft = []byte(`"status":"` + protocol.DraftOpen + `"`)
 
 // observe records the open drafts among events, then runs publish, both
 // under the lock that a relayed delta's check-and-publish takes: a relayed

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/agentdesk/agentdesk/copilot"
+	"github.com/agentdesk/agentdesk/protocol"
 )
 
 // SentimentFunc reads one customer message: sentiment, risk flags and the
@@ -13,26 +14,6 @@ import (
 // engine's own with a trained sentiment model), so the rules, the queue's
 // flags and the handoff card read a message the same way.
 type SentimentFunc func(text string) copilot.Analysis
-
-// Escalation reasons the rules record (protocol.Escalation.Reason).
-const (
-	ReasonAsksForHuman      = "asks_for_human"
-	ReasonNegativeSentiment = "negative_sentiment"
-	ReasonLegalThreat       = "legal_threat"
-	ReasonChurnRisk         = "churn_risk"
-	ReasonBotFailure        = "bot_failure"
-	ReasonVIP               = "vip"
-	ReasonExplicit          = "explicit"
-)
-
-// Conversation flags (protocol.Conversation.Flags): the copilot's names.
-const (
-	FlagAngry        = copilot.FlagAngry
-	FlagLegalThreat  = copilot.FlagLegalThreat
-	FlagAsksForHuman = copilot.FlagAsksForHuman
-	FlagChurnRisk    = copilot.FlagChurnRisk
-	FlagUrgent       = copilot.FlagUrgent
-)
 
 // Rules decide when a bot-handled conversation goes to people. They run on
 // every customer message of a conversation still with the bot, on the
@@ -92,10 +73,10 @@ type Turn struct {
 // Verdict is the rules' judgement of a turn.
 type Verdict struct {
 	Escalate  bool
-	Reason    string
-	Evidence  string   // the words or facts that triggered it, for the handoff card
-	Flags     []string // the copilot's flags: set even without escalation
-	Sentiment string   // the sentiment label
+	Reason    protocol.Reason
+	Evidence  string          // the words or facts that triggered it, for the handoff card
+	Flags     []protocol.Flag // the copilot's flags: set even without escalation
+	Sentiment string          // the sentiment label
 	Score     float64
 }
 
@@ -141,27 +122,27 @@ type history struct {
 
 func (r *Rules) decide(as assessment, h history) Verdict {
 	a := as.a
-	v := Verdict{Sentiment: string(a.Label), Score: a.Score, Flags: a.Flags.Names()}
+	v := Verdict{Sentiment: string(a.Label), Score: a.Score, Flags: protocol.FlagsOf(a.Flags.Names())}
 	f := a.Flags
 	switch {
 	case r.Legal && f.LegalThreat:
-		v.Reason, v.Evidence = ReasonLegalThreat, quoteAll(a.Cues[FlagLegalThreat])
+		v.Reason, v.Evidence = protocol.ReasonLegalThreat, quoteAll(a.Cues[copilot.FlagLegalThreat])
 	case r.EscalateAngry && f.Angry:
-		v.Reason, v.Evidence = ReasonNegativeSentiment, fmt.Sprintf("angry (score %.2f%s): %s", a.Score, cueNote(a.Cues[FlagAngry]), excerpt(as.text))
+		v.Reason, v.Evidence = protocol.ReasonNegativeSentiment, fmt.Sprintf("angry (score %.2f%s): %s", a.Score, cueNote(a.Cues[copilot.FlagAngry]), excerpt(as.text))
 	case r.Churn && f.ChurnRisk:
-		v.Reason, v.Evidence = ReasonChurnRisk, quoteAll(a.Cues[FlagChurnRisk])
+		v.Reason, v.Evidence = protocol.ReasonChurnRisk, quoteAll(a.Cues[copilot.FlagChurnRisk])
 	case r.NegativeScore < 0 && a.Score <= r.NegativeScore:
-		v.Reason, v.Evidence = ReasonNegativeSentiment, fmt.Sprintf("negative (score %.2f): %s", a.Score, excerpt(as.text))
+		v.Reason, v.Evidence = protocol.ReasonNegativeSentiment, fmt.Sprintf("negative (score %.2f): %s", a.Score, excerpt(as.text))
 	case r.AskHuman && f.AsksForHuman:
-		v.Reason, v.Evidence = ReasonAsksForHuman, quoteAll(a.Cues[FlagAsksForHuman])
+		v.Reason, v.Evidence = protocol.ReasonAsksForHuman, quoteAll(a.Cues[copilot.FlagAsksForHuman])
 	case r.BotFailures > 0 && h.botFailures >= r.BotFailures:
-		v.Reason = ReasonBotFailure
+		v.Reason = protocol.ReasonBotFailure
 		v.Evidence = fmt.Sprintf("%d bot replies were fallbacks or below confidence %.2f", h.botFailures, r.LowConfidence)
 	case r.Repeats > 1 && repeats(as.print, h.previous, r.RepeatMinRunes)+1 >= r.Repeats:
-		v.Reason = ReasonBotFailure
+		v.Reason = protocol.ReasonBotFailure
 		v.Evidence = fmt.Sprintf("customer repeated themselves %d times: %s", repeats(as.print, h.previous, r.RepeatMinRunes)+1, excerpt(as.text))
 	case r.VIP && h.vip:
-		v.Reason, v.Evidence = ReasonVIP, "VIP customer"
+		v.Reason, v.Evidence = protocol.ReasonVIP, "VIP customer"
 	}
 	v.Escalate = v.Reason != ""
 	return v

@@ -21,19 +21,26 @@ import (
 // fought the bot for ten minutes is ahead of one who just arrived. Priority
 // is computed when a conversation is escalated and again when its SLA is
 // breached; the desk counts the wait between.
-var severity = map[string]int{
-	FlagLegalThreat:  40,
-	FlagAngry:        30,
-	FlagUrgent:       25,
-	FlagChurnRisk:    20,
-	"negative":       20,
-	FlagAsksForHuman: 15,
-	"bot_failure":    15,
+var severity = map[protocol.Flag]int{
+	protocol.FlagLegalThreat:  40,
+	protocol.FlagAngry:        30,
+	protocol.FlagUrgent:       25,
+	protocol.FlagChurnRisk:    20,
+	signalNegative:            20,
+	protocol.FlagAsksForHuman: 15,
+	signalBotFailure:          15,
 }
+
+// Signals that weigh in priority like flags but are not flags: a negative
+// sentiment reading and a bot-failure escalation.
+const (
+	signalNegative   protocol.Flag = "negative"
+	signalBotFailure               = protocol.Flag(protocol.ReasonBotFailure)
+)
 
 // PriorityInput is what priority is computed from.
 type PriorityInput struct {
-	Flags    []string // conversation flags plus "negative" / "bot_failure" signals
+	Flags    []protocol.Flag // conversation flags plus the negative / bot_failure signals
 	VIP      bool
 	Waiting  time.Duration
 	Breached bool
@@ -42,7 +49,7 @@ type PriorityInput struct {
 // Priority computes a conversation's priority (0–100, higher first).
 func Priority(in PriorityInput) int {
 	sev, others := 10, 0
-	seen := map[string]bool{}
+	seen := map[protocol.Flag]bool{}
 	for _, f := range in.Flags {
 		w, ok := severity[f]
 		if !ok || seen[f] {
@@ -102,23 +109,23 @@ func sortSLA(t []SLATarget) []SLATarget {
 
 // signals are the priority inputs of a verdict: its flags plus the reason
 // as a signal of its own.
-func signals(flags []string, reason string, score, negativeAt float64) []string {
+func signals(flags []protocol.Flag, reason protocol.Reason, score, negativeAt float64) []protocol.Flag {
 	out := slices.Clone(flags)
 	switch reason {
-	case ReasonBotFailure:
-		out = append(out, "bot_failure")
-	case ReasonNegativeSentiment:
-		out = append(out, "negative")
+	case protocol.ReasonBotFailure:
+		out = append(out, signalBotFailure)
+	case protocol.ReasonNegativeSentiment:
+		out = append(out, signalNegative)
 	}
 	if negativeAt < 0 && score <= negativeAt {
-		out = append(out, "negative")
+		out = append(out, signalNegative)
 	}
 	return out
 }
 
 // escalate hands a conversation to people with a computed priority and SLA
 // deadline, inside tx.
-func (ch *channels) escalate(tx *store.Tx, c protocol.Conversation, e protocol.Escalation, flags []string, sentiment string, score float64) (protocol.Conversation, error) {
+func (ch *channels) escalate(tx *store.Tx, c protocol.Conversation, e protocol.Escalation, flags []protocol.Flag, sentiment string, score float64) (protocol.Conversation, error) {
 	if err := describeBot(tx, c, &e); err != nil { // bot.go: the bot's turns on the handoff card
 		return c, err
 	}
@@ -139,10 +146,10 @@ func (ch *channels) escalate(tx *store.Tx, c protocol.Conversation, e protocol.E
 func (ch *channels) reprioritise(c protocol.Conversation, waitingSince int64) int {
 	flags := slices.Clone(c.Flags)
 	if c.Sentiment == "negative" {
-		flags = append(flags, "negative")
+		flags = append(flags, signalNegative)
 	}
-	if c.Escalation != nil && c.Escalation.Reason == ReasonBotFailure {
-		flags = append(flags, "bot_failure")
+	if c.Escalation != nil && c.Escalation.Reason == protocol.ReasonBotFailure {
+		flags = append(flags, signalBotFailure)
 	}
 	waited := time.Duration(ch.srv.store.Now()-waitingSince) * time.Millisecond
 	return max(c.Priority, Priority(PriorityInput{Flags: flags, VIP: c.VIP, Waiting: waited, Breached: true}))

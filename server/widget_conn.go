@@ -426,8 +426,8 @@ func (c *widgetConn) askForPerson(ctx context.Context, in widgetIn) error {
 		if conv.Status != protocol.ConvBot {
 			return nil, nil // already with people (or resolved: the next message opens a new chat)
 		}
-		e := protocol.Escalation{Reason: ReasonAsksForHuman, Evidence: "asked for a person with the chat window's button"}
-		_, err = c.w.srv.ch.escalate(tx, conv, e, []string{FlagAsksForHuman}, "", 0)
+		e := protocol.Escalation{Reason: protocol.ReasonAsksForHuman, Evidence: "asked for a person with the chat window's button"}
+		_, err = c.w.srv.ch.escalate(tx, conv, e, []protocol.Flag{protocol.FlagAsksForHuman}, "", 0)
 		return nil, err
 	})
 	if err != nil {

@@ -120,7 +120,7 @@ func (b *HTTPBackend) BotSays(ctx context.Context, convID, clientID, text string
 
 // Escalate implements Backend. A conversation the rules escalated already
 // is not an error.
-func (b *HTTPBackend) Escalate(ctx context.Context, convID, reason, evidence string, confidence float64, tried []string) error {
+func (b *HTTPBackend) Escalate(ctx context.Context, convID string, reason protocol.Reason, evidence string, confidence float64, tried []string) error {
 	err := b.post(ctx, "/v1/api/conversations/"+convID+"/escalate", map[string]any{
 		"reason": reason, "evidence": evidence, "bot_confidence": confidence, "bot_tried": tried,
 	}, nil)

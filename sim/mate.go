@@ -113,7 +113,7 @@ func (m *mate) follow() {
 			case *protocol.DraftEvent:
 				if mc := m.mine[p.Draft.ConversationID]; mc != nil {
 					d := p.Draft
-					if d.Status == "open" {
+					if d.Status == protocol.DraftOpen {
 						mc.draft = &d
 					} else if mc.draft != nil && mc.draft.ID == d.ID {
 						mc.draft = nil

@@ -40,7 +40,7 @@ type Backend interface {
 	// BotSays posts a front-line bot answer with its confidence.
 	BotSays(ctx context.Context, convID, clientID, text string, confidence float64) error
 	// Escalate hands the conversation to people.
-	Escalate(ctx context.Context, convID, reason, evidence string, confidence float64, tried []string) error
+	Escalate(ctx context.Context, convID string, reason protocol.Reason, evidence string, confidence float64, tried []string) error
 }
 
 // Rater is a Backend that also takes satisfaction ratings; a world on one
@@ -308,7 +308,7 @@ func (w *World) play(ctx context.Context, ch *chat, n int) error {
 		return nil
 	}
 	evidence := ch.fill(sc.Opening[len(sc.Opening)-1])
-	return w.be.Escalate(ctx, convID, "bot_failure", evidence, 0.3, tried)
+	return w.be.Escalate(ctx, convID, protocol.ReasonBotFailure, evidence, 0.3, tried)
 }
 
 // playWithBot runs the bot phase against the server's own bot: the

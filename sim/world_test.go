@@ -5,6 +5,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/agentdesk/agentdesk/protocol"
 )
 
 type ratingBackend struct {
@@ -16,7 +18,7 @@ func (b *ratingBackend) CustomerSays(context.Context, Customer, string, string, 
 	return "", nil
 }
 func (b *ratingBackend) BotSays(context.Context, string, string, string, float64) error { return nil }
-func (b *ratingBackend) Escalate(context.Context, string, string, string, float64, []string) error {
+func (b *ratingBackend) Escalate(context.Context, string, protocol.Reason, string, float64, []string) error {
 	return nil
 }
 func (b *ratingBackend) Rate(_ context.Context, convID string, score int, comment string) error {

@@ -260,7 +260,7 @@ func (m *Model) openDraft() (protocol.Conversation, protocol.Draft, bool) {
 		return c, protocol.Draft{}, false
 	}
 	d, ok := m.drafts[c.ID]
-	if _, done := m.outcomes[d.ID]; !ok || d.Status != "open" || done {
+	if _, done := m.outcomes[d.ID]; !ok || d.Status != protocol.DraftOpen || done {
 		m.say(m.cat.NoticeNoDraft, true)
 		return c, d, false
 	}
@@ -653,7 +653,7 @@ func (m *Model) reassign(ids []string, toAgent, toTeam string, versions map[stri
 // recordOutcome puts a draft outcome in the outbox. The idempotency key is
 // derived from the draft so that a second attempt at the same draft (a
 // double key press, a restart) is recognised by the server as the same one.
-func (m *Model) recordOutcome(d protocol.Draft, action, finalText, reason, note string) tea.Cmd {
+func (m *Model) recordOutcome(d protocol.Draft, action protocol.Action, finalText, reason, note string) tea.Cmd {
 	m.outcomes[d.ID] = outcomeState{action: action, queued: true}
 	m.copilotCache = copilotCache{}
 	req := protocol.OutcomeReq{

@@ -17,7 +17,7 @@ func (m *Model) confirmQuit(title string) dialog {
 // riskyFlags are the flags on which `a` asks before sending a draft as is:
 // a one-keystroke reply to a legal threat or an angry customer deserves a
 // second look.
-var riskyFlags = []string{"legal_threat", "angry"}
+var riskyFlags = []protocol.Flag{protocol.FlagLegalThreat, protocol.FlagAngry}
 
 // longDraft is the length (bytes) past which `a` asks too: nobody reads a
 // long draft in the moment before pressing a key.
@@ -30,7 +30,7 @@ func (m *Model) confirmAccept(c protocol.Conversation, d protocol.Draft) dialog 
 	switch {
 	case c.LastCustomer > d.BasedOnSeq:
 		title = m.cat.StaleConfirm
-	case slices.ContainsFunc(c.Flags, func(f string) bool { return slices.Contains(riskyFlags, f) }):
+	case slices.ContainsFunc(c.Flags, func(f protocol.Flag) bool { return slices.Contains(riskyFlags, f) }):
 		title = m.cat.RiskyConfirm(m.cat.Flag(firstRisky(c.Flags)))
 	case len(d.Text) > longDraft:
 		title = m.cat.LongConfirm(len([]rune(d.Text)))
@@ -41,7 +41,7 @@ func (m *Model) confirmAccept(c protocol.Conversation, d protocol.Draft) dialog 
 		items: []listItem{{label: m.cat.No, value: "no"}, {label: m.cat.Yes, value: "yes"}}}
 }
 
-func firstRisky(flags []string) string {
+func firstRisky(flags []protocol.Flag) protocol.Flag {
 	for _, f := range riskyFlags {
 		if slices.Contains(flags, f) {
 			return f

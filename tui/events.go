@@ -176,7 +176,7 @@ func (m *Model) applyDraft(d protocol.Draft) {
 	}
 	m.drafts[d.ConversationID] = d
 	m.regenArrived(d)
-	if d.Status == "open" {
+	if d.Status == protocol.DraftOpen {
 		m.endStream(d.ConversationID) // the finished draft replaces the streamed text
 	}
 	if d.ConversationID == m.open {
@@ -188,7 +188,7 @@ func (m *Model) applyDraft(d protocol.Draft) {
 // markShown records when a draft first appeared on screen; the outcome
 // carries it so trainers can see how long a decision took.
 func (m *Model) markShown(d protocol.Draft) {
-	if _, ok := m.shownAt[d.ID]; !ok && d.Status == "open" {
+	if _, ok := m.shownAt[d.ID]; !ok && d.Status == protocol.DraftOpen {
 		m.shownAt[d.ID] = m.now.UnixMilli()
 	}
 }
@@ -218,7 +218,7 @@ func (m *Model) applyDelivery(msg protocol.Message, c protocol.Conversation) {
 			m.transcript.SetDelivery(msg.ID, msg.Delivery)
 		}
 	}
-	if msg.Delivery == "failed" && msg.AuthorID != "" && msg.AuthorID == m.me.ID {
+	if msg.Delivery == protocol.DeliveryFailed && msg.AuthorID != "" && msg.AuthorID == m.me.ID {
 		name := sanitize.Line(c.CustomerName)
 		if name == "" {
 			name = sanitize.Line(c.CustomerID)
@@ -285,7 +285,7 @@ func (m *Model) applyOutboxResult(r client.OutboxResult) {
 }
 
 // what names a request for a notice.
-func (m *Model) what(kind, action string) string {
+func (m *Model) what(kind string, action protocol.Action) string {
 	c := m.cat
 	switch kind {
 	case protocol.ReqClaim:

@@ -69,7 +69,7 @@ func bigWorld(b testing.TB, n, msgs int) *harness {
 	for i := range convs {
 		convs[i] = protocol.Conversation{ID: fmt.Sprintf("q%05d", i), CustomerName: fmt.Sprintf("客户 %d 🙂", i), Channel: "wechat",
 			Status: protocol.ConvQueued, Priority: i % 100, Version: 1, Summary: "退款没有到账，要求尽快处理 refund not received",
-			Sentiment: "negative", Flags: []string{"angry"}, EscalatedAt: ms(-time.Duration(i%120) * time.Minute), SLADueAt: ms(10 * time.Minute)}
+			Sentiment: "negative", Flags: []protocol.Flag{"angry"}, EscalatedAt: ms(-time.Duration(i%120) * time.Minute), SLADueAt: ms(10 * time.Minute)}
 	}
 	convs = append(convs, h.m.convs["c1"])
 	h.send(UpdatesMsg{Updates: []client.Update{client.Welcomed{Welcome: protocol.Welcome{Agent: h.m.me, Seq: 100,

@@ -171,11 +171,11 @@ func world() (protocol.Agent, []protocol.Agent, []protocol.Conversation, map[str
 		BotSources: []protocol.Source{{Kind: "kb", ID: "refunds-zh", Title: "退款时效"}}, At: ms(-12 * time.Minute)}
 	convs := []protocol.Conversation{
 		{ID: "c1", CustomerID: "u1", CustomerName: "王小明", Channel: "wechat", Status: protocol.ConvAssigned, Assignee: "alice",
-			Priority: 80, Version: 3, Summary: "订单 #88231 三天未发货，要求退款", Sentiment: "negative", Flags: []string{"angry"},
+			Priority: 80, Version: 3, Summary: "订单 #88231 三天未发货，要求退款", Sentiment: "negative", Flags: []protocol.Flag{"angry"},
 			Escalation: esc, Language: "zh", LastSeq: 3, LastCustomer: 3, EscalatedAt: ms(-12 * time.Minute), SLADueAt: ms(3 * time.Minute),
 			WaitingSince: ms(-12 * time.Minute)},
 		{ID: "c2", CustomerID: "u2", CustomerName: "🎉 Zoë 佐藤", Channel: "app", Status: protocol.ConvQueued, Priority: 90, Version: 2, VIP: true,
-			Summary: "VIP：会员积分没有到账 😡", Flags: []string{"legal_threat"}, LastSeq: 2, LastCustomer: 2,
+			Summary: "VIP：会员积分没有到账 😡", Flags: []protocol.Flag{"legal_threat"}, LastSeq: 2, LastCustomer: 2,
 			EscalatedAt: ms(-2 * time.Minute), SLADueAt: ms(8 * time.Minute), WaitingSince: ms(-2 * time.Minute)},
 		{ID: "c3", CustomerID: "u3", CustomerName: "Evil\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2JCorp", Channel: "email", Status: protocol.ConvQueued,
 			Priority: 50, Version: 1, Summary: "Please \x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\ here\x1b]0;pwned\x07",

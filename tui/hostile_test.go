@@ -47,11 +47,11 @@ func TestHostileTextInEveryField(t *testing.T) {
 		c := &convs[i]
 		c.CustomerName, c.Summary = h(c.CustomerName), h(c.Summary)
 		for j := range c.Flags {
-			c.Flags[j] = h(c.Flags[j])
+			c.Flags[j] = protocol.Flag(h(string(c.Flags[j])))
 		}
 		if c.Escalation != nil {
 			e := *c.Escalation
-			e.Evidence, e.Reason = h(e.Evidence), h(e.Reason)
+			e.Evidence, e.Reason = h(e.Evidence), protocol.Reason(h(string(e.Reason)))
 			e.BotTried = append([]string(nil), e.BotTried...)
 			for j := range e.BotTried {
 				e.BotTried[j] = h(e.BotTried[j])

@@ -33,7 +33,7 @@ const (
 
 // outcomeState is what the desk knows about a draft's outcome.
 type outcomeState struct {
-	action string
+	action protocol.Action
 	queued bool // in the outbox, not yet acknowledged
 }
 
@@ -42,8 +42,8 @@ type outboxJob struct {
 	kind    string // a protocol request type
 	convID  string
 	draftID string
-	action  string // outcome action
-	text    string // a reply's text, kept for the agent if the send is refused
+	action  protocol.Action // outcome action
+	text    string          // a reply's text, kept for the agent if the send is refused
 }
 
 // notice is the one-line message that replaces the help line for a while.
@@ -111,7 +111,7 @@ type Model struct {
 	history  []protocol.PastConversation
 	// lateDelivery holds delivery changes (message id → status) that
 	// arrived while the transcript was loading.
-	lateDelivery map[string]string
+	lateDelivery map[string]protocol.DeliveryState
 
 	showSources   bool // the draft's sources with ids and scores (s)
 	showProfile   bool // the customer's profile and history (p)
@@ -180,7 +180,7 @@ func New(d Deps) *Model {
 		regen:    map[string]regenState{},
 		streams:  map[string]*draftStream{},
 
-		lateDelivery: map[string]string{},
+		lateDelivery: map[string]protocol.DeliveryState{},
 		exportDir:    d.ExportDir,
 		link:         link{server: d.Server, logPath: d.LogPath},
 	}
@@ -492,7 +492,7 @@ func (m *Model) Conversation(id string) (protocol.Conversation, bool) {
 // Draft returns the newest draft of a conversation and, if the agent
 // decided on it, the outcome action and whether it still waits in the
 // outbox.
-func (m *Model) Draft(convID string) (d protocol.Draft, action string, queued bool, ok bool) {
+func (m *Model) Draft(convID string) (d protocol.Draft, action protocol.Action, queued bool, ok bool) {
 	d, ok = m.drafts[convID]
 	st := m.outcomes[d.ID]
 	return d, st.action, st.queued, ok

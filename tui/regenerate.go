@@ -206,7 +206,7 @@ func (m *Model) regenFailed(convID string, err error) {
 // comes in for the conversation.
 func (m *Model) regenArrived(d protocol.Draft) {
 	st, ok := m.regen[d.ConversationID]
-	if ok && d.ID != st.after && d.Status == "open" {
+	if ok && d.ID != st.after && d.Status == protocol.DraftOpen {
 		delete(m.regen, d.ConversationID)
 	}
 }

@@ -389,7 +389,7 @@ func TestTeamCursorStaysOnItsChatWhenTheListResorts(t *testing.T) {
 		if id == picked.ID || c.Status == protocol.ConvResolved {
 			continue
 		}
-		c.Flags, c.Priority, c.Version = []string{"legal_threat"}, 99, c.Version+1
+		c.Flags, c.Priority, c.Version = []protocol.Flag{protocol.FlagLegalThreat}, 99, c.Version+1
 		h.send(UpdatesMsg{Updates: []client.Update{event(50, protocol.EvConversation, &protocol.ConversationEvent{Cause: "flagged", Conversation: c})}})
 		break
 	}

@@ -244,11 +244,11 @@ func sparkline(h []int8) string {
 	return b.String()
 }
 
-func (m *Model) reasonLabel(r string) string {
+func (m *Model) reasonLabel(r protocol.Reason) string {
 	if l, ok := m.cat.Reason(r); ok {
 		return l
 	}
-	return sanitize.Line(r)
+	return sanitize.Line(string(r))
 }
 
 func (m *Model) copilotLines(w int) []string {
@@ -458,12 +458,12 @@ func (m *Model) draftLines(c protocol.Conversation, w int) []string {
 	}
 	if st, done := m.outcomes[d.ID]; done {
 		head += " " + ds.Provenance.Render("["+cat.DraftOutcome(st.action, st.queued)+"]")
-	} else if d.Status != "open" {
-		head += " " + ds.Provenance.Render("["+sanitize.Line(d.Status)+"]")
+	} else if d.Status != protocol.DraftOpen {
+		head += " " + ds.Provenance.Render("["+sanitize.Line(string(d.Status))+"]")
 	}
 	out = append(out, cell.Fit(head, w))
 	out = append(out, regen...)
-	if c.LastCustomer > d.BasedOnSeq && d.Status == "open" {
+	if c.LastCustomer > d.BasedOnSeq && d.Status == protocol.DraftOpen {
 		out = append(out, ds.Stale.Render(cell.Fit("⚠ "+cat.DraftStale, w)))
 	}
 	for _, l := range wrapPlain(sanitize.Text(d.Text), w) {
@@ -491,7 +491,7 @@ func (m *Model) draftLines(c protocol.Conversation, w int) []string {
 		}
 	}
 	out = append(out, ds.Provenance.Render(cell.Fit(cat.DraftProvenance(sanitize.Line(d.Provider), sanitize.Line(d.Model), sanitize.Line(d.PromptVersion)), w)))
-	if _, done := m.outcomes[d.ID]; !done && d.Status == "open" {
+	if _, done := m.outcomes[d.ID]; !done && d.Status == protocol.DraftOpen {
 		out = append(out, m.st.Muted.Render(cell.Fit(m.draftKeys(), w)))
 	}
 	return out

@@ -74,7 +74,7 @@ func reviewedDBAt(t *testing.T, path string) string {
 			if err != nil {
 				return err
 			}
-			ack, err := tx.RecordOutcome(agent, protocol.OutcomeReq{DraftID: d.ID, Action: tr.action, FinalText: tr.final, Reason: tr.reason,
+			ack, err := tx.RecordOutcome(agent, protocol.OutcomeReq{DraftID: d.ID, Action: protocol.Action(tr.action), FinalText: tr.final, Reason: tr.reason,
 				IdempotencyKey: "k" + string(rune('0'+i))})
 			if err != nil {
 				return err

@@ -750,7 +750,7 @@ func (d *deskConn) work(ctx context.Context) {
 				break
 			}
 			for _, dr := range det.Drafts {
-				if dr.Status != "open" {
+				if dr.Status != protocol.DraftOpen {
 					continue
 				}
 				key := fmt.Sprintf("load-%s-%s-%d", d.r.runID, d.stream.Desk.AgentID, n)

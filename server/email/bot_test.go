@@ -210,7 +210,7 @@ func TestBotAnswersMailAndHandsOver(t *testing.T) {
 		t.Fatalf("handoff body:\n%s", handoff.body)
 	}
 	c, _ := r.st.Conversation(context.Background(), d.Conversation.ID)
-	if c.Status != protocol.ConvQueued || c.Escalation == nil || c.Escalation.Reason != server.ReasonAsksForHuman || c.Escalation.BotTurns != 1 ||
+	if c.Status != protocol.ConvQueued || c.Escalation == nil || c.Escalation.Reason != protocol.ReasonAsksForHuman || c.Escalation.BotTurns != 1 ||
 		len(c.Escalation.BotSources) == 0 || len(c.Escalation.BotTried) != 1 || !strings.HasPrefix(c.Escalation.BotTried[0], "Forgot your password") {
 		t.Fatalf("escalation %+v", c.Escalation)
 	}
@@ -248,7 +248,7 @@ func TestBotMailAsksThenHandsOverInChinese(t *testing.T) {
 		t.Fatalf("handoff:\n%s", handoff.body)
 	}
 	c := r.conv().Conversation
-	if c.Status != protocol.ConvQueued || c.Escalation.Reason != server.ReasonLowConfidence || c.Escalation.BotTurns != 2 {
+	if c.Status != protocol.ConvQueued || c.Escalation.Reason != protocol.ReasonLowConfidence || c.Escalation.BotTurns != 2 {
 		t.Fatalf("conversation %s, escalation %+v", c.Status, c.Escalation)
 	}
 	r.quiet(2) // the bot's own handoff is its notice: nothing announced twice

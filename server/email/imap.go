@@ -282,7 +282,7 @@ func (c *Channel) post(tx *store.Tx, p *Parsed) error {
 	if len(text) > protocol.MaxTextBytes {
 		text = textcut.Bytes(text, protocol.MaxTextBytes-64) + "\n[… the rest of the mail is cut]"
 	}
-	queue := "email" // for people, unless the bot answers mail
+	queue := protocol.ReasonEmail // for people, unless the bot answers mail
 	if c.srv.BotAnswers(c.cfg.Channel) {
 		queue = ""
 	}

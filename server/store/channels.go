@@ -8,8 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/agentdesk/agentdesk/protocol"
 )
@@ -312,7 +313,7 @@ func (tx *Tx) WaitingSince(convID string) (int64, error) {
 // flags (kept sorted, without duplicates) and sets the sentiment when the
 // conversation has none yet, so desks see one escalated event that already
 // carries them.
-func (tx *Tx) EscalateFlagged(convID string, e protocol.Escalation, flags []string, sentiment string, priority int, slaDueAt int64) (protocol.Conversation, error) {
+func (tx *Tx) EscalateFlagged(convID string, e protocol.Escalation, flags []protocol.Flag, sentiment string, priority int, slaDueAt int64) (protocol.Conversation, error) {
 	if len(flags) > 0 || sentiment != "" {
 		c, err := tx.conversation(convID)
 		if err != nil {
@@ -332,20 +333,15 @@ func (tx *Tx) EscalateFlagged(convID string, e protocol.Escalation, flags []stri
 	return tx.Escalate(convID, e, priority, slaDueAt)
 }
 
-func mergeFlags(have, add []string) []string {
-	set := map[string]bool{}
+func mergeFlags(have, add []protocol.Flag) []protocol.Flag {
+	set := map[protocol.Flag]bool{}
 	for _, f := range have {
 		set[f] = true
 	}
 	for _, f := range add {
 		set[f] = true
 	}
-	out := make([]string, 0, len(set))
-	for f := range set {
-		out = append(out, f)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(set))
 }
 
 // CSAT is a customer's satisfaction rating of a resolved conversation.

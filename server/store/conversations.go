@@ -504,7 +504,7 @@ func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorNam
 	}
 	deliver = deliver || author == protocol.AuthorAgent
 	if deliver {
-		m.Delivery = "pending"
+		m.Delivery = protocol.DeliveryPending
 	}
 	if _, err := tx.exec(`INSERT INTO messages(id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at, attachments, external_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -9,13 +9,6 @@ import (
 	"github.com/agentdesk/agentdesk/protocol"
 )
 
-// Delivery states of an agent reply on its way to the customer's channel.
-const (
-	DeliveryPending   = "pending"
-	DeliveryDelivered = "delivered"
-	DeliveryFailed    = "failed"
-)
-
 // enqueueDelivery puts an agent reply in the outbound outbox. It runs in the
 // transaction that stores the message, so a reply is never stored without
 // its delivery (nor the other way round), whatever crashes afterwards.
@@ -107,7 +100,7 @@ func (tx *Tx) DeliverySucceeded(messageID string) error {
 		WHERE message_id = ?`, tx.now, messageID); err != nil {
 		return fmt.Errorf("mark %s delivered: %w", messageID, err)
 	}
-	return tx.setDelivery(messageID, DeliveryDelivered)
+	return tx.setDelivery(messageID, protocol.DeliveryDelivered)
 }
 
 // DeliveryFailed records a failed attempt. When retryAt is 0 the delivery
@@ -116,22 +109,22 @@ func (tx *Tx) DeliveryFailed(messageID, reason string, retryAt int64) error {
 	if len(reason) > 500 {
 		reason = reason[:500]
 	}
-	status := DeliveryPending
+	status := protocol.DeliveryPending
 	if retryAt == 0 {
-		status = DeliveryFailed
+		status = protocol.DeliveryFailed
 	}
 	if _, err := tx.exec(`UPDATE deliveries SET status = ?, attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?
 		WHERE message_id = ?`, status, reason, retryAt, tx.now, messageID); err != nil {
 		return fmt.Errorf("record failed delivery of %s: %w", messageID, err)
 	}
-	if status == DeliveryFailed {
-		return tx.setDelivery(messageID, DeliveryFailed)
+	if status == protocol.DeliveryFailed {
+		return tx.setDelivery(messageID, protocol.DeliveryFailed)
 	}
 	return nil
 }
 
 // setDelivery changes a message's delivery status and emits message.updated.
-func (tx *Tx) setDelivery(messageID, status string) error {
+func (tx *Tx) setDelivery(messageID string, status protocol.DeliveryState) error {
 	m, err := scanMessage(tx.queryRow(`SELECT `+messageColumns+` FROM messages WHERE id = ?`, messageID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return protocol.Errorf(protocol.CodeNotFound, "no message %s", messageID)

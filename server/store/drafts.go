@@ -9,12 +9,6 @@ import (
 	"github.com/agentdesk/agentdesk/protocol"
 )
 
-// Draft statuses.
-const (
-	DraftOpen       = "open"
-	DraftSuperseded = "superseded"
-)
-
 const draftColumns = `id, conversation_id, text, based_on_seq, provider, model, prompt_version, sources, warnings, instruction, status, created_at`
 
 func scanDraft(r rowScanner) (protocol.Draft, error) {
@@ -72,7 +66,7 @@ func (tx *Tx) CreateDraft(d protocol.Draft) (protocol.Draft, error) {
 	if d.ID == "" {
 		d.ID = NewID("d_")
 	}
-	d.Status = DraftOpen
+	d.Status = protocol.DraftOpen
 	d.CreatedAt = tx.now
 	if err := tx.supersedeDrafts(c.ID); err != nil {
 		return d, err
@@ -115,7 +109,7 @@ func (tx *Tx) supersedeDrafts(convID string) error {
 		if _, err := tx.exec(`UPDATE drafts SET status = 'superseded' WHERE id = ?`, d.ID); err != nil {
 			return fmt.Errorf("supersede draft %s: %w", d.ID, err)
 		}
-		d.Status = DraftSuperseded
+		d.Status = protocol.DraftSuperseded
 		if err := tx.emit(protocol.EvDraft, convID, assignee, "", protocol.DraftEvent{Draft: d}); err != nil {
 			return err
 		}
@@ -168,7 +162,7 @@ func (tx *Tx) RecordOutcome(actor Actor, req protocol.OutcomeReq) (protocol.Outc
 	if err != nil {
 		return ack, err
 	}
-	if d.Status != DraftOpen && d.Status != DraftSuperseded {
+	if d.Status != protocol.DraftOpen && d.Status != protocol.DraftSuperseded {
 		return ack, protocol.Errorf(protocol.CodeConflict, "draft %s already has an outcome (%s)", d.ID, d.Status)
 	}
 	c, err := tx.conversation(d.ConversationID)
@@ -184,13 +178,13 @@ func (tx *Tx) RecordOutcome(actor Actor, req protocol.OutcomeReq) (protocol.Outc
 		PromptVersion: d.PromptVersion, Sources: d.Sources, IdempotencyKey: req.IdempotencyKey,
 		DraftShownAt: req.DraftShownAt, CreatedAt: tx.now,
 	}
-	status := "rejected"
 	switch req.Action {
 	case protocol.ActionAccept:
-		o.FinalText, status = d.Text, "accepted"
+		o.FinalText = d.Text
 	case protocol.ActionEdit:
-		o.FinalText, status = req.FinalText, "edited"
+		o.FinalText = req.FinalText
 	}
+	status := req.Action.Status()
 	if o.FinalText != "" {
 		if !open(c) || c.Status == protocol.ConvQueued {
 			return ack, protocol.Errorf(protocol.CodeConflict, "conversation %s is %s; cannot send", c.ID, c.Status)
@@ -220,7 +214,7 @@ func (tx *Tx) RecordOutcome(actor Actor, req protocol.OutcomeReq) (protocol.Outc
 	if err := tx.emit(protocol.EvOutcome, c.ID, c.Assignee, actor.ID, protocol.OutcomeEvent{Outcome: o}); err != nil {
 		return ack, err
 	}
-	if err := tx.audit(actor.ID, "outcome."+req.Action, c.ID, map[string]string{"draft": d.ID, "outcome": o.ID, "reason": req.Reason}); err != nil {
+	if err := tx.audit(actor.ID, "outcome."+string(req.Action), c.ID, map[string]string{"draft": d.ID, "outcome": o.ID, "reason": req.Reason}); err != nil {
 		return ack, err
 	}
 	ack.Outcome = o

@@ -170,14 +170,14 @@ func (tx *Tx) Escalate(convID string, e protocol.Escalation, priority int, slaDu
 	if err := tx.saveConversation(&c, protocol.CauseEscalated, "", ""); err != nil {
 		return c, err
 	}
-	return c, tx.audit("", "escalate", convID, map[string]string{"reason": e.Reason})
+	return c, tx.audit("", "escalate", convID, map[string]string{"reason": string(e.Reason)})
 }
 
 // Insight is the copilot's enrichment of a conversation.
 type Insight struct {
 	Summary    string
 	Sentiment  string
-	Flags      []string
+	Flags      []protocol.Flag
 	Language   string
 	Intent     string
 	Trajectory []float64

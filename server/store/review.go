@@ -385,7 +385,8 @@ func (s *Store) ReviewMetrics(ctx context.Context, req protocol.ReviewMetricsReq
 	}
 	zone := time.FixedZone("", req.UTCOffsetMinutes*60)
 	for rows.Next() {
-		var action, reason, labelReason, intent, provider, model, prompt string
+		var action protocol.Action
+		var reason, labelReason, intent, provider, model, prompt string
 		var change float64
 		var at int64
 		if err := rows.Scan(&action, &reason, &labelReason, &change, &intent, &provider, &model, &prompt, &at); err != nil {
@@ -428,7 +429,7 @@ type acc struct {
 	sentDist, change                  float64
 }
 
-func (a *acc) add(action string, change float64) {
+func (a *acc) add(action protocol.Action, change float64) {
 	a.total++
 	a.change += change
 	switch action {

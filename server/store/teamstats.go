@@ -82,7 +82,8 @@ func agentDays(ctx context.Context, tx *sql.Tx, st *protocol.TeamStats, _ int64)
 		return err
 	}
 	for rows.Next() {
-		var who, action string
+		var who string
+		var action protocol.Action
 		var n int
 		if err := rows.Scan(&who, &action, &n); err != nil {
 			rows.Close()

@@ -125,7 +125,7 @@ func (tx *Tx) MarkSeen(convID string, upToSeq int) error {
 			tx.now, id); err != nil {
 			return fmt.Errorf("mark %s seen: %w", id, err)
 		}
-		if err := tx.setDelivery(id, DeliveryDelivered); err != nil {
+		if err := tx.setDelivery(id, protocol.DeliveryDelivered); err != nil {
 			return err
 		}
 	}

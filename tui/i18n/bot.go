@@ -1,6 +1,10 @@
 package i18n
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/agentdesk/agentdesk/protocol"
+)
 
 // BotCatalog holds what the desk says about the front-line bot: its part
 // of the handoff card and its panel on the team board.
@@ -42,23 +46,23 @@ var zhBot = BotCatalog{
 // Reason returns the label of an escalation reason; ok is false for a code
 // the desk has no words for (an integration's own), which the caller shows
 // as it is, sanitised.
-func (c *Catalog) Reason(r string) (string, bool) {
+func (c *Catalog) Reason(r protocol.Reason) (string, bool) {
 	switch r {
-	case "asks_for_human":
+	case protocol.ReasonAsksForHuman:
 		return c.ReasonAsksForHuman, true
-	case "negative_sentiment":
+	case protocol.ReasonNegativeSentiment:
 		return c.ReasonNegative, true
-	case "legal_threat":
+	case protocol.ReasonLegalThreat:
 		return c.ReasonLegal, true
-	case "churn_risk":
+	case protocol.ReasonChurnRisk:
 		return c.ReasonChurn, true
-	case "bot_failure":
+	case protocol.ReasonBotFailure:
 		return c.ReasonBotFailure, true
-	case "vip":
+	case protocol.ReasonVIP:
 		return c.ReasonVIP, true
-	case "explicit":
+	case protocol.ReasonExplicit:
 		return c.ReasonExplicit, true
-	case "low_confidence":
+	case protocol.ReasonLowConfidence:
 		return c.Bot.ReasonLowConfidence, true
 	}
 	return "", false

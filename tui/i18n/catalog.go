@@ -3,6 +3,8 @@ package i18n
 import (
 	"fmt"
 	"time"
+
+	"github.com/agentdesk/agentdesk/protocol"
 )
 
 // Catalog is every UI string of the desk in one language. Fields that take
@@ -81,7 +83,7 @@ type Catalog struct {
 	// Draft panel, beyond the titles above.
 	DraftNone, DraftWarnings string
 	DraftProvenance          func(provider, model, prompt string) string
-	DraftOutcome             func(action string, queued bool) string
+	DraftOutcome             func(action protocol.Action, queued bool) string
 	DraftKeys                string
 
 	// Compose box.
@@ -179,17 +181,17 @@ func (c *Catalog) RejectReason(reason string) string {
 
 // Flag returns the badge label of a protocol conversation flag, or "" when
 // the flag is unknown.
-func (c *Catalog) Flag(flag string) string {
+func (c *Catalog) Flag(flag protocol.Flag) string {
 	switch flag {
-	case "angry":
+	case protocol.FlagAngry:
 		return c.FlagAngry
-	case "churn_risk":
+	case protocol.FlagChurnRisk:
 		return c.FlagChurnRisk
-	case "legal_threat":
+	case protocol.FlagLegalThreat:
 		return c.FlagLegalThreat
-	case "urgent":
+	case protocol.FlagUrgent:
 		return c.FlagUrgent
-	case "asks_for_human":
+	case protocol.FlagAsksForHuman:
 		return c.FlagAsksForHuman
 	}
 	return ""
@@ -348,10 +350,10 @@ var en = Catalog{
 	DraftProvenance: func(provider, model, prompt string) string {
 		return fmt.Sprintf("%s · %s · prompt %s", provider, model, prompt)
 	},
-	DraftOutcome: func(action string, queued bool) string {
-		verb := map[string]string{"accept": "accepted", "edit": "edited", "reject": "rejected"}[action]
+	DraftOutcome: func(action protocol.Action, queued bool) string {
+		verb := string(action.Status())
 		if verb == "" {
-			verb = action
+			verb = string(action)
 		}
 		if queued {
 			return verb + " — waiting in the outbox"
@@ -522,10 +524,10 @@ var zhCN = Catalog{
 	DraftProvenance: func(provider, model, prompt string) string {
 		return fmt.Sprintf("%s · %s · 提示词 %s", provider, model, prompt)
 	},
-	DraftOutcome: func(action string, queued bool) string {
-		verb := map[string]string{"accept": "已采纳", "edit": "已编辑", "reject": "已拒绝"}[action]
+	DraftOutcome: func(action protocol.Action, queued bool) string {
+		verb := map[protocol.Action]string{protocol.ActionAccept: "已采纳", protocol.ActionEdit: "已编辑", protocol.ActionReject: "已拒绝"}[action]
 		if verb == "" {
-			verb = action
+			verb = string(action)
 		}
 		if queued {
 			return verb + "——在发件箱等待发送"

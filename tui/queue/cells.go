@@ -11,28 +11,26 @@ import (
 	"github.com/agentdesk/agentdesk/tui/cell"
 )
 
-// flagSeverity orders flags for the one badge a row has room for: the flag
-// that should change what the agent does first wins.
-var flagSeverity = []string{"legal_threat", "angry", "churn_risk", "urgent", "asks_for_human"}
-
 // badge picks the single most important badge of a conversation.
 func (m *Model) badge(c *protocol.Conversation) (string, lipgloss.Style) {
 	b := &m.st.Badge
-	for _, f := range flagSeverity {
+	// protocol.Flags is most severe first: the one badge a row has room
+	// for is the flag that should change what the agent does first.
+	for _, f := range protocol.Flags {
 		for _, have := range c.Flags {
 			if have != f {
 				continue
 			}
 			switch f {
-			case "legal_threat":
+			case protocol.FlagLegalThreat:
 				return m.cat.FlagLegalThreat, b.LegalThreat
-			case "angry":
+			case protocol.FlagAngry:
 				return m.cat.FlagAngry, b.Angry
-			case "churn_risk":
+			case protocol.FlagChurnRisk:
 				return m.cat.FlagChurnRisk, b.ChurnRisk
-			case "urgent":
+			case protocol.FlagUrgent:
 				return m.cat.FlagUrgent, b.Urgent
-			case "asks_for_human":
+			case protocol.FlagAsksForHuman:
 				if c.VIP {
 					return m.cat.VIP, b.VIP
 				}

@@ -27,7 +27,7 @@ func ms(d time.Duration) int64 { return now.Add(d).UnixMilli() }
 func sample() []protocol.Conversation {
 	cs := []protocol.Conversation{
 		{ID: "c1", CustomerName: "王小明", Channel: "wechat", Status: "queued", Priority: 80, Version: 1,
-			Summary: "订单 #88231 三天未发货，要求退款", Sentiment: "negative", Flags: []string{"angry"},
+			Summary: "订单 #88231 三天未发货，要求退款", Sentiment: "negative", Flags: []protocol.Flag{"angry"},
 			EscalatedAt: ms(-12 * time.Minute), SLADueAt: ms(3 * time.Minute)},
 		{ID: "c2", CustomerName: "Alice Johnson", Channel: "web", Status: "assigned", Assignee: "a1", Priority: 50, Version: 3,
 			Summary: "Wants to change the delivery address before shipping", EscalatedAt: ms(-40 * time.Minute),
@@ -36,10 +36,10 @@ func sample() []protocol.Conversation {
 			Summary: "Please \x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\ here", EscalatedAt: ms(-5 * time.Minute),
 			SLADueAt: ms(55 * time.Minute)},
 		{ID: "c4", CustomerName: "🎉 Zoë 佐藤", Channel: "app", Status: "assigned", Assignee: "a2", Priority: 90, Version: 2, VIP: true,
-			Summary: "VIP：会员积分没有到账 😡", Flags: []string{"legal_threat", "churn_risk"}, EscalatedAt: ms(-2 * time.Minute),
+			Summary: "VIP：会员积分没有到账 😡", Flags: []protocol.Flag{"legal_threat", "churn_risk"}, EscalatedAt: ms(-2 * time.Minute),
 			SLADueAt: ms(8 * time.Minute)},
 		{ID: "c5", CustomerName: "李", Channel: "telegram", Status: "queued", Priority: 10, Version: 1,
-			Summary: "转人工", Flags: []string{"asks_for_human"}, EscalatedAt: ms(-3 * time.Hour)},
+			Summary: "转人工", Flags: []protocol.Flag{"asks_for_human"}, EscalatedAt: ms(-3 * time.Hour)},
 		{ID: "c6", CustomerName: "Resolved Person", Channel: "web", Status: "resolved", Priority: 99, Version: 1},
 	}
 	for i := range cs {
@@ -268,7 +268,7 @@ func bigQueue(n int) []protocol.Conversation {
 			ID: fmt.Sprintf("c%05d", i), CustomerName: names[i%len(names)], Channel: []string{"web", "wechat", "email"}[i%3],
 			Status: "queued", Priority: i % 7 * 10, Version: 1, Summary: "订单问题 order problem #" + fmt.Sprint(i),
 			EscalatedAt: ms(-time.Duration(i%300) * time.Minute), SLADueAt: ms(time.Duration(i%40-10) * time.Minute),
-			Flags: [][]string{nil, {"angry"}, nil, {"urgent"}}[i%4],
+			Flags: [][]protocol.Flag{nil, {"angry"}, nil, {"urgent"}}[i%4],
 		}
 		if i%5 == 0 {
 			cs[i].Assignee = "a1"

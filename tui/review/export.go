@@ -90,7 +90,7 @@ func ParseFilter(s string) (protocol.ReviewFilter, error) {
 				f.Labelled = "yes"
 			case term == "unlabelled" || term == "unlabeled":
 				f.Labelled = "no"
-			case term == protocol.ActionAccept || term == protocol.ActionEdit || term == protocol.ActionReject:
+			case protocol.Action(term).Valid():
 				f.Actions = append(f.Actions, term)
 			case protocol.ValidRejectReason(term):
 				f.Reasons = append(f.Reasons, term)

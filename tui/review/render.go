@@ -138,7 +138,7 @@ func orText(s, def string) string {
 	return s
 }
 
-func glyph(action string) string {
+func glyph(action protocol.Action) string {
 	switch action {
 	case protocol.ActionReject:
 		return "✗"
@@ -148,7 +148,7 @@ func glyph(action string) string {
 	return "✓"
 }
 
-func (m *Model) actionWord(action string) string {
+func (m *Model) actionWord(action protocol.Action) string {
 	switch action {
 	case protocol.ActionReject:
 		return m.cat.Rejected

@@ -528,14 +528,15 @@ func (m *Model) Perform(act keymap.Action) (tea.Cmd, keymap.Action) {
 		m.filter, m.filterText = protocol.ReviewFilter{}, ""
 		return m.reload(), ""
 	case keymap.ReviewCycleAction:
-		next := map[string]string{"": "reject", "reject": "edit", "edit": "accept", "accept": ""}
+		next := map[string]protocol.Action{"": protocol.ActionReject, string(protocol.ActionReject): protocol.ActionEdit,
+			string(protocol.ActionEdit): protocol.ActionAccept, string(protocol.ActionAccept): ""}
 		cur := ""
 		if len(m.filter.Actions) == 1 {
 			cur = m.filter.Actions[0]
 		}
 		m.filter.Actions = nil
 		if n := next[cur]; n != "" {
-			m.filter.Actions = []string{n}
+			m.filter.Actions = []string{string(n)}
 		}
 		m.filterText = FormatFilter(m.filter)
 		return m.reload(), ""

@@ -67,7 +67,7 @@ func (f *fakeServer) Do(_ context.Context, typ string, data, out any) error {
 		req := data.(protocol.ReviewListReq)
 		ack := protocol.ReviewListAck{Items: []protocol.ReviewItem{}}
 		for _, it := range f.items {
-			if len(req.Filter.Actions) > 0 && req.Filter.Actions[0] != it.Outcome.Action {
+			if len(req.Filter.Actions) > 0 && req.Filter.Actions[0] != string(it.Outcome.Action) {
 				continue
 			}
 			if l, ok := f.labels[it.Outcome.ID]; ok {

@@ -311,7 +311,7 @@ func openConv(c protocol.Conversation) bool {
 
 func risky(c protocol.Conversation) bool {
 	for _, f := range c.Flags {
-		if f == "angry" || f == "legal_threat" {
+		if f == protocol.FlagAngry || f == protocol.FlagLegalThreat {
 			return true
 		}
 	}
@@ -703,7 +703,7 @@ func padTo(lines []string, w, h int) []string {
 // flagLabel is the most important risk or state badge of a chat.
 func (b *Board) flagLabel(c protocol.Conversation) (string, lipgloss.Style) {
 	bs := &b.st.Badge
-	has := func(f string) bool {
+	has := func(f protocol.Flag) bool {
 		for _, x := range c.Flags {
 			if x == f {
 				return true
@@ -712,11 +712,11 @@ func (b *Board) flagLabel(c protocol.Conversation) (string, lipgloss.Style) {
 		return false
 	}
 	switch {
-	case has("legal_threat"):
+	case has(protocol.FlagLegalThreat):
 		return b.cat.FlagLegalThreat, bs.LegalThreat
-	case has("angry"):
+	case has(protocol.FlagAngry):
 		return b.cat.FlagAngry, bs.Angry
-	case has("churn_risk"):
+	case has(protocol.FlagChurnRisk):
 		return b.cat.FlagChurnRisk, bs.ChurnRisk
 	case c.VIP:
 		return b.cat.VIP, bs.VIP
@@ -1126,7 +1126,7 @@ func (b *Board) botLines() []string {
 		for _, r := range d.Reasons {
 			label, ok := b.cat.Reason(r.Reason)
 			if !ok {
-				label = sanitize.Line(r.Reason)
+				label = sanitize.Line(string(r.Reason))
 			}
 			parts = append(parts, label+" "+strconv.Itoa(r.Count))
 		}

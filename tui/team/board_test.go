@@ -41,7 +41,7 @@ func benchBoard(b *testing.B) *Board {
 			Status: protocol.ConvQueued, Priority: i % 50, EscalatedAt: now.Add(-time.Duration(i) * time.Second).UnixMilli(),
 			SLADueAt: now.Add(time.Duration(i%600) * time.Second).UnixMilli()}
 		if i%10 == 0 {
-			c.Flags = []string{"angry"}
+			c.Flags = []protocol.Flag{"angry"}
 		}
 		if i%3 == 0 {
 			c.Status, c.Assignee = protocol.ConvAssigned, fmt.Sprintf("a%02d", i%20)

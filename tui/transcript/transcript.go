@@ -30,7 +30,7 @@ import (
 // block is the rendered lines of one message at one width.
 type block struct {
 	width    int
-	delivery string
+	delivery protocol.DeliveryState
 	lines    []string
 }
 
@@ -101,7 +101,7 @@ func (m *Model) Append(msg protocol.Message) {
 
 // SetDelivery updates the delivery status of an agent reply (or a bot
 // turn sent as mail).
-func (m *Model) SetDelivery(messageID, delivery string) {
+func (m *Model) SetDelivery(messageID string, delivery protocol.DeliveryState) {
 	for i := len(m.msgs) - 1; i >= 0; i-- {
 		if m.msgs[i].ID == messageID {
 			m.msgs[i].Delivery = delivery
@@ -176,15 +176,15 @@ func (m *Model) render(msg *protocol.Message, sep bool) []string {
 	// (e-mail), say whether they reached the customer.
 	if (msg.Author == protocol.AuthorAgent || msg.Author == protocol.AuthorBot) && msg.Delivery != "" {
 		switch msg.Delivery {
-		case "pending":
+		case protocol.DeliveryPending:
 			if m.noRoute != "" {
 				status = t.DeliveryFailed.Render("✗ " + m.cat.DeliveryNoRoute(sanitize.Line(m.noRoute)))
 				break
 			}
 			status = t.DeliveryPending.Render("… " + m.cat.DeliveryPending)
-		case "delivered":
+		case protocol.DeliveryDelivered:
 			status = t.DeliveryDelivered.Render("✓ " + m.cat.DeliveryDelivered)
-		case "failed":
+		case protocol.DeliveryFailed:
 			status = t.DeliveryFailed.Render("✗ " + m.cat.DeliveryFailed)
 		}
 	}

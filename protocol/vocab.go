@@ -1,0 +1,119 @@
+package protocol
+
+// The desk's vocabulary: the words that name a draft's state, what an
+// agent did with a draft, a conversation's risk flags, why it went to
+// people and where a reply is on its way to the customer. They are typed
+// so that a bare string cannot stand in for one; every package spells them
+// through these constants (internal/archtest's vocabulary check enforces
+// it). The copilot, which knows no wire type, keeps its own copies of the
+// flag and outcome words; server/vocab_test.go checks they agree.
+
+// DraftStatus is where an AI draft stands.
+type DraftStatus string
+
+// Draft states. A draft is open until an agent decides on it (accepted,
+// edited, rejected) or a newer draft replaces it (superseded; a superseded
+// draft may still be decided on).
+const (
+	DraftOpen       DraftStatus = "open"
+	DraftAccepted   DraftStatus = "accepted"
+	DraftEdited     DraftStatus = "edited"
+	DraftRejected   DraftStatus = "rejected"
+	DraftSuperseded DraftStatus = "superseded"
+)
+
+// Decided reports whether the draft has an outcome.
+func (s DraftStatus) Decided() bool {
+	return s == DraftAccepted || s == DraftEdited || s == DraftRejected
+}
+
+// Action is what an agent did with a draft: the outcome's decision. Its
+// past tense is the draft's state afterwards (Action.Status).
+type Action string
+
+// Outcome actions.
+const (
+	ActionAccept Action = "accept"
+	ActionEdit   Action = "edit"
+	ActionReject Action = "reject"
+)
+
+// Actions lists the outcome actions in the order the desk offers them.
+var Actions = []Action{ActionAccept, ActionEdit, ActionReject}
+
+// Status is the draft state the action leaves: accept → accepted, edit →
+// edited, reject → rejected; "" for an unknown action.
+func (a Action) Status() DraftStatus {
+	switch a {
+	case ActionAccept:
+		return DraftAccepted
+	case ActionEdit:
+		return DraftEdited
+	case ActionReject:
+		return DraftRejected
+	}
+	return ""
+}
+
+// Valid reports whether a is a known action.
+func (a Action) Valid() bool { return a.Status() != "" }
+
+// Flag is a risk flag on a conversation (Conversation.Flags), set from the
+// copilot's reading of the customer's messages.
+type Flag string
+
+// Conversation flags.
+const (
+	FlagAngry        Flag = "angry"
+	FlagChurnRisk    Flag = "churn_risk"
+	FlagLegalThreat  Flag = "legal_threat"
+	FlagUrgent       Flag = "urgent"
+	FlagAsksForHuman Flag = "asks_for_human"
+)
+
+// Flags lists the flags, most severe first (the order the queue ranks them).
+var Flags = []Flag{FlagLegalThreat, FlagAngry, FlagChurnRisk, FlagUrgent, FlagAsksForHuman}
+
+// Flags converts names (the copilot's) to flags.
+func FlagsOf(names []string) []Flag {
+	if names == nil {
+		return nil
+	}
+	out := make([]Flag, len(names))
+	for i, n := range names {
+		out[i] = Flag(n)
+	}
+	return out
+}
+
+// Reason is why a conversation was handed to people (Escalation.Reason).
+// The server's rules and bot give the Reason* values; an integration may
+// give its own (a short lower-case word, docs/channels.md).
+type Reason string
+
+// Escalation reasons.
+const (
+	ReasonAsksForHuman      Reason = "asks_for_human"
+	ReasonNegativeSentiment Reason = "negative_sentiment"
+	ReasonLegalThreat       Reason = "legal_threat"
+	ReasonChurnRisk         Reason = "churn_risk"
+	ReasonBotFailure        Reason = "bot_failure"
+	ReasonVIP               Reason = "vip"
+	ReasonExplicit          Reason = "explicit"
+	// ReasonLowConfidence: the front-line bot had no answer it trusted.
+	ReasonLowConfidence Reason = "low_confidence"
+	// ReasonEmail: a mail queued for people because the bot does not answer mail.
+	ReasonEmail Reason = "email"
+)
+
+// DeliveryState is where a reply stands on its way to the customer's
+// channel (Message.Delivery); empty for messages that are not delivered
+// (customer messages, notes).
+type DeliveryState string
+
+// Delivery states.
+const (
+	DeliveryPending   DeliveryState = "pending"
+	DeliveryDelivered DeliveryState = "delivered"
+	DeliveryFailed    DeliveryState = "failed"
+)

@@ -1,0 +1,30 @@
+package server_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/agentdesk/agentdesk/copilot"
+	"github.com/agentdesk/agentdesk/protocol"
+)
+
+// TestCopilotSpeaksProtocolVocabulary: the copilot knows no wire type, so
+// it keeps its own copies of the flag and outcome words; the server hands
+// them on as protocol's. They must be the same words.
+func TestCopilotSpeaksProtocolVocabulary(t *testing.T) {
+	all := copilot.Flags{Angry: true, ChurnRisk: true, LegalThreat: true, Urgent: true, AsksForHuman: true}
+	got := protocol.FlagsOf(all.Names())
+	want := slices.Clone(protocol.Flags)
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("copilot flags %v, protocol flags %v", got, want)
+	}
+	for action, outcome := range map[protocol.Action]copilot.Outcome{
+		protocol.ActionAccept: copilot.Accepted, protocol.ActionEdit: copilot.Edited, protocol.ActionReject: copilot.Rejected,
+	} {
+		if string(action.Status()) != string(outcome) {
+			t.Errorf("%s leaves a draft %q; the copilot calls it %q", action, action.Status(), outcome)
+		}
+	}
+}
