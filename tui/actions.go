@@ -8,6 +8,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/deskstate"
 	"github.com/agentdesk/agentdesk/tui/queue"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
@@ -27,7 +28,7 @@ type resultMsg struct {
 // enqueuedMsg reports that a request was stored in the outbox (or not).
 type enqueuedMsg struct {
 	id  string
-	job outboxJob
+	job deskstate.Job
 	err error
 }
 
@@ -45,7 +46,7 @@ func (m *Model) request(kind, convID string, fn func(ctx context.Context, r *res
 
 // enqueue stores a request in the durable outbox from a command: the
 // fsync is I/O and stays out of Update.
-func (m *Model) enqueue(job outboxJob, data any) tea.Cmd {
+func (m *Model) enqueue(job deskstate.Job, data any) tea.Cmd {
 	be := m.be
 	return func() tea.Msg {
 		var id string
@@ -53,24 +54,20 @@ func (m *Model) enqueue(job outboxJob, data any) tea.Cmd {
 		if req, ok := data.(protocol.OutcomeReq); ok {
 			id, err = be.EnqueueOutcome(req)
 		} else {
-			id, err = be.Enqueue(job.kind, data)
+			id, err = be.Enqueue(job.Kind, data)
 		}
 		return enqueuedMsg{id: id, job: job, err: err}
 	}
 }
 
 func (m *Model) applyEnqueued(msg enqueuedMsg) tea.Cmd {
-	what := m.what(msg.job.kind, msg.job.action)
+	what := m.what(msg.job.Kind, msg.job.Action)
 	if msg.err != nil {
-		if msg.job.draftID != "" {
-			delete(m.outcomes, msg.job.draftID)
-			m.copilotCache = copilotCache{}
-		}
+		m.desk.EnqueueFailed(msg.job)
 		m.say(m.explain(what, msg.err), true)
 		return nil
 	}
-	m.jobs[msg.id] = msg.job
-	m.pending++
+	m.desk.Enqueued(msg.id, msg.job)
 	if m.conn.State.String() != "online" {
 		m.say(m.cat.NoticeQueued(what), false)
 	}
@@ -101,9 +98,8 @@ func (m *Model) openConv(id string) tea.Cmd {
 		m.lastSeq = 0
 		m.copilotScroll = 0
 		m.showSources, m.showProfile = false, false
-		m.copilotCache = copilotCache{}
-		if d, ok := m.drafts[id]; ok {
-			m.markShown(d)
+		if d, ok := m.desk.Draft(id); ok {
+			m.desk.MarkShown(d, m.now)
 		}
 	}
 	m.setFocus(focusConv)
@@ -131,21 +127,18 @@ func (m *Model) applyResult(r resultMsg) tea.Cmd {
 	}
 	switch r.kind {
 	case protocol.ReqClaim, protocol.ReqNext:
-		m.upsert(r.conv)
+		m.upsertConv(r.conv)
 		m.say(m.cat.NoticeDone(what), false)
 		m.queue.SelectID(r.conv.ID)
 		return m.openConv(r.conv.ID)
 	case protocol.ReqSetStatus:
-		m.agents[r.agent.ID] = r.agent
-		if r.agent.ID == m.me.ID {
-			m.me = r.agent
-		}
+		m.desk.PutAgent(r.agent)
 		m.say(m.cat.NoticeDone(what)+" "+m.statusLabel(r.agent.Status), false)
 	case protocol.ReqReassign:
 		ok, failed := 0, ""
 		for _, res := range r.reassign.Results {
 			if res.OK && res.Conversation != nil {
-				m.upsert(*res.Conversation)
+				m.upsertConv(*res.Conversation)
 				ok++
 			} else if res.Error != nil && failed == "" {
 				failed = sanitize.Line(res.Error.Message)
@@ -160,7 +153,7 @@ func (m *Model) applyResult(r resultMsg) tea.Cmd {
 		if r.convID != m.open {
 			return nil // the agent moved on while it loaded
 		}
-		m.upsert(r.detail.Conversation)
+		m.upsertConv(r.detail.Conversation)
 		m.customer, m.history = r.detail.Customer, r.detail.History
 		m.transcript.SetMessages(r.detail.Messages)
 		m.lastSeq = 0
@@ -170,9 +163,10 @@ func (m *Model) applyResult(r resultMsg) tea.Cmd {
 		m.loading = false
 		m.flushEarly()
 		for _, d := range r.detail.Drafts {
-			m.applyDraft(d)
+			if m.desk.PutDraft(d) {
+				m.draftArrived(d)
+			}
 		}
-		m.copilotCache = copilotCache{}
 		return m.wantThumbs() // images.go
 	}
 	return nil
@@ -190,20 +184,12 @@ func (m *Model) flushEarly() {
 	clear(m.lateDelivery)
 }
 
-// upsert records a conversation from an ack, unless an event already
-// brought a newer version.
-func (m *Model) upsert(c protocol.Conversation) {
-	if c.ID == "" {
-		return
+// upsertConv records a conversation from an ack, unless an event already
+// brought a newer version, and shows it in the queue.
+func (m *Model) upsertConv(c protocol.Conversation) {
+	if m.desk.Upsert(c) {
+		m.queue.Upsert(c)
 	}
-	if old, ok := m.convs[c.ID]; ok && old.Version > c.Version {
-		return
-	}
-	m.convs[c.ID] = c
-	m.noteMood(c)
-	m.queue.Upsert(c)
-	m.queuedDirty = true
-	m.copilotCache = copilotCache{}
 }
 
 func (m *Model) statusLabel(s string) string {
@@ -254,13 +240,13 @@ func (m *Model) openDraft() (protocol.Conversation, protocol.Draft, bool) {
 	if !ok {
 		return c, protocol.Draft{}, false
 	}
-	if _, streaming := m.streams[c.ID]; streaming {
+	if m.desk.Streaming(c.ID) {
 		// The panel shows the draft being written, not the one before it.
 		m.say(m.cat.NoticeDraftStreaming, true)
 		return c, protocol.Draft{}, false
 	}
-	d, ok := m.drafts[c.ID]
-	if _, done := m.outcomes[d.ID]; !ok || d.Status != protocol.DraftOpen || done {
+	d, ok := m.desk.Draft(c.ID)
+	if _, done := m.desk.Outcome(d.ID); !ok || d.Status != protocol.DraftOpen || done {
 		m.say(m.cat.NoticeNoDraft, true)
 		return c, d, false
 	}
@@ -281,7 +267,7 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 		cmd, _ := m.review.Perform(act)
 		return tea.Batch(open, cmd)
 	}
-	if m.me.Role == protocol.RoleTrainer && trainerCannot[act] {
+	if m.desk.Me().Role == protocol.RoleTrainer && trainerCannot[act] {
 		// The server refuses these ("role trainer may not next"); say why
 		// in words before anything is sent or queued.
 		m.say(m.cat.NoticeTrainerReadOnly, true)
@@ -298,8 +284,8 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 		case m.typing():
 			m.push(m.confirmQuit(m.cat.QuitTyping))
 			return nil
-		case m.pending > 0 && m.conn.State.String() != "online":
-			m.push(m.confirmQuit(m.cat.QuitPending(m.pending)))
+		case m.desk.Pending() > 0 && m.conn.State.String() != "online":
+			m.push(m.confirmQuit(m.cat.QuitPending(m.desk.Pending())))
 			return nil
 		}
 		return tea.Quit
@@ -325,7 +311,7 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 	case keymap.PaletteOpen:
 		m.push(newPalette(m))
 	case keymap.StatusCycle:
-		next := map[string]string{protocol.StatusOnline: protocol.StatusAway, protocol.StatusAway: protocol.StatusOffline}[m.me.Status]
+		next := map[string]string{protocol.StatusOnline: protocol.StatusAway, protocol.StatusAway: protocol.StatusOffline}[m.desk.Me().Status]
 		if next == "" {
 			next = protocol.StatusOnline
 		}
@@ -413,7 +399,7 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 			return nil
 		}
 		m.setFocus(focusQueue)
-		return m.enqueue(outboxJob{kind: protocol.ReqRelease, convID: c.ID}, protocol.ConversationReq{ConversationID: c.ID})
+		return m.enqueue(deskstate.Job{Kind: protocol.ReqRelease, ConvID: c.ID}, protocol.ConversationReq{ConversationID: c.ID})
 	case keymap.ConvTransfer:
 		c, ok := m.workable()
 		if !ok {
@@ -442,7 +428,7 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 			m.say(m.cat.NoConversation, true)
 			return nil
 		}
-		return m.reassign([]string{c.ID}, m.me.ID, "", map[string]int64{c.ID: c.Version})
+		return m.reassign([]string{c.ID}, m.desk.Me().ID, "", map[string]int64{c.ID: c.Version})
 	case keymap.ConvProfile, keymap.DraftSources:
 		if _, ok := m.openConversation(); !ok {
 			m.say(m.cat.NoConversation, true)
@@ -453,7 +439,6 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 		} else {
 			m.showSources = !m.showSources
 		}
-		m.copilotCache = copilotCache{}
 		if m.lay.stacked || m.focus == focusConv {
 			m.setFocus(focusCopilot)
 		}
@@ -654,11 +639,10 @@ func (m *Model) reassign(ids []string, toAgent, toTeam string, versions map[stri
 // derived from the draft so that a second attempt at the same draft (a
 // double key press, a restart) is recognised by the server as the same one.
 func (m *Model) recordOutcome(d protocol.Draft, action protocol.Action, finalText, reason, note string) tea.Cmd {
-	m.outcomes[d.ID] = outcomeState{action: action, queued: true}
-	m.copilotCache = copilotCache{}
+	m.desk.Decide(d.ID, action)
 	req := protocol.OutcomeReq{
 		DraftID: d.ID, Action: action, FinalText: finalText, Reason: reason, Note: note,
-		IdempotencyKey: "o-" + d.ID, DraftShownAt: m.shownAt[d.ID],
+		IdempotencyKey: "o-" + d.ID, DraftShownAt: m.desk.ShownAt(d.ID),
 	}
-	return m.enqueue(outboxJob{kind: protocol.ReqOutcome, convID: d.ConversationID, draftID: d.ID, action: action}, req)
+	return m.enqueue(deskstate.Job{Kind: protocol.ReqOutcome, ConvID: d.ConversationID, DraftID: d.ID, Action: action}, req)
 }

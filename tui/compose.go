@@ -14,6 +14,7 @@ import (
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/deskstate"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
@@ -139,11 +140,11 @@ func (m *Model) sendCompose() tea.Cmd {
 	var cmd tea.Cmd
 	switch c.mode {
 	case composeReply:
-		cmd = m.enqueue(outboxJob{kind: protocol.ReqSend, convID: c.convID, text: text}, protocol.TextReq{ConversationID: c.convID, Text: text, Attachments: fileIDs(c.files)})
+		cmd = m.enqueue(deskstate.Job{Kind: protocol.ReqSend, ConvID: c.convID, Text: text}, protocol.TextReq{ConversationID: c.convID, Text: text, Attachments: fileIDs(c.files)})
 	case composeNote:
-		cmd = m.enqueue(outboxJob{kind: protocol.ReqNote, convID: c.convID}, protocol.TextReq{ConversationID: c.convID, Text: text, Attachments: fileIDs(c.files)})
+		cmd = m.enqueue(deskstate.Job{Kind: protocol.ReqNote, ConvID: c.convID}, protocol.TextReq{ConversationID: c.convID, Text: text, Attachments: fileIDs(c.files)})
 	case composeEdit:
-		if _, done := m.outcomes[c.draft.ID]; done {
+		if _, done := m.desk.Outcome(c.draft.ID); done {
 			m.say(m.cat.NoticeNoDraft, true)
 			return nil
 		}
@@ -203,7 +204,7 @@ func (m *Model) cannedReplies() []cannedReply {
 		return m.canned
 	}
 	l := m.lang
-	if c, ok := m.convs[m.compose.convID]; ok {
+	if c, ok := m.desk.Conversation(m.compose.convID); ok {
 		switch {
 		case strings.HasPrefix(c.Language, "zh"):
 			l = lang.ZhCN

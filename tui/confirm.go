@@ -53,7 +53,7 @@ func firstRisky(flags []protocol.Flag) protocol.Flag {
 // waitingWarning heads the resolve and snooze dialogs while the customer
 // waits for an answer ("" when nobody waits).
 func (m *Model) waitingWarning(convID string) string {
-	c, ok := m.convs[convID]
+	c, ok := m.desk.Conversation(convID)
 	if !ok || c.WaitStart() == 0 {
 		return ""
 	}

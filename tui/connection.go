@@ -99,15 +99,15 @@ func (m *Model) connProblem(w int) []string {
 // firstRun reports whether the desk is connected as an agent who is not
 // online: chats are not routed to them, and a new agent does not know why.
 func (m *Model) firstRun() bool {
-	return m.conn.State == client.StateOnline && m.me.ID != "" && m.me.Role == protocol.RoleAgent &&
-		m.me.Status != protocol.StatusOnline
+	return m.conn.State == client.StateOnline && m.desk.Me().ID != "" && m.desk.Me().Role == protocol.RoleAgent &&
+		m.desk.Me().Status != protocol.StatusOnline
 }
 
 // routeTranscript tells the transcript whether the open conversation's
 // channel has a delivery at all, from what the server said in its welcome.
 func (m *Model) routeTranscript() {
-	c, ok := m.convs[m.open]
-	if !ok || m.delivery.Covers(c.Channel) {
+	c, ok := m.desk.Conversation(m.open)
+	if !ok || m.desk.Delivery().Covers(c.Channel) {
 		m.transcript.SetNoRoute("")
 		return
 	}

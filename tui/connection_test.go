@@ -49,7 +49,7 @@ func TestConnectionProblemIsExplained(t *testing.T) {
 // to press S.
 func TestFirstRunHintWhileNotOnline(t *testing.T) {
 	h := newHarness(t, lang.EN, 120, 30)
-	me := h.m.me
+	me := h.m.desk.Me()
 	me.Status = protocol.StatusOffline
 	h.send(UpdatesMsg{Updates: []client.Update{event(20, protocol.EvAgent, &protocol.AgentEvent{Cause: "status", Agent: me})}})
 	if scr := paneText(h.m.convPane()); !strings.Contains(scr, "Press S to set your status to online") {
@@ -70,7 +70,7 @@ func paneText(lines []string) string {
 // With no delivery for the chat's channel, a pending reply says so.
 func TestPendingReplyOnAChannelWithoutDeliverySaysSo(t *testing.T) {
 	h := newHarness(t, lang.EN, 160, 48)
-	me := h.m.me
+	me := h.m.desk.Me()
 	h.send(UpdatesMsg{Updates: []client.Update{client.Welcomed{Welcome: protocol.Welcome{Protocol: 1, Agent: me, Seq: 40,
 		Resume: protocol.ResumeReplay, Delivery: &protocol.Delivery{Channels: []string{"email"}}}}}})
 	d := h.be.detail["c1"]

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -92,7 +91,7 @@ func TestOpenLoadsTranscriptAndShowsDraft(t *testing.T) {
 			t.Errorf("screen lacks %q", want)
 		}
 	}
-	if _, ok := h.m.shownAt["d1"]; !ok {
+	if h.m.desk.ShownAt("d1") == 0 {
 		t.Error("draft d1 was shown but no shown-at time recorded")
 	}
 }
@@ -106,8 +105,8 @@ func TestClaimAndNext(t *testing.T) {
 	if got := h.be.find("claim"); len(got) != 1 || got[0].arg != "c2@0" {
 		t.Fatalf("claim calls = %v, want c2 without a version", got)
 	}
-	if h.m.Open() != "c2" || h.m.convs["c2"].Assignee != "alice" {
-		t.Fatalf("after claim: open %q assignee %q", h.m.Open(), h.m.convs["c2"].Assignee)
+	if h.m.Open() != "c2" || conv(h, "c2").Assignee != "alice" {
+		t.Fatalf("after claim: open %q assignee %q", h.m.Open(), conv(h, "c2").Assignee)
 	}
 	h.press("esc") // back to the queue
 	h.press("n")
@@ -146,7 +145,7 @@ func TestAcceptGoesThroughOutboxWithDraftKey(t *testing.T) {
 func TestStaleDraftAsksBeforeAccepting(t *testing.T) {
 	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
-	c := h.m.convs["c1"]
+	c := conv(h, "c1")
 	c.Version++
 	c.LastSeq, c.LastCustomer = 4, 4
 	h.send(UpdatesMsg{Updates: []client.Update{event(20, protocol.EvMessage, &protocol.MessageEvent{
@@ -426,7 +425,7 @@ func TestRegenerateQuickPickUntilTheNewDraft(t *testing.T) {
 		t.Fatalf("no regenerating line on the draft panel:\n%s", h.screen())
 	}
 	// The old draft is superseded, then the new one arrives.
-	old := h.m.drafts["c1"]
+	old, _ := h.m.desk.Draft("c1")
 	old.Status = "superseded"
 	nd := protocol.Draft{ID: "d2", ConversationID: "c1", Text: "已加急，今天发出。", BasedOnSeq: 3, Provider: "offline",
 		Model: "offline-1", PromptVersion: "draft-v1", Instruction: "shorter", Status: "open", CreatedAt: ms(0)}
@@ -641,7 +640,7 @@ func TestEveryActionIsHandled(t *testing.T) {
 
 func TestEventsAndNotification(t *testing.T) {
 	h := newHarness(t, lang.EN, 160, 48)
-	c := h.m.convs["c2"]
+	c := conv(h, "c2")
 	c.Assignee, c.Status, c.Version = "alice", protocol.ConvAssigned, c.Version+1
 	msgs := h.send(UpdatesMsg{Updates: []client.Update{event(30, protocol.EvConversation,
 		&protocol.ConversationEvent{Cause: protocol.CauseReassigned, By: "lee", Conversation: c})}})
@@ -737,16 +736,16 @@ func TestOfflineStatusAndFailures(t *testing.T) {
 		t.Fatalf("offline accept: %v, notice %q", h.enqueued(protocol.ReqOutcome), h.notice())
 	}
 	// The server refuses it for good: the desk says so and frees the draft.
-	id := ""
-	for k := range h.m.jobs {
-		id = k
+	id := fmt.Sprintf("o-%d", h.be.nextID) // the accept's outbox id
+	if h.m.desk.Jobs() != 1 {
+		t.Fatalf("%d outbox jobs remembered, want 1", h.m.desk.Jobs())
 	}
 	h.send(UpdatesMsg{Updates: []client.Update{client.OutboxResult{ID: id, Type: protocol.ReqOutcome,
 		Err: protocol.Errorf(protocol.CodeConflict, "draft already has an outcome")}}})
 	if !h.m.notice.err || !strings.Contains(h.notice(), "already has an outcome") {
 		t.Fatalf("failed outbox notice = %q", h.notice())
 	}
-	if _, ok := h.m.outcomes["d1"]; ok {
+	if _, ok := h.m.desk.Outcome("d1"); ok {
 		t.Fatal("failed outcome still marks the draft as decided")
 	}
 }
@@ -757,7 +756,9 @@ func TestLeadActions(t *testing.T) {
 	if h.notice() != i18n.For(lang.EN).NoticeLeadOnly {
 		t.Fatalf("agent reassign: %q", h.notice())
 	}
-	h.m.me.Role = protocol.RoleLead
+	lead := h.m.desk.Me()
+	lead.Role = protocol.RoleLead
+	h.m.desk.PutAgent(lead)
 	h.m.queue.SelectID("c2")
 	h.press("space")
 	h.m.queue.SelectID("c3")
@@ -804,7 +805,7 @@ func itoa(i int) string {
 func TestDeliveryStatusFollowsMessageUpdated(t *testing.T) {
 	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
-	c := h.m.convs["c1"]
+	c := conv(h, "c1")
 	reply := protocol.Message{ID: "m4", ConversationID: "c1", Seq: 4, Author: protocol.AuthorAgent, AuthorID: "alice",
 		AuthorName: "Alice 客服", Text: "已为您加急处理。", Delivery: "pending", CreatedAt: ms(0)}
 	c.LastSeq, c.Version = 4, c.Version+1
@@ -836,7 +837,7 @@ func TestDeliveryStatusFollowsMessageUpdated(t *testing.T) {
 func TestDeliveryWhileTheTranscriptLoads(t *testing.T) {
 	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
-	d := h.m.convs["c1"]
+	d := conv(h, "c1")
 	reply := protocol.Message{ID: "m4", ConversationID: "c1", Seq: 4, Author: protocol.AuthorAgent, AuthorID: "alice",
 		Text: "已为您加急处理。", Delivery: "pending", CreatedAt: ms(0)}
 	detail := h.be.detail["c1"]
@@ -880,7 +881,7 @@ func TestProfileShowsCustomerAndHistory(t *testing.T) {
 		t.Fatalf("c2's profile:\n%s", s)
 	}
 	// A first-time customer says so.
-	h.be.detail["c2"] = protocol.ConversationDetail{Conversation: h.m.convs["c2"],
+	h.be.detail["c2"] = protocol.ConversationDetail{Conversation: conv(h, "c2"),
 		Customer: &protocol.Customer{ID: "u2", Name: "🎉 Zoë 佐藤", VIP: true}, History: []protocol.PastConversation{}}
 	h.send(h.m.load("c2")())
 	if s = h.screen(); !strings.Contains(s, "No other conversations.") || !strings.Contains(s, "u2 · VIP") {
@@ -932,7 +933,7 @@ func TestStreamingDraftReplacesRegenerating(t *testing.T) {
 		t.Fatalf("a new job did not replace the text:\n%s", scr)
 	}
 	// The superseded old draft changes nothing; the new open draft replaces the stream.
-	old := h.m.drafts["c1"]
+	old, _ := h.m.desk.Draft("c1")
 	old.Status = "superseded"
 	nd := protocol.Draft{ID: "d2", ConversationID: "c1", Text: "Hello again, it ships today.", BasedOnSeq: 3, Provider: "openai",
 		Model: "m", PromptVersion: "draft-v2", Instruction: "shorter", Status: "open", CreatedAt: ms(0)}
@@ -950,36 +951,12 @@ func TestStreamingDraftReplacesRegenerating(t *testing.T) {
 		t.Fatalf("accept after streaming = %+v", outs)
 	}
 	// c2's stream was kept for when it is opened; a failed generation's empty reset drops it.
-	if st := h.m.streams["c2"]; st == nil || st.text != "VIP积分" {
+	if st, ok := h.m.desk.Stream("c2"); !ok || st.Text != "VIP积分" {
 		t.Fatalf("c2 stream = %+v", st)
 	}
 	h.send(UpdatesMsg{Updates: []client.Update{client.DraftDelta{ConversationID: "c2", JobID: "g_9", Reset: true}}})
-	if _, ok := h.m.streams["c2"]; ok {
+	if h.m.desk.Streaming("c2") {
 		t.Fatal("an empty reset did not end the stream")
-	}
-}
-
-// TestStreamsAreBounded: streaming texts are kept for at most maxStreams
-// conversations, each clipped, and dropped after streamIdle of silence.
-func TestStreamsAreBounded(t *testing.T) {
-	h := newHarness(t, lang.EN, 80, 24)
-	var ups []client.Update
-	for i := range maxStreams + 5 {
-		ups = append(ups, client.DraftDelta{ConversationID: fmt.Sprintf("x%d", i), JobID: "g", Text: "hi"})
-	}
-	big := strings.Repeat("长", maxStreamBytes) // 3 bytes a rune
-	ups = append(ups, client.DraftDelta{ConversationID: "x0big", JobID: "g", Text: big})
-	h.send(UpdatesMsg{Updates: ups})
-	if len(h.m.streams) != maxStreams {
-		t.Fatalf("%d streams kept", len(h.m.streams))
-	}
-	st := h.m.streams["x0big"]
-	if st == nil || len(st.text) > maxStreamBytes || !utf8.ValidString(st.text) {
-		t.Fatalf("big stream: %d bytes", len(st.text))
-	}
-	h.m.setNow(now.Add(streamIdle))
-	if len(h.m.streams) != 0 {
-		t.Fatalf("%d idle streams kept", len(h.m.streams))
 	}
 }
 
@@ -988,9 +965,9 @@ func TestStreamsAreBounded(t *testing.T) {
 // demo's shop bot), a lead at capacity 0 ("takes nothing") and trainers.
 func TestTransferOffersOnlyPeopleWhoTakeChats(t *testing.T) {
 	h := newHarness(t, lang.EN, 160, 48)
-	h.m.agents["shopbot"] = protocol.Agent{ID: "shopbot", Name: "Shop bot", Role: protocol.RoleAdmin, Status: protocol.StatusOffline}
-	h.m.agents["floor"] = protocol.Agent{ID: "floor", Name: "Floor watcher", Role: protocol.RoleLead, Status: protocol.StatusOnline}
-	h.m.agents["tina"] = protocol.Agent{ID: "tina", Name: "Tina trainer", Role: protocol.RoleTrainer, Status: protocol.StatusOnline, Capacity: 5}
+	h.m.desk.PutAgent(protocol.Agent{ID: "shopbot", Name: "Shop bot", Role: protocol.RoleAdmin, Status: protocol.StatusOffline})
+	h.m.desk.PutAgent(protocol.Agent{ID: "floor", Name: "Floor watcher", Role: protocol.RoleLead, Status: protocol.StatusOnline})
+	h.m.desk.PutAgent(protocol.Agent{ID: "tina", Name: "Tina trainer", Role: protocol.RoleTrainer, Status: protocol.StatusOnline, Capacity: 5})
 	openC1(h)
 	h.press("t")
 	scr := h.screen()
@@ -1087,11 +1064,11 @@ func TestQuitOfflineWithOutboxAsks(t *testing.T) {
 // words; the card shows it as is, not wrapped in another pair of quotes.
 func TestEvidenceIsNotQuotedTwice(t *testing.T) {
 	h := newHarness(t, lang.EN, 160, 48)
-	c := h.m.convs["c1"]
+	c := conv(h, "c1")
 	esc := *c.Escalation
 	esc.Evidence = `"律师", "起诉", "12315"`
 	c.Escalation = &esc
-	h.m.convs["c1"] = c
+	h.m.desk.Upsert(c)
 	h.be.convs["c1"] = c
 	d := h.be.detail["c1"]
 	d.Conversation = c
@@ -1197,13 +1174,13 @@ func TestTypingReachesTheCustomer(t *testing.T) {
 // for a conversation it does not know (the message still counts nowhere).
 func TestLeanMessageEventKeepsWhatTheDeskKnows(t *testing.T) {
 	h := newHarness(t, lang.EN, 160, 48)
-	before := h.m.convs["c2"]
+	before := conv(h, "c2")
 	after := before
 	after.Version, after.LastSeq, after.LastCustomer, after.UpdatedAt = before.Version+1, before.LastSeq+1, before.LastSeq+1, ms(0)
 	h.send(UpdatesMsg{Updates: []client.Update{event(40, protocol.EvMessage, &protocol.MessageEvent{
 		Message:      protocol.Message{ID: "m9", ConversationID: "c2", Seq: after.LastSeq, Author: protocol.AuthorCustomer, Text: "还在吗", CreatedAt: ms(0)},
 		Conversation: protocol.ChangeOf(after)})}})
-	got := h.m.convs["c2"]
+	got := conv(h, "c2")
 	if got.CustomerName != before.CustomerName || got.Priority != before.Priority || got.VIP != before.VIP || got.Status != before.Status {
 		t.Fatalf("the lean event lost what the desk knew: %+v", got)
 	}
@@ -1217,14 +1194,14 @@ func TestLeanMessageEventKeepsWhatTheDeskKnows(t *testing.T) {
 	stale := protocol.ChangeOf(before)
 	h.send(UpdatesMsg{Updates: []client.Update{event(41, protocol.EvMessage, &protocol.MessageEvent{
 		Message: protocol.Message{ID: "m8", ConversationID: "c2", Seq: before.LastSeq, Author: protocol.AuthorCustomer}, Conversation: stale})}})
-	if h.m.convs["c2"].Version != after.Version {
+	if conv(h, "c2").Version != after.Version {
 		t.Fatal("an older change was applied")
 	}
 	// A conversation the desk does not know stays unknown.
 	h.send(UpdatesMsg{Updates: []client.Update{event(42, protocol.EvMessage, &protocol.MessageEvent{
 		Message:      protocol.Message{ID: "m1", ConversationID: "c_gone", Seq: 7, Author: protocol.AuthorAgent, Text: "note"},
 		Conversation: protocol.ConversationChange{ID: "c_gone", Version: 12, Status: protocol.ConvResolved, LastSeq: 7}})}})
-	if _, ok := h.m.convs["c_gone"]; ok {
+	if _, ok := h.m.desk.Conversation("c_gone"); ok {
 		t.Fatal("a partial conversation was added to the desk")
 	}
 	if strings.Contains(h.screen(), "c_gone") {

@@ -14,6 +14,7 @@ import (
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/tui/cell"
+	"github.com/agentdesk/agentdesk/tui/deskstate"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
@@ -107,12 +108,12 @@ func (m *Model) applyDialogResult(res any) tea.Cmd {
 				req.ToAgent = strings.TrimPrefix(r.value, "agent:")
 			}
 			m.setFocus(focusQueue)
-			return m.enqueue(outboxJob{kind: protocol.ReqTransfer, convID: r.target}, req)
+			return m.enqueue(deskstate.Job{Kind: protocol.ReqTransfer, ConvID: r.target}, req)
 		case pickReassign:
 			ids := strings.Split(r.target, ",")
 			versions := map[string]int64{}
 			for _, id := range ids {
-				if c, ok := m.convs[id]; ok {
+				if c, ok := m.desk.Conversation(id); ok {
 					versions[id] = c.Version
 				}
 			}
@@ -122,12 +123,12 @@ func (m *Model) applyDialogResult(res any) tea.Cmd {
 			return m.reassign(ids, strings.TrimPrefix(r.value, "agent:"), "", versions)
 		case pickResolve:
 			m.setFocus(focusQueue)
-			return m.enqueue(outboxJob{kind: protocol.ReqResolve, convID: r.target},
+			return m.enqueue(deskstate.Job{Kind: protocol.ReqResolve, ConvID: r.target},
 				protocol.ResolveReq{ConversationID: r.target, Disposition: r.value})
 		case pickSnooze:
 			minutes, _ := strconv.Atoi(r.value)
 			m.setFocus(focusQueue)
-			return m.enqueue(outboxJob{kind: protocol.ReqSnooze, convID: r.target},
+			return m.enqueue(deskstate.Job{Kind: protocol.ReqSnooze, ConvID: r.target},
 				protocol.SnoozeReq{ConversationID: r.target, Minutes: minutes})
 		case pickCanned:
 			m.insertCanned(r.value)
@@ -252,9 +253,9 @@ func (d *listDialog) view(m *Model, maxW, maxH int) string {
 // agentDialog lists transfer or reassign targets: agents (by status and
 // load) and, when teams is true or for reassign, team queues.
 func (m *Model) agentDialog(title string, kind pickKind, target string, excludeMe bool) dialog {
-	agents := make([]protocol.Agent, 0, len(m.agents))
-	for _, a := range m.agents {
-		if excludeMe && a.ID == m.me.ID {
+	var agents []protocol.Agent
+	for a := range m.desk.Agents() {
+		if excludeMe && a.ID == m.desk.Me().ID {
 			continue
 		}
 		if !takesChats(a) {

@@ -1,62 +1,65 @@
 package tui
 
 import (
-	"encoding/json"
 	"errors"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/deskstate"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
-// applyUpdates applies a batch of client updates. Conversation changes are
-// collected and handed to the queue once, so a burst of a thousand events
-// costs one re-sort and one render.
+// applyUpdates applies a batch of client updates to what the desk knows
+// and reacts to what changed. Conversation changes are handed to the queue
+// once, so a burst of a thousand events costs one re-sort and one render.
 func (m *Model) applyUpdates(us []client.Update) tea.Cmd {
-	var changed []protocol.Conversation
+	ch := m.desk.Apply(us, m.now)
 	var cmds []tea.Cmd
 	assigned := ""
-	for _, u := range us {
-		if cmd := m.teamUpdate(u); cmd != nil { // teamview.go
-			cmds = append(cmds, cmd)
+	for _, c := range ch.List {
+		switch c.Kind {
+		case deskstate.Connected:
+			if c.State.State == client.StateOnline && m.open != "" && m.lead.view == viewDesk {
+				m.conn = c.State
+				cmds = append(cmds, m.sendViewing(m.open))
+			}
+			m.conn = c.State
+		case deskstate.Welcomed:
+			cmds = append(cmds, m.applyWelcome(c.Welcome, ch.Snapshot))
+		case deskstate.ChatTaken:
+			m.noteLostChat(c.Old, c.Conv, c.By) // unsent.go
+		case deskstate.AssignedToMe:
+			assigned = sanitize.Line(c.Conv.CustomerName)
+		case deskstate.MessageAdded:
+			if c.Message.Author == protocol.AuthorCustomer {
+				delete(m.typingAt, c.Message.ConversationID) // what they typed has arrived
+			}
+			if c.Message.ConversationID == m.open {
+				m.img.more = m.img.more || len(c.Message.Attachments) > 0 // images.go
+				m.appendMessage(c.Message)
+			}
+		case deskstate.DeliveryChanged:
+			m.applyDelivery(c.Message, c.Conv)
+		case deskstate.DraftChanged:
+			m.draftArrived(c.Draft)
+		case deskstate.AgentChanged:
+			m.noteLeadChange(c.OldAgent, c.Agent, c.By) // unsent.go
+		case deskstate.OutboxDone:
+			m.applyOutboxResult(c)
+		case deskstate.CustomerTyping:
+			m.noteTyping(c.Typing) // header.go
 		}
-		switch u := u.(type) {
-		case client.StateChanged:
-			m.conn = u
-		case client.Welcomed:
-			if cmd := m.applyWelcome(u.Welcome); cmd != nil {
-				cmds = append(cmds, cmd)
-			}
-			if u.Welcome.Agent.Role == protocol.RoleTrainer && m.review == nil {
-				cmds = append(cmds, m.openReview()) // a trainer's desk is review
-			}
-			changed = changed[:0] // the snapshot already holds them
-		case client.Event:
-			c, ok, who := m.applyEvent(u)
-			if ok {
-				changed = append(changed, c)
-			}
-			if who != "" {
-				assigned = who
-			}
-		case client.OutboxResult:
-			m.applyOutboxResult(u)
-		case client.DraftDelta:
-			m.applyDelta(u)
-		case client.CustomerTyping:
-			m.noteTyping(u) // header.go
-		}
+	}
+	if ch.AgentNames {
+		m.queue.SetAgentNames(m.desk.AgentNames())
 	}
 	if m.img.more {
 		m.img.more = false
 		cmds = append(cmds, m.wantThumbs())
 	}
-	if len(changed) > 0 {
-		m.queuedDirty = true
-	}
-	m.queue.UpsertMany(changed)
+	m.queue.UpsertMany(ch.Conversations)
 	if assigned != "" {
 		m.say(m.cat.NoticeAssigned(assigned), false)
 		if cmd := m.announce(assigned); cmd != nil {
@@ -66,130 +69,36 @@ func (m *Model) applyUpdates(us []client.Update) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-func (m *Model) applyWelcome(w protocol.Welcome) tea.Cmd {
-	m.me = w.Agent
-	m.delivery = w.Delivery
+// applyWelcome reacts to a new connection's welcome (already applied to
+// the desk's state).
+func (m *Model) applyWelcome(w protocol.Welcome, snapshot bool) tea.Cmd {
+	var cmds []tea.Cmd
+	// A new connection: subscribe to the board again, and say what is open.
+	m.lead.subscribed = false
+	if m.lead.view == viewTeam && w.Agent.Role != protocol.RoleAgent {
+		cmds = append(cmds, m.requestBoard())
+	}
 	m.routeTranscript()
-	m.agents[w.Agent.ID] = w.Agent
 	m.queue.SetMe(w.Agent.ID)
-	if w.Resume != protocol.ResumeSnapshot || w.Snapshot == nil {
-		return nil
+	if snapshot {
+		m.queue.SetConversations(w.Snapshot.Conversations)
+		// Events may have been missed while disconnected: reload what is open.
+		if m.open != "" {
+			cmds = append(cmds, m.load(m.open))
+		}
 	}
-	clear(m.convs)
-	for _, c := range w.Snapshot.Conversations {
-		m.convs[c.ID] = c
-		m.noteMood(c)
+	if w.Agent.Role == protocol.RoleTrainer && m.review == nil {
+		cmds = append(cmds, m.openReview()) // a trainer's desk is review
 	}
-	clear(m.agents)
-	for _, a := range w.Snapshot.Agents {
-		m.agents[a.ID] = a
-	}
-	m.agents[w.Agent.ID] = w.Agent
-	m.queue.SetConversations(w.Snapshot.Conversations)
-	m.queuedDirty = true
-	m.queue.SetAgentNames(m.agentNames())
-	m.copilotCache = copilotCache{}
-	// Events may have been missed while disconnected: reload what is open.
-	if m.open != "" {
-		return m.load(m.open)
-	}
-	return nil
+	return tea.Batch(cmds...)
 }
 
-func (m *Model) agentNames() map[string]string {
-	names := make(map[string]string, len(m.agents))
-	for id, a := range m.agents {
-		names[id] = a.Name
-	}
-	return names
-}
-
-// applyEvent applies one event. It returns the conversation to refresh in
-// the queue, and the customer's name when the event assigned a
-// conversation to the desk's user by someone else's hand.
-func (m *Model) applyEvent(ev client.Event) (protocol.Conversation, bool, string) {
-	switch p := ev.Payload.(type) {
-	case *protocol.ConversationEvent:
-		c := p.Conversation
-		old, had := m.convs[c.ID]
-		if had && old.Version > c.Version {
-			return c, false, ""
-		}
-		m.convs[c.ID] = c
-		m.noteMood(c)
-		m.copilotCache = copilotCache{}
-		if had {
-			m.noteLostChat(old, c, p.By) // unsent.go
-		}
-		who := ""
-		if m.me.ID != "" && c.Assignee == m.me.ID && old.Assignee != m.me.ID && p.By != m.me.ID {
-			who = sanitize.Line(c.CustomerName)
-		}
-		return c, true, who
-	case *protocol.MessageEvent:
-		// The event carries what the message changed on the conversation;
-		// the desk keeps the rest. A conversation it does not know (resolved,
-		// outside its snapshot) stays unknown until an event brings all of it.
-		c, known := m.convs[p.Conversation.ID]
-		if known && p.Conversation.Apply(&c) {
-			m.convs[c.ID] = c
-		}
-		if ev.Kind == protocol.EvMessageUpdated {
-			m.applyDelivery(p.Message, c)
-			return c, known, ""
-		}
-		if p.Message.Author == protocol.AuthorCustomer {
-			delete(m.typingAt, p.Message.ConversationID) // what they typed has arrived
-		}
-		if p.Message.ConversationID == m.open {
-			m.img.more = m.img.more || len(p.Message.Attachments) > 0 // images.go
-			m.appendMessage(p.Message)
-			m.copilotCache = copilotCache{}
-		}
-		return c, known, ""
-	case *protocol.DraftEvent:
-		m.applyDraft(p.Draft)
-	case *protocol.OutcomeEvent:
-		o := p.Outcome
-		m.outcomes[o.DraftID] = outcomeState{action: o.Action}
-		m.copilotCache = copilotCache{}
-	case *protocol.AgentEvent:
-		a := p.Agent
-		old := m.agents[a.ID]
-		m.agents[a.ID] = a
-		m.noteLeadChange(old, a, p.By)
-		if a.ID == m.me.ID {
-			m.me = a
-		}
-		if old.Name != a.Name {
-			m.queue.SetAgentNames(m.agentNames())
-		}
-	}
-	return protocol.Conversation{}, false, ""
-}
-
-// applyDraft keeps the newest draft of each conversation.
-func (m *Model) applyDraft(d protocol.Draft) {
-	cur, ok := m.drafts[d.ConversationID]
-	if ok && cur.ID != d.ID && cur.CreatedAt > d.CreatedAt {
-		return // an older draft changed status (superseded); the newer one stays
-	}
-	m.drafts[d.ConversationID] = d
+// draftArrived reacts to a conversation's newest draft: it ends a
+// regenerate waiting for it, and counts as shown if it is on screen.
+func (m *Model) draftArrived(d protocol.Draft) {
 	m.regenArrived(d)
-	if d.Status == protocol.DraftOpen {
-		m.endStream(d.ConversationID) // the finished draft replaces the streamed text
-	}
 	if d.ConversationID == m.open {
-		m.markShown(d)
-	}
-	m.copilotCache = copilotCache{}
-}
-
-// markShown records when a draft first appeared on screen; the outcome
-// carries it so trainers can see how long a decision took.
-func (m *Model) markShown(d protocol.Draft) {
-	if _, ok := m.shownAt[d.ID]; !ok && d.Status == protocol.DraftOpen {
-		m.shownAt[d.ID] = m.now.UnixMilli()
+		m.desk.MarkShown(d, m.now)
 	}
 }
 
@@ -218,7 +127,7 @@ func (m *Model) applyDelivery(msg protocol.Message, c protocol.Conversation) {
 			m.transcript.SetDelivery(msg.ID, msg.Delivery)
 		}
 	}
-	if msg.Delivery == protocol.DeliveryFailed && msg.AuthorID != "" && msg.AuthorID == m.me.ID {
+	if msg.Delivery == protocol.DeliveryFailed && msg.AuthorID != "" && msg.AuthorID == m.desk.Me().ID {
 		name := sanitize.Line(c.CustomerName)
 		if name == "" {
 			name = sanitize.Line(c.CustomerID)
@@ -227,59 +136,22 @@ func (m *Model) applyDelivery(msg protocol.Message, c protocol.Conversation) {
 	}
 }
 
-// noteMood records a sentiment reading when it differs from the last one:
-// the trajectory the handoff card draws.
-func (m *Model) noteMood(c protocol.Conversation) {
-	var v int8
-	switch c.Sentiment {
-	case "negative":
-		v = -1
-	case "neutral":
-		v = 0
-	case "positive":
-		v = 1
-	default:
-		return
-	}
-	h := m.moods[c.ID]
-	if len(h) > 0 && h[len(h)-1] == v {
-		return
-	}
-	if len(h) >= sentimentCap {
-		h = append(h[:0], h[1:]...)
-	}
-	m.moods[c.ID] = append(h, v)
-}
-
-func (m *Model) applyOutboxResult(r client.OutboxResult) {
-	m.pending = r.Pending
-	job, known := m.jobs[r.ID]
-	delete(m.jobs, r.ID)
-	what := m.what(job.kind, job.action)
-	if !known {
+// applyOutboxResult says how an outbox request ended; a refused reply's
+// text is kept for the agent.
+func (m *Model) applyOutboxResult(c deskstate.Change) {
+	r, job := c.Result, c.Job
+	what := m.what(job.Kind, job.Action)
+	if !c.JobKnown {
 		what = m.what(r.Type, "")
 	}
 	if r.Err != nil {
-		if job.draftID != "" {
-			delete(m.outcomes, job.draftID)
-			m.copilotCache = copilotCache{}
-		}
-		if job.kind == protocol.ReqSend && job.text != "" {
-			m.keepFailedSend(job.convID, job.text)
+		if job.Kind == protocol.ReqSend && job.Text != "" {
+			m.keepFailedSend(job.ConvID, job.Text)
 			m.say(m.cat.NoticeFailed(what, sanitize.Line(r.Err.Message))+" "+m.cat.NoticeReplyKept, true)
 			return
 		}
 		m.say(m.cat.NoticeFailed(what, sanitize.Line(r.Err.Message)), true)
 		return
-	}
-	if job.kind == protocol.ReqOutcome && job.draftID != "" {
-		var ack protocol.OutcomeAck
-		if json.Unmarshal(r.Ack, &ack) == nil && ack.Outcome.Action != "" {
-			m.outcomes[job.draftID] = outcomeState{action: ack.Outcome.Action}
-		} else {
-			m.outcomes[job.draftID] = outcomeState{action: job.action}
-		}
-		m.copilotCache = copilotCache{}
 	}
 	m.say(m.cat.NoticeDone(what), false)
 }

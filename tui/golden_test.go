@@ -71,9 +71,9 @@ func bigWorld(b testing.TB, n, msgs int) *harness {
 			Status: protocol.ConvQueued, Priority: i % 100, Version: 1, Summary: "退款没有到账，要求尽快处理 refund not received",
 			Sentiment: "negative", Flags: []protocol.Flag{"angry"}, EscalatedAt: ms(-time.Duration(i%120) * time.Minute), SLADueAt: ms(10 * time.Minute)}
 	}
-	convs = append(convs, h.m.convs["c1"])
-	h.send(UpdatesMsg{Updates: []client.Update{client.Welcomed{Welcome: protocol.Welcome{Agent: h.m.me, Seq: 100,
-		Resume: protocol.ResumeSnapshot, Snapshot: &protocol.Snapshot{Conversations: convs, Agents: []protocol.Agent{h.m.me}}}}}})
+	convs = append(convs, conv(h, "c1"))
+	h.send(UpdatesMsg{Updates: []client.Update{client.Welcomed{Welcome: protocol.Welcome{Agent: h.m.desk.Me(), Seq: 100,
+		Resume: protocol.ResumeSnapshot, Snapshot: &protocol.Snapshot{Conversations: convs, Agents: []protocol.Agent{h.m.desk.Me()}}}}}})
 	long := make([]protocol.Message, msgs)
 	for i := range long {
 		author := protocol.AuthorCustomer
@@ -83,7 +83,7 @@ func bigWorld(b testing.TB, n, msgs int) *harness {
 		long[i] = protocol.Message{ID: fmt.Sprintf("m%d", i), ConversationID: "c1", Seq: i + 1, Author: author,
 			Text: strings.Repeat("您好，我的订单还没有发货，请帮我查一下。Where is my parcel? ", 1+i%3), CreatedAt: ms(-time.Hour)}
 	}
-	h.be.detail["c1"] = protocol.ConversationDetail{Conversation: h.m.convs["c1"], Messages: long}
+	h.be.detail["c1"] = protocol.ConversationDetail{Conversation: conv(h, "c1"), Messages: long}
 	return h
 }
 

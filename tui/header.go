@@ -23,7 +23,7 @@ func (m *Model) convHeader(c protocol.Conversation, w int) string {
 	parts = append(parts, m.cat.ConvStatus(c.Status))
 	if c.Assignee != "" {
 		name := c.Assignee
-		if a, ok := m.agents[c.Assignee]; ok && a.Name != "" {
+		if a, ok := m.desk.Agent(c.Assignee); ok && a.Name != "" {
 			name = a.Name
 		}
 		parts = append(parts, "→ "+sanitize.Line(name))

@@ -376,3 +376,9 @@ func runGoldens(t *testing.T, newH func(t *testing.T, lg lang.Lang, w, h int) *h
 		}
 	}
 }
+
+// conv is what the desk knows of a conversation (zero if nothing).
+func conv(h *harness, id string) protocol.Conversation {
+	c, _ := h.m.desk.Conversation(id)
+	return c
+}

@@ -13,6 +13,7 @@ import (
 	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
+	"github.com/agentdesk/agentdesk/tui/deskstate"
 	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/queue"
 	"github.com/agentdesk/agentdesk/tui/review"
@@ -31,30 +32,12 @@ const (
 	focusFilter
 )
 
-// outcomeState is what the desk knows about a draft's outcome.
-type outcomeState struct {
-	action protocol.Action
-	queued bool // in the outbox, not yet acknowledged
-}
-
-// outboxJob remembers what an outbox request was, to name it in notices.
-type outboxJob struct {
-	kind    string // a protocol request type
-	convID  string
-	draftID string
-	action  protocol.Action // outcome action
-	text    string          // a reply's text, kept for the agent if the send is refused
-}
-
 // notice is the one-line message that replaces the help line for a while.
 type notice struct {
 	text  string
 	err   bool
 	until time.Time
 }
-
-// sentimentCap bounds the trajectory kept per conversation.
-const sentimentCap = 32
 
 // Model is the desk's root model.
 type Model struct {
@@ -84,20 +67,13 @@ type Model struct {
 	focus         focus
 	paneFocus     focus // pane to return to from compose and filter
 
-	me       protocol.Agent
-	conn     client.StateChanged
-	link     link               // connection.go
-	delivery *protocol.Delivery // where the server delivers replies (welcome)
-	pending  int
-	convs    map[string]protocol.Conversation
-	agents   map[string]protocol.Agent
-	drafts   map[string]protocol.Draft // newest draft per conversation
-	moods    map[string][]int8         // sentiment readings per conversation, oldest first
-	outcomes map[string]outcomeState   // by draft id
-	jobs     map[string]outboxJob      // by outbox request id
-	shownAt  map[string]int64          // draft id → when the agent first saw it
-	regen    map[string]regenState     // regenerates in flight, by conversation
-	streams  map[string]*draftStream   // drafts being written, by conversation (stream.go)
+	// desk is what the desk knows (conversations, agents, drafts, moods,
+	// outcomes, the outbox, streams, presence): fed by applyUpdates and
+	// the answers to requests, read by every view.
+	desk  *deskstate.State
+	conn  client.StateChanged
+	link  link                  // connection.go
+	regen map[string]regenState // regenerates in flight, by conversation
 
 	queue      *queue.Model
 	transcript *transcript.Model
@@ -116,15 +92,13 @@ type Model struct {
 	showSources   bool // the draft's sources with ids and scores (s)
 	showProfile   bool // the customer's profile and history (p)
 	copilotScroll int
-	copilotCache  copilotCache
+	copilotCache  copilotCache // keyed on what it shows (view.go)
+	themeRev      int          // bumped when the palette changes
 
 	compose composeBox
 	filter  textinput.Model
 	dialogs []dialog
 	notice  notice
-
-	queued      int  // conversations waiting for a person
-	queuedDirty bool // queued needs recounting
 
 	lead      leadState     // the team board (teamview.go)
 	review    *review.Model // the review view (reviewview.go); nil until first opened
@@ -161,24 +135,21 @@ func New(d Deps) *Model {
 		d.Location = time.Local
 	}
 	cat := i18n.For(d.Lang)
+	pending := 0
+	if d.Backend != nil {
+		pending = len(d.Backend.Pending())
+	}
 	m := &Model{
 		be: d.Backend, km: d.Keys, st: d.Styles, cat: cat, ctx: d.Context, timeout: d.RequestTimeout,
 		clock: d.Now, loc: d.Location, demo: d.Demo, autoTheme: d.AutoTheme, editor: d.Editor, tempDir: d.TempDir, notify: d.Notify,
 		opener: d.Opener, filesDir: d.FilesDir, img: images{proto: d.Images},
-		notifOn:  d.Notify.Bell || d.Notify.OSC9,
-		canned:   cannedList(d.Canned),
-		lang:     d.Lang,
-		now:      d.Now(),
-		conn:     client.StateChanged{State: client.StateConnecting},
-		convs:    map[string]protocol.Conversation{},
-		agents:   map[string]protocol.Agent{},
-		drafts:   map[string]protocol.Draft{},
-		moods:    map[string][]int8{},
-		outcomes: map[string]outcomeState{},
-		jobs:     map[string]outboxJob{},
-		shownAt:  map[string]int64{},
-		regen:    map[string]regenState{},
-		streams:  map[string]*draftStream{},
+		notifOn: d.Notify.Bell || d.Notify.OSC9,
+		canned:  cannedList(d.Canned),
+		lang:    d.Lang,
+		now:     d.Now(),
+		conn:    client.StateChanged{State: client.StateConnecting},
+		desk:    deskstate.New(pending),
+		regen:   map[string]regenState{},
 
 		lateDelivery: map[string]protocol.DeliveryState{},
 		exportDir:    d.ExportDir,
@@ -193,9 +164,6 @@ func New(d Deps) *Model {
 	m.filter.Prompt = cat.FilterPrompt
 	m.compose = newComposeBox()
 	m.initLead()
-	if d.Backend != nil {
-		m.pending = len(d.Backend.Pending())
-	}
 	return m
 }
 
@@ -276,15 +244,13 @@ func (m *Model) setNow(t time.Time) {
 	if len(m.regen) > 0 {
 		m.expireRegen()
 	}
-	if len(m.streams) > 0 {
-		m.expireStreams()
-	}
+	m.desk.ExpireStreams(t)
 }
 
 func (m *Model) invalidate() {
 	m.queue.Invalidate()
 	m.transcript.Invalidate()
-	m.copilotCache = copilotCache{}
+	m.themeRev++
 	m.helpCache.text = ""
 }
 
@@ -440,11 +406,11 @@ func (m *Model) setFocus(f focus) {
 
 // mine reports whether the desk's user may work the conversation.
 func (m *Model) mine(c protocol.Conversation) bool {
-	return (c.Assignee != "" && c.Assignee == m.me.ID) || m.privileged()
+	return (c.Assignee != "" && c.Assignee == m.desk.Me().ID) || m.privileged()
 }
 
 func (m *Model) privileged() bool {
-	return m.me.Role == protocol.RoleLead || m.me.Role == protocol.RoleAdmin
+	return m.desk.Me().Role == protocol.RoleLead || m.desk.Me().Role == protocol.RoleAdmin
 }
 
 // openConversation returns the conversation on screen.
@@ -452,40 +418,26 @@ func (m *Model) openConversation() (protocol.Conversation, bool) {
 	if m.open == "" {
 		return protocol.Conversation{}, false
 	}
-	c, ok := m.convs[m.open]
+	c, ok := m.desk.Conversation(m.open)
 	return c, ok
 }
 
 // teams lists the teams the desk knows of, for transfer.
 func (m *Model) teams() []string {
-	set := map[string]bool{}
-	for _, a := range m.agents {
-		if a.Team != "" {
-			set[a.Team] = true
-		}
-	}
-	for _, c := range m.convs {
-		if c.Team != "" {
-			set[c.Team] = true
-		}
-	}
-	out := make([]string, 0, len(set))
-	for t := range set {
-		out = append(out, t)
-	}
+	out := m.desk.Teams()
 	sort.Strings(out)
 	return out
 }
 
 // Me returns the agent the desk is signed in as (empty before the welcome).
-func (m *Model) Me() protocol.Agent { return m.me }
+func (m *Model) Me() protocol.Agent { return m.desk.Me() }
 
 // Open returns the id of the conversation on screen.
 func (m *Model) Open() string { return m.open }
 
 // Conversation returns what the desk knows of a conversation.
 func (m *Model) Conversation(id string) (protocol.Conversation, bool) {
-	c, ok := m.convs[id]
+	c, ok := m.desk.Conversation(id)
 	return c, ok
 }
 
@@ -493,13 +445,13 @@ func (m *Model) Conversation(id string) (protocol.Conversation, bool) {
 // decided on it, the outcome action and whether it still waits in the
 // outbox.
 func (m *Model) Draft(convID string) (d protocol.Draft, action protocol.Action, queued bool, ok bool) {
-	d, ok = m.drafts[convID]
-	st := m.outcomes[d.ID]
-	return d, st.action, st.queued, ok
+	d, ok = m.desk.Draft(convID)
+	st, _ := m.desk.Outcome(d.ID)
+	return d, st.Action, st.Queued, ok
 }
 
 // Pending is how many requests wait in the outbox.
-func (m *Model) Pending() int { return m.pending }
+func (m *Model) Pending() int { return m.desk.Pending() }
 
 // Notice is the message currently shown in place of the help line.
 func (m *Model) Notice() string { return m.notice.text }

@@ -167,11 +167,11 @@ func (d *regenDialog) view(m *Model, maxW, maxH int) string {
 }
 
 // regenerate asks for a new draft. The panel says "regenerating…" from
-// now until a newer open draft arrives (applyDraft), the request fails, or
+// now until a newer open draft arrives (draftArrived), the request fails, or
 // regenWait passes.
 func (m *Model) regenerate(convID, instruction string) tea.Cmd {
-	m.regen[convID] = regenState{after: m.drafts[convID].ID, instruction: instruction, since: m.now}
-	m.copilotCache = copilotCache{}
+	d, _ := m.desk.Draft(convID)
+	m.regen[convID] = regenState{after: d.ID, instruction: instruction, since: m.now}
 	be := m.be
 	return m.request(protocol.ReqRegenerate, convID, func(ctx context.Context, r *resultMsg) error {
 		_, err := be.Regenerate(ctx, convID, instruction)
@@ -183,7 +183,6 @@ func (m *Model) regenerate(convID, instruction string) tea.Cmd {
 // desk's words for the codes the server uses for it.
 func (m *Model) regenFailed(convID string, err error) {
 	delete(m.regen, convID)
-	m.copilotCache = copilotCache{}
 	switch protocol.CodeOf(err) {
 	case protocol.CodeForbidden:
 		m.say(m.cat.NoticeRegenForbidden, true)
@@ -216,7 +215,6 @@ func (m *Model) expireRegen() {
 	for id, st := range m.regen {
 		if m.now.Sub(st.since) >= regenWait {
 			delete(m.regen, id)
-			m.copilotCache = copilotCache{}
 			if id == m.open {
 				m.say(m.cat.NoticeRegenLost, true)
 			}

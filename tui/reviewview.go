@@ -21,7 +21,7 @@ const viewReview = viewTeam + 1
 // mayReview reports whether the signed-in role may open the review view
 // (the server authorises every request again).
 func (m *Model) mayReview() bool {
-	switch m.me.Role {
+	switch m.desk.Me().Role {
 	case protocol.RoleTrainer, protocol.RoleLead, protocol.RoleAdmin:
 		return true
 	}
@@ -39,7 +39,7 @@ func (m *Model) openReview() tea.Cmd {
 	if m.review == nil {
 		m.review = review.New(review.Options{Styles: m.st, Cat: m.cat, Keys: m.km, Do: m.be, Context: m.ctx,
 			Timeout: m.timeout, ExportDir: m.exportDir, Now: m.clock, Location: m.loc,
-			ReadOnly: m.me.Role == protocol.RoleLead})
+			ReadOnly: m.desk.Me().Role == protocol.RoleLead})
 		m.review.SetSize(m.width, max(m.height-2, 0))
 		return tea.Batch(viewing, m.review.Init())
 	}

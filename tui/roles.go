@@ -27,8 +27,8 @@ func (m *Model) allowed(act keymap.Action) bool {
 		if !m.mayReview() {
 			return false
 		}
-		return !review.Writes(act) || m.me.Role == protocol.RoleTrainer || m.me.Role == protocol.RoleAdmin
-	case m.me.Role == protocol.RoleTrainer && trainerCannot[act]:
+		return !review.Writes(act) || m.desk.Me().Role == protocol.RoleTrainer || m.desk.Me().Role == protocol.RoleAdmin
+	case m.desk.Me().Role == protocol.RoleTrainer && trainerCannot[act]:
 		return false
 	}
 	return true

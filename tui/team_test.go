@@ -164,7 +164,7 @@ func TestTeamViewLoadsStatsAndRendersLive(t *testing.T) {
 		t.Fatal("the board polled")
 	}
 	// An event changes the board at once: bob goes away.
-	bob := h.m.agents["bob"]
+	bob, _ := h.m.desk.Agent("bob")
 	bob.Status, bob.StatusSince = protocol.StatusAway, now.UnixMilli()
 	h.send(UpdatesMsg{Updates: []client.Update{event(30, protocol.EvAgent, &protocol.AgentEvent{Cause: "status", Agent: bob})}})
 	if out := h.screen(); !strings.Contains(out, "online 1/3") {
@@ -241,11 +241,11 @@ func TestTeamDrainSpreadsAndSetsOffline(t *testing.T) {
 	if !strings.Contains(h.notice(), "Drained 张伟: 1 moved.") {
 		t.Fatalf("notice %q", h.notice())
 	}
-	if c := h.m.convs["c4"]; c.Assignee != "" || c.Status != protocol.ConvQueued || c.Priority != 40 {
+	if c := conv(h, "c4"); c.Assignee != "" || c.Status != protocol.ConvQueued || c.Priority != 40 {
 		t.Fatalf("drained chat on the desk: %+v", c)
 	}
 	// Lee comes online: now a drain of alice's chats can be spread.
-	lee := h.m.agents["lee"]
+	lee, _ := h.m.desk.Agent("lee")
 	lee.Status = protocol.StatusOnline
 	h.send(UpdatesMsg{Updates: []client.Update{event(40, protocol.EvAgent, &protocol.AgentEvent{Cause: "status", Agent: lee})}})
 	h.m.Board().SelectAgent("bob")
@@ -385,8 +385,8 @@ func TestTeamCursorStaysOnItsChatWhenTheListResorts(t *testing.T) {
 		t.Errorf("no ▸ on the cursor row of %s:\n%s", picked.CustomerName, h.screen())
 	}
 	// Another chat turns legal-threat and jumps to the top.
-	for id, c := range h.m.convs {
-		if id == picked.ID || c.Status == protocol.ConvResolved {
+	for c := range h.m.desk.Conversations() {
+		if c.ID == picked.ID || c.Status == protocol.ConvResolved {
 			continue
 		}
 		c.Flags, c.Priority, c.Version = []protocol.Flag{protocol.FlagLegalThreat}, 99, c.Version+1

@@ -16,6 +16,7 @@ import (
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/tui/cell"
+	"github.com/agentdesk/agentdesk/tui/deskstate"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 	"github.com/agentdesk/agentdesk/tui/team"
 )
@@ -48,9 +49,7 @@ type leadState struct {
 }
 
 func (m *Model) initLead() {
-	m.lead.board = team.New(m.st, m.cat)
-	m.lead.board.SetAgents(m.agents)
-	m.lead.board.SetConversations(m.convs)
+	m.lead.board = team.New(m.st, m.cat, m.desk)
 	m.lead.board.SetNow(m.now)
 }
 
@@ -102,7 +101,6 @@ func (m *Model) showTeam() tea.Cmd {
 		return nil
 	}
 	m.lead.view = viewTeam
-	m.lead.board.Changed()
 	cmds := []tea.Cmd{m.sendViewing("")}
 	if !m.lead.subscribed {
 		cmds = append(cmds, m.requestBoard())
@@ -150,42 +148,6 @@ func (m *Model) sendViewing(convID string) tea.Cmd {
 	})
 }
 
-// teamUpdate feeds one client update to the board; called for every
-// update before the desk applies it.
-func (m *Model) teamUpdate(u client.Update) tea.Cmd {
-	b := m.lead.board
-	switch u := u.(type) {
-	case client.Presence:
-		b.SetPresence(u.Presence)
-		m.copilotCache = copilotCache{}
-	case client.TeamStats:
-		b.SetStats(u.TeamStats)
-	case client.Event:
-		b.Changed() // waits ride on the conversation (protocol.WaitStart)
-	case client.Welcomed:
-		b.Changed()
-		// A new connection: subscribe again, and say what is open.
-		m.lead.subscribed = false
-		var cmds []tea.Cmd
-		if m.lead.view == viewTeam && u.Welcome.Agent.Role != protocol.RoleAgent {
-			cmds = append(cmds, m.requestBoardWhenOnline())
-		}
-		return tea.Batch(cmds...)
-	case client.StateChanged:
-		if u.State == client.StateOnline && m.open != "" && m.lead.view == viewDesk {
-			m.conn = u
-			return m.sendViewing(m.open)
-		}
-	}
-	return nil
-}
-
-// requestBoardWhenOnline asks for the board once the welcome is applied
-// (the request needs the session the welcome belongs to).
-func (m *Model) requestBoardWhenOnline() tea.Cmd {
-	return m.requestBoard()
-}
-
 func (m *Model) applyTeamMsg(r teamMsg) tea.Cmd {
 	t := &m.cat.Team
 	if r.err != nil {
@@ -203,33 +165,26 @@ func (m *Model) applyTeamMsg(r teamMsg) tea.Cmd {
 	switch r.kind {
 	case protocol.ReqTeamBoard:
 		m.lead.subscribed = true
-		m.lead.board.SetStats(r.stats)
+		m.desk.SetStats(r.stats)
 	case protocol.ReqViewing:
-		m.lead.board.SetPresence(r.presence)
-		m.copilotCache = copilotCache{}
+		m.desk.SetPresence(r.presence)
 	case protocol.ReqDrain:
 		moved, failed := 0, 0
 		for _, res := range r.drain.Results {
 			if res.OK && res.Conversation != nil {
-				m.upsert(*res.Conversation)
+				m.upsertConv(*res.Conversation)
 				moved++
 			} else {
 				failed++
 			}
 		}
-		m.agents[r.drain.Agent.ID] = r.drain.Agent
-		m.lead.board.Changed()
+		m.desk.PutAgent(r.drain.Agent)
 		m.say(t.Drained(r.name, moved, failed), failed > 0)
 	case protocol.ReqTakeover:
-		m.upsert(r.conv)
-		m.lead.board.Changed()
+		m.upsertConv(r.conv)
 		m.say(t.TakeoverDone, false)
 	case protocol.ReqSetCapacity, protocol.ReqSetStatus:
-		m.agents[r.agent.ID] = r.agent
-		if r.agent.ID == m.me.ID {
-			m.me = r.agent
-		}
-		m.lead.board.Changed()
+		m.desk.PutAgent(r.agent)
 		m.say(m.cat.NoticeDone(m.what(r.kind, "")), false)
 	}
 	return nil
@@ -283,12 +238,12 @@ func (m *Model) renderTeam() string {
 // conversation header (the collision indicator).
 func (m *Model) alsoOpen(id string) string {
 	var names []string
-	for _, v := range m.lead.board.Viewers(id) {
-		if v == m.me.ID {
+	for _, v := range m.desk.Viewers(id) {
+		if v == m.desk.Me().ID {
 			continue
 		}
 		name := v
-		if a, ok := m.agents[v]; ok && a.Name != "" {
+		if a, ok := m.desk.Agent(v); ok && a.Name != "" {
 			name = a.Name
 		}
 		names = append(names, sanitize.Line(name))
@@ -326,7 +281,7 @@ func (m *Model) teamAction(act keymap.Action) tea.Cmd {
 	agentSel := func() (protocol.Agent, bool) {
 		if b.Pane() == team.PaneChats {
 			if c, ok := b.SelectedChat(); ok && c.Assignee != "" {
-				if a, ok := m.agents[c.Assignee]; ok {
+				if a, ok := m.desk.Agent(c.Assignee); ok {
 					return a, true
 				}
 			}
@@ -445,12 +400,13 @@ func (m *Model) teamAction(act keymap.Action) tea.Cmd {
 // loaded first (load against capacity), then team queues.
 func (m *Model) teamTargetDialog(title string, base teamResult, exclude string, withTeams bool) dialog {
 	t := &m.cat.Team
-	agents := make([]protocol.Agent, 0, len(m.agents))
+	var agents []protocol.Agent
 	// A single chat is not offered back to its own owner.
 	if len(base.ids) == 1 && exclude == "" {
-		exclude = m.convs[base.ids[0]].Assignee
+		c, _ := m.desk.Conversation(base.ids[0])
+		exclude = c.Assignee
 	}
-	for _, a := range m.agents {
+	for a := range m.desk.Agents() {
 		if a.ID == exclude || !takesChats(a) {
 			continue
 		}
@@ -477,7 +433,7 @@ func (m *Model) teamTargetDialog(title string, base teamResult, exclude string, 
 	if base.act == keymap.TeamDrain {
 		var online []string
 		for _, a := range agents {
-			if a.Status == protocol.StatusOnline && a.ID != m.me.ID {
+			if a.Status == protocol.StatusOnline && a.ID != m.desk.Me().ID {
 				online = append(online, sanitize.Line(a.Name))
 			}
 		}
@@ -514,7 +470,7 @@ func (m *Model) applyTeamResult(r teamResult) tea.Cmd {
 	case keymap.TeamReassign:
 		versions := map[string]int64{}
 		for _, id := range r.ids {
-			if c, ok := m.convs[id]; ok {
+			if c, ok := m.desk.Conversation(id); ok {
 				versions[id] = c.Version
 			}
 		}
@@ -543,8 +499,8 @@ func (m *Model) applyTeamResult(r teamResult) tea.Cmd {
 		req := protocol.DrainReq{AgentID: r.agent, Status: r.value}
 		switch {
 		case r.dest == "spread":
-			for _, a := range m.agents {
-				if a.ID != r.agent && a.ID != m.me.ID && a.Status == protocol.StatusOnline && takesChats(a) {
+			for a := range m.desk.Agents() {
+				if a.ID != r.agent && a.ID != m.desk.Me().ID && a.Status == protocol.StatusOnline && takesChats(a) {
 					req.ToAgents = append(req.ToAgents, a.ID)
 				}
 			}
@@ -559,7 +515,7 @@ func (m *Model) applyTeamResult(r teamResult) tea.Cmd {
 			req.ToTeam = strings.TrimPrefix(r.dest, "team:")
 		}
 		name := r.agent
-		if a, ok := m.agents[r.agent]; ok && a.Name != "" {
+		if a, ok := m.desk.Agent(r.agent); ok && a.Name != "" {
 			name = sanitize.Line(a.Name)
 		}
 		return m.teamRequest(protocol.ReqDrain, func(ctx context.Context, lb LeadBackend, res *teamMsg) error {
@@ -585,7 +541,7 @@ func (m *Model) applyTeamResult(r teamResult) tea.Cmd {
 		})
 	case keymap.TeamNote:
 		if len(r.ids) == 1 && strings.TrimSpace(r.value) != "" {
-			return m.enqueue(outboxJob{kind: protocol.ReqNote, convID: r.ids[0]}, protocol.TextReq{ConversationID: r.ids[0], Text: r.value})
+			return m.enqueue(deskstate.Job{Kind: protocol.ReqNote, ConvID: r.ids[0]}, protocol.TextReq{ConversationID: r.ids[0], Text: r.value})
 		}
 	}
 	return nil
@@ -644,7 +600,7 @@ func (d *noteDialog) view(m *Model, maxW, maxH int) string {
 	ds := &m.st.Dialog
 	w := d.setWidth(maxW)
 	title := m.cat.Team.NoteTitle
-	if c, ok := m.convs[d.convID]; ok {
+	if c, ok := m.desk.Conversation(d.convID); ok {
 		title += " · " + sanitize.Line(c.CustomerName)
 	}
 	return strings.Join([]string{ds.Title.Render(cell.Fit(title, w)), cell.Fit(d.in.View(), w)}, "\n")

@@ -33,7 +33,7 @@ func TestCustomerTypingInHeader(t *testing.T) {
 	typing("c1")
 	msg := protocol.Message{ID: "m9", ConversationID: "c1", Seq: 9, Author: protocol.AuthorCustomer, Text: "still there?", CreatedAt: ms(0)}
 	h.send(UpdatesMsg{Updates: []client.Update{event(30, protocol.EvMessage, &protocol.MessageEvent{Message: msg,
-		Conversation: protocol.ChangeOf(h.m.convs["c1"])})}})
+		Conversation: protocol.ChangeOf(conv(h, "c1"))})}})
 	if s := h.screen(); strings.Contains(s, "customer typing") || !strings.Contains(s, "still there?") {
 		t.Fatalf("after the customer's message:\n%s", s)
 	}

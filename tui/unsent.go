@@ -61,7 +61,7 @@ func (m *Model) keepFailedSend(convID, text string) {
 // noteLostChat tells the agent that someone else took a chat of theirs
 // (takeover, reassign), keeping whatever they were writing in it.
 func (m *Model) noteLostChat(old, c protocol.Conversation, by string) {
-	if m.me.ID == "" || old.Assignee != m.me.ID || c.Assignee == m.me.ID || by == m.me.ID || by == "" {
+	if m.desk.Me().ID == "" || old.Assignee != m.desk.Me().ID || c.Assignee == m.desk.Me().ID || by == m.desk.Me().ID || by == "" {
 		return
 	}
 	if m.focus == focusCompose && m.compose.convID == c.ID && m.compose.mode != composeNote {
@@ -80,7 +80,7 @@ func (m *Model) noteLostChat(old, c protocol.Conversation, by string) {
 // noteLeadChange tells the agent when someone else changed their status
 // or capacity.
 func (m *Model) noteLeadChange(old, a protocol.Agent, by string) {
-	if a.ID != m.me.ID || by == "" || by == m.me.ID {
+	if a.ID != m.desk.Me().ID || by == "" || by == m.desk.Me().ID {
 		return
 	}
 	who := m.agentName(by)
@@ -97,7 +97,7 @@ func (m *Model) agentName(id string) string {
 	if id == "" {
 		return m.cat.Unassigned
 	}
-	if a, ok := m.agents[id]; ok && a.Name != "" {
+	if a, ok := m.desk.Agent(id); ok && a.Name != "" {
 		return sanitize.Line(a.Name)
 	}
 	return sanitize.Line(id)

@@ -63,7 +63,7 @@ func TestTakeoverAndLeadChangesAreToldAndTextKept(t *testing.T) {
 	openC1(h)
 	h.press("r")
 	h.typeText("Almost done")
-	c := h.m.convs["c1"]
+	c := conv(h, "c1")
 	c.Assignee, c.Version = "lee", c.Version+1
 	h.send(UpdatesMsg{Updates: []client.Update{event(30, protocol.EvConversation, &protocol.ConversationEvent{
 		Cause: protocol.CauseReassigned, By: "lee", Conversation: c})}})
@@ -79,7 +79,7 @@ func TestTakeoverAndLeadChangesAreToldAndTextKept(t *testing.T) {
 	}
 	h.press("esc")
 
-	me := h.m.me
+	me := h.m.desk.Me()
 	me.Status, me.Version = protocol.StatusAway, me.Version+1
 	h.send(UpdatesMsg{Updates: []client.Update{event(31, protocol.EvAgent, &protocol.AgentEvent{Cause: "status", By: "lee", Agent: me})}})
 	if n := h.notice(); !strings.Contains(n, "Lee set your status to away") {

@@ -178,12 +178,32 @@ func (m *Model) composeLines(w int) []string {
 	return out
 }
 
-// copilotCache holds the rendered copilot panel; it is reset whenever
-// anything it shows changes, and rebuilt at most once per frame.
+// copilotCache holds the rendered copilot panel, keyed on everything it
+// shows: rebuilt at most once per frame, and only when the key changed.
 type copilotCache struct {
+	key   copilotKey
 	valid bool
-	width int
 	lines []string
+}
+
+// copilotKey is what the copilot panel is drawn from: the desk's revision
+// (conversations, drafts, outcomes, streams, moods) and the view's own
+// state.
+type copilotKey struct {
+	rev                       uint64
+	theme, width              int
+	open                      string
+	stacked, profile, sources bool
+	loading                   bool
+	customer                  *protocol.Customer
+	history                   int
+	regen                     regenState
+}
+
+func (m *Model) copilotKey(w int) copilotKey {
+	return copilotKey{rev: m.desk.Rev(), theme: m.themeRev, width: w, open: m.open, stacked: m.lay.stacked,
+		profile: m.showProfile, sources: m.showSources, loading: m.loading, customer: m.customer,
+		history: len(m.history), regen: m.regen[m.open]}
 }
 
 func (m *Model) copilotPane() []string {
@@ -191,8 +211,8 @@ func (m *Model) copilotPane() []string {
 	if r.h <= 0 {
 		return nil
 	}
-	if !m.copilotCache.valid || m.copilotCache.width != r.w {
-		m.copilotCache = copilotCache{valid: true, width: r.w, lines: m.copilotLines(r.w)}
+	if key := m.copilotKey(r.w); !m.copilotCache.valid || m.copilotCache.key != key {
+		m.copilotCache = copilotCache{key: key, valid: true, lines: m.copilotLines(r.w)}
 	}
 	lines := m.copilotCache.lines
 	rows := r.h - 1
@@ -284,7 +304,7 @@ func (m *Model) copilotLines(w int) []string {
 	} else {
 		out = append(out, m.labelled(cat.CardReason, cat.CardNotEscalated, w)...)
 	}
-	mood := sparkline(m.moods[c.ID])
+	mood := sparkline(m.desk.Moods(c.ID))
 	if mood == "" {
 		mood = cat.CardTrajectoryEmpty
 	} else {
@@ -435,16 +455,16 @@ func (m *Model) shortDate(ms int64) string {
 func (m *Model) draftLines(c protocol.Conversation, w int) []string {
 	cat, ds := m.cat, &m.st.Draft
 	var out []string
-	if st, ok := m.streams[c.ID]; ok {
+	if st, ok := m.desk.Stream(c.ID); ok {
 		// Being written: the text so far replaces "regenerating…" and the
 		// previous draft until the finished one arrives.
 		out = append(out, cell.Fit(ds.Title.Render(cat.DraftTitle)+" "+ds.Stale.Render("✎ "+cat.DraftStreaming), w))
-		for _, l := range wrapPlain(sanitize.Text(st.text), w) {
+		for _, l := range wrapPlain(sanitize.Text(st.Text), w) {
 			out = append(out, ds.Body.Render(cell.Fit(l, w)))
 		}
 		return out
 	}
-	d, ok := m.drafts[c.ID]
+	d, ok := m.desk.Draft(c.ID)
 	var regen []string
 	if st, busy := m.regen[c.ID]; busy {
 		regen = []string{ds.Stale.Render(cell.Fit("⟳ "+cat.DraftRegenerating(sanitize.Line(st.instruction)), w))}
@@ -456,8 +476,8 @@ func (m *Model) draftLines(c protocol.Conversation, w int) []string {
 	if in := sanitize.Line(d.Instruction); in != "" {
 		head += " " + ds.Provenance.Render("↻ "+in) // what the agent asked this one to be
 	}
-	if st, done := m.outcomes[d.ID]; done {
-		head += " " + ds.Provenance.Render("["+cat.DraftOutcome(st.action, st.queued)+"]")
+	if st, done := m.desk.Outcome(d.ID); done {
+		head += " " + ds.Provenance.Render("["+cat.DraftOutcome(st.Action, st.Queued)+"]")
 	} else if d.Status != protocol.DraftOpen {
 		head += " " + ds.Provenance.Render("["+sanitize.Line(string(d.Status))+"]")
 	}
@@ -491,7 +511,7 @@ func (m *Model) draftLines(c protocol.Conversation, w int) []string {
 		}
 	}
 	out = append(out, ds.Provenance.Render(cell.Fit(cat.DraftProvenance(sanitize.Line(d.Provider), sanitize.Line(d.Model), sanitize.Line(d.PromptVersion)), w)))
-	if _, done := m.outcomes[d.ID]; !done && d.Status == protocol.DraftOpen {
+	if _, done := m.desk.Outcome(d.ID); !done && d.Status == protocol.DraftOpen {
 		out = append(out, m.st.Muted.Render(cell.Fit(m.draftKeys(), w)))
 	}
 	return out
@@ -522,7 +542,7 @@ func (m *Model) helpLine() string {
 		return m.st.Title.Render(cell.Fit(" "+m.notice.text, w))
 	}
 	scope := m.scope()
-	if m.helpCache.text != "" && m.helpCache.scope == scope && m.helpCache.width == w && m.helpCache.role == m.me.Role {
+	if m.helpCache.text != "" && m.helpCache.scope == scope && m.helpCache.width == w && m.helpCache.role == m.desk.Me().Role {
 		return m.helpCache.text
 	}
 	var parts []string
@@ -531,7 +551,7 @@ func (m *Model) helpLine() string {
 		parts = append(parts, m.st.Help.ShortKey.Render(h.Key)+" "+m.st.Help.ShortDesc.Render(h.Desc))
 	}
 	text := cell.Fit(" "+strings.Join(parts, m.st.Help.ShortSeparator.Render(" · ")), w)
-	m.helpCache.scope, m.helpCache.width, m.helpCache.role, m.helpCache.text = scope, w, m.me.Role, text
+	m.helpCache.scope, m.helpCache.width, m.helpCache.role, m.helpCache.text = scope, w, m.desk.Me().Role, text
 	return text
 }
 
@@ -565,27 +585,27 @@ func (m *Model) statusBar() string {
 	default:
 		parts = append(parts, s.Disconnected.Render("✗ "+m.cat.ConnStopped))
 	}
-	if m.me.ID != "" {
-		name := sanitize.Line(m.me.Name)
+	if m.desk.Me().ID != "" {
+		name := sanitize.Line(m.desk.Me().Name)
 		if name == "" {
-			name = sanitize.Line(m.me.ID)
+			name = sanitize.Line(m.desk.Me().ID)
 		}
 		st := s.Offline
-		switch m.me.Status {
+		switch m.desk.Me().Status {
 		case protocol.StatusOnline:
 			st = s.Online
 		case protocol.StatusAway:
 			st = s.Away
 		}
-		parts = append(parts, s.Value.Render(name)+" "+st.Render(m.statusLabel(m.me.Status)))
-		parts = append(parts, s.Value.Render(m.cat.Load(m.me.Load, m.me.Capacity)))
+		parts = append(parts, s.Value.Render(name)+" "+st.Render(m.statusLabel(m.desk.Me().Status)))
+		parts = append(parts, s.Value.Render(m.cat.Load(m.desk.Me().Load, m.desk.Me().Capacity)))
 	}
 	parts = append(parts, s.Value.Render(m.cat.Queued(m.queuedCount())))
 	ob := s.Value
-	if m.pending > 0 {
+	if m.desk.Pending() > 0 {
 		ob = s.Connecting
 	}
-	parts = append(parts, ob.Render(m.cat.Outbox(m.pending)))
+	parts = append(parts, ob.Render(m.cat.Outbox(m.desk.Pending())))
 	left := " " + strings.Join(parts, s.Key.Render(" │ "))
 	clock := s.Value.Render(m.now.In(m.loc).Format("15:04:05") + " ")
 	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(clock)
@@ -597,16 +617,7 @@ func (m *Model) statusBar() string {
 
 // queuedCount is how many conversations wait for a person.
 func (m *Model) queuedCount() int {
-	if m.queuedDirty {
-		n := 0
-		for _, c := range m.convs {
-			if c.Status == protocol.ConvQueued {
-				n++
-			}
-		}
-		m.queued, m.queuedDirty = n, false
-	}
-	return m.queued
+	return m.desk.Queued()
 }
 
 // certUntrusted reports whether a connection failed because the server's

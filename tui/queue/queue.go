@@ -144,13 +144,11 @@ func (m *Model) SetConversations(cs []protocol.Conversation) {
 	m.refresh(sel)
 }
 
-// Upsert adds or replaces one conversation (an event from the server).
-// Resolved conversations leave the list.
+// Upsert adds or replaces one conversation. Resolved conversations leave
+// the list. The queue shows what it is given: which version is the newest
+// is decided once, by the desk's state (tui/deskstate).
 func (m *Model) Upsert(c protocol.Conversation) {
 	sel := m.selectedID()
-	if old, ok := m.byID[c.ID]; ok && old.c.Version > c.Version {
-		return // a stale event that raced a newer one
-	}
 	m.put(c)
 	m.dirty = true
 	m.refresh(sel)
@@ -164,9 +162,6 @@ func (m *Model) UpsertMany(cs []protocol.Conversation) {
 	}
 	sel := m.selectedID()
 	for _, c := range cs {
-		if old, ok := m.byID[c.ID]; ok && old.c.Version > c.Version {
-			continue
-		}
 		m.put(c)
 	}
 	m.dirty = true

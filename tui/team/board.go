@@ -13,6 +13,7 @@ package team
 
 import (
 	"fmt"
+	"iter"
 	"math"
 	"sort"
 	"strconv"
@@ -50,11 +51,10 @@ type Board struct {
 	width, height int
 	now           time.Time
 
-	agents  map[string]protocol.Agent
-	convs   map[string]protocol.Conversation
-	stats   protocol.TeamStats
-	loaded  bool
-	viewers map[string][]string // conversation → agent ids with it open
+	desk   Desk
+	seen   uint64             // the desk's FloorRev the rows were built from
+	stats  protocol.TeamStats // the desk's, as of seen
+	loaded bool
 
 	pane     Pane
 	agentCur int
@@ -64,7 +64,8 @@ type Board struct {
 	marked              map[string]bool
 	only                string // show only this agent's chats
 
-	// Derived state. dirty: the data changed, rebuild rows and counts.
+	// Derived state. dirty: the filter changed or the desk's floor
+	// revision moved on, rebuild rows and counts.
 	// timeDirty: only the clock moved, recount what depends on it (SLA).
 	// Waits grow alike for every chat as time passes, so the order of
 	// the lists never depends on the clock: a tick never re-sorts.
@@ -88,10 +89,22 @@ type aggregates struct {
 	slaDue               []int64
 }
 
-// New builds an empty board.
-func New(st *themes.Styles, cat *i18n.Catalog) *Board {
-	return &Board{st: st, cat: cat, agents: map[string]protocol.Agent{}, convs: map[string]protocol.Conversation{},
-		viewers: map[string][]string{}, marked: map[string]bool{}, dirty: true}
+// Desk is what the board reads of what the desk knows
+// (*deskstate.State): it never changes it.
+type Desk interface {
+	Agents() iter.Seq[protocol.Agent]
+	Agent(id string) (protocol.Agent, bool)
+	Conversations() iter.Seq[protocol.Conversation]
+	Conversation(id string) (protocol.Conversation, bool)
+	NumConversations() int
+	Viewers(convID string) []string
+	Stats() (protocol.TeamStats, bool)
+	FloorRev() uint64
+}
+
+// New builds a board over what the desk knows.
+func New(st *themes.Styles, cat *i18n.Catalog, desk Desk) *Board {
+	return &Board{st: st, cat: cat, desk: desk, marked: map[string]bool{}, dirty: true}
 }
 
 // SetSize sets the area the board renders into.
@@ -100,44 +113,11 @@ func (b *Board) SetSize(w, h int) { b.width, b.height = w, h }
 // SetNow moves the board's clock (waits and SLA countdowns).
 func (b *Board) SetNow(t time.Time) { b.now = t; b.timeDirty = true }
 
-// SetAgents replaces the agents.
-func (b *Board) SetAgents(agents map[string]protocol.Agent) {
-	b.agents = agents
-	b.dirty = true
-}
-
-// SetConversations replaces the conversations (open ones are shown).
-func (b *Board) SetConversations(convs map[string]protocol.Conversation) {
-	b.convs = convs
-	b.dirty = true
-}
-
-// Changed tells the board that the maps it was given changed.
-func (b *Board) Changed() { b.dirty = true }
-
-// SetStats applies server aggregates (a team_board answer or a team_stats push).
-func (b *Board) SetStats(st protocol.TeamStats) {
-	b.stats, b.loaded = st, true
-	for _, p := range st.Viewers {
-		b.SetPresence(p)
-	}
-	b.dirty = true
-}
-
 // Loaded reports whether server aggregates have arrived.
-func (b *Board) Loaded() bool { return b.loaded }
-
-// SetPresence records who has a conversation open.
-func (b *Board) SetPresence(p protocol.Presence) {
-	if len(p.Viewers) == 0 {
-		delete(b.viewers, p.ConversationID)
-	} else {
-		b.viewers[p.ConversationID] = append([]string(nil), p.Viewers...)
-	}
+func (b *Board) Loaded() bool {
+	_, ok := b.desk.Stats()
+	return ok
 }
-
-// Viewers lists who has a conversation open.
-func (b *Board) Viewers(convID string) []string { return b.viewers[convID] }
 
 // Pane returns the list with the cursor.
 func (b *Board) Pane() Pane { return b.pane }
@@ -337,6 +317,10 @@ func (b *Board) waitOf(c protocol.Conversation) time.Duration {
 }
 
 func (b *Board) refresh() {
+	if rev := b.desk.FloorRev(); rev != b.seen {
+		b.seen, b.dirty = rev, true
+		b.stats, b.loaded = b.desk.Stats()
+	}
 	if !b.dirty {
 		if b.timeDirty {
 			b.recountSLA()
@@ -354,7 +338,7 @@ func (b *Board) refresh() {
 		curChat = b.chatRows[b.chatCur].ID
 	}
 	b.agentRows = b.agentRows[:0]
-	for _, a := range b.agents {
+	for a := range b.desk.Agents() {
 		// People who take chats: agents and leads (trainers never do;
 		// admin accounts are integrations and operators).
 		if a.Role != protocol.RoleAgent && a.Role != protocol.RoleLead {
@@ -371,7 +355,7 @@ func (b *Board) refresh() {
 		return x.ID < y.ID
 	})
 	if b.since == nil {
-		b.since = make(map[string]int64, len(b.convs))
+		b.since = make(map[string]int64, b.desk.NumConversations())
 	}
 	clear(b.since)
 	g := aggregates{chats: map[string]int{}, oldest: map[string]int64{}, byPrio: map[int]int{},
@@ -382,8 +366,8 @@ func (b *Board) refresh() {
 		since int64
 		prio  int
 	}
-	keys := make([]key, 0, len(b.convs))
-	for _, c := range b.convs {
+	keys := make([]key, 0, b.desk.NumConversations())
+	for c := range b.desk.Conversations() {
 		if !openConv(c) {
 			continue
 		}
@@ -445,10 +429,11 @@ func (b *Board) refresh() {
 	})
 	b.chatRows = b.chatRows[:0]
 	for _, k := range keys {
-		b.chatRows = append(b.chatRows, b.convs[k.id])
+		c, _ := b.desk.Conversation(k.id)
+		b.chatRows = append(b.chatRows, c)
 	}
 	for id := range b.marked {
-		if c, ok := b.convs[id]; !ok || !openConv(c) {
+		if c, ok := b.desk.Conversation(id); !ok || !openConv(c) {
 			delete(b.marked, id)
 		}
 	}
@@ -511,7 +496,7 @@ func (b *Board) Render() string {
 }
 
 func (b *Board) name(id string) string {
-	if a, ok := b.agents[id]; ok && a.Name != "" {
+	if a, ok := b.desk.Agent(id); ok && a.Name != "" {
 		return sanitize.Line(a.Name)
 	}
 	return sanitize.Line(id)
@@ -798,7 +783,7 @@ func (b *Board) chatTable(w, h int) []string {
 			channel = l
 		}
 		var names []string
-		for _, id := range b.viewers[c.ID] {
+		for _, id := range b.desk.Viewers(c.ID) {
 			names = append(names, b.name(id))
 		}
 		viewing := ""

@@ -14,6 +14,7 @@ import (
 	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
+	"github.com/agentdesk/agentdesk/tui/deskstate"
 	"github.com/agentdesk/agentdesk/tui/i18n"
 )
 
@@ -28,14 +29,20 @@ func TestSparkline(t *testing.T) {
 }
 
 func benchBoard(b *testing.B) *Board {
+	bd, _ := benchDesk()
+	return bd
+}
+
+// benchDesk is a board over 20 agents and 10,000 open chats, and the desk
+// state it reads.
+func benchDesk() (*Board, *deskstate.State) {
 	now := time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)
-	bd := New(themes.New(themes.Dark, false), i18n.For(lang.EN))
-	agents := map[string]protocol.Agent{}
+	desk := deskstate.New(0)
+	bd := New(themes.New(themes.Dark, false), i18n.For(lang.EN), desk)
 	for i := range 20 {
 		id := fmt.Sprintf("a%02d", i)
-		agents[id] = protocol.Agent{ID: id, Name: "坐席 " + id, Role: protocol.RoleAgent, Status: protocol.StatusOnline, Capacity: 5, Load: i % 6}
+		desk.PutAgent(protocol.Agent{ID: id, Name: "坐席 " + id, Role: protocol.RoleAgent, Status: protocol.StatusOnline, Capacity: 5, Load: i % 6})
 	}
-	convs := map[string]protocol.Conversation{}
 	for i := range 10000 {
 		c := protocol.Conversation{ID: fmt.Sprintf("c%05d", i), CustomerName: "客户 " + strconv.Itoa(i), Channel: "wechat",
 			Status: protocol.ConvQueued, Priority: i % 50, EscalatedAt: now.Add(-time.Duration(i) * time.Second).UnixMilli(),
@@ -46,13 +53,11 @@ func benchBoard(b *testing.B) *Board {
 		if i%3 == 0 {
 			c.Status, c.Assignee = protocol.ConvAssigned, fmt.Sprintf("a%02d", i%20)
 		}
-		convs[c.ID] = c
+		desk.Upsert(c)
 	}
-	bd.SetAgents(agents)
-	bd.SetConversations(convs)
 	bd.SetNow(now)
 	bd.SetSize(160, 46)
-	return bd
+	return bd, desk
 }
 
 // BenchmarkBoard10kSteady renders the board over 10,000 open chats when
@@ -68,10 +73,10 @@ func BenchmarkBoard10kSteady(b *testing.B) {
 
 // BenchmarkBoard10kChanged renders it after an event batch (lists re-sorted).
 func BenchmarkBoard10kChanged(b *testing.B) {
-	bd := benchBoard(b)
+	bd, desk := benchDesk()
 	b.ResetTimer()
 	for b.Loop() {
-		bd.Changed()
+		desk.SetPresence(protocol.Presence{ConversationID: "c00001", Viewers: []string{"a01"}})
 		bd.Render()
 	}
 }
@@ -128,10 +133,10 @@ func TestArrowsGoWhereTheyPoint(t *testing.T) {
 // TestEmptyQueueHasNoLongestWait: with nobody queued the summary says
 // "longest —", not "longest 0s".
 func TestEmptyQueueHasNoLongestWait(t *testing.T) {
-	bd := New(themes.New(themes.Dark, false), i18n.For(lang.EN))
+	desk := deskstate.New(0)
+	bd := New(themes.New(themes.Dark, false), i18n.For(lang.EN), desk)
 	bd.SetNow(time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC))
-	bd.SetAgents(map[string]protocol.Agent{"a": {ID: "a", Name: "A", Role: protocol.RoleAgent, Status: protocol.StatusOnline, Capacity: 3}})
-	bd.SetConversations(map[string]protocol.Conversation{})
+	desk.PutAgent(protocol.Agent{ID: "a", Name: "A", Role: protocol.RoleAgent, Status: protocol.StatusOnline, Capacity: 3})
 	bd.SetSize(160, 30)
 	if s := bd.summary(); !strings.Contains(s, "queued 0 · longest — ·") {
 		t.Fatalf("summary %q", s)
@@ -142,12 +147,11 @@ func TestEmptyQueueHasNoLongestWait(t *testing.T) {
 // requests for detail, its own resolutions, handoffs with their reasons in
 // the desk's words (an integration's own reason code as it is, sanitised).
 func TestBotPanel(t *testing.T) {
-	bd := New(themes.New(themes.Dark, false), i18n.For(lang.ZhCN))
+	desk := deskstate.New(0)
+	bd := New(themes.New(themes.Dark, false), i18n.For(lang.ZhCN), desk)
 	bd.SetNow(time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC))
-	bd.SetAgents(map[string]protocol.Agent{})
-	bd.SetConversations(map[string]protocol.Conversation{})
 	bd.SetSize(160, 40)
-	bd.SetStats(protocol.TeamStats{Bot: protocol.BotDay{Answers: 12, Fallbacks: 3, Resolved: 4, Handoffs: 6,
+	desk.SetStats(protocol.TeamStats{Bot: protocol.BotDay{Answers: 12, Fallbacks: 3, Resolved: 4, Handoffs: 6,
 		Reasons: []protocol.ReasonCount{{Reason: "asks_for_human", Count: 3}, {Reason: "low_confidence", Count: 2}, {Reason: "refund\x1b[31m", Count: 1}}}})
 	out := bd.Render()
 	for _, want := range []string{"前台机器人 · 今天", "回答 12 · 追问 3 · 自助解决 4 · 转人工 6", "原因: 客户要求人工 3 · 机器人没有把握 2 · refund"} {
