@@ -4,14 +4,16 @@ import (
 	"slices"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/dialog"
 )
 
 // confirmQuit asks before quitting while offline with writes still in the
 // outbox: they are kept, but go out only when this desk next connects.
-func (m *Model) confirmQuit(title string) dialog {
-	return &listDialog{title: title, kind: pickConfirmQuit,
-		items: []listItem{{label: m.cat.No, value: "no"}, {label: m.cat.Yes, value: "yes"}}}
+func (m *Model) confirmQuit(title string) dialog.Dialog {
+	return dialog.Confirm(m.env(), title, quitTag, func() tea.Cmd { return tea.Quit })
 }
 
 // riskyFlags are the flags on which `a` asks before sending a draft as is:
@@ -25,7 +27,7 @@ const longDraft = 1200
 
 // confirmAccept returns the question to ask before accepting d as is in c,
 // or nil when it may go at once.
-func (m *Model) confirmAccept(c protocol.Conversation, d protocol.Draft) dialog {
+func (m *Model) confirmAccept(c protocol.Conversation, d protocol.Draft) dialog.Dialog {
 	title := ""
 	switch {
 	case c.LastCustomer > d.BasedOnSeq:
@@ -37,8 +39,9 @@ func (m *Model) confirmAccept(c protocol.Conversation, d protocol.Draft) dialog 
 	default:
 		return nil
 	}
-	return &listDialog{title: title, kind: pickConfirmStale, target: d.ConversationID, payload: d,
-		items: []listItem{{label: m.cat.No, value: "no"}, {label: m.cat.Yes, value: "yes"}}}
+	return dialog.Confirm(m.env(), title, "", func() tea.Cmd {
+		return m.recordOutcome(d, protocol.ActionAccept, "", "", "")
+	})
 }
 
 func firstRisky(flags []protocol.Flag) protocol.Flag {

@@ -14,6 +14,7 @@ import (
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/dialog"
 	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/queue"
 )
@@ -543,9 +544,9 @@ func TestHelpAndPalette(t *testing.T) {
 	openC1(h)
 	h.press("ctrl+p")
 	h.typeText("resolve")
-	p := h.m.dialogs[0].(*palette)
-	if len(p.shown) == 0 || p.shown[0].Action != keymap.ConvResolve {
-		t.Fatalf("palette top hit for resolve = %v", p.shown)
+	p := h.m.dialogs[0].(*dialog.Palette)
+	if len(p.Shown()) == 0 || p.Shown()[0].Action != keymap.ConvResolve {
+		t.Fatalf("palette top hit for resolve = %v", p.Shown())
 	}
 	h.press("enter")
 	if len(h.m.dialogs) != 1 || !strings.Contains(h.screen(), "Resolve as") {
@@ -558,9 +559,9 @@ func TestHelpAndPalette(t *testing.T) {
 func TestPaletteListsWhatTheRoleCanDo(t *testing.T) {
 	names := func(h *harness) map[keymap.Action]bool {
 		h.press(":")
-		p := h.m.dialogs[0].(*palette)
+		p := h.m.dialogs[0].(*dialog.Palette)
 		out := map[keymap.Action]bool{}
-		for _, info := range p.shown {
+		for _, info := range p.Shown() {
 			out[info.Action] = true
 		}
 		h.press("esc")

@@ -10,19 +10,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
 
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/agentdesk/agentdesk/client"
-	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/tui/cell"
+	"github.com/agentdesk/agentdesk/tui/dialog"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 	"github.com/agentdesk/agentdesk/tui/transcript"
 )
@@ -52,13 +50,6 @@ type fileMsg struct {
 	opener error // open: saved, but the viewer did not start
 }
 
-// attachResult is what the attach dialog returns; openResult the pick of
-// the open dialog.
-type (
-	attachResult struct{ convID, path string }
-	openResult   struct{ id string }
-)
-
 // openFile is the open key: the conversation's only file, or a list.
 func (m *Model) openFile() tea.Cmd {
 	if _, ok := m.openConversation(); !ok {
@@ -73,20 +64,12 @@ func (m *Model) openFile() tea.Cmd {
 	case 1:
 		return m.fetchAndOpen(files[0])
 	}
-	d := &listDialog{title: m.cat.Files.Title, pick: func(v string) any { return openResult{id: v} }}
+	d := &dialog.List[protocol.Attachment]{Title: m.cat.Files.Title, OnPick: m.fetchAndOpen}
 	for _, f := range files {
-		d.items = append(d.items, listItem{label: sanitize.Line(f.Name), hint: sanitize.Line(f.ContentType) + " · " + transcript.Size(f.Size), value: f.ID})
+		d.Items = append(d.Items, dialog.Item[protocol.Attachment]{Label: sanitize.Line(f.Name),
+			Hint: sanitize.Line(f.ContentType) + " · " + transcript.Size(f.Size), Value: f})
 	}
 	m.push(d)
-	return nil
-}
-
-func (m *Model) applyOpenResult(r openResult) tea.Cmd {
-	for _, f := range m.transcript.Files() {
-		if f.ID == r.id {
-			return m.fetchAndOpen(f)
-		}
-	}
 	return nil
 }
 
@@ -223,19 +206,20 @@ func (m *Model) attachFile() tea.Cmd {
 		m.say(m.cat.Files.Unavailable, true)
 		return nil
 	}
-	d := newAttachDialog(m, m.compose.convID)
+	convID := m.compose.convID
+	d := dialog.NewAttach(func(path string) tea.Cmd { return m.attach(convID, path) })
 	m.push(d)
-	return d.text.Focus()
+	return d.Focus()
 }
 
-// applyAttachResult uploads the chosen file; it joins the compose box's
-// files when it is stored.
-func (m *Model) applyAttachResult(r attachResult) tea.Cmd {
+// attach uploads the chosen file; it joins the compose box's files when
+// it is stored.
+func (m *Model) attach(convID, typed string) tea.Cmd {
 	fs := m.be.(Files)
 	base, timeout := m.ctx, m.timeout
 	return func() tea.Msg {
-		path := expandHome(r.path)
-		res := fileMsg{convID: r.convID, name: filepath.Base(path), attach: true}
+		path := dialog.ExpandHome(typed)
+		res := fileMsg{convID: convID, name: filepath.Base(path), attach: true}
 		st, err := os.Stat(path)
 		switch {
 		case err != nil:
@@ -286,112 +270,6 @@ func fileIDs(files []protocol.Attachment) []string {
 		ids = append(ids, f.ID)
 	}
 	return ids
-}
-
-// attachDialog asks for a path; tab completes it from the file system.
-type attachDialog struct {
-	convID string
-	text   textinput.Model
-	hint   string // the candidates of an ambiguous completion
-}
-
-func newAttachDialog(m *Model, convID string) *attachDialog {
-	ti := textinput.New()
-	ti.Prompt = "› "
-	ti.Placeholder = "~/Downloads/invoice.pdf"
-	ti.CharLimit = 4096
-	return &attachDialog{convID: convID, text: ti}
-}
-
-func (d *attachDialog) scope() keymap.Scope { return keymap.ScopeDialog }
-
-func (d *attachDialog) input(msg tea.Msg) tea.Cmd {
-	var cmd tea.Cmd
-	d.text, cmd = d.text.Update(msg)
-	return cmd
-}
-
-func (d *attachDialog) key(m *Model, msg tea.KeyPressMsg) (any, bool, tea.Cmd) {
-	if msg.String() == "tab" {
-		d.complete()
-		return nil, false, nil
-	}
-	if act, ok := m.km.Lookup(keymap.ScopeDialog, msg.String()); ok {
-		switch act {
-		case keymap.DialogCancel:
-			return nil, true, nil
-		case keymap.DialogConfirm:
-			p := strings.TrimSpace(d.text.Value())
-			if p == "" {
-				return nil, false, nil
-			}
-			return attachResult{convID: d.convID, path: p}, true, nil
-		}
-	}
-	d.hint = ""
-	var cmd tea.Cmd
-	d.text, cmd = d.text.Update(msg)
-	return nil, false, cmd
-}
-
-// complete extends the path to the longest prefix its matches share.
-func (d *attachDialog) complete() {
-	typed := d.text.Value()
-	dir, prefix := filepath.Split(expandHome(typed))
-	if dir == "" {
-		dir = "."
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		d.hint = err.Error()
-		return
-	}
-	var names []string
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), prefix) && (strings.HasPrefix(prefix, ".") || !strings.HasPrefix(e.Name(), ".")) {
-			n := e.Name()
-			if e.IsDir() {
-				n += string(filepath.Separator)
-			}
-			names = append(names, n)
-		}
-	}
-	if len(names) == 0 {
-		d.hint = "—"
-		return
-	}
-	sort.Strings(names)
-	common := names[0]
-	for _, n := range names[1:] {
-		for !strings.HasPrefix(n, common) {
-			common = common[:len(common)-1]
-		}
-	}
-	head := typed[:len(typed)-len(prefix)]
-	d.text.SetValue(head + common)
-	d.text.CursorEnd()
-	d.hint = ""
-	if len(names) > 1 {
-		d.hint = strings.Join(names[:min(len(names), 8)], "  ")
-	}
-}
-
-func (d *attachDialog) view(m *Model, maxW, maxH int) string {
-	lines := []string{m.st.Draft.Title.Render(cell.Fit(m.cat.Files.AttachTitle, maxW)), d.text.View()}
-	if d.hint != "" {
-		lines = append(lines, m.st.Muted.Render(cell.Fit(sanitize.Line(d.hint), maxW)))
-	}
-	lines = append(lines, m.st.Muted.Render(cell.Fit(m.cat.Files.AttachHint, maxW)))
-	return strings.Join(lines, "\n")
-}
-
-func expandHome(p string) string {
-	if rest, ok := strings.CutPrefix(p, "~"+string(filepath.Separator)); ok {
-		if home, err := os.UserHomeDir(); err == nil {
-			return filepath.Join(home, rest)
-		}
-	}
-	return p
 }
 
 // filesLine is the compose box's list of files going with the reply.

@@ -14,6 +14,7 @@ import (
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
 	"github.com/agentdesk/agentdesk/tui/deskstate"
+	"github.com/agentdesk/agentdesk/tui/dialog"
 	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/queue"
 	"github.com/agentdesk/agentdesk/tui/review"
@@ -97,7 +98,7 @@ type Model struct {
 
 	compose composeBox
 	filter  textinput.Model
-	dialogs []dialog
+	dialogs []dialog.Dialog
 	notice  notice
 
 	lead      leadState     // the team board (teamview.go)
@@ -376,7 +377,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 // scope is the keymap scope of what has the keyboard, for the help line.
 func (m *Model) scope() keymap.Scope {
 	if len(m.dialogs) > 0 {
-		return m.dialogs[len(m.dialogs)-1].scope()
+		return m.dialogs[len(m.dialogs)-1].Scope()
 	}
 	if m.lead.view == viewReview {
 		return keymap.ScopeReview

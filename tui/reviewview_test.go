@@ -10,6 +10,7 @@ import (
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/dialog"
 	"github.com/agentdesk/agentdesk/tui/review"
 )
 
@@ -69,7 +70,7 @@ func TestReviewActionsFromThePalette(t *testing.T) {
 	reviewAnswers(h.be)
 	h.press("ctrl+p")
 	h.typeText("metrics")
-	for _, info := range h.m.dialogs[0].(*palette).shown {
+	for _, info := range h.m.dialogs[0].(*dialog.Palette).Shown() {
 		if strings.HasPrefix(string(info.Action), "review.") {
 			t.Errorf("an agent's palette offers %s", info.Action)
 		}

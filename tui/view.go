@@ -16,6 +16,7 @@ import (
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/tui/cell"
+	"github.com/agentdesk/agentdesk/tui/dialog"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
@@ -71,8 +72,7 @@ func (m *Model) finishFrame(frame []string) string {
 		frame = frame[:m.height]
 	}
 	if n := len(m.dialogs); n > 0 {
-		top := m.dialogs[n-1]
-		inner := top.view(m, max(m.width-4, 1), max(m.height-4, 1))
+		inner := m.dialogView()
 		overlay(frame, m.st.Dialog.Frame.Render(inner), m.width, m.height)
 	}
 	return strings.Join(frame, "\n")
@@ -224,14 +224,8 @@ func (m *Model) copilotPane() []string {
 	return padLines(out, r.w, r.h)
 }
 
-// wrapPlain wraps sanitized text to w cells, CJK-aware (ansi.Wrap breaks
-// wide runes where needed).
-func wrapPlain(s string, w int) []string {
-	if w <= 0 {
-		return nil
-	}
-	return strings.Split(ansi.Wrap(s, w, ""), "\n")
-}
+// wrapPlain wraps sanitized text to w cells, CJK-aware.
+var wrapPlain = dialog.Wrap
 
 func (m *Model) labelled(label, value string, w int) []string {
 	head := m.st.Muted.Render(label + ": ")
