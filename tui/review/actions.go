@@ -1,0 +1,203 @@
+package review
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/agentdesk/agentdesk/keymap"
+	"github.com/agentdesk/agentdesk/protocol"
+	"github.com/agentdesk/agentdesk/tui/sanitize"
+)
+
+// Writes reports whether a review action changes something (label,
+// promote, export, KB reload): trainers' and admins' work, which a
+// read-only view (a lead's) neither offers nor performs.
+func Writes(act keymap.Action) bool {
+	switch act {
+	case keymap.ReviewLabel, keymap.ReviewCorrect, keymap.ReviewPromoteGolden, keymap.ReviewPromoteExemplar,
+		keymap.ReviewPromoteKB, keymap.ReviewExport, keymap.ReviewReloadKB:
+		return true
+	}
+	return false
+}
+
+// Perform runs a review action (from a key or the command palette); other
+// actions come back for the root.
+func (m *Model) Perform(act keymap.Action) (tea.Cmd, keymap.Action) {
+	if m.o.ReadOnly && Writes(act) {
+		m.say(m.cat.ReadOnly, true)
+		return nil, ""
+	}
+	switch act {
+	case keymap.ReviewUp, keymap.ReviewDown:
+		if act == keymap.ReviewUp && m.sel > 0 {
+			m.sel--
+		} else if act == keymap.ReviewDown && m.sel < len(m.items)-1 {
+			m.sel++
+		}
+		return tea.Batch(m.loadDetail(), m.loadMore()), ""
+	case keymap.ReviewOpen:
+		m.zoom = !m.zoom
+		m.scroll = 0
+	case keymap.ReviewPageUp:
+		m.scroll = max(m.scroll-max(m.detailHeight()-2, 1), 0)
+	case keymap.ReviewPageDown:
+		m.scroll += max(m.detailHeight()-2, 1)
+	case keymap.ReviewDiff:
+		m.sideBySide = !m.sideBySide
+	case keymap.ReviewMetrics:
+		m.metricsOn = !m.metricsOn
+		if m.metricsOn {
+			return m.loadMetrics(), ""
+		}
+	case keymap.ReviewFilter:
+		m.filtering = true
+		m.input.SetValue(m.filterText)
+		m.input.CursorEnd()
+		return m.input.Focus(), ""
+	case keymap.ReviewClearFilter:
+		if m.zoom {
+			m.zoom = false
+			return nil, ""
+		}
+		if m.filterText == "" && len(m.filter.Actions) == 0 {
+			return nil, ""
+		}
+		m.filter, m.filterText = protocol.ReviewFilter{}, ""
+		return m.reload(), ""
+	case keymap.ReviewCycleAction:
+		next := map[string]protocol.Action{"": protocol.ActionReject, string(protocol.ActionReject): protocol.ActionEdit,
+			string(protocol.ActionEdit): protocol.ActionAccept, string(protocol.ActionAccept): ""}
+		cur := ""
+		if len(m.filter.Actions) == 1 {
+			cur = m.filter.Actions[0]
+		}
+		m.filter.Actions = nil
+		if n := next[cur]; n != "" {
+			m.filter.Actions = []string{string(n)}
+		}
+		m.filterText = FormatFilter(m.filter)
+		return m.reload(), ""
+	case keymap.ReviewSort:
+		if m.sort == protocol.SortChange {
+			m.sort = protocol.SortNewest
+		} else {
+			m.sort = protocol.SortChange
+		}
+		return m.reload(), ""
+	case keymap.ReviewRefresh:
+		return m.reload(), ""
+	case keymap.ReviewLabel, keymap.ReviewCorrect:
+		it, ok := m.selected()
+		if !ok {
+			return nil, ""
+		}
+		m.form = newLabelForm(m, it, act == keymap.ReviewCorrect)
+		return m.form.focusCmd(), ""
+	case keymap.ReviewPromoteGolden:
+		return m.toggleGolden(), ""
+	case keymap.ReviewPromoteExemplar:
+		return m.promote(protocol.PromoteExemplar), ""
+	case keymap.ReviewPromoteKB:
+		// A KB entry needs a title people can find it by: ask, starting
+		// from the customer's first question.
+		it, ok := m.selected()
+		if !ok {
+			return nil, ""
+		}
+		if it.Outcome.Action == protocol.ActionReject && (it.Label == nil || it.Label.GoldReply == "") {
+			m.say(m.cat.NeedsGold, true)
+			return nil, ""
+		}
+		m.titling = true
+		m.input.Prompt = m.cat.TitlePrompt
+		m.fitInput()
+		m.input.SetValue(m.defaultTitle())
+		m.input.CursorEnd()
+		return m.input.Focus(), ""
+	case keymap.ReviewExport:
+		return m.export(), ""
+	case keymap.ReviewReloadKB:
+		m.busy = m.cat.ActReload
+		return func() tea.Msg {
+			var ack protocol.KBReloadAck
+			err := m.call(protocol.ReqKBReload, protocol.KBReloadReq{}, &ack)
+			return reloadMsg{ack: ack, err: err}
+		}, ""
+	default:
+		return nil, act
+	}
+	return nil, ""
+}
+
+func (m *Model) toggleGolden() tea.Cmd {
+	it, ok := m.selected()
+	if !ok {
+		return nil
+	}
+	l := it.Label
+	if l == nil || l.GoldReply == "" {
+		m.say(m.cat.NeedsGold, true)
+		return nil
+	}
+	req := protocol.LabelReq{OutcomeID: l.OutcomeID, Reason: l.Reason, Severity: l.Severity, Mood: l.Mood, Comment: l.Comment,
+		GoldReply: l.GoldReply, Golden: !l.Golden, Version: l.Version}
+	notice := m.cat.GoldenOn
+	if l.Golden {
+		notice = m.cat.GoldenOff
+	}
+	return m.sendLabel(req, notice)
+}
+
+func (m *Model) sendLabel(req protocol.LabelReq, notice string) tea.Cmd {
+	m.busy = m.cat.ActLabel
+	return func() tea.Msg {
+		var ack protocol.LabelAck
+		err := m.call(protocol.ReqLabel, req, &ack)
+		return labelMsg{l: ack.Label, notice: notice, err: err}
+	}
+}
+
+// defaultTitle is the first sentence of the customer's first message.
+func (m *Model) defaultTitle() string {
+	if m.detail == nil {
+		return ""
+	}
+	for _, msg := range m.detail.Context {
+		if msg.Author != protocol.AuthorCustomer {
+			continue
+		}
+		t := strings.Join(strings.Fields(sanitize.Line(msg.Text)), " ")
+		if i := strings.IndexAny(t, "。？！?!"); i > 0 {
+			_, n := utf8.DecodeRuneInString(t[i:])
+			t = t[:i+n]
+		}
+		if r := []rune(t); len(r) > 80 {
+			t = string(r[:80])
+		}
+		return t
+	}
+	return ""
+}
+
+func (m *Model) promote(target string) tea.Cmd { return m.promoteTitled(target, "") }
+
+func (m *Model) promoteTitled(target, title string) tea.Cmd {
+	it, ok := m.selected()
+	if !ok {
+		return nil
+	}
+	if it.Outcome.Action == protocol.ActionReject && (it.Label == nil || it.Label.GoldReply == "") {
+		m.say(m.cat.NeedsGold, true)
+		return nil
+	}
+	m.busy = m.cat.ActPromote
+	req := protocol.PromoteReq{OutcomeID: it.Outcome.ID, Target: target, Title: title}
+	return func() tea.Msg {
+		var ack protocol.PromoteAck
+		err := m.call(protocol.ReqPromote, req, &ack)
+		return promoteMsg{p: ack.Promotion, err: err}
+	}
+}
