@@ -1,8 +1,6 @@
 package protocol
 
 import (
-	"maps"
-	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -26,25 +24,7 @@ const (
 	ReqRegenerate      = "regenerate"       // RegenerateReq → RegenerateAck
 )
 
-var knownRequests = map[string]bool{
-	ReqClaim: true, ReqNext: true, ReqRelease: true, ReqSend: true, ReqNote: true,
-	ReqTransfer: true, ReqReassign: true, ReqResolve: true, ReqSnooze: true,
-	ReqSetStatus: true, ReqSetCapacity: true, ReqOutcome: true, ReqGetConversation: true,
-	ReqRegenerate: true,
-}
-
-// KnownRequest reports whether t is a request type the server understands.
-func KnownRequest(t string) bool { return knownRequests[t] }
-
-// RequestTypes lists every known request type, sorted.
-func RequestTypes() []string { return slices.Sorted(maps.Keys(knownRequests)) }
-
-// Mutating reports whether request type t changes server state. Mutating
-// requests are idempotent on (agent, request id): a retry with the same id
-// gets the first answer again and changes nothing.
-func Mutating(t string) bool { return !nonMutating[t] }
-
-var nonMutating = map[string]bool{ReqGetConversation: true, ReqRegenerate: true}
+// Who may send each, and whether it changes state: roles.go.
 
 // ConversationReq names one conversation.
 type ConversationReq struct {

@@ -20,16 +20,6 @@ const (
 	ReqKBReload      = "kb.reload"      // KBReloadReq → KBReloadAck
 )
 
-func init() {
-	for _, t := range []string{ReqReviewList, ReqReviewGet, ReqLabel, ReqPromote, ReqReviewMetrics, ReqExport, ReqKBReload} {
-		knownRequests[t] = true
-	}
-	// These answer from the store without changing it.
-	for _, t := range []string{ReqReviewList, ReqReviewGet, ReqReviewMetrics, ReqExport} {
-		nonMutating[t] = true
-	}
-}
-
 // Label severities: how bad the draft's mistake was.
 var Severities = []string{"minor", "major", "critical"}
 

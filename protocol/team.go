@@ -23,14 +23,6 @@ const (
 	TypeTeamStats = "team_stats"
 )
 
-func init() {
-	for _, t := range []string{ReqDrain, ReqTakeover, ReqTeamBoard, ReqViewing} {
-		knownRequests[t] = true
-	}
-	nonMutating[ReqTeamBoard] = true
-	nonMutating[ReqViewing] = true
-}
-
 // DrainReq moves every open conversation of an agent (assigned or snoozed)
 // elsewhere, keeping priority and history, in one transaction:
 //   - ToAgents: spread over these agents, each chat to whoever has the

@@ -20,11 +20,6 @@ type TypingAck struct {
 	Windows int `json:"windows"`
 }
 
-func init() {
-	knownRequests[ReqTyping] = true
-	nonMutating[ReqTyping] = true
-}
-
 // TypeCustomerTyping (data: CustomerTyping) says the customer is writing
 // in the conversation's chat window right now. Ephemeral like presence: no
 // seq, never replayed, dropped for a desk that is behind. The server sends

@@ -22,11 +22,6 @@ const (
 	DraftSuperseded DraftStatus = "superseded"
 )
 
-// Decided reports whether the draft has an outcome.
-func (s DraftStatus) Decided() bool {
-	return s == DraftAccepted || s == DraftEdited || s == DraftRejected
-}
-
 // Action is what an agent did with a draft: the outcome's decision. Its
 // past tense is the draft's state afterwards (Action.Status).
 type Action string
@@ -74,7 +69,7 @@ const (
 // Flags lists the flags, most severe first (the order the queue ranks them).
 var Flags = []Flag{FlagLegalThreat, FlagAngry, FlagChurnRisk, FlagUrgent, FlagAsksForHuman}
 
-// Flags converts names (the copilot's) to flags.
+// FlagsOf converts names (the copilot's) to flags.
 func FlagsOf(names []string) []Flag {
 	if names == nil {
 		return nil

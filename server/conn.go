@@ -233,10 +233,7 @@ func (c *conn) readLoop(ctx context.Context) {
 		if !c.admit(ctx, f) { // limits.go
 			continue
 		}
-		answer, local, err := c.handleConnLocal(ctx, f)
-		if !local {
-			answer, err = c.srv.handle(ctx, c.actor, f)
-		}
+		answer, err := c.serve(ctx, f) // dispatch.go
 		if err != nil {
 			err = c.srv.asUnavailable(store.AsInvalid(err))
 			if protocol.CodeOf(err) == protocol.CodeInternal {

@@ -23,84 +23,30 @@ type kbReloader interface {
 	KB() *copilot.KB
 }
 
-// handleReview runs the trainer-review requests; ok is false for other types.
-func (s *Server) handleReview(ctx context.Context, actor store.Actor, f protocol.Frame) (json.RawMessage, bool, error) {
-	enc := func(v any, err error) (json.RawMessage, bool, error) {
-		if err != nil {
-			return nil, true, err
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, true, fmt.Errorf("encode %s: %w", f.Type, err)
-		}
-		return b, true, nil
+// export builds a page of dataset records and audits it.
+func (s *Server) export(ctx context.Context, actor store.Actor, r protocol.ExportReq) (protocol.ExportAck, error) {
+	ack, err := BuildExport(ctx, s.store, r)
+	if err != nil {
+		return ack, err
 	}
-	switch f.Type {
-	case protocol.ReqReviewList:
-		var r protocol.ReviewListReq
-		if err := protocol.DecodeData(f.Data, &r); err != nil {
-			return nil, true, err
-		}
-		return enc(s.store.ReviewList(ctx, r))
-	case protocol.ReqReviewGet:
-		var r protocol.OutcomeRef
-		if err := protocol.DecodeData(f.Data, &r); err != nil {
-			return nil, true, err
-		}
-		return enc(s.store.ReviewDetail(ctx, r.OutcomeID))
-	case protocol.ReqReviewMetrics:
-		var r protocol.ReviewMetricsReq
-		if err := protocol.DecodeData(f.Data, &r); err != nil {
-			return nil, true, err
-		}
-		return enc(s.store.ReviewMetrics(ctx, r))
-	case protocol.ReqExport:
-		var r protocol.ExportReq
-		if err := protocol.DecodeData(f.Data, &r); err != nil {
-			return nil, true, err
-		}
-		ack, err := BuildExport(ctx, s.store, r)
-		if err == nil {
-			err = s.store.Update(ctx, func(tx *store.Tx) error {
-				return tx.Audit(actor.ID, "export", "", map[string]any{"format": r.Format, "records": len(ack.Records), "cursor": r.Cursor})
-			})
-		}
-		return enc(ack, err)
-	case protocol.ReqLabel:
-		var r protocol.LabelReq
-		if err := protocol.DecodeData(f.Data, &r); err != nil {
-			return nil, true, err
-		}
-		b, err := s.store.Apply(ctx, actor, f.ID, func(tx *store.Tx) (any, error) {
-			l, err := tx.SetLabel(actor, r)
-			return protocol.LabelAck{Label: l}, err
-		})
-		return b, true, err
-	case protocol.ReqPromote:
-		var r protocol.PromoteReq
-		if err := protocol.DecodeData(f.Data, &r); err != nil {
-			return nil, true, err
-		}
-		b, err := s.promote(ctx, actor, f.ID, r)
-		return b, true, err
-	case protocol.ReqKBReload:
-		var r protocol.KBReloadReq
-		if err := protocol.DecodeData(f.Data, &r); err != nil {
-			return nil, true, err
-		}
-		kr, ok := s.cfg.Copilot.(kbReloader)
-		if !ok {
-			return nil, true, protocol.Errorf(protocol.CodeUnavailable, "this server's copilot has no knowledge base to reload")
-		}
-		if err := kr.ReloadKB(); err != nil {
-			return nil, true, protocol.Errorf(protocol.CodeInvalid, "knowledge base not reloaded, the old one stays in use: %v", err)
-		}
-		if err := s.store.Update(ctx, func(tx *store.Tx) error { return tx.Audit(actor.ID, "kb.reload", "", nil) }); err != nil {
-			return nil, true, err
-		}
-		return enc(protocol.KBReloadAck{Entries: kr.KB().Len(), Pending: kr.KB().Pending()}, nil)
+	return ack, s.store.Update(ctx, func(tx *store.Tx) error {
+		return tx.Audit(actor.ID, "export", "", map[string]any{"format": r.Format, "records": len(ack.Records), "cursor": r.Cursor})
+	})
+}
+
+// kbReload re-reads the copilot's knowledge-base folder.
+func (s *Server) kbReload(ctx context.Context, actor store.Actor) (protocol.KBReloadAck, error) {
+	kr, ok := s.cfg.Copilot.(kbReloader)
+	if !ok {
+		return protocol.KBReloadAck{}, protocol.Errorf(protocol.CodeUnavailable, "this server's copilot has no knowledge base to reload")
 	}
-	return nil, false, nil
+	if err := kr.ReloadKB(); err != nil {
+		return protocol.KBReloadAck{}, protocol.Errorf(protocol.CodeInvalid, "knowledge base not reloaded, the old one stays in use: %v", err)
+	}
+	if err := s.store.Update(ctx, func(tx *store.Tx) error { return tx.Audit(actor.ID, "kb.reload", "", nil) }); err != nil {
+		return protocol.KBReloadAck{}, err
+	}
+	return protocol.KBReloadAck{Entries: kr.KB().Len(), Pending: kr.KB().Pending()}, nil
 }
 
 // promote puts an outcome's gold reply to use. Exemplar: recorded and fed
@@ -108,10 +54,8 @@ func (s *Server) handleReview(ctx context.Context, actor store.Actor, f protocol
 // Markdown file with front matter "status: pending-review" is written under
 // the KB folder; the copilot skips it until a reviewer removes that line and
 // the KB is reloaded (kb.reload).
-func (s *Server) promote(ctx context.Context, actor store.Actor, reqID string, r protocol.PromoteReq) (json.RawMessage, error) {
-	if actor.Role != protocol.RoleTrainer && actor.Role != protocol.RoleAdmin {
-		return nil, protocol.Errorf(protocol.CodeForbidden, "only trainers and admins promote replies")
-	}
+func (s *Server) promote(ctx context.Context, rq *request, r protocol.PromoteReq) (json.RawMessage, error) {
+	actor := rq.actor
 	src, err := s.store.PromotionSource(ctx, r.OutcomeID)
 	if err != nil {
 		return nil, err
@@ -132,7 +76,7 @@ func (s *Server) promote(ctx context.Context, actor store.Actor, reqID string, r
 			return nil, protocol.Errorf(protocol.CodeInternal, "write knowledge-base file: %v", err)
 		}
 	}
-	b, err := s.store.Apply(ctx, actor, reqID, func(tx *store.Tx) (any, error) {
+	b, err := rq.apply(ctx, func(tx *store.Tx) (any, error) {
 		saved, err := tx.AddPromotion(actor, p, src.Turn.Outcome.ConversationID)
 		return protocol.PromoteAck{Promotion: saved}, err
 	})

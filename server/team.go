@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -12,77 +11,34 @@ import (
 	"github.com/agentdesk/agentdesk/server/store"
 )
 
-// handleTeam runs the lead requests that only need the store: drain and
-// takeover. The role table has already admitted the actor; the store
-// checks again.
-func (s *Server) handleTeam(ctx context.Context, actor store.Actor, f protocol.Frame) (json.RawMessage, error) {
-	switch f.Type {
-	case protocol.ReqDrain:
-		var r protocol.DrainReq
-		if err := protocol.DecodeData(f.Data, &r); err != nil {
-			return nil, err
-		}
-		ans, err := s.store.Apply(ctx, actor, f.ID, func(tx *store.Tx) (any, error) { return tx.Drain(actor, r) })
-		if err == nil {
-			s.floor.poke()
-		}
-		return ans, err
-	case protocol.ReqTakeover:
-		var r protocol.TakeoverReq
-		if err := protocol.DecodeData(f.Data, &r); err != nil {
-			return nil, err
-		}
-		return s.store.Apply(ctx, actor, f.ID, func(tx *store.Tx) (any, error) {
-			c, err := tx.Takeover(actor, r)
-			return protocol.ConversationAck{Conversation: c}, err
-		})
+// drain moves an agent's open chats (DrainReq) and refreshes the board.
+func (s *Server) drain(ctx context.Context, rq *request, r protocol.DrainReq) (json.RawMessage, error) {
+	ans, err := rq.apply(ctx, func(tx *store.Tx) (any, error) { return tx.Drain(rq.actor, r) })
+	if err == nil {
+		s.floor.poke()
 	}
-	return nil, protocol.Errorf(protocol.CodeInvalid, "unknown request type %q", f.Type)
+	return ans, err
 }
 
-// handleConnLocal answers the requests that concern the connection itself
-// (viewing, team_board); ok is false for every other request.
-func (c *conn) handleConnLocal(ctx context.Context, f protocol.Frame) (json.RawMessage, bool, error) {
-	switch f.Type {
-	case protocol.ReqViewing, protocol.ReqTeamBoard:
-	case protocol.ReqTyping:
-		return c.typing(ctx, f) // widget.go
-	default:
-		return nil, false, nil
+// viewing records what the desk has on screen and answers who else does.
+func (c *conn) viewing(_ context.Context, r protocol.ViewingReq) (protocol.ViewingAck, error) {
+	return protocol.ViewingAck{Presence: c.srv.presence.set(c, r.ConversationID)}, nil
+}
+
+// teamBoard answers the floor aggregates and subscribes this connection to
+// team_stats pushes.
+func (c *conn) teamBoard(ctx context.Context, r protocol.TeamBoardReq) (protocol.TeamStats, error) {
+	now := c.srv.store.Now()
+	if r.DayStart == 0 || r.DayStart > now {
+		r.DayStart = now / (24 * 3600 * 1000) * (24 * 3600 * 1000)
 	}
-	if !roleAllowed(f.Type, c.actor.Role) {
-		return nil, true, protocol.Errorf(protocol.CodeForbidden, "role %s may not %s", c.actor.Role, f.Type)
+	c.srv.floor.sample(ctx)
+	st, err := c.srv.floor.stats(ctx, r.DayStart, now)
+	if err != nil {
+		return st, err
 	}
-	switch f.Type {
-	case protocol.ReqViewing:
-		var r protocol.ViewingReq
-		if err := protocol.DecodeData(f.Data, &r); err != nil {
-			return nil, true, err
-		}
-		p := c.srv.presence.set(c, r.ConversationID)
-		b, err := json.Marshal(protocol.ViewingAck{Presence: p})
-		return b, true, err
-	default: // team_board
-		var r protocol.TeamBoardReq
-		if err := protocol.DecodeData(f.Data, &r); err != nil {
-			return nil, true, err
-		}
-		now := c.srv.store.Now()
-		if r.DayStart == 0 || r.DayStart > now {
-			r.DayStart = now / (24 * 3600 * 1000) * (24 * 3600 * 1000)
-		}
-		c.srv.floor.sample(ctx)
-		st, err := c.srv.floor.stats(ctx, r.DayStart, now)
-		if err != nil {
-			return nil, true, err
-		}
-		c.statsDay.Store(r.DayStart) // from now on this desk gets team_stats pushes
-		b, err := json.Marshal(st)
-		if err != nil {
-			return nil, true, fmt.Errorf("encode team stats: %w", err)
-		}
-		return b, true, nil
-	}
+	c.statsDay.Store(r.DayStart) // from now on this desk gets team_stats pushes
+	return st, nil
 }
 
 // presence tracks which conversation each desk has open. It is memory

@@ -416,26 +416,19 @@ func decodeEvent(ev *store.Event, v any) bool {
 // typing answers a desk's typing request: the windows of the conversation
 // are told the agent is writing. Only the conversation's assignee, or a
 // lead or admin, may say so; a server without the widget tells nobody.
-func (c *conn) typing(ctx context.Context, f protocol.Frame) (json.RawMessage, bool, error) {
-	if !roleAllowed(f.Type, c.actor.Role) {
-		return nil, true, protocol.Errorf(protocol.CodeForbidden, "role %s may not %s", c.actor.Role, f.Type)
-	}
-	var r protocol.TypingReq
-	if err := protocol.DecodeData(f.Data, &r); err != nil {
-		return nil, true, err
-	}
+func (c *conn) typing(ctx context.Context, r protocol.TypingReq) (protocol.TypingAck, error) {
 	conv, err := c.srv.store.Conversation(ctx, r.ConversationID)
 	if err != nil {
-		return nil, true, err
+		return protocol.TypingAck{}, err
 	}
 	if conv.Assignee != c.actor.ID && !c.actor.Privileged() {
-		return nil, true, protocol.Errorf(protocol.CodeForbidden, "conversation %s is not yours", r.ConversationID)
+		return protocol.TypingAck{}, protocol.Errorf(protocol.CodeForbidden, "conversation %s is not yours", r.ConversationID)
 	}
 	n := 0
 	if w := c.srv.widget; w != nil {
 		frame, err := json.Marshal(map[string]any{"type": "typing", "conversation_id": r.ConversationID, "name": c.agent.Name})
 		if err != nil {
-			return nil, true, err
+			return protocol.TypingAck{}, err
 		}
 		w.mu.RLock()
 		for wc := range w.byConv[r.ConversationID] {
@@ -444,8 +437,7 @@ func (c *conn) typing(ctx context.Context, f protocol.Frame) (json.RawMessage, b
 		}
 		w.mu.RUnlock()
 	}
-	b, err := json.Marshal(protocol.TypingAck{Windows: n})
-	return b, true, err
+	return protocol.TypingAck{Windows: n}, nil
 }
 
 // agentName is the display name an agent id shows to customers.

@@ -243,22 +243,6 @@ func (m *Model) openDraft() (protocol.Conversation, protocol.Draft, bool) {
 	return c, d, true
 }
 
-// trainerCannot are the desk actions that work a chat: trainers never
-// talk to customers or take chats (server/dispatch.go refuses them).
-var trainerCannot = map[keymap.Action]bool{
-	keymap.QueueClaim: true, keymap.QueueNext: true, keymap.ConvClaim: true, keymap.ConvRelease: true,
-	keymap.ConvTransfer: true, keymap.ConvResolve: true, keymap.ConvSnooze: true, keymap.ComposeReply: true,
-	keymap.ComposeNote: true, keymap.DraftAccept: true, keymap.DraftEdit: true, keymap.DraftEditExternal: true,
-	keymap.DraftReject: true, keymap.DraftRegenerate: true, keymap.QueueReassign: true, keymap.ConvTakeover: true,
-	keymap.ComposeAttach: true,
-}
-
-func init() {
-	for act := range keymap.RejectReasons { // from the palette: reject at once
-		trainerCannot[act] = true
-	}
-}
-
 func (m *Model) queueAction(act keymap.Action) {
 	switch act {
 	case keymap.QueueUp:

@@ -146,7 +146,7 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 		cmd, _ := m.review.Perform(act)
 		return tea.Batch(open, cmd)
 	}
-	if m.desk.Me().Role == protocol.RoleTrainer && trainerCannot[act] {
+	if m.desk.Me().Role == protocol.RoleTrainer && !m.mayAct(act) {
 		// The server refuses these ("role trainer may not next"); say why
 		// in words before anything is sent or queued.
 		m.say(m.cat.NoticeTrainerReadOnly, true)
@@ -364,7 +364,7 @@ func (m *Model) onConvTakeover(act keymap.Action) tea.Cmd {
 		m.say(m.cat.NoConversation, true)
 		return nil
 	}
-	return m.reassign([]string{c.ID}, m.desk.Me().ID, "", map[string]int64{c.ID: c.Version})
+	return m.takeover(c.ID, c.Version) // teamactions.go
 }
 
 func (m *Model) onConvProfile(act keymap.Action) tea.Cmd {

@@ -410,9 +410,9 @@ func (m *Model) mine(c protocol.Conversation) bool {
 	return (c.Assignee != "" && c.Assignee == m.desk.Me().ID) || m.privileged()
 }
 
-func (m *Model) privileged() bool {
-	return m.desk.Me().Role == protocol.RoleLead || m.desk.Me().Role == protocol.RoleAdmin
-}
+// privileged reports whether the desk's user works any chat, not only
+// their own (protocol's role table: leads and admins).
+func (m *Model) privileged() bool { return protocol.Privileged(m.desk.Me().Role) }
 
 // openConversation returns the conversation on screen.
 func (m *Model) openConversation() (protocol.Conversation, bool) {

@@ -20,13 +20,7 @@ const viewReview = viewTeam + 1
 
 // mayReview reports whether the signed-in role may open the review view
 // (the server authorises every request again).
-func (m *Model) mayReview() bool {
-	switch m.desk.Me().Role {
-	case protocol.RoleTrainer, protocol.RoleLead, protocol.RoleAdmin:
-		return true
-	}
-	return false
-}
+func (m *Model) mayReview() bool { return m.may(protocol.ReqReviewList) }
 
 // openReview switches to the review view, building it on first use.
 func (m *Model) openReview() tea.Cmd {

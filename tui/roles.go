@@ -10,10 +10,35 @@ import (
 	"github.com/agentdesk/agentdesk/tui/review"
 )
 
-// leadOnly are the desk actions for leads and admins (the server refuses
-// them to others; the desk does not offer them either).
-var leadOnly = map[keymap.Action]bool{
-	keymap.QueueReassign: true, keymap.ConvTakeover: true, keymap.ViewTeam: true,
+// actionRequest names the request each desk action that works a chat
+// sends. Who may do it is protocol's role table (protocol.MayRequest), the
+// one the server admits by: the desk neither offers nor sends what the
+// server would refuse (trainers never talk to customers or take chats;
+// reassign and takeover are for leads and admins).
+var actionRequest = map[keymap.Action]string{
+	keymap.QueueClaim: protocol.ReqClaim, keymap.QueueNext: protocol.ReqNext, keymap.ConvClaim: protocol.ReqClaim,
+	keymap.ConvRelease: protocol.ReqRelease, keymap.ConvTransfer: protocol.ReqTransfer, keymap.ConvResolve: protocol.ReqResolve,
+	keymap.ConvSnooze: protocol.ReqSnooze, keymap.ComposeReply: protocol.ReqSend, keymap.ComposeNote: protocol.ReqNote,
+	keymap.ComposeAttach: protocol.ReqSend, keymap.DraftAccept: protocol.ReqOutcome, keymap.DraftEdit: protocol.ReqOutcome,
+	keymap.DraftEditExternal: protocol.ReqOutcome, keymap.DraftReject: protocol.ReqOutcome,
+	keymap.DraftRegenerate: protocol.ReqRegenerate, keymap.QueueReassign: protocol.ReqReassign,
+	keymap.ConvTakeover: protocol.ReqTakeover,
+}
+
+func init() {
+	for act := range keymap.RejectReasons { // from the palette: reject at once
+		actionRequest[act] = protocol.ReqOutcome
+	}
+}
+
+// may reports whether the signed-in role may send request type t.
+func (m *Model) may(t string) bool { return protocol.MayRequest(m.desk.Me().Role, t) }
+
+// mayAct reports whether the signed-in role may send what act sends (true
+// for actions that send nothing role-bound).
+func (m *Model) mayAct(act keymap.Action) bool {
+	t, ok := actionRequest[act]
+	return !ok || m.may(t)
 }
 
 // allowed reports whether the signed-in role can do act: help, the help
@@ -21,17 +46,12 @@ var leadOnly = map[keymap.Action]bool{
 // a lead the trainers' label, promote and export).
 func (m *Model) allowed(act keymap.Action) bool {
 	switch {
-	case leadOnly[act] || strings.HasPrefix(string(act), "team."):
-		return m.privileged()
+	case act == keymap.ViewTeam || strings.HasPrefix(string(act), "team."):
+		return m.may(protocol.ReqTeamBoard)
 	case act == keymap.ViewReview || strings.HasPrefix(string(act), "review."):
-		if !m.mayReview() {
-			return false
-		}
-		return !review.Writes(act) || m.desk.Me().Role == protocol.RoleTrainer || m.desk.Me().Role == protocol.RoleAdmin
-	case m.desk.Me().Role == protocol.RoleTrainer && trainerCannot[act]:
-		return false
+		return m.mayReview() && (!review.Writes(act) || m.may(protocol.ReqLabel))
 	}
-	return true
+	return m.mayAct(act)
 }
 
 // inPalette reports whether act belongs in the command palette: things to

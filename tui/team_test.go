@@ -403,3 +403,22 @@ func TestTeamCursorStaysOnItsChatWhenTheListResorts(t *testing.T) {
 }
 
 func sanitizeName(s string) string { return ansi.Strip(sanitize.Line(s)) }
+
+// TestConversationTakeoverIsATakeover: T in an open conversation sends the
+// same takeover request as T on the team board (audited as a takeover),
+// not a reassign to oneself.
+func TestConversationTakeoverIsATakeover(t *testing.T) {
+	h := newLeadHarness(t, lang.EN, 160, 48)
+	h.m.queue.SelectID("c1")
+	h.press("enter")
+	c1, _ := h.m.desk.Conversation("c1")
+	seen := c1.Version
+	h.press("T")
+	c := h.be.find("takeover")
+	if len(c) != 1 || c[0].arg.(protocol.TakeoverReq).ConversationID != "c1" || c[0].arg.(protocol.TakeoverReq).Version != seen {
+		t.Fatalf("takeover from the conversation: %+v", c)
+	}
+	if r := h.be.find("reassign"); len(r) != 0 {
+		t.Fatalf("takeover went as reassign: %+v", r)
+	}
+}

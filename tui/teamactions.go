@@ -145,7 +145,13 @@ func (m *Model) onTeamTakeover(keymap.Action) tea.Cmd {
 	if !ok {
 		return nil
 	}
-	id, version := c.ID, c.Version
+	return m.takeover(c.ID, c.Version)
+}
+
+// takeover makes the lead the owner of a chat at the version they saw:
+// one request (takeover, audited as such) from the conversation and from
+// the team board alike.
+func (m *Model) takeover(id string, version int64) tea.Cmd {
 	return m.teamRequest(protocol.ReqTakeover, func(ctx context.Context, lb LeadBackend, r *teamMsg) error {
 		var err error
 		r.conv, err = lb.Takeover(ctx, protocol.TakeoverReq{ConversationID: id, Version: version})

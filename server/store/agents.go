@@ -130,7 +130,7 @@ func (tx *Tx) SetStatus(actor Actor, agentID, status string) (protocol.Agent, er
 
 // SetCapacity sets how many conversations an agent takes at once (leads and admins).
 func (tx *Tx) SetCapacity(actor Actor, agentID string, capacity int) (protocol.Agent, error) {
-	if !actor.Privileged() {
+	if !protocol.MayRequest(actor.Role, protocol.ReqSetCapacity) {
 		return protocol.Agent{}, protocol.Errorf(protocol.CodeForbidden, "only leads and admins can set capacity")
 	}
 	a, err := tx.agent(agentID)

@@ -108,7 +108,7 @@ func open(c protocol.Conversation) bool {
 // mayWork checks that actor may act on c as its owner: the assignee, or a
 // lead or admin.
 func mayWork(actor Actor, c protocol.Conversation) error {
-	if actor.Role == protocol.RoleTrainer {
+	if !protocol.MayRequest(actor.Role, protocol.ReqSend) {
 		return protocol.Errorf(protocol.CodeForbidden, "trainers cannot act on conversations")
 	}
 	if actor.Privileged() {
@@ -137,7 +137,7 @@ func (tx *Tx) loadOpen(id string) (protocol.Conversation, error) {
 // Claim assigns a queued conversation to actor. With version > 0 the claim
 // only succeeds if the conversation is still at that version.
 func (tx *Tx) Claim(actor Actor, id string, version int64) (protocol.Conversation, error) {
-	if actor.Role == protocol.RoleTrainer {
+	if !protocol.MayRequest(actor.Role, protocol.ReqClaim) {
 		return protocol.Conversation{}, protocol.Errorf(protocol.CodeForbidden, "trainers cannot claim conversations")
 	}
 	c, err := tx.conversation(id)
@@ -201,7 +201,7 @@ func (tx *Tx) unassign(c *protocol.Conversation, team, cause, by, auditAction st
 // Next claims the highest-priority queued conversation for actor (longest
 // waiting first among equals), respecting the actor's capacity.
 func (tx *Tx) Next(actor Actor, team string) (protocol.Conversation, error) {
-	if actor.Role == protocol.RoleTrainer {
+	if !protocol.MayRequest(actor.Role, protocol.ReqNext) {
 		return protocol.Conversation{}, protocol.Errorf(protocol.CodeForbidden, "trainers cannot take conversations")
 	}
 	a, err := tx.agent(actor.ID)
@@ -262,7 +262,7 @@ func (tx *Tx) moveTo(actor Actor, c *protocol.Conversation, toAgent, toTeam, not
 		if err != nil {
 			return err
 		}
-		if target.Role == protocol.RoleTrainer {
+		if !protocol.MayRequest(target.Role, protocol.ReqClaim) {
 			return protocol.Errorf(protocol.CodeInvalid, "%s is a trainer and cannot take conversations", toAgent)
 		}
 		if c.Assignee == toAgent && c.Status != protocol.ConvQueued {
@@ -293,7 +293,7 @@ func (tx *Tx) moveTo(actor Actor, c *protocol.Conversation, toAgent, toTeam, not
 // conversation succeeds or fails on its own; versions, when given, guard
 // against moving a conversation that changed since the lead looked.
 func (tx *Tx) Reassign(actor Actor, req protocol.ReassignReq) ([]protocol.ReassignResult, error) {
-	if !actor.Privileged() {
+	if !protocol.MayRequest(actor.Role, protocol.ReqReassign) {
 		return nil, protocol.Errorf(protocol.CodeForbidden, "only leads and admins can reassign")
 	}
 	if req.ToAgent != "" {
@@ -433,7 +433,7 @@ func (tx *Tx) Send(actor Actor, id, text string) (protocol.Message, protocol.Con
 
 // SendWith is Send with files the agent uploaded (attachment ids).
 func (tx *Tx) SendWith(actor Actor, id, text string, attachments []string) (protocol.Message, protocol.Conversation, error) {
-	if actor.Role == protocol.RoleTrainer {
+	if !protocol.MayRequest(actor.Role, protocol.ReqSend) {
 		return protocol.Message{}, protocol.Conversation{}, protocol.Errorf(protocol.CodeForbidden, "trainers cannot send replies to customers")
 	}
 	c, err := tx.loadOpen(id)
@@ -460,7 +460,7 @@ func (tx *Tx) Note(actor Actor, id, text string) (protocol.Message, protocol.Con
 
 // NoteWith is Note with files the agent uploaded (attachment ids).
 func (tx *Tx) NoteWith(actor Actor, id, text string, attachments []string) (protocol.Message, protocol.Conversation, error) {
-	if actor.Role == protocol.RoleTrainer {
+	if !protocol.MayRequest(actor.Role, protocol.ReqNote) {
 		return protocol.Message{}, protocol.Conversation{}, protocol.Errorf(protocol.CodeForbidden, "trainers cannot write notes on conversations")
 	}
 	c, err := tx.conversation(id)

@@ -137,7 +137,7 @@ func scanOutcome(r rowScanner) (protocol.Outcome, error) {
 // with duplicate set.
 func (tx *Tx) RecordOutcome(actor Actor, req protocol.OutcomeReq) (protocol.OutcomeAck, error) {
 	var ack protocol.OutcomeAck
-	if actor.Role == protocol.RoleTrainer {
+	if !protocol.MayRequest(actor.Role, protocol.ReqOutcome) {
 		return ack, protocol.Errorf(protocol.CodeForbidden, "trainers cannot act on drafts in conversations")
 	}
 	prior, err := scanOutcome(tx.queryRow(`SELECT `+outcomeColumns+` FROM outcomes WHERE idempotency_key = ?`, req.IdempotencyKey))

@@ -243,7 +243,7 @@ func (s *Store) ReviewDetail(ctx context.Context, outcomeID string) (protocol.Re
 // SetLabel stores a trainer's label of an outcome, replacing an earlier one.
 func (tx *Tx) SetLabel(actor Actor, req protocol.LabelReq) (protocol.Label, error) {
 	var l protocol.Label
-	if actor.Role != protocol.RoleTrainer && actor.Role != protocol.RoleAdmin {
+	if !protocol.MayRequest(actor.Role, protocol.ReqLabel) {
 		return l, protocol.Errorf(protocol.CodeForbidden, "only trainers and admins label outcomes")
 	}
 	var convID string
@@ -321,7 +321,7 @@ func (s *Store) PromotionSource(ctx context.Context, outcomeID string) (Promotio
 
 // AddPromotion records a promoted gold reply.
 func (tx *Tx) AddPromotion(actor Actor, p protocol.Promotion, convID string) (protocol.Promotion, error) {
-	if actor.Role != protocol.RoleTrainer && actor.Role != protocol.RoleAdmin {
+	if !protocol.MayRequest(actor.Role, protocol.ReqPromote) {
 		return p, protocol.Errorf(protocol.CodeForbidden, "only trainers and admins promote replies")
 	}
 	if p.ID == "" {

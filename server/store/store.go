@@ -63,7 +63,7 @@ type Actor struct {
 var System = Actor{ID: "", Role: protocol.RoleAdmin}
 
 // Privileged reports whether the actor may act on conversations it does not own.
-func (a Actor) Privileged() bool { return a.Role == protocol.RoleLead || a.Role == protocol.RoleAdmin }
+func (a Actor) Privileged() bool { return protocol.Privileged(a.Role) }
 
 // Store is the backend's database.
 type Store struct {

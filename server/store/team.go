@@ -17,7 +17,7 @@ import (
 // offline first, so nothing new is routed to them meanwhile.
 func (tx *Tx) Drain(actor Actor, req protocol.DrainReq) (protocol.DrainAck, error) {
 	var ack protocol.DrainAck
-	if !actor.Privileged() {
+	if !protocol.MayRequest(actor.Role, protocol.ReqDrain) {
 		return ack, protocol.Errorf(protocol.CodeForbidden, "only leads and admins can drain an agent")
 	}
 	if _, err := tx.agent(req.AgentID); err != nil {
@@ -38,7 +38,7 @@ func (tx *Tx) Drain(actor Actor, req protocol.DrainReq) (protocol.DrainAck, erro
 		if err != nil {
 			return ack, err
 		}
-		if a.Role == protocol.RoleTrainer {
+		if !protocol.MayRequest(a.Role, protocol.ReqClaim) {
 			return ack, protocol.Errorf(protocol.CodeInvalid, "%s is a trainer and cannot take conversations", id)
 		}
 		targets = append(targets, &target{agent: a, order: i})
@@ -127,7 +127,7 @@ func ratio(a protocol.Agent) float64 {
 // Takeover makes actor (a lead or admin) the owner of an open
 // conversation, queued or someone else's. Priority and history stay.
 func (tx *Tx) Takeover(actor Actor, req protocol.TakeoverReq) (protocol.Conversation, error) {
-	if !actor.Privileged() {
+	if !protocol.MayRequest(actor.Role, protocol.ReqTakeover) {
 		return protocol.Conversation{}, protocol.Errorf(protocol.CodeForbidden, "only leads and admins can take over a conversation")
 	}
 	c, err := tx.loadOpen(req.ConversationID)
