@@ -30,106 +30,169 @@ func (m *Model) Perform(act keymap.Action) (tea.Cmd, keymap.Action) {
 		m.say(m.cat.ReadOnly, true)
 		return nil, ""
 	}
-	switch act {
-	case keymap.ReviewUp, keymap.ReviewDown:
-		if act == keymap.ReviewUp && m.sel > 0 {
-			m.sel--
-		} else if act == keymap.ReviewDown && m.sel < len(m.items)-1 {
-			m.sel++
-		}
-		return tea.Batch(m.loadDetail(), m.loadMore()), ""
-	case keymap.ReviewOpen:
-		m.zoom = !m.zoom
-		m.scroll = 0
-	case keymap.ReviewPageUp:
-		m.scroll = max(m.scroll-max(m.detailHeight()-2, 1), 0)
-	case keymap.ReviewPageDown:
-		m.scroll += max(m.detailHeight()-2, 1)
-	case keymap.ReviewDiff:
-		m.sideBySide = !m.sideBySide
-	case keymap.ReviewMetrics:
-		m.metricsOn = !m.metricsOn
-		if m.metricsOn {
-			return m.loadMetrics(), ""
-		}
-	case keymap.ReviewFilter:
-		m.filtering = true
-		m.input.SetValue(m.filterText)
-		m.input.CursorEnd()
-		return m.input.Focus(), ""
-	case keymap.ReviewClearFilter:
-		if m.zoom {
-			m.zoom = false
-			return nil, ""
-		}
-		if m.filterText == "" && len(m.filter.Actions) == 0 {
-			return nil, ""
-		}
-		m.filter, m.filterText = protocol.ReviewFilter{}, ""
-		return m.reload(), ""
-	case keymap.ReviewCycleAction:
-		next := map[string]protocol.Action{"": protocol.ActionReject, string(protocol.ActionReject): protocol.ActionEdit,
-			string(protocol.ActionEdit): protocol.ActionAccept, string(protocol.ActionAccept): ""}
-		cur := ""
-		if len(m.filter.Actions) == 1 {
-			cur = m.filter.Actions[0]
-		}
-		m.filter.Actions = nil
-		if n := next[cur]; n != "" {
-			m.filter.Actions = []string{string(n)}
-		}
-		m.filterText = FormatFilter(m.filter)
-		return m.reload(), ""
-	case keymap.ReviewSort:
-		if m.sort == protocol.SortChange {
-			m.sort = protocol.SortNewest
-		} else {
-			m.sort = protocol.SortChange
-		}
-		return m.reload(), ""
-	case keymap.ReviewRefresh:
-		return m.reload(), ""
-	case keymap.ReviewLabel, keymap.ReviewCorrect:
-		it, ok := m.selected()
-		if !ok {
-			return nil, ""
-		}
-		m.form = newLabelForm(m, it, act == keymap.ReviewCorrect)
-		return m.form.focusCmd(), ""
-	case keymap.ReviewPromoteGolden:
-		return m.toggleGolden(), ""
-	case keymap.ReviewPromoteExemplar:
-		return m.promote(protocol.PromoteExemplar), ""
-	case keymap.ReviewPromoteKB:
-		// A KB entry needs a title people can find it by: ask, starting
-		// from the customer's first question.
-		it, ok := m.selected()
-		if !ok {
-			return nil, ""
-		}
-		if it.Outcome.Action == protocol.ActionReject && (it.Label == nil || it.Label.GoldReply == "") {
-			m.say(m.cat.NeedsGold, true)
-			return nil, ""
-		}
-		m.titling = true
-		m.input.Prompt = m.cat.TitlePrompt
-		m.fitInput()
-		m.input.SetValue(m.defaultTitle())
-		m.input.CursorEnd()
-		return m.input.Focus(), ""
-	case keymap.ReviewExport:
-		return m.export(), ""
-	case keymap.ReviewReloadKB:
-		m.busy = m.cat.ActReload
-		return func() tea.Msg {
-			var ack protocol.KBReloadAck
-			err := m.call(protocol.ReqKBReload, protocol.KBReloadReq{}, &ack)
-			return reloadMsg{ack: ack, err: err}
-		}, ""
-	default:
-		return nil, act
+	if h, ok := handlers[act]; ok {
+		return h(m, act), ""
 	}
-	return nil, ""
+	return nil, act
+}
+
+// handlers are the review view's actions (lazygit's key → handler).
+var handlers = map[keymap.Action]func(m *Model, act keymap.Action) tea.Cmd{}
+
+func init() {
+	handlers[keymap.ReviewUp] = (*Model).onReviewMove
+	handlers[keymap.ReviewDown] = (*Model).onReviewMove
+	handlers[keymap.ReviewOpen] = (*Model).onReviewOpen
+	handlers[keymap.ReviewPageUp] = (*Model).onReviewPageUp
+	handlers[keymap.ReviewPageDown] = (*Model).onReviewPageDown
+	handlers[keymap.ReviewDiff] = (*Model).onReviewDiff
+	handlers[keymap.ReviewMetrics] = (*Model).onReviewMetrics
+	handlers[keymap.ReviewFilter] = (*Model).onReviewFilter
+	handlers[keymap.ReviewClearFilter] = (*Model).onReviewClearFilter
+	handlers[keymap.ReviewCycleAction] = (*Model).onReviewCycleAction
+	handlers[keymap.ReviewSort] = (*Model).onReviewSort
+	handlers[keymap.ReviewRefresh] = (*Model).onReviewRefresh
+	handlers[keymap.ReviewLabel] = (*Model).onReviewLabel
+	handlers[keymap.ReviewCorrect] = (*Model).onReviewLabel
+	handlers[keymap.ReviewPromoteGolden] = (*Model).onReviewPromoteGolden
+	handlers[keymap.ReviewPromoteExemplar] = (*Model).onReviewPromoteExemplar
+	handlers[keymap.ReviewPromoteKB] = (*Model).onReviewPromoteKB
+	handlers[keymap.ReviewExport] = (*Model).onReviewExport
+	handlers[keymap.ReviewReloadKB] = (*Model).onReviewReloadKB
+}
+
+func (m *Model) onReviewMove(act keymap.Action) tea.Cmd {
+	if act == keymap.ReviewUp && m.sel > 0 {
+		m.sel--
+	} else if act == keymap.ReviewDown && m.sel < len(m.items)-1 {
+		m.sel++
+	}
+	return tea.Batch(m.loadDetail(), m.loadMore())
+}
+
+func (m *Model) onReviewOpen(act keymap.Action) tea.Cmd {
+	m.zoom = !m.zoom
+	m.scroll = 0
+	return nil
+}
+
+func (m *Model) onReviewPageUp(act keymap.Action) tea.Cmd {
+	m.scroll = max(m.scroll-max(m.detailHeight()-2, 1), 0)
+	return nil
+}
+
+func (m *Model) onReviewPageDown(act keymap.Action) tea.Cmd {
+	m.scroll += max(m.detailHeight()-2, 1)
+	return nil
+}
+
+func (m *Model) onReviewDiff(act keymap.Action) tea.Cmd {
+	m.sideBySide = !m.sideBySide
+	return nil
+}
+
+func (m *Model) onReviewMetrics(act keymap.Action) tea.Cmd {
+	m.metricsOn = !m.metricsOn
+	if m.metricsOn {
+		return m.loadMetrics()
+	}
+	return nil
+}
+
+func (m *Model) onReviewFilter(act keymap.Action) tea.Cmd {
+	m.filtering = true
+	m.input.SetValue(m.filterText)
+	m.input.CursorEnd()
+	return m.input.Focus()
+}
+
+func (m *Model) onReviewClearFilter(act keymap.Action) tea.Cmd {
+	if m.zoom {
+		m.zoom = false
+		return nil
+	}
+	if m.filterText == "" && len(m.filter.Actions) == 0 {
+		return nil
+	}
+	m.filter, m.filterText = protocol.ReviewFilter{}, ""
+	return m.reload()
+}
+
+func (m *Model) onReviewCycleAction(act keymap.Action) tea.Cmd {
+	next := map[string]protocol.Action{"": protocol.ActionReject, string(protocol.ActionReject): protocol.ActionEdit,
+		string(protocol.ActionEdit): protocol.ActionAccept, string(protocol.ActionAccept): ""}
+	cur := ""
+	if len(m.filter.Actions) == 1 {
+		cur = m.filter.Actions[0]
+	}
+	m.filter.Actions = nil
+	if n := next[cur]; n != "" {
+		m.filter.Actions = []string{string(n)}
+	}
+	m.filterText = FormatFilter(m.filter)
+	return m.reload()
+}
+
+func (m *Model) onReviewSort(act keymap.Action) tea.Cmd {
+	if m.sort == protocol.SortChange {
+		m.sort = protocol.SortNewest
+	} else {
+		m.sort = protocol.SortChange
+	}
+	return m.reload()
+}
+
+func (m *Model) onReviewRefresh(act keymap.Action) tea.Cmd {
+	return m.reload()
+}
+
+func (m *Model) onReviewLabel(act keymap.Action) tea.Cmd {
+	it, ok := m.selected()
+	if !ok {
+		return nil
+	}
+	m.form = newLabelForm(m, it, act == keymap.ReviewCorrect)
+	return m.form.focusCmd()
+}
+
+func (m *Model) onReviewPromoteGolden(act keymap.Action) tea.Cmd {
+	return m.toggleGolden()
+}
+
+func (m *Model) onReviewPromoteExemplar(act keymap.Action) tea.Cmd {
+	return m.promote(protocol.PromoteExemplar)
+}
+
+func (m *Model) onReviewPromoteKB(act keymap.Action) tea.Cmd {
+	// A KB entry needs a title people can find it by: ask, starting
+	// from the customer's first question.
+	it, ok := m.selected()
+	if !ok {
+		return nil
+	}
+	if it.Outcome.Action == protocol.ActionReject && (it.Label == nil || it.Label.GoldReply == "") {
+		m.say(m.cat.NeedsGold, true)
+		return nil
+	}
+	m.titling = true
+	m.input.Prompt = m.cat.TitlePrompt
+	m.fitInput()
+	m.input.SetValue(m.defaultTitle())
+	m.input.CursorEnd()
+	return m.input.Focus()
+}
+
+func (m *Model) onReviewExport(act keymap.Action) tea.Cmd {
+	return m.export()
+}
+
+func (m *Model) onReviewReloadKB(act keymap.Action) tea.Cmd {
+	m.busy = m.cat.ActReload
+	return func() tea.Msg {
+		var ack protocol.KBReloadAck
+		err := m.call(protocol.ReqKBReload, protocol.KBReloadReq{}, &ack)
+		return reloadMsg{ack: ack, err: err}
+	}
 }
 
 func (m *Model) toggleGolden() tea.Cmd {
