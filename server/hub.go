@@ -23,9 +23,15 @@ type hub struct {
 	lastSeq atomic.Int64
 	// observe, when set, receives how long each publish took (metrics.go).
 	observe func(time.Duration)
+	// left is when each agent's last desk here closed; started is when the
+	// hub was made (for agents not seen since: presence.go).
+	left    map[string]time.Time
+	started time.Time
 }
 
-func newHub() *hub { return &hub{conns: map[*conn]struct{}{}} }
+func newHub() *hub {
+	return &hub{conns: map[*conn]struct{}{}, left: map[string]time.Time{}, started: time.Now()}
+}
 
 func (h *hub) add(c *conn) {
 	h.mu.Lock()
@@ -37,6 +43,7 @@ func (h *hub) add(c *conn) {
 func (h *hub) remove(c *conn) {
 	h.mu.Lock()
 	delete(h.conns, c)
+	h.left[c.agent.ID] = time.Now()
 	h.mu.Unlock()
 	h.presenceChanged()
 }

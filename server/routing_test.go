@@ -73,6 +73,18 @@ func (d *desk) status(s string) {
 	decode[protocol.AgentAck](d.t, d.do(protocol.ReqSetStatus, protocol.SetStatusReq{Status: s}))
 }
 
+// choose sets the status an agent chose before any desk connects (a desk
+// connecting shows the chosen status; never chosen is online).
+func (h *harness) choose(id, status string) {
+	h.t.Helper()
+	if err := h.st.Update(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.SetStatus(store.Actor{ID: id, Role: protocol.RoleAgent}, "", status)
+		return err
+	}); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
 // queued escalates a new conversation for team with a priority and returns
 // its id; auto-assignment has run when it returns.
 func (h *harness) queued(team string, priority int) string {
@@ -201,7 +213,9 @@ func TestAutoAssignRespectsStatusAndCapacity(t *testing.T) {
 	bobTok := h.staff("bob", protocol.RoleAgent, "support", 5)
 	bob := h.dial(bobTok, 0)
 	bob.status(protocol.StatusAway)
-	cat := h.dial(h.staff("cat", protocol.RoleAgent, "support", 5), 0) // connected but offline
+	catTok := h.staff("cat", protocol.RoleAgent, "support", 5)
+	h.choose("cat", protocol.StatusOffline)
+	cat := h.dial(catTok, 0) // connected but chose offline
 	_ = cat
 	h.staff("dan", protocol.RoleAgent, "support", 5) // online without a desk open
 	if err := h.st.Update(context.Background(), func(tx *store.Tx) error {
@@ -387,7 +401,9 @@ func TestAutoAssignConcurrentClaims(t *testing.T) {
 	}
 	var pullDesks []*desk
 	for i := range pullers {
-		pullDesks = append(pullDesks, h.dial(h.staff(fmt.Sprintf("pull%d", i), protocol.RoleAgent, "support", 100), 0)) // offline: never auto-assigned
+		tok := h.staff(fmt.Sprintf("pull%d", i), protocol.RoleAgent, "support", 100)
+		h.choose(fmt.Sprintf("pull%d", i), protocol.StatusOffline)
+		pullDesks = append(pullDesks, h.dial(tok, 0)) // chose offline: never auto-assigned
 	}
 	ids := make(chan string, convs)
 	wg.Add(1)

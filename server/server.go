@@ -44,17 +44,20 @@ type Config struct {
 	FlushInterval   time.Duration // pause after each write to a desk; 0 or negative = none: write at once, batch what queued meanwhile [none]
 	MaxReplay       int64         // events a resuming desk may replay before it gets a snapshot [100000]
 	DrainTimeout    time.Duration // graceful shutdown budget [10s]
-	IdleTimeout     time.Duration // an idle keep-alive HTTP connection is closed [2m]
-	BodyTimeout     time.Duration // reading one HTTP request's body (not websockets) [30s]
-	ConnsPerIP      int           // open connections from one address; negative = unlimited [1000]
-	Copilot         Copilot       // enriches escalated conversations; nil = no insights or drafts
-	CopilotWorkers  int           // concurrent enrichments [2]
-	CopilotTimeout  time.Duration // one insight + draft [60s]
-	Logger          *slog.Logger
-	Channels        ChannelsConfig // HTTP API for channels and bots, escalation rules, SLA, webhooks (api.go)
-	Routing         Routing        // auto-assignment and the return timer (routing.go); zero = agents pull
-	Bot             BotConfig      // the front-line bot (bot.go); off unless Enabled
-	Widget          WidgetConfig   // the web chat widget (widget.go); off without sites
+	// PresenceGrace is how long an agent whose last desk closed still
+	// shows their status before showing offline (presence.go) [10s].
+	PresenceGrace  time.Duration
+	IdleTimeout    time.Duration // an idle keep-alive HTTP connection is closed [2m]
+	BodyTimeout    time.Duration // reading one HTTP request's body (not websockets) [30s]
+	ConnsPerIP     int           // open connections from one address; negative = unlimited [1000]
+	Copilot        Copilot       // enriches escalated conversations; nil = no insights or drafts
+	CopilotWorkers int           // concurrent enrichments [2]
+	CopilotTimeout time.Duration // one insight + draft [60s]
+	Logger         *slog.Logger
+	Channels       ChannelsConfig // HTTP API for channels and bots, escalation rules, SLA, webhooks (api.go)
+	Routing        Routing        // auto-assignment and the return timer (routing.go); zero = agents pull
+	Bot            BotConfig      // the front-line bot (bot.go); off unless Enabled
+	Widget         WidgetConfig   // the web chat widget (widget.go); off without sites
 	// KBWriteDir is the knowledge-base folder trainers' promoted replies are
 	// written to (under promoted/, pending review); empty = promote to the
 	// KB is unavailable. See review.go.
@@ -99,6 +102,9 @@ func (c *Config) defaults() {
 	}
 	if c.DrainTimeout <= 0 {
 		c.DrainTimeout = 10 * time.Second
+	}
+	if c.PresenceGrace <= 0 {
+		c.PresenceGrace = defaultPresenceGrace
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = defaultIdleTimeout
@@ -259,6 +265,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, tlsConfig *tls.Conf
 	go s.background(bg)
 	go s.router.run(bg)
 	go s.pinger(bg)
+	go s.runPresence(bg)
 	go s.floor.run(bg)
 	defer s.ch.start(bg)() // SLA check and outbound webhooks; waits for deliveries in flight
 	if s.enricher != nil {
@@ -447,6 +454,7 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 		defer s.closeToken(tok)
 		defer s.hub.remove(c)
 		defer s.presence.drop(c)
+		s.deskConnected(ctx, c)
 		if err := c.start(ctx, since); err != nil && !errors.Is(err, errClosed) {
 			c.logger().Error("start desk stream", "err", err)
 			c.shut(websocket.CloseInternalServerErr, "internal error")

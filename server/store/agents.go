@@ -102,7 +102,10 @@ func (tx *Tx) CreateAgent(by string, n NewAgent) (protocol.Agent, error) {
 	return a, tx.emit(protocol.EvAgent, "", "", by, protocol.AgentEvent{Cause: "created", By: by, Agent: a})
 }
 
-// SetStatus sets an agent's presence. Agents set their own; leads and admins anyone's.
+// SetStatus sets the status an agent chose. Agents set their own; leads and
+// admins anyone's. It shows while the agent has a desk connected; an agent
+// without one shows offline (ShowAbsentOffline) and gets the chosen status
+// back when a desk connects (DeskConnected).
 func (tx *Tx) SetStatus(actor Actor, agentID, status string) (protocol.Agent, error) {
 	if agentID == "" {
 		agentID = actor.ID
@@ -113,6 +116,9 @@ func (tx *Tx) SetStatus(actor Actor, agentID, status string) (protocol.Agent, er
 	a, err := tx.agent(agentID)
 	if err != nil {
 		return a, err
+	}
+	if _, err := tx.exec(`UPDATE agents SET chosen_status = ? WHERE id = ?`, status, agentID); err != nil {
+		return a, fmt.Errorf("set status of %s: %w", agentID, err)
 	}
 	if a.Status == status {
 		return a, nil
@@ -126,6 +132,88 @@ func (tx *Tx) SetStatus(actor Actor, agentID, status string) (protocol.Agent, er
 		return a, err
 	}
 	return a, tx.emit(protocol.EvAgent, "", "", actor.ID, protocol.AgentEvent{Cause: "status", By: actor.ID, Agent: a})
+}
+
+// Causes of an agent event that presence, not a person, brought about.
+const (
+	CauseConnected    = "connected"    // a desk connected: the chosen status is back
+	CauseDisconnected = "disconnected" // no desk connected any more: offline
+)
+
+// DeskConnected is called when one of the agent's desks connects: an agent
+// shown offline for want of a desk gets the status they chose back (online
+// if they never chose one). An agent who chose offline stays offline.
+func (tx *Tx) DeskConnected(agentID string) (protocol.Agent, error) {
+	a, err := tx.agent(agentID)
+	if err != nil || a.Status != protocol.StatusOffline {
+		return a, err
+	}
+	var chosen string
+	if err := tx.queryRow(`SELECT chosen_status FROM agents WHERE id = ?`, agentID).Scan(&chosen); err != nil {
+		return a, fmt.Errorf("load chosen status of %s: %w", agentID, err)
+	}
+	if chosen == "" {
+		chosen = protocol.StatusOnline
+	}
+	if chosen == protocol.StatusOffline {
+		return a, nil
+	}
+	return a, tx.showStatus(&a, chosen, CauseConnected)
+}
+
+// ShowAbsentOffline shows as offline every agent not shown offline for
+// whom gone reports that no desk is connected (on PostgreSQL, agents with a
+// desk on another live replica are never gone). Their chosen status is kept
+// for DeskConnected. It returns the agents it changed.
+func (tx *Tx) ShowAbsentOffline(gone func(agentID string) bool) ([]protocol.Agent, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id FROM agents WHERE status <> 'offline'`)
+	if err != nil {
+		return nil, fmt.Errorf("find agents shown present: %w", err)
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("find agents shown present: %w", err)
+		}
+		if gone(id) {
+			ids = append(ids, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	remote, err := tx.remotePresent()
+	if err != nil {
+		return nil, err
+	}
+	var out []protocol.Agent
+	for _, id := range ids {
+		if remote[id] {
+			continue
+		}
+		a, err := tx.agent(id)
+		if err != nil {
+			return out, err
+		}
+		if err := tx.showStatus(&a, protocol.StatusOffline, CauseDisconnected); err != nil {
+			return out, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// showStatus changes the status shown for a, not the one chosen.
+func (tx *Tx) showStatus(a *protocol.Agent, status, cause string) error {
+	if _, err := tx.exec(`UPDATE agents SET status = ?, status_since = ?, version = version + 1 WHERE id = ?`, status, tx.now, a.ID); err != nil {
+		return fmt.Errorf("show status of %s: %w", a.ID, err)
+	}
+	a.Status, a.StatusSince = status, tx.now
+	a.Version++
+	return tx.emit(protocol.EvAgent, "", "", a.ID, protocol.AgentEvent{Cause: cause, By: a.ID, Agent: *a})
 }
 
 // SetCapacity sets how many conversations an agent takes at once (leads and admins).

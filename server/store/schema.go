@@ -349,4 +349,12 @@ ALTER TABLE requests ADD COLUMN request_hash TEXT NOT NULL DEFAULT '';
 	`
 ALTER TABLE labels ADD COLUMN mood TEXT NOT NULL DEFAULT '';
 `,
+	// 13: the status an agent chose is kept apart from the one shown: an
+	// agent without a desk connected shows offline and gets the chosen
+	// status back on connecting ('' = never chosen: online). See
+	// Tx.DeskConnected and Tx.ShowAbsentOffline.
+	`
+ALTER TABLE agents ADD COLUMN chosen_status TEXT NOT NULL DEFAULT '';
+UPDATE agents SET chosen_status = status WHERE status <> 'offline';
+`,
 }
