@@ -226,6 +226,15 @@ func TestWrap(t *testing.T) {
 		{"ok 你好世界", 6, []string{"ok 你", "好世界"}},
 		{"👩‍💻👩‍💻👩‍💻", 4, []string{"👩‍💻👩‍💻", "👩‍💻"}},
 		{"a\n\nb", 5, []string{"a", "", "b"}},
+		// Chinese line breaking (kinsoku): no line starts with closing
+		// punctuation, none ends with an opening one; the character before
+		// moves down with the punctuation instead.
+		{"我已经收到，请稍等", 10, []string{"我已经收", "到，请稍等"}},
+		{"退款已经到账。", 12, []string{"退款已经到", "账。"}},
+		{"好的；明白、了", 4, []string{"好", "的；", "明", "白、", "了"}},
+		{"他说「你好」吗", 6, []string{"他说", "「你", "好」吗"}},
+		{"请看《用户手册》第三章", 6, []string{"请看", "《用户", "手册》", "第三章"}},
+		{"您好!谢谢", 4, []string{"您", "好!", "谢谢"}},
 	}
 	for _, c := range cases {
 		got := wrap(c.in, c.width)

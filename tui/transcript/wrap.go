@@ -9,8 +9,9 @@ import (
 
 // wrap breaks plain (sanitized, unstyled) text into lines of at most width
 // cells. Latin words break at spaces; CJK text has no spaces, so a line may
-// break before any wide character, and a word longer than the line is
-// split. It walks grapheme clusters, so emoji sequences and combining marks
+// break before any wide character (except closing punctuation, which takes
+// the character before it to the next line, and after opening punctuation),
+// and a word longer than the line is split. It walks grapheme clusters, so emoji sequences and combining marks
 // are never cut apart.
 func wrap(text string, width int) []string {
 	width = max(width, 1)
@@ -33,6 +34,7 @@ func appendWrapped(out []string, s string, width int) []string {
 		lineW, breakAt = 0, -1
 	}
 	state := -1
+	prev, prevWide := "", false
 	for len(s) > 0 {
 		var g string
 		var w int
@@ -41,14 +43,19 @@ func appendWrapped(out []string, s string, width int) []string {
 			continue // no leading space on a wrapped line
 		}
 		wide := w > 1
+		// A line may break before a wide character, after a wide one or a
+		// space, but never before closing punctuation nor after opening
+		// punctuation (Chinese/Japanese line breaking rules).
+		breakable := (wide || prevWide || prev == " ") && !noLineStart(g) && !noLineEnd(prev)
 		if lineW+w > width && lineW > 0 {
-			if wide || g == " " || breakAt < 0 {
+			if g == " " {
 				flush()
-				if g == " " {
-					continue
-				}
+				continue
+			}
+			if breakable || breakAt <= 0 {
+				flush()
 			} else {
-				// Move the partial word after the last break to a new line.
+				// Move what follows the last break to a new line.
 				cur := line.String()
 				head, tail := cur[:breakAt], cur[breakAt:]
 				out = append(out, strings.TrimRight(head, " "))
@@ -62,14 +69,23 @@ func appendWrapped(out []string, s string, width int) []string {
 				}
 			}
 		}
-		if wide && lineW > 0 {
+		if breakable && lineW > 0 {
 			breakAt = line.Len()
 		}
 		line.WriteString(g)
 		lineW += w
-		if g == " " || wide {
-			breakAt = line.Len()
-		}
+		prev, prevWide = g, wide
 	}
 	return append(out, strings.TrimRight(line.String(), " "))
+}
+
+// noLineStart reports whether g is closing punctuation that may not begin a
+// line: Chinese and Japanese full-width marks and their ASCII kin.
+func noLineStart(g string) bool {
+	return g != "" && strings.Contains("，。、；：？！）」』】》〉〕］｝〗〙〛”’…‥·・ー々〜～％‰℃,.;:?!)]}%", g)
+}
+
+// noLineEnd reports whether g is opening punctuation that may not end a line.
+func noLineEnd(g string) bool {
+	return g != "" && strings.Contains("（「『【《〈〔［｛〖〘〚“‘([{", g)
 }
