@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/agentdesk/agentdesk/protocol"
 )
 
@@ -255,6 +257,33 @@ func compactDuration(d time.Duration, sec, min, hour, day string) string {
 		}
 		return fmt.Sprintf("%d%s%d%s", days, day, h, hour)
 	}
+}
+
+// FitDuration formats d with format (Duration, SLALeft, SLAOverdue) in at
+// most w cells: when the exact figure is wider it drops the smaller unit
+// (1时45分 → 1时, 2天3时 → 2天) instead of being cut to "1时4…".
+func FitDuration(format func(time.Duration) string, d time.Duration, w int) string {
+	s := format(d)
+	if ansi.StringWidth(s) <= w {
+		return s
+	}
+	a := d
+	if a < 0 {
+		a = -a
+	}
+	for _, unit := range []time.Duration{time.Minute, time.Hour, 24 * time.Hour} {
+		if a < unit {
+			break
+		}
+		t := a.Truncate(unit)
+		if d < 0 {
+			t = -t
+		}
+		if s = format(t); ansi.StringWidth(s) <= w {
+			return s
+		}
+	}
+	return s
 }
 
 var en = Catalog{

@@ -53,6 +53,32 @@ func TestDuration(t *testing.T) {
 	}
 }
 
+// Durations in narrow columns drop the smaller unit rather than being cut
+// to "1时4…" or "超1时…".
+func TestFitDuration(t *testing.T) {
+	zh, en := For(lang.ZhCN), For(lang.EN)
+	cases := []struct {
+		format func(time.Duration) string
+		d      time.Duration
+		w      int
+		want   string
+	}{
+		{zh.Duration, 105 * time.Minute, 7, "1时45分"},
+		{zh.Duration, 105 * time.Minute, 5, "1时"},
+		{zh.SLAOverdue, 90 * time.Minute, 6, "超1时"},
+		{zh.Duration, 51 * time.Hour, 5, "2天"},
+		{zh.Duration, 40 * time.Minute, 5, "40分"},
+		{en.Duration, 105 * time.Minute, 5, "1h45m"},
+		{en.SLAOverdue, 105 * time.Minute, 5, "-1h"},
+		{en.Duration, 26*time.Hour + 30*time.Minute, 3, "1d"},
+	}
+	for _, c := range cases {
+		if got := FitDuration(c.format, c.d, c.w); got != c.want {
+			t.Errorf("FitDuration(%v, %d) = %q, want %q", c.d, c.w, got, c.want)
+		}
+	}
+}
+
 func TestLookups(t *testing.T) {
 	c := For(lang.ZhCN)
 	if c.RejectReason("wrong_tone") != "语气不当" || c.RejectReason("new_reason") != "new_reason" {

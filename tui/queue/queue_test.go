@@ -412,3 +412,24 @@ func TestWaitAndSLAStopAtTheReply(t *testing.T) {
 		t.Errorf("breached SLA shown on an answered chat:\n%s", out)
 	}
 }
+
+// Long waits and overdue SLAs fit their columns whole ("1时" / "超1时")
+// instead of being cut to "1时4…" / "超1时…".
+func TestLongDurationsFitTheirColumns(t *testing.T) {
+	for _, tc := range []struct {
+		lang      lang.Lang
+		wait, sla string
+	}{{lang.EN, "1h45m", "-1h35m"}, {lang.ZhCN, "1时", "超1时"}} {
+		m := New(themes.New(themes.Dark, false), i18n.For(tc.lang), "a1")
+		m.SetNow(now)
+		m.SetConversations([]protocol.Conversation{{ID: "l1", CustomerName: "Nora", Channel: "web", Status: "queued",
+			Priority: 10, Version: 1, EscalatedAt: ms(-105 * time.Minute), WaitingSince: ms(-105 * time.Minute),
+			SLADueAt: ms(-95 * time.Minute)}})
+		m.SetTab(TabAll)
+		m.SetSize(120, 5)
+		row := strings.Split(ansi.Strip(m.Render()), "\n")[2]
+		if strings.Contains(row, "…") || !strings.Contains(row, " "+tc.wait+" ") || !strings.Contains(row, " "+tc.sla+" ") {
+			t.Fatalf("%s: want wait %q and SLA %q whole, got row %q", tc.lang, tc.wait, tc.sla, row)
+		}
+	}
+}

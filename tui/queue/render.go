@@ -8,6 +8,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/tui/cell"
+	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
@@ -145,7 +146,7 @@ func (m *Model) renderRow(e *entry, selected, marked bool) string {
 	waitText := "—"
 	if e.c.WaitStart() != 0 {
 		wait := e.c.Wait(m.now).Truncate(time.Minute)
-		waitText = m.cat.Duration(wait)
+		waitText = i18n.FitDuration(m.cat.Duration, wait, c.wait)
 		if wait < time.Minute {
 			waitText = "<" + m.cat.Duration(time.Minute)
 		}
@@ -158,11 +159,11 @@ func (m *Model) renderRow(e *entry, selected, marked bool) string {
 		total := time.UnixMilli(e.c.SLADueAt).Sub(time.UnixMilli(e.c.EscalatedAt))
 		switch {
 		case left <= 0:
-			slaText, slaStyle = m.cat.SLAOverdue(max((-left).Truncate(time.Minute), time.Minute)), q.SLABreached
+			slaText, slaStyle = i18n.FitDuration(m.cat.SLAOverdue, max((-left).Truncate(time.Minute), time.Minute), c.sla), q.SLABreached
 		case left <= 2*time.Minute || (total > 0 && left*4 <= total):
-			slaText, slaStyle = m.cat.SLALeft(left.Truncate(time.Minute)), q.SLASoon
+			slaText, slaStyle = i18n.FitDuration(m.cat.SLALeft, left.Truncate(time.Minute), c.sla), q.SLASoon
 		default:
-			slaText, slaStyle = m.cat.SLALeft(left.Truncate(time.Minute)), q.SLAOk
+			slaText, slaStyle = i18n.FitDuration(m.cat.SLALeft, left.Truncate(time.Minute), c.sla), q.SLAOk
 		}
 		if left > 0 && left < time.Minute {
 			slaText = "<" + m.cat.SLALeft(time.Minute)
@@ -171,7 +172,7 @@ func (m *Model) renderRow(e *entry, selected, marked bool) string {
 	if e.c.Status == protocol.ConvSnoozed && e.c.SnoozedUntil > 0 {
 		// Parked: when it comes back, not an SLA ticking under it.
 		back := max(time.UnixMilli(e.c.SnoozedUntil).Sub(m.now), 0)
-		slaText, slaStyle = "z"+m.cat.Duration(back.Truncate(time.Minute)), q.SLANone
+		slaText, slaStyle = "z"+i18n.FitDuration(m.cat.Duration, back.Truncate(time.Minute), c.sla-1), q.SLANone
 	}
 	flagText, flagStyle := m.badge(&e.c)
 	assignee := m.cat.Unassigned

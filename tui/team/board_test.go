@@ -9,6 +9,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/lang"
@@ -161,5 +162,32 @@ func TestBotPanel(t *testing.T) {
 	}
 	if strings.Contains(out, "\x1b[31m") {
 		t.Error("an escape sequence from a reason code reached the terminal")
+	}
+}
+
+// TestLongDurationsFitTheBoard: a chat waiting 1h45m, 1h35m over its SLA,
+// reads "1时" / "超1时" in the chats table, never "1时4…" / "超1时…".
+func TestLongDurationsFitTheBoard(t *testing.T) {
+	now := time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC)
+	at := func(d time.Duration) int64 { return now.Add(d).UnixMilli() }
+	desk := deskstate.New(0)
+	bd := New(themes.New(themes.Dark, false), i18n.For(lang.ZhCN), desk)
+	bd.SetNow(now)
+	desk.PutAgent(protocol.Agent{ID: "a", Name: "A", Role: protocol.RoleAgent, Status: protocol.StatusOnline, Capacity: 3})
+	desk.Upsert(protocol.Conversation{ID: "c1", CustomerName: "王小明", Channel: "web", Status: protocol.ConvQueued,
+		Priority: 50, Version: 1, EscalatedAt: at(-105 * time.Minute), WaitingSince: at(-105 * time.Minute),
+		SLADueAt: at(-95 * time.Minute)})
+	for _, w := range []int{90, 160} {
+		bd.SetSize(w, 30)
+		out := ansi.Strip(bd.Render())
+		var row string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.Contains(l, "王小明") {
+				row = l
+			}
+		}
+		if !strings.Contains(row, "超1时") || strings.Contains(row, "…") {
+			t.Fatalf("width %d: chat row %q", w, row)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/tui/cell"
+	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
@@ -309,20 +310,21 @@ func (b *Board) chatTable(w, h int) []string {
 		if c.Assignee != "" {
 			owner = b.name(c.Assignee)
 		}
+		waitW, slaW := cols[5].w-1, cols[6].w-1
 		wait := t.NotWaiting
 		if d := b.waitOf(c); d > 0 {
-			wait = b.cat.Duration(d)
+			wait = i18n.FitDuration(b.cat.Duration, d, waitW)
 		}
 		sla, slaStyle := "", b.st.Queue.SLANone
 		if left, on := c.SLALeft(time.UnixMilli(nowMs)); on {
 			switch {
 			case left <= 0:
 				// Under a minute over reads "-1m", never "-0s".
-				sla, slaStyle = b.cat.SLAOverdue(max((-left).Truncate(time.Minute), time.Minute)), b.st.Queue.SLABreached
+				sla, slaStyle = i18n.FitDuration(b.cat.SLAOverdue, max((-left).Truncate(time.Minute), time.Minute), slaW), b.st.Queue.SLABreached
 			case left <= soonWindow:
-				sla, slaStyle = b.cat.SLALeft(left), b.st.Queue.SLASoon
+				sla, slaStyle = i18n.FitDuration(b.cat.SLALeft, left, slaW), b.st.Queue.SLASoon
 			default:
-				sla, slaStyle = b.cat.SLALeft(left), b.st.Queue.SLAOk
+				sla, slaStyle = i18n.FitDuration(b.cat.SLALeft, left, slaW), b.st.Queue.SLAOk
 			}
 		}
 		channel := sanitize.Line(c.Channel)
