@@ -17,112 +17,107 @@ type handler func(m *Model, act keymap.Action) tea.Cmd
 // Handler tables, one per view (lazygit's key → handler): perform looks
 // an action up in them. A view's own keys (the queue's cursor, the
 // transcript's scroll) are handled by its component first; what reaches
-// these tables is what the desk does.
+// these tables is what the desk does. The team board's table is
+// boardHandlers (teamactions.go), behind teamAction's role check.
 var (
 	// globalHandlers: the whole desk: quit, redraw, focus, help, palette, status, views, notifications.
-	globalHandlers = map[keymap.Action]handler{}
+	globalHandlers = map[keymap.Action]handler{
+		keymap.AppQuit:      (*Model).onAppQuit,
+		keymap.AppRedraw:    (*Model).onAppRedraw,
+		keymap.FocusNext:    (*Model).onFocusCycle,
+		keymap.FocusPrev:    (*Model).onFocusCycle,
+		keymap.HelpToggle:   (*Model).onHelpToggle,
+		keymap.PaletteOpen:  (*Model).onPaletteOpen,
+		keymap.StatusCycle:  (*Model).onStatusCycle,
+		keymap.ViewDesk:     (*Model).onViewDesk,
+		keymap.ViewTeam:     (*Model).onViewTeam,
+		keymap.ViewReview:   (*Model).onViewReview,
+		keymap.NotifyToggle: (*Model).onNotifyToggle,
+	}
 	// queueHandlers: the queue pane.
-	queueHandlers = map[keymap.Action]handler{}
+	queueHandlers = map[keymap.Action]handler{
+		keymap.QueueUp:            (*Model).onQueueMove,
+		keymap.QueueDown:          (*Model).onQueueMove,
+		keymap.QueuePageUp:        (*Model).onQueueMove,
+		keymap.QueuePageDown:      (*Model).onQueueMove,
+		keymap.QueueTop:           (*Model).onQueueMove,
+		keymap.QueueBottom:        (*Model).onQueueMove,
+		keymap.QueueTabMine:       (*Model).onQueueMove,
+		keymap.QueueTabUnassigned: (*Model).onQueueMove,
+		keymap.QueueTabAll:        (*Model).onQueueMove,
+		keymap.QueueTabNext:       (*Model).onQueueMove,
+		keymap.QueueTabPrev:       (*Model).onQueueMove,
+		keymap.QueueSelect:        (*Model).onQueueMove,
+		keymap.QueueOpen:          (*Model).onQueueOpen,
+		keymap.QueueClaim:         (*Model).onClaim,
+		keymap.QueueNext:          (*Model).onQueueNext,
+		keymap.QueueFilter:        (*Model).onQueueFilter,
+		keymap.QueueFilterClear:   (*Model).onQueueFilterClear,
+		keymap.QueueReassign:      (*Model).onQueueReassign,
+	}
 	// convHandlers: the open conversation and its draft.
-	convHandlers = map[keymap.Action]handler{}
+	convHandlers = map[keymap.Action]handler{
+		keymap.ConvClaim:         (*Model).onClaim,
+		keymap.ConvScrollUp:      (*Model).onConvScroll,
+		keymap.ConvScrollDown:    (*Model).onConvScroll,
+		keymap.ConvPageUp:        (*Model).onConvScroll,
+		keymap.ConvPageDown:      (*Model).onConvScroll,
+		keymap.ConvTop:           (*Model).onConvScroll,
+		keymap.ConvBottom:        (*Model).onConvScroll,
+		keymap.ConvBack:          (*Model).onConvBack,
+		keymap.ConvRelease:       (*Model).onConvRelease,
+		keymap.ConvTransfer:      (*Model).onConvTransfer,
+		keymap.ConvResolve:       (*Model).onConvResolve,
+		keymap.ConvSnooze:        (*Model).onConvSnooze,
+		keymap.ConvTakeover:      (*Model).onConvTakeover,
+		keymap.ConvProfile:       (*Model).onCardToggle,
+		keymap.DraftSources:      (*Model).onCardToggle,
+		keymap.DraftAccept:       (*Model).onDraftAccept,
+		keymap.DraftEdit:         (*Model).onDraftEdit,
+		keymap.DraftEditExternal: (*Model).onDraftEditExternal,
+		keymap.DraftReject:       (*Model).onDraftReject,
+		keymap.DraftRegenerate:   (*Model).onDraftRegenerate,
+		keymap.ConvOpenFile:      (*Model).onConvOpenFile,
+	}
 	// composeHandlers: the compose box.
-	composeHandlers = map[keymap.Action]handler{}
+	composeHandlers = map[keymap.Action]handler{
+		keymap.ComposeReply:    (*Model).onCompose,
+		keymap.ComposeNote:     (*Model).onCompose,
+		keymap.ComposeSend:     (*Model).onComposeSend,
+		keymap.ComposeCancel:   (*Model).onComposeCancel,
+		keymap.ComposeExternal: (*Model).onComposeExternal,
+		keymap.ComposeAttach:   (*Model).onComposeAttach,
+		keymap.ComposeCanned:   (*Model).onComposeCanned,
+	}
 	// filterHandlers: the queue filter.
-	filterHandlers = map[keymap.Action]handler{}
-	// rejectHandlers: rejecting from the palette.
-	rejectHandlers = map[keymap.Action]handler{}
-	// teamBoardHandlers: the team board (teamview.go has the handlers).
-	teamBoardHandlers = map[keymap.Action]handler{}
+	filterHandlers = map[keymap.Action]handler{
+		keymap.FilterApply:  (*Model).onFilterApply,
+		keymap.FilterCancel: (*Model).onFilterCancel,
+		keymap.FilterUp:     (*Model).onFilterUp,
+		keymap.FilterDown:   (*Model).onFilterDown,
+	}
+	// rejectHandlers: rejecting with a reason straight from the palette.
+	rejectHandlers = map[keymap.Action]handler{
+		keymap.RejectWrongFacts:     (*Model).onRejectFromPalette,
+		keymap.RejectWrongTone:      (*Model).onRejectFromPalette,
+		keymap.RejectWrongLanguage:  (*Model).onRejectFromPalette,
+		keymap.RejectUnsafe:         (*Model).onRejectFromPalette,
+		keymap.RejectIncomplete:     (*Model).onRejectFromPalette,
+		keymap.RejectShouldEscalate: (*Model).onRejectFromPalette,
+		keymap.RejectOther:          (*Model).onRejectFromPalette,
+	}
 )
 
 // handlers is every table merged, built once.
 var handlers = map[keymap.Action]handler{}
 
 func init() {
-	globalHandlers[keymap.AppQuit] = (*Model).onAppQuit
-	globalHandlers[keymap.AppRedraw] = (*Model).onAppRedraw
-	globalHandlers[keymap.FocusNext] = (*Model).onFocusNext
-	globalHandlers[keymap.FocusPrev] = (*Model).onFocusNext
-	globalHandlers[keymap.HelpToggle] = (*Model).onHelpToggle
-	globalHandlers[keymap.PaletteOpen] = (*Model).onPaletteOpen
-	globalHandlers[keymap.StatusCycle] = (*Model).onStatusCycle
-	globalHandlers[keymap.ViewDesk] = (*Model).onViewDesk
-	globalHandlers[keymap.ViewTeam] = (*Model).onViewTeam
-	globalHandlers[keymap.ViewReview] = (*Model).onViewReview
-	globalHandlers[keymap.NotifyToggle] = (*Model).onNotifyToggle
-	queueHandlers[keymap.QueueUp] = (*Model).onQueueUp
-	queueHandlers[keymap.QueueDown] = (*Model).onQueueUp
-	queueHandlers[keymap.QueuePageUp] = (*Model).onQueueUp
-	queueHandlers[keymap.QueuePageDown] = (*Model).onQueueUp
-	queueHandlers[keymap.QueueTop] = (*Model).onQueueUp
-	queueHandlers[keymap.QueueBottom] = (*Model).onQueueUp
-	queueHandlers[keymap.QueueTabMine] = (*Model).onQueueUp
-	queueHandlers[keymap.QueueTabUnassigned] = (*Model).onQueueUp
-	queueHandlers[keymap.QueueTabAll] = (*Model).onQueueUp
-	queueHandlers[keymap.QueueTabNext] = (*Model).onQueueUp
-	queueHandlers[keymap.QueueTabPrev] = (*Model).onQueueUp
-	queueHandlers[keymap.QueueSelect] = (*Model).onQueueUp
-	queueHandlers[keymap.QueueOpen] = (*Model).onQueueOpen
-	queueHandlers[keymap.QueueClaim] = (*Model).onQueueClaim
-	queueHandlers[keymap.QueueNext] = (*Model).onQueueNext
-	queueHandlers[keymap.QueueFilter] = (*Model).onQueueFilter
-	queueHandlers[keymap.QueueFilterClear] = (*Model).onQueueFilterClear
-	queueHandlers[keymap.QueueReassign] = (*Model).onQueueReassign
-	convHandlers[keymap.ConvClaim] = (*Model).onQueueClaim
-	convHandlers[keymap.ConvScrollUp] = (*Model).onConvScrollUp
-	convHandlers[keymap.ConvScrollDown] = (*Model).onConvScrollUp
-	convHandlers[keymap.ConvPageUp] = (*Model).onConvScrollUp
-	convHandlers[keymap.ConvPageDown] = (*Model).onConvScrollUp
-	convHandlers[keymap.ConvTop] = (*Model).onConvScrollUp
-	convHandlers[keymap.ConvBottom] = (*Model).onConvScrollUp
-	convHandlers[keymap.ConvBack] = (*Model).onConvBack
-	convHandlers[keymap.ConvRelease] = (*Model).onConvRelease
-	convHandlers[keymap.ConvTransfer] = (*Model).onConvTransfer
-	convHandlers[keymap.ConvResolve] = (*Model).onConvResolve
-	convHandlers[keymap.ConvSnooze] = (*Model).onConvSnooze
-	convHandlers[keymap.ConvTakeover] = (*Model).onConvTakeover
-	convHandlers[keymap.ConvProfile] = (*Model).onConvProfile
-	convHandlers[keymap.DraftSources] = (*Model).onConvProfile
-	convHandlers[keymap.DraftAccept] = (*Model).onDraftAccept
-	convHandlers[keymap.DraftEdit] = (*Model).onDraftEdit
-	convHandlers[keymap.DraftEditExternal] = (*Model).onDraftEditExternal
-	convHandlers[keymap.DraftReject] = (*Model).onDraftReject
-	convHandlers[keymap.DraftRegenerate] = (*Model).onDraftRegenerate
-	convHandlers[keymap.ConvOpenFile] = (*Model).onConvOpenFile
-	composeHandlers[keymap.ComposeReply] = (*Model).onComposeReply
-	composeHandlers[keymap.ComposeNote] = (*Model).onComposeReply
-	composeHandlers[keymap.ComposeSend] = (*Model).onComposeSend
-	composeHandlers[keymap.ComposeCancel] = (*Model).onComposeCancel
-	composeHandlers[keymap.ComposeExternal] = (*Model).onComposeExternal
-	composeHandlers[keymap.ComposeAttach] = (*Model).onComposeAttach
-	composeHandlers[keymap.ComposeCanned] = (*Model).onComposeCanned
-	filterHandlers[keymap.FilterApply] = (*Model).onFilterApply
-	filterHandlers[keymap.FilterCancel] = (*Model).onFilterCancel
-	filterHandlers[keymap.FilterUp] = (*Model).onFilterUp
-	filterHandlers[keymap.FilterDown] = (*Model).onFilterDown
-	rejectHandlers[keymap.RejectWrongFacts] = (*Model).onRejectWrongFacts
-	rejectHandlers[keymap.RejectWrongTone] = (*Model).onRejectWrongFacts
-	rejectHandlers[keymap.RejectWrongLanguage] = (*Model).onRejectWrongFacts
-	rejectHandlers[keymap.RejectUnsafe] = (*Model).onRejectWrongFacts
-	rejectHandlers[keymap.RejectIncomplete] = (*Model).onRejectWrongFacts
-	rejectHandlers[keymap.RejectShouldEscalate] = (*Model).onRejectWrongFacts
-	rejectHandlers[keymap.RejectOther] = (*Model).onRejectWrongFacts
-	teamBoardHandlers[keymap.TeamUp] = (*Model).teamAction
-	teamBoardHandlers[keymap.TeamDown] = (*Model).teamAction
-	teamBoardHandlers[keymap.TeamOpen] = (*Model).teamAction
-	teamBoardHandlers[keymap.TeamSelect] = (*Model).teamAction
-	teamBoardHandlers[keymap.TeamReassign] = (*Model).teamAction
-	teamBoardHandlers[keymap.TeamCapacity] = (*Model).teamAction
-	teamBoardHandlers[keymap.TeamStatus] = (*Model).teamAction
-	teamBoardHandlers[keymap.TeamTakeover] = (*Model).teamAction
-	teamBoardHandlers[keymap.TeamNote] = (*Model).teamAction
-	teamBoardHandlers[keymap.TeamPane] = (*Model).teamAction
-	teamBoardHandlers[keymap.TeamDrain] = (*Model).teamAction
-	teamBoardHandlers[keymap.TeamPageUp] = (*Model).teamAction
-	teamBoardHandlers[keymap.TeamPageDown] = (*Model).teamAction
-	teamBoardHandlers[keymap.TeamTop] = (*Model).teamAction
-	teamBoardHandlers[keymap.TeamBottom] = (*Model).teamAction
-	for _, t := range []map[keymap.Action]handler{globalHandlers, queueHandlers, convHandlers, composeHandlers, filterHandlers, rejectHandlers, teamBoardHandlers} {
+	team := map[keymap.Action]handler{}
+	for act := range boardHandlers {
+		team[act] = (*Model).teamAction
+	}
+	for _, t := range []map[keymap.Action]handler{globalHandlers, queueHandlers, convHandlers, composeHandlers,
+		filterHandlers, rejectHandlers, team} {
 		for act, h := range t {
 			if _, dup := handlers[act]; dup {
 				panic("tui: two handlers for " + string(act))
@@ -155,8 +150,7 @@ func (m *Model) perform(act keymap.Action) tea.Cmd {
 	if h, ok := handlers[act]; ok {
 		return h(m, act)
 	}
-	// Dialog-only keys run from the palette, and the lead and trainer
-	// views, which this desk does not have yet.
+	// Keys that only mean something in a dialog, run from the palette.
 	m.say(m.cat.NoticeNotHere, false)
 	return nil
 }
@@ -181,7 +175,7 @@ func (m *Model) onAppRedraw(act keymap.Action) tea.Cmd {
 	return tea.ClearScreen
 }
 
-func (m *Model) onFocusNext(act keymap.Action) tea.Cmd {
+func (m *Model) onFocusCycle(act keymap.Action) tea.Cmd {
 	order := []focus{focusQueue, focusConv, focusCopilot}
 	i := 0
 	for j, f := range order {
@@ -238,7 +232,7 @@ func (m *Model) onNotifyToggle(act keymap.Action) tea.Cmd {
 	return nil
 }
 
-func (m *Model) onQueueUp(act keymap.Action) tea.Cmd {
+func (m *Model) onQueueMove(act keymap.Action) tea.Cmd {
 	// From the palette: the queue's own keys do these.
 	m.queueAction(act)
 	return nil
@@ -251,7 +245,7 @@ func (m *Model) onQueueOpen(act keymap.Action) tea.Cmd {
 	return nil
 }
 
-func (m *Model) onQueueClaim(act keymap.Action) tea.Cmd {
+func (m *Model) onClaim(act keymap.Action) tea.Cmd {
 	c, ok := m.target()
 	if !ok {
 		m.say(m.cat.NoConversation, true)
@@ -308,7 +302,7 @@ func (m *Model) onQueueReassign(act keymap.Action) tea.Cmd {
 	return nil
 }
 
-func (m *Model) onConvScrollUp(act keymap.Action) tea.Cmd {
+func (m *Model) onConvScroll(act keymap.Action) tea.Cmd {
 	m.transcriptAction(act)
 	return nil
 }
@@ -367,7 +361,7 @@ func (m *Model) onConvTakeover(act keymap.Action) tea.Cmd {
 	return m.takeover(c.ID, c.Version) // teamactions.go
 }
 
-func (m *Model) onConvProfile(act keymap.Action) tea.Cmd {
+func (m *Model) onCardToggle(act keymap.Action) tea.Cmd {
 	if _, ok := m.openConversation(); !ok {
 		m.say(m.cat.NoConversation, true)
 		return nil
@@ -383,7 +377,7 @@ func (m *Model) onConvProfile(act keymap.Action) tea.Cmd {
 	return nil
 }
 
-func (m *Model) onComposeReply(act keymap.Action) tea.Cmd {
+func (m *Model) onCompose(act keymap.Action) tea.Cmd {
 	c, ok := m.openConversation()
 	if !ok {
 		m.say(m.cat.NoConversation, true)
@@ -517,7 +511,7 @@ func (m *Model) onFilterDown(act keymap.Action) tea.Cmd {
 	return nil
 }
 
-func (m *Model) onRejectWrongFacts(act keymap.Action) tea.Cmd {
+func (m *Model) onRejectFromPalette(act keymap.Action) tea.Cmd {
 	// From the palette: reject the open draft with this reason at once.
 	_, d, ok := m.openDraft()
 	if !ok {
