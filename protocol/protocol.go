@@ -184,7 +184,7 @@ func DecodeData(data json.RawMessage, v any) error {
 	if len(data) == 0 || string(data) == "null" {
 		data = json.RawMessage("{}")
 	}
-	if err := strictUnmarshal(data, v); err != nil {
+	if err := UnmarshalStrict(data, v); err != nil {
 		return Errorf(CodeInvalid, "bad data: %s", jsonProblem(err))
 	}
 	if err := CheckNoNUL(data); err != nil {
@@ -263,14 +263,21 @@ func ErrorFrame(id string, err error) Frame {
 	return Frame{Type: TypeError, Re: id, Code: pe.Code, Message: pe.Message}
 }
 
-func strictUnmarshal(data []byte, v any) error {
+// ErrTrailingData is UnmarshalStrict's error for data after the value.
+var ErrTrailingData = errors.New("trailing data after object")
+
+// UnmarshalStrict is the one strict JSON decoding of the server, for
+// websocket request data and HTTP API bodies alike: one value, no unknown
+// fields, right types. Errors are encoding/json's (the caller names the
+// field at fault) or ErrTrailingData.
+func UnmarshalStrict(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
 	if dec.More() {
-		return errors.New("trailing data after object")
+		return ErrTrailingData
 	}
 	return nil
 }

@@ -104,7 +104,7 @@ func (ch *channels) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/api/conversations/{id}/escalate", ch.api(ch.postEscalate))
 	mux.HandleFunc("POST /v1/api/conversations/{id}/csat", ch.api(ch.postCSAT))
 	mux.HandleFunc("/v1/api/", ch.api(func(r *http.Request, _ store.Actor) (int, any, error) {
-		return 0, nil, &apiError{Status: http.StatusNotFound, Code: protocol.CodeNotFound, Field: "path",
+		return 0, nil, &protocol.APIError{Status: http.StatusNotFound, Code: protocol.CodeNotFound, Field: "path",
 			Message: fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path)}
 	}))
 }
@@ -137,26 +137,15 @@ func (ch *channels) observe(events []store.Event) {
 	}
 }
 
-// apiError is an HTTP API error: a status, a protocol code, a message and
-// the request field at fault ("body" for the body as a whole).
-type apiError struct {
-	Status  int           `json:"-"`
-	Code    protocol.Code `json:"code"`
-	Message string        `json:"message"`
-	Field   string        `json:"field,omitempty"`
-}
-
-func (e *apiError) Error() string { return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field) }
-
-func invalid(field, format string, args ...any) *apiError {
-	return &apiError{Status: http.StatusBadRequest, Code: protocol.CodeInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
+func invalid(field, format string, args ...any) *protocol.APIError {
+	return &protocol.APIError{Status: http.StatusBadRequest, Code: protocol.CodeInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // withField names the field of a store error (not found, conflict…).
 func withField(err error, field string) error {
 	var pe *protocol.Error
 	if errors.As(err, &pe) {
-		return &apiError{Status: statusOf(pe.Code), Code: pe.Code, Message: pe.Message, Field: field}
+		return &protocol.APIError{Status: statusOf(pe.Code), Code: pe.Code, Message: pe.Message, Field: field}
 	}
 	return err
 }
@@ -189,14 +178,7 @@ func (ch *channels) api(h apiHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		status, body, err := ch.serveAPI(w, r, h)
 		if err != nil {
-			ae := ch.asAPIError(r, err)
-			if ae.Status == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="agentdesk"`)
-			}
-			if ae.Status == http.StatusTooManyRequests {
-				w.Header().Set("Retry-After", "1")
-			}
-			writeJSON(w, ae.Status, ae)
+			writeAPIError(w, ch.asAPIError(r, err))
 			return
 		}
 		writeJSON(w, status, body)
@@ -232,22 +214,22 @@ func (ch *channels) serveAPI(w http.ResponseWriter, r *http.Request, h apiHandle
 	return h(r, store.Actor{ID: agent.ID, Role: agent.Role})
 }
 
-func (ch *channels) asAPIError(r *http.Request, err error) *apiError {
+func (ch *channels) asAPIError(r *http.Request, err error) *protocol.APIError {
 	err = ch.srv.asUnavailable(store.AsInvalid(err))
-	var ae *apiError
+	var ae *protocol.APIError
 	if errors.As(err, &ae) {
 		return ae
 	}
 	var pe *protocol.Error
 	if errors.As(err, &pe) {
-		return &apiError{Status: statusOf(pe.Code), Code: pe.Code, Message: pe.Message}
+		return &protocol.APIError{Status: statusOf(pe.Code), Code: pe.Code, Message: pe.Message}
 	}
 	if store.Unreachable(err) {
 		ch.srv.log.Warn("api request: database unreachable", "method", r.Method, "path", r.URL.Path, "err", err)
-		return &apiError{Status: http.StatusServiceUnavailable, Code: protocol.CodeUnavailable, Message: "database unavailable; retry shortly"}
+		return &protocol.APIError{Status: http.StatusServiceUnavailable, Code: protocol.CodeUnavailable, Message: "database unavailable; retry shortly"}
 	}
 	ch.srv.log.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	return &apiError{Status: http.StatusInternalServerError, Code: protocol.CodeInternal, Message: "internal error; try again"}
+	return &protocol.APIError{Status: http.StatusInternalServerError, Code: protocol.CodeInternal, Message: "internal error; try again"}
 }
 
 func (ch *channels) allow(tokenID string) bool {
@@ -272,7 +254,7 @@ func decodeJSON(r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return &apiError{Status: http.StatusUnsupportedMediaType, Code: protocol.CodeInvalid, Field: "Content-Type",
+			return &protocol.APIError{Status: http.StatusUnsupportedMediaType, Code: protocol.CodeInvalid, Field: "Content-Type",
 				Message: fmt.Sprintf("content type %q: send application/json", ct)}
 		}
 	}
@@ -280,7 +262,7 @@ func decodeJSON(r *http.Request, v any) error {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return &apiError{Status: http.StatusRequestEntityTooLarge, Code: protocol.CodeInvalid, Field: "body",
+			return &protocol.APIError{Status: http.StatusRequestEntityTooLarge, Code: protocol.CodeInvalid, Field: "body",
 				Message: fmt.Sprintf("request body larger than %d bytes", mbe.Limit)}
 		}
 		return invalid("body", "reading the body: %v", err)
@@ -291,9 +273,7 @@ func decodeJSON(r *http.Request, v any) error {
 	if !utf8.Valid(body) {
 		return invalid("body", "body is not valid UTF-8")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := protocol.UnmarshalStrict(body, v); err != nil {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
 		switch {
@@ -306,14 +286,13 @@ func decodeJSON(r *http.Request, v any) error {
 			return invalid("body", "invalid JSON at byte %d: %v", se.Offset, se)
 		case errors.Is(err, io.ErrUnexpectedEOF):
 			return invalid("body", "invalid JSON: unexpected end of input")
+		case errors.Is(err, protocol.ErrTrailingData):
+			return invalid("body", "trailing data after the JSON object")
 		}
 		if m := unknownField.FindStringSubmatch(err.Error()); m != nil {
 			return invalid(m[1], "unknown field %q", m[1])
 		}
 		return invalid("body", "invalid JSON: %v", err)
-	}
-	if dec.More() {
-		return invalid("body", "trailing data after the JSON object")
 	}
 	if field, ok := protocol.FindNUL(body); ok {
 		return invalid(field, "field %q contains a NUL character (U+0000)", field)
@@ -382,20 +361,13 @@ func (ch *channels) checkChannel(field, name string) error {
 
 // ---- customers ----
 
-type customerReq struct {
-	Name       string           `json:"name"`
-	VIP        bool             `json:"vip"`
-	Language   string           `json:"language"`
-	Identities []store.Identity `json:"identities"`
-}
-
-type customerAnswer struct {
-	Customer store.Customer `json:"customer"`
-	Created  bool           `json:"created"`
+// apiCustomer is a stored customer as the HTTP API shows it.
+func apiCustomer(c store.Customer) protocol.APICustomer {
+	return protocol.APICustomer{ID: c.ID, Name: c.Name, VIP: c.VIP, Language: c.Language, Identities: c.Identities, CreatedAt: c.CreatedAt}
 }
 
 func (ch *channels) postCustomer(r *http.Request, caller store.Actor) (int, any, error) {
-	var req customerReq
+	var req protocol.APICustomerReq
 	if err := decodeJSON(r, &req); err != nil {
 		return 0, nil, err
 	}
@@ -423,10 +395,10 @@ func (ch *channels) postCustomer(r *http.Request, caller store.Actor) (int, any,
 	if name == "" {
 		name = req.Identities[0].ExternalID
 	}
-	var ans customerAnswer
+	var ans protocol.APICustomerAnswer
 	_, err := ch.srv.store.Apply(r.Context(), caller, "", func(tx *store.Tx) (any, error) {
 		c, created, err := tx.UpsertCustomer(store.NewCustomer{Name: name, VIP: req.VIP, Language: req.Language}, req.Identities)
-		ans = customerAnswer{Customer: c, Created: created}
+		ans = protocol.APICustomerAnswer{Customer: apiCustomer(c), Created: created}
 		return nil, withField(err, "identities")
 	})
 	if err != nil {
@@ -451,7 +423,7 @@ func (ch *channels) findCustomer(r *http.Request, _ store.Actor) (int, any, erro
 	if err != nil {
 		return 0, nil, withField(err, "external_id")
 	}
-	return http.StatusOK, customerAnswer{Customer: c}, nil
+	return http.StatusOK, protocol.APICustomerAnswer{Customer: apiCustomer(c)}, nil
 }
 
 func (ch *channels) getCustomer(r *http.Request, _ store.Actor) (int, any, error) {
@@ -459,18 +431,10 @@ func (ch *channels) getCustomer(r *http.Request, _ store.Actor) (int, any, error
 	if err != nil {
 		return 0, nil, withField(err, "id")
 	}
-	return http.StatusOK, customerAnswer{Customer: c}, nil
+	return http.StatusOK, protocol.APICustomerAnswer{Customer: apiCustomer(c)}, nil
 }
 
 // ---- conversations ----
-
-type conversationAnswer struct {
-	Conversation protocol.Conversation `json:"conversation"`
-	Messages     []protocol.Message    `json:"messages,omitempty"`
-	// More: older messages exist; ask again with ?before=NextBefore.
-	More       bool `json:"more,omitempty"`
-	NextBefore int  `json:"next_before,omitempty"`
-}
 
 func (ch *channels) getConversation(r *http.Request, caller store.Actor) (int, any, error) {
 	before, limit, err := pageParams(r)
@@ -486,7 +450,7 @@ func (ch *channels) getConversation(r *http.Request, caller store.Actor) (int, a
 	if err != nil {
 		return 0, nil, withField(err, "id")
 	}
-	ans := conversationAnswer{Conversation: d.Conversation}
+	ans := protocol.APIConversationAnswer{Conversation: d.Conversation}
 	if d.More && len(d.Messages) > 0 {
 		ans.More, ans.NextBefore = true, d.Messages[0].Seq
 	}
@@ -501,17 +465,10 @@ func (ch *channels) getConversation(r *http.Request, caller store.Actor) (int, a
 	return http.StatusOK, ans, nil
 }
 
-type escalateReq struct {
-	Reason        protocol.Reason `json:"reason"`
-	Evidence      string          `json:"evidence"`
-	BotConfidence *float64        `json:"bot_confidence"`
-	BotTried      []string        `json:"bot_tried"`
-}
-
 var reasonPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 
 func (ch *channels) postEscalate(r *http.Request, caller store.Actor) (int, any, error) {
-	var req escalateReq
+	var req protocol.APIEscalateReq
 	if err := decodeJSON(r, &req); err != nil {
 		return 0, nil, err
 	}
@@ -536,7 +493,7 @@ func (ch *channels) postEscalate(r *http.Request, caller store.Actor) (int, any,
 		}
 	}
 	id := r.PathValue("id")
-	var ans conversationAnswer
+	var ans protocol.APIConversationAnswer
 	_, err := ch.srv.store.Apply(r.Context(), caller, "", func(tx *store.Tx) (any, error) {
 		c, err := tx.Conversation(id)
 		if err != nil {
@@ -555,7 +512,7 @@ func (ch *channels) postEscalate(r *http.Request, caller store.Actor) (int, any,
 			v = ch.rules.Evaluate(Turn{Text: texts[0]}, ch.cfg.Sentiment)
 		}
 		if c.Status != protocol.ConvBot && c.Status != protocol.ConvResolved {
-			return nil, &apiError{Status: http.StatusConflict, Code: protocol.CodeConflict, Field: "id",
+			return nil, &protocol.APIError{Status: http.StatusConflict, Code: protocol.CodeConflict, Field: "id",
 				Message: fmt.Sprintf("conversation %s is already with people (%s)", id, c.Status)}
 		}
 		ans.Conversation, err = ch.escalate(tx, c, e, v.Flags, v.Sentiment, v.Score)
@@ -567,13 +524,8 @@ func (ch *channels) postEscalate(r *http.Request, caller store.Actor) (int, any,
 	return http.StatusOK, ans, nil
 }
 
-type csatReq struct {
-	Score   int    `json:"score"`
-	Comment string `json:"comment"`
-}
-
 func (ch *channels) postCSAT(r *http.Request, caller store.Actor) (int, any, error) {
-	var req csatReq
+	var req protocol.APICSATReq
 	if err := decodeJSON(r, &req); err != nil {
 		return 0, nil, err
 	}
@@ -593,5 +545,6 @@ func (ch *channels) postCSAT(r *http.Request, caller store.Actor) (int, any, err
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, map[string]any{"csat": rating}, nil
+	return http.StatusCreated, protocol.APICSATAnswer{CSAT: protocol.APICSAT{ConversationID: rating.ConversationID, Score: rating.Score,
+		Comment: rating.Comment, ResolvedAt: rating.ResolvedAt, CreatedAt: rating.CreatedAt}}, nil
 }

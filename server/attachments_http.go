@@ -93,10 +93,10 @@ func (a *Attachments) accept(w http.ResponseWriter, r *http.Request, owner, sour
 	var ae *AttachmentError
 	switch {
 	case errors.As(err, &mbe):
-		err = &apiError{Status: http.StatusRequestEntityTooLarge, Code: protocol.CodeInvalid, Field: "file",
+		err = &protocol.APIError{Status: http.StatusRequestEntityTooLarge, Code: protocol.CodeInvalid, Field: "file",
 			Message: "file larger than the limit of " + byteSize(a.cfg.MaxBytes)}
 	case errors.As(err, &ae):
-		err = &apiError{Status: ae.Status, Code: protocol.CodeInvalid, Field: "file", Message: ae.Msg}
+		err = &protocol.APIError{Status: ae.Status, Code: protocol.CodeInvalid, Field: "file", Message: ae.Msg}
 	}
 	writeAPIError(w, a.srv.ch.asAPIError(r, err))
 }
@@ -163,7 +163,7 @@ func (a *Attachments) download(desk bool) http.HandlerFunc {
 	}
 }
 
-func writeAPIError(w http.ResponseWriter, ae *apiError) {
+func writeAPIError(w http.ResponseWriter, ae *protocol.APIError) {
 	if ae.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="agentdesk"`)
 	}

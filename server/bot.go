@@ -283,8 +283,8 @@ func (b *bot) announce(ctx context.Context, d protocol.ConversationDetail) {
 			return err
 		}
 		text, deliver := b.words(c, lang, b.phraseOn(c, lang, handoffPhrase(e.Reason)))
-		_, err = b.srv.ch.addMessage(tx, messageReq{MessageID: fmt.Sprintf("bot-handoff-%s-%d", c.ID, e.At), ConversationID: c.ID,
-			Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: text, deliver: deliver}, nil)
+		_, err = b.srv.ch.addMessage(tx, messageReq{APIMessageReq: protocol.APIMessageReq{MessageID: fmt.Sprintf("bot-handoff-%s-%d", c.ID, e.At),
+			ConversationID: c.ID, Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: text}, deliver: deliver}, nil)
 		return err
 	})
 	if err != nil && ctx.Err() == nil {
@@ -352,7 +352,7 @@ func (b *bot) answer(ctx context.Context, d protocol.ConversationDetail, last pr
 			if len(turns) == 0 {
 				text += "\n\n" + b.phraseOn(c, lang, phraseHint)
 			}
-			_, err := b.say(tx, c, last, "answer", lang, text, &botTurn{Confidence: &a.Confidence, Sources: sources})
+			_, err := b.say(tx, c, last, "answer", lang, text, &protocol.APIBotTurn{Confidence: &a.Confidence, Sources: sources})
 			return err
 		}
 		misses := 0
@@ -361,7 +361,7 @@ func (b *bot) answer(ctx context.Context, d protocol.ConversationDetail, last pr
 				misses++
 			}
 		}
-		turn := &botTurn{Confidence: &a.Confidence, Fallback: true, Sources: sources}
+		turn := &protocol.APIBotTurn{Confidence: &a.Confidence, Fallback: true, Sources: sources}
 		if misses < b.cfg.Clarify {
 			_, err := b.say(tx, c, last, "clarify", lang, b.phraseOn(c, lang, phraseClarify), turn)
 			return err
@@ -400,10 +400,10 @@ func (b *bot) write(ctx context.Context, convID string, last protocol.Message, f
 // for delivery, on a mail channel). Its message id is derived from the
 // customer message it answers, so a retried or duplicated turn (a
 // restart, a second replica) is stored once, and so sent once.
-func (b *bot) say(tx *store.Tx, c protocol.Conversation, to protocol.Message, kind, lang, body string, turn *botTurn) (protocol.Conversation, error) {
+func (b *bot) say(tx *store.Tx, c protocol.Conversation, to protocol.Message, kind, lang, body string, turn *protocol.APIBotTurn) (protocol.Conversation, error) {
 	text, deliver := b.words(c, lang, body)
-	ans, err := b.srv.ch.addMessage(tx, messageReq{MessageID: "bot-" + kind + "-" + to.ID, ConversationID: c.ID,
-		Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: text, Bot: turn, deliver: deliver}, nil)
+	ans, err := b.srv.ch.addMessage(tx, messageReq{APIMessageReq: protocol.APIMessageReq{MessageID: "bot-" + kind + "-" + to.ID, ConversationID: c.ID,
+		Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: text, Bot: turn}, deliver: deliver}, nil)
 	if err != nil {
 		return c, err
 	}

@@ -39,9 +39,9 @@ type ChannelResult struct {
 // PostMessage posts m inside tx (the caller's transaction, so the caller can
 // record its own state — a mailbox watermark — atomically with it).
 func (s *Server) PostMessage(tx *store.Tx, m ChannelMessage) (ChannelResult, error) {
-	req := messageReq{MessageID: m.MessageID, ConversationID: m.ConversationID, Channel: m.Channel, ExternalID: m.ExternalID,
-		CustomerName: m.CustomerName, Author: m.Author, AuthorName: m.AuthorName, Text: m.Text, Subject: m.Subject,
-		Language: m.Language, Attachments: m.Attachments, owner: m.Owner}
+	req := messageReq{APIMessageReq: protocol.APIMessageReq{MessageID: m.MessageID, ConversationID: m.ConversationID,
+		Channel: m.Channel, ExternalID: m.ExternalID, CustomerName: m.CustomerName, Author: m.Author, AuthorName: m.AuthorName,
+		Text: m.Text, Subject: m.Subject, Language: m.Language, Attachments: m.Attachments}, owner: m.Owner}
 	if err := s.ch.validateMessage(&req); err != nil {
 		return ChannelResult{}, err
 	}

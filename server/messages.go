@@ -15,41 +15,16 @@ import (
 // conversations with the bot go through the escalation rules (rules.go,
 // with their running state per conversation in rulestate.go).
 
-type botTurn struct {
-	Confidence *float64          `json:"confidence"`
-	Fallback   bool              `json:"fallback"`
-	Sources    []protocol.Source `json:"sources"`
-}
-
+// messageReq is a message to add: the HTTP API's body, or the same from a
+// built-in channel (e-mail, the web chat, the server's bot).
 type messageReq struct {
-	MessageID      string   `json:"message_id"`
-	ConversationID string   `json:"conversation_id"`
-	Channel        string   `json:"channel"`
-	CustomerID     string   `json:"customer_id"`
-	ExternalID     string   `json:"external_id"`
-	CustomerName   string   `json:"customer_name"`
-	Author         string   `json:"author"`
-	AuthorName     string   `json:"author_name"`
-	Text           string   `json:"text"`
-	Subject        string   `json:"subject"`
-	Language       string   `json:"language"`
-	Bot            *botTurn `json:"bot"`
-	// Attachments are ids of files the caller uploaded (POST
-	// /v1/api/attachments) and has not sent yet.
-	Attachments []string `json:"attachments"`
+	protocol.APIMessageReq
 	// owner is who uploaded the attachments: the caller, or a built-in
 	// channel's principal. Not part of the JSON.
 	owner string
 	// deliver queues the message for the channel's Sender (the server's
 	// bot on e-mail, bot_mail.go). Not part of the JSON.
 	deliver bool
-}
-
-type messageAnswer struct {
-	Message      protocol.Message      `json:"message"`
-	Conversation protocol.Conversation `json:"conversation"`
-	Escalated    bool                  `json:"escalated"`
-	Duplicate    bool                  `json:"duplicate"`
 }
 
 func (ch *channels) validateMessage(req *messageReq) error {
@@ -106,7 +81,7 @@ func (ch *channels) validateMessage(req *messageReq) error {
 		return nil
 	}
 	if err := ch.checkChannel("channel", req.Channel); err != nil {
-		return invalid("channel", "%s (or give conversation_id)", err.(*apiError).Message)
+		return invalid("channel", "%s (or give conversation_id)", err.(*protocol.APIError).Message)
 	}
 	if req.CustomerID == "" && req.ExternalID == "" {
 		return invalid("external_id", "give conversation_id, or channel with external_id (or customer_id)")
@@ -118,10 +93,11 @@ func (ch *channels) validateMessage(req *messageReq) error {
 }
 
 func (ch *channels) postMessage(r *http.Request, caller store.Actor) (int, any, error) {
-	var req messageReq
-	if err := decodeJSON(r, &req); err != nil {
+	var body protocol.APIMessageReq
+	if err := decodeJSON(r, &body); err != nil {
 		return 0, nil, err
 	}
+	req := messageReq{APIMessageReq: body}
 	if err := ch.validateMessage(&req); err != nil {
 		return 0, nil, err
 	}
@@ -133,7 +109,7 @@ func (ch *channels) postMessage(r *http.Request, caller store.Actor) (int, any, 
 	if req.Author == protocol.AuthorCustomer {
 		a = ch.rules.assess(req.Text, ch.cfg.Sentiment)
 	}
-	var ans messageAnswer
+	var ans protocol.APIMessageAnswer
 	_, err := ch.srv.store.Apply(r.Context(), caller, "", func(tx *store.Tx) (any, error) {
 		var err error
 		ans, err = ch.addMessage(tx, req, &a)
@@ -154,8 +130,8 @@ const maxRuleStates = 20_000
 // addMessage stores a posted message, once per (channel, message_id), and
 // runs the escalation rules on customer messages of bot conversations (a
 // is the customer message's assessment, nil to assess it here).
-func (ch *channels) addMessage(tx *store.Tx, req messageReq, a *assessment) (messageAnswer, error) {
-	var ans messageAnswer
+func (ch *channels) addMessage(tx *store.Tx, req messageReq, a *assessment) (protocol.APIMessageAnswer, error) {
+	var ans protocol.APIMessageAnswer
 	var conv protocol.Conversation
 	channel := req.Channel
 	if req.ConversationID != "" {
@@ -173,7 +149,7 @@ func (ch *channels) addMessage(tx *store.Tx, req messageReq, a *assessment) (mes
 	switch {
 	case err == nil:
 		if prior.TextHash != hash || (req.ConversationID != "" && prior.ConversationID != req.ConversationID) {
-			return ans, &apiError{Status: http.StatusConflict, Code: protocol.CodeConflict, Field: "message_id",
+			return ans, &protocol.APIError{Status: http.StatusConflict, Code: protocol.CodeConflict, Field: "message_id",
 				Message: fmt.Sprintf("message_id %s was already used on %s for a different message", req.MessageID, channel)}
 		}
 		c, err := tx.Conversation(prior.ConversationID)
@@ -186,7 +162,7 @@ func (ch *channels) addMessage(tx *store.Tx, req messageReq, a *assessment) (mes
 		if err := sameCustomer(tx, req, c); err != nil {
 			return ans, err
 		}
-		return messageAnswer{Message: m, Conversation: c, Duplicate: true}, nil
+		return protocol.APIMessageAnswer{Message: m, Conversation: c, Duplicate: true}, nil
 	case protocol.CodeOf(err) != protocol.CodeNotFound:
 		return ans, err
 	}
@@ -218,7 +194,7 @@ func (ch *channels) addMessage(tx *store.Tx, req messageReq, a *assessment) (mes
 	if err := tx.RecordInbound(in); err != nil {
 		return ans, err
 	}
-	ans = messageAnswer{Message: m, Conversation: conv}
+	ans = protocol.APIMessageAnswer{Message: m, Conversation: conv}
 	if conv.Status != protocol.ConvBot {
 		tx.OnCommit(func() { ch.states.drop(conv.ID) }) // the rules are done with it
 		return ans, nil
@@ -260,7 +236,7 @@ func (ch *channels) addMessage(tx *store.Tx, req messageReq, a *assessment) (mes
 // conversation the first copy went to.
 func sameCustomer(tx *store.Tx, req messageReq, c protocol.Conversation) error {
 	other := func(field string) error {
-		return &apiError{Status: http.StatusConflict, Code: protocol.CodeConflict, Field: field,
+		return &protocol.APIError{Status: http.StatusConflict, Code: protocol.CodeConflict, Field: field,
 			Message: fmt.Sprintf("message_id %s was already used for another customer", req.MessageID)}
 	}
 	if req.CustomerID != "" && req.CustomerID != c.CustomerID {
@@ -295,7 +271,7 @@ func (ch *channels) conversationFor(tx *store.Tx, req messageReq) (protocol.Conv
 			return protocol.Conversation{}, withField(err, "external_id")
 		}
 		if req.CustomerID != "" && req.CustomerID != cust.ID {
-			return protocol.Conversation{}, &apiError{Status: http.StatusConflict, Code: protocol.CodeConflict, Field: "customer_id",
+			return protocol.Conversation{}, &protocol.APIError{Status: http.StatusConflict, Code: protocol.CodeConflict, Field: "customer_id",
 				Message: fmt.Sprintf("%s identity %s belongs to customer %s, not %s", req.Channel, req.ExternalID, cust.ID, req.CustomerID)}
 		}
 	} else if cust, err = tx.Customer(req.CustomerID); err != nil {

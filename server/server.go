@@ -481,10 +481,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// writeError answers an HTTP request with err in the one error shape of
+// every endpoint (protocol.APIError; attachments_http.go writes it).
 func writeError(w http.ResponseWriter, status int, err error) {
 	var pe *protocol.Error
 	if !errors.As(err, &pe) {
 		pe = protocol.Errorf(protocol.CodeInternal, "internal error")
 	}
-	writeJSON(w, status, pe)
+	writeAPIError(w, &protocol.APIError{Status: status, Code: pe.Code, Message: pe.Message})
 }

@@ -277,12 +277,12 @@ func (w *widget) upload(rw http.ResponseWriter, r *http.Request) {
 	site := w.sites[r.URL.Query().Get("site")]
 	w.cors(rw, r, site)
 	if site == nil || !site.originAllowed(r.Header.Get("Origin")) {
-		writeAPIError(rw, &apiError{Status: http.StatusForbidden, Code: protocol.CodeForbidden, Field: "Origin", Message: "this page may not use the chat"})
+		writeAPIError(rw, &protocol.APIError{Status: http.StatusForbidden, Code: protocol.CodeForbidden, Field: "Origin", Message: "this page may not use the chat"})
 		return
 	}
 	fields, ok := w.checkToken(r.Context(), bearer(r), 2)
 	if !ok || fields[0] != site.Key {
-		writeAPIError(rw, &apiError{Status: http.StatusUnauthorized, Code: protocol.CodeUnauthorized, Field: "Authorization", Message: "chat session expired; reload the page"})
+		writeAPIError(rw, &protocol.APIError{Status: http.StatusUnauthorized, Code: protocol.CodeUnauthorized, Field: "Authorization", Message: "chat session expired; reload the page"})
 		return
 	}
 	w.srv.Attachments().accept(rw, r, widgetOwner(fields[1]), store.SourceWidget)
@@ -297,7 +297,7 @@ func (w *widget) download(rw http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	fields, ok := w.checkToken(r.Context(), r.URL.Query().Get("t"), 2)
 	if !ok || fields[0] != "file" || fields[1] != id {
-		writeAPIError(rw, &apiError{Status: http.StatusForbidden, Code: protocol.CodeForbidden, Field: "t", Message: "link expired; reopen the chat"})
+		writeAPIError(rw, &protocol.APIError{Status: http.StatusForbidden, Code: protocol.CodeForbidden, Field: "t", Message: "link expired; reopen the chat"})
 		return
 	}
 	w.srv.Attachments().ServeAttachment(rw, r, id)

@@ -356,14 +356,14 @@ func (c *widgetConn) send(ctx context.Context, in widgetIn) error {
 		return protocol.Errorf(protocol.CodeInvalid, "message is %d bytes; at most %d", len(in.Text), c.w.cfg.MaxTextBytes)
 	}
 	sum := sha256.Sum256([]byte(c.id.externalID))
-	req := messageReq{MessageID: "w-" + hex.EncodeToString(sum[:6]) + "-" + in.ID, Channel: c.w.cfg.Channel,
-		ExternalID: c.id.externalID, CustomerName: c.displayName(), Language: c.lang, Text: in.Text,
-		Attachments: in.Attachments, owner: widgetOwner(c.id.externalID)}
+	req := messageReq{APIMessageReq: protocol.APIMessageReq{MessageID: "w-" + hex.EncodeToString(sum[:6]) + "-" + in.ID,
+		Channel: c.w.cfg.Channel, ExternalID: c.id.externalID, CustomerName: c.displayName(), Language: c.lang, Text: in.Text,
+		Attachments: in.Attachments}, owner: widgetOwner(c.id.externalID)}
 	if err := c.w.srv.ch.validateMessage(&req); err != nil {
 		return err
 	}
 	a := c.w.srv.ch.rules.assess(req.Text, c.w.srv.ch.cfg.Sentiment) // outside the write path
-	var ans messageAnswer
+	var ans protocol.APIMessageAnswer
 	_, err := c.w.srv.store.Apply(ctx, store.System, "", func(tx *store.Tx) (any, error) {
 		var err error
 		if ans, err = c.w.srv.ch.addMessage(tx, req, &a); err != nil {

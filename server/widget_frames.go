@@ -202,7 +202,7 @@ func (c *widgetConn) sendError(id string, err error) {
 	}
 	var pe *protocol.Error
 	if !errors.As(err, &pe) {
-		var ae *apiError
+		var ae *protocol.APIError
 		if errors.As(err, &ae) {
 			pe = &protocol.Error{Code: ae.Code, Message: ae.Message}
 		} else if err = store.AsInvalid(err); !errors.As(err, &pe) {

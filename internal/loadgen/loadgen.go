@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -24,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/agentdesk/agentdesk/client/channelapi"
 	"github.com/agentdesk/agentdesk/protocol"
 )
 
@@ -161,6 +161,7 @@ type run struct {
 	hist   hist
 	res    Result
 	http   *http.Client
+	api    *channelapi.Client // over http, with the integration token
 	resMu  sync.Mutex
 	stopWS atomic.Bool
 
@@ -208,6 +209,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			TLSClientConfig: cfg.TLS,
 		}},
 	}
+	r.api = channelapi.New(cfg.BaseURL, cfg.APIToken, r.http)
 	r.res.Posts = map[string]string{}
 	r.res.OutcomeKeys = map[string]string{}
 	defer r.http.CloseIdleConnections()
@@ -364,39 +366,22 @@ func (r *run) verifyMessages(ctx context.Context) error {
 // readConversation reads one conversation through the HTTP API. The
 // integration token's rate limit (serve --api-rate, 20/s by default) holds
 // for these reads too, so a 429 waits for its Retry-After and tries again.
-func (r *run) readConversation(ctx context.Context, id string) (ans struct {
-	Messages []protocol.Message `json:"messages"`
-}, err error) {
+func (r *run) readConversation(ctx context.Context, id string) (protocol.APIConversationAnswer, error) {
 	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(r.cfg.BaseURL, "/")+"/v1/api/conversations/"+url.PathEscape(id), nil)
-		req.Header.Set("Authorization", "Bearer "+r.cfg.APIToken)
-		resp, err := r.http.Do(req)
-		if err != nil {
+		ans, err := r.api.Conversation(ctx, id)
+		var ae *protocol.APIError
+		if !errors.As(err, &ae) || ae.Status != http.StatusTooManyRequests {
 			return ans, err
 		}
-		if resp.StatusCode == http.StatusTooManyRequests {
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			wait := time.Second
-			if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s >= 0 {
-				wait = time.Duration(s)*time.Second + 10*time.Millisecond
-			}
-			select {
-			case <-time.After(wait):
-				continue
-			case <-ctx.Done():
-				return ans, ctx.Err()
-			}
+		wait := time.Duration(ae.RetryAfterSeconds)*time.Second + 10*time.Millisecond
+		if ae.RetryAfterSeconds == 0 {
+			wait = time.Second
 		}
-		body, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return ans, err
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ans, ctx.Err()
 		}
-		if resp.StatusCode != http.StatusOK {
-			return ans, fmt.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(body))
-		}
-		return ans, json.Unmarshal(body, &ans)
 	}
 }
 
@@ -488,36 +473,24 @@ func (r *run) postOne(ctx context.Context, n int64) {
 			r.retries.Add(1)
 			time.Sleep(time.Duration(50<<attempt) * time.Millisecond)
 		}
-		body, _ := json.Marshal(map[string]string{
-			"message_id": id, "channel": "web", "external_id": fmt.Sprintf("load-%s-c%d", r.runID, cust),
-			"customer_name": fmt.Sprintf("Load customer %d", cust),
+		ans, err := r.api.PostMessage(ctx, protocol.APIMessageReq{
+			MessageID: id, Channel: "web", ExternalID: fmt.Sprintf("load-%s-c%d", r.runID, cust),
+			CustomerName: fmt.Sprintf("Load customer %d", cust),
 			// The marker carries the post time so desks measure post→receive.
-			"text": marker + strconv.FormatInt(time.Now().UnixNano(), 10) + " n=" + strconv.FormatInt(n, 10) + " " + text,
+			Text: marker + strconv.FormatInt(time.Now().UnixNano(), 10) + " n=" + strconv.FormatInt(n, 10) + " " + text,
 		})
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(r.cfg.BaseURL, "/")+"/v1/api/messages", bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+r.cfg.APIToken)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := r.http.Do(req)
-		if err != nil {
-			continue // the same message_id makes the retry safe
-		}
-		var ans struct {
-			Conversation struct {
-				ID string `json:"id"`
-			} `json:"conversation"`
-		}
-		err = json.NewDecoder(resp.Body).Decode(&ans)
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		var ae *protocol.APIError
 		switch {
-		case resp.StatusCode == http.StatusTooManyRequests:
+		case errors.As(err, &ae) && ae.Status == http.StatusTooManyRequests:
 			r.limited.Add(1)
 			continue
-		case resp.StatusCode >= 500:
+		case errors.As(err, &ae) && ae.Status >= 500:
 			continue
-		case resp.StatusCode >= 300 || err != nil:
+		case errors.As(err, &ae):
 			r.postErrors.Add(1)
 			return
+		case err != nil:
+			continue // the same message_id makes the retry safe
 		}
 		r.posted.Add(1)
 		r.resMu.Lock()

@@ -39,12 +39,9 @@ func (tx *Tx) CreateIntegrationToken(by, agentID, label string) (string, Token, 
 	return secret, t, nil
 }
 
-// Identity is a customer's address on one channel (a WeChat openid, a phone
-// number, an e-mail address…). (channel, external_id) names one customer.
-type Identity struct {
-	Channel    string `json:"channel"`
-	ExternalID string `json:"external_id"`
-}
+// Identity is a customer's address on one channel: the wire's
+// protocol.ChannelIdentity, which the store keeps as it is.
+type Identity = protocol.ChannelIdentity
 
 // Customer is a customer with their channel identities, as the HTTP API
 // shows it.
