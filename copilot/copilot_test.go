@@ -599,3 +599,39 @@ func TestExemplarReuseDoesNotRepeatStockSentences(t *testing.T) {
 		}
 	}
 }
+
+// The summary's escalation line names the reason in words of the
+// summary's language, once, without the rule's code or its evidence
+// ("转人工：negative_sentiment: negative (score -0.63): …" before).
+func TestSummaryEscalationInWords(t *testing.T) {
+	e := offline(t)
+	cases := []struct {
+		reason, text string
+		want         string
+		not          []string
+	}{
+		{"negative_sentiment: negative (score -0.63): 你好，我上周退货的订单 20293022，退款到现在还没到账",
+			"customer:你好，我上周退货的订单 20293022，退款到现在还没到账", "转人工：负面情绪", []string{"negative", "score", "_"}},
+		{"bot_failure: 3 bot turns without an answer", "customer:I still can't log in to my account, the reset link fails",
+			"Escalated: the bot could not help", []string{"bot_failure", "3 bot turns"}},
+		{"churn_risk: cancel", "customer:I want to cancel my membership, this is useless", "Escalated: churn risk", []string{"churn_risk", "churn risk, churn risk"}},
+		{"wechat_vip_line", "customer:where is my parcel", "Escalated: wechat vip line", []string{"wechat_vip_line"}},
+	}
+	for _, c := range cases {
+		cv := conv("c1", c.text)
+		cv.EscalationReason = c.reason
+		ins, err := e.Insight(context.Background(), cv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := strings.Join(ins.Summary, "\n")
+		if !strings.Contains(all, c.want) {
+			t.Errorf("%s: summary lacks %q:\n%s", c.reason, c.want, all)
+		}
+		for _, bad := range c.not {
+			if strings.Contains(all, bad) {
+				t.Errorf("%s: summary has %q:\n%s", c.reason, bad, all)
+			}
+		}
+	}
+}

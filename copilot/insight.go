@@ -262,10 +262,45 @@ func botTried(c Conversation) string {
 	return best
 }
 
+// reasonWordsOf are the escalation reasons of the server's rules and bot
+// (protocol.Reason*) in words, Chinese and English.
+var reasonWordsOf = map[string][2]string{
+	"asks_for_human":     {"要求人工", "asked for a human"},
+	"negative_sentiment": {"负面情绪", "negative sentiment"},
+	"legal_threat":       {"提及投诉/法律", "legal/regulator threat"},
+	"churn_risk":         {"流失风险", "churn risk"},
+	"bot_failure":        {"机器人未能解决", "the bot could not help"},
+	"vip":                {"VIP 客户", "VIP customer"},
+	"explicit":           {"渠道转交", "handed over by the channel"},
+	"low_confidence":     {"机器人没有把握", "bot unsure of an answer"},
+	"email":              {"邮件需人工处理", "e-mail for people"},
+}
+
+// reasonWords is a recorded escalation reason ("code: evidence") for the
+// summary: a known code in words, an integration's own code with spaces for
+// its underscores, never the evidence (the card quotes it apart). Free text
+// is kept as it is.
+func reasonWords(reason string, zh bool) string {
+	code, _, _ := strings.Cut(reason, ":")
+	code = strings.TrimSpace(code)
+	if code == "" || strings.ContainsFunc(code, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}) {
+		return strings.TrimSpace(reason)
+	}
+	if w, ok := reasonWordsOf[code]; ok {
+		if zh {
+			return w[0]
+		}
+		return w[1]
+	}
+	return strings.ReplaceAll(code, "_", " ")
+}
+
 func escalationWhy(c Conversation, ins Insight, zh bool) string {
 	var why []string
-	if c.EscalationReason != "" {
-		why = append(why, c.EscalationReason)
+	if r := reasonWords(c.EscalationReason, zh); r != "" {
+		why = append(why, r)
 	}
 	f := ins.Flags
 	type cue struct {
@@ -282,10 +317,12 @@ func escalationWhy(c Conversation, ins Insight, zh bool) string {
 		if !x.on {
 			continue
 		}
+		w := x.en
 		if zh {
-			why = append(why, x.zh)
-		} else {
-			why = append(why, x.en)
+			w = x.zh
+		}
+		if !contains(why, w) {
+			why = append(why, w)
 		}
 	}
 	if len(why) == 0 && ins.Sentiment.Label == Negative {

@@ -500,7 +500,7 @@ func (m *Model) draftLines(c protocol.Conversation, w int) []string {
 		}
 	}
 	for _, wn := range d.Warnings {
-		for _, l := range wrapPlain("⚠ "+cat.DraftWarnings+": "+sanitize.Line(wn), w) {
+		for _, l := range wrapPlain("⚠ "+cat.DraftWarnings+": "+sanitize.Line(cat.DraftWarning(wn)), w) {
 			out = append(out, ds.Warning.Render(cell.Fit(l, w)))
 		}
 	}

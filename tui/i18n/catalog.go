@@ -157,6 +157,8 @@ type Catalog struct {
 	Conn ConnCatalog
 	// Bot holds the front-line bot's strings (handoff card, team board).
 	Bot BotCatalog
+	// DraftWarns are the copilot's draft warning codes in words (warnings.go).
+	DraftWarns map[string]string
 }
 
 // RejectReason returns the label of a protocol reject reason, or the

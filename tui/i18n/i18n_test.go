@@ -79,6 +79,29 @@ func TestFitDuration(t *testing.T) {
 	}
 }
 
+// Draft warnings show in the desk's words, never as "no_article: …".
+func TestDraftWarningInWords(t *testing.T) {
+	zh, en := For(lang.ZhCN), For(lang.EN)
+	for _, c := range []struct {
+		cat      *Catalog
+		in, want string
+	}{
+		{zh, "no_article: No article covers this: the draft acknowledges the problem.", zhDraftWarns["no_article"]},
+		{en, "no_citation: The draft cites nothing.", enDraftWarns["no_citation"]},
+		{zh, "new_check: Something new to check.", "Something new to check."},
+		{en, "plain text warning", "plain text warning"},
+	} {
+		if got := c.cat.DraftWarning(c.in); got != c.want {
+			t.Errorf("DraftWarning(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	for code := range enDraftWarns {
+		if zhDraftWarns[code] == "" {
+			t.Errorf("no Chinese words for draft warning %s", code)
+		}
+	}
+}
+
 func TestLookups(t *testing.T) {
 	c := For(lang.ZhCN)
 	if c.RejectReason("wrong_tone") != "语气不当" || c.RejectReason("new_reason") != "new_reason" {
