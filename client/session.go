@@ -244,6 +244,10 @@ func (c *Client) readLoop(s *session, alive func()) error {
 				c.log.Warn("client: server error for an unreadable frame", "code", f.Code, "message", f.Message)
 				continue
 			}
+			if f.Type == protocol.TypeError {
+				// The desk words errors by code; the server's message (with its ids) is kept here.
+				c.log.Info("client: request refused", "re", f.Re, "code", f.Code, "message", f.Message)
+			}
 			if !s.deliver(f) {
 				c.log.Debug("client: reply to a request nobody waits for", "re", f.Re, "type", f.Type)
 			}

@@ -141,7 +141,7 @@ func (m *Model) applyResult(r resultMsg) tea.Cmd {
 				m.upsertConv(*res.Conversation)
 				ok++
 			} else if res.Error != nil && failed == "" {
-				failed = sanitize.Line(res.Error.Message)
+				failed = sanitize.Line(m.cat.ServerError(res.Error))
 			}
 		}
 		if failed != "" {

@@ -1209,3 +1209,28 @@ func TestLeanMessageEventKeepsWhatTheDeskKnows(t *testing.T) {
 		t.Fatal("the unknown conversation shows in the queue")
 	}
 }
+
+// A Chinese desk words a server refusal by its code; the server's English
+// message and the ids in it stay in the log.
+func TestServerErrorsInTheDesksLanguage(t *testing.T) {
+	h := newHarness(t, lang.ZhCN, 160, 48)
+	h.send(UpdatesMsg{Updates: []client.Update{client.OutboxResult{ID: "o-1", Type: protocol.ReqSend,
+		Err: protocol.Errorf(protocol.CodeConflict, "conversation c_06h54fkz2qytyrzj is assigned to lena")}}})
+	n := h.notice()
+	if !h.m.notice.err || strings.Contains(n, "c_06h") || strings.Contains(n, "assigned") ||
+		!strings.Contains(n, i18n.For(lang.ZhCN).ErrorWords[protocol.CodeConflict]) {
+		t.Fatalf("notice %q", n)
+	}
+	h.send(UpdatesMsg{Updates: []client.Update{client.OutboxResult{ID: "o-2", Type: protocol.ReqResolve,
+		Err: protocol.Errorf(protocol.CodeForbidden, "only leads and admins can resolve c_1 for another agent")}}})
+	if n := h.notice(); strings.Contains(n, "only leads") || !strings.Contains(n, "无权") {
+		t.Fatalf("notice %q", n)
+	}
+	// An English desk keeps the server's words.
+	en := newHarness(t, lang.EN, 160, 48)
+	en.send(UpdatesMsg{Updates: []client.Update{client.OutboxResult{ID: "o-1", Type: protocol.ReqResolve,
+		Err: protocol.Errorf(protocol.CodeForbidden, "only leads and admins can do that")}}})
+	if n := en.notice(); !strings.Contains(n, "only leads and admins can do that") {
+		t.Fatalf("en notice %q", n)
+	}
+}

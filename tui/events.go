@@ -147,10 +147,10 @@ func (m *Model) applyOutboxResult(c deskstate.Change) {
 	if r.Err != nil {
 		if job.Kind == protocol.ReqSend && job.Text != "" {
 			m.keepFailedSend(job.ConvID, job.Text)
-			m.say(m.cat.NoticeFailed(what, sanitize.Line(r.Err.Message))+" "+m.cat.NoticeReplyKept, true)
+			m.say(m.cat.NoticeFailed(what, sanitize.Line(m.cat.ServerError(r.Err)))+" "+m.cat.NoticeReplyKept, true)
 			return
 		}
-		m.say(m.cat.NoticeFailed(what, sanitize.Line(r.Err.Message)), true)
+		m.say(m.cat.NoticeFailed(what, sanitize.Line(m.cat.ServerError(r.Err))), true)
 		return
 	}
 	m.say(m.cat.NoticeDone(what), false)
@@ -209,7 +209,7 @@ func (m *Model) explain(what string, err error) string {
 		if pe.Code == protocol.CodeUnavailable {
 			return m.cat.NoticeOffline(what)
 		}
-		return m.cat.NoticeFailed(what, sanitize.Line(pe.Message))
+		return m.cat.NoticeFailed(what, sanitize.Line(m.cat.ServerError(pe)))
 	}
 	return m.cat.NoticeFailed(what, sanitize.Line(err.Error()))
 }
@@ -219,7 +219,7 @@ func (m *Model) explain(what string, err error) string {
 func (m *Model) explainPlain(what string, err error) string {
 	var pe *protocol.Error
 	if errors.As(err, &pe) {
-		return m.cat.NoticeFailed(what, sanitize.Line(pe.Message))
+		return m.cat.NoticeFailed(what, sanitize.Line(m.cat.ServerError(pe)))
 	}
 	return m.cat.NoticeFailed(what, sanitize.Line(err.Error()))
 }

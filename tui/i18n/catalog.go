@@ -157,6 +157,9 @@ type Catalog struct {
 	Conn ConnCatalog
 	// Bot holds the front-line bot's strings (handoff card, team board).
 	Bot BotCatalog
+	// ErrorWords are the server's error codes in words (errors.go); nil:
+	// the server's own (English) message is the desk's language.
+	ErrorWords map[protocol.Code]string
 	// DraftWarns are the copilot's draft warning codes in words (warnings.go).
 	DraftWarns map[string]string
 }

@@ -290,11 +290,7 @@ func (m *Model) say(text string, isErr bool) {
 const noticeFor = 10 * time.Second
 
 func (m *Model) fail(what string, err error) {
-	msg := err.Error()
-	if pe, ok := err.(*protocol.Error); ok {
-		msg = pe.Message
-	}
-	m.say(m.cat.Failed(what, msg), true)
+	m.say(m.cat.Failed(what, m.o.Cat.ServerError(err)), true)
 }
 
 // Update applies the view's own messages; handled is false for others.
