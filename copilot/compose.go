@@ -244,6 +244,12 @@ func (p draftPlan) compose(in instruction) string {
 		body = ph.welcome
 	case p.closing:
 		body = ph.confirm
+	case p.lookup && body == "":
+		body = ph.lookup
+	case p.opener && p.followUp && body == "":
+		body = ph.stillHere
+	case p.opener && body == "":
+		body = ph.howHelp
 	case body == "":
 		body = p.honest(ph)
 	}
@@ -271,7 +277,8 @@ func (p draftPlan) compose(in instruction) string {
 	case in.warmer:
 		add(ph.thanks, 4)
 	}
-	if p.order != "" && !p.fromExemplar && !strings.Contains(body, p.order) {
+	brief := p.closing || p.opener || p.lookup // a short turn of the conversation, not an answer
+	if p.order != "" && !p.fromExemplar && !brief && !strings.Contains(body, p.order) {
 		parts = append(parts, part{ph.orderPrefix + p.order + ph.orderSuffix, 6})
 	}
 	if p.order == "" && p.amount != "" && p.body != "" && !p.fromExemplar && !strings.Contains(body, p.amount) {
@@ -282,11 +289,11 @@ func (p draftPlan) compose(in instruction) string {
 		b = firstSentences(b, 1)
 	}
 	parts = append(parts, part{b, 9})
-	if p.urgent && !in.shorter && !p.closing {
+	if p.urgent && !in.shorter && !brief {
 		add(ph.urgent, 3)
 	}
 	// No "anything else?" after a question: the customer has one to answer.
-	if !in.shorter && !p.fromExemplar && !p.closing && !endsInQuestion(b) {
+	if !in.shorter && !p.fromExemplar && !brief && !endsInQuestion(b) {
 		if in.formal {
 			add(ph.closeFormal, 1)
 		} else {
@@ -443,6 +450,8 @@ type phrases struct {
 	askCharge, askWhat       string
 	amountLine               string
 	welcome, confirm         string
+	howHelp, stillHere       string
+	lookup                   string
 	ackPrefix, ackSuffix     string
 	closeFormal, closeCasual string
 }
@@ -466,6 +475,9 @@ var templatePhrases = map[string]phrases{
 		amountLine: "您说的这笔 %s 扣款我这边马上核实。",
 		welcome:    "不客气，很高兴能帮到您！还有其他问题随时告诉我。",
 		confirm:    "好的，收到，我这边马上跟进，有进展第一时间告诉您。",
+		howHelp:    "请问有什么可以帮您？",
+		stillHere:  "在的，请问还有什么可以帮您？",
+		lookup:     "好的，请您稍等，正在为您查询。",
 		ackPrefix:  "您说的“", ackSuffix: "”这个问题我已经记下了。",
 		urgent:      "我会优先处理，有进展第一时间告诉您。",
 		closeFormal: "如有其他疑问，敬请随时联系我们。",
@@ -498,6 +510,9 @@ var templatePhrases = map[string]phrases{
 		amountLine: "I'm checking the %s charge for you now.",
 		welcome:    "You're welcome, glad it's sorted! Anything else, just let me know.",
 		confirm:    "Got it, I'm on it and will keep you posted.",
+		howHelp:    "I'd be happy to help. What can I do for you?",
+		stillHere:  "I'm here. What else can I help you with?",
+		lookup:     "Thanks, give me a moment while I look into it.",
 		ackPrefix:  "I've noted your question (\"", ackSuffix: "\").",
 		urgent:      "I'm treating this as a priority and will update you as soon as I know more.",
 		closeFormal: "Please do not hesitate to contact us should you have any further questions.",

@@ -71,6 +71,10 @@ type draftPlan struct {
 	noArticle bool
 	// closing: the customer only thanks or agrees; the reply confirms.
 	closing bool
+	// opener: the customer has only said hello, asked for a person or
+	// sent a number or link; lookup: after the agent's question they sent
+	// only the order number (contentFree).
+	opener, lookup bool
 	// fromExemplar: the body is a reply an agent sent; it already has the
 	// team's own wording, so the template adds no sign-off.
 	fromExemplar bool
@@ -160,6 +164,16 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 	if in.extra != "" {
 		q = appendTokens(q, in.extra)
 	}
+	// A turn with no topic yet is greeted and asked, or looked up, in the
+	// team's own words when it has a usual reply to such turns.
+	if in.extra == "" && (!p.followUp && allContentFree(turns) || p.followUp && allContentFree(open)) {
+		p.lookup = p.followUp && hasReference(p.openText)
+		p.opener = !p.lookup
+		if x, ok := e.mem.typicalOpener(p.lang, hasReference(p.openText)); ok && !e.mem.rejectedReply(q, x.Reply) {
+			e.useExemplar(&p, x, c.CustomerName, 1)
+		}
+		return p
+	}
 	// Exemplars first: what agents actually sent for this kind of question.
 	exHits := e.mem.searchTokens(q, lastTurnQuery(turns), p.lang, exemplarPool)
 	exHits = preferTypical(exHits)
@@ -173,19 +187,7 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 		if p.body != "" || h.Similarity < exemplarReuse {
 			continue
 		}
-		body, greeted := adaptExemplar(h.Exemplar.Reply, p.order, h.Exemplar.CustomerName, c.CustomerName)
-		body = dropAdvice(body)
-		if body == "" {
-			continue
-		}
-		p.body, p.exemplarGreeted, p.fromExemplar = body, greeted, true
-		p.citations = append(p.citations, Source{Kind: SourceExemplar, ID: h.Exemplar.ID, Score: round2(h.Similarity)})
-		for _, id := range h.Exemplar.Sources {
-			if kbe, ok := e.kb.Get(id); ok {
-				p.kbUsed = append(p.kbUsed, kbe)
-				p.citations = append(p.citations, Source{Kind: SourceKB, ID: kbe.ID, Title: kbe.Title})
-			}
-		}
+		e.useExemplar(&p, h.Exemplar, c.CustomerName, h.Similarity)
 	}
 	if closing && p.body == "" {
 		// Thanks or agreement: confirmed, not answered from the KB (the
@@ -251,6 +253,23 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 		p.noArticle = true
 	}
 	return p
+}
+
+// useExemplar makes x's reply, adapted to this conversation, the body
+// (unless nothing is left of it once advice is dropped).
+func (e *Engine) useExemplar(p *draftPlan, x Exemplar, name string, sim float64) {
+	body, greeted := adaptExemplar(x.Reply, p.order, x.CustomerName, name)
+	if body = dropAdvice(body); body == "" {
+		return
+	}
+	p.body, p.exemplarGreeted, p.fromExemplar = body, greeted, true
+	p.citations = append(p.citations, Source{Kind: SourceExemplar, ID: x.ID, Score: round2(sim)})
+	for _, id := range x.Sources {
+		if kbe, ok := e.kb.Get(id); ok {
+			p.kbUsed = append(p.kbUsed, kbe)
+			p.citations = append(p.citations, Source{Kind: SourceKB, ID: kbe.ID, Title: kbe.Title})
+		}
+	}
 }
 
 // answersQuery: the entry holds at least two (and a quarter) of the
@@ -540,85 +559,4 @@ func bestSentences(body string, q []string, shorter bool) string {
 		out = append(out, lines[i])
 	}
 	return strings.Join(out, "\n")
-}
-
-// Promise checks: what a draft commits the shop to, and what supports it.
-var promiseCues = []struct {
-	name string
-	cues []string
-	// support: words whose presence in a cited KB entry backs the promise.
-	support []string
-}{
-	{"refund", []string{"退款", "退钱", "退还", "退回", "refund", "money back", "reimburse"}, []string{"退款", "退回", "refund", "reimburse"}},
-	{"compensation", []string{"赔偿", "补偿", "赔付", "红包", "代金券", "优惠券", "补贴", "免单", "compensat", "voucher", "coupon", "credit", "goodwill", "free of charge", "on us"}, []string{"赔偿", "补偿", "优惠券", "compensat", "voucher", "coupon"}},
-}
-
-// checkDraft returns the warnings for a finished draft.
-func checkDraft(text string, citations []Source, kbUsed []KBEntry, c Conversation) []Warning {
-	var ws []Warning
-	if len(citations) == 0 {
-		ws = append(ws, Warning{Code: WarnNoCitation, Message: "The draft cites no knowledge-base entry or past answer; check the facts before sending."})
-	}
-	lower := strings.ToLower(text)
-	var kbText strings.Builder
-	for _, e := range kbUsed {
-		kbText.WriteString(strings.ToLower(e.Body))
-		kbText.WriteByte('\n')
-	}
-	kbs := kbText.String()
-	for _, pc := range promiseCues {
-		said := ""
-		for _, cue := range pc.cues {
-			if strings.Contains(lower, cue) {
-				said = cue
-				break
-			}
-		}
-		if said == "" {
-			continue
-		}
-		supported := false
-		for _, s := range pc.support {
-			if strings.Contains(kbs, s) {
-				supported = true
-				break
-			}
-		}
-		if !supported {
-			ws = append(ws, Warning{Code: WarnUnsupportedPay, Message: "The draft promises " + pc.name + " (\"" + said + "\") that no cited knowledge-base entry supports."})
-		}
-	}
-	// Amounts of money must come from the conversation or a cited entry.
-	var convText strings.Builder
-	for _, m := range c.Messages {
-		convText.WriteString(limitText(m.Text))
-	}
-	for _, amt := range reMoney.FindAllString(text, -1) {
-		digits := strings.TrimFunc(amt, func(r rune) bool { return r < '0' || r > '9' })
-		if !strings.Contains(kbs, digits) && !strings.Contains(convText.String(), digits) {
-			ws = append(ws, Warning{Code: WarnUnsupportedPay, Message: "The draft names an amount (" + amt + ") found neither in the conversation nor in a cited entry."})
-		}
-	}
-	if injectionSuspected(c) {
-		ws = append(ws, Warning{Code: WarnInjection, Message: "A customer message contains instructions aimed at the assistant; it was treated as data. Do not follow it."})
-	}
-	return ws
-}
-
-var injectionCues = []string{"ignore previous instructions", "ignore all previous", "ignore the above", "disregard previous",
-	"system prompt", "you are now", "developer mode", "jailbreak", "忽略之前", "忽略以上", "忽略上面", "无视之前", "系统提示", "你现在是"}
-
-func injectionSuspected(c Conversation) bool {
-	for _, m := range c.Messages {
-		if m.Role != RoleCustomer {
-			continue
-		}
-		l := strings.ToLower(limitText(m.Text))
-		for _, cue := range injectionCues {
-			if strings.Contains(l, cue) {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -64,11 +64,22 @@ type ExemplarMemory struct {
 	negIndex  *bm25
 	negToks   [][]string
 	ids       map[string]bool
+	// openers index the positives whose question said nothing about a
+	// topic ("在吗", "转人工", a bare order number), by language and
+	// whether it gave a reference: what the team writes to such turns.
+	openers map[openerKey][]int
+	typical map[openerKey]int // cached typicalOpener result; -1 none
+}
+
+type openerKey struct {
+	lang string
+	ref  bool
 }
 
 // NewExemplarMemory returns an empty memory.
 func NewExemplarMemory() *ExemplarMemory {
-	return &ExemplarMemory{index: newBM25(), negIndex: newBM25(), ids: map[string]bool{}}
+	return &ExemplarMemory{index: newBM25(), negIndex: newBM25(), ids: map[string]bool{},
+		openers: map[openerKey][]int{}, typical: map[openerKey]int{}}
 }
 
 // Add stores one outcome. An exemplar whose id was already added is ignored,
@@ -100,6 +111,11 @@ func (m *ExemplarMemory) Add(x Exemplar) error {
 		m.negToks = append(m.negToks, toks)
 		m.negIndex.add(toks)
 		return nil
+	}
+	if contentFree(x.Question) {
+		k := openerKey{x.Language, hasReference(x.Question)}
+		m.openers[k] = append(m.openers[k], len(m.positives))
+		delete(m.typical, k)
 	}
 	m.positives = append(m.positives, x)
 	m.qtoks = append(m.qtoks, toks)
