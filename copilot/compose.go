@@ -27,6 +27,11 @@ var reExemplarGreeting = regexp.MustCompile(`(?i)^\s*(?:@\w+\s*)*(?:(?:您好|�
 
 var reGreeting = regexp.MustCompile(`(?i)^\s*(?:@\w+\s*)*(?:(?:hi|hello|hey|dear)\b[^,.!\n]{0,30}[,.!]?\s*|您好[，,！!。]?\s*|你好[，,！!。]?\s*|亲[，,！!]?\s*)`)
 
+var (
+	reLeadHandles = regexp.MustCompile(`^\s*(?:@\w+[\s,:]*)+`)
+	reSignature   = regexp.MustCompile(`\s*\^\s?[A-Za-z]{1,3}\s*$|\s[-–—]\s?[A-Z][a-z]{1,15}\s*$|([.!?])\s+[A-Z]{1,2}\s*$`)
+)
+
 // adaptExemplar makes another conversation's reply fit this one. A
 // greeting is cut wherever it stands in the opening sentences (an agent's
 // edit often puts "很抱歉让您久等了！" before "您好，孙悦！") and the caller
@@ -37,6 +42,9 @@ var reGreeting = regexp.MustCompile(`(?i)^\s*(?:@\w+\s*)*(?:(?:hi|hello|hey|dear
 // order never reaches another.
 func adaptExemplar(reply, order, oldName, newName string) (string, bool) {
 	greeted := false
+	// The @handle it was addressed to and the sending agent's signature
+	// ("^CB", "- Jordan") belong to that conversation.
+	reply = reSignature.ReplaceAllString(reLeadHandles.ReplaceAllString(reply, ""), "$1")
 	sents := splitSentences(reply)
 	var kept []string
 	for i, s := range sents {
@@ -506,14 +514,14 @@ var templatePhrases = map[string]phrases{
 		orderPrefix:  "I'm looking at order ", orderSuffix: " now.",
 		askDetails: "So I can sort this out quickly, could you share your order number?",
 		askCharge:  "Could you tell me when the charge of %s was made and send a screenshot of it, so I can check it right away?",
-		askWhat:    "Could you tell me a little more so I can help?",
+		askWhat:    "I'd be happy to look into this for you. Could you share a few more details?",
 		amountLine: "I'm checking the %s charge for you now.",
 		welcome:    "You're welcome, glad it's sorted! Anything else, just let me know.",
 		confirm:    "Got it, I'm on it and will keep you posted.",
 		howHelp:    "I'd be happy to help. What can I do for you?",
 		stillHere:  "I'm here. What else can I help you with?",
 		lookup:     "Thanks, give me a moment while I look into it.",
-		ackPrefix:  "I've noted your question (\"", ackSuffix: "\").",
+		ackPrefix:  "Thanks for reaching out about \"", ackSuffix: "\".",
 		urgent:      "I'm treating this as a priority and will update you as soon as I know more.",
 		closeFormal: "Please do not hesitate to contact us should you have any further questions.",
 		closeCasual: "Anything else, just let me know.",

@@ -72,3 +72,19 @@ func TestDraftOpenerInTheTeamsWords(t *testing.T) {
 		t.Errorf("draft %q does not use the team's usual opener %q", d.Text, team)
 	}
 }
+
+// TestExemplarLosesHandleAndSignature: a reply reused from another
+// conversation does not address that customer's @handle or carry the
+// other agent's signature.
+func TestExemplarLosesHandleAndSignature(t *testing.T) {
+	for in, want := range map[string]string{
+		"@124579 We'd be happy to look into it further. ^M":                   "We'd be happy to look into it further.",
+		"@268133 I am sorry for the cancellation, please travel on. - Jordan": "I am sorry for the cancellation, please travel on.",
+		"@655324 Calling in will be the fastest way. Thanks! M":               "Calling in will be the fastest way. Thanks!",
+		"Please go to Gate A": "Please go to Gate A",
+	} {
+		if got, _ := adaptExemplar(in, "", "", ""); got != want {
+			t.Errorf("adaptExemplar(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
