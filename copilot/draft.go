@@ -108,7 +108,7 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 	}
 	p.angry = ins.Flags.Angry
 	p.negative = ins.Sentiment.Label == Negative
-	p.legal = ins.Flags.LegalThreat
+	p.legal = ins.Flags.LegalThreat || ins.Flags.ChurnRisk // both hear the firm apology
 	p.human = ins.Flags.AsksForHuman
 	p.urgent = ins.Flags.Urgent
 	open := openTurns(c)
@@ -147,7 +147,7 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 	// threat in it.
 	askTurns := make([]Message, 0, len(open))
 	for _, m := range open {
-		if t := dropAdvice(limitText(m.Text)); t != "" {
+		if t := dropAdvice(withoutThreats(limitText(m.Text))); t != "" {
 			askTurns = append(askTurns, Message{Seq: m.Seq, Role: m.Role, Text: t})
 		}
 	}
@@ -155,8 +155,8 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 	// The draft answers the customer's open question: what they wrote
 	// since the last agent reply. When that says nothing about the topic
 	// ("转人工", "??"), the last few turns do.
-	q := Tokens(openText.String())
-	raw := openText.String()
+	raw := withoutThreats(openText.String())
+	q := Tokens(raw)
 	if len(q) < 2 {
 		q = retrievalQuery(turns)
 		raw = ""

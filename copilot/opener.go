@@ -101,3 +101,28 @@ func (m *ExemplarMemory) computeTypical(k openerKey) int {
 	}
 	return best
 }
+
+// withoutThreats drops from the customer's text the sentences that only
+// threaten to leave or to go to a lawyer, when the rest still says what
+// the problem is: "Third late delivery this month. I'm about to cancel my
+// membership" is about the late deliveries, not about how to cancel. A
+// text that is only the request ("How do I cancel my membership?") stays.
+func withoutThreats(text string) string {
+	cues := append(append(append(append([]string{}, churnZH...), churnEN...), legalZH...), legalEN...)
+	var kept []string
+	dropped := false
+	for _, line := range strings.Split(text, "\n") {
+		for _, s := range splitSentences(line) {
+			if len(newCueText(s).hitsOf(cues)) > 0 && !strings.ContainsAny(s, "?？") {
+				dropped = true
+				continue
+			}
+			kept = append(kept, s)
+		}
+	}
+	rest := joinSentences(kept)
+	if !dropped || len(Tokens(rest)) < 2 {
+		return text
+	}
+	return rest
+}

@@ -88,3 +88,24 @@ func TestExemplarLosesHandleAndSignature(t *testing.T) {
 		}
 	}
 }
+
+// TestChurnThreatIsNotTheTopic: seen on the demo, "Third late delivery this
+// month. I'm about to cancel my membership and shop elsewhere." got the
+// membership-cancelling article; the customer is upset about deliveries.
+func TestChurnThreatIsNotTheTopic(t *testing.T) {
+	e := offline(t)
+	ctx := context.Background()
+	c := Conversation{ID: "lucas", CustomerName: "Lucas Müller", Messages: []Message{
+		{Seq: 1, Role: RoleCustomer, Text: "Third late delivery this month. I'm about to cancel my membership and shop elsewhere."}}}
+	d, err := e.Draft(ctx, c, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(d.Text, "auto-renewal") || !strings.Contains(d.Text, "really sorry") {
+		t.Errorf("churn threat drafted as a cancellation request: %s", d.Text)
+	}
+	c.Messages[0].Text = "How do I cancel my membership?"
+	if d, _ = e.Draft(ctx, c, "", nil); !strings.Contains(d.Text, "auto-renewal") {
+		t.Errorf("a cancellation question lost its article: %s", d.Text)
+	}
+}
