@@ -332,10 +332,17 @@ func (p draftPlan) honest(ph phrases) string {
 	ask := strings.TrimSpace(reHandle.ReplaceAllString(p.ask, ""))
 	ask = strings.TrimRight(ask, "？?。.!！ ")
 	var b []string
-	if ask != "" {
-		b = append(b, ph.ackPrefix+textcut.Runes(ask, 40)+ph.ackSuffix)
+	pre, suf := ph.ackPrefix, ph.ackSuffix
+	if p.negative || p.angry || p.legal {
+		pre, suf = ph.ackUpsetPrefix, ph.ackUpsetSuffix // no "thanks for reaching out" to a complaint
 	}
+	if ask != "" {
+		b = append(b, pre+cutAtWord(ask, 40)+suf)
+	}
+	safety := len(newCueText(p.openText).hitsOf(append(append([]string{}, safetyZH...), safetyEN...))) > 0
 	switch {
+	case safety:
+		b = append(b, ph.askSafety)
 	case p.order == "" && p.amount != "":
 		b = append(b, strings.Replace(ph.askCharge, "%s", p.amount, 1))
 	case p.order == "" && aboutAnOrder(p.openText):
@@ -344,6 +351,20 @@ func (p draftPlan) honest(ph phrases) string {
 		b = append(b, ph.askWhat)
 	}
 	return joinSentences(b)
+}
+
+// cutAtWord shortens s to about n characters, at a word boundary when
+// the text has spaces, marking the cut with an ellipsis.
+func cutAtWord(s string, n int) string {
+	c := textcut.Runes(s, n)
+	if c == s || !strings.Contains(s, " ") {
+		return c
+	}
+	c = strings.TrimSuffix(c, "…")
+	if i := strings.LastIndexByte(c, ' '); i > len(c)/2 {
+		c = c[:i]
+	}
+	return strings.TrimRight(c, " ,;:") + "…"
 }
 
 // aboutAnOrder: the ask concerns something bought, so its order number
@@ -461,6 +482,9 @@ type phrases struct {
 	howHelp, stillHere       string
 	lookup                   string
 	ackPrefix, ackSuffix     string
+	ackUpsetPrefix           string
+	ackUpsetSuffix           string
+	askSafety                string
 	closeFormal, closeCasual string
 }
 
@@ -487,6 +511,8 @@ var templatePhrases = map[string]phrases{
 		stillHere:  "在的，请问还有什么可以帮您？",
 		lookup:     "好的，请您稍等，正在为您查询。",
 		ackPrefix:  "您说的“", ackSuffix: "”这个问题我已经记下了。",
+		ackUpsetPrefix: "您说的“", ackUpsetSuffix: "”这个问题我已经记下了。",
+		askSafety:   "为了安全，请先停止使用并断开电源。麻烦提供一下订单号和照片，我马上为您处理。",
 		urgent:      "我会优先处理，有进展第一时间告诉您。",
 		closeFormal: "如有其他疑问，敬请随时联系我们。",
 		closeCasual: "还有其他问题随时告诉我。",
@@ -522,6 +548,8 @@ var templatePhrases = map[string]phrases{
 		stillHere:  "I'm here. What else can I help you with?",
 		lookup:     "Thanks, give me a moment while I look into it.",
 		ackPrefix:  "Thanks for reaching out about \"", ackSuffix: "\".",
+		ackUpsetPrefix: "About \"", ackUpsetSuffix: "\": I'm looking into it now.",
+		askSafety:   "For your safety, please stop using it and keep it unplugged. Could you share your order number and a photo, so I can sort this out right away?",
 		urgent:      "I'm treating this as a priority and will update you as soon as I know more.",
 		closeFormal: "Please do not hesitate to contact us should you have any further questions.",
 		closeCasual: "Anything else, just let me know.",

@@ -109,3 +109,24 @@ func TestChurnThreatIsNotTheTopic(t *testing.T) {
 		t.Errorf("a cancellation question lost its article: %s", d.Text)
 	}
 }
+
+// TestSafetyDraft: seen on the demo, a charger that "melted and nearly
+// started a fire" got "Thanks for reaching out about … Could you share a
+// few more details?". A hazard gets the safety advice and the one question
+// (order number and photo), and a complaint is not thanked for.
+func TestSafetyDraft(t *testing.T) {
+	e := offline(t)
+	for text, want := range map[string]string{
+		"Your charger melted and nearly started a fire in my kid's room.": "stop using it",
+		"充电器冒烟了，差点起火！":                                                    "停止使用",
+	} {
+		c := Conversation{ID: "s", Messages: []Message{{Seq: 1, Role: RoleCustomer, Text: text}}}
+		d, err := e.Draft(context.Background(), c, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(d.Text, want) || strings.Contains(d.Text, "Thanks for reaching out") {
+			t.Errorf("%q: %s", text, d.Text)
+		}
+	}
+}

@@ -83,11 +83,13 @@ activat enabl start
 update chang modify
 time long day hour week
 error fail declin reject unsuccessful
+melt fire smoke spark burn overheat shock defect broken fault
 扣款 扣钱 扣费 扣了 多扣 重复扣款 两次
 退款 退钱 退回 到账
 会员 会员费 续费 自动续费
 地址 收货地址 修改地址
-漏水 漏电 坏了 故障 质量 维修 保修`
+漏水 漏电 坏了 故障 质量 维修 保修
+起火 着火 冒烟 烧焦 漏电 坏了 故障 质量`
 
 // answerCues map question words to what answers to them usually contain.
 var answerCues = map[string][]string{
