@@ -1234,3 +1234,31 @@ func TestServerErrorsInTheDesksLanguage(t *testing.T) {
 		t.Fatalf("en notice %q", n)
 	}
 }
+
+// G (newest) in the copilot pane shows the end of the copilot's lines at
+// 80×24, and scrolling down past the end does not pile up (k comes back at
+// once).
+func TestCopilotPaneScrollsToTheEnd(t *testing.T) {
+	h := newHarness(t, lang.EN, 80, 24)
+	openC1(h)
+	h.m.focus = focusCopilot
+	h.m.Render()
+	lines := h.m.copilotLines(h.m.lay.copilot.w)
+	rows := h.m.lay.copilot.h - 1
+	if len(lines) <= rows {
+		t.Fatalf("%d copilot lines fit %d rows; the test needs more", len(lines), rows)
+	}
+	last := strings.TrimSpace(stripANSI(lines[len(lines)-1]))
+	h.press("G")
+	if !strings.Contains(h.screen(), last) {
+		t.Fatalf("after G the copilot pane lacks its last line %q:\n%s", last, h.screen())
+	}
+	for range 20 {
+		h.press("j")
+	}
+	h.press("k")
+	first := strings.TrimSpace(stripANSI(lines[len(lines)-rows-1]))
+	if !strings.Contains(h.screen(), first) {
+		t.Fatalf("one k after the end does not scroll back one line (want %q):\n%s", first, h.screen())
+	}
+}

@@ -382,3 +382,5 @@ func conv(h *harness, id string) protocol.Conversation {
 	c, _ := h.m.desk.Conversation(id)
 	return c
 }
+
+func stripANSI(s string) string { return ansi.Strip(s) }

@@ -357,16 +357,19 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.copilotScroll = max(m.copilotScroll-1, 0)
 			return nil
 		case keymap.ConvScrollDown:
-			m.copilotScroll++
+			m.copilotScroll = min(m.copilotScroll+1, m.copilotEnd())
 			return nil
 		case keymap.ConvPageUp:
-			m.copilotScroll = max(m.copilotScroll-max(m.lay.copilot.h-2, 1), 0)
+			m.copilotScroll = max(min(m.copilotScroll, m.copilotEnd())-max(m.lay.copilot.h-2, 1), 0)
 			return nil
 		case keymap.ConvPageDown:
-			m.copilotScroll += max(m.lay.copilot.h-2, 1)
+			m.copilotScroll = min(m.copilotScroll+max(m.lay.copilot.h-2, 1), m.copilotEnd())
 			return nil
 		case keymap.ConvTop:
 			m.copilotScroll = 0
+			return nil
+		case keymap.ConvBottom:
+			m.copilotScroll = m.copilotEnd()
 			return nil
 		}
 		return m.perform(act)

@@ -206,15 +206,28 @@ func (m *Model) copilotKey(w int) copilotKey {
 		history: len(m.history), regen: m.regen[m.open]}
 }
 
+// copilotCached is the copilot panel's lines at the pane's width.
+func (m *Model) copilotCached() []string {
+	if key := m.copilotKey(m.lay.copilot.w); !m.copilotCache.valid || m.copilotCache.key != key {
+		m.copilotCache = copilotCache{key: key, valid: true, lines: m.copilotLines(m.lay.copilot.w)}
+	}
+	return m.copilotCache.lines
+}
+
+// copilotEnd is the copilot pane's scroll offset that shows its last line.
+func (m *Model) copilotEnd() int {
+	if m.lay.copilot.h <= 1 {
+		return 0
+	}
+	return max(len(m.copilotCached())-(m.lay.copilot.h-1), 0)
+}
+
 func (m *Model) copilotPane() []string {
 	r := m.lay.copilot
 	if r.h <= 0 {
 		return nil
 	}
-	if key := m.copilotKey(r.w); !m.copilotCache.valid || m.copilotCache.key != key {
-		m.copilotCache = copilotCache{key: key, valid: true, lines: m.copilotLines(r.w)}
-	}
-	lines := m.copilotCache.lines
+	lines := m.copilotCached()
 	rows := r.h - 1
 	scroll := min(m.copilotScroll, max(len(lines)-rows, 0))
 	out := []string{m.title(m.cat.PaneCopilot, m.focus == focusCopilot, r.w)}
