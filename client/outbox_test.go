@@ -288,8 +288,12 @@ func TestOutboxFinalAndTransientErrors(t *testing.T) {
 	id2, _ := r.c.EnqueueOutcome(outcomeReq(2))
 	ups := r.rec.waitFor(t, "2 results", func(ups []Update) bool { return len(outboxResults(ups)) >= 2 })
 	res := outboxResults(ups)
-	if res[0].ID != id1 || res[0].Err == nil || res[0].Err.Code != protocol.CodeConflict {
+	if res[0].ID != id1 || res[0].Err == nil || res[0].Err.Code != protocol.CodeConflict || res[0].Stuck {
 		t.Errorf("first result = %+v, want conflict", res[0])
+	}
+	var refused protocol.OutcomeReq
+	if json.Unmarshal(res[0].Request, &refused) != nil || refused.DraftID != "d_1" {
+		t.Errorf("refused result carries request %q, want the item's own data", res[0].Request)
 	}
 	if res[1].ID != id2 || res[1].Err != nil {
 		t.Errorf("second result = %+v, want ack after retries", res[1])

@@ -442,12 +442,12 @@ func (c *Client) deliverOutbox(s *session) {
 		transient = 0
 		res := OutboxResult{ID: it.ID, Type: it.Type}
 		if f.Type == protocol.TypeError {
-			res.Err = replyError(f)
+			res.Err, res.Request = replyError(f), it.Data
 			if f.Code == protocol.CodeInternal {
 				// The server keeps failing on this one item: a fault that
 				// retrying does not cure must not hold every later action.
 				res.Err = protocol.Errorf(protocol.CodeInternal, "the server failed %d times on this %s (%s); it was taken out of the outbox", internal, it.Type, f.Message)
-				res.Stuck, res.Request = true, it.Data
+				res.Stuck = true
 			}
 			c.log.Warn("client: outbox request refused; dropping it", "id", it.ID, "type", it.Type, "code", f.Code, "message", f.Message)
 		} else {

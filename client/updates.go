@@ -98,9 +98,11 @@ type OutboxResult struct {
 	Err     *protocol.Error
 	Pending int // items still in the outbox
 	// Stuck is set when the server answered internal MaxInternalRetries
-	// times in a row: the item was taken out so later actions go on, and
-	// Request holds its data for the desk to show or offer again.
-	Stuck   bool
+	// times in a row: the item was taken out so later actions go on.
+	Stuck bool
+	// Request is a refused item's data, for the desk to show or offer
+	// again (a reply's text survives a desk restart in the outbox file,
+	// but not the desk's memory of what it sent).
 	Request json.RawMessage
 }
 

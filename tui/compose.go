@@ -142,7 +142,7 @@ func (m *Model) sendCompose() tea.Cmd {
 	case composeReply:
 		cmd = m.enqueue(deskstate.Job{Kind: protocol.ReqSend, ConvID: c.convID, Text: text}, protocol.TextReq{ConversationID: c.convID, Text: text, Attachments: fileIDs(c.files)})
 	case composeNote:
-		cmd = m.enqueue(deskstate.Job{Kind: protocol.ReqNote, ConvID: c.convID}, protocol.TextReq{ConversationID: c.convID, Text: text, Attachments: fileIDs(c.files)})
+		cmd = m.enqueue(deskstate.Job{Kind: protocol.ReqNote, ConvID: c.convID, Text: text}, protocol.TextReq{ConversationID: c.convID, Text: text, Attachments: fileIDs(c.files)})
 	case composeEdit:
 		if _, done := m.desk.Outcome(c.draft.ID); done {
 			m.say(m.cat.NoticeNoDraft, true)

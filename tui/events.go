@@ -145,9 +145,13 @@ func (m *Model) applyOutboxResult(c deskstate.Change) {
 		what = m.what(r.Type, "")
 	}
 	if r.Err != nil {
-		if job.Kind == protocol.ReqSend && job.Text != "" {
-			m.keepFailedSend(job.ConvID, job.Text)
-			m.say(m.cat.NoticeFailed(what, sanitize.Line(m.cat.ServerError(r.Err)))+" "+m.cat.NoticeReplyKept, true)
+		if (job.Kind == protocol.ReqSend || job.Kind == protocol.ReqNote) && job.Text != "" && job.ConvID != "" {
+			m.keepFailedSend(job.ConvID, job.Kind, job.Text)
+			kept := m.cat.NoticeReplyKept
+			if job.Kind == protocol.ReqNote {
+				kept = m.cat.NoticeNoteKept
+			}
+			m.say(m.cat.NoticeFailed(what, sanitize.Line(m.cat.ServerError(r.Err)))+" "+kept, true)
 			return
 		}
 		m.say(m.cat.NoticeFailed(what, sanitize.Line(m.cat.ServerError(r.Err))), true)

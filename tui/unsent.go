@@ -48,13 +48,18 @@ func (b *composeBox) hasKept(convID string) bool {
 	return ok
 }
 
-// keepFailedSend puts a reply the server refused back for the agent.
-func (m *Model) keepFailedSend(convID, text string) {
+// keepFailedSend puts a reply or note the server refused back for the
+// agent (kind is protocol.ReqSend or protocol.ReqNote).
+func (m *Model) keepFailedSend(convID, kind, text string) {
 	if m.compose.kept == nil {
 		m.compose.kept = map[string]keptText{}
 	}
+	mode := composeReply
+	if kind == protocol.ReqNote {
+		mode = composeNote
+	}
 	if _, ok := m.compose.kept[convID]; !ok && text != "" {
-		m.compose.kept[convID] = keptText{mode: composeReply, text: text}
+		m.compose.kept[convID] = keptText{mode: mode, text: text}
 	}
 }
 

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -53,6 +54,38 @@ func TestRefusedSendIsKeptAndCanBecomeANote(t *testing.T) {
 	h.press("i")
 	if h.m.compose.mode != composeNote || h.m.compose.ta.Value() != "Refund is on its way" {
 		t.Errorf("note box: mode %v text %q", h.m.compose.mode, h.m.compose.ta.Value())
+	}
+}
+
+// A reply or note refused after a restart (queued in the outbox file by
+// the desk's previous run, so this run never saw it go) is kept too: its
+// text comes back from the request, and the agent is told which it was.
+func TestRefusedSendFromAnEarlierRunIsKept(t *testing.T) {
+	for _, tc := range []struct {
+		kind, text, notice string
+		mode               composeMode
+	}{
+		{protocol.ReqSend, "您的退款已经在路上了", "Your reply is kept", composeReply},
+		{protocol.ReqNote, "Customer called twice about this", "Your note is kept", composeNote},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			h := newHarness(t, lang.EN, 160, 48)
+			openC1(h)
+			req, _ := json.Marshal(protocol.TextReq{ConversationID: "c1", Text: tc.text})
+			h.send(UpdatesMsg{Updates: []client.Update{client.OutboxResult{ID: "from-before", Type: tc.kind, Stuck: true, Request: req,
+				Err: &protocol.Error{Code: protocol.CodeInternal, Message: "the server failed 8 times on this " + tc.kind}}}})
+			if n := h.notice(); !strings.Contains(n, tc.notice) || !strings.Contains(n, "failed 8 times") {
+				t.Errorf("notice = %q", n)
+			}
+			key := "r"
+			if tc.mode == composeNote {
+				key = "i"
+			}
+			h.press(key)
+			if h.m.compose.mode != tc.mode || h.m.compose.ta.Value() != tc.text {
+				t.Errorf("box: mode %v text %q", h.m.compose.mode, h.m.compose.ta.Value())
+			}
+		})
 	}
 }
 

@@ -162,6 +162,9 @@ func (s *State) applyOutboxResult(r client.OutboxResult, ch *Changes) {
 	s.pending = r.Pending
 	job, known := s.jobs[r.ID]
 	delete(s.jobs, r.ID)
+	if !known && r.Err != nil {
+		job = jobOf(r)
+	}
 	switch {
 	case r.Err != nil && job.DraftID != "":
 		delete(s.outcomes, job.DraftID)
@@ -175,4 +178,19 @@ func (s *State) applyOutboxResult(r client.OutboxResult, ch *Changes) {
 	}
 	s.touch(false)
 	ch.add(Change{Kind: OutboxDone, Job: job, JobKnown: known, Result: r})
+}
+
+// jobOf rebuilds what the desk knows of a refused request it did not send
+// in this run (the outbox file outlived a restart): a reply's or a note's
+// text comes back from the request itself, so the agent does not lose it.
+func jobOf(r client.OutboxResult) Job {
+	job := Job{Kind: r.Type}
+	if r.Type != protocol.ReqSend && r.Type != protocol.ReqNote {
+		return job
+	}
+	var req protocol.TextReq
+	if json.Unmarshal(r.Request, &req) == nil {
+		job.ConvID, job.Text = req.ConversationID, req.Text
+	}
+	return job
 }

@@ -95,7 +95,7 @@ type Catalog struct {
 	ComposeSize   func(n, limit int) string
 	NoticeTooLong func(n, limit int) string
 	// Unsent text kept per conversation (esc, a refused send, a lost chat).
-	NoticeKept, NoticeRestored, NoticeReplyKept, HeaderUnsent string
+	NoticeKept, NoticeRestored, NoticeReplyKept, NoticeNoteKept, HeaderUnsent string
 	// Asked before `a` sends a draft as is, and before resolving or
 	// snoozing a chat whose customer waits.
 	RiskyConfirm                         func(flag string) string
@@ -414,6 +414,7 @@ var en = Catalog{
 	NoticeKept:      "Unsent text kept for this chat — r (or e for a draft edit) brings it back.",
 	NoticeRestored:  "Your unsent text is back in the box.",
 	NoticeReplyKept: "Your reply is kept: r to try again, i to post it as an internal note.",
+	NoticeNoteKept:  "Your note is kept: i to try again.",
 	NoticeChatTaken: func(customer, by string) string { return by + " now has your chat with " + customer + "." },
 	NoticeChatTakenKept: func(customer, by string) string {
 		return by + " now has your chat with " + customer + ". What you were writing is kept: i posts it as an internal note."
@@ -590,6 +591,7 @@ var zhCN = Catalog{
 	NoticeKept:      "未发送的文字已为此会话保留——按 r（草稿编辑按 e）可恢复。",
 	NoticeRestored:  "未发送的文字已恢复到输入框。",
 	NoticeReplyKept: "你的回复已保留：按 r 重试，按 i 作为内部备注发布。",
+	NoticeNoteKept:  "你的备注已保留：按 i 重试。",
 	NoticeChatTaken: func(customer, by string) string { return "你与" + customer + "的会话已转给" + by + "。" },
 	NoticeChatTakenKept: func(customer, by string) string {
 		return "你与" + customer + "的会话已转给" + by + "。你正在写的内容已保留：按 i 作为内部备注发布。"
