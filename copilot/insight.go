@@ -3,6 +3,7 @@ package copilot
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/agentdesk/agentdesk/internal/textcut"
 )
@@ -135,7 +136,7 @@ func summarize(c Conversation, turns []Message, lang string, ins Insight) []stri
 		return []string{"No customer message yet."}
 	}
 	var lines []string
-	ask := pickAsk(turns, zh)
+	ask := summaryAsk(turns, zh)
 	if zh {
 		lines = append(lines, "诉求："+textcut.Runes(ask, 40))
 	} else {
@@ -231,6 +232,84 @@ func pickAsk(turns []Message, zh bool) string {
 		best = limitText(turns[len(turns)-1].Text)
 	}
 	return best
+}
+
+// summaryAsk is the ask for the summary's first line: what the customer
+// wants done, not that they want a person (the escalation line says that)
+// nor their greeting. A request too short to stand alone ("能换一个吗？")
+// takes the sentence before it, which says what happened.
+func summaryAsk(turns []Message, zh bool) string {
+	cleaned := make([]Message, 0, len(turns))
+	for _, m := range turns {
+		var kept []string
+		for _, s := range splitSentences(limitText(m.Text)) {
+			s = strings.TrimSpace(reGreeting.ReplaceAllString(withoutHandoffClauses(s), ""))
+			if s != "" && strings.Trim(s, "，,。.！!？?；; ") != "" {
+				kept = append(kept, s)
+			}
+		}
+		if len(kept) > 0 {
+			m.Text = strings.Join(kept, "\n")
+			cleaned = append(cleaned, m)
+		}
+	}
+	if len(cleaned) == 0 {
+		return pickAsk(turns, zh)
+	}
+	ask := pickAsk(cleaned, zh)
+	if utf8.RuneCountInString(ask) >= 10 {
+		return ask
+	}
+	for _, m := range cleaned {
+		ss := strings.Split(m.Text, "\n")
+		for i := 1; i < len(ss); i++ {
+			if ss[i] == ask {
+				sep := " "
+				if zh {
+					sep = "，"
+				}
+				return strings.TrimRight(ss[i-1], "，,。.！!；;") + sep + ask
+			}
+		}
+	}
+	return ask
+}
+
+// withoutHandoffClauses drops the short clauses of a sentence that only ask
+// for a person ("我要找人工处理", "I want to talk to a person"); a clause
+// with more in it ("can a manager check my refund status please") stays.
+func withoutHandoffClauses(sentence string) string {
+	var b strings.Builder
+	for _, clause := range splitClauses(sentence) {
+		body := strings.TrimSpace(strings.Trim(clause, clausePunct+" "))
+		short := utf8.RuneCountInString(body) <= 10
+		if isASCII(body) {
+			short = len(strings.Fields(body)) <= 8
+		}
+		if body != "" && short && len(newCueText(body).without(notHuman).hits(humanZH, humanEN)) > 0 {
+			continue
+		}
+		b.WriteString(clause)
+	}
+	return strings.TrimRight(strings.TrimLeft(strings.TrimSpace(b.String()), clausePunct+" "), "，,、；; ")
+}
+
+// clausePunct ends a clause in either language.
+const clausePunct = "，,、；;。！!？?"
+
+// splitClauses cuts text after each clause mark, keeping the mark.
+func splitClauses(text string) []string {
+	var out []string
+	for text != "" {
+		i := strings.IndexAny(text, clausePunct)
+		if i < 0 {
+			return append(out, text)
+		}
+		_, n := utf8.DecodeRuneInString(text[i:])
+		out = append(out, text[:i+n])
+		text = text[i+n:]
+	}
+	return out
 }
 
 // botTried names what the bot did: the recorded attempts, or the most
