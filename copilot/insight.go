@@ -344,22 +344,36 @@ func botTried(c Conversation) string {
 // reasonWordsOf are the escalation reasons of the server's rules and bot
 // (protocol.Reason*) in words, Chinese and English.
 var reasonWordsOf = map[string][2]string{
-	"asks_for_human":     {"要求人工", "asked for a human"},
-	"negative_sentiment": {"负面情绪", "negative sentiment"},
-	"legal_threat":       {"提及投诉/法律", "legal/regulator threat"},
-	"churn_risk":         {"流失风险", "churn risk"},
-	"bot_failure":        {"机器人未能解决", "the bot could not help"},
-	"vip":                {"VIP 客户", "VIP customer"},
-	"explicit":           {"渠道转交", "handed over by the channel"},
-	"low_confidence":     {"机器人没有把握", "bot unsure of an answer"},
-	"email":              {"邮件需人工处理", "e-mail for people"},
+	reasonAsksForHuman:      {"要求人工", "asked for a human"},
+	reasonNegativeSentiment: {"负面情绪", "negative sentiment"},
+	reasonLegalThreat:       {"提及投诉/法律", "legal/regulator threat"},
+	reasonChurnRisk:         {"流失风险", "churn risk"},
+	reasonBotFailure:        {"机器人未能解决", "the bot could not help"},
+	reasonVIP:               {"VIP 客户", "VIP customer"},
+	reasonExplicit:          {"渠道转交", "handed over by the channel"},
+	reasonLowConfidence:     {"机器人没有把握", "bot unsure of an answer"},
+	reasonEmail:             {"邮件需人工处理", "e-mail for people"},
 }
 
-// reasonWords is a recorded escalation reason ("code: evidence") for the
+// The copilot's copy of protocol's escalation reasons (it knows no wire
+// type).
+const (
+	reasonAsksForHuman      = "asks_for_human"
+	reasonNegativeSentiment = "negative_sentiment"
+	reasonLegalThreat       = "legal_threat"
+	reasonChurnRisk         = "churn_risk"
+	reasonBotFailure        = "bot_failure"
+	reasonVIP               = "vip"
+	reasonExplicit          = "explicit"
+	reasonLowConfidence     = "low_confidence"
+	reasonEmail             = "email"
+)
+
+// ReasonWords is a recorded escalation reason ("code: evidence") for the
 // summary: a known code in words, an integration's own code with spaces for
 // its underscores, never the evidence (the card quotes it apart). Free text
 // is kept as it is.
-func reasonWords(reason string, zh bool) string {
+func ReasonWords(reason string, zh bool) string {
 	code, _, _ := strings.Cut(reason, ":")
 	code = strings.TrimSpace(code)
 	if code == "" || strings.ContainsFunc(code, func(r rune) bool {
@@ -378,7 +392,7 @@ func reasonWords(reason string, zh bool) string {
 
 func escalationWhy(c Conversation, ins Insight, zh bool) string {
 	var why []string
-	if r := reasonWords(c.EscalationReason, zh); r != "" {
+	if r := ReasonWords(c.EscalationReason, zh); r != "" {
 		why = append(why, r)
 	}
 	f := ins.Flags

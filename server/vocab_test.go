@@ -28,3 +28,17 @@ func TestCopilotSpeaksProtocolVocabulary(t *testing.T) {
 		}
 	}
 }
+
+// TestCopilotWordsEveryReason: the summary names each of protocol's
+// escalation reasons in words, never as its code.
+func TestCopilotWordsEveryReason(t *testing.T) {
+	for _, r := range []protocol.Reason{protocol.ReasonAsksForHuman, protocol.ReasonNegativeSentiment, protocol.ReasonLegalThreat,
+		protocol.ReasonChurnRisk, protocol.ReasonBotFailure, protocol.ReasonVIP, protocol.ReasonExplicit,
+		protocol.ReasonLowConfidence, protocol.ReasonEmail} {
+		for _, zh := range []bool{false, true} {
+			if w := copilot.ReasonWords(string(r)+": evidence", zh); w == "" || w == string(r) || w == "evidence" {
+				t.Errorf("reason %s (zh %v) reads %q", r, zh, w)
+			}
+		}
+	}
+}

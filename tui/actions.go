@@ -111,6 +111,7 @@ func (m *Model) applyResult(r resultMsg) tea.Cmd {
 	if r.err != nil {
 		if r.kind == protocol.ReqGetConversation && r.convID == m.open {
 			m.loading = false
+			m.unloaded = r.convID
 			m.flushEarly()
 		}
 		switch {
@@ -153,6 +154,7 @@ func (m *Model) applyResult(r resultMsg) tea.Cmd {
 		if r.convID != m.open {
 			return nil // the agent moved on while it loaded
 		}
+		m.unloaded = ""
 		m.upsertConv(r.detail.Conversation)
 		m.customer, m.history = r.detail.Customer, r.detail.History
 		m.transcript.SetMessages(r.detail.Messages)

@@ -1262,3 +1262,22 @@ func TestCopilotPaneScrollsToTheEnd(t *testing.T) {
 		t.Fatalf("one k after the end does not scroll back one line (want %q):\n%s", first, h.screen())
 	}
 }
+
+// A conversation opened while offline loads its transcript once the desk is
+// back online (it said "No messages yet." until the agent opened it again).
+func TestTranscriptOpenedOfflineLoadsOnReconnect(t *testing.T) {
+	h := newHarness(t, lang.EN, 160, 48)
+	h.send(UpdatesMsg{Updates: []client.Update{client.StateChanged{State: client.StateOffline, RetryAt: now.Add(4 * time.Second)}}})
+	h.be.err = protocol.Errorf(protocol.CodeUnavailable, "offline")
+	h.m.queue.SelectID("c1")
+	h.press("enter")
+	if h.m.Open() != "c1" || strings.Contains(h.screen(), "我的订单三天了还没发货") {
+		t.Fatalf("offline open: open %q, screen:\n%s", h.m.Open(), h.screen())
+	}
+	h.be.err = nil
+	h.be.reset()
+	h.send(UpdatesMsg{Updates: []client.Update{client.StateChanged{State: client.StateOnline}}})
+	if len(h.be.find("get")) != 1 || !strings.Contains(h.screen(), "我的订单三天了还没发货") {
+		t.Fatalf("after reconnecting: %d loads, screen:\n%s", len(h.be.find("get")), h.screen())
+	}
+}

@@ -25,6 +25,10 @@ func (m *Model) applyUpdates(us []client.Update) tea.Cmd {
 				m.conn = c.State
 				cmds = append(cmds, m.sendViewing(m.open))
 			}
+			if c.State.State == client.StateOnline && m.open != "" && m.unloaded == m.open {
+				m.unloaded = ""
+				cmds = append(cmds, m.load(m.open)) // opened while offline
+			}
 			m.conn = c.State
 		case deskstate.Welcomed:
 			cmds = append(cmds, m.applyWelcome(c.Welcome, ch.Snapshot))

@@ -80,6 +80,7 @@ type Model struct {
 	transcript *transcript.Model
 	open       string // conversation on screen
 	loading    bool
+	unloaded   string             // the open conversation whose transcript failed to load (reloaded on reconnect)
 	lastSeq    int                // newest message seq in the transcript
 	early      []protocol.Message // arrived while the transcript was loading
 	// customer and history of the open conversation, from its detail;
