@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -362,7 +363,9 @@ func (b *bot) answer(ctx context.Context, d protocol.ConversationDetail, last pr
 			}
 		}
 		turn := &protocol.APIBotTurn{Confidence: &a.Confidence, Fallback: true, Sources: sources}
-		if misses < b.cfg.Clarify {
+		// Asking "your order number, the item, what happened?" of a customer
+		// who wrote all of that tells them nobody read it: hand over.
+		if misses < b.cfg.Clarify && !givesOrderAndProblem(last.Text) {
 			_, err := b.say(tx, c, last, "clarify", lang, b.phraseOn(c, lang, phraseClarify), turn)
 			return err
 		}
@@ -439,6 +442,22 @@ func closing(text string) bool {
 		}
 	}
 	return false
+}
+
+// reOrderRef finds an order reference in a message: a number after 订单 /
+// order / #, or a bare run of six or more digits.
+var reOrderRef = regexp.MustCompile(`(?i)(?:订单|单号|order|#)\s*(?:号|no\.?|number|:|：)?\s*[a-z]?\d{3,}|\d{6,}`)
+
+// givesOrderAndProblem reports whether a message already names its order
+// and says more than that (so the bot's request for "your order number,
+// the item, what happened" would ask for what the customer wrote).
+func givesOrderAndProblem(text string) bool {
+	loc := reOrderRef.FindStringIndex(text)
+	if loc == nil {
+		return false
+	}
+	rest := strings.TrimSpace(text[:loc[0]] + " " + text[loc[1]:])
+	return utf8.RuneCountInString(rest) >= 12
 }
 
 // Phrases the bot says, in the customer's language.

@@ -171,6 +171,23 @@ func TestBotHandsOverWhenUnsure(t *testing.T) {
 	}
 }
 
+// TestBotHandsOverAtOnceWhenToldEverything: a customer who already gave
+// the order number and what happened is not asked for them again (seen in
+// a user trial: "比如订单号、商品或遇到的情况" after "我的订单 1042 的耳机右耳没声音了"):
+// the bot hands over at once.
+func TestBotHandsOverAtOnceWhenToldEverything(t *testing.T) {
+	h, tok, lead := botHarness(t, server.BotConfig{Workers: 1})
+	a := says(h, tok, "t1", "v-7", "Order 553190: the telescope shows a blurry picture at night and the focus wheel is stiff")
+	conv := a.Conversation.ID
+	if m := lead.botMessage(conv); !strings.Contains(m.Text, "handing you over to a person") {
+		t.Errorf("bot said %q, want the handoff at once", m.Text)
+	}
+	c := lead.conversationEvent(conv, protocol.CauseEscalated)
+	if c.Escalation == nil || c.Escalation.Reason != protocol.ReasonLowConfidence || c.Escalation.BotTurns != 1 {
+		t.Fatalf("handoff card %+v", c.Escalation)
+	}
+}
+
 // TestBotSaysWhenRulesHandOver: a customer asking for a person is escalated
 // by the rules at once; the bot says so in the customer's language, and the
 // card carries the bot's earlier answer with its confidence and sources.
