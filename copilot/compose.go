@@ -285,12 +285,15 @@ func (p draftPlan) compose(in instruction) string {
 	case in.warmer:
 		add(ph.thanks, 4)
 	}
-	brief := p.closing || p.opener || p.lookup // a short turn of the conversation, not an answer
+	brief := p.closing || p.opener || p.lookup || p.body == "" // a short turn, or the honest draft that asks
 	if p.order != "" && !p.fromExemplar && !brief && !strings.Contains(body, p.order) {
 		parts = append(parts, part{ph.orderPrefix + p.order + ph.orderSuffix, 6})
 	}
 	if p.order == "" && p.amount != "" && p.body != "" && !p.fromExemplar && !strings.Contains(body, p.amount) {
 		parts = append(parts, part{strings.Replace(ph.amountLine, "%s", p.amount, 1), 6})
+	}
+	if p.body != "" && hazard(p.openText) {
+		add(ph.safety, 7) // an article answers; the customer hears the safety advice first
 	}
 	b := body
 	if in.shorter {
@@ -339,10 +342,9 @@ func (p draftPlan) honest(ph phrases) string {
 	if ask != "" {
 		b = append(b, pre+cutAtWord(ask, 40)+suf)
 	}
-	safety := len(newCueText(p.openText).hitsOf(append(append([]string{}, safetyZH...), safetyEN...))) > 0
 	switch {
-	case safety:
-		b = append(b, ph.askSafety)
+	case hazard(p.openText):
+		b = append(b, ph.safety, ph.askPhoto)
 	case p.order == "" && p.amount != "":
 		b = append(b, strings.Replace(ph.askCharge, "%s", p.amount, 1))
 	case p.order == "" && aboutAnOrder(p.openText):
@@ -351,6 +353,11 @@ func (p draftPlan) honest(ph phrases) string {
 		b = append(b, ph.askWhat)
 	}
 	return joinSentences(b)
+}
+
+// hazard: the customer reports a product that burns, smokes or shocks.
+func hazard(text string) bool {
+	return len(newCueText(text).hitsOf(safetyZH)) > 0 || len(newCueText(text).hitsOf(safetyEN)) > 0
 }
 
 // cutAtWord shortens s to about n characters, at a word boundary when
@@ -443,6 +450,13 @@ func firstSentences(text string, n int) string {
 
 // endSentence ends a text cut after a semicolon with a full stop.
 func endSentence(s string) string {
+	// A cut inside brackets ends before them: "…a return with refund; we
+	// pay shipping both ways (contact us first…" loses the open aside.
+	for _, br := range [][2]string{{"(", ")"}, {"（", "）"}} {
+		if strings.Count(s, br[0]) > strings.Count(s, br[1]) {
+			s = strings.TrimRight(strings.TrimSpace(s[:strings.LastIndex(s, br[0])]), ",，;；:：") + map[bool]string{true: "。", false: "."}[br[0] == "（"]
+		}
+	}
 	switch {
 	case strings.HasSuffix(s, "；"):
 		return strings.TrimSuffix(s, "；") + "。"
@@ -484,7 +498,7 @@ type phrases struct {
 	ackPrefix, ackSuffix     string
 	ackUpsetPrefix           string
 	ackUpsetSuffix           string
-	askSafety                string
+	safety, askPhoto         string
 	closeFormal, closeCasual string
 }
 
@@ -512,7 +526,8 @@ var templatePhrases = map[string]phrases{
 		lookup:     "好的，请您稍等，正在为您查询。",
 		ackPrefix:  "您说的“", ackSuffix: "”这个问题我已经记下了。",
 		ackUpsetPrefix: "您说的“", ackUpsetSuffix: "”这个问题我已经记下了。",
-		askSafety:   "为了安全，请先停止使用并断开电源。麻烦提供一下订单号和照片，我马上为您处理。",
+		safety:      "为了安全，请先停止使用并断开电源。",
+		askPhoto:    "麻烦提供一下订单号和照片，我马上为您处理。",
 		urgent:      "我会优先处理，有进展第一时间告诉您。",
 		closeFormal: "如有其他疑问，敬请随时联系我们。",
 		closeCasual: "还有其他问题随时告诉我。",
@@ -549,7 +564,8 @@ var templatePhrases = map[string]phrases{
 		lookup:     "Thanks, give me a moment while I look into it.",
 		ackPrefix:  "Thanks for reaching out about \"", ackSuffix: "\".",
 		ackUpsetPrefix: "About \"", ackUpsetSuffix: "\": I'm looking into it now.",
-		askSafety:   "For your safety, please stop using it and keep it unplugged. Could you share your order number and a photo, so I can sort this out right away?",
+		safety:      "For your safety, please stop using it and keep it unplugged.",
+		askPhoto:    "Could you share your order number and a photo, so I can sort this out right away?",
 		urgent:      "I'm treating this as a priority and will update you as soon as I know more.",
 		closeFormal: "Please do not hesitate to contact us should you have any further questions.",
 		closeCasual: "Anything else, just let me know.",

@@ -274,15 +274,20 @@ func (e *Engine) useExemplar(p *draftPlan, x Exemplar, name string, sim float64)
 
 // answersQuery: the entry holds at least two (and a quarter) of the
 // query's distinct topic tokens, or the only one it has (order numbers and question words
-// such as "how long" do not count).
+// such as "how long" do not count). A word the thesaurus ties to the
+// entry's title or tags counts twice: the word and its topic.
 func answersQuery(q []string, ent KBEntry) bool {
 	have := map[string]bool{}
 	for _, t := range Tokens(ent.Title + "\n" + strings.Join(ent.Tags, " ") + "\n" + strings.Join(ent.Questions, " ") + "\n" +
 		strings.Join(ent.Aliases, " ") + "\n" + ent.Body) {
 		have[t] = true
 	}
+	about := map[string]bool{} // what the entry is about: its title and tags
+	for _, t := range Tokens(ent.Title + "\n" + strings.Join(ent.Tags, " ")) {
+		about[t] = true
+	}
 	seen := map[string]bool{}
-	matched, total := 0, 0
+	matched, total, concept := 0, 0, 0
 	for _, t := range q {
 		r, _ := utf8.DecodeRuneInString(t)
 		if seen[t] || unicode.IsDigit(r) || askWords[t] {
@@ -295,8 +300,14 @@ func answersQuery(q []string, ent KBEntry) bool {
 		total++
 		if have[t] {
 			matched++
+			for _, n := range thesaurus[t] {
+				if about[n] {
+					concept = 1 // 漏水 in an article about 质量问题 and 维修: the word and its topic
+				}
+			}
 		}
 	}
+	matched += concept
 	return matched >= 2 && 4*matched >= total || matched == 1 && total == 1
 }
 
