@@ -275,7 +275,10 @@ func (e *Engine) useExemplar(p *draftPlan, x Exemplar, name string, sim float64)
 // answersQuery: the entry holds at least two (and a quarter) of the
 // query's distinct topic tokens, or the only one it has (order numbers and question words
 // such as "how long" do not count). A word the thesaurus ties to the
-// entry's title or tags counts twice: the word and its topic.
+// entry's title or tags counts twice when it names a product fault (漏水,
+// melted): the word and its topic. (Other thesaurus ties, such as cancel →
+// close, are too loose for that: "my flight was cancelled" is no question
+// about closing an account.)
 func answersQuery(q []string, ent KBEntry) bool {
 	have := map[string]bool{}
 	for _, t := range Tokens(ent.Title + "\n" + strings.Join(ent.Tags, " ") + "\n" + strings.Join(ent.Questions, " ") + "\n" +
@@ -301,7 +304,7 @@ func answersQuery(q []string, ent KBEntry) bool {
 		if have[t] {
 			matched++
 			for _, n := range thesaurus[t] {
-				if about[n] {
+				if defectWords[t] && about[n] {
 					concept = 1 // 漏水 in an article about 质量问题 and 维修: the word and its topic
 				}
 			}
@@ -310,6 +313,9 @@ func answersQuery(q []string, ent KBEntry) bool {
 	matched += concept
 	return matched >= 2 && 4*matched >= total || matched == 1 && total == 1
 }
+
+// defectWords are the symptoms of a faulty product, as retrieval stems.
+var defectWords = wordSet("melt fire smoke spark burn overheat shock defect broken fault leak 漏水 漏电 起火 着火 冒烟 烧焦 坏了 故障")
 
 // closingTurn: the customer's open text thanks, agrees or confirms and asks
 // nothing ("好的，谢谢", "行吧，那你们尽快安排上门", "Ok, thanks!").
