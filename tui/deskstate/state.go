@@ -317,6 +317,9 @@ func (s *State) welcome(w protocol.Welcome) bool {
 	s.me = w.Agent
 	s.delivery = w.Delivery
 	s.agents[w.Agent.ID] = w.Agent
+	// Viewers are ephemeral: the server greets each connection with the
+	// ones it has (a restarted server has none of the old ones).
+	clear(s.viewers)
 	s.touch(true)
 	if w.Resume != protocol.ResumeSnapshot || w.Snapshot == nil {
 		return false

@@ -299,3 +299,19 @@ func TestSnapshotAndAgents(t *testing.T) {
 		t.Fatal("stats not recorded with their presence")
 	}
 }
+
+// TestWelcomeForgetsViewers: who views what is ephemeral; a new connection
+// (a restarted server, a resume) is greeted with the viewers it has, so the
+// old picture must go, or a desk that died with the old server shows 👁 for
+// ever.
+func TestWelcomeForgetsViewers(t *testing.T) {
+	for _, w := range []client.Welcomed{welcome(alice), {Welcome: protocol.Welcome{Agent: alice, Resume: protocol.ResumeReplay}}} {
+		s := New(0)
+		s.Apply([]client.Update{welcome(alice)}, now)
+		s.SetPresence(protocol.Presence{ConversationID: "c1", Viewers: []string{"bob"}})
+		s.Apply([]client.Update{w}, now)
+		if v := s.Viewers("c1"); len(v) != 0 {
+			t.Fatalf("resume %q: viewers of c1 after a new welcome: %v", w.Welcome.Resume, v)
+		}
+	}
+}
