@@ -1,4 +1,4 @@
-package store
+package topics
 
 import (
 	"fmt"
@@ -47,7 +47,7 @@ func TestRisingIsHonestAboutCounts(t *testing.T) {
 	words := map[string][]int64{
 		"recall": ats(3, now-hourMs, now), // brand new, only three mentions
 	}
-	got := rising(intents, words, nil, now, hourMs, now-2*weekMs)
+	got := Rising(intents, words, nil, now, hourMs, now-2*weekMs)
 	byName := map[string]protocol.Topic{}
 	for _, tp := range got {
 		byName[tp.Name] = tp
@@ -65,16 +65,16 @@ func TestRisingIsHonestAboutCounts(t *testing.T) {
 	}
 	// Overlapping Chinese bigrams that rise together come back as one phrase
 	// ("电池" + "池鼓" + "鼓包" → "电池鼓包"), counted where it was written.
-	var msgs []topicMessage
+	var msgs []Message
 	for i, at := range ats(6, now-hourMs, now) {
 		text := "电池鼓包了！"
 		if i == 5 {
 			text = "电池鼓起来" // 电池, 池鼓 but not 鼓包
 		}
-		msgs = append(msgs, topicMessage{conv: fmt.Sprint("c", i), text: text, at: at})
+		msgs = append(msgs, Message{Conv: fmt.Sprint("c", i), Text: text, At: at})
 	}
-	words = keywordTimes(msgs)
-	merged := rising(nil, words, msgs, now, hourMs, now-2*weekMs)
+	words = KeywordTimes(msgs)
+	merged := Rising(nil, words, msgs, now, hourMs, now-2*weekMs)
 	if len(merged) != 1 || merged[0].Name != "电池鼓包" || merged[0].Count != 5 {
 		t.Fatalf("merged phrases: %+v", merged)
 	}
@@ -90,9 +90,9 @@ func TestRisingIsHonestAboutCounts(t *testing.T) {
 // a customer who repeats themself.
 func TestHotKeywordsAreWords(t *testing.T) {
 	now := int64(100 * weekMs)
-	var msgs []topicMessage
+	var msgs []Message
 	add := func(conv, text string) {
-		msgs = append(msgs, topicMessage{conv: conv, text: text, at: now - int64(len(msgs)+1)*60_000})
+		msgs = append(msgs, Message{Conv: conv, Text: text, At: now - int64(len(msgs)+1)*60_000})
 	}
 	for i := range 4 {
 		c := fmt.Sprint("c", i)
@@ -108,15 +108,15 @@ func TestHotKeywordsAreWords(t *testing.T) {
 	}
 	junk := []string{"们家", "家买", "买了", "了两", "们家买了两", "候扣", "次钱", "今天", "never", "found", "thanks", "ordered", "屏幕布", "好的"}
 	for _, m := range msgs {
-		for w := range Keywords(m.text) {
+		for w := range Keywords(m.Text) {
 			if slices.Contains(junk, w) {
-				t.Errorf("junk keyword %q from %q", w, m.text)
+				t.Errorf("junk keyword %q from %q", w, m.Text)
 			}
 		}
 	}
 	// Only the Chinese ones, so that the top 8 has room for them all.
-	msgs = slices.DeleteFunc(msgs, func(m topicMessage) bool { return m.text[0] < 0x80 })
-	got := rising(nil, keywordTimes(msgs), msgs, now, hourMs, now-2*weekMs)
+	msgs = slices.DeleteFunc(msgs, func(m Message) bool { return m.Text[0] < 0x80 })
+	got := Rising(nil, KeywordTimes(msgs), msgs, now, hourMs, now-2*weekMs)
 	names := map[string]protocol.Topic{}
 	for _, tp := range got {
 		names[tp.Name] = tp
