@@ -10,7 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
+
+	"github.com/agentdesk/agentdesk/internal/textcut"
 )
 
 // Provider names for Config.Provider.
@@ -309,9 +310,5 @@ func keyFor(id, kind string) string {
 
 // shortErr is an error message cut to fit a note on the card.
 func shortErr(err error) string {
-	s := err.Error()
-	if utf8.RuneCountInString(s) > 120 {
-		s = string([]rune(s)[:120]) + "…"
-	}
-	return s
+	return textcut.Runes(err.Error(), 120)
 }

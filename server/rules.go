@@ -3,9 +3,9 @@ package server
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/agentdesk/agentdesk/copilot"
+	"github.com/agentdesk/agentdesk/internal/textcut"
 	"github.com/agentdesk/agentdesk/protocol"
 )
 
@@ -166,10 +166,5 @@ func quoteAll(words []string) string {
 
 // excerpt keeps the handoff card's evidence short.
 func excerpt(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	const max = 120
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	return string([]rune(s)[:max]) + "…"
+	return textcut.Runes(strings.Join(strings.Fields(s), " "), 120)
 }

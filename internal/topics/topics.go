@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/agentdesk/agentdesk/protocol"
 )
@@ -88,14 +89,17 @@ func Rising(intents, words map[string][]int64, msgs []Message, now, window, olde
 			if float64(count) < 2*expected+1 {
 				continue // not clearly above the usual
 			}
+			// Thin is about the counts: a short history makes the
+			// expectation unknown (0, shown as new), not the count small.
 			t := protocol.Topic{Kind: kind, Name: name, Count: count, Expected: math.Round(expected*10) / 10,
-				Thin: count < 5 || baseSpan < window}
+				Thin: count < thinCount}
 			out = append(out, t)
 		}
 	}
 	consider(protocol.TopicIntent, intents)
 	consider(protocol.TopicKeyword, words)
 	out = mergePhrases(out, func(phrase string) int { return mentions(msgs, phrase, winStart, now) })
+	out = wholePhrases(out, msgs, winStart, now)
 	z := func(t protocol.Topic) float64 { return (float64(t.Count) - t.Expected) / math.Sqrt(t.Expected+1) }
 	sort.Slice(out, func(i, j int) bool {
 		if zi, zj := z(out[i]), z(out[j]); zi != zj {
@@ -162,6 +166,88 @@ func mergePhrases(ts []protocol.Topic, occurs func(phrase string) int) []protoco
 	return ts
 }
 
+// thinCount is the count under which a topic is shown as thin ("few").
+const thinCount = 5
+
+// maxPhraseRunes bounds how far wholePhrases extends a keyword.
+const maxPhraseRunes = 8
+
+// wholePhrases extends each Chinese keyword to the phrase customers wrote
+// around it: while one and the same Han character (not a function
+// character) stands before — or after — at least four in five of its
+// occurrences in [from, to], it joins the keyword. So 修期 becomes 保修期
+// and 转人 becomes 转人工 even where 保修 or 人工 is also common elsewhere
+// (mergePhrases joins only bigrams that rise together). Counts are then
+// the conversations mentioning the phrase; two keywords that extend to the
+// same phrase are shown once.
+func wholePhrases(ts []protocol.Topic, msgs []Message, from, to int64) []protocol.Topic {
+	seen := map[string]bool{}
+	out := ts[:0]
+	for _, t := range ts {
+		if r := []rune(t.Name); t.Kind == protocol.TopicKeyword && len(r) >= 2 && unicode.Is(unicode.Han, r[0]) {
+			if name := extend(t.Name, msgs, from, to); name != t.Name {
+				t.Name, t.Count = name, mentions(msgs, name, from, to)
+				t.Thin = t.Thin || t.Count < thinCount
+			}
+		}
+		if seen[t.Kind+"\x00"+t.Name] {
+			continue
+		}
+		seen[t.Kind+"\x00"+t.Name] = true
+		out = append(out, t)
+	}
+	return out
+}
+
+// extend grows phrase by the characters that almost always surround it.
+func extend(phrase string, msgs []Message, from, to int64) string {
+	for len([]rune(phrase)) < maxPhraseRunes {
+		before, after, n := map[rune]int{}, map[rune]int{}, 0
+		for _, m := range msgs {
+			if m.At < from || m.At > to {
+				continue
+			}
+			for rest := m.Text; ; {
+				i := strings.Index(rest, phrase)
+				if i < 0 {
+					break
+				}
+				n++
+				if r, _ := utf8.DecodeLastRuneInString(rest[:i]); i > 0 && contentHan(r) {
+					before[r]++
+				}
+				if r, _ := utf8.DecodeRuneInString(rest[i+len(phrase):]); i+len(phrase) < len(rest) && contentHan(r) {
+					after[r]++
+				}
+				rest = rest[i+len(phrase):]
+			}
+		}
+		if r, ok := dominant(before, n); ok {
+			phrase = string(r) + phrase
+		} else if r, ok := dominant(after, n); ok {
+			phrase += string(r)
+		} else {
+			return phrase
+		}
+	}
+	return phrase
+}
+
+// contentHan reports whether r is a Han character that can be part of a
+// topic word (not a function character).
+func contentHan(r rune) bool { return unicode.Is(unicode.Han, r) && !hanStop[r] }
+
+// dominant returns the character of counts that accounts for at least four
+// in five of n occurrences (and two at least).
+func dominant(counts map[rune]int, n int) (rune, bool) {
+	for r, c := range counts {
+		if c >= 2 && 5*c >= 4*n {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
 func abs(n int) int {
 	if n < 0 {
 		return -n
@@ -175,7 +261,8 @@ var stopwords = map[string]bool{}
 // hanStop are Chinese function characters — pronouns, particles,
 // measure words, common adverbs — that sit between content words, not in
 // them: a bigram containing one spans a word boundary ("们家", "了两",
-// "给我", "好的") and is no topic.
+// "给我", "好的") and is no topic. 地 is not one: in what customers write
+// it starts 地址 and 地方 far more often than it is the adverb particle.
 var hanStop = map[rune]bool{}
 
 func init() {
@@ -200,7 +287,7 @@ func init() {
 		你们家 我们家 他们家 时候 请问 今天 明天 昨天 马上 刚才 一定`) {
 		stopwords[w] = true
 	}
-	for _, r := range "的地得了着过吗呢吧啊呀哦嘛么们我你您他她它这那哪谁是在有没要会想能已几次就都也还又再才很太把被给和跟与及个些一两" {
+	for _, r := range "的得了着过吗呢吧啊呀哦嘛么们我你您他她它这那哪谁是在有没要会想能已几次就都也还又再才很太把被给和跟与及个些一两" {
 		hanStop[r] = true
 	}
 }

@@ -133,3 +133,47 @@ func TestHotKeywordsAreWords(t *testing.T) {
 		t.Errorf("手机屏幕碎 missing: %+v", got)
 	}
 }
+
+// TestHotTopicsAreWholePhrasesAndNotFew is issue 14's finding: on the demo
+// floor the board called counts of 34–67 "few" (the history was shorter
+// than the window, which says nothing about the counts) and showed
+// fragments of what customers wrote — 修期 (保修期), 转人 (转人工), 址写错
+// (地址写错) — whenever the longer phrase's other bigram (保修, 人工, 地址)
+// was also common elsewhere, so the two did not rise together.
+func TestHotTopicsAreWholePhrasesAndNotFew(t *testing.T) {
+	now := int64(100 * weekMs)
+	var msgs []Message
+	n := 0
+	add := func(times int, text string) {
+		for range times {
+			n++
+			msgs = append(msgs, Message{Conv: fmt.Sprint("c", n), Text: text, At: now - int64(n)*20_000})
+		}
+	}
+	add(40, "我要转人工")
+	add(25, "人工客服在吗")
+	add(34, "还在保修期吗")
+	add(20, "保修多久")
+	add(30, "地址写错了")
+	add(25, "改地址")
+	// The floor opened 30 minutes ago: less history than the window.
+	oldest := now - 30*60_000
+	got := Rising(nil, KeywordTimes(msgs), msgs, now, hourMs, oldest)
+	names := map[string]protocol.Topic{}
+	for _, tp := range got {
+		names[tp.Name] = tp
+		if tp.Count >= 5 && tp.Thin {
+			t.Errorf("%s: %d mentions called few", tp.Name, tp.Count)
+		}
+	}
+	for _, frag := range []string{"修期", "转人", "址写错", "址写", "工客服", "修多久"} {
+		if _, ok := names[frag]; ok {
+			t.Errorf("fragment %q in %+v", frag, got)
+		}
+	}
+	for phrase, count := range map[string]int{"转人工": 40, "保修期": 34, "地址写错": 30, "人工客服": 25, "人工": 65} {
+		if tp, ok := names[phrase]; !ok || tp.Count != count {
+			t.Errorf("%s (%d conversations) missing or miscounted: %+v", phrase, count, got)
+		}
+	}
+}

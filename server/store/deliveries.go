@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/agentdesk/agentdesk/internal/textcut"
 	"github.com/agentdesk/agentdesk/protocol"
 )
 
@@ -107,7 +108,7 @@ func (tx *Tx) DeliverySucceeded(messageID string) error {
 // has failed for good (the desk shows it); otherwise it is due again then.
 func (tx *Tx) DeliveryFailed(messageID, reason string, retryAt int64) error {
 	if len(reason) > 500 {
-		reason = reason[:500]
+		reason = textcut.Bytes(reason, 500)
 	}
 	status := protocol.DeliveryPending
 	if retryAt == 0 {
