@@ -66,7 +66,7 @@ func startEmbedded(ctx context.Context, dataDir string) (url, token string, stop
 	if role != protocol.RoleAgent {
 		me.ID += "-" + role // one account per role: an account's role is fixed
 	}
-	tokens, botToken, err := prepareDemoAccounts(ctx, st, &me)
+	tokens, botToken, issued, err := prepareDemoAccounts(ctx, st, &me)
 	if err != nil {
 		return fail(err)
 	}
@@ -109,6 +109,7 @@ func startEmbedded(ctx context.Context, dataDir string) (url, token string, stop
 		<-played
 		<-served
 		shop.srv.Close()
+		revokeDemoTokens(context.WithoutCancel(ctx), st, issued)
 		st.Close()
 	}, nil
 }
@@ -161,11 +162,16 @@ func serveReplies(ln net.Listener, secret string, onReply func(server.WebhookPay
 }
 
 // prepareDemoAccounts makes sure the demo's accounts exist (plus me, when
-// given), revokes tokens earlier runs issued and returns fresh ones by
-// account id, and an integration token for the shop's bot.
-func prepareDemoAccounts(ctx context.Context, st *store.Store, me *store.NewAgent) (map[string]string, string, error) {
+// given) and returns fresh tokens by account id, an integration token for
+// the shop's bot, and the ids of the tokens it issued (revokeDemoTokens
+// revokes them when the run ends). Tokens of other runs are left alone (a
+// second simulate on the same --db used to revoke the first's, whose
+// teammates then stopped); those of runs older than staleDemoTokens (killed
+// before they could revoke their own) are revoked.
+func prepareDemoAccounts(ctx context.Context, st *store.Store, me *store.NewAgent) (map[string]string, string, []string, error) {
 	tokens := map[string]string{}
 	var botToken string
+	var issued []string
 	accounts := demoAccounts
 	if me != nil {
 		accounts = append([]store.NewAgent{*me}, demoAccounts...)
@@ -179,14 +185,16 @@ func prepareDemoAccounts(ctx context.Context, st *store.Store, me *store.NewAgen
 				return err
 			}
 			var err error
+			var tok store.Token
 			if a.ID == "shopbot" {
-				botToken, _, err = tx.CreateIntegrationToken("demo", a.ID, embeddedLabel)
+				botToken, tok, err = tx.CreateIntegrationToken("demo", a.ID, embeddedLabel)
 			} else {
-				tokens[a.ID], _, err = tx.CreateToken("demo", a.ID, embeddedLabel)
+				tokens[a.ID], tok, err = tx.CreateToken("demo", a.ID, embeddedLabel)
 			}
 			if err != nil {
 				return err
 			}
+			issued = append(issued, tok.ID)
 		}
 		if me == nil {
 			return nil
@@ -195,9 +203,9 @@ func prepareDemoAccounts(ctx context.Context, st *store.Store, me *store.NewAgen
 		return err
 	})
 	if err != nil {
-		return nil, "", fmt.Errorf("prepare demo accounts: %w", err)
+		return nil, "", nil, fmt.Errorf("prepare demo accounts: %w", err)
 	}
-	return tokens, botToken, nil
+	return tokens, botToken, issued, nil
 }
 
 func demoUserName() string {
@@ -220,13 +228,30 @@ func ensureDemoAgent(tx *store.Tx, a store.NewAgent) error {
 
 // revokeLabelled revokes the tokens an earlier embedded run issued, so runs
 // don't pile up live secrets in the demo database.
+// staleDemoTokens is the age past which a demo run's tokens count as left
+// behind by a run that was killed.
+const staleDemoTokens = 24 * time.Hour
+
+// revokeDemoTokens revokes the tokens a run issued, at its end.
+func revokeDemoTokens(ctx context.Context, st *store.Store, ids []string) error {
+	return st.Update(ctx, func(tx *store.Tx) error {
+		for _, id := range ids {
+			if err := tx.RevokeToken("demo", id); err != nil && protocol.CodeOf(err) != protocol.CodeNotFound && protocol.CodeOf(err) != protocol.CodeConflict {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 func revokeLabelled(ctx context.Context, st *store.Store, tx *store.Tx, agentID string) error {
 	toks, err := st.Tokens(ctx, agentID)
 	if err != nil {
 		return err
 	}
+	stale := time.Now().Add(-staleDemoTokens).UnixMilli()
 	for _, t := range toks {
-		if t.Label == embeddedLabel && t.RevokedAt == 0 {
+		if t.Label == embeddedLabel && t.RevokedAt == 0 && t.CreatedAt < stale {
 			if err := tx.RevokeToken("embedded", t.ID); err != nil {
 				return err
 			}

@@ -57,11 +57,19 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	tokens, botToken, err := prepareDemoAccounts(ctx, st, nil)
+	tokens, botToken, issued, err := prepareDemoAccounts(ctx, st, nil)
 	st.Close()
 	if err != nil {
 		return err
 	}
+	defer func() { // the run's tokens end with it
+		if st, err := openStore(context.WithoutCancel(ctx), *db); err == nil {
+			if err := revokeDemoTokens(context.WithoutCancel(ctx), st, issued); err != nil {
+				slog.Warn("revoke the simulation's tokens", "err", err)
+			}
+			st.Close()
+		}
+	}()
 	opt := sim.Options{Seed: *seed, Rate: *rate, Speed: *speed, Initial: *initial, Limit: *limit,
 		Desk: *serverURL, WatchToken: tokens["floor"], ScriptedBot: *scripted, Logger: log}
 	if *mates {
