@@ -131,6 +131,10 @@ type Escalation struct {
 	BotTurns   int      `json:"bot_turns,omitempty"`
 	BotSources []Source `json:"bot_sources,omitempty"`
 	At         int64    `json:"at"`
+	// Seq is the conversation's newest message when it was escalated:
+	// messages with a higher seq came after the handoff (times in
+	// milliseconds cannot tell within the same one).
+	Seq int `json:"seq,omitempty"`
 }
 
 // Dispositions the server sets itself: the front-line bot answered and the

@@ -269,7 +269,7 @@ func (b *bot) announce(ctx context.Context, d protocol.ConversationDetail) {
 	e := *d.Conversation.Escalation
 	lang := d.Conversation.Language
 	for _, m := range d.Messages {
-		if m.CreatedAt >= e.At && m.Author != protocol.AuthorCustomer && m.Author != protocol.AuthorNote {
+		if m.Seq > e.Seq && m.Author != protocol.AuthorCustomer && m.Author != protocol.AuthorNote {
 			return // the bot or a person already spoke after the escalation
 		}
 		if m.Author == protocol.AuthorCustomer {

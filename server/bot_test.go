@@ -216,6 +216,31 @@ func TestBotSaysWhenRulesHandOver(t *testing.T) {
 	}
 }
 
+// TestBotAnnouncesAHandoffInTheSameMillisecond: the bot's answer, the
+// customer's "转人工" and the escalation it causes may share a
+// millisecond (a fast machine; a clock that stands still here). The
+// answer came before the handoff and must not count as the bot having
+// spoken after it: the customer is still told a person will reply.
+func TestBotAnnouncesAHandoffInTheSameMillisecond(t *testing.T) {
+	eng, err := copilot.New(copilot.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	st := testBackend().Open(t, store.Options{Now: func() time.Time { return now }})
+	cfg := apiConfig()
+	cfg.Copilot, cfg.Bot = eng, server.BotConfig{Enabled: true, Workers: 1}
+	h := startHarness(t, st, cfg)
+	tok, lead := h.integration("shop"), h.dial(h.agent("lena", protocol.RoleLead), 0)
+	conv := says(h, tok, "w1", "v-9", "请问蓝牙耳机的保修期是多久？").Conversation.ID
+	answer := lead.botMessage(conv)
+	says(h, tok, "w2", "v-9", "转人工")
+	notice := lead.botMessage(conv)
+	if notice.CreatedAt != answer.CreatedAt || !strings.Contains(notice.Text, "正在为您转接人工客服") {
+		t.Fatalf("after the answer at %d: %q at %d, want the handoff notice", answer.CreatedAt, notice.Text, notice.CreatedAt)
+	}
+}
+
 func countAuthor(msgs []protocol.Message, author string) int {
 	n := 0
 	for _, m := range msgs {

@@ -151,7 +151,7 @@ func (tx *Tx) Escalate(convID string, e protocol.Escalation, priority int, slaDu
 	if e.Reason == "" {
 		return c, protocol.Errorf(protocol.CodeInvalid, "field \"reason\" is required")
 	}
-	e.At = tx.now
+	e.At, e.Seq = tx.now, c.LastSeq
 	tried, err := json.Marshal(e.BotTried)
 	if err != nil {
 		return c, err
