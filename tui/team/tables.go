@@ -94,32 +94,7 @@ type col struct {
 }
 
 func row(cols []col, vals []string, w int) string {
-	var sb strings.Builder
-	used := 0
-	for i, c := range cols {
-		cw := c.w
-		if i == len(cols)-1 || used+cw+1 > w {
-			cw = w - used
-		}
-		if cw <= 0 {
-			break
-		}
-		v := vals[i]
-		if c.right {
-			v = padLeft(v, cw-1) + " "
-		} else {
-			v = cell.Fit(v, cw-1) + " "
-		}
-		if cw == 1 {
-			v = " "
-		}
-		sb.WriteString(v)
-		used += cw
-		if used >= w {
-			break
-		}
-	}
-	return cell.Fit(sb.String(), w)
+	return styledRow(cols, vals, w, nil)
 }
 
 func padLeft(s string, w int) string {
@@ -348,7 +323,7 @@ func (b *Board) chatTable(w, h int) []string {
 			line = b.st.Queue.Selected.Render(line)
 		} else if badge != "" || sla != "" {
 			// Colour the badge and SLA cells, keep the rest plain.
-			line = b.colourCells(cols, vals, w, map[int]lipgloss.Style{1: badgeStyle, 6: slaStyle})
+			line = styledRow(cols, vals, w, map[int]lipgloss.Style{1: badgeStyle, 6: slaStyle})
 		} else {
 			line = b.st.Queue.Row.Render(line)
 		}
@@ -357,8 +332,9 @@ func (b *Board) chatTable(w, h int) []string {
 	return padTo(out, w, h)
 }
 
-// colourCells renders a row with some cells in their own style.
-func (b *Board) colourCells(cols []col, vals []string, w int, styles map[int]lipgloss.Style) string {
+// styledRow lays vals out in cols within w cells; the cells numbered in
+// styles are rendered in their own style.
+func styledRow(cols []col, vals []string, w int, styles map[int]lipgloss.Style) string {
 	var sb strings.Builder
 	used := 0
 	for i, c := range cols {
