@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -173,9 +172,7 @@ func (c *widgetConn) read() (widgetIn, error) {
 	if err != nil {
 		return in, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
+	if err := protocol.UnmarshalStrict(data, &in); err != nil {
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			return in, err

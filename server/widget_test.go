@@ -460,6 +460,22 @@ func TestWidgetLimits(t *testing.T) {
 	if e := c.until(func(f map[string]any) bool { return f["id"] == "d" }); e["code"] != "invalid" {
 		t.Errorf("unknown frame: %v", e)
 	}
+	// Frames are decoded as strictly as desk requests (protocol.UnmarshalStrict):
+	// an unknown field or a second value after the object is refused, and
+	// the window stays open. (A new window: this one's rate is spent.)
+	c = h.openChat(t, nil)
+	c.ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"seen","id":"u","conversation_id":"x","colour":"red"}`))
+	if e := c.until(func(f map[string]any) bool { return f["id"] == "u" }); e["type"] != "error" || e["code"] != "invalid" {
+		t.Errorf("unknown field: %v", e)
+	}
+	c.ws.WriteMessage(websocket.TextMessage, []byte(`{"type":"send","id":"tr","text":"hi"} {"type":"send","id":"tr2","text":"again"}`))
+	if e := c.until(func(f map[string]any) bool { return f["id"] == "tr" }); e["type"] != "error" || e["code"] != "invalid" {
+		t.Errorf("trailing data: %v", e)
+	}
+	c.send(map[string]any{"type": "send", "id": "ok", "text": "hi"})
+	if e := c.until(func(f map[string]any) bool { return f["id"] == "ok" }); e["type"] != "ack" {
+		t.Errorf("a good frame after the bad ones: %v", e)
+	}
 }
 
 // TestWidgetStatusesInOpenAPI: the statuses the widget's endpoints answer
