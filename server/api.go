@@ -10,14 +10,11 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
-	"github.com/agentdesk/agentdesk/internal/textcut"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server/store"
 )
@@ -135,19 +132,6 @@ func (ch *channels) observe(events []store.Event) {
 			return
 		}
 	}
-}
-
-func invalid(field, format string, args ...any) *protocol.APIError {
-	return &protocol.APIError{Status: http.StatusBadRequest, Code: protocol.CodeInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
-}
-
-// withField names the field of a store error (not found, conflict…).
-func withField(err error, field string) error {
-	var pe *protocol.Error
-	if errors.As(err, &pe) {
-		return &protocol.APIError{Status: statusOf(pe.Code), Code: pe.Code, Message: pe.Message, Field: field}
-	}
-	return err
 }
 
 func statusOf(c protocol.Code) int {
@@ -317,90 +301,14 @@ func jsonType(goType string) string {
 	return "an object"
 }
 
-// checkText validates free text: present when required, at most maxBytes.
-// Control characters are kept as data; the desk neutralises them on render.
-func checkText(field, s string, required bool, maxBytes int) error {
-	if strings.TrimSpace(s) == "" {
-		if required {
-			return invalid(field, "field %q is required", field)
-		}
-		return nil
-	}
-	if len(s) > maxBytes {
-		return invalid(field, "field %q is %d bytes; at most %d", field, len(s), maxBytes)
-	}
-	return nil
-}
-
-// checkID validates an identifier from a client: 1–maxBytes bytes, printable,
-// no spaces.
-func checkID(field, s string, maxBytes int) error {
-	if s == "" {
-		return invalid(field, "field %q is required", field)
-	}
-	if len(s) > maxBytes {
-		return invalid(field, "field %q is %d bytes; at most %d", field, len(s), maxBytes)
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) || unicode.IsSpace(r) {
-			return invalid(field, "field %q must not contain spaces or control characters", field)
-		}
-	}
-	return nil
-}
-
-func (ch *channels) checkChannel(field, name string) error {
-	if name == "" {
-		return invalid(field, "field %q is required", field)
-	}
-	if !slices.Contains(ch.cfg.Channels, name) {
-		return invalid(field, "unknown channel %q; one of %s", textcut.BytesWithEllipsis(name, 40), strings.Join(ch.cfg.Channels, ", "))
-	}
-	return nil
-}
-
-// ---- customers ----
-
-// apiCustomer is a stored customer as the HTTP API shows it.
-func apiCustomer(c store.Customer) protocol.APICustomer {
-	return protocol.APICustomer{ID: c.ID, Name: c.Name, VIP: c.VIP, Language: c.Language, Identities: c.Identities, CreatedAt: c.CreatedAt}
-}
+// ---- the endpoints: decode, call the ingest (api_ingest.go, messages.go), encode ----
 
 func (ch *channels) postCustomer(r *http.Request, caller store.Actor) (int, any, error) {
 	var req protocol.APICustomerReq
 	if err := decodeJSON(r, &req); err != nil {
 		return 0, nil, err
 	}
-	if len(req.Identities) == 0 {
-		return 0, nil, invalid("identities", "field \"identities\" needs at least one {channel, external_id}")
-	}
-	if len(req.Identities) > 20 {
-		return 0, nil, invalid("identities", "at most 20 identities per customer")
-	}
-	for i, id := range req.Identities {
-		if err := ch.checkChannel(fmt.Sprintf("identities[%d].channel", i), id.Channel); err != nil {
-			return 0, nil, err
-		}
-		if err := checkID(fmt.Sprintf("identities[%d].external_id", i), id.ExternalID, 256); err != nil {
-			return 0, nil, err
-		}
-	}
-	if err := checkText("name", req.Name, false, 200); err != nil {
-		return 0, nil, err
-	}
-	if len(req.Language) > 16 {
-		return 0, nil, invalid("language", "field \"language\" must be a language tag such as zh-CN or en")
-	}
-	name := strings.TrimSpace(req.Name)
-	if name == "" {
-		name = req.Identities[0].ExternalID
-	}
-	var ans protocol.APICustomerAnswer
-	_, err := ch.srv.store.Apply(r.Context(), caller, "", func(tx *store.Tx) (any, error) {
-		c, created, err := tx.UpsertCustomer(store.NewCustomer{Name: name, VIP: req.VIP, Language: req.Language}, req.Identities)
-		ans = protocol.APICustomerAnswer{Customer: apiCustomer(c), Created: created}
-		return nil, withField(err, "identities")
-	})
+	ans, err := ch.upsertCustomer(r.Context(), caller, req)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -412,116 +320,58 @@ func (ch *channels) postCustomer(r *http.Request, caller store.Actor) (int, any,
 
 func (ch *channels) findCustomer(r *http.Request, _ store.Actor) (int, any, error) {
 	q := r.URL.Query()
-	id := store.Identity{Channel: q.Get("channel"), ExternalID: q.Get("external_id")}
-	if err := ch.checkChannel("channel", id.Channel); err != nil {
-		return 0, nil, err
-	}
-	if err := checkID("external_id", id.ExternalID, 256); err != nil {
-		return 0, nil, err
-	}
-	c, err := ch.srv.store.CustomerByIdentity(r.Context(), id)
+	ans, err := ch.customerByIdentity(r.Context(), store.Identity{Channel: q.Get("channel"), ExternalID: q.Get("external_id")})
 	if err != nil {
-		return 0, nil, withField(err, "external_id")
+		return 0, nil, err
 	}
-	return http.StatusOK, protocol.APICustomerAnswer{Customer: apiCustomer(c)}, nil
+	return http.StatusOK, ans, nil
 }
 
 func (ch *channels) getCustomer(r *http.Request, _ store.Actor) (int, any, error) {
-	c, err := ch.srv.store.Customer(r.Context(), r.PathValue("id"))
+	ans, err := ch.customer(r.Context(), r.PathValue("id"))
 	if err != nil {
-		return 0, nil, withField(err, "id")
+		return 0, nil, err
 	}
-	return http.StatusOK, protocol.APICustomerAnswer{Customer: apiCustomer(c)}, nil
+	return http.StatusOK, ans, nil
 }
 
-// ---- conversations ----
+func (ch *channels) postMessage(r *http.Request, caller store.Actor) (int, any, error) {
+	var req protocol.APIMessageReq
+	if err := decodeJSON(r, &req); err != nil {
+		return 0, nil, err
+	}
+	ans, err := ch.ingestMessage(r.Context(), caller, req)
+	if err != nil {
+		return 0, nil, err
+	}
+	if ans.Duplicate {
+		return http.StatusOK, ans, nil
+	}
+	return http.StatusCreated, ans, nil
+}
 
 func (ch *channels) getConversation(r *http.Request, caller store.Actor) (int, any, error) {
 	before, limit, err := pageParams(r)
 	if err != nil {
 		return 0, nil, err
 	}
-	release, err := ch.srv.heavy.acquire(r.Context(), caller.ID)
+	ans, err := ch.conversationPage(r.Context(), caller, r.PathValue("id"), before, limit)
 	if err != nil {
 		return 0, nil, err
 	}
-	defer release()
-	d, err := ch.srv.store.ConversationPage(r.Context(), r.PathValue("id"), transcriptPage(before, limit))
-	if err != nil {
-		return 0, nil, withField(err, "id")
-	}
-	ans := protocol.APIConversationAnswer{Conversation: d.Conversation}
-	if d.More && len(d.Messages) > 0 {
-		ans.More, ans.NextBefore = true, d.Messages[0].Seq
-	}
-	// Internal notes are for staff; integrations face customers.
-	msgs := make([]protocol.Message, 0, len(d.Messages))
-	for _, m := range d.Messages {
-		if m.Author != protocol.AuthorNote {
-			msgs = append(msgs, m)
-		}
-	}
-	ans.Messages = msgs
 	return http.StatusOK, ans, nil
 }
-
-var reasonPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
 
 func (ch *channels) postEscalate(r *http.Request, caller store.Actor) (int, any, error) {
 	var req protocol.APIEscalateReq
 	if err := decodeJSON(r, &req); err != nil {
 		return 0, nil, err
 	}
-	if req.Reason == "" {
-		req.Reason = protocol.ReasonExplicit
-	}
-	if !reasonPattern.MatchString(string(req.Reason)) {
-		return 0, nil, invalid("reason", "field \"reason\" must be a short snake_case code such as explicit or refund_over_limit")
-	}
-	if err := checkText("evidence", req.Evidence, false, 2000); err != nil {
-		return 0, nil, err
-	}
-	if c := req.BotConfidence; c != nil && (*c < 0 || *c > 1) {
-		return 0, nil, invalid("bot_confidence", "field \"bot_confidence\" must be between 0 and 1")
-	}
-	if len(req.BotTried) > 20 {
-		return 0, nil, invalid("bot_tried", "at most 20 entries in bot_tried")
-	}
-	for i, t := range req.BotTried {
-		if err := checkText(fmt.Sprintf("bot_tried[%d]", i), t, true, 2000); err != nil {
-			return 0, nil, err
-		}
-	}
-	id := r.PathValue("id")
-	var ans protocol.APIConversationAnswer
-	_, err := ch.srv.store.Apply(r.Context(), caller, "", func(tx *store.Tx) (any, error) {
-		c, err := tx.Conversation(id)
-		if err != nil {
-			return nil, withField(err, "id")
-		}
-		e := protocol.Escalation{Reason: req.Reason, Evidence: req.Evidence, BotTried: req.BotTried}
-		if req.BotConfidence != nil {
-			e.BotConfidence = *req.BotConfidence
-		}
-		// The newest customer message still sets flags (angry, legal threat)
-		// and so the priority, whatever reason the bot gives.
-		var v Verdict
-		if texts, err := tx.CustomerTexts(id, 1); err != nil {
-			return nil, err
-		} else if len(texts) > 0 {
-			v = ch.rules.Evaluate(Turn{Text: texts[0]}, ch.cfg.Sentiment)
-		}
-		if c.Status != protocol.ConvBot && c.Status != protocol.ConvResolved {
-			return nil, &protocol.APIError{Status: http.StatusConflict, Code: protocol.CodeConflict, Field: "id",
-				Message: fmt.Sprintf("conversation %s is already with people (%s)", id, c.Status)}
-		}
-		ans.Conversation, err = ch.escalate(tx, c, e, v.Flags, v.Sentiment, v.Score)
-		return nil, err
-	})
+	conv, err := ch.escalateOnRequest(r.Context(), caller, r.PathValue("id"), req)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, ans, nil
+	return http.StatusOK, protocol.APIConversationAnswer{Conversation: conv}, nil
 }
 
 func (ch *channels) postCSAT(r *http.Request, caller store.Actor) (int, any, error) {
@@ -529,22 +379,9 @@ func (ch *channels) postCSAT(r *http.Request, caller store.Actor) (int, any, err
 	if err := decodeJSON(r, &req); err != nil {
 		return 0, nil, err
 	}
-	if req.Score < 1 || req.Score > 5 {
-		return 0, nil, invalid("score", "field \"score\" must be an integer from 1 to 5")
-	}
-	if err := checkText("comment", req.Comment, false, 4000); err != nil {
-		return 0, nil, err
-	}
-	id := r.PathValue("id")
-	var rating store.CSAT
-	_, err := ch.srv.store.Apply(r.Context(), caller, "", func(tx *store.Tx) (any, error) {
-		var err error
-		rating, err = tx.RecordCSAT(id, req.Score, req.Comment)
-		return nil, withField(err, "id")
-	})
+	rating, err := ch.recordCSAT(r.Context(), caller, r.PathValue("id"), req)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, protocol.APICSATAnswer{CSAT: protocol.APICSAT{ConversationID: rating.ConversationID, Score: rating.Score,
-		Comment: rating.Comment, ResolvedAt: rating.ResolvedAt, CreatedAt: rating.CreatedAt}}, nil
+	return http.StatusCreated, protocol.APICSATAnswer{CSAT: rating}, nil
 }

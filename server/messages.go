@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -92,36 +93,27 @@ func (ch *channels) validateMessage(req *messageReq) error {
 	return checkID("customer_id", req.CustomerID, 128)
 }
 
-func (ch *channels) postMessage(r *http.Request, caller store.Actor) (int, any, error) {
-	var body protocol.APIMessageReq
-	if err := decodeJSON(r, &body); err != nil {
-		return 0, nil, err
-	}
+// ingestMessage is POST /v1/api/messages once decoded: validate, work out
+// what the rules read from the text alone before the write transaction
+// (the single writer only does the part that needs the conversation's
+// state), then store it and run the rules (addMessage).
+func (ch *channels) ingestMessage(ctx context.Context, caller store.Actor, body protocol.APIMessageReq) (protocol.APIMessageAnswer, error) {
 	req := messageReq{APIMessageReq: body}
 	if err := ch.validateMessage(&req); err != nil {
-		return 0, nil, err
+		return protocol.APIMessageAnswer{}, err
 	}
 	req.owner = caller.ID
-	// What the rules read from the text alone is worked out here, before
-	// the write transaction: the single writer only does the part that
-	// needs the conversation's state.
 	var a assessment
 	if req.Author == protocol.AuthorCustomer {
 		a = ch.rules.assess(req.Text, ch.cfg.Sentiment)
 	}
 	var ans protocol.APIMessageAnswer
-	_, err := ch.srv.store.Apply(r.Context(), caller, "", func(tx *store.Tx) (any, error) {
+	_, err := ch.srv.store.Apply(ctx, caller, "", func(tx *store.Tx) (any, error) {
 		var err error
 		ans, err = ch.addMessage(tx, req, &a)
 		return nil, err
 	})
-	if err != nil {
-		return 0, nil, err
-	}
-	if ans.Duplicate {
-		return http.StatusOK, ans, nil
-	}
-	return http.StatusCreated, ans, nil
+	return ans, err
 }
 
 // maxRuleStates bounds the conversations whose rule state is cached.
