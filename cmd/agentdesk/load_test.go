@@ -45,8 +45,12 @@ func TestLoadSmall(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		t.Fatal(err, out.String())
 	}
-	if r.Desks != 20 || r.Posted != 600 || r.MessagesStored != 600 || r.PostErrors != 0 {
-		t.Errorf("desks %d, posted %d, stored once %d, errors %d; want 20, 600, 600, 0", r.Desks, r.Posted, r.MessagesStored, r.PostErrors)
+	// 600 posts are scheduled over 3 s; a machine too busy to start one
+	// within a second of its slot leaves it unsent (the rate is a benchmark
+	// figure, not a pass/fail one). Every post made is stored once.
+	if r.Desks != 20 || r.Posted+r.Unsent != 600 || r.Posted < 100 || r.MessagesStored != r.Posted || r.PostErrors != 0 {
+		t.Errorf("desks %d, posted %d (+%d unsent), stored once %d, errors %d; want 20, 600 scheduled, all posted stored once, 0",
+			r.Desks, r.Posted, r.Unsent, r.MessagesStored, r.PostErrors)
 	}
 	if r.Gaps+r.Duplicates+r.OutOfOrder+r.Unexpected+r.MessagesMissing+r.MessagesTwice+r.OutcomesBad != 0 {
 		t.Errorf("integrity problems: %s", out.String())
