@@ -15,7 +15,7 @@
 //
 // # Updates
 //
-// Updates returns one channel carrying values of seven types, in the order
+// Updates returns one channel carrying values of eight types, in the order
 // they happened:
 //
 //   - StateChanged: connecting / online / offline (with the error and the
@@ -33,6 +33,9 @@
 //     conversation when the desk goes live.
 //   - TeamStats: the floor aggregates the server pushes to a lead desk that
 //     asked for the team board (TeamBoard), every protocol.StatsInterval.
+//   - CustomerTyping: the customer of a conversation this desk has open is
+//     writing (a customer_typing frame from the web chat; ephemeral, like
+//     Presence).
 //
 // The reader goroutine never blocks on the app: updates go into an unbounded
 // in-memory FIFO that a pump goroutine feeds to the channel. Nothing is ever
