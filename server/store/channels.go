@@ -326,6 +326,7 @@ func (tx *Tx) EscalateFlagged(convID string, e protocol.Escalation, flags []prot
 		if _, err := tx.exec(`UPDATE conversations SET flags = ?, sentiment = ? WHERE id = ?`, string(b), sentiment, convID); err != nil {
 			return c, fmt.Errorf("flag conversation %s: %w", convID, err)
 		}
+		tx.forget(convID) // written past saveConversation: Escalate reads the row again
 	}
 	return tx.Escalate(convID, e, priority, slaDueAt)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/agentdesk/agentdesk/protocol"
@@ -49,13 +50,21 @@ func scanConversation(r rowScanner) (protocol.Conversation, error) {
 }
 
 // conversation loads one conversation inside the transaction.
+// On SQLite the writer's cache answers when it can (convcache.go).
 func (tx *Tx) conversation(id string) (protocol.Conversation, error) {
+	if c, ok := tx.known(id); ok {
+		return cloneConversation(*c), nil
+	}
 	c, err := scanConversation(tx.queryRow(`SELECT `+convColumns+convFrom+` WHERE c.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, protocol.Errorf(protocol.CodeNotFound, "no conversation %s", id)
 	}
 	if err != nil {
 		return c, fmt.Errorf("load conversation %s: %w", id, err)
+	}
+	if tx.s.pg == nil {
+		e := cloneConversation(c)
+		tx.remember(&e)
 	}
 	return c, nil
 }
@@ -81,6 +90,7 @@ func (tx *Tx) saveConversation(c *protocol.Conversation, cause, by, from string)
 		}
 		esc = string(b)
 	}
+	traj := marshalList(c.Trajectory)
 	res, err := tx.exec(`UPDATE conversations SET status = ?, priority = ?, assignee = ?, team = ?, version = version + 1,
 		subject = ?, summary = ?, sentiment = ?, flags = ?, escalation = ?, language = ?, last_seq = ?, last_customer = ?,
 		updated_at = ?, escalated_at = ?, first_reply_at = ?, sla_due_at = ?, snoozed_until = ?, resolved_at = ?, disposition = ?,
@@ -88,9 +98,27 @@ func (tx *Tx) saveConversation(c *protocol.Conversation, cause, by, from string)
 		WHERE id = ? AND version = ?`,
 		c.Status, c.Priority, c.Assignee, c.Team, c.Subject, c.Summary, c.Sentiment, string(flags), esc, c.Language,
 		c.LastSeq, c.LastCustomer, tx.now, c.EscalatedAt, c.FirstReplyAt, c.SLADueAt, c.SnoozedUntil, c.ResolvedAt,
-		c.Disposition, c.Intent, marshalList(c.Trajectory), c.WaitingSince, c.ID, c.Version)
+		c.Disposition, c.Intent, traj, c.WaitingSince, c.ID, c.Version)
 	if err := tx.saved(c, res, err); err != nil {
 		return err
+	}
+	if tx.s.pg == nil {
+		// The cache's entry becomes the row as written (convcache.go).
+		stored, err := decodedEscalation(esc)
+		if err != nil {
+			return err
+		}
+		tx.rememberSaved(c, func(e *protocol.Conversation) {
+			e.Status, e.Priority, e.Assignee, e.Team = c.Status, c.Priority, c.Assignee, c.Team
+			e.Subject, e.Summary, e.Sentiment, e.Flags, e.Escalation = c.Subject, c.Summary, c.Sentiment, cloneList(c.Flags), stored
+			e.Language, e.LastSeq, e.LastCustomer = c.Language, c.LastSeq, c.LastCustomer
+			e.EscalatedAt, e.FirstReplyAt, e.SLADueAt, e.SnoozedUntil = c.EscalatedAt, c.FirstReplyAt, c.SLADueAt, c.SnoozedUntil
+			e.ResolvedAt, e.Disposition, e.Intent, e.WaitingSince = c.ResolvedAt, c.Disposition, c.Intent, c.WaitingSince
+			e.Trajectory = nil
+			if traj != "[]" {
+				e.Trajectory = slices.Clone(c.Trajectory)
+			}
+		})
 	}
 	if cause == "" {
 		return nil
@@ -517,6 +545,7 @@ func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorNam
 		}
 	}
 	c.LastSeq = m.Seq
+	was := c.Status
 	switch author {
 	case protocol.AuthorCustomer:
 		c.LastCustomer = m.Seq
@@ -533,7 +562,7 @@ func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorNam
 		}
 		c.WaitingSince = 0
 	}
-	if err := tx.touchConversation(c); err != nil {
+	if err := tx.touchConversation(c, c.Status != was); err != nil {
 		return m, *c, err
 	}
 	err = tx.emit(protocol.EvMessage, c.ID, c.Assignee, authorID, protocol.MessageEvent{Message: m, Conversation: protocol.ChangeOf(*c)})
@@ -542,12 +571,33 @@ func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorNam
 
 // touchConversation saves what a message changes on c (the fields of
 // protocol.ConversationChange), bumping its version with compare-and-set
-// like saveConversation, without rewriting the rest of the row.
-func (tx *Tx) touchConversation(c *protocol.Conversation) error {
-	res, err := tx.exec(`UPDATE conversations SET version = version + 1, status = ?, last_seq = ?, last_customer = ?,
+// like saveConversation, without rewriting the rest of the row. The status
+// is written only when the message changed it: an UPDATE that names the
+// status rewrites both indexes that hold it, changed or not.
+func (tx *Tx) touchConversation(c *protocol.Conversation, statusChanged bool) error {
+	var res sql.Result
+	var err error
+	if statusChanged {
+		res, err = tx.exec(`UPDATE conversations SET version = version + 1, status = ?, last_seq = ?, last_customer = ?,
 		updated_at = ?, first_reply_at = ?, snoozed_until = ?, waiting_since = ? WHERE id = ? AND version = ?`,
-		c.Status, c.LastSeq, c.LastCustomer, tx.now, c.FirstReplyAt, c.SnoozedUntil, c.WaitingSince, c.ID, c.Version)
-	return tx.saved(c, res, err)
+			c.Status, c.LastSeq, c.LastCustomer, tx.now, c.FirstReplyAt, c.SnoozedUntil, c.WaitingSince, c.ID, c.Version)
+	} else {
+		res, err = tx.exec(`UPDATE conversations SET version = version + 1, last_seq = ?, last_customer = ?,
+		updated_at = ?, first_reply_at = ?, snoozed_until = ?, waiting_since = ? WHERE id = ? AND version = ?`,
+			c.LastSeq, c.LastCustomer, tx.now, c.FirstReplyAt, c.SnoozedUntil, c.WaitingSince, c.ID, c.Version)
+	}
+	if err := tx.saved(c, res, err); err != nil {
+		return err
+	}
+	if tx.s.pg == nil {
+		tx.rememberSaved(c, func(e *protocol.Conversation) {
+			if statusChanged {
+				e.Status = c.Status
+			}
+			e.LastSeq, e.LastCustomer, e.FirstReplyAt, e.SnoozedUntil, e.WaitingSince = c.LastSeq, c.LastCustomer, c.FirstReplyAt, c.SnoozedUntil, c.WaitingSince
+		})
+	}
+	return nil
 }
 
 // saved checks a compare-and-set UPDATE of c and brings c's version and

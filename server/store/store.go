@@ -74,6 +74,7 @@ type Store struct {
 	log        *slog.Logger
 	writes     writeQueue // group commit (writes.go)
 	seq        sequencer  // SQLite: committed events to the publisher, in seq order (writes.go)
+	convs      convCache  // SQLite: the writer's conversations (convcache.go); the batch runner's
 	pubMu      sync.RWMutex
 	publish    func([]Event)
 	now        func() time.Time
@@ -286,50 +287,55 @@ type Tx struct {
 	ctx    context.Context
 	now    int64
 	events []Event
-	hooks  []func() // OnCommit
-	route  bool     // the queue or an agent changed: run auto-assignment before commit (routing.go)
+	hooks  []func()                          // OnCommit
+	route  bool                              // the queue or an agent changed: run auto-assignment before commit (routing.go)
+	convs  map[string]*protocol.Conversation // SQLite: the conversations this write read or wrote (convcache.go)
 }
 
 // applyIn runs one Apply inside an open transaction: the idempotency check,
-// fn, auto-assignment, the stored answer. It returns fn's answer, the
-// events to publish once committed and the functions to run then
-// (Tx.OnCommit); for a repeated request, the stored answer alone.
-func (s *Store) applyIn(ctx context.Context, sqlTx *sql.Tx, actor Actor, requestID string, fn func(tx *Tx) (any, error)) (json.RawMessage, []Event, []func(), error) {
+// fn, auto-assignment, the stored answer. It sets j's answer, the events to
+// publish once committed, the functions to run then (Tx.OnCommit) and the
+// conversations it read or wrote (convcache.go); for a repeated request,
+// the stored answer alone.
+func (s *Store) applyIn(ctx context.Context, sqlTx *sql.Tx, j *writeJob) error {
 	tx := &Tx{s: s, tx: sqlTx, ctx: ctx, now: s.Now()}
+	actor, requestID := j.actor, j.requestID
 	hash := requestHash(ctx)
 	if requestID != "" {
 		var stored, storedHash string
 		err := tx.queryRow(`SELECT response, request_hash FROM requests WHERE agent_id = ? AND request_id = ?`, actor.ID, requestID).Scan(&stored, &storedHash)
 		if err == nil {
 			if storedHash != "" && hash != "" && storedHash != hash {
-				return nil, nil, nil, protocol.Errorf(protocol.CodeConflict, "request id %s was already used for a different request", requestID)
+				return protocol.Errorf(protocol.CodeConflict, "request id %s was already used for a different request", requestID)
 			}
-			return json.RawMessage(stored), nil, nil, nil
+			j.answer = json.RawMessage(stored)
+			return nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return nil, nil, nil, fmt.Errorf("look up request %s: %w", requestID, err)
+			return fmt.Errorf("look up request %s: %w", requestID, err)
 		}
 	}
-	result, err := fn(tx)
+	result, err := j.fn(tx)
 	if err != nil {
-		return nil, nil, nil, err
+		return err
 	}
 	if tx.route {
 		if err := tx.routeChanged(); err != nil {
-			return nil, nil, nil, err
+			return err
 		}
 	}
 	answer, err := json.Marshal(result)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("encode answer: %w", err)
+		return fmt.Errorf("encode answer: %w", err)
 	}
 	if requestID != "" {
 		if _, err := tx.exec(`INSERT INTO requests(agent_id, request_id, response, created_at, request_hash) VALUES (?, ?, ?, ?, ?)`,
 			actor.ID, requestID, string(answer), tx.now, hash); err != nil {
-			return nil, nil, nil, fmt.Errorf("record request %s: %w", requestID, err)
+			return fmt.Errorf("record request %s: %w", requestID, err)
 		}
 	}
-	return answer, tx.events, tx.hooks, nil
+	j.answer, j.events, j.hooks, j.convs = answer, tx.events, tx.hooks, tx.convs
+	return nil
 }
 
 // OnCommit runs fn once the transaction has committed (not at all if it

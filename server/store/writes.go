@@ -10,6 +10,8 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/agentdesk/agentdesk/protocol"
 )
 
 // Group commit, on both backends. Writes that arrive while a transaction
@@ -43,7 +45,8 @@ type writeJob struct {
 
 	answer json.RawMessage
 	events []Event
-	hooks  []func() // Tx.OnCommit, run after the commit
+	hooks  []func()                          // Tx.OnCommit, run after the commit
+	convs  map[string]*protocol.Conversation // SQLite: what it read or wrote of conversations (convcache.go)
 	err    error
 	wait   int64 // SQLite: the newest seq committed with this write; published before Apply returns
 	done   chan struct{}
@@ -161,17 +164,24 @@ func (s *Store) applyGuarded(ctx context.Context, sqlTx *sql.Tx, j *writeJob) (e
 			err = fmt.Errorf("write panicked: %v", r)
 		}
 	}()
-	j.answer, j.events, j.hooks, err = s.applyIn(ctx, sqlTx, j.actor, j.requestID, j.fn)
-	return err
+	return s.applyIn(ctx, sqlTx, j)
 }
 
 // commitBatch runs a batch of writes in one transaction and commits it.
 func (s *Store) commitBatch(batch []*writeJob) {
 	var all []Event
-	committed := false
+	committed, committing := false, false
 	defer func() {
 		if s.pg == nil {
 			s.prepare(context.Background()) // the writer's connection is free again
+			switch {
+			case committed:
+				s.convs.commit()
+			case committing:
+				s.convs.abort()
+			default:
+				s.convs.discard() // nothing was written: the committed cache stands
+			}
 			if committed {
 				wait := s.seq.add(all)
 				for _, j := range batch {
@@ -211,6 +221,16 @@ func (s *Store) commitBatch(batch []*writeJob) {
 	}
 	savepoints := len(batch) > 1
 	tx := &Tx{s: s, tx: sqlTx, ctx: ctx}
+	if s.pg == nil {
+		// Another connection's commit since ours moves data_version: what
+		// the cache remembers may be out of date (convcache.go).
+		var dv int64
+		if err := tx.queryRow(`PRAGMA data_version`).Scan(&dv); err != nil {
+			fail(fmt.Errorf("read data version: %w", err))
+			return
+		}
+		s.convs.begin(dv)
+	}
 	s.writes.writes.Add(int64(len(batch)))
 	for _, j := range batch {
 		if err := j.ctx.Err(); err != nil {
@@ -224,7 +244,7 @@ func (s *Store) commitBatch(batch []*writeJob) {
 			}
 		}
 		if err := s.applyGuarded(context.WithoutCancel(j.ctx), sqlTx, j); err != nil {
-			j.err, j.answer, j.events, j.hooks = err, nil, nil, nil
+			j.err, j.answer, j.events, j.hooks, j.convs = err, nil, nil, nil, nil
 			if !savepoints {
 				return
 			}
@@ -242,6 +262,9 @@ func (s *Store) commitBatch(batch []*writeJob) {
 			}
 		}
 		all = append(all, j.events...)
+		if s.pg == nil {
+			s.convs.finished(j.convs)
+		}
 	}
 	if s.pg != nil && len(all) > 0 {
 		if err := s.pg.notify(ctx, sqlTx, all[len(all)-1].Seq); err != nil {
@@ -250,6 +273,7 @@ func (s *Store) commitBatch(batch []*writeJob) {
 		}
 		s.pg.feed.remember(all)
 	}
+	committing = true
 	if err := sqlTx.Commit(); err != nil {
 		if s.pg != nil {
 			s.pg.feed.forget(all)
