@@ -314,14 +314,14 @@ func splitClauses(text string) []string {
 
 // botTried names what the bot did: the recorded attempts, or the most
 // substantive sentence of the bot's messages (not its greetings or its
-// clarifying questions).
+// clarifying questions, never its notice that a person will reply).
 func botTried(c Conversation) string {
 	if len(c.BotAttempts) > 0 {
 		return strings.Join(c.BotAttempts, " / ")
 	}
 	best, bestScore := "", 0.0
 	for i, m := range c.Messages {
-		if m.Role != RoleBot {
+		if m.Role != RoleBot || m.Notice {
 			continue
 		}
 		for _, s := range splitSentences(limitText(m.Text)) {

@@ -25,6 +25,10 @@ type Message struct {
 	Role Role      `json:"role"`
 	Text string    `json:"text"`
 	At   time.Time `json:"at,omitzero"`
+	// Notice marks a bot message that tried nothing: that a person will
+	// reply, or a goodbye. The summary does not count it as what the bot
+	// tried.
+	Notice bool `json:"notice,omitempty"`
 }
 
 // Conversation is the copilot's own view of a chat. The server converts its

@@ -59,6 +59,9 @@ type APIBotTurn struct {
 	Confidence *float64 `json:"confidence"`
 	Fallback   bool     `json:"fallback"`
 	Sources    []Source `json:"sources"`
+	// Kind is what the message is (BotAnswer, BotHandoff…); a handoff
+	// notice is not shown as what the bot tried.
+	Kind BotKind `json:"kind"`
 }
 
 // APIMessageReq posts one message (POST /v1/api/messages). MessageID is

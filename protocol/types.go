@@ -169,6 +169,9 @@ type Message struct {
 	// Attachments are the files sent with the message: metadata only, the
 	// bytes are downloaded from the attachment endpoints (docs/api).
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// BotKind is what a bot message is (an answer, a handoff notice…),
+	// when the bot said.
+	BotKind BotKind `json:"bot_kind,omitempty"`
 }
 
 // MaxAttachments bounds the files one message may carry.

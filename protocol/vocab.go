@@ -101,6 +101,29 @@ const (
 	ReasonEmail Reason = "email"
 )
 
+// BotKind says what a bot message is (Message.BotKind, APIBotTurn.Kind):
+// an answer, a request for detail, a notice that a person will reply, or a
+// goodbye. Only answers and requests are what the bot tried; a handoff
+// notice or a goodbye answers nothing (the summary and the handoff card
+// leave them out). Empty: not said (an integration's bot, older messages).
+type BotKind string
+
+// Bot message kinds.
+const (
+	BotAnswer  BotKind = "answer"
+	BotClarify BotKind = "clarify"
+	BotHandoff BotKind = "handoff"
+	BotBye     BotKind = "bye"
+)
+
+// BotKinds lists the bot message kinds.
+var BotKinds = []BotKind{BotAnswer, BotClarify, BotHandoff, BotBye}
+
+// Tried reports whether a bot message of this kind is something the bot
+// tried for the customer (an answer, a question, or a message of no
+// stated kind), not a notice.
+func (k BotKind) Tried() bool { return k != BotHandoff && k != BotBye }
+
 // DeliveryState is where a reply stands on its way to the customer's
 // channel (Message.Delivery); empty for messages that are not delivered
 // (customer messages, notes).

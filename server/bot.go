@@ -285,7 +285,8 @@ func (b *bot) announce(ctx context.Context, d protocol.ConversationDetail) {
 		}
 		text, deliver := b.words(c, lang, b.phraseOn(c, lang, handoffPhrase(e.Reason)))
 		_, err = b.srv.ch.addMessage(tx, messageReq{APIMessageReq: protocol.APIMessageReq{MessageID: fmt.Sprintf("bot-handoff-%s-%d", c.ID, e.At),
-			ConversationID: c.ID, Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: text}, deliver: deliver}, nil)
+			ConversationID: c.ID, Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: text, Bot: &protocol.APIBotTurn{Kind: protocol.BotHandoff}},
+			deliver: deliver}, nil)
 		return err
 	})
 	if err != nil && ctx.Err() == nil {
@@ -306,7 +307,7 @@ func (b *bot) answer(ctx context.Context, d protocol.ConversationDetail, last pr
 			}
 			done = true
 			if b.srv.botMode(c.Channel) != BotMail { // a thanks by mail needs no mail back
-				if _, err := b.say(tx, c, last, "bye", lang, b.phraseOn(c, lang, phraseBye), nil); err != nil {
+				if _, err := b.say(tx, c, last, protocol.BotBye, lang, b.phraseOn(c, lang, phraseBye), nil); err != nil {
 					return err
 				}
 			}
@@ -353,7 +354,7 @@ func (b *bot) answer(ctx context.Context, d protocol.ConversationDetail, last pr
 			if len(turns) == 0 {
 				text += "\n\n" + b.phraseOn(c, lang, phraseHint)
 			}
-			_, err := b.say(tx, c, last, "answer", lang, text, &protocol.APIBotTurn{Confidence: &a.Confidence, Sources: sources})
+			_, err := b.say(tx, c, last, protocol.BotAnswer, lang, text, &protocol.APIBotTurn{Confidence: &a.Confidence, Sources: sources})
 			return err
 		}
 		misses := 0
@@ -366,10 +367,10 @@ func (b *bot) answer(ctx context.Context, d protocol.ConversationDetail, last pr
 		// Asking "your order number, the item, what happened?" of a customer
 		// who wrote all of that tells them nobody read it: hand over.
 		if misses < b.cfg.Clarify && !givesOrderAndProblem(last.Text) {
-			_, err := b.say(tx, c, last, "clarify", lang, b.phraseOn(c, lang, phraseClarify), turn)
+			_, err := b.say(tx, c, last, protocol.BotClarify, lang, b.phraseOn(c, lang, phraseClarify), turn)
 			return err
 		}
-		c, err = b.say(tx, c, last, "handoff", lang, b.phraseOn(c, lang, phraseHandoff), turn)
+		c, err = b.say(tx, c, last, protocol.BotHandoff, lang, b.phraseOn(c, lang, phraseHandoff), turn)
 		if err != nil {
 			return err
 		}
@@ -403,9 +404,13 @@ func (b *bot) write(ctx context.Context, convID string, last protocol.Message, f
 // for delivery, on a mail channel). Its message id is derived from the
 // customer message it answers, so a retried or duplicated turn (a
 // restart, a second replica) is stored once, and so sent once.
-func (b *bot) say(tx *store.Tx, c protocol.Conversation, to protocol.Message, kind, lang, body string, turn *protocol.APIBotTurn) (protocol.Conversation, error) {
+func (b *bot) say(tx *store.Tx, c protocol.Conversation, to protocol.Message, kind protocol.BotKind, lang, body string, turn *protocol.APIBotTurn) (protocol.Conversation, error) {
 	text, deliver := b.words(c, lang, body)
-	ans, err := b.srv.ch.addMessage(tx, messageReq{APIMessageReq: protocol.APIMessageReq{MessageID: "bot-" + kind + "-" + to.ID, ConversationID: c.ID,
+	if turn == nil {
+		turn = &protocol.APIBotTurn{}
+	}
+	turn.Kind = kind
+	ans, err := b.srv.ch.addMessage(tx, messageReq{APIMessageReq: protocol.APIMessageReq{MessageID: "bot-" + string(kind) + "-" + to.ID, ConversationID: c.ID,
 		Author: protocol.AuthorBot, AuthorName: b.cfg.Name, Text: text, Bot: turn}, deliver: deliver}, nil)
 	if err != nil {
 		return c, err
@@ -506,9 +511,19 @@ func handoffPhrase(reason protocol.Reason) int {
 // for the handoff card: how many turns it had, the confidence and sources
 // of its last one, and what it said (when the escalation names nothing).
 func describeBot(tx *store.Tx, c protocol.Conversation, e *protocol.Escalation) error {
-	turns, err := tx.BotTurns(c.ID)
-	if err != nil || len(turns) == 0 {
+	all, err := tx.BotTurns(c.ID)
+	if err != nil || len(all) == 0 {
 		return err
+	}
+	// A notice that a person will reply (or a goodbye) is no attempt.
+	var turns []store.BotTurn
+	for _, t := range all {
+		if t.Kind.Tried() {
+			turns = append(turns, t)
+		}
+	}
+	if len(turns) == 0 {
+		return nil
 	}
 	e.BotTurns = len(turns)
 	lastTurn := turns[len(turns)-1]

@@ -134,8 +134,8 @@ func TestBotHandsOverWhenUnsure(t *testing.T) {
 	}
 	c := lead.conversationEvent(conv, protocol.CauseEscalated)
 	e := c.Escalation
-	if c.Status != protocol.ConvQueued || e == nil || e.Reason != protocol.ReasonLowConfidence || e.BotTurns != 2 ||
-		len(e.BotTried) != 2 || !strings.Contains(e.Evidence, "largest river") {
+	if c.Status != protocol.ConvQueued || e == nil || e.Reason != protocol.ReasonLowConfidence || e.BotTurns != 1 ||
+		len(e.BotTried) != 1 || !strings.Contains(e.Evidence, "largest river") {
 		t.Fatalf("handoff card %+v", e)
 	}
 	h.st.Update(context.Background(), func(tx *store.Tx) error {
@@ -183,7 +183,7 @@ func TestBotHandsOverAtOnceWhenToldEverything(t *testing.T) {
 		t.Errorf("bot said %q, want the handoff at once", m.Text)
 	}
 	c := lead.conversationEvent(conv, protocol.CauseEscalated)
-	if c.Escalation == nil || c.Escalation.Reason != protocol.ReasonLowConfidence || c.Escalation.BotTurns != 1 {
+	if c.Escalation == nil || c.Escalation.Reason != protocol.ReasonLowConfidence || c.Escalation.BotTurns != 0 || len(c.Escalation.BotTried) != 0 {
 		t.Fatalf("handoff card %+v", c.Escalation)
 	}
 }
@@ -350,5 +350,47 @@ func TestBotTurnsReachWebhookChannels(t *testing.T) {
 	rcv.mu.Unlock()
 	if accepted[m.ID] != 1 || badSig != 0 || p.Author != protocol.AuthorBot || p.AuthorName != "Shopbot" || p.Text != m.Text {
 		t.Fatalf("receiver got %v (bad signatures %d), payload %+v", accepted, badSig, p)
+	}
+}
+
+// TestBotHandoffNoticeIsNotWhatItTried: the bot's notice that a person
+// will reply is marked as such (bot_kind handoff) and is not what the bot
+// tried, neither on the handoff card nor in the copilot's summary (seen
+// in the demo: "机器人已答：已为您优先转接人工客服，请稍候…"); its request
+// for detail is.
+func TestBotHandoffNoticeIsNotWhatItTried(t *testing.T) {
+	h, tok, lead := botHarness(t, server.BotConfig{Workers: 1})
+	conv := says(h, tok, "n1", "v-n1", "你们太过分了！订单 88231 的退款一个月还没到账，再不处理我就去12315投诉！").Conversation.ID
+	lead.conversationEvent(conv, protocol.CauseEscalated)
+	notice := lead.botMessage(conv)
+	if !strings.Contains(notice.Text, "转接人工客服") {
+		t.Fatalf("bot said %q, want the handoff notice", notice.Text)
+	}
+	// A customer turn after the notice: its enrichment sees the notice.
+	next := says(h, tok, "n2", "v-n1", "有人吗？")
+	enriched := waitPayload(lead, protocol.EvConversation, func(ce protocol.ConversationEvent) bool {
+		return ce.Conversation.ID == conv && ce.Cause == protocol.CauseEnriched && ce.Conversation.LastSeq >= next.Message.Seq
+	}).Conversation
+	if strings.Contains(enriched.Summary, "机器人已答") || strings.Contains(enriched.Summary, "转接") {
+		t.Errorf("summary counts the handoff notice as the bot's answer: %q", enriched.Summary)
+	}
+	d, err := h.st.ConversationDetail(context.Background(), conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range d.Messages {
+		if m.Author == protocol.AuthorBot && m.BotKind != protocol.BotHandoff {
+			t.Errorf("bot message %q stored as kind %q, want handoff", m.Text, m.BotKind)
+		}
+	}
+
+	// Unsure twice: a request for detail, then the handoff. The card
+	// keeps the request, not the notice.
+	other := says(h, tok, "n3", "v-n2", "What is the capital of France?").Conversation.ID
+	lead.botMessage(other)
+	says(h, tok, "n4", "v-n2", "And the largest river in Europe?")
+	e := lead.conversationEvent(other, protocol.CauseEscalated).Escalation
+	if e == nil || e.BotTurns != 1 || len(e.BotTried) != 1 || !strings.Contains(e.BotTried[0], "tell me a bit more") {
+		t.Fatalf("handoff card %+v, want the one request for detail as what the bot tried", e)
 	}
 }

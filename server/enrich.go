@@ -223,7 +223,7 @@ func conversationFor(d protocol.ConversationDetail) copilot.Conversation {
 	}
 	for _, m := range d.Messages {
 		cv.Messages = append(cv.Messages, copilot.Message{Seq: int64(m.Seq), Role: copilot.Role(m.Author), Text: m.Text,
-			At: time.UnixMilli(m.CreatedAt)})
+			At: time.UnixMilli(m.CreatedAt), Notice: m.Author == protocol.AuthorBot && !m.BotKind.Tried()})
 	}
 	return cv
 }

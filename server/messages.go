@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/agentdesk/agentdesk/internal/textcut"
@@ -70,6 +71,9 @@ func (ch *channels) validateMessage(req *messageReq) error {
 		}
 		if err := checkSources(req.Bot.Sources); err != nil {
 			return err
+		}
+		if k := req.Bot.Kind; k != "" && !slices.Contains(protocol.BotKinds, k) {
+			return invalid("bot.kind", "field \"bot.kind\" must be answer, clarify, handoff or bye, not %q", textcut.BytesWithEllipsis(string(k), 40))
 		}
 	}
 	if req.ConversationID != "" {
@@ -169,7 +173,11 @@ func (ch *channels) addMessage(tx *store.Tx, req messageReq, a *assessment) (pro
 		}
 	}
 	before := conv
-	m, conv, err = tx.AddMessageTo(conv, store.NewMessage{Author: req.Author, AuthorName: req.AuthorName, Text: req.Text,
+	var kind protocol.BotKind
+	if req.Bot != nil {
+		kind = req.Bot.Kind
+	}
+	m, conv, err = tx.AddMessageTo(conv, store.NewMessage{Author: req.Author, AuthorName: req.AuthorName, Text: req.Text, BotKind: kind,
 		Attach: store.Attach{IDs: req.Attachments, Owner: req.owner}, ExternalID: req.MessageID, Deliver: req.deliver})
 	if err != nil {
 		return ans, withField(err, "attachments")

@@ -248,7 +248,7 @@ func TestBotMailAsksThenHandsOverInChinese(t *testing.T) {
 		t.Fatalf("handoff:\n%s", handoff.body)
 	}
 	c := r.conv().Conversation
-	if c.Status != protocol.ConvQueued || c.Escalation.Reason != protocol.ReasonLowConfidence || c.Escalation.BotTurns != 2 {
+	if c.Status != protocol.ConvQueued || c.Escalation.Reason != protocol.ReasonLowConfidence || c.Escalation.BotTurns != 1 || len(c.Escalation.BotTried) != 1 {
 		t.Fatalf("conversation %s, escalation %+v", c.Status, c.Escalation)
 	}
 	r.quiet(2) // the bot's own handoff is its notice: nothing announced twice

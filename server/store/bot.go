@@ -24,6 +24,7 @@ type BotTurn struct {
 	Confidence float64 // -1 when the bot gave none
 	Fallback   bool
 	Sources    []protocol.Source
+	Kind       protocol.BotKind
 	At         int64
 }
 
@@ -34,7 +35,7 @@ func (tx *Tx) BotTurns(convID string) ([]BotTurn, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT m.id, m.seq, m.text, m.created_at,
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT m.id, m.seq, m.text, m.created_at, m.bot_kind,
 		COALESCE(i.bot_confidence, -1), COALESCE(i.bot_fallback, 0), COALESCE(i.bot_sources, '[]')
 		FROM messages m LEFT JOIN inbound_messages i ON i.message_id = m.id
 		WHERE m.conversation_id = ? AND m.author = 'bot' AND m.created_at >= ? ORDER BY m.seq`, convID, since)
@@ -47,7 +48,7 @@ func (tx *Tx) BotTurns(convID string) ([]BotTurn, error) {
 		var t BotTurn
 		var fallback int
 		var sources string
-		if err := rows.Scan(&t.MessageID, &t.Seq, &t.Text, &t.At, &t.Confidence, &fallback, &sources); err != nil {
+		if err := rows.Scan(&t.MessageID, &t.Seq, &t.Text, &t.At, &t.Kind, &t.Confidence, &fallback, &sources); err != nil {
 			return nil, err
 		}
 		t.Fallback = fallback != 0

@@ -505,7 +505,7 @@ func (tx *Tx) addMessage(c *protocol.Conversation, author, authorID, text, draft
 
 // addMessageWith is addMessage with attachments (attachments.go).
 func (tx *Tx) addMessageWith(c *protocol.Conversation, author, authorID, text, draftID string, att Attach) (protocol.Message, protocol.Conversation, error) {
-	return tx.addMessageAs(c, author, authorID, "", text, draftID, att, "", false)
+	return tx.addMessageAs(c, author, authorID, draftID, NewMessage{Text: text, Attach: att})
 }
 
 // addMessageAs is addMessageWith with the author's display name given (a
@@ -513,13 +513,17 @@ func (tx *Tx) addMessageWith(c *protocol.Conversation, author, authorID, text, d
 // their accounts) and the channel's own id for the message when it came
 // from one. Agent replies are queued for delivery to the channel, and so
 // are other messages when deliver is set (the server's bot on e-mail).
-func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorName, text, draftID string, att Attach, externalID string, deliver bool) (protocol.Message, protocol.Conversation, error) {
+func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, draftID string, n NewMessage) (protocol.Message, protocol.Conversation, error) {
+	text, authorName, att, externalID, deliver := n.Text, n.AuthorName, n.Attach, n.ExternalID, n.Deliver
 	if err := tx.roomFor(c, text); err != nil {
 		return protocol.Message{}, *c, err
 	}
 	m := protocol.Message{
 		ID: NewID("m_"), ConversationID: c.ID, Seq: c.LastSeq + 1, Author: author, AuthorID: authorID,
 		AuthorName: authorName, Text: text, DraftID: draftID, CreatedAt: tx.now,
+	}
+	if author == protocol.AuthorBot {
+		m.BotKind = n.BotKind
 	}
 	attJSON, err := tx.linkAttachments(att, &m)
 	if err != nil {
@@ -534,9 +538,9 @@ func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, authorNam
 	if deliver {
 		m.Delivery = protocol.DeliveryPending
 	}
-	if _, err := tx.exec(`INSERT INTO messages(id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at, attachments, external_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ID, m.ConversationID, m.Seq, m.Author, m.AuthorID, m.AuthorName, m.Text, m.DraftID, m.Delivery, m.CreatedAt, attJSON, externalID); err != nil {
+	if _, err := tx.exec(`INSERT INTO messages(id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at, attachments, external_id, bot_kind)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.ConversationID, m.Seq, m.Author, m.AuthorID, m.AuthorName, m.Text, m.DraftID, m.Delivery, m.CreatedAt, attJSON, externalID, m.BotKind); err != nil {
 		return m, *c, fmt.Errorf("add message to %s: %w", c.ID, err)
 	}
 	if deliver {

@@ -88,6 +88,8 @@ type NewMessage struct {
 	Text       string
 	Attach     Attach // uploads that become its attachments
 	ExternalID string // the channel's own id for the message, if it came from one
+	// BotKind is what a bot message is (an answer, a handoff notice…).
+	BotKind protocol.BotKind
 	// Deliver queues the message for delivery to the channel like an agent
 	// reply (the server's bot on a channel that shows only what is
 	// delivered, such as e-mail).
@@ -122,7 +124,7 @@ func (tx *Tx) AddMessageTo(c protocol.Conversation, n NewMessage) (protocol.Mess
 		}
 	}
 	wasSnoozed := c.Status == protocol.ConvSnoozed
-	m, c, err := tx.addMessageAs(&c, author, "", n.AuthorName, n.Text, "", n.Attach, n.ExternalID, n.Deliver)
+	m, c, err := tx.addMessageAs(&c, author, "", "", n)
 	if err != nil {
 		return m, c, err
 	}

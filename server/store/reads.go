@@ -13,12 +13,12 @@ import (
 	"github.com/agentdesk/agentdesk/protocol"
 )
 
-const messageColumns = `id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at, attachments`
+const messageColumns = `id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at, attachments, bot_kind`
 
 func scanMessage(r rowScanner) (protocol.Message, error) {
 	var m protocol.Message
 	var att string
-	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.Author, &m.AuthorID, &m.AuthorName, &m.Text, &m.DraftID, &m.Delivery, &m.CreatedAt, &att)
+	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.Author, &m.AuthorID, &m.AuthorName, &m.Text, &m.DraftID, &m.Delivery, &m.CreatedAt, &att, &m.BotKind)
 	if err == nil && att != "" {
 		if jerr := json.Unmarshal([]byte(att), &m.Attachments); jerr != nil {
 			return m, fmt.Errorf("message %s: attachments: %w", m.ID, jerr)

@@ -357,4 +357,15 @@ ALTER TABLE labels ADD COLUMN mood TEXT NOT NULL DEFAULT '';
 ALTER TABLE agents ADD COLUMN chosen_status TEXT NOT NULL DEFAULT '';
 UPDATE agents SET chosen_status = status WHERE status <> 'offline';
 `,
+	// 14: what a bot message is (protocol.BotKind): the handoff card and
+	// the copilot's summary leave a handoff notice or a goodbye out of
+	// what the bot tried. The server's own bot marked its messages in
+	// their ids (bot.go), so older rows are told by those.
+	`
+ALTER TABLE messages ADD COLUMN bot_kind TEXT NOT NULL DEFAULT '';
+UPDATE messages SET bot_kind = 'handoff' WHERE author = 'bot' AND external_id LIKE 'bot-handoff-%';
+UPDATE messages SET bot_kind = 'answer' WHERE author = 'bot' AND external_id LIKE 'bot-answer-%';
+UPDATE messages SET bot_kind = 'clarify' WHERE author = 'bot' AND external_id LIKE 'bot-clarify-%';
+UPDATE messages SET bot_kind = 'bye' WHERE author = 'bot' AND external_id LIKE 'bot-bye-%';
+`,
 }
