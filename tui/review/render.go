@@ -11,6 +11,7 @@ import (
 	"github.com/agentdesk/agentdesk/internal/textdiff"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/tui/cell"
+	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
@@ -201,14 +202,17 @@ func (m *Model) row(it protocol.ReviewItem, w int, selected bool) string {
 	if reason != "" {
 		reason = m.o.Cat.RejectReason(reason)
 	}
-	age := m.o.Cat.Duration(max(m.o.Now().Sub(time.UnixMilli(o.CreatedAt)), 0))
+	// Ages share one column as wide as the language's "9h59m": a longer
+	// age drops its smaller unit rather than pushing the row's fields right.
+	ageW := ansi.StringWidth(m.o.Cat.Duration(9*time.Hour + 59*time.Minute))
+	age := cell.Fit(i18n.FitDuration(m.o.Cat.Duration, max(m.o.Now().Sub(time.UnixMilli(o.CreatedAt)), 0), ageW), ageW)
 	agent := orText(it.AgentName, o.AgentID)
 	fields := []string{}
 	if reason != "" {
 		fields = append(fields, sanitize.Line(reason))
 	}
 	fields = append(fields, sanitize.Line(orText(it.Intent, "—")), sanitize.Line(agent), sanitize.Line(o.DraftText))
-	text := fmt.Sprintf("%s%s %s %-4s %s", mark, glyph(o.Action), m.cat.Change(int(it.Change*100+0.5)), age,
+	text := fmt.Sprintf("%s%s %s %s %s", mark, glyph(o.Action), m.cat.Change(int(it.Change*100+0.5)), age,
 		strings.Join(fields, " · "))
 	if selected {
 		return m.st.Queue.Selected.Render(cell.Fit(text, w))

@@ -518,3 +518,31 @@ func TestReviewLoadsTheNextPageNearTheEnd(t *testing.T) {
 		t.Errorf("title does not count 260/260:\n%s", ansi.Strip(h.m.Render()))
 	}
 }
+
+// TestListColumnsAlignPastAnHour: an age of 1h45m is as wide as the column
+// the list gives ages, so the intent after it starts in the same cell as
+// a 5-minute row's (issue 14: an age past 1h pushed its row's fields right).
+func TestListColumnsAlignPastAnHour(t *testing.T) {
+	for _, lg := range []lang.Lang{lang.EN, lang.ZhCN} {
+		h := newHarness(t, lg, 160, 48)
+		h.fs.items[1].Outcome.CreatedAt = at(105 * time.Minute)
+		h.fs.items[2].Outcome.CreatedAt = at(26*time.Hour + 30*time.Minute)
+		h.fs.items[1].Intent, h.fs.items[2].Intent = "returns", "returns"
+		h.fs.items[0].Outcome.Reason = "" // a reason is a field before the intent
+		h.m.SetSize(160, 48)
+		h.run(h.m.Init())
+		lines := strings.Split(h.screen(), "\n")
+		col := -1
+		for _, l := range lines[1:4] {
+			i := strings.Index(l, "returns")
+			if i < 0 {
+				t.Fatalf("%s: no intent in row %q", lg, l)
+			}
+			c := ansi.StringWidth(l[:i])
+			if col >= 0 && c != col {
+				t.Fatalf("%s: intent at cell %d, the row above at %d:\n%s", lg, c, col, strings.Join(lines[1:4], "\n"))
+			}
+			col = c
+		}
+	}
+}
