@@ -44,6 +44,15 @@ type Agent struct {
 	Version     int64  `json:"version"`
 }
 
+// TakesChats reports whether a chat may be handed to a: agents and leads
+// with room for at least one chat. Trainers never talk to customers, admin
+// accounts are integrations and operators (the demo's shop bot), and a
+// capacity of 0 means "takes nothing" — a chat handed to any of them would
+// sit with nobody to answer it.
+func (a Agent) TakesChats() bool {
+	return (a.Role == RoleAgent || a.Role == RoleLead) && a.Capacity > 0
+}
+
 // Conversation states.
 const (
 	ConvBot      = "bot"      // handled by the front-line bot, not escalated

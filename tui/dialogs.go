@@ -55,21 +55,12 @@ func (m *Model) dialogView() string {
 // people who take chats, without those in exclude.
 func (m *Model) agentPicker(title string, p dialog.Picker, exclude []string, pick func(dialog.Target) tea.Cmd) dialog.Dialog {
 	for a := range m.desk.Agents() {
-		if takesChats(a) && !strings.Contains(","+strings.Join(exclude, ",")+",", ","+a.ID+",") {
+		if a.TakesChats() && !strings.Contains(","+strings.Join(exclude, ",")+",", ","+a.ID+",") {
 			p.Agents = append(p.Agents, a)
 		}
 	}
 	p.Me = m.desk.Me().ID
 	return dialog.AgentPicker(m.env(), title, p, pick)
-}
-
-// takesChats reports whether a chat may be handed to a: agents and leads
-// with room for at least one chat. Trainers never talk to customers, admin
-// accounts are integrations and operators (the demo's shop bot), and a
-// capacity of 0 means "takes nothing" — a chat handed to any of them would
-// sit with nobody to answer it.
-func takesChats(a protocol.Agent) bool {
-	return (a.Role == protocol.RoleAgent || a.Role == protocol.RoleLead) && a.Capacity > 0
 }
 
 // transferDialog hands the open chat to a teammate or a team queue.

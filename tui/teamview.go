@@ -272,7 +272,7 @@ func (m *Model) drain(agentID string, dest dialog.Target, status string) tea.Cmd
 	switch {
 	case dest.Spread:
 		for a := range m.desk.Agents() {
-			if a.ID != agentID && a.ID != m.desk.Me().ID && a.Status == protocol.StatusOnline && takesChats(a) {
+			if a.ID != agentID && a.ID != m.desk.Me().ID && a.Status == protocol.StatusOnline && a.TakesChats() {
 				req.ToAgents = append(req.ToAgents, a.ID)
 			}
 		}

@@ -332,9 +332,11 @@ func (b *Board) refresh() {
 	}
 	b.agentRows = b.agentRows[:0]
 	for a := range b.desk.Agents() {
-		// People who take chats: agents and leads (trainers never do;
-		// admin accounts are integrations and operators).
-		if a.Role != protocol.RoleAgent && a.Role != protocol.RoleLead {
+		// Agents (also one a lead set to take nothing: the board is where
+		// that is undone), and leads who take chats or hold one they took
+		// over; a lead who only watches the floor is no agent at 0/0, and
+		// trainers and admin accounts (integrations) never are.
+		if a.Role != protocol.RoleAgent && (a.Role != protocol.RoleLead || !a.TakesChats() && a.Load == 0) {
 			continue
 		}
 		b.agentRows = append(b.agentRows, a)

@@ -191,3 +191,31 @@ func TestLongDurationsFitTheBoard(t *testing.T) {
 		}
 	}
 }
+
+// TestAgentsTableListsOnlyPeopleWhoTakeChats: the demo's "Floor watcher" (a
+// lead who takes no chats) is not an agent at 0/0 on the board; a lead with
+// room for chats, or holding one they took over, is.
+func TestAgentsTableListsOnlyPeopleWhoTakeChats(t *testing.T) {
+	desk := deskstate.New(0)
+	bd := New(themes.New(themes.Dark, false), i18n.For(lang.EN), desk)
+	bd.SetNow(time.Date(2026, 3, 2, 10, 30, 0, 0, time.UTC))
+	desk.PutAgent(protocol.Agent{ID: "mei", Name: "Mei", Role: protocol.RoleAgent, Status: protocol.StatusOnline, Capacity: 4})
+	desk.PutAgent(protocol.Agent{ID: "floor", Name: "Floor watcher", Role: protocol.RoleLead, Status: protocol.StatusOnline})
+	desk.PutAgent(protocol.Agent{ID: "lena", Name: "Lena lead", Role: protocol.RoleLead, Status: protocol.StatusOnline, Capacity: 2})
+	desk.PutAgent(protocol.Agent{ID: "tom", Name: "Tom takeover", Role: protocol.RoleLead, Status: protocol.StatusOnline, Load: 1})
+	desk.PutAgent(protocol.Agent{ID: "tina", Name: "Tina trainer", Role: protocol.RoleTrainer, Status: protocol.StatusOnline})
+	desk.PutAgent(protocol.Agent{ID: "bob", Name: "Bob at zero", Role: protocol.RoleAgent, Status: protocol.StatusOnline})
+	bd.SetSize(160, 30)
+	out := ansi.Strip(bd.Render())
+	for _, name := range []string{"Floor watcher", "Tina trainer"} {
+		if strings.Contains(out, name) {
+			t.Errorf("the agents table lists %s:\n%s", name, out)
+		}
+	}
+	// An agent a lead set to take nothing stays: the board is where that is undone.
+	for _, name := range []string{"Mei", "Lena lead", "Tom takeover", "Bob at zero"} {
+		if !strings.Contains(out, name) {
+			t.Errorf("the agents table lacks %s:\n%s", name, out)
+		}
+	}
+}
