@@ -131,10 +131,13 @@ type PastConversation struct {
 
 // Escalation records why a conversation was handed to people.
 type Escalation struct {
-	Reason        Reason   `json:"reason"`   // Reason* constants, or a reason an integration gave
-	Evidence      string   `json:"evidence"` // the words or facts that triggered it
-	BotConfidence float64  `json:"bot_confidence,omitempty"`
-	BotTried      []string `json:"bot_tried,omitempty"` // what the bot already said or promised
+	Reason   Reason `json:"reason"`   // Reason* constants, or a reason an integration gave
+	Evidence string `json:"evidence"` // the words or facts that triggered it, in English
+	// Facts are the same evidence in parts, for a desk to word in its own
+	// language; absent when an integration gave only its own evidence text.
+	Facts         *EvidenceFacts `json:"facts,omitempty"`
+	BotConfidence float64        `json:"bot_confidence,omitempty"`
+	BotTried      []string       `json:"bot_tried,omitempty"` // what the bot already said or promised
 	// BotTurns is how many times the bot answered before the handoff;
 	// BotSources the knowledge-base entries its last answer drew on.
 	BotTurns   int      `json:"bot_turns,omitempty"`
@@ -144,6 +147,18 @@ type Escalation struct {
 	// messages with a higher seq came after the handoff (times in
 	// milliseconds cannot tell within the same one).
 	Seq int `json:"seq,omitempty"`
+}
+
+// EvidenceFacts is an escalation's evidence in parts (Kind says which
+// fields are set).
+type EvidenceFacts struct {
+	Kind      EvidenceKind `json:"kind"`
+	Cues      []string     `json:"cues,omitempty"`      // the customer's words that raised the flag
+	Score     float64      `json:"score,omitempty"`     // sentiment score, or the bot's confidence
+	Threshold float64      `json:"threshold,omitempty"` // the confidence the bot's answers needed
+	Count     int          `json:"count,omitempty"`     // bot failures, or times the customer repeated themselves
+	Excerpt   string       `json:"excerpt,omitempty"`   // the start of the customer's message
+	Channel   string       `json:"channel,omitempty"`
 }
 
 // Dispositions the server sets itself: the front-line bot answered and the

@@ -124,6 +124,23 @@ var BotKinds = []BotKind{BotAnswer, BotClarify, BotHandoff, BotBye}
 // stated kind), not a notice.
 func (k BotKind) Tried() bool { return k != BotHandoff && k != BotBye }
 
+// EvidenceKind says what an escalation's evidence is made of
+// (EvidenceFacts.Kind): the desk words each kind in its own language.
+type EvidenceKind string
+
+// Evidence kinds.
+const (
+	EvidenceCues          EvidenceKind = "cues"           // the customer's words (Cues)
+	EvidenceAngry         EvidenceKind = "angry"          // Score, Cues, Excerpt
+	EvidenceNegative      EvidenceKind = "negative"       // Score, Excerpt
+	EvidenceBotFailures   EvidenceKind = "bot_failures"   // Count bot turns under Threshold
+	EvidenceRepeats       EvidenceKind = "repeats"        // Count, Excerpt
+	EvidenceVIP           EvidenceKind = "vip"            // a VIP customer
+	EvidenceLowConfidence EvidenceKind = "low_confidence" // Score (the bot's confidence) under Threshold on Excerpt
+	EvidenceNoBot         EvidenceKind = "no_bot"         // no bot answers on Channel
+	EvidenceWidgetButton  EvidenceKind = "widget_button"  // the chat window's "talk to a person" button
+)
+
 // DeliveryState is where a reply stands on its way to the customer's
 // channel (Message.Delivery); empty for messages that are not delivered
 // (customer messages, notes).

@@ -375,7 +375,8 @@ func (b *bot) answer(ctx context.Context, d protocol.ConversationDetail, last pr
 			return err
 		}
 		e := protocol.Escalation{Reason: protocol.ReasonLowConfidence, BotConfidence: a.Confidence,
-			Evidence: fmt.Sprintf("bot confidence %.2f under %.2f on: %s", a.Confidence, b.cfg.Threshold, excerpt(last.Text))}
+			Evidence: fmt.Sprintf("bot confidence %.2f under %.2f on: %s", a.Confidence, b.cfg.Threshold, excerpt(last.Text)),
+			Facts:    &protocol.EvidenceFacts{Kind: protocol.EvidenceLowConfidence, Score: a.Confidence, Threshold: b.cfg.Threshold, Excerpt: excerpt(last.Text)}}
 		v := b.srv.ch.rules.Evaluate(Turn{Text: last.Text}, b.srv.ch.cfg.Sentiment)
 		_, err = b.srv.ch.escalate(tx, c, e, v.Flags, v.Sentiment, v.Score)
 		return err

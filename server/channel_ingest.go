@@ -49,7 +49,8 @@ func (s *Server) PostMessage(tx *store.Tx, m ChannelMessage) (ChannelResult, err
 	if err == nil && !ans.Duplicate && m.QueueReason != "" && ans.Conversation.Status == protocol.ConvBot {
 		// The rules still set flags (angry, legal threat) and so the priority.
 		v := s.ch.rules.Evaluate(Turn{Text: m.Text, VIP: ans.Conversation.VIP}, s.ch.cfg.Sentiment)
-		e := protocol.Escalation{Reason: m.QueueReason, Evidence: "no bot answers on " + ans.Conversation.Channel}
+		e := protocol.Escalation{Reason: m.QueueReason, Evidence: "no bot answers on " + ans.Conversation.Channel,
+			Facts: &protocol.EvidenceFacts{Kind: protocol.EvidenceNoBot, Channel: ans.Conversation.Channel}}
 		ans.Conversation, err = s.ch.escalate(tx, ans.Conversation, e, v.Flags, v.Sentiment, v.Score)
 		ans.Escalated = err == nil
 	}

@@ -223,7 +223,7 @@ func (ch *channels) addMessage(tx *store.Tx, req messageReq, a *assessment) (pro
 		tx.OnCommit(func() { ch.states.put(conv.ID, next) })
 		return ans, nil
 	}
-	e := protocol.Escalation{Reason: v.Reason, Evidence: v.Evidence}
+	e := protocol.Escalation{Reason: v.Reason, Evidence: v.Evidence, Facts: v.Facts}
 	if ans.Conversation, err = ch.escalate(tx, conv, e, v.Flags, v.Sentiment, v.Score); err != nil {
 		return ans, err
 	}

@@ -74,9 +74,10 @@ type Turn struct {
 type Verdict struct {
 	Escalate  bool
 	Reason    protocol.Reason
-	Evidence  string          // the words or facts that triggered it, for the handoff card
-	Flags     []protocol.Flag // the copilot's flags: set even without escalation
-	Sentiment string          // the sentiment label
+	Evidence  string                  // the words or facts that triggered it, for the handoff card
+	Facts     *protocol.EvidenceFacts // the same in parts, for the desk to word
+	Flags     []protocol.Flag         // the copilot's flags: set even without escalation
+	Sentiment string                  // the sentiment label
 	Score     float64
 }
 
@@ -124,25 +125,33 @@ func (r *Rules) decide(as assessment, h history) Verdict {
 	a := as.a
 	v := Verdict{Sentiment: string(a.Label), Score: a.Score, Flags: protocol.FlagsOf(a.Flags.Names())}
 	f := a.Flags
+	cues := func(flag string) *protocol.EvidenceFacts {
+		return &protocol.EvidenceFacts{Kind: protocol.EvidenceCues, Cues: a.Cues[flag]}
+	}
 	switch {
 	case r.Legal && f.LegalThreat:
-		v.Reason, v.Evidence = protocol.ReasonLegalThreat, quoteAll(a.Cues[copilot.FlagLegalThreat])
+		v.Reason, v.Evidence, v.Facts = protocol.ReasonLegalThreat, quoteAll(a.Cues[copilot.FlagLegalThreat]), cues(copilot.FlagLegalThreat)
 	case r.EscalateAngry && f.Angry:
 		v.Reason, v.Evidence = protocol.ReasonNegativeSentiment, fmt.Sprintf("angry (score %.2f%s): %s", a.Score, cueNote(a.Cues[copilot.FlagAngry]), excerpt(as.text))
+		v.Facts = &protocol.EvidenceFacts{Kind: protocol.EvidenceAngry, Score: a.Score, Cues: a.Cues[copilot.FlagAngry], Excerpt: excerpt(as.text)}
 	case r.Churn && f.ChurnRisk:
-		v.Reason, v.Evidence = protocol.ReasonChurnRisk, quoteAll(a.Cues[copilot.FlagChurnRisk])
+		v.Reason, v.Evidence, v.Facts = protocol.ReasonChurnRisk, quoteAll(a.Cues[copilot.FlagChurnRisk]), cues(copilot.FlagChurnRisk)
 	case r.NegativeScore < 0 && a.Score <= r.NegativeScore:
 		v.Reason, v.Evidence = protocol.ReasonNegativeSentiment, fmt.Sprintf("negative (score %.2f): %s", a.Score, excerpt(as.text))
+		v.Facts = &protocol.EvidenceFacts{Kind: protocol.EvidenceNegative, Score: a.Score, Excerpt: excerpt(as.text)}
 	case r.AskHuman && f.AsksForHuman:
-		v.Reason, v.Evidence = protocol.ReasonAsksForHuman, quoteAll(a.Cues[copilot.FlagAsksForHuman])
+		v.Reason, v.Evidence, v.Facts = protocol.ReasonAsksForHuman, quoteAll(a.Cues[copilot.FlagAsksForHuman]), cues(copilot.FlagAsksForHuman)
 	case r.BotFailures > 0 && h.botFailures >= r.BotFailures:
 		v.Reason = protocol.ReasonBotFailure
 		v.Evidence = fmt.Sprintf("%d bot replies were fallbacks or below confidence %.2f", h.botFailures, r.LowConfidence)
+		v.Facts = &protocol.EvidenceFacts{Kind: protocol.EvidenceBotFailures, Count: h.botFailures, Threshold: r.LowConfidence}
 	case r.Repeats > 1 && repeats(as.print, h.previous, r.RepeatMinRunes)+1 >= r.Repeats:
+		n := repeats(as.print, h.previous, r.RepeatMinRunes) + 1
 		v.Reason = protocol.ReasonBotFailure
-		v.Evidence = fmt.Sprintf("customer repeated themselves %d times: %s", repeats(as.print, h.previous, r.RepeatMinRunes)+1, excerpt(as.text))
+		v.Evidence = fmt.Sprintf("customer repeated themselves %d times: %s", n, excerpt(as.text))
+		v.Facts = &protocol.EvidenceFacts{Kind: protocol.EvidenceRepeats, Count: n, Excerpt: excerpt(as.text)}
 	case r.VIP && h.vip:
-		v.Reason, v.Evidence = protocol.ReasonVIP, "VIP customer"
+		v.Reason, v.Evidence, v.Facts = protocol.ReasonVIP, "VIP customer", &protocol.EvidenceFacts{Kind: protocol.EvidenceVIP}
 	}
 	v.Escalate = v.Reason != ""
 	return v

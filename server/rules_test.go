@@ -155,6 +155,10 @@ func TestRulesEscalateExactlyTheRightConversations(t *testing.T) {
 			if !strings.Contains(c.Escalation.Evidence, tc.evidence) {
 				t.Fatalf("evidence %q does not contain %q", c.Escalation.Evidence, tc.evidence)
 			}
+			// The same evidence in parts, for a desk to word in its language.
+			if f := c.Escalation.Facts; f == nil || f.Kind == "" {
+				t.Fatalf("evidence %q came without its facts", c.Escalation.Evidence)
+			}
 			if tc.flag != "" && !slices.Contains(c.Flags, tc.flag) {
 				t.Fatalf("flags %v lack %s", c.Flags, tc.flag)
 			}

@@ -423,7 +423,8 @@ func (c *widgetConn) askForPerson(ctx context.Context, in widgetIn) error {
 		if conv.Status != protocol.ConvBot {
 			return nil, nil // already with people (or resolved: the next message opens a new chat)
 		}
-		e := protocol.Escalation{Reason: protocol.ReasonAsksForHuman, Evidence: "asked for a person with the chat window's button"}
+		e := protocol.Escalation{Reason: protocol.ReasonAsksForHuman, Evidence: "asked for a person with the chat window's button",
+			Facts: &protocol.EvidenceFacts{Kind: protocol.EvidenceWidgetButton}}
 		_, err = c.w.srv.ch.escalate(tx, conv, e, []protocol.Flag{protocol.FlagAsksForHuman}, "", 0)
 		return nil, err
 	})

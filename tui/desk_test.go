@@ -1065,19 +1065,53 @@ func TestQuitOfflineWithOutboxAsks(t *testing.T) {
 // words; the card shows it as is, not wrapped in another pair of quotes.
 func TestEvidenceIsNotQuotedTwice(t *testing.T) {
 	h := newHarness(t, lang.EN, 160, 48)
+	withEscalation(h, func(e *protocol.Escalation) { e.Evidence = `"律师", "起诉", "12315"` })
+	openC1(h)
+	scr := h.screen()
+	if strings.Contains(scr, `“"`) || !strings.Contains(scr, `"律师", "起诉", "12315"`) {
+		t.Fatalf("evidence:\n%s", scr)
+	}
+}
+
+// withEscalation changes c1's escalation on the desk and the backend.
+func withEscalation(h *harness, change func(*protocol.Escalation)) {
 	c := conv(h, "c1")
 	esc := *c.Escalation
-	esc.Evidence = `"律师", "起诉", "12315"`
+	change(&esc)
 	c.Escalation = &esc
 	h.m.desk.Upsert(c)
 	h.be.convs["c1"] = c
 	d := h.be.detail["c1"]
 	d.Conversation = c
 	h.be.detail["c1"] = d
-	openC1(h)
-	scr := h.screen()
-	if strings.Contains(scr, `“"`) || !strings.Contains(scr, `"律师", "起诉", "12315"`) {
-		t.Fatalf("evidence:\n%s", scr)
+}
+
+// TestEvidenceInTheDesksLanguage: the rules' evidence comes with its facts,
+// and a Chinese desk words them in Chinese (was the rules' English text,
+// "negative (score -0.63): …", on the 中文 card); an integration's own
+// evidence text, without facts, shows as it is.
+func TestEvidenceInTheDesksLanguage(t *testing.T) {
+	cases := []struct {
+		facts         protocol.EvidenceFacts
+		want, english string
+	}{
+		{protocol.EvidenceFacts{Kind: protocol.EvidenceNegative, Score: -0.63, Excerpt: "等了一周还没到"},
+			"负面（得分 -0.63）：“等了一周还没到”", "negative (score -0.63)"},
+		{protocol.EvidenceFacts{Kind: protocol.EvidenceBotFailures, Count: 2, Threshold: 0.45},
+			"机器人有 2 次回答是兜底或置信度低于 0.45", "bot replies were fallbacks"},
+		{protocol.EvidenceFacts{Kind: protocol.EvidenceCues, Cues: []string{"律师", "起诉"}}, "“律师”、“起诉”", `"律师"`},
+		{protocol.EvidenceFacts{Kind: protocol.EvidenceNoBot, Channel: "wechat"}, "微信没有机器人应答", "no bot answers"},
+	}
+	for _, tc := range cases {
+		h := newHarness(t, lang.ZhCN, 160, 48)
+		withEscalation(h, func(e *protocol.Escalation) {
+			e.Evidence, e.Facts = tc.english+": the rules' English", &tc.facts
+		})
+		openC1(h)
+		scr := h.screen()
+		if !strings.Contains(scr, tc.want) || strings.Contains(scr, tc.english) {
+			t.Errorf("%s: the card lacks %q or shows %q:\n%s", tc.facts.Kind, tc.want, tc.english, scr)
+		}
 	}
 }
 

@@ -52,6 +52,7 @@ func TestHostileTextInEveryField(t *testing.T) {
 		if c.Escalation != nil {
 			e := *c.Escalation
 			e.Evidence, e.Reason = h(e.Evidence), protocol.Reason(h(string(e.Reason)))
+			e.Facts = &protocol.EvidenceFacts{Kind: protocol.EvidenceAngry, Score: -0.8, Cues: []string{h("骗子")}, Excerpt: h("太差了")}
 			e.BotTried = append([]string(nil), e.BotTried...)
 			for j := range e.BotTried {
 				e.BotTried[j] = h(e.BotTried[j])

@@ -271,13 +271,6 @@ func sparkline(h []int8) string {
 	return b.String()
 }
 
-func (m *Model) reasonLabel(r protocol.Reason) string {
-	if l, ok := m.cat.Reason(r); ok {
-		return l
-	}
-	return sanitize.Line(string(r))
-}
-
 func (m *Model) copilotLines(w int) []string {
 	c, ok := m.openConversation()
 	if !ok {
@@ -300,12 +293,7 @@ func (m *Model) copilotLines(w int) []string {
 			why += " · " + cat.Bot.Turns(e.BotTurns)
 		}
 		out = append(out, m.labelled(cat.CardReason, why, w)...)
-		if ev := sanitize.Line(e.Evidence); ev != "" {
-			// The rules' evidence is often already a list of quoted words
-			// ("律师", "起诉"): quoting it again reads “"律师", "起诉"”.
-			if !strings.ContainsAny(ev, "\"“”") {
-				ev = "“" + ev + "”"
-			}
+		if ev, ok := m.evidence(e); ok {
 			out = append(out, m.labelled(cat.CardEvidence, ev, w)...)
 		}
 	} else {
