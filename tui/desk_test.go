@@ -1315,3 +1315,33 @@ func TestTranscriptOpenedOfflineLoadsOnReconnect(t *testing.T) {
 		t.Fatalf("after reconnecting: %d loads, screen:\n%s", len(h.be.find("get")), h.screen())
 	}
 }
+
+// TestChineseLineBreakingEverywhere: cards, labels and dialogs wrap Chinese
+// with the transcript's rules — no pane line starts with closing
+// punctuation (，。；、）” …) nor ends with an opening one (issue 14: the
+// empty copilot pane ended a line with "领取下一个（").
+func TestChineseLineBreakingEverywhere(t *testing.T) {
+	const closing, opening = "，。、；：？！）」》”…", "（「《“"
+	for _, sz := range [][2]int{{160, 48}, {80, 24}, {120, 40}} {
+		h := newHarness(t, lang.ZhCN, sz[0], sz[1])
+		screens := []string{h.screen()}
+		openC1(h)
+		screens = append(screens, h.screen())
+		h.press("t")
+		screens = append(screens, h.screen())
+		for _, scr := range screens {
+			for _, line := range strings.Split(scr, "\n") {
+				for _, seg := range strings.Split(line, "│") {
+					seg = strings.TrimSpace(seg)
+					if seg == "" {
+						continue
+					}
+					r := []rune(seg)
+					if strings.ContainsRune(closing, r[0]) || strings.ContainsRune(opening, r[len(r)-1]) {
+						t.Fatalf("%dx%d: a line breaks against the rules: %q\n%s", sz[0], sz[1], seg, scr)
+					}
+				}
+			}
+		}
+	}
+}

@@ -7,13 +7,11 @@
 package dialog
 
 import (
-	"strings"
-
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/themes"
+	"github.com/agentdesk/agentdesk/tui/cell"
 	"github.com/agentdesk/agentdesk/tui/i18n"
 )
 
@@ -48,13 +46,13 @@ type Dialog interface {
 // Typer is a dialog that holds text the agent typed (quitting would lose it).
 type Typer interface{ Typing() bool }
 
-// Wrap wraps sanitized text to w cells, CJK-aware (ansi.Wrap breaks wide
-// runes where needed).
+// Wrap wraps sanitized text to w cells with the transcript's rules
+// (cell.Wrap: words kept whole, Chinese line breaking).
 func Wrap(s string, w int) []string {
 	if w <= 0 {
 		return nil
 	}
-	return strings.Split(ansi.Wrap(s, w, ""), "\n")
+	return cell.Wrap(s, w)
 }
 
 // done closes the dialog and then runs fn.

@@ -2,6 +2,7 @@ package dialog
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
@@ -112,5 +113,24 @@ func TestAgentPicker(t *testing.T) {
 	press(d, "5")
 	if got != (Target{Team: "vip"}) {
 		t.Errorf("team pick = %+v", got)
+	}
+}
+
+// TestWrapKeepsChineseLineBreaking: dialogs wrap Chinese like the
+// transcript — no line starts with closing punctuation (，。；、” …), none
+// ends with an opening one (issue 14: ansi.Wrap put a lone ， at a line's start).
+func TestWrapKeepsChineseLineBreaking(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		w    int
+		want string
+	}{
+		{"我已经收到，请稍等", 10, "我已经收|到，请稍等"},
+		{"退款已经到账。", 12, "退款已经到|账。"},
+		{"他说「你好」吗", 6, "他说|「你|好」吗"},
+	} {
+		if got := strings.Join(Wrap(c.in, c.w), "|"); got != c.want {
+			t.Errorf("Wrap(%q, %d) = %q, want %q", c.in, c.w, got, c.want)
+		}
 	}
 }

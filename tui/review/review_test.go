@@ -546,3 +546,16 @@ func TestListColumnsAlignPastAnHour(t *testing.T) {
 		}
 	}
 }
+
+// TestWrapKeepsChineseLineBreaking: the review's detail wraps Chinese with
+// the transcript's rules (no line starts with ，。；、” …).
+func TestWrapKeepsChineseLineBreaking(t *testing.T) {
+	got := strings.Join(wrapPlain("我已经收到，请稍等", 10, nil), "|")
+	if got != "我已经收|到，请稍等" {
+		t.Fatalf("wrapPlain = %q", got)
+	}
+	got = strings.Join(wrapRuns([]run{{text: "客户："}, {text: "好的；明白、了"}}, 8), "|")
+	if got != "客户：好|的；明|白、了" {
+		t.Fatalf("wrapRuns = %q", got)
+	}
+}

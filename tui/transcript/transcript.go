@@ -201,7 +201,7 @@ func (m *Model) render(msg *protocol.Message, sep bool) []string {
 	}
 
 	textWidth := max(m.width-2, 1)
-	for _, l := range wrap(sanitize.Text(msg.Text), textWidth) {
+	for _, l := range cell.Wrap(sanitize.Text(msg.Text), textWidth) {
 		g := gutter
 		if msg.Author == protocol.AuthorNote {
 			g = t.NoteGutter.Render(gutter)
