@@ -116,8 +116,9 @@ func TestHostileTextInEveryField(t *testing.T) {
 				raw := hs.m.Render()
 				rest := sgr.ReplaceAllString(raw, "")
 				// The fields are on screen (their text survives, neutralised),
-				// so the check below looks at them.
-				if !strings.Contains(rest, "evil") {
+				// so the check below looks at them; the help covers the panes
+				// but for a few cells at its edges.
+				if !strings.Contains(rest, "evil") && view != "help" {
 					t.Fatalf("%s/%s/%s: no hostile field on screen:\n%s", role, lg, view, rest)
 				}
 				for _, r := range rest {

@@ -97,7 +97,9 @@ func block(s string, w, h int) []string {
 	return out
 }
 
-// overlay draws box centred over the frame lines.
+// overlay draws box centred over the frame lines, with a blank cell on
+// either side and a blank row above and below (where the frame has room),
+// so no pane text touches the box's border.
 func overlay(frame []string, box string, width, height int) {
 	lines := strings.Split(box, "\n")
 	bw := 0
@@ -107,27 +109,36 @@ func overlay(frame []string, box string, width, height int) {
 	bw = min(bw, width)
 	x := max((width-bw)/2, 0)
 	y := max((height-len(lines))/2, 0)
-	for i, l := range lines {
-		row := y + i
-		if row >= len(frame) {
-			break
+	m0, m1 := max(x-1, 0), min(x+bw+1, width) // the box with its margin
+	left, right := strings.Repeat(" ", x-m0), strings.Repeat(" ", m1-x-bw)
+	blank := strings.Repeat(" ", m1-m0)
+	for row := y - 1; row <= y+len(lines); row++ {
+		if row < 0 || row >= len(frame) {
+			continue
 		}
-		base := frame[row]
-		// A wide rune cut at either edge is dropped; pad so the row keeps
-		// its width.
-		left := ansi.Truncate(base, x, "")
-		if lw := ansi.StringWidth(left); lw < x {
-			left += strings.Repeat(" ", x-lw)
+		s := blank
+		if i := row - y; i >= 0 && i < len(lines) {
+			s = left + "\x1b[m" + cell.Fit(lines[i], bw) + "\x1b[m" + right
 		}
-		want := ansi.StringWidth(base) - x - bw
-		right := ansi.TruncateLeft(base, x+bw, "")
-		if ansi.StringWidth(right) > want {
-			// TruncateLeft keeps a wide rune straddling the cut: drop it.
-			right = ansi.TruncateLeft(base, x+bw+1, "")
-		}
-		if ansi.StringWidth(right) < want {
-			right = strings.Repeat(" ", want-ansi.StringWidth(right)) + right
-		}
-		frame[row] = left + "\x1b[m" + cell.Fit(l, bw) + "\x1b[m" + right
+		frame[row] = splice(frame[row], m0, m1-m0, s)
 	}
+}
+
+// splice puts s, w cells wide, over base from cell x; a wide rune cut at
+// either edge is dropped and the row keeps its width.
+func splice(base string, x, w int, s string) string {
+	left := ansi.Truncate(base, x, "")
+	if lw := ansi.StringWidth(left); lw < x {
+		left += strings.Repeat(" ", x-lw)
+	}
+	want := ansi.StringWidth(base) - x - w
+	right := ansi.TruncateLeft(base, x+w, "")
+	if ansi.StringWidth(right) > want {
+		// TruncateLeft keeps a wide rune straddling the cut: drop it.
+		right = ansi.TruncateLeft(base, x+w+1, "")
+	}
+	if ansi.StringWidth(right) < want {
+		right = strings.Repeat(" ", want-ansi.StringWidth(right)) + right
+	}
+	return left + "\x1b[m" + s + "\x1b[m" + right
 }
