@@ -136,10 +136,15 @@ func summarize(c Conversation, turns []Message, lang string, ins Insight) []stri
 		return []string{"No customer message yet."}
 	}
 	var lines []string
-	ask := summaryAsk(turns, zh)
-	if zh {
+	ask, also := summaryAsk(turns, zh), newerAsk(turns, zh)
+	switch {
+	case zh && also != "":
+		lines = append(lines, "诉求："+textcut.Runes(ask, 22)+"；另："+textcut.Runes(also, 16))
+	case zh:
 		lines = append(lines, "诉求："+textcut.Runes(ask, 40))
-	} else {
+	case also != "":
+		lines = append(lines, "Ask: "+textcut.Runes(ask, 40)+"; also: "+textcut.Runes(also, 40))
+	default:
 		lines = append(lines, "Ask: "+textcut.Runes(ask, 70))
 	}
 	var facts []string
@@ -232,47 +237,6 @@ func pickAsk(turns []Message, zh bool) string {
 		best = limitText(turns[len(turns)-1].Text)
 	}
 	return best
-}
-
-// summaryAsk is the ask for the summary's first line: what the customer
-// wants done, not that they want a person (the escalation line says that)
-// nor their greeting. A request too short to stand alone ("能换一个吗？")
-// takes the sentence before it, which says what happened.
-func summaryAsk(turns []Message, zh bool) string {
-	cleaned := make([]Message, 0, len(turns))
-	for _, m := range turns {
-		var kept []string
-		for _, s := range splitSentences(limitText(m.Text)) {
-			s = strings.TrimSpace(reGreeting.ReplaceAllString(withoutHandoffClauses(s), ""))
-			if s != "" && strings.Trim(s, "，,。.！!？?；; ") != "" {
-				kept = append(kept, s)
-			}
-		}
-		if len(kept) > 0 {
-			m.Text = strings.Join(kept, "\n")
-			cleaned = append(cleaned, m)
-		}
-	}
-	if len(cleaned) == 0 {
-		return pickAsk(turns, zh)
-	}
-	ask := pickAsk(cleaned, zh)
-	if utf8.RuneCountInString(ask) >= 10 {
-		return ask
-	}
-	for _, m := range cleaned {
-		ss := strings.Split(m.Text, "\n")
-		for i := 1; i < len(ss); i++ {
-			if ss[i] == ask {
-				sep := " "
-				if zh {
-					sep = "，"
-				}
-				return strings.TrimRight(ss[i-1], "，,。.！!；;") + sep + ask
-			}
-		}
-	}
-	return ask
 }
 
 // withoutHandoffClauses drops the short clauses of a sentence that only ask
