@@ -330,17 +330,21 @@ func endsInQuestion(s string) bool {
 }
 
 // honest is the body when nothing in the KB answers: name the customer's
-// problem in their words, say it will be checked, ask the one thing needed.
+// problem (its gist, not the whole message), say it will be checked, and
+// ask only for what is really missing — what the problem is when the
+// customer has not said ("有问题", "help"), the order number of an order
+// question without one.
 func (p draftPlan) honest(ph phrases) string {
 	ask := strings.TrimSpace(reHandle.ReplaceAllString(p.ask, ""))
 	ask = strings.TrimRight(ask, "？?。.!！ ")
+	vague := ask == "" || nudge(ask)
 	var b []string
 	pre, suf := ph.ackPrefix, ph.ackSuffix
 	if p.negative || p.angry || p.legal {
 		pre, suf = ph.ackUpsetPrefix, ph.ackUpsetSuffix // no "thanks for reaching out" to a complaint
 	}
-	if ask != "" {
-		b = append(b, pre+cutAtWord(ask, 40)+suf)
+	if gist := problemGist(ask, p.lang == LangZH); gist != "" && !vague {
+		b = append(b, pre+gist+suf)
 	}
 	switch {
 	case hazard(p.openText):
@@ -349,8 +353,10 @@ func (p draftPlan) honest(ph phrases) string {
 		b = append(b, strings.Replace(ph.askCharge, "%s", p.amount, 1))
 	case p.order == "" && aboutAnOrder(p.openText):
 		b = append(b, ph.askDetails)
-	default:
+	case vague:
 		b = append(b, ph.askWhat)
+	default:
+		b = append(b, ph.willCheck) // the customer said what is wrong: nothing to ask
 	}
 	return joinSentences(b)
 }
@@ -491,6 +497,7 @@ type phrases struct {
 	orderPrefix, orderSuffix string
 	askDetails, urgent       string
 	askCharge, askWhat       string
+	willCheck                string
 	amountLine               string
 	welcome, confirm         string
 	howHelp, stillHere       string
@@ -518,6 +525,7 @@ var templatePhrases = map[string]phrases{
 		askDetails: "为了尽快帮您处理，请告诉我订单号，我马上为您核实。",
 		askCharge:  "麻烦提供一下这笔 %s 扣款的时间和支付记录截图，我马上为您核实。",
 		askWhat:    "能具体说一下遇到了什么问题吗？我来帮您看看。",
+		willCheck:  "我这边马上帮您核实，有结果第一时间在这里回复您。",
 		amountLine: "您说的这笔 %s 扣款我这边马上核实。",
 		welcome:    "不客气，很高兴能帮到您！还有其他问题随时告诉我。",
 		confirm:    "好的，收到，我这边马上跟进，有进展第一时间告诉您。",
@@ -556,6 +564,7 @@ var templatePhrases = map[string]phrases{
 		askDetails: "So I can sort this out quickly, could you share your order number?",
 		askCharge:  "Could you tell me when the charge of %s was made and send a screenshot of it, so I can check it right away?",
 		askWhat:    "I'd be happy to look into this for you. Could you share a few more details?",
+		willCheck:  "I'll check this now and reply here as soon as I know more.",
 		amountLine: "I'm checking the %s charge for you now.",
 		welcome:    "You're welcome, glad it's sorted! Anything else, just let me know.",
 		confirm:    "Got it, I'm on it and will keep you posted.",

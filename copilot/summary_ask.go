@@ -141,7 +141,7 @@ var nudgeCues = []string{
 	"can you check", "could you check", "can you please check", "please check", "check it", "check this", "check that",
 	"look into it", "look into this", "any update", "any news", "anyone there", "anybody there", "are you there",
 	"hello?", "please hurry", "hurry up", "what's going on", "whats going on", "still waiting", "please help",
-	"can you help", "help me", "i have a question", "a question",
+	"can you help", "help me", "help", "i have a question", "a question", "a problem", "an issue", "not working",
 	"帮我查", "查一下", "查查", "催一下", "催催", "帮我催", "有人吗", "在吗", "在不在", "怎么样了", "有进展", "进展如何",
 	"快点", "尽快", "处理一下", "看一下", "看看", "帮帮我", "帮个忙", "有个问题", "有问题", "问一下", "咨询一下", "回复我",
 }
@@ -181,6 +181,7 @@ func nudge(s string) bool {
 // The filler a nudge is said with.
 var nudgeFiller = map[string]bool{"please": true, "pls": true, "you": true, "can": true, "could": true, "it": true, "this": true,
 	"that": true, "my": true, "me": true, "for": true, "the": true, "a": true, "again": true, "now": true, "thanks": true,
-	"thank": true, "and": true, "is": true, "so": true, "just": true, "ok": true, "hi": true, "hello": true, "on": true}
+	"thank": true, "and": true, "is": true, "so": true, "just": true, "ok": true, "hi": true, "hello": true, "on": true,
+	"i": true, "need": true, "some": true, "have": true, "we": true, "got": true, "with": true}
 
 const nudgeFillerZH = "请麻烦你们您我的吧呢啊呀吗了一下帮好嘛哈下"

@@ -72,3 +72,14 @@ func FuzzBytes(f *testing.F) {
 		}
 	})
 }
+
+func TestIsCode(t *testing.T) {
+	for tok, want := range map[string]bool{
+		"20324283": true, "91310115MA1K4XXXX": true, "91310115ma1k4xxxx": true, "SF1234567": true, "A1B2C3": true,
+		"mp3": false, "iphone15": false, "4k": false, "refund": false, "12": false, "退款": false, "2024年": false,
+	} {
+		if got := IsCode(tok); got != want {
+			t.Errorf("IsCode(%q) = %v, want %v", tok, got, want)
+		}
+	}
+}
