@@ -318,8 +318,12 @@ const (
 )
 
 // askWords are tokens (as Tokens makes them) that shape a question rather
-// than name its topic; coverage ignores them.
-var askWords = wordSet(strings.Join(Tokens("long take much many need want help know tell possible way"), " ") + " get can could would please 请问 问一 一下 怎么 怎样 如何 多久 多少 能否 能不 不能 可以 以吗 什么 是不 不是 有没 没有 吗")
+// than name its topic; coverage ignores them. The Chinese function words
+// the segmenter keeps whole (但是, 今天, 一个) are the counterpart of
+// English stop words: "包裹今天到了，但是盒子压坏了" is about 包裹, 盒子, 压坏.
+var askWords = wordSet(strings.Join(Tokens("long take much many need want help know tell possible way"), " ") + " get can could would please 请问 问一 一下 怎么 怎样 如何 多久 多少 能否 能不 不能 可以 以吗 什么 是不 不是 有没 没有 吗 " +
+	"但是 如果 因为 所以 现在 之前 之后 以后 时候 昨天 前天 今天 明天 这个 那个 一个 两个 几个 一直 根本 直接 已经 还是 需要 希望 帮忙 麻烦 " +
+	"能不能 可不可以 有没有 是不是 我们 你们 他们 您的 我的 自己 东西 事情 一次 到底 还没 处理 解决")
 
 func wordSet(s string) map[string]bool {
 	m := map[string]bool{}

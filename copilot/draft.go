@@ -1,6 +1,7 @@
 package copilot
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -88,6 +89,9 @@ type draftPlan struct {
 	// remote model is shown.
 	candKB []KBEntry
 	candEx []Exemplar
+	// done: words of what the customer says they already did (done.go);
+	// the draft does not tell them to do it again.
+	done map[string]bool
 }
 
 // Thresholds: an exemplar answers the new question when the questions
@@ -113,6 +117,7 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 	p.urgent = ins.Flags.Urgent
 	open := openTurns(c)
 	p.followUp = len(open) < len(turns)
+	p.done = doneWords(turns)
 	var all strings.Builder
 	for _, m := range turns {
 		all.WriteString(limitText(m.Text))
@@ -195,7 +200,21 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 		p.closing = true
 		return p
 	}
-	hits := e.kb.searchQuery(raw, q, p.lang, 4)
+	// What the customer says before 但是 / but is the scene, not the
+	// problem: it counts half in retrieval.
+	focusQ, bgQ := q, []string(nil)
+	if raw != "" {
+		f, b := splitBackground(raw)
+		if b != "" {
+			focusQ = appendTokens(Tokens(f), in.extra)
+			for _, t := range Tokens(b) {
+				if !slices.Contains(focusQ, t) {
+					bgQ = append(bgQ, t)
+				}
+			}
+		}
+	}
+	hits := e.kb.searchFocus(raw, focusQ, bgQ, p.lang, 4)
 	demote := e.mem.rejectedSources(q)
 	for i := range hits {
 		hits[i].Score *= 1 - 0.6*demote[hits[i].Entry.ID]
@@ -226,7 +245,7 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 		if p.body != "" || h.Confidence < kbAnswer || !answersQuery(q, h.Entry) {
 			continue
 		}
-		picked := pickPassages(ent, h, translated, bot, in.shorter)
+		picked := pickPassages(ent, h, translated, append(answerCueTokens(raw), q...), bot, p.done, in.shorter)
 		if len(picked) == 0 {
 			continue
 		}
@@ -259,7 +278,7 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 // (unless nothing is left of it once advice is dropped).
 func (e *Engine) useExemplar(p *draftPlan, x Exemplar, name string, sim float64) {
 	body, greeted := adaptExemplar(x.Reply, p.order, x.CustomerName, name)
-	if body = dropAdvice(body); body == "" {
+	if body = dropDone(dropAdvice(body), p.done); body == "" {
 		return
 	}
 	p.body, p.exemplarGreeted, p.fromExemplar = body, greeted, true
@@ -429,17 +448,19 @@ func botTexts(c Conversation) []string {
 	return out
 }
 
-// pickPassages chooses what of an entry answers: its best passage for the
-// query, and the runner-up when it matches nearly as well and the reply is
-// not to be short. Passages that repeat the bot or point the customer to a
-// regulator or a lawyer are skipped. A translated entry (the customer wrote
-// in the other language) is ranked by the original's passages, which the
-// KB keeps in the same order.
 // leadPassageBoost weighs an article's opening paragraph when passages are
 // ranked for a draft.
 const leadPassageBoost = 1.6
 
-func pickPassages(ent KBEntry, h KBHit, translated bool, bot []string, shorter bool) []int {
+// pickPassages chooses what of an entry answers: its best passage for the
+// query, and the runner-up when it matches nearly as well, answers a part
+// of the question the best one does not (addsCoverage) and the reply is not
+// to be short. Passages that repeat the bot or point the customer to a
+// regulator or a lawyer are skipped, and so are passages telling the
+// customer to do what they say they did (done). A translated entry (the
+// customer wrote in the other language) is ranked by the original's passages, which the
+// KB keeps in the same order.
+func pickPassages(ent KBEntry, h KBHit, translated bool, q, bot []string, done map[string]bool, shorter bool) []int {
 	var cands []PassageHit
 	for _, ph := range h.Passages {
 		if ph.N < len(ent.Passages) {
@@ -461,7 +482,7 @@ func pickPassages(ent KBEntry, h KBHit, translated bool, bot []string, shorter b
 		if !ent.Passages[n].Item && (strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：")) {
 			return false // a list's introduction: it comes with the items
 		}
-		if mentionsAdvice(t) {
+		if mentionsAdvice(t) || repeatsDone(passageText(ent.Passages[n]), done) {
 			return false
 		}
 		for _, b := range bot {
@@ -481,13 +502,51 @@ func pickPassages(ent KBEntry, h KBHit, translated bool, bot []string, shorter b
 			picked, top = []int{ph.N}, ph.Score
 			continue
 		}
-		if !shorter && ph.Score >= 0.7*top && len(picked) < 2 {
+		if !shorter && ph.Score >= 0.7*top && len(picked) < 2 && addsCoverage(q, h.Entry.Passages, picked[0], ph.N) {
 			picked = append(picked, ph.N)
 		}
 		break
 	}
 	sort.Ints(picked)
 	return picked
+}
+
+// addsCoverage: passage b of an article answers a part of the question
+// that passage a does not — it names one of the query's words (or a
+// thesaurus neighbour of it, or an answer-type cue such as 工作日 for 多久)
+// that a lacks. Both share the article's heading, which does not count.
+// The runner-up for "订单的地址写错了，能改吗", about merging orders to one
+// address, only repeats 订单 and 地址: it stays out.
+func addsCoverage(q []string, ps []Passage, a, b int) bool {
+	if a >= len(ps) || b >= len(ps) {
+		return true
+	}
+	covers := func(n int) map[string]bool {
+		have := map[string]bool{}
+		for _, t := range Tokens(ps[n].Intro + "\n" + ps[n].Text) {
+			have[t] = true
+		}
+		out := map[string]bool{}
+		for _, t := range q {
+			if have[t] {
+				out[t] = true
+				continue
+			}
+			for _, o := range thesaurus[t] {
+				if have[o] {
+					out[t] = true
+				}
+			}
+		}
+		return out
+	}
+	ca := covers(a)
+	for t := range covers(b) {
+		if !ca[t] {
+			return true
+		}
+	}
+	return false
 }
 
 func containsEntry(xs []KBEntry, id string) bool {

@@ -302,6 +302,17 @@ func (kb *KB) searchTokens(q []string, lang string, k int) []KBHit {
 // the answer-form prior (a polar question prefers entries opening with a
 // yes/no, a wh-question avoids them).
 func (kb *KB) searchQuery(text string, q []string, lang string, k int) []KBHit {
+	return kb.searchFocus(text, q, nil, lang, k)
+}
+
+// backgroundWeight weighs the words of a sentence's background: what a
+// customer says before 但是 / but ("包裹今天到了，但是盒子压坏了") sets the
+// scene; the complaint after it is what the reply is about.
+const backgroundWeight = 0.5
+
+// searchFocus is searchQuery with q split in two: the focus words, and the
+// background words (bg, not also in q) that count backgroundWeight.
+func (kb *KB) searchFocus(text string, q, bg []string, lang string, k int) []KBHit {
 	s := kb.snap.Load()
 	n := len(s.entries)
 	if n == 0 {
@@ -310,10 +321,16 @@ func (kb *KB) searchQuery(text string, q []string, lang string, k int) []KBHit {
 	// Dense score arrays: a common word touches most documents of a big
 	// KB, and slices beat maps there.
 	scores := make([]float64, n)
-	s.index.scoreDense(q, scores, 1)
-	s.head.scoreDense(q, scores, headWeight)
+	score := func(ix *bm25, toks, bgToks []string, into []float64, w float64) {
+		ix.scoreDense(toks, into, w)
+		if len(bgToks) > 0 {
+			ix.scoreDense(bgToks, into, w*backgroundWeight)
+		}
+	}
+	score(s.index, q, bg, scores, 1)
+	score(s.head, q, bg, scores, headWeight)
 	if leadWeight > 0 {
-		s.lead.scoreDense(q, scores, leadWeight)
+		score(s.lead, q, bg, scores, leadWeight)
 	}
 	if pairWeight > 0 {
 		s.pairs.scoreDense(pairTokens(q), scores, pairWeight)
@@ -325,7 +342,7 @@ func (kb *KB) searchQuery(text string, q []string, lang string, k int) []KBHit {
 	// The best passage of an entry adds to it: an article with one bullet
 	// that says what was asked beats one that mentions the words apart.
 	pscores := make([]float64, len(s.pOwner))
-	s.passages.scoreDense(q, pscores, 1)
+	score(s.passages, q, bg, pscores, 1)
 	if len(x) > 0 {
 		s.passages.scoreDense(x, pscores, expandWeight)
 	}
@@ -361,7 +378,8 @@ func (kb *KB) searchQuery(text string, q []string, lang string, k int) []KBHit {
 	if len(raw) > k*3+3 {
 		raw = raw[:k*3+3]
 	}
-	bestScore := s.index.maxScore(q) + headWeight*s.head.maxScore(q)
+	bestScore := s.index.maxScore(q) + headWeight*s.head.maxScore(q) +
+		backgroundWeight*(s.index.maxScore(bg)+headWeight*s.head.maxScore(bg))
 	out := make([]KBHit, 0, len(raw))
 	for _, h := range raw {
 		e := s.entries[h.doc]

@@ -88,6 +88,9 @@ melt fire smoke spark burn overheat shock defect broken fault
 退款 退钱 退回 到账
 会员 会员费 续费 自动续费
 地址 收货地址 修改地址
+破损 损坏 压坏 压碎 摔坏 碎了 破了 裂了 裂开
+damag crush crack shatter smash dent broken
+换货 换一个 换个 调换
 漏水 漏电 坏了 故障 质量 维修 保修
 起火 着火 冒烟 烧焦 漏电 坏了 故障 质量`
 
@@ -147,14 +150,23 @@ func expandQuery(raw string, q []string) []string {
 			add(o)
 		}
 	}
-	if raw != "" {
-		low := strings.ToLower(raw)
-		for cue, ts := range answerCues {
-			if strings.Contains(low, cue) {
-				for _, t := range ts {
-					add(t)
-				}
-			}
+	for _, t := range answerCueTokens(raw) {
+		add(t)
+	}
+	return out
+}
+
+// answerCueTokens are the answer-type cues of a query text ("多久" →
+// 工作日, 小时; "how much" → fee, amount): what its answer will say.
+func answerCueTokens(raw string) []string {
+	if raw == "" {
+		return nil
+	}
+	var out []string
+	low := strings.ToLower(raw)
+	for cue, ts := range answerCues {
+		if strings.Contains(low, cue) {
+			out = append(out, ts...)
 		}
 	}
 	return out

@@ -27,8 +27,8 @@ import (
 const zhDomainWords = `订单 订单号 单号 运单 运单号 下单 拍下 付款 支付 支付宝 微信 微信支付 银联 银行卡 信用卡 储蓄卡 借记卡 花呗 分期 余额 账户 账号
 扣款 扣费 扣钱 多扣 重复扣款 手续费 服务费 运费 运费险 邮费 包邮 费用 收费 免费 金额 价格 价钱 差价 价保 保价 优惠 优惠券 红包 代金券 满减 折扣 积分 返现
 会员 会员费 会员卡 年费 月费 续费 自动续费 续订 订阅 开通 关闭 取消 退订 提醒 短信 通知 到期 过期 有效期 期限 套餐 权益 等级 包月 包年 连续包月
-退款 退钱 退回 原路 原路退回 到账 退货 退换 换货 退换货 七天无理由 无理由 售后 售后服务 维修 保修 保修期 质保 三包 检测 鉴定 返修 上门 寄回 寄修 补发 补偿 赔偿 赔付 理赔
-物流 快递 快递员 快递柜 驿站 包裹 发货 已发货 未发货 揽收 派送 配送 送达 签收 已签收 代收 丢件 丢失 破损 损坏 延迟 延误 催单 催促 加急 顺丰 中通 圆通 韵达 申通 京东 邮政 菜鸟
+退款 退钱 退回 原路 原路退回 到账 退货 退换 换货 换一个 换个 调换 退换货 七天无理由 无理由 售后 售后服务 维修 保修 保修期 质保 三包 检测 鉴定 返修 上门 寄回 寄修 补发 补偿 赔偿 赔付 理赔
+物流 快递 快递员 快递柜 驿站 包裹 发货 已发货 未发货 揽收 派送 配送 送达 签收 已签收 代收 丢件 丢失 破损 损坏 压坏 压碎 摔坏 碎了 破了 裂了 裂开 盒子 杯子 延迟 延误 催单 催促 加急 顺丰 中通 圆通 韵达 申通 京东 邮政 菜鸟
 地址 收货 收货地址 收货人 电话 手机 手机号 号码 验证码 密码 登录 注册 注销 冻结 解冻 锁定 解锁 绑定 解绑 实名 认证 身份证 账户安全 异常 盗号 修改 更改 更换 变更
 发票 专票 普票 增值税 电子发票 纸质发票 抬头 税号 开票 补开 换开 红冲
 商品 产品 宝贝 尺码 尺寸 大小 颜色 型号 规格 库存 缺货 预售 现货 质量 正品 假货 瑕疵 坏了 故障 不能用 漏水 漏电 发热 耳机 充电器 热水器 手机壳 电池 屏幕
@@ -154,13 +154,19 @@ func appendParts(out []string, d map[string]bool, s []rune) []string {
 }
 
 // segmentHan cuts a Han run into the fewest pieces, dictionary words
-// costing 1 and loose characters 1.2; ties go to the longer first piece.
+// costing 1 and loose characters 1.2 — a particle (了, 的) 1.1, since it
+// is a word by itself: 压坏了 is 压坏 + 了, not 压 + 坏了. Ties go to the
+// longer first piece.
 func segmentHan(d map[string]bool, han []rune) [][]rune {
 	n := len(han)
 	cost := make([]float64, n+1)
 	next := make([]int, n+1)
 	for i := n - 1; i >= 0; i-- {
-		cost[i], next[i] = 1.2+cost[i+1], i+1
+		loose := 1.2
+		if strings.ContainsRune(zhStopChars, han[i]) {
+			loose = 1.1
+		}
+		cost[i], next[i] = loose+cost[i+1], i+1
 		for l := min(zhDictMax, n-i); l >= 2; l-- {
 			if d[string(han[i:i+l])] {
 				if c := 1 + cost[i+l]; c < cost[i]-1e-9 {
