@@ -241,6 +241,18 @@ func (p draftPlan) render(in instruction) string {
 	return short
 }
 
+// kind is what the composed draft is: a closing or a holding reply (the
+// templated bodies of compose, which state no facts), else an answer.
+func (p draftPlan) kind() string {
+	switch {
+	case p.closing:
+		return DraftKindClosing
+	case p.body == "" && (p.lookup || p.opener):
+		return DraftKindHolding
+	}
+	return ""
+}
+
 func (p draftPlan) compose(in instruction) string {
 	ph := templatePhrases[LangEN]
 	if p.lang == LangZH {

@@ -274,7 +274,7 @@ func (e *Engine) Draft(ctx context.Context, c Conversation, instr string, onDelt
 
 func (e *Engine) offlineDraft(ctx context.Context, c Conversation, plan draftPlan, in instruction, onDelta func(Delta), reset bool) Draft {
 	text := dropAdvice(plan.render(in))
-	d := Draft{Text: text, Language: plan.lang, Citations: plan.citations}
+	d := Draft{Text: text, Language: plan.lang, Citations: plan.citations, Kind: plan.kind()}
 	if d.Citations == nil {
 		d.Citations = []Source{}
 	}
@@ -282,7 +282,8 @@ func (e *Engine) offlineDraft(ctx context.Context, c Conversation, plan draftPla
 		d.Warnings = append(d.Warnings, Warning{Code: WarnNoArticle, Message: "No article covers this: the draft acknowledges the problem and asks for what is needed."})
 	}
 	for _, w := range checkDraft(text, plan.citations, plan.kbUsed, c) {
-		if !(plan.noArticle && w.Code == WarnNoCitation) {
+		// No article says so itself; a closing or holding reply needs no source.
+		if !(w.Code == WarnNoCitation && (plan.noArticle || d.Kind != "")) {
 			d.Warnings = append(d.Warnings, w)
 		}
 	}

@@ -49,3 +49,32 @@ func TestHonestDraftDoesNotAskWhatWasJustSaid(t *testing.T) {
 		t.Errorf("draft quotes the tax id or asks what the problem is: %s", d.Text)
 	}
 }
+
+// A closing or holding reply says what it is and carries no no_citation
+// warning: it states no facts to check ("好的，收到，我这边马上跟进…" for
+// "好的，那我再等两天。" was flagged "cites no source" in the demo).
+func TestBriefDraftsNeedNoSource(t *testing.T) {
+	e := offline(t)
+	for _, tc := range []struct {
+		c    Conversation
+		kind string
+	}{
+		{conv("k1", "customer:我的快递一直没到", "agent:抱歉，我这边帮您催一下物流，两天内会有更新。", "customer:好的，那我再等两天。"), DraftKindClosing},
+		{conv("k2", "customer:How do I reset my password?", "agent:Use Forgot password on the sign-in page.", "customer:Found it, thanks!"), DraftKindClosing},
+		{conv("k3", "customer:在吗"), DraftKindHolding},
+		{conv("k4", "customer:我填了但是提示税号格式不对，税号是 91310115MA1K4XXXX"), ""},
+	} {
+		d, err := e.Draft(context.Background(), tc.c, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Kind != tc.kind {
+			t.Errorf("%s: kind %q, want %q: %s", tc.c.ID, d.Kind, tc.kind, d.Text)
+		}
+		for _, w := range d.Warnings {
+			if w.Code == WarnNoCitation && tc.kind != "" {
+				t.Errorf("%s: a %s draft warned %q: %s", tc.c.ID, tc.kind, w.Code, d.Text)
+			}
+		}
+	}
+}

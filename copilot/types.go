@@ -160,6 +160,11 @@ const (
 	// WarnNoArticle: no KB article answers the question with confidence;
 	// the draft acknowledges it and asks for what is needed.
 	WarnNoArticle = "no_article"
+	// DraftKindClosing: the draft confirms a customer's thanks or
+	// agreement; DraftKindHolding: it answers a bare greeting or says the
+	// agent is looking into what the customer sent. Neither needs a source.
+	DraftKindClosing = "closing"
+	DraftKindHolding = "holding"
 	// WarnAdvice: a model's draft points the customer to a regulator,
 	// court or lawyer.
 	WarnAdvice = "regulator_advice"
@@ -170,8 +175,11 @@ type Draft struct {
 	Text     string `json:"text"`
 	Language string `json:"language"`
 	// Citations are the sources the reply relies on (KB entry ids and exemplar ids).
-	Citations  []Source   `json:"citations"`
-	Warnings   []Warning  `json:"warnings,omitempty"`
+	Citations []Source  `json:"citations"`
+	Warnings  []Warning `json:"warnings,omitempty"`
+	// Kind is DraftKindClosing or DraftKindHolding for a short templated
+	// turn that states no facts (it needs no source); "" for an answer.
+	Kind       string     `json:"kind,omitempty"`
 	Provenance Provenance `json:"provenance"`
 }
 

@@ -221,18 +221,21 @@ type Source struct {
 
 // Draft is an AI-generated reply suggestion.
 type Draft struct {
-	ID             string      `json:"id"`
-	ConversationID string      `json:"conversation_id"`
-	Text           string      `json:"text"`
-	BasedOnSeq     int         `json:"based_on_seq"` // newest message seq it saw; stale when the customer wrote after
-	Provider       string      `json:"provider"`
-	Model          string      `json:"model"`
-	PromptVersion  string      `json:"prompt_version"`
-	Sources        []Source    `json:"sources,omitempty"`
-	Warnings       []string    `json:"warnings,omitempty"`
-	Instruction    string      `json:"instruction,omitempty"`
-	Status         DraftStatus `json:"status"`
-	CreatedAt      int64       `json:"created_at"`
+	ID             string   `json:"id"`
+	ConversationID string   `json:"conversation_id"`
+	Text           string   `json:"text"`
+	BasedOnSeq     int      `json:"based_on_seq"` // newest message seq it saw; stale when the customer wrote after
+	Provider       string   `json:"provider"`
+	Model          string   `json:"model"`
+	PromptVersion  string   `json:"prompt_version"`
+	Sources        []Source `json:"sources,omitempty"`
+	Warnings       []string `json:"warnings,omitempty"`
+	// Kind is what the draft is: an answer (""), or a short confirmation
+	// or greeting that states no facts and needs no source.
+	Kind        DraftKind   `json:"kind,omitempty"`
+	Instruction string      `json:"instruction,omitempty"`
+	Status      DraftStatus `json:"status"`
+	CreatedAt   int64       `json:"created_at"`
 }
 
 // Reject reasons (one keystroke each in the desk).

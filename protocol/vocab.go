@@ -1,5 +1,7 @@
 package protocol
 
+import "strings"
+
 // The desk's vocabulary: the words that name a draft's state, what an
 // agent did with a draft, a conversation's risk flags, why it went to
 // people and where a reply is on its way to the customer. They are typed
@@ -100,6 +102,41 @@ const (
 	// ReasonEmail: a mail queued for people because the bot does not answer mail.
 	ReasonEmail Reason = "email"
 )
+
+// DraftKind says what a draft is (Draft.Kind): an answer, which states
+// facts and should cite where they come from (the default, ""), or a short
+// templated turn that states none — a confirmation of a customer's thanks
+// or agreement (closing), or a holding reply to a bare greeting or a sent
+// reference ("How can I help?", "One moment while I look into it") —
+// which needs no source.
+type DraftKind string
+
+// Draft kinds.
+const (
+	DraftAnswer  DraftKind = ""
+	DraftClosing DraftKind = "closing"
+	DraftHolding DraftKind = "holding"
+)
+
+// NeedsSource reports whether a draft of this kind should cite a source.
+func (k DraftKind) NeedsSource() bool { return k != DraftClosing && k != DraftHolding }
+
+// Draft warning codes (Draft.Warnings are "code: message"). The copilot
+// keeps its own copies; server/vocab_test.go checks they agree.
+const (
+	// WarnNoCitation: the draft cites nothing.
+	WarnNoCitation = "no_citation"
+	// WarnNoArticle: no article covers the question; the draft says so
+	// and asks for what is needed (it cites nothing, and says why).
+	WarnNoArticle = "no_article"
+)
+
+// WarningCode is the code of a draft warning ("no_citation: …" →
+// "no_citation").
+func WarningCode(w string) string {
+	code, _, _ := strings.Cut(w, ":")
+	return strings.TrimSpace(code)
+}
 
 // BotKind says what a bot message is (Message.BotKind, APIBotTurn.Kind):
 // an answer, a request for detail, a notice that a person will reply, or a

@@ -292,7 +292,7 @@ func (e *enricher) enrich(ctx context.Context, convID string, j job) {
 	pd := protocol.Draft{
 		ConversationID: convID, Text: dr.Text, BasedOnSeq: int(dr.Provenance.Seq),
 		Provider: dr.Provenance.Provider, Model: dr.Provenance.Model, PromptVersion: dr.Provenance.PromptVersion,
-		Instruction: j.instruction,
+		Instruction: j.instruction, Kind: protocol.DraftKind(dr.Kind),
 	}
 	for _, s := range dr.Citations {
 		pd.Sources = append(pd.Sources, protocol.Source{Kind: s.Kind, ID: s.ID, Title: s.Title, Score: s.Score})

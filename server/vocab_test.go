@@ -29,6 +29,22 @@ func TestCopilotSpeaksProtocolVocabulary(t *testing.T) {
 	}
 }
 
+// TestCopilotDraftWordsAreProtocols: the copilot's draft kinds and the
+// warning codes the desk reads are protocol's.
+func TestCopilotDraftWordsAreProtocols(t *testing.T) {
+	for c, p := range map[string]string{
+		copilot.DraftKindClosing: string(protocol.DraftClosing), copilot.DraftKindHolding: string(protocol.DraftHolding),
+		copilot.WarnNoCitation: protocol.WarnNoCitation, copilot.WarnNoArticle: protocol.WarnNoArticle,
+	} {
+		if c != p {
+			t.Errorf("copilot says %q, protocol %q", c, p)
+		}
+	}
+	if protocol.DraftKind(copilot.DraftKindClosing).NeedsSource() || protocol.DraftKind(copilot.DraftKindHolding).NeedsSource() {
+		t.Error("a closing or holding draft should need no source")
+	}
+}
+
 // TestCopilotWordsEveryReason: the summary names each of protocol's
 // escalation reasons in words, never as its code.
 func TestCopilotWordsEveryReason(t *testing.T) {

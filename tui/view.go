@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -484,8 +485,17 @@ func (m *Model) draftLines(c protocol.Conversation, w int) []string {
 	for _, l := range wrapPlain(sanitize.Text(d.Text), w) {
 		out = append(out, ds.Body.Render(cell.Fit(l, w)))
 	}
+	// One line says a draft cites nothing: the copilot's warning when it
+	// gave one (it says why), else the desk's own; none on a closing or
+	// holding reply, which states no facts.
+	said := slices.ContainsFunc(d.Warnings, func(wn string) bool {
+		code := protocol.WarningCode(wn)
+		return code == protocol.WarnNoCitation || code == protocol.WarnNoArticle
+	})
 	if len(d.Sources) == 0 {
-		out = append(out, ds.Warning.Render(cell.Fit("⚠ "+cat.DraftNoSources, w)))
+		if d.Kind.NeedsSource() && !said {
+			out = append(out, ds.Warning.Render(cell.Fit("⚠ "+cat.DraftNoSources, w)))
+		}
 	} else {
 		out = append(out, m.st.Muted.Render(cell.Fit(cat.DraftSources+":", w)))
 		for i, s := range d.Sources {

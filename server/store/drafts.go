@@ -9,13 +9,13 @@ import (
 	"github.com/agentdesk/agentdesk/protocol"
 )
 
-const draftColumns = `id, conversation_id, text, based_on_seq, provider, model, prompt_version, sources, warnings, instruction, status, created_at`
+const draftColumns = `id, conversation_id, text, based_on_seq, provider, model, prompt_version, sources, warnings, instruction, status, created_at, kind`
 
 func scanDraft(r rowScanner) (protocol.Draft, error) {
 	var d protocol.Draft
 	var sources, warnings string
 	if err := r.Scan(&d.ID, &d.ConversationID, &d.Text, &d.BasedOnSeq, &d.Provider, &d.Model, &d.PromptVersion,
-		&sources, &warnings, &d.Instruction, &d.Status, &d.CreatedAt); err != nil {
+		&sources, &warnings, &d.Instruction, &d.Status, &d.CreatedAt, &d.Kind); err != nil {
 		return d, err
 	}
 	if err := unmarshalList(sources, &d.Sources); err != nil {
@@ -71,9 +71,9 @@ func (tx *Tx) CreateDraft(d protocol.Draft) (protocol.Draft, error) {
 	if err := tx.supersedeDrafts(c.ID); err != nil {
 		return d, err
 	}
-	if _, err := tx.exec(`INSERT INTO drafts(`+draftColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := tx.exec(`INSERT INTO drafts(`+draftColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ID, d.ConversationID, d.Text, d.BasedOnSeq, d.Provider, d.Model, d.PromptVersion,
-		marshalList(d.Sources), marshalList(d.Warnings), d.Instruction, d.Status, d.CreatedAt); err != nil {
+		marshalList(d.Sources), marshalList(d.Warnings), d.Instruction, d.Status, d.CreatedAt, d.Kind); err != nil {
 		return d, fmt.Errorf("store draft for %s: %w", c.ID, err)
 	}
 	return d, tx.emit(protocol.EvDraft, c.ID, c.Assignee, "", protocol.DraftEvent{Draft: d})

@@ -368,4 +368,9 @@ UPDATE messages SET bot_kind = 'answer' WHERE author = 'bot' AND external_id LIK
 UPDATE messages SET bot_kind = 'clarify' WHERE author = 'bot' AND external_id LIKE 'bot-clarify-%';
 UPDATE messages SET bot_kind = 'bye' WHERE author = 'bot' AND external_id LIKE 'bot-bye-%';
 `,
+	// 15: what a draft is (protocol.DraftKind): a closing or holding reply
+	// states no facts, and the desk warns of no missing source on it.
+	`
+ALTER TABLE drafts ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+`,
 }
