@@ -84,6 +84,7 @@ type Store struct {
 	stmts      sync.Map                // query text → *sql.Stmt on the writer (see Tx.stmt)
 	nstmts     int                     // entries in stmts; guarded by the batch runner (writes.go)
 	unprepared []string                // statements the running batch ran unprepared; guarded by the batch runner
+	txStmts    map[string]*sql.Stmt    // stmts bound to the running batch's transaction; guarded by the batch runner
 }
 
 // Options configure Open.
@@ -383,8 +384,17 @@ func (tx *Tx) stmt(query string) *sql.Stmt {
 	if tx.s.pg != nil {
 		return nil
 	}
+	if st, ok := tx.s.txStmts[query]; ok {
+		return st
+	}
 	if v, ok := tx.s.stmts.Load(query); ok {
-		return tx.tx.StmtContext(tx.ctx, v.(*sql.Stmt))
+		// Bound to the transaction once, for every write of the batch.
+		st := tx.tx.StmtContext(tx.ctx, v.(*sql.Stmt))
+		if tx.s.txStmts == nil {
+			tx.s.txStmts = make(map[string]*sql.Stmt)
+		}
+		tx.s.txStmts[query] = st
+		return st
 	}
 	tx.s.unprepared = append(tx.s.unprepared, query) // only the batch runner writes (writes.go)
 	return nil

@@ -173,6 +173,7 @@ func (s *Store) commitBatch(batch []*writeJob) {
 	committed, committing := false, false
 	defer func() {
 		if s.pg == nil {
+			clear(s.txStmts)                // closed with their transaction
 			s.prepare(context.Background()) // the writer's connection is free again
 			switch {
 			case committed:
