@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strings"
 	"time"
 
 	"github.com/agentdesk/agentdesk/client"
@@ -66,7 +67,7 @@ func (m *Model) connProblem(w int) []string {
 	for _, l := range wrapPlain("✗ "+sanitize.Line(c.Title(server))+" — "+connReason(c, m.conn.Err), w) {
 		out = append(out, m.st.Status.Disconnected.Render(cell.Fit(l, w)))
 	}
-	out = append(out, "")
+	out = append(out, strings.Repeat(" ", w))
 	_, text := connWords(c, p.Cause)
 	for _, l := range wrapPlain(text, w) {
 		out = append(out, cell.Fit(l, w))
@@ -76,7 +77,7 @@ func (m *Model) connProblem(w int) []string {
 			out = append(out, m.st.Muted.Render(cell.Fit(l, w)))
 		}
 	}
-	out = append(out, "")
+	out = append(out, strings.Repeat(" ", w))
 	switch {
 	case m.conn.State == client.StateOffline && !m.conn.RetryAt.IsZero():
 		in := max(m.conn.RetryAt.Sub(m.now), 0).Round(time.Second)

@@ -35,7 +35,15 @@ func TestConnectionProblemIsExplained(t *testing.T) {
 			h := newHarness(t, lang.EN, 120, 30)
 			h.m.link = link{server: "ws://127.0.0.1:9", logPath: "/data/agentdesk/desk.log"}
 			h.send(UpdatesMsg{Updates: []client.Update{tc.state}})
-			scr := paneText(h.m.convPane())
+			pane := h.m.convPane()
+			for i, l := range pane {
+				// A blank line the width of nothing let the next pane's
+				// border slide left ("││" on screen).
+				if got := ansi.StringWidth(l); got != h.m.lay.conv.w {
+					t.Errorf("line %d is %d cells wide, the pane %d: %q", i, got, h.m.lay.conv.w, ansi.Strip(l))
+				}
+			}
+			scr := paneText(pane)
 			for _, w := range append(tc.want, "Not connected to ws://127.0.0.1:9", "/data/agentdesk/desk.log") {
 				if !strings.Contains(scr, w) {
 					t.Errorf("screen lacks %q:\n%s", w, h.screen())
