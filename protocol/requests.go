@@ -59,12 +59,19 @@ type TextReq struct {
 	ConversationID string   `json:"conversation_id"`
 	Text           string   `json:"text"`
 	Attachments    []string `json:"attachments,omitempty"`
+	// WrittenAt is when the agent wrote it (unix ms): a desk that queued it
+	// offline sends it later, and the message keeps this time beside the
+	// time the server took it. Optional; one in the future is not kept.
+	WrittenAt int64 `json:"written_at,omitempty"`
 }
 
 // Validate checks the request.
 func (r TextReq) Validate() error {
 	if err := needID("conversation_id", r.ConversationID); err != nil {
 		return err
+	}
+	if r.WrittenAt < 0 {
+		return Errorf(CodeInvalid, "field \"written_at\" is negative")
 	}
 	if len(r.Attachments) > MaxAttachments {
 		return Errorf(CodeInvalid, "field \"attachments\" has %d files; at most %d", len(r.Attachments), MaxAttachments)

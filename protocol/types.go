@@ -189,7 +189,10 @@ type Message struct {
 	Text           string        `json:"text"`
 	DraftID        string        `json:"draft_id,omitempty"` // set when the reply came from an AI draft
 	Delivery       DeliveryState `json:"delivery,omitempty"` // agent and bot replies on their way
-	CreatedAt      int64         `json:"created_at"`
+	CreatedAt      int64         `json:"created_at"`         // when the server took it
+	// WrittenAt is when the agent wrote it, when that was earlier than
+	// CreatedAt (a reply or note queued on a desk while offline); 0 if not.
+	WrittenAt int64 `json:"written_at,omitempty"`
 	// Attachments are the files sent with the message: metadata only, the
 	// bytes are downloaded from the attachment endpoints (docs/api).
 	Attachments []Attachment `json:"attachments,omitempty"`

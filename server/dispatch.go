@@ -120,10 +120,10 @@ var routes = map[string]route{
 		return tx.Release(a, r.ConversationID)
 	}),
 	protocol.ReqSend: inTx(func(tx *store.Tx, a store.Actor, r protocol.TextReq) (protocol.MessageAck, error) {
-		return messageAck(tx.SendWith(a, r.ConversationID, r.Text, r.Attachments))
+		return messageAck(tx.SendWith(a, r))
 	}),
 	protocol.ReqNote: inTx(func(tx *store.Tx, a store.Actor, r protocol.TextReq) (protocol.MessageAck, error) {
-		return messageAck(tx.NoteWith(a, r.ConversationID, r.Text, r.Attachments))
+		return messageAck(tx.NoteWith(a, r))
 	}),
 	protocol.ReqTransfer: conversationAck(func(tx *store.Tx, a store.Actor, r protocol.TransferReq) (protocol.Conversation, error) {
 		return tx.Transfer(a, r.ConversationID, r.ToAgent, r.ToTeam, r.Note)

@@ -68,6 +68,7 @@ func (m *Model) applyEnqueued(msg enqueuedMsg) tea.Cmd {
 		return nil
 	}
 	m.desk.Enqueued(msg.id, msg.job)
+	m.showQueued()
 	if m.conn.State.String() != "online" {
 		m.say(m.cat.NoticeQueued(what), false)
 	}
@@ -113,6 +114,7 @@ func (m *Model) applyResult(r resultMsg) tea.Cmd {
 			m.loading = false
 			m.unloaded = r.convID
 			m.flushEarly()
+			m.showQueued()
 		}
 		switch {
 		case r.kind == protocol.ReqRegenerate:
@@ -164,6 +166,7 @@ func (m *Model) applyResult(r resultMsg) tea.Cmd {
 		}
 		m.loading = false
 		m.flushEarly()
+		m.showQueued()
 		for _, d := range r.detail.Drafts {
 			if m.desk.PutDraft(d) {
 				m.draftArrived(d)

@@ -14,7 +14,6 @@ import (
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
-	"github.com/agentdesk/agentdesk/tui/deskstate"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
@@ -140,9 +139,9 @@ func (m *Model) sendCompose() tea.Cmd {
 	var cmd tea.Cmd
 	switch c.mode {
 	case composeReply:
-		cmd = m.enqueue(deskstate.Job{Kind: protocol.ReqSend, ConvID: c.convID, Text: text}, protocol.TextReq{ConversationID: c.convID, Text: text, Attachments: fileIDs(c.files)})
+		cmd = m.enqueueText(protocol.ReqSend, protocol.TextReq{ConversationID: c.convID, Text: text, Attachments: fileIDs(c.files)})
 	case composeNote:
-		cmd = m.enqueue(deskstate.Job{Kind: protocol.ReqNote, ConvID: c.convID, Text: text}, protocol.TextReq{ConversationID: c.convID, Text: text, Attachments: fileIDs(c.files)})
+		cmd = m.enqueueText(protocol.ReqNote, protocol.TextReq{ConversationID: c.convID, Text: text, Attachments: fileIDs(c.files)})
 	case composeEdit:
 		if _, done := m.desk.Outcome(c.draft.ID); done {
 			m.say(m.cat.NoticeNoDraft, true)

@@ -64,6 +64,7 @@ func (m *Model) applyUpdates(us []client.Update) tea.Cmd {
 		cmds = append(cmds, m.wantThumbs())
 	}
 	m.queue.UpsertMany(ch.Conversations)
+	m.showQueued() // sent, acknowledged or the connection changed
 	if assigned != "" {
 		m.say(m.cat.NoticeAssigned(assigned), false)
 		if cmd := m.announce(assigned); cmd != nil {
@@ -117,6 +118,60 @@ func (m *Model) appendMessage(msg protocol.Message) {
 	}
 	m.transcript.Append(msg)
 	m.lastSeq = msg.Seq
+}
+
+// enqueueText puts a reply or note in the outbox with the time it was
+// written, which the message keeps when it goes out later.
+func (m *Model) enqueueText(kind string, req protocol.TextReq) tea.Cmd {
+	req.WrittenAt = m.clock().UnixMilli()
+	c, _ := m.desk.Conversation(req.ConversationID)
+	job := deskstate.Job{Kind: kind, ConvID: req.ConversationID, Text: req.Text, At: req.WrittenAt, Seq: max(c.LastSeq, m.seqOf(req.ConversationID))}
+	return m.enqueue(job, req)
+}
+
+// seqOf is the newest message seq of the open transcript, for its id.
+func (m *Model) seqOf(convID string) int {
+	if convID == m.open {
+		return m.lastSeq
+	}
+	return 0
+}
+
+// showQueued shows the open conversation's replies and notes still in the
+// outbox after its transcript: queued while offline, sending while online,
+// at the time they were written. One whose message already came in (the
+// event can beat the outbox's ack) is not shown twice.
+func (m *Model) showQueued() {
+	if m.open == "" || m.loading {
+		return
+	}
+	me := m.desk.Me()
+	held := m.transcript.Real()
+	ids, jobs := m.desk.InOutbox(m.open)
+	var msgs []protocol.Message
+	for i, j := range jobs {
+		if arrived(held, j, me.ID) {
+			continue
+		}
+		author := protocol.AuthorAgent
+		if j.Kind == protocol.ReqNote {
+			author = protocol.AuthorNote
+		}
+		msgs = append(msgs, protocol.Message{ID: "outbox:" + ids[i], ConversationID: m.open, Author: author,
+			AuthorID: me.ID, AuthorName: me.Name, Text: j.Text, CreatedAt: j.At})
+	}
+	m.transcript.SetQueued(msgs, m.conn.State == client.StateOnline)
+}
+
+// arrived reports whether a message the server holds, newer than the job,
+// is the job's reply or note.
+func arrived(held []protocol.Message, j deskstate.Job, me string) bool {
+	for i := len(held) - 1; i >= 0 && held[i].Seq > j.Seq; i-- {
+		if held[i].AuthorID == me && held[i].Text == j.Text {
+			return true
+		}
+	}
+	return false
 }
 
 // applyDelivery shows a reply's new delivery status ("sending…" →

@@ -137,10 +137,11 @@ func New(d Deps) *Model {
 		d.Location = time.Local
 	}
 	cat := i18n.For(d.Lang)
-	pending := 0
+	var left []client.OutboxItem // what a previous run left in the outbox
 	if d.Backend != nil {
-		pending = len(d.Backend.Pending())
+		left = d.Backend.Pending()
 	}
+	pending := len(left)
 	m := &Model{
 		be: d.Backend, km: d.Keys, st: d.Styles, cat: cat, ctx: d.Context, timeout: d.RequestTimeout,
 		clock: d.Now, loc: d.Location, demo: d.Demo, autoTheme: d.AutoTheme, editor: d.Editor, tempDir: d.TempDir, notify: d.Notify,
@@ -157,6 +158,7 @@ func New(d Deps) *Model {
 		exportDir:    d.ExportDir,
 		link:         link{server: d.Server, logPath: d.LogPath},
 	}
+	m.desk.Resume(left)
 	m.queue = queue.New(m.st, cat, "")
 	m.queue.SetNow(m.now)
 	m.queue.SetTab(queue.TabAll)

@@ -11,7 +11,6 @@ import (
 	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
-	"github.com/agentdesk/agentdesk/tui/deskstate"
 	"github.com/agentdesk/agentdesk/tui/dialog"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 	"github.com/agentdesk/agentdesk/tui/team"
@@ -318,6 +317,6 @@ func (m *Model) noteDialog(c protocol.Conversation) dialog.Dialog {
 	title := m.cat.Team.NoteTitle + " · " + sanitize.Line(c.CustomerName)
 	id := c.ID
 	return dialog.NewText(title, m.cat.Team.NotePrompt, max(m.width-4, 1), func(text string) tea.Cmd {
-		return m.enqueue(deskstate.Job{Kind: protocol.ReqNote, ConvID: id}, protocol.TextReq{ConversationID: id, Text: text})
+		return m.enqueueText(protocol.ReqNote, protocol.TextReq{ConversationID: id, Text: text})
 	})
 }

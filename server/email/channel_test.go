@@ -398,7 +398,7 @@ func TestReplyWithAttachmentGoesOutAsMIME(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := r.st.Update(context.Background(), func(tx *store.Tx) error {
-		_, _, err := tx.SendWith(store.Actor{ID: "alice", Role: protocol.RoleAgent}, conv, "Here it is.", []string{a.ID})
+		_, _, err := tx.SendWith(store.Actor{ID: "alice", Role: protocol.RoleAgent}, protocol.TextReq{ConversationID: conv, Text: "Here it is.", Attachments: []string{a.ID}})
 		return err
 	}); err != nil {
 		t.Fatal(err)

@@ -456,11 +456,13 @@ func (tx *Tx) wake(c *protocol.Conversation) error {
 
 // Send adds an agent reply to an owned conversation.
 func (tx *Tx) Send(actor Actor, id, text string) (protocol.Message, protocol.Conversation, error) {
-	return tx.SendWith(actor, id, text, nil)
+	return tx.SendWith(actor, protocol.TextReq{ConversationID: id, Text: text})
 }
 
-// SendWith is Send with files the agent uploaded (attachment ids).
-func (tx *Tx) SendWith(actor Actor, id, text string, attachments []string) (protocol.Message, protocol.Conversation, error) {
+// SendWith is Send with files the agent uploaded (attachment ids) and the
+// time the agent wrote it (r.WrittenAt).
+func (tx *Tx) SendWith(actor Actor, r protocol.TextReq) (protocol.Message, protocol.Conversation, error) {
+	id := r.ConversationID
 	if !protocol.MayRequest(actor.Role, protocol.ReqSend) {
 		return protocol.Message{}, protocol.Conversation{}, protocol.Errorf(protocol.CodeForbidden, "trainers cannot send replies to customers")
 	}
@@ -474,7 +476,7 @@ func (tx *Tx) SendWith(actor Actor, id, text string, attachments []string) (prot
 	if c.Status == protocol.ConvQueued {
 		return protocol.Message{}, c, protocol.Errorf(protocol.CodeConflict, "conversation %s is queued; claim it first", id)
 	}
-	m, c, err := tx.addMessageWith(&c, protocol.AuthorAgent, actor.ID, text, "", Attach{IDs: attachments, Owner: actor.ID})
+	m, c, err := tx.addMessageAs(&c, protocol.AuthorAgent, actor.ID, "", typed(actor, r))
 	if err != nil {
 		return m, c, err
 	}
@@ -483,11 +485,13 @@ func (tx *Tx) SendWith(actor Actor, id, text string, attachments []string) (prot
 
 // Note adds an internal note, visible to staff only.
 func (tx *Tx) Note(actor Actor, id, text string) (protocol.Message, protocol.Conversation, error) {
-	return tx.NoteWith(actor, id, text, nil)
+	return tx.NoteWith(actor, protocol.TextReq{ConversationID: id, Text: text})
 }
 
-// NoteWith is Note with files the agent uploaded (attachment ids).
-func (tx *Tx) NoteWith(actor Actor, id, text string, attachments []string) (protocol.Message, protocol.Conversation, error) {
+// NoteWith is Note with files the agent uploaded (attachment ids) and the
+// time the agent wrote it (r.WrittenAt).
+func (tx *Tx) NoteWith(actor Actor, r protocol.TextReq) (protocol.Message, protocol.Conversation, error) {
+	id := r.ConversationID
 	if !protocol.MayRequest(actor.Role, protocol.ReqNote) {
 		return protocol.Message{}, protocol.Conversation{}, protocol.Errorf(protocol.CodeForbidden, "trainers cannot write notes on conversations")
 	}
@@ -495,7 +499,7 @@ func (tx *Tx) NoteWith(actor Actor, id, text string, attachments []string) (prot
 	if err != nil {
 		return protocol.Message{}, c, err
 	}
-	return tx.addMessageWith(&c, protocol.AuthorNote, actor.ID, text, "", Attach{IDs: attachments, Owner: actor.ID})
+	return tx.addMessageAs(&c, protocol.AuthorNote, actor.ID, "", typed(actor, r))
 }
 
 // addMessage appends a message to c, updates c and emits the event.
@@ -525,6 +529,11 @@ func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, draftID s
 	if author == protocol.AuthorBot {
 		m.BotKind = n.BotKind
 	}
+	// Written earlier than now (queued on a desk while offline): both
+	// times are kept. A time in the future is the desk's clock, not kept.
+	if n.WrittenAt > 0 && n.WrittenAt < m.CreatedAt {
+		m.WrittenAt = n.WrittenAt
+	}
 	attJSON, err := tx.linkAttachments(att, &m)
 	if err != nil {
 		return m, *c, err
@@ -538,9 +547,9 @@ func (tx *Tx) addMessageAs(c *protocol.Conversation, author, authorID, draftID s
 	if deliver {
 		m.Delivery = protocol.DeliveryPending
 	}
-	if _, err := tx.exec(`INSERT INTO messages(id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at, attachments, external_id, bot_kind)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ID, m.ConversationID, m.Seq, m.Author, m.AuthorID, m.AuthorName, m.Text, m.DraftID, m.Delivery, m.CreatedAt, attJSON, externalID, m.BotKind); err != nil {
+	if _, err := tx.exec(`INSERT INTO messages(id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at, attachments, external_id, bot_kind, written_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.ConversationID, m.Seq, m.Author, m.AuthorID, m.AuthorName, m.Text, m.DraftID, m.Delivery, m.CreatedAt, attJSON, externalID, m.BotKind, m.WrittenAt); err != nil {
 		return m, *c, fmt.Errorf("add message to %s: %w", c.ID, err)
 	}
 	if deliver {

@@ -88,12 +88,20 @@ type NewMessage struct {
 	Text       string
 	Attach     Attach // uploads that become its attachments
 	ExternalID string // the channel's own id for the message, if it came from one
+	// WrittenAt is when an agent wrote it, when earlier than now (unix ms).
+	WrittenAt int64
 	// BotKind is what a bot message is (an answer, a handoff notice…).
 	BotKind protocol.BotKind
 	// Deliver queues the message for delivery to the channel like an agent
 	// reply (the server's bot on a channel that shows only what is
 	// delivered, such as e-mail).
 	Deliver bool
+}
+
+// typed is what an agent's reply or note request adds: its text, the files
+// they uploaded and when they wrote it.
+func typed(actor Actor, r protocol.TextReq) NewMessage {
+	return NewMessage{Text: r.Text, Attach: Attach{IDs: r.Attachments, Owner: actor.ID}, WrittenAt: r.WrittenAt}
 }
 
 // AddMessageTo is AddMessageWith on a conversation already loaded in this

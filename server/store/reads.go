@@ -13,12 +13,12 @@ import (
 	"github.com/agentdesk/agentdesk/protocol"
 )
 
-const messageColumns = `id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at, attachments, bot_kind`
+const messageColumns = `id, conversation_id, seq, author, author_id, author_name, text, draft_id, delivery, created_at, attachments, bot_kind, written_at`
 
 func scanMessage(r rowScanner) (protocol.Message, error) {
 	var m protocol.Message
 	var att string
-	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.Author, &m.AuthorID, &m.AuthorName, &m.Text, &m.DraftID, &m.Delivery, &m.CreatedAt, &att, &m.BotKind)
+	err := r.Scan(&m.ID, &m.ConversationID, &m.Seq, &m.Author, &m.AuthorID, &m.AuthorName, &m.Text, &m.DraftID, &m.Delivery, &m.CreatedAt, &att, &m.BotKind, &m.WrittenAt)
 	if err == nil && att != "" {
 		if jerr := json.Unmarshal([]byte(att), &m.Attachments); jerr != nil {
 			return m, fmt.Errorf("message %s: attachments: %w", m.ID, jerr)

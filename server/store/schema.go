@@ -373,4 +373,10 @@ UPDATE messages SET bot_kind = 'bye' WHERE author = 'bot' AND external_id LIKE '
 	`
 ALTER TABLE drafts ADD COLUMN kind TEXT NOT NULL DEFAULT '';
 `,
+	// 16: when an agent wrote a reply or note, when earlier than the
+	// message's created_at (protocol.TextReq.WrittenAt: queued on a desk
+	// while offline); 0 otherwise.
+	`
+ALTER TABLE messages ADD COLUMN written_at INTEGER NOT NULL DEFAULT 0;
+`,
 }

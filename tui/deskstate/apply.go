@@ -183,14 +183,18 @@ func (s *State) applyOutboxResult(r client.OutboxResult, ch *Changes) {
 // jobOf rebuilds what the desk knows of a refused request it did not send
 // in this run (the outbox file outlived a restart): a reply's or a note's
 // text comes back from the request itself, so the agent does not lose it.
-func jobOf(r client.OutboxResult) Job {
-	job := Job{Kind: r.Type}
-	if r.Type != protocol.ReqSend && r.Type != protocol.ReqNote {
+func jobOf(r client.OutboxResult) Job { return textJob(r.Type, r.Request) }
+
+// textJob is the job of a request from its type and data: a reply's or a
+// note's conversation, text and writing time come from the request.
+func textJob(typ string, data json.RawMessage) Job {
+	job := Job{Kind: typ}
+	if typ != protocol.ReqSend && typ != protocol.ReqNote {
 		return job
 	}
 	var req protocol.TextReq
-	if json.Unmarshal(r.Request, &req) == nil {
-		job.ConvID, job.Text = req.ConversationID, req.Text
+	if json.Unmarshal(data, &req) == nil {
+		job.ConvID, job.Text, job.At = req.ConversationID, req.Text, req.WrittenAt
 	}
 	return job
 }

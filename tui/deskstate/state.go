@@ -12,10 +12,14 @@
 package deskstate
 
 import (
+	"cmp"
 	"iter"
 	"maps"
+	"slices"
+	"strings"
 	"time"
 
+	"github.com/agentdesk/agentdesk/client"
 	"github.com/agentdesk/agentdesk/protocol"
 )
 
@@ -35,6 +39,11 @@ type Job struct {
 	DraftID string
 	Action  protocol.Action // outcome action
 	Text    string          // a reply's text, kept for the agent if the send is refused
+	// A reply's or note's writing time (unix ms) and the conversation's
+	// newest message then: it shows in the transcript as queued until a
+	// later message from the server is it.
+	At  int64
+	Seq int
 }
 
 // State is the desk's knowledge. The zero value is not ready: use [New].
@@ -139,6 +148,40 @@ func (s *State) Moods(convID string) []int8 { return s.moods[convID] }
 
 // Pending is how many requests wait in the outbox.
 func (s *State) Pending() int { return s.pending }
+
+// InOutbox lists the replies and notes to a conversation still in the
+// outbox, in the order they were written.
+func (s *State) InOutbox(convID string) (ids []string, jobs []Job) {
+	for id, j := range s.jobs {
+		if j.ConvID == convID && j.Text != "" && (j.Kind == protocol.ReqSend || j.Kind == protocol.ReqNote) {
+			ids = append(ids, id)
+		}
+	}
+	slices.SortFunc(ids, func(a, b string) int {
+		if c := cmp.Compare(s.jobs[a].At, s.jobs[b].At); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	for _, id := range ids {
+		jobs = append(jobs, s.jobs[id])
+	}
+	return ids, jobs
+}
+
+// Resume records the replies and notes a previous run left in the outbox
+// (already counted in pending), so they show as queued.
+func (s *State) Resume(items []client.OutboxItem) {
+	for _, it := range items {
+		if j := textJob(it.Type, it.Data); j.Text != "" {
+			if j.At == 0 {
+				j.At = it.EnqueuedAt.UnixMilli()
+			}
+			s.jobs[it.ID] = j
+		}
+	}
+	s.touch(false)
+}
 
 // Jobs is how many outbox requests the desk is waiting to hear about.
 func (s *State) Jobs() int { return len(s.jobs) }

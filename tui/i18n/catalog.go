@@ -35,9 +35,13 @@ type Catalog struct {
 	// Transcript.
 	AuthorCustomer, AuthorBot, AuthorAgent, AuthorSystem, AuthorNote string
 	DeliveryPending, DeliveryDelivered, DeliveryFailed               string
-	DeliveryNoRoute                                                  func(channel string) string
-	TranscriptEmpty                                                  string
-	NewBelow                                                         func(n int) string
+	// DeliveryQueued marks a reply or note in an offline desk's outbox;
+	// WrittenSent a time stamp of one that went out later.
+	DeliveryQueued  string
+	WrittenSent     func(written, sent string) string
+	DeliveryNoRoute func(channel string) string
+	TranscriptEmpty string
+	NewBelow        func(n int) string
 
 	// Draft panel.
 	DraftTitle, DraftStale, DraftStreaming, DraftSources, DraftNoSources string
@@ -186,6 +190,8 @@ var en = Catalog{
 	AuthorCustomer: "Customer", AuthorBot: "Bot", AuthorAgent: "Agent", AuthorSystem: "System",
 	AuthorNote:      "Internal note",
 	DeliveryPending: "sending…", DeliveryDelivered: "delivered", DeliveryFailed: "not delivered",
+	DeliveryQueued:  "queued, sends when online",
+	WrittenSent:     func(written, sent string) string { return written + " (sent " + sent + ")" },
 	DeliveryNoRoute: func(ch string) string { return "not sent: no delivery configured for channel " + ch },
 	TranscriptEmpty: "No messages yet.",
 	NewBelow:        func(n int) string { return fmt.Sprintf("↓ %d new", n) },
@@ -366,6 +372,8 @@ var zhCN = Catalog{
 	AuthorCustomer: "客户", AuthorBot: "机器人", AuthorAgent: "客服", AuthorSystem: "系统",
 	AuthorNote:      "内部备注",
 	DeliveryPending: "发送中…", DeliveryDelivered: "已送达", DeliveryFailed: "发送失败",
+	DeliveryQueued:  "已排队，联网后发出",
+	WrittenSent:     func(written, sent string) string { return written + "（" + sent + " 发出）" },
 	DeliveryNoRoute: func(ch string) string { return "未发出：渠道 " + ch + " 未配置投递" },
 	TranscriptEmpty: "暂无消息。",
 	NewBelow:        func(n int) string { return fmt.Sprintf("↓ %d 条新消息", n) },

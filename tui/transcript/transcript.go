@@ -11,6 +11,7 @@
 package transcript
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,12 @@ type Model struct {
 
 	msgs   []protocol.Message
 	blocks []block // parallel to msgs; width 0 = not rendered yet
+
+	// queued is how many of msgs, at the end, are the agent's replies and
+	// notes still in the desk's outbox (SetQueued); online says whether
+	// they are on their way.
+	queued int
+	online bool
 
 	width, height int
 	now           time.Time
@@ -87,17 +94,41 @@ func (m *Model) SetNow(t time.Time) { m.now = t }
 func (m *Model) SetMessages(msgs []protocol.Message) {
 	m.msgs = append(m.msgs[:0], msgs...)
 	m.blocks = make([]block, len(m.msgs))
-	m.follow, m.topMsg, m.topLine, m.unseen = true, 0, 0, 0
+	m.follow, m.topMsg, m.topLine, m.unseen, m.queued = true, 0, 0, 0, 0
 }
 
-// Append adds a message that arrived live.
+// Append adds a message that arrived live, before the queued ones.
 func (m *Model) Append(msg protocol.Message) {
-	m.msgs = append(m.msgs, msg)
-	m.blocks = append(m.blocks, block{})
+	i := len(m.msgs) - m.queued
+	m.msgs = slices.Insert(m.msgs, i, msg)
+	m.blocks = slices.Insert(m.blocks, i, block{})
 	if !m.follow {
+		if m.topMsg >= i && m.queued > 0 {
+			m.topMsg++
+		}
 		m.unseen++
 	}
 }
+
+// SetQueued shows the agent's replies and notes the desk has not yet
+// handed to the server after the transcript, marked queued (offline) or
+// sending (online), at the time they were written; they replace the
+// previous ones.
+func (m *Model) SetQueued(msgs []protocol.Message, online bool) {
+	n := len(m.msgs) - m.queued
+	if online == m.online && slices.EqualFunc(m.msgs[n:], msgs, func(a, b protocol.Message) bool { return a.ID == b.ID }) {
+		return
+	}
+	m.msgs = append(m.msgs[:n], msgs...)
+	m.blocks = append(m.blocks[:n], make([]block, len(msgs))...)
+	m.queued, m.online = len(msgs), online
+	if m.topMsg >= len(m.msgs) {
+		m.topMsg, m.topLine = max(len(m.msgs)-1, 0), 0
+	}
+}
+
+// Real returns the messages the server holds (not the queued ones).
+func (m *Model) Real() []protocol.Message { return m.msgs[:len(m.msgs)-m.queued] }
 
 // SetDelivery updates the delivery status of an agent reply (or a bot
 // turn sent as mail).
@@ -135,20 +166,24 @@ func (m *Model) lines(i int) []string {
 	if b.width == m.width && b.delivery == m.msgs[i].Delivery && b.lines != nil {
 		return b.lines
 	}
-	*b = block{width: m.width, delivery: m.msgs[i].Delivery, lines: m.render(&m.msgs[i], i > 0)}
+	*b = block{width: m.width, delivery: m.msgs[i].Delivery, lines: m.render(&m.msgs[i], i > 0, i >= len(m.msgs)-m.queued)}
 	return b.lines
 }
 
-func (m *Model) render(msg *protocol.Message, sep bool) []string {
+func (m *Model) render(msg *protocol.Message, sep, queued bool) []string {
 	t := &m.st.Transcript
 	var out []string
 	if sep {
 		out = append(out, "")
 	}
-	ts := time.UnixMilli(msg.CreatedAt).In(m.loc)
-	stamp := ts.Format("15:04")
-	if today := m.now.In(m.loc); ts.Year() != today.Year() || ts.YearDay() != today.YearDay() {
-		stamp = ts.Format("01-02 15:04")
+	// The time the agent wrote it; a reply that waited in an offline
+	// desk's outbox says when it went out too.
+	stamp := m.stamp(msg.CreatedAt)
+	if msg.WrittenAt > 0 {
+		stamp = m.stamp(msg.WrittenAt)
+		if msg.CreatedAt-msg.WrittenAt >= time.Minute.Milliseconds() {
+			stamp = m.cat.WrittenSent(stamp, m.stamp(msg.CreatedAt))
+		}
 	}
 	name := sanitize.Line(msg.AuthorName)
 	label := m.cat.Author(msg.Author)
@@ -172,9 +207,15 @@ func (m *Model) render(msg *protocol.Message, sep bool) []string {
 	}
 	header := labelStyle.Render(head) + "  " + t.Time.Render(stamp)
 	status := ""
-	// Agents' replies, and the bot's turns where they are sent like replies
+	// What the desk has not handed to the server yet says so; agents'
+	// replies, and the bot's turns where they are sent like replies
 	// (e-mail), say whether they reached the customer.
-	if (msg.Author == protocol.AuthorAgent || msg.Author == protocol.AuthorBot) && msg.Delivery != "" {
+	switch {
+	case queued && m.online:
+		status = t.DeliveryPending.Render("… " + m.cat.DeliveryPending)
+	case queued:
+		status = t.DeliveryPending.Render("⧗ " + m.cat.DeliveryQueued)
+	case (msg.Author == protocol.AuthorAgent || msg.Author == protocol.AuthorBot) && msg.Delivery != "":
 		switch msg.Delivery {
 		case protocol.DeliveryPending:
 			if m.noRoute != "" {
@@ -221,6 +262,15 @@ func (m *Model) render(msg *protocol.Message, sep bool) []string {
 		}
 	}
 	return out
+}
+
+// stamp is a message time: the clock time today, with the date otherwise.
+func (m *Model) stamp(ms int64) string {
+	ts := time.UnixMilli(ms).In(m.loc)
+	if today := m.now.In(m.loc); ts.Year() != today.Year() || ts.YearDay() != today.YearDay() {
+		return ts.Format("01-02 15:04")
+	}
+	return ts.Format("15:04")
 }
 
 // ClearThumbs forgets every image (the terminal no longer holds them).
