@@ -295,6 +295,9 @@ func TestWidgetInRealBrowser(t *testing.T) {
 	}
 	waitFor("the resumed window", `!sr.querySelector('.note.on') && `+bubbles+`.some(t => t === 'Written while you were reconnecting.')`)
 	typeLine("Thanks, one more question: can I get a refund?")
+	// Stored before the reply: a reply that wins the race is stored first,
+	// while the page still shows the question, pending, at the end.
+	waitFor("the question acked", `!sr.querySelector('.state')`)
 	if _, err := desk.c.Send(dctx, conv.ID, "Yes, within 7 days."); err != nil {
 		t.Fatal(err)
 	}
