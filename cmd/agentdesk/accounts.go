@@ -36,7 +36,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		name := fs.String("name", "", "display name (when creating the agent)")
 		role := fs.String("role", protocol.RoleAgent, "role when creating the agent: agent, lead, trainer or admin")
 		team := fs.String("team", "", "team when creating the agent")
-		capacity := fs.Int("capacity", 5, "concurrent conversations when creating the agent")
+		capacity := fs.Int("capacity", agentCapacity, "concurrent conversations when creating the agent (agents 5; leads, trainers and admins 0 unless given)")
 		label := fs.String("label", "", "note to recognise the token by, e.g. the machine it is for")
 		integration := fs.Bool("integration", false, "a token for channels and bots: HTTP API only, never the desk")
 		st, err := parseAndOpen(ctx, fs, db, args, true, func() error {
@@ -57,7 +57,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			a, err := tx.Agent(*agentID)
 			existed = err == nil
 			if protocol.CodeOf(err) == protocol.CodeNotFound {
-				a, err = tx.CreateAgent("cli", store.NewAgent{ID: *agentID, Name: *name, Role: *role, Team: *team, Capacity: *capacity})
+				a, err = tx.CreateAgent("cli", store.NewAgent{ID: *agentID, Name: *name, Role: *role, Team: *team, Capacity: capacityFor(fs, *role, *capacity)})
 			}
 			if err != nil {
 				return err
@@ -192,7 +192,7 @@ func runAgents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		name := fs.String("name", "", "display name")
 		role := fs.String("role", protocol.RoleAgent, "agent, lead, trainer or admin")
 		team := fs.String("team", "", "team")
-		capacity := fs.Int("capacity", 5, "concurrent conversations")
+		capacity := fs.Int("capacity", agentCapacity, "concurrent conversations (agents 5; leads, trainers and admins 0 unless given)")
 		st, err := parseAndOpen(ctx, fs, db, args, true, func() error {
 			if *id == "" {
 				return fmt.Errorf("%w: --id is required", errUsage)
@@ -204,7 +204,7 @@ func runAgents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		defer st.Close()
 		return st.Update(ctx, func(tx *store.Tx) error {
-			a, err := tx.CreateAgent("cli", store.NewAgent{ID: *id, Name: *name, Role: *role, Team: *team, Capacity: *capacity})
+			a, err := tx.CreateAgent("cli", store.NewAgent{ID: *id, Name: *name, Role: *role, Team: *team, Capacity: capacityFor(fs, *role, *capacity)})
 			if err == nil {
 				fmt.Fprintf(stdout, "created %s (%s, %s)\n", a.ID, a.Name, a.Role)
 			}
@@ -212,4 +212,20 @@ func runAgents(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		})
 	}
 	return fmt.Errorf("%w: unknown agents subcommand %q (list, create)", errUsage, sub)
+}
+
+// agentCapacity is how many chats an agent takes at once unless told.
+const agentCapacity = 5
+
+// capacityFor is the capacity a new account gets: what --capacity says when
+// it is given; otherwise agentCapacity for an agent and 0 for anyone else.
+// Auto-assignment routes to every online account with room, so a lead
+// watching the board was handed chats nobody answered (README's team set-up).
+func capacityFor(fs *flag.FlagSet, role string, capacity int) int {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "capacity" })
+	if given || role == protocol.RoleAgent {
+		return capacity
+	}
+	return 0
 }

@@ -188,3 +188,44 @@ func TestServeOpenAIWithoutKey(t *testing.T) {
 		t.Errorf("serve against OpenAI without a key: exit %d: %s", code, stderr.String())
 	}
 }
+
+// A lead, trainer or admin made without --capacity takes no chats: the
+// server auto-assigns to every online account with room, and in the README's
+// team set-up the lead watching the board was handed chats nobody answered.
+// Agents get 5; --capacity is kept for anyone.
+func TestNewAccountsCapacityByRole(t *testing.T) {
+	db := t.TempDir() + "/a.db"
+	ctx := context.Background()
+	for _, args := range [][]string{
+		{"token", "create", "--agent", "alice"},
+		{"token", "create", "--agent", "lena", "--role", "lead"},
+		{"token", "create", "--agent", "tom", "--role", "lead", "--capacity", "3"},
+		{"agents", "create", "--id", "tina", "--role", "trainer"},
+		{"agents", "create", "--id", "bob", "--capacity", "2"},
+	} {
+		var stderr bytes.Buffer
+		if code := run(ctx, append(args, "--db", db), &bytes.Buffer{}, &stderr); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr.String())
+		}
+	}
+	var list bytes.Buffer
+	if code := run(ctx, []string{"agents", "list", "--db", db}, &list, &bytes.Buffer{}); code != 0 {
+		t.Fatal("agents list failed")
+	}
+	want := map[string]string{"alice": "0/5", "lena": "0/0", "tom": "0/3", "tina": "0/0", "bob": "0/2"}
+	for _, l := range strings.Split(list.String(), "\n") {
+		f := strings.Fields(l)
+		if len(f) == 0 {
+			continue
+		}
+		if w, ok := want[f[0]]; ok {
+			if f[len(f)-1] != w {
+				t.Errorf("%s: load %s, want %s\n%s", f[0], f[len(f)-1], w, list.String())
+			}
+			delete(want, f[0])
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("not listed: %v\n%s", want, list.String())
+	}
+}
