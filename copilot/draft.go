@@ -343,7 +343,8 @@ func closingTurn(text string) bool {
 	if t == "" || utf8.RuneCountInString(t) > 40 || strings.ContainsAny(t, "?？") {
 		return false
 	}
-	l := FoldText(t)
+	// A decision against cancelling ("账号先不注销了") is agreement too.
+	l := negatedCancel(t)
 	for _, n := range []string{"没", "不", "未", "别", "还", "not", "n't", "never", "no ", "but", "但"} {
 		if strings.Contains(l, n) {
 			return false // "没收到", "not working", "好的，但是…": not a closing
@@ -354,7 +355,7 @@ func closingTurn(text string) bool {
 			return false
 		}
 	}
-	for _, c := range []string{"谢谢", "感谢", "多谢", "好的", "好吧", "行吧", "收到", "明白", "知道了", "可以", "没问题", "就行",
+	for _, c := range []string{"谢谢", "感谢", "多谢", "好的", "好吧", "行吧", "收到", "明白", "知道了", "可以", "没问题", "就行", "那就这样", "就这样吧",
 		"thank", "thanks", "ok", "okay", "great", "perfect", "fine", "got it", "sounds good", "appreciate", "works"} {
 		if isASCII(c) && strings.Contains(" "+strings.Join(strings.FieldsFunc(l, func(r rune) bool { return !unicode.IsLetter(r) }), " ")+" ", " "+c) ||
 			!isASCII(c) && strings.Contains(l, c) {

@@ -195,6 +195,11 @@ func TestDraftClosingTurns(t *testing.T) {
 		{conv("z1", "customer:付款扣了两次钱", "agent:抱歉给您添麻烦了，已经为您退回。", "customer:收到了，谢谢。"), "不客气", []string{"记下了", "具体说一下"}},
 		{conv("z2", "customer:热水器漏水了", "agent:非常抱歉，我们安排上门维修。", "customer:行吧，那你们尽快安排上门。"), "马上跟进", []string{"记下了", "抱歉", "优先处理"}},
 		{conv("z3", "customer:How do I reset my password?", "agent:Use Forgot password on the sign-in page.", "customer:Found it in spam, thanks!"), "welcome", []string{"noted your question", "Sorry"}},
+		// Seen in a simulated run: agreeing, and deciding not to cancel,
+		// got "能具体说一下遇到了什么问题吗？".
+		{conv("z6", "customer:会员续费扣的钱能退吗", "agent:可以申请退还本次续费。", "customer:好吧，退了就行，账号先不注销了。"), "马上跟进", []string{"记下了", "具体说一下", "抱歉"}},
+		{conv("z7", "customer:我的快递一直没到", "agent:已经帮您催了，明天送到。", "customer:那就这样吧"), "马上跟进", []string{"记下了", "具体说一下"}},
+		{conv("z8", "customer:Can I change my delivery address?", "agent:Yes, I changed it to the new one.", "customer:Ok then, fine."), "on it", []string{"details", "Sorry"}},
 		{conv("z4", "customer:快递显示已签收，但是我根本没收到包裹"), "补发", nil},
 		// Seen in the demo: answered from the warranty article, not "no article".
 		{conv("z5", "customer:请问蓝牙耳机的保修期是多久？右耳没声音了"), "1 年保修", []string{"记下了"}},

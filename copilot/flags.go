@@ -155,7 +155,7 @@ func messageFlags(text string, ms messageSentiment, score float64) (Flags, map[s
 	}
 	raise(FlagLegalThreat, &f.LegalThreat, t.without(notLegal).hits(legalZH, legalEN))
 	raise(FlagAsksForHuman, &f.AsksForHuman, t.without(notHuman).hits(humanZH, humanEN))
-	raise(FlagChurnRisk, &f.ChurnRisk, t.hits(churnZH, churnEN))
+	raise(FlagChurnRisk, &f.ChurnRisk, t.withoutNegated(churnZH, churnEN).hits(churnZH, churnEN))
 	if !strings.Contains(t.lower, "不急") && !strings.Contains(t.words, " no rush ") {
 		raise(FlagUrgent, &f.Urgent, t.hits(urgentZH, urgentEN))
 	}
