@@ -13,6 +13,7 @@ import (
 	"github.com/agentdesk/agentdesk/lang"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/themes"
+	"github.com/agentdesk/agentdesk/tui/i18n"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
 )
 
@@ -66,11 +67,11 @@ func teamStats() protocol.TeamStats {
 			{AgentID: "bob", Resolved: 7, HandleMs: (95 * time.Minute).Milliseconds(), DraftsAccepted: 3, DraftsRejected: 3},
 		},
 		Waiting: map[string]int64{"c1": ms(-12 * time.Minute), "c2": ms(-2 * time.Minute), "c3": ms(-5 * time.Minute), "c4": ms(-3 * time.Minute)},
-		HotHour: []protocol.Topic{{Kind: protocol.TopicIntent, Name: "delivery_damaged", Count: 12, Expected: 1.5},
+		HotHour: []protocol.Topic{{Kind: protocol.TopicIntent, Name: "shipping", Count: 12, Expected: 1.5},
 			{Kind: protocol.TopicKeyword, Name: "屏幕碎了", Count: 4, Thin: true}},
-		HotDay:      []protocol.Topic{{Kind: protocol.TopicIntent, Name: "delivery_damaged", Count: 31, Expected: 9}},
+		HotDay:      []protocol.Topic{{Kind: protocol.TopicIntent, Name: "shipping", Count: 31, Expected: 9}},
 		CSATByAgent: []protocol.CSATRow{{Key: "bob", Avg: 4.6, Count: 12}, {Key: "alice", Avg: 3.8, Count: 5}},
-		CSATByTopic: []protocol.CSATRow{{Key: "refund_status", Avg: 3.1, Count: 7}},
+		CSATByTopic: []protocol.CSATRow{{Key: "exchange", Avg: 3.1, Count: 7}},
 	}
 	start := now.Truncate(time.Minute).Add(-59 * time.Minute)
 	for i := range 60 {
@@ -147,7 +148,7 @@ func TestTeamViewLoadsStatsAndRendersLive(t *testing.T) {
 		t.Fatalf("day start %d is not the desk's midnight", got)
 	}
 	out := h.screen()
-	for _, want := range []string{"queued 2 · longest 5m · angry/legal waiting 2 · SLA breached 1", "delivery_damaged 12 (usual ~1.5)",
+	for _, want := range []string{"queued 2 · longest 5m · angry/legal waiting 2 · SLA breached 1", "shipping 12 (usual ~1.5)", "exchange 3.1 (7)",
 		"“屏幕碎了” 4 (new) few", "张伟 4.6 (12)", "67% (9)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("board lacks %q:\n%s", want, out)
@@ -157,7 +158,7 @@ func TestTeamViewLoadsStatsAndRendersLive(t *testing.T) {
 	st := teamStats()
 	st.HotHour = nil
 	h.send(UpdatesMsg{Updates: []client.Update{client.TeamStats{TeamStats: st}}})
-	if out := h.screen(); strings.Contains(out, "delivery_damaged 12") || !strings.Contains(out, "1h: nothing rising") {
+	if out := h.screen(); strings.Contains(out, "shipping 12") || !strings.Contains(out, "1h: nothing rising") {
 		t.Fatalf("pushed stats not applied:\n%s", out)
 	}
 	if len(h.be.find("team_board")) != 1 {
@@ -420,5 +421,27 @@ func TestConversationTakeoverIsATakeover(t *testing.T) {
 	}
 	if r := h.be.find("reassign"); len(r) != 0 {
 		t.Fatalf("takeover went as reassign: %+v", r)
+	}
+}
+
+// TestTeamBoardNamesIntentsInTheUILanguage: the zh board showed the
+// copilot's intent codes ("shipping", "exchange") in hot topics and CSAT by
+// topic; it names them in Chinese, and a team's own code in words.
+func TestTeamBoardNamesIntentsInTheUILanguage(t *testing.T) {
+	h := newLeadHarness(t, lang.ZhCN, 160, 48)
+	h.press("2")
+	out := h.screen()
+	for _, want := range []string{"配送 12", "换货 3.1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("board lacks %q:\n%s", want, out)
+		}
+	}
+	for _, code := range []string{"shipping", "exchange"} {
+		if strings.Contains(out, code) {
+			t.Errorf("board shows the code %q:\n%s", code, out)
+		}
+	}
+	if got := i18n.For(lang.ZhCN).IntentName("gift_cards"); got != "gift cards" {
+		t.Errorf("unknown intent reads %q", got)
 	}
 }

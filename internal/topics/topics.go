@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/agentdesk/agentdesk/internal/textcut"
 	"github.com/agentdesk/agentdesk/protocol"
 )
 
@@ -255,7 +256,9 @@ func abs(n int) int {
 	return n
 }
 
-// stopwords are frequent words that say nothing about a topic.
+// stopwords are frequent words that say nothing about a topic — and the
+// words of a request for a person (人工客服, 转人工, "agent please"): how
+// customers ask for help, not what about.
 var stopwords = map[string]bool{}
 
 // hanStop are Chinese function characters — pronouns, particles,
@@ -279,12 +282,14 @@ func init() {
 		again back bit call called else eye ideally hear heard hours hour minute minutes month months year years
 		anyone everyone someone thanks appreciate appreciated sorting worth stay unless nearly looking
 		forward help helps helped works working work expect expected listening handled handle talking talk started start
-		full third check checked trying tried try wait waited waiting ordered orders`) {
+		full third check checked trying tried try wait waited waiting ordered orders
+		agent agents human humans person representative operator someone`) {
 		stopwords[w] = true
 	}
 	for _, w := range strings.Fields(`我们 你们 什么 一个 可以 怎么 没有 这个 那个 谢谢 你好 请问 就是 还是 已经 现在 为什么 时候 是不 不是 我的 我要 的话 了吗
 		好的 好吧 行吧 麻烦 辛苦 明白 收到 知道 需要 能不 能给 大概 然后 因为 所以 但是 如果 一下 一直 到底
-		你们家 我们家 他们家 时候 请问 今天 明天 昨天 马上 刚才 一定`) {
+		你们家 我们家 他们家 时候 请问 今天 明天 昨天 马上 刚才 一定
+		人工 客服 真人 转接`) {
 		stopwords[w] = true
 	}
 	for _, r := range "的得了着过吗呢吧啊呀哦嘛么们我你您他她它这那哪谁是在有没要会想能已几次就都也还又再才很太把被给和跟与及个些一两" {
@@ -293,7 +298,8 @@ func init() {
 }
 
 // Keywords returns the topic words of a customer message, each once:
-// Latin words of three or more letters (lower-cased, stopwords dropped)
+// Latin words of three or more letters (lower-cased, stopwords and
+// ids/codes such as order numbers dropped)
 // and, for Chinese, every pair of adjacent Han characters that is not
 // split by a function character, since Chinese has no spaces to split on
 // and two characters is the common word length.
@@ -304,7 +310,7 @@ func Keywords(text string) map[string]struct{} {
 	flushLatin := func() {
 		if len(latin) >= 3 && len(latin) <= 24 {
 			w := string(latin)
-			if !stopwords[w] {
+			if !stopwords[w] && !textcut.IsCode(w) { // an order number or a tax id is no topic
 				out[w] = struct{}{}
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/agentdesk/agentdesk/internal/textcut"
 	"github.com/agentdesk/agentdesk/protocol"
 )
 
@@ -134,6 +135,23 @@ func TestHotKeywordsAreWords(t *testing.T) {
 	}
 }
 
+// TestCodesAndHandoffRequestsAreNoTopics: the demo's board listed a tax
+// id ("“91310115ma1k4xxxx” 3") and order numbers; ids and codes, and the
+// words of a request for a person in English too, are not topics.
+func TestCodesAndHandoffRequestsAreNoTopics(t *testing.T) {
+	for _, text := range []string{"我填了但是提示税号格式不对，税号是 91310115MA1K4XXXX", "Order 20324283 still no refund, agent please",
+		"I want a human representative", "转人工，人工客服在吗", "tracking SF1234567890 stuck"} {
+		for w := range Keywords(text) {
+			if textcut.IsCode(w) || slices.Contains([]string{"agent", "human", "representative", "人工", "客服", "转人", "工客"}, w) {
+				t.Errorf("keyword %q from %q", w, text)
+			}
+		}
+	}
+	if _, ok := Keywords("my mp3 player and iphone15 broke")["iphone15"]; !ok {
+		t.Error("a product name with digits is still a keyword")
+	}
+}
+
 // TestHotTopicsAreWholePhrasesAndNotFew is issue 14's finding: on the demo
 // floor the board called counts of 34–67 "few" (the history was shorter
 // than the window, which says nothing about the counts) and showed
@@ -166,12 +184,14 @@ func TestHotTopicsAreWholePhrasesAndNotFew(t *testing.T) {
 			t.Errorf("%s: %d mentions called few", tp.Name, tp.Count)
 		}
 	}
-	for _, frag := range []string{"修期", "转人", "址写错", "址写", "工客服", "修多久"} {
+	// A request for a person is how customers ask, not what about (the
+	// demo's board listed "“人工客服” 3").
+	for _, frag := range []string{"修期", "转人", "址写错", "址写", "工客服", "修多久", "转人工", "人工客服", "人工", "客服"} {
 		if _, ok := names[frag]; ok {
-			t.Errorf("fragment %q in %+v", frag, got)
+			t.Errorf("fragment or handoff request %q in %+v", frag, got)
 		}
 	}
-	for phrase, count := range map[string]int{"转人工": 40, "保修期": 34, "地址写错": 30, "人工客服": 25, "人工": 65} {
+	for phrase, count := range map[string]int{"保修期": 34, "地址写错": 30} {
 		if tp, ok := names[phrase]; !ok || tp.Count != count {
 			t.Errorf("%s (%d conversations) missing or miscounted: %+v", phrase, count, got)
 		}

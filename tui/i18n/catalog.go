@@ -164,6 +164,8 @@ type Catalog struct {
 	ErrorWords map[protocol.Code]string
 	// DraftWarns are the copilot's draft warning codes in words (warnings.go).
 	DraftWarns map[string]string
+	// Intents are the copilot's intent codes in words (intents.go).
+	Intents map[string]string
 }
 
 var en = Catalog{

@@ -1,7 +1,10 @@
 package i18n
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,6 +138,35 @@ func TestTeamCatalogsComplete(t *testing.T) {
 						t.Errorf("%s: %s.%s is nil", l, v.Type().Name(), name)
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestIntentNamesCoverTheDemoKB: every intent of the demo knowledge base
+// has a name in both catalogs (read from the KB files: the desk imports
+// no copilot).
+func TestIntentNamesCoverTheDemoKB(t *testing.T) {
+	files, err := filepath.Glob("../../copilot/kb/demo/*.md")
+	if err != nil || len(files) < 10 {
+		t.Fatalf("demo KB: %d files, %v", len(files), err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			code, ok := strings.CutPrefix(line, "intent:")
+			if !ok {
+				continue
+			}
+			code = strings.TrimSpace(code)
+			if _, ok := enIntents[code]; !ok {
+				t.Errorf("%s: intent %q has no English name", f, code)
+			}
+			if _, ok := zhIntents[code]; !ok {
+				t.Errorf("%s: intent %q has no Chinese name", f, code)
 			}
 		}
 	}

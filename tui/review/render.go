@@ -211,7 +211,11 @@ func (m *Model) row(it protocol.ReviewItem, w int, selected bool) string {
 	if reason != "" {
 		fields = append(fields, sanitize.Line(reason))
 	}
-	fields = append(fields, sanitize.Line(orText(it.Intent, "—")), sanitize.Line(agent), sanitize.Line(o.DraftText))
+	intent := "—"
+	if it.Intent != "" {
+		intent = m.o.Cat.IntentName(it.Intent)
+	}
+	fields = append(fields, sanitize.Line(intent), sanitize.Line(agent), sanitize.Line(o.DraftText))
 	text := fmt.Sprintf("%s%s %s %s %s", mark, glyph(o.Action), m.cat.Change(int(it.Change*100+0.5)), age,
 		strings.Join(fields, " · "))
 	if selected {
@@ -264,7 +268,7 @@ func (m *Model) detailBody(it protocol.ReviewItem, w int) []string {
 	out = append(out, wrapPlain(c.Meta(orText(it.AgentName, o.AgentID), o.Provider, o.Model, o.PromptVersion), w, &st.Muted)...)
 	info := []string{time.UnixMilli(o.CreatedAt).In(m.o.Location).Format("2006-01-02 15:04")}
 	if it.Intent != "" {
-		info = append(info, it.Intent)
+		info = append(info, m.o.Cat.IntentName(it.Intent))
 	}
 	if it.Language != "" {
 		info = append(info, it.Language)
@@ -439,16 +443,17 @@ func (m *Model) metricsLines(w int) []string {
 	if r.Overall.Total == 0 {
 		return []string{st.Muted.Render(c.NoData)}
 	}
-	block := func(title string, rows []protocol.OutcomeStats) {
+	block := func(title string, rows []protocol.OutcomeStats, name func(string) string) {
 		if len(rows) == 0 {
 			return
 		}
 		out = append(out, m.section(title, w), header)
 		for _, s := range rows {
-			out = append(out, row(s, s.Key))
+			out = append(out, row(s, name(s.Key)))
 		}
 	}
-	block(c.Overall, []protocol.OutcomeStats{r.Overall})
+	same := func(k string) string { return k }
+	block(c.Overall, []protocol.OutcomeStats{r.Overall}, same)
 	if len(r.Reasons) > 0 {
 		out = append(out, m.section(c.Reasons, w))
 		keys := make([]string, 0, len(r.Reasons))
@@ -465,10 +470,10 @@ func (m *Model) metricsLines(w int) []string {
 			out = append(out, cell.Fit(fmt.Sprintf("  %s %5d  %s", cell.Fit(m.o.Cat.RejectReason(k), 24), r.Reasons[k], bar), w))
 		}
 	}
-	block(c.ByDay, r.Days)
-	block(c.ByPrompt, r.ByPromptVersion)
-	block(c.ByModel, r.ByModel)
-	block(c.ByIntent, r.ByIntent)
+	block(c.ByDay, r.Days, same)
+	block(c.ByPrompt, r.ByPromptVersion, same)
+	block(c.ByModel, r.ByModel, same)
+	block(c.ByIntent, r.ByIntent, m.o.Cat.IntentName)
 	return out
 }
 

@@ -204,11 +204,10 @@ func (b *Board) sentimentBar(w int) string {
 }
 
 func (b *Board) topicName(tp protocol.Topic) string {
-	name := sanitize.Line(tp.Name)
 	if tp.Kind == protocol.TopicKeyword {
-		name = "“" + name + "”"
+		return "“" + sanitize.Line(tp.Name) + "”"
 	}
-	return name
+	return sanitize.Line(b.cat.IntentName(tp.Name))
 }
 
 func (b *Board) topicLines(w int) []string {
@@ -269,7 +268,7 @@ func (b *Board) csatLines() []string {
 	}
 	return []string{
 		fmtRows(t.ByAgent, b.stats.CSATByAgent, b.name),
-		fmtRows(t.ByTopic, b.stats.CSATByTopic, sanitize.Line),
+		fmtRows(t.ByTopic, b.stats.CSATByTopic, func(k string) string { return sanitize.Line(b.cat.IntentName(k)) }),
 	}
 }
 
