@@ -126,7 +126,7 @@ type OutcomeEvent struct {
 
 // AgentEvent is the data of an agent.updated event.
 type AgentEvent struct {
-	Cause string `json:"cause"` // status, capacity, load, created; connected, disconnected (presence: the shown status follows the agent's desks)
+	Cause string `json:"cause"` // status, capacity, load, created, renamed; connected, disconnected (presence: the shown status follows the agent's desks)
 	By    string `json:"by,omitempty"`
 	Agent Agent  `json:"agent"`
 }

@@ -62,7 +62,7 @@ func startEmbedded(ctx context.Context, dataDir string) (url, token string, stop
 		st.Close()
 		return "", "", nil, err
 	}
-	me := store.NewAgent{ID: "you", Name: demoUserName(), Role: role, Team: "support", Capacity: 5}
+	me := store.NewAgent{ID: "you", Name: demoUserName(role), Role: role, Team: "support", Capacity: 5}
 	if role != protocol.RoleAgent {
 		me.ID += "-" + role // one account per role: an account's role is fixed
 	}
@@ -181,6 +181,11 @@ func prepareDemoAccounts(ctx context.Context, st *store.Store, me *store.NewAgen
 			if err := ensureDemoAgent(tx, a); err != nil {
 				return err
 			}
+			if me != nil && a.ID == me.ID {
+				if err := renameOldDemoUser(tx, a); err != nil {
+					return err
+				}
+			}
 			if err := revokeLabelled(ctx, st, tx, a.ID); err != nil {
 				return err
 			}
@@ -208,11 +213,34 @@ func prepareDemoAccounts(ctx context.Context, st *store.Store, me *store.NewAgen
 	return tokens, botToken, issued, nil
 }
 
-func demoUserName() string {
+// demoUserName names the user's demo account for a role: $USER (or "You")
+// for the agent's, with the role after it for the others ("alice (lead)",
+// "You (trainer)"), so a lead's board and the reassign picker tell the
+// accounts apart.
+func demoUserName(role string) string {
+	name := demoUserBase()
+	if role != protocol.RoleAgent {
+		name += " (" + role + ")"
+	}
+	return name
+}
+
+func demoUserBase() string {
 	if u := os.Getenv("USER"); u != "" && u != "root" {
 		return u
 	}
 	return "You"
+}
+
+// renameOldDemoUser gives the user's account its role's name when it still
+// has the name every role once shared ("You", or $USER).
+func renameOldDemoUser(tx *store.Tx, me store.NewAgent) error {
+	a, err := tx.Agent(me.ID)
+	if err != nil || a.Name == me.Name || (a.Name != "You" && a.Name != demoUserBase()) {
+		return err
+	}
+	_, err = tx.RenameAgent("embedded", me.ID, me.Name)
+	return err
 }
 
 // ensureDemoAgent creates a demo account unless it exists.

@@ -236,6 +236,24 @@ func (tx *Tx) SetCapacity(actor Actor, agentID string, capacity int) (protocol.A
 	return a, tx.emit(protocol.EvAgent, "", "", actor.ID, protocol.AgentEvent{Cause: "capacity", By: actor.ID, Agent: a})
 }
 
+// RenameAgent changes an agent's display name (the embedded demo names its
+// accounts apart: an older demo database named them all "You").
+func (tx *Tx) RenameAgent(by, agentID, name string) (protocol.Agent, error) {
+	a, err := tx.agent(agentID)
+	if err != nil {
+		return a, err
+	}
+	if _, err := tx.exec(`UPDATE agents SET name = ?, version = version + 1 WHERE id = ?`, name, agentID); err != nil {
+		return a, fmt.Errorf("rename %s: %w", agentID, err)
+	}
+	a.Name = name
+	a.Version++
+	if err := tx.audit(by, "rename_agent", "", map[string]any{"agent": agentID, "name": name}); err != nil {
+		return a, err
+	}
+	return a, tx.emit(protocol.EvAgent, "", "", by, protocol.AgentEvent{Cause: "renamed", By: by, Agent: a})
+}
+
 // Token is a bearer token's record; the secret itself is never stored.
 type Token struct {
 	ID        string
