@@ -533,8 +533,9 @@ func TestListColumnsAlignPastAnHour(t *testing.T) {
 		h.run(h.m.Init())
 		lines := strings.Split(h.screen(), "\n")
 		col := -1
+		intent := i18n.For(lg).IntentName("returns") // 退货 in Chinese
 		for _, l := range lines[1:4] {
-			i := strings.Index(l, "returns")
+			i := strings.Index(l, intent)
 			if i < 0 {
 				t.Fatalf("%s: no intent in row %q", lg, l)
 			}
