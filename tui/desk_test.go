@@ -1172,6 +1172,38 @@ func TestCtrlCQuitsFromTextEntry(t *testing.T) {
 	}
 }
 
+// TestQuitAsksWithUnsentTextKept: a reply closed with esc is kept for its
+// chat in memory only, so q asks before quitting (it quit at once and the
+// text was gone on the next start); a second q at the question quits.
+func TestQuitAsksWithUnsentTextKept(t *testing.T) {
+	quits := func(msgs []tea.Msg) bool {
+		for _, m := range msgs {
+			if fmt.Sprintf("%T", m) == "tea.QuitMsg" {
+				return true
+			}
+		}
+		return false
+	}
+	h := newHarness(t, lang.EN, 160, 48)
+	openC1(h)
+	h.press("r")
+	h.typeText("half a reply")
+	h.press("esc", "esc")
+	if quits(h.press("q")) {
+		t.Fatal("q quit at once with a reply kept unsent")
+	}
+	if scr := h.screen(); !strings.Contains(scr, "Unsent text in 1 chat") {
+		t.Fatalf("no question:\n%s", scr)
+	}
+	h.press("esc")
+	if !h.m.compose.hasKept("c1") {
+		t.Fatal("the kept reply went when the question was cancelled")
+	}
+	if !quits(h.press("q", "ctrl+c")) {
+		t.Fatal("asking again and confirming did not quit")
+	}
+}
+
 // TestTypingReachesTheCustomer: writing a reply tells the server the agent
 // is typing (the web chat shows it) at most every few seconds; a note
 // never does.

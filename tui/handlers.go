@@ -163,6 +163,9 @@ func (m *Model) onAppQuit(act keymap.Action) tea.Cmd {
 	case m.typing():
 		m.push(m.confirmQuit(m.cat.QuitTyping))
 		return nil
+	case len(m.compose.kept) > 0: // closed with esc, or a chat taken away: in memory only
+		m.push(m.confirmQuit(m.cat.QuitKept(len(m.compose.kept))))
+		return nil
 	case m.desk.Pending() > 0 && m.conn.State.String() != "online":
 		m.push(m.confirmQuit(m.cat.QuitPending(m.desk.Pending())))
 		return nil

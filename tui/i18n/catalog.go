@@ -152,6 +152,7 @@ type Catalog struct {
 	Outbox            func(n int) string
 	QuitPending       func(n int) string // quit while offline with the outbox not empty
 	QuitTyping        string             // quit (ctrl+c) while text is being written
+	QuitKept          func(n int) string // quit with unsent text kept in n chats (box closed with esc, chat lost)
 
 	// Team is the lead's team board (team.go).
 	Team TeamCatalog
@@ -345,6 +346,12 @@ var en = Catalog{
 	ConnCertUntrusted: "server certificate not trusted — pass its CA with --ca (or ca_file)",
 	Outbox:            func(n int) string { return fmt.Sprintf("outbox %d", n) },
 	QuitTyping:        "What you are typing is not sent or saved. Quit anyway?",
+	QuitKept: func(n int) string {
+		if n == 1 {
+			return "Unsent text in 1 chat is lost when the desk closes. Quit anyway?"
+		}
+		return fmt.Sprintf("Unsent text in %d chats is lost when the desk closes. Quit anyway?", n)
+	},
 	QuitPending: func(n int) string {
 		return fmt.Sprintf("Offline: %d not sent yet (kept in the outbox, sent when this desk next connects). Quit anyway?", n)
 	},
@@ -526,6 +533,9 @@ var zhCN = Catalog{
 	ConnCertUntrusted: "不信任服务器证书——请用 --ca（或 ca_file）指定其 CA",
 	Outbox:            func(n int) string { return fmt.Sprintf("发件箱 %d", n) },
 	QuitTyping:        "正在输入的内容尚未发送或保存。仍要退出吗？",
+	QuitKept: func(n int) string {
+		return fmt.Sprintf("%d 个会话里有未发送的内容，关闭工作台后会丢失。仍要退出吗？", n)
+	},
 	QuitPending: func(n int) string {
 		return fmt.Sprintf("离线：%d 条尚未发送（保存在发件箱，本工作台下次连上时发送）。仍要退出吗？", n)
 	},
