@@ -174,6 +174,7 @@ func TestHotTopicsAreWholePhrasesAndNotFew(t *testing.T) {
 	add(20, "保修多久")
 	add(30, "地址写错了")
 	add(25, "改地址")
+	add(6, "公司抬头怎么填") // seen in the demo as "公司抬头怎"
 	// The floor opened 30 minutes ago: less history than the window.
 	oldest := now - 30*60_000
 	got := Rising(nil, KeywordTimes(msgs), msgs, now, hourMs, oldest)
@@ -186,7 +187,7 @@ func TestHotTopicsAreWholePhrasesAndNotFew(t *testing.T) {
 	}
 	// A request for a person is how customers ask, not what about (the
 	// demo's board listed "“人工客服” 3").
-	for _, frag := range []string{"修期", "转人", "址写错", "址写", "工客服", "修多久", "转人工", "人工客服", "人工", "客服"} {
+	for _, frag := range []string{"修期", "转人", "址写错", "址写", "工客服", "修多久", "转人工", "人工客服", "人工", "客服", "公司抬头怎", "抬头怎"} {
 		if _, ok := names[frag]; ok {
 			t.Errorf("fragment or handoff request %q in %+v", frag, got)
 		}
