@@ -323,7 +323,7 @@ func (p draftPlan) compose(in instruction) string {
 			add(ph.closeCasual, 0)
 		}
 	}
-	return fitSentences(parts, maxSentences)
+	return fitSentences(onceEach(parts), maxSentences)
 }
 
 func thanks(s string) bool {
