@@ -66,6 +66,9 @@ type Welcomed struct {
 // message.updated; tell them apart by Kind), *protocol.DraftEvent,
 // *protocol.OutcomeEvent or *protocol.AgentEvent by Kind; nil for a kind this
 // build does not know or data that did not decode (then DecodeErr says why).
+// A message event about a conversation this desk may not read carries the
+// message withheld (Message.Withheld: metadata, no text) and the whole
+// conversation part.
 type Event struct {
 	Seq       int64
 	Kind      string

@@ -199,6 +199,19 @@ type Message struct {
 	// BotKind is what a bot message is (an answer, a handoff notice…),
 	// when the bot said.
 	BotKind BotKind `json:"bot_kind,omitempty"`
+	// Withheld: the server sent this desk the message's metadata only
+	// (WithheldMessage), in an event about a conversation it may not read
+	// in full; the text is not empty, it is not here. docs/protocol.md
+	// ("Message events a desk may not read").
+	Withheld bool `json:"withheld,omitempty"`
+}
+
+// WithheldMessage is what a desk that may not read m is sent of it: who
+// wrote it, where and when, and its delivery — no text, author name,
+// draft, attachments or bot kind.
+func WithheldMessage(m Message) Message {
+	return Message{ID: m.ID, ConversationID: m.ConversationID, Seq: m.Seq, Author: m.Author, AuthorID: m.AuthorID,
+		Delivery: m.Delivery, CreatedAt: m.CreatedAt, Withheld: true}
 }
 
 // MaxAttachments bounds the files one message may carry.

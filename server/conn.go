@@ -56,6 +56,9 @@ type conn struct {
 	// statsDay is the day start the desk's team board asked for; non-zero
 	// means it gets team_stats pushes (team.go).
 	statsDay atomic.Int64
+	// onScreen is the conversation the desk has open (presence.set):
+	// it gets that chat's messages whole (eventview.go).
+	onScreen atomic.Pointer[string]
 }
 
 func newConn(ctx context.Context, srv *Server, ws *websocket.Conn, agent protocol.Agent, tokenID string) *conn {
@@ -99,8 +102,9 @@ func (c *conn) finish() {
 	c.writeClose()
 }
 
-// deliverLive is called by the hub, in seq order, for visible events.
-func (c *conn) deliverLive(ev *store.Event) {
+// deliverLive is called by the hub, in seq order, for events the desk is
+// sent; frame is what it is sent of ev (conn.frameFor).
+func (c *conn) deliverLive(ev *store.Event, frame []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.live {
@@ -112,8 +116,8 @@ func (c *conn) deliverLive(ev *store.Event) {
 	if ev.Seq <= c.lastSeq {
 		return
 	}
-	if c.fits(len(ev.Frame)) {
-		c.enqueue(ev.Frame)
+	if c.fits(len(frame)) {
+		c.enqueue(frame)
 		c.lastSeq = ev.Seq
 		return
 	}
@@ -187,7 +191,8 @@ func (c *conn) catchUp(ctx context.Context) error {
 		}
 		for i := range events {
 			ev := &events[i]
-			if visible(c.agent.ID, c.agent.Role, ev) && !c.send(ev.Frame) {
+			var meta []byte
+			if f := c.frameFor(ev, &meta); f != nil && !c.send(f) {
 				return errClosed
 			}
 			after = ev.Seq

@@ -38,7 +38,7 @@ func TestDeliverEphemeralLeavesRoomForEvents(t *testing.T) {
 		t.Fatalf("deltas moved seq bookkeeping: lastSeq %d liveSeen %d", c.lastSeq, c.liveSeen)
 	}
 	for seq := int64(8); seq <= 9; seq++ {
-		c.deliverLive(&store.Event{Seq: seq, Frame: []byte("e")})
+		c.deliverLive(&store.Event{Seq: seq}, []byte("e"))
 	}
 	select {
 	case <-c.closing:
@@ -65,7 +65,7 @@ func TestSendQueueIsBoundedByBytes(t *testing.T) {
 	if !c.deliverEphemeral(make([]byte, 40)) || c.deliverEphemeral(make([]byte, 20)) {
 		t.Fatal("deltas: want 40 bytes taken, then no more than half of 100")
 	}
-	c.deliverLive(&store.Event{Seq: 1, Frame: make([]byte, 60)})
+	c.deliverLive(&store.Event{Seq: 1}, make([]byte, 60))
 	select {
 	case <-c.closing:
 		t.Fatal("closed with room for the event")
@@ -74,7 +74,7 @@ func TestSendQueueIsBoundedByBytes(t *testing.T) {
 	if c.queued != 100 || c.lastSeq != 1 {
 		t.Fatalf("queued %d bytes, lastSeq %d", c.queued, c.lastSeq)
 	}
-	c.deliverLive(&store.Event{Seq: 2, Frame: []byte("x")})
+	c.deliverLive(&store.Event{Seq: 2}, []byte("x"))
 	select {
 	case <-c.closing:
 	default:

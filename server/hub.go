@@ -93,10 +93,11 @@ func (h *hub) publish(events []store.Event) {
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
+	meta := make([][]byte, len(events)) // withheld message frames, made once (eventview.go)
 	for c := range h.conns {
 		for i := range events {
-			if visible(c.agent.ID, c.agent.Role, &events[i]) {
-				c.deliverLive(&events[i])
+			if frame := c.frameFor(&events[i], &meta[i]); frame != nil {
+				c.deliverLive(&events[i], frame)
 			}
 		}
 	}
@@ -120,8 +121,9 @@ func (h *hub) publishDelta(convID, assignee string, frame []byte) int {
 	return n
 }
 
-// visible decides whether a desk of the given agent may see an event. The
-// rules are documented in docs/protocol.md ("Events").
+// visible decides whether a desk of the given agent may see an event in
+// full. The rules are documented in docs/protocol.md ("Events"); what else
+// a desk is sent (message events withheld) is sightOf's (eventview.go).
 func visible(agentID, role string, ev *store.Event) bool {
 	switch ev.Kind {
 	case protocol.EvConversation, protocol.EvAgent:
@@ -140,6 +142,9 @@ func visible(agentID, role string, ev *store.Event) bool {
 }
 
 // Visible reports whether a desk of the given agent and role is sent an
-// event: the rules of docs/protocol.md ("Events"). Load generators and
-// tests use it to know exactly which events each desk must receive.
-func Visible(agentID, role string, ev *store.Event) bool { return visible(agentID, role, ev) }
+// event, whole or with its message withheld: the rules of docs/protocol.md
+// ("Events"). Load generators and tests use it to know exactly which
+// events each desk must receive.
+func Visible(agentID, role string, ev *store.Event) bool {
+	return sightOf(agentID, role, "", ev) != unseen
+}

@@ -74,6 +74,7 @@ func (p *presence) set(c *conn, convID string) protocol.Presence {
 			delete(p.by, old)
 		}
 	}
+	c.onScreen.Store(&convID)
 	if convID == "" {
 		delete(p.at, c)
 	} else {

@@ -96,7 +96,7 @@ func (m *Model) openConv(id string) tea.Cmd {
 		m.customer, m.history = nil, nil
 		m.transcript.SetMessages(nil)
 		m.routeTranscript()
-		m.lastSeq = 0
+		m.lastSeq, m.reload = 0, false
 		m.copilotScroll = 0
 		m.showSources, m.showProfile = false, false
 		if d, ok := m.desk.Draft(id); ok {
@@ -171,6 +171,10 @@ func (m *Model) applyResult(r resultMsg) tea.Cmd {
 			if m.desk.PutDraft(d) {
 				m.draftArrived(d)
 			}
+		}
+		if m.reload { // a withheld message came meanwhile (events.go)
+			m.reload = false
+			return tea.Batch(m.wantThumbs(), m.load(m.open))
 		}
 		return m.wantThumbs() // images.go
 	}

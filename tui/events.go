@@ -17,7 +17,7 @@ import (
 func (m *Model) applyUpdates(us []client.Update) tea.Cmd {
 	ch := m.desk.Apply(us, m.now)
 	var cmds []tea.Cmd
-	assigned := ""
+	assigned, reload := "", false
 	for _, c := range ch.List {
 		switch c.Kind {
 		case deskstate.Connected:
@@ -44,6 +44,13 @@ func (m *Model) applyUpdates(us []client.Update) tea.Cmd {
 				m.img.more = m.img.more || len(c.Message.Attachments) > 0 // images.go
 				m.appendMessage(c.Message)
 			}
+		case deskstate.MessageWithheld:
+			// A teammate's chat: the queue has what it changed; a
+			// transcript on screen is read again (the server redacts it).
+			if c.Message.Author == protocol.AuthorCustomer {
+				delete(m.typingAt, c.Message.ConversationID)
+			}
+			reload = reload || c.Message.ConversationID == m.open && c.Message.Seq > m.lastSeq
 		case deskstate.DeliveryChanged:
 			m.applyDelivery(c.Message, c.Conv)
 		case deskstate.DraftChanged:
@@ -65,6 +72,11 @@ func (m *Model) applyUpdates(us []client.Update) tea.Cmd {
 	}
 	m.queue.UpsertMany(ch.Conversations)
 	m.showQueued() // sent, acknowledged or the connection changed
+	if reload && m.loading {
+		m.reload = true
+	} else if reload {
+		cmds = append(cmds, m.load(m.open))
+	}
 	if assigned != "" {
 		m.say(m.cat.NoticeAssigned(assigned), false)
 		if cmd := m.announce(assigned); cmd != nil {

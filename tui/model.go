@@ -83,6 +83,9 @@ type Model struct {
 	unloaded   string             // the open conversation whose transcript failed to load (reloaded on reconnect)
 	lastSeq    int                // newest message seq in the transcript
 	early      []protocol.Message // arrived while the transcript was loading
+	// reload: a withheld message of the open conversation came while its
+	// transcript was loading; load it again once it is in (events.go).
+	reload bool
 	// customer and history of the open conversation, from its detail;
 	// customer is nil until it loads or when the server does not send it.
 	customer *protocol.Customer

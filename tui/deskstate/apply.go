@@ -38,6 +38,11 @@ const (
 	OutboxDone
 	// CustomerTyping: a customer is writing (Typing).
 	CustomerTyping
+	// MessageWithheld: a new message this desk may not read (a teammate's
+	// chat): Message holds its metadata only, nothing for a transcript;
+	// what it changed on the conversation is applied (Conv when known). A
+	// desk showing that chat reloads its transcript.
+	MessageWithheld
 )
 
 // Change is one thing that happened, for the root to react to (notices,
@@ -132,8 +137,11 @@ func (s *State) applyEvent(ev client.Event, ch *Changes) {
 			ch.Conversations = append(ch.Conversations, c)
 		}
 		kind := MessageAdded
-		if ev.Kind == protocol.EvMessageUpdated {
+		switch {
+		case ev.Kind == protocol.EvMessageUpdated:
 			kind = DeliveryChanged
+		case p.Message.Withheld:
+			kind = MessageWithheld
 		}
 		s.touch(false)
 		ch.add(Change{Kind: kind, Message: p.Message, Conv: c})

@@ -105,6 +105,35 @@ func TestLeanMessageEvent(t *testing.T) {
 	}
 }
 
+// TestWithheldMessageEvent: a teammate's reply reaches the desk withheld
+// (as the server sends it: metadata, no text): the conversation takes what
+// it changed — the customer no longer waits, the first reply is in — and
+// the change says withheld, so nothing is added to a transcript.
+func TestWithheldMessageEvent(t *testing.T) {
+	s := New(0)
+	mine := protocol.Conversation{ID: "c7", CustomerName: "Amara Okafor", Status: protocol.ConvAssigned, Assignee: "omar",
+		Version: 6, LastSeq: 2, LastCustomer: 2, WaitingSince: 1763711990000, SLADueAt: 1763712890000}
+	s.Apply([]client.Update{welcome(alice, mine)}, now)
+	data := `{"message":{"id":"m_41","conversation_id":"c7","seq":3,"author":"agent","author_id":"omar","text":"","delivery":"pending","created_at":1763712002000,"withheld":true},
+		"conversation":{"id":"c7","version":7,"status":"assigned","updated_at":1763712002000,"last_seq":3,"last_customer_seq":2,"first_reply_at":1763712002000}}`
+	var me protocol.MessageEvent
+	if err := json.Unmarshal([]byte(data), &me); err != nil {
+		t.Fatal(err)
+	}
+	ch := s.Apply([]client.Update{client.Event{Seq: 40, Kind: protocol.EvMessage, Payload: &me}}, now)
+	got, _ := s.Conversation("c7")
+	if got.WaitingSince != 0 || got.FirstReplyAt != 1763712002000 || got.LastSeq != 3 || got.Version != 7 ||
+		got.CustomerName != "Amara Okafor" || got.Assignee != "omar" || got.SLADueAt != mine.SLADueAt {
+		t.Fatalf("after omar's withheld reply alice's desk has %+v", got)
+	}
+	if k := kinds(ch); len(k) != 1 || k[0] != MessageWithheld || ch.List[0].Message.ID != "m_41" || ch.List[0].Conv.ID != "c7" {
+		t.Fatalf("changes %v (%+v), want one MessageWithheld", k, ch.List)
+	}
+	if len(ch.Conversations) != 1 || ch.Conversations[0].WaitingSince != 0 {
+		t.Fatalf("queue told %+v", ch.Conversations)
+	}
+}
+
 // TestWhoseHandChangedIt: the desk hears of chats given to it and taken
 // from it by someone else, not of its own claims.
 func TestWhoseHandChangedIt(t *testing.T) {
