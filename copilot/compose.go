@@ -351,9 +351,11 @@ func (p draftPlan) honest(ph phrases) string {
 	ask = strings.TrimRight(ask, "？?。.!！ ")
 	vague := ask == "" || nudge(ask)
 	var b []string
-	pre, suf := ph.ackPrefix, ph.ackSuffix
+	pre, suf, check := ph.ackPrefix, ph.ackSuffix, ph.willCheck
 	if p.negative || p.angry || p.legal {
-		pre, suf = ph.ackUpsetPrefix, ph.ackUpsetSuffix // no "thanks for reaching out" to a complaint
+		// No "thanks for reaching out" to a complaint; its acknowledgement
+		// may say the checking already.
+		pre, suf, check = ph.ackUpsetPrefix, ph.ackUpsetSuffix, ph.willCheckUpset
 	}
 	if gist := problemGist(ask, p.lang == LangZH); gist != "" && !vague {
 		b = append(b, pre+gist+suf)
@@ -368,7 +370,7 @@ func (p draftPlan) honest(ph phrases) string {
 	case vague:
 		b = append(b, ph.askWhat)
 	default:
-		b = append(b, ph.willCheck) // the customer said what is wrong: nothing to ask
+		b = append(b, check) // the customer said what is wrong: nothing to ask
 	}
 	return joinSentences(b)
 }
@@ -502,23 +504,23 @@ func cutLastSentence(text string) string {
 
 // phrases are the fixed pieces of a templated reply in one language.
 type phrases struct {
-	greet                    func(name string, formal bool) string
-	human                    string
-	apologyAngry, apology    string
-	thanks                   string
-	orderPrefix, orderSuffix string
-	askDetails, urgent       string
-	askCharge, askWhat       string
-	willCheck                string
-	amountLine               string
-	welcome, confirm         string
-	howHelp, stillHere       string
-	lookup                   string
-	ackPrefix, ackSuffix     string
-	ackUpsetPrefix           string
-	ackUpsetSuffix           string
-	safety, askPhoto         string
-	closeFormal, closeCasual string
+	greet                     func(name string, formal bool) string
+	human                     string
+	apologyAngry, apology     string
+	thanks                    string
+	orderPrefix, orderSuffix  string
+	askDetails, urgent        string
+	askCharge, askWhat        string
+	willCheck, willCheckUpset string
+	amountLine                string
+	welcome, confirm          string
+	howHelp, stillHere        string
+	lookup                    string
+	ackPrefix, ackSuffix      string
+	ackUpsetPrefix            string
+	ackUpsetSuffix            string
+	safety, askPhoto          string
+	closeFormal, closeCasual  string
 }
 
 var templatePhrases = map[string]phrases{
@@ -534,17 +536,18 @@ var templatePhrases = map[string]phrases{
 		apology:      "抱歉给您添麻烦了。",
 		thanks:       "感谢您的耐心等待。",
 		orderPrefix:  "订单 ", orderSuffix: " 我这边已经在查看。",
-		askDetails: "为了尽快帮您处理，请告诉我订单号，我马上为您核实。",
-		askCharge:  "麻烦提供一下这笔 %s 扣款的时间和支付记录截图，我马上为您核实。",
-		askWhat:    "能具体说一下遇到了什么问题吗？我来帮您看看。",
-		willCheck:  "我这边马上帮您核实，有结果第一时间在这里回复您。",
-		amountLine: "您说的这笔 %s 扣款我这边马上核实。",
-		welcome:    "不客气，很高兴能帮到您！还有其他问题随时告诉我。",
-		confirm:    "好的，收到，我这边马上跟进，有进展第一时间告诉您。",
-		howHelp:    "请问有什么可以帮您？",
-		stillHere:  "在的，请问还有什么可以帮您？",
-		lookup:     "好的，请您稍等，正在为您查询。",
-		ackPrefix:  "您说的“", ackSuffix: "”这个问题我已经记下了。",
+		askDetails:     "为了尽快帮您处理，请告诉我订单号，我马上为您核实。",
+		askCharge:      "麻烦提供一下这笔 %s 扣款的时间和支付记录截图，我马上为您核实。",
+		askWhat:        "能具体说一下遇到了什么问题吗？我来帮您看看。",
+		willCheck:      "我这边马上帮您核实，有结果第一时间在这里回复您。",
+		willCheckUpset: "我这边马上帮您核实，有结果第一时间在这里回复您。",
+		amountLine:     "您说的这笔 %s 扣款我这边马上核实。",
+		welcome:        "不客气，很高兴能帮到您！还有其他问题随时告诉我。",
+		confirm:        "好的，收到，我这边马上跟进，有进展第一时间告诉您。",
+		howHelp:        "请问有什么可以帮您？",
+		stillHere:      "在的，请问还有什么可以帮您？",
+		lookup:         "好的，请您稍等，正在为您查询。",
+		ackPrefix:      "您说的“", ackSuffix: "”这个问题我已经记下了。",
 		ackUpsetPrefix: "您说的“", ackUpsetSuffix: "”这个问题我已经记下了。",
 		safety:      "为了安全，请先停止使用并断开电源。",
 		askPhoto:    "麻烦提供一下订单号和照片，我马上为您处理。",
@@ -573,17 +576,18 @@ var templatePhrases = map[string]phrases{
 		apology:      "Sorry to hear that.",
 		thanks:       "Thanks so much for your patience.",
 		orderPrefix:  "I'm looking at order ", orderSuffix: " now.",
-		askDetails: "So I can sort this out quickly, could you share your order number?",
-		askCharge:  "Could you tell me when the charge of %s was made and send a screenshot of it, so I can check it right away?",
-		askWhat:    "I'd be happy to look into this for you. Could you share a few more details?",
-		willCheck:  "I'll check this now and reply here as soon as I know more.",
-		amountLine: "I'm checking the %s charge for you now.",
-		welcome:    "You're welcome, glad it's sorted! Anything else, just let me know.",
-		confirm:    "Got it, I'm on it and will keep you posted.",
-		howHelp:    "I'd be happy to help. What can I do for you?",
-		stillHere:  "I'm here. What else can I help you with?",
-		lookup:     "Thanks, give me a moment while I look into it.",
-		ackPrefix:  "Thanks for reaching out about \"", ackSuffix: "\".",
+		askDetails:     "So I can sort this out quickly, could you share your order number?",
+		askCharge:      "Could you tell me when the charge of %s was made and send a screenshot of it, so I can check it right away?",
+		askWhat:        "I'd be happy to look into this for you. Could you share a few more details?",
+		willCheck:      "I'll check this now and reply here as soon as I know more.",
+		willCheckUpset: "I'll reply here as soon as I know more.", // after "About …: I'm looking into it now."
+		amountLine:     "I'm checking the %s charge for you now.",
+		welcome:        "You're welcome, glad it's sorted! Anything else, just let me know.",
+		confirm:        "Got it, I'm on it and will keep you posted.",
+		howHelp:        "I'd be happy to help. What can I do for you?",
+		stillHere:      "I'm here. What else can I help you with?",
+		lookup:         "Thanks, give me a moment while I look into it.",
+		ackPrefix:      "Thanks for reaching out about \"", ackSuffix: "\".",
 		ackUpsetPrefix: "About \"", ackUpsetSuffix: "\": I'm looking into it now.",
 		safety:      "For your safety, please stop using it and keep it unplugged.",
 		askPhoto:    "Could you share your order number and a photo, so I can sort this out right away?",

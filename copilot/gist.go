@@ -26,13 +26,6 @@ func problemGist(ask string, zh bool) string {
 	if len(clauses) == 0 {
 		return ""
 	}
-	start := 0
-	for i, c := range clauses {
-		if len(newCueText(c).hitsOf(problemCues)) > 0 {
-			start = i
-			break
-		}
-	}
 	limit, sep := 8, ", " // words
 	if zh {
 		limit, sep = 24, "，" // characters
@@ -43,8 +36,19 @@ func problemGist(ask string, zh bool) string {
 		}
 		return utf8.RuneCountInString(s)
 	}
-	gist := clauses[start]
-	for _, c := range clauses[start+1:] {
+	// The clauses that say what went wrong, else the first: not the
+	// venting around them ("太离谱了", "this is ridiculous").
+	var problem []string
+	for _, c := range clauses {
+		if len(newCueText(c).hitsOf(problemCues)) > 0 {
+			problem = append(problem, c)
+		}
+	}
+	if len(problem) == 0 {
+		problem = clauses[:1]
+	}
+	gist := problem[0]
+	for _, c := range problem[1:] {
 		if size(gist)+size(c) > limit {
 			break
 		}

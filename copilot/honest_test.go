@@ -14,19 +14,24 @@ import (
 func TestHonestDraftDoesNotAskWhatWasJustSaid(t *testing.T) {
 	for _, tc := range []struct {
 		lang, text string
+		upset      bool
 		want       []string
 		notWant    []string
 	}{
-		{LangZH, "我填了但是提示税号格式不对，税号是 91310115MA1K4XXXX", []string{"“提示税号格式不对”", "核实", "在这里回复您"},
+		{LangZH, "我填了但是提示税号格式不对，税号是 91310115MA1K4XXXX", false, []string{"“提示税号格式不对”", "核实", "在这里回复您"},
 			[]string{"91310115", "具体说一下", "我填了"}},
-		{LangEN, "I filled in the form but it says my VAT number is invalid, the number is GB123456789", []string{"it says my VAT number is invalid", "check this"},
+		{LangEN, "I filled in the form but it says my VAT number is invalid, the number is GB123456789", false, []string{"it says my VAT number is invalid", "check this"},
 			[]string{"GB123456789", "more details", "filled in"}},
-		{LangZH, "我的包裹显示已签收但是我没收到", []string{"我没收到", "订单号"}, []string{"具体说一下"}},
-		{LangEN, "My parcel shows delivered but I never got it", []string{"I never got it", "order number"}, []string{"more details"}},
-		{LangZH, "我有问题", []string{"具体说一下"}, []string{"“"}},
-		{LangEN, "I need help", []string{"more details"}, []string{"\""}},
+		{LangZH, "我的包裹显示已签收但是我没收到", false, []string{"我没收到", "订单号"}, []string{"具体说一下"}},
+		{LangEN, "My parcel shows delivered but I never got it", false, []string{"I never got it", "order number"}, []string{"more details"}},
+		{LangZH, "我有问题", false, []string{"具体说一下"}, []string{"“"}},
+		{LangEN, "I need help", false, []string{"more details"}, []string{"\""}},
+		// An upset customer's acknowledgement says it is being looked into:
+		// not again ("I'm looking into it now. I'll check this now…").
+		{LangEN, "The app says my coupon is invalid, this is ridiculous", true, []string{"I'm looking into it now", "reply here"}, []string{"check this now"}},
+		{LangZH, "优惠券提示无效，太离谱了", true, []string{"“优惠券提示无效”", "核实"}, []string{"具体说一下"}},
 	} {
-		p := draftPlan{lang: tc.lang, ask: tc.text, openText: tc.text}
+		p := draftPlan{lang: tc.lang, ask: tc.text, openText: tc.text, negative: tc.upset}
 		got := p.honest(templatePhrases[tc.lang])
 		for _, w := range tc.want {
 			if !strings.Contains(got, w) {
