@@ -183,7 +183,7 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 	exHits := e.mem.searchTokens(q, lastTurnQuery(turns), p.lang, exemplarPool)
 	exHits = preferTypical(exHits)
 	for _, h := range exHits {
-		if h.Similarity < exemplarReuse/2 || e.mem.rejectedReply(q, h.Exemplar.Reply) {
+		if h.Similarity < exemplarReuse/2 || e.mem.rejectedReply(q, h.Exemplar.Reply) || quotesAnotherCustomer(h.Exemplar, all.String()) {
 			continue
 		}
 		if len(p.candEx) < 2 {

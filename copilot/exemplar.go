@@ -3,9 +3,12 @@ package copilot
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Outcome of a draft, as the agent decided it.
@@ -239,3 +242,32 @@ func tokenF1(a, b []string) float64 {
 // character bigrams), 0..1: how `agentdesk eval dialogues` compares a draft
 // with the reply the agent really sent.
 func Similarity(a, b string) float64 { return tokenF1(metricTokens(a), metricTokens(b)) }
+
+// reQuote matches quoted words: “…”, 「…」, "…".
+var reQuote = regexp.MustCompile(`“([^”]{2,120})”|「([^」]{2,120})」|"([^"]{2,120})"`)
+
+// quotesAnotherCustomer reports whether x's reply quotes the words of the
+// customer it was written for — its question, or what the copilot's
+// acknowledgement named ("您说的“…”这个问题", "About \"…\":") — that the
+// conversation at hand (convText, its customer's turns) does not hold.
+// Such a reply belongs to that conversation; a quoted menu path from the
+// KB ("设置 → 会员管理") is neither and keeps the reply reusable.
+func quotesAnotherCustomer(x Exemplar, convText string) bool {
+	for _, loc := range reQuote.FindAllStringSubmatchIndex(x.Reply, -1) {
+		var q string
+		for g := 2; g+1 < len(loc); g += 2 {
+			if loc[g] >= 0 {
+				q = strings.TrimSpace(x.Reply[loc[g]:loc[g+1]])
+			}
+		}
+		if utf8.RuneCountInString(q) < 3 || strings.Contains(convText, q) {
+			continue
+		}
+		before := x.Reply[:loc[0]]
+		if strings.Contains(x.Question, q) || strings.HasSuffix(before, "您说的") || strings.HasSuffix(before, "你说的") ||
+			strings.HasSuffix(strings.ToLower(before), "about ") {
+			return true
+		}
+	}
+	return false
+}

@@ -145,3 +145,67 @@ func TestEditedReplyBecomesExemplarForNextDraft(t *testing.T) {
 		t.Fatalf("skip: %d %v", skipped, err)
 	}
 }
+
+// TestTemplateRepliesAreNotLearnt: seen in a simulated run, an accepted
+// honest no-article draft ("您说的“…”这个问题我已经记下了") was learnt and
+// served, with that customer's words, to 赵磊. A sent draft that cited
+// nothing — as drafted or with a line added — teaches nothing; a reply the
+// agent wrote over it does.
+func TestTemplateRepliesAreNotLearnt(t *testing.T) {
+	eng, err := copilot.New(copilot.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, server.Config{Copilot: eng})
+	alice := h.dial(h.agent("alice", protocol.RoleAgent), 0)
+	own := "账号被冻结一般是登录异常触发的风控，您在 App 里走一下“申诉解冻”，上传身份证照片，24 小时内会处理完。"
+	for i, tc := range []struct {
+		question string
+		action   protocol.Action
+		final    func(draft string) string
+	}{
+		{"好吧，我的账号突然被冻结了，登不上去", protocol.ActionAccept, nil},
+		{"我的账号被冻结了，一直登不上去", protocol.ActionEdit, func(d string) string { return "很抱歉让您久等了！" + d }},
+		{"账号怎么被冻结了？登录不了", protocol.ActionEdit, func(string) string { return own }},
+	} {
+		c := h.escalated(tc.question, 10)
+		var d protocol.Draft
+		alice.waitEvent(func(f protocol.Frame) bool {
+			nd, open := draftEvent(f)
+			if open && nd.ConversationID == c.ID {
+				d = nd
+				return true
+			}
+			return false
+		})
+		if kept := tc.final == nil || tc.final(d.Text) != own; kept && len(d.Sources) != 0 {
+			t.Fatalf("%d: the draft cites %+v; the test needs one that cites nothing (a learnt template?): %s", i, d.Sources, d.Text)
+		}
+		decode[protocol.ConversationAck](t, alice.do(protocol.ReqClaim, protocol.ClaimReq{ConversationID: c.ID}))
+		req := protocol.OutcomeReq{DraftID: d.ID, Action: tc.action, IdempotencyKey: "k-" + d.ID}
+		if tc.final != nil {
+			req.FinalText = tc.final(d.Text)
+		}
+		decode[protocol.OutcomeAck](t, alice.do(protocol.ReqOutcome, req))
+	}
+	var got []copilot.Exemplar
+	if _, _, err := server.LoadExemplars(context.Background(), h.st, func(x copilot.Exemplar) error { got = append(got, x); return nil }, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Reply != own {
+		t.Fatalf("learnt %d exemplars, want only the agent's own reply: %+v", len(got), got)
+	}
+	// What serve learnt live is the same: the next similar chat is drafted
+	// from the agent's reply, never from the templates.
+	c := h.escalated("账号被冻结了怎么办", 10)
+	alice.waitEvent(func(f protocol.Frame) bool {
+		nd, open := draftEvent(f)
+		if open && nd.ConversationID == c.ID {
+			if strings.Contains(nd.Text, "记下了") || strings.Contains(nd.Text, "久等") {
+				t.Errorf("draft reuses a template reply: %s", nd.Text)
+			}
+			return true
+		}
+		return false
+	})
+}

@@ -31,8 +31,27 @@ func ExemplarOf(t store.AnsweredTurn) (copilot.Exemplar, bool) {
 			x.Sources = append(x.Sources, s.ID)
 		}
 	}
+	if x.Outcome != copilot.Rejected && templateReply(o) {
+		return x, false
+	}
 	return x, x.Question != "" && x.Reply != ""
 }
+
+// templateReply: the agent sent a draft that cited nothing — the
+// copilot's honest no-article acknowledgement ("您说的“…”这个问题我已经记下了"),
+// a holding or closing line — as drafted or with a line added ("很抱歉让您
+// 久等了！"). It carries no knowledge, and reused it would quote this
+// customer's words to the next one: no example. A reply the agent rewrote
+// (little left of the draft) is their own and is learnt.
+func templateReply(o protocol.Outcome) bool {
+	if len(o.Sources) > 0 || o.DraftText == "" {
+		return false
+	}
+	return o.Action == protocol.ActionAccept || copilot.Similarity(o.DraftText, o.FinalText) >= templateKept
+}
+
+// templateKept: an edit this similar (token F1) to its draft kept the draft.
+const templateKept = 0.5
 
 // GoldExemplar is a trainer's promoted gold reply as an exemplar.
 func GoldExemplar(p protocol.Promotion) copilot.Exemplar {

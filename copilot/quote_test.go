@@ -1,0 +1,54 @@
+package copilot
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestNoReuseOfAnotherCustomersWords: seen in a simulated run, 赵磊's draft
+// was another chat's acknowledgement with that customer's words in quotes.
+// A reply that quotes the customer it was written for is not reused; one
+// that quotes a menu path is.
+func TestNoReuseOfAnotherCustomersWords(t *testing.T) {
+	mem := NewExemplarMemory()
+	for _, x := range []Exemplar{
+		{ID: "quote-zh", Question: "会员扣的钱能退吗，账号先不注销了", Outcome: Accepted,
+			Reply: "很抱歉让您久等了！您说的“会员扣的钱能退吗，账号先不注销了”这个问题我已经记下了。能具体说一下遇到了什么问题吗？"},
+		{ID: "quote-en", Question: "My gift card code says it was already redeemed", Outcome: Accepted,
+			Reply: "About \"My gift card code says it was already redeemed\": I'm looking into it now."},
+		{ID: "menu-zh", Question: "自动续费怎么关闭", Outcome: Accepted,
+			Reply: "在“我的 → 设置 → 会员管理”里关闭自动续费，到期不再扣费。"},
+	} {
+		if err := mem.Add(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, err := New(Config{Exemplars: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		c      Conversation
+		reused bool
+		never  string
+	}{
+		{conv("zh", "customer:会员扣的钱能退吗？账号先不注销"), false, "账号先不注销了”"},
+		{conv("en", "customer:My gift card code says already redeemed??"), false, "it was already redeemed\""},
+		{conv("menu", "customer:自动续费怎么关闭？"), true, ""},
+	} {
+		tc.c.CustomerName = "赵磊"
+		d, err := e.Draft(context.Background(), tc.c, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reused := slices.ContainsFunc(d.Citations, func(s Source) bool { return s.Kind == SourceExemplar })
+		if reused != tc.reused {
+			t.Errorf("%s: exemplar reused %v, want %v: %s", tc.c.ID, reused, tc.reused, d.Text)
+		}
+		if tc.never != "" && strings.Contains(d.Text, tc.never) {
+			t.Errorf("%s: quotes another customer: %s", tc.c.ID, d.Text)
+		}
+	}
+}
