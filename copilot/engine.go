@@ -279,7 +279,7 @@ func (e *Engine) offlineDraft(ctx context.Context, c Conversation, plan draftPla
 		d.Citations = []Source{}
 	}
 	if plan.noArticle {
-		d.Warnings = append(d.Warnings, Warning{Code: WarnNoArticle, Message: "No article covers this: the draft acknowledges the problem and asks for what is needed."})
+		d.Warnings = append(d.Warnings, Warning{Code: WarnNoArticle, Message: "No article covers this: the draft only acknowledges the problem (and asks for what is missing)."})
 	}
 	for _, w := range checkDraft(text, plan.citations, plan.kbUsed, c) {
 		// No article says so itself; a closing or holding reply needs no source.

@@ -158,7 +158,7 @@ const (
 	WarnFallback       = "fallback"
 	WarnInjection      = "injection_suspected"
 	// WarnNoArticle: no KB article answers the question with confidence;
-	// the draft acknowledges it and asks for what is needed.
+	// the draft acknowledges it and asks only for what is missing.
 	WarnNoArticle = "no_article"
 	// DraftKindClosing: the draft confirms a customer's thanks or
 	// agreement; DraftKindHolding: it answers a bare greeting or says the

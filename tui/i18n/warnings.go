@@ -10,7 +10,7 @@ var enDraftWarns = map[string]string{
 	"unsupported_promise": "the draft promises something no source supports",
 	"fallback":            "the model server failed; this is the offline engine's draft",
 	"injection_suspected": "the customer's text may try to steer the AI; read the draft closely",
-	"no_article":          "no article covers this: the draft acknowledges the problem and asks for what is needed",
+	"no_article":          "no article covers this: the draft only acknowledges the problem (and asks for what is missing)",
 	"regulator_advice":    "the draft points the customer to a regulator, court or lawyer; take it out before sending",
 }
 
@@ -19,7 +19,7 @@ var zhDraftWarns = map[string]string{
 	"unsupported_promise": "草稿做出了没有来源支持的承诺",
 	"fallback":            "模型服务失败，这是离线引擎的草稿",
 	"injection_suspected": "客户的文字可能试图操纵 AI，请仔细阅读草稿",
-	"no_article":          "知识库没有相关文章：草稿只确认了问题并询问所需信息",
+	"no_article":          "知识库没有相关文章：草稿只确认了问题（需要时询问缺少的信息）",
 	"regulator_advice":    "草稿建议客户找监管机构、法院或律师，发送前请删去",
 }
 
