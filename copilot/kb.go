@@ -37,7 +37,8 @@ type KBEntry struct {
 	// Path is the file the entry came from, for error messages and editors.
 	Path string `json:"path,omitempty"`
 	// Status from the front matter: "pending-review" keeps a file (a
-	// trainer's promoted reply) out of the KB until a reviewer removes it.
+	// trainer's promoted reply) out of the KB until a reviewer changes it
+	// to "approved" (StatusApproved; promoted files need it).
 	Status string `json:"status,omitempty"`
 }
 

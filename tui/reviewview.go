@@ -33,7 +33,7 @@ func (m *Model) openReview() tea.Cmd {
 	if m.review == nil {
 		m.review = review.New(review.Options{Styles: m.st, Cat: m.cat, Keys: m.km, Do: m.be, Context: m.ctx,
 			Timeout: m.timeout, ExportDir: m.exportDir, Now: m.clock, Location: m.loc,
-			ReadOnly: m.desk.Me().Role == protocol.RoleLead})
+			ReadOnly: m.desk.Me().Role == protocol.RoleLead, Name: m.agentName})
 		m.review.SetSize(m.width, max(m.height-2, 0))
 		return tea.Batch(viewing, m.review.Init())
 	}

@@ -171,3 +171,16 @@ func TestIntentNamesCoverTheDemoKB(t *testing.T) {
 		}
 	}
 }
+
+// TestPromotedKBSaysHowToApprove: a promoted KB file joins the KB only with
+// "status: approved" (copilot.StatusApproved; deleting the status line is
+// no approval since issue 19), so the desk's instruction must say that — it
+// told trainers to delete the line, and their entries never went live.
+func TestPromotedKBSaysHowToApprove(t *testing.T) {
+	for _, l := range lang.All {
+		msg := For(l).Review.PromotedKB("promoted/p_1.md")
+		if !strings.Contains(msg, "approved") || !strings.Contains(msg, "status") || strings.Contains(msg, "删除") || strings.Contains(msg, "delete") {
+			t.Errorf("%s: %q does not say to set the status to approved", l, msg)
+		}
+	}
+}

@@ -98,7 +98,7 @@ var reviewEN = ReviewCatalog{
 		return "Promoted to the exemplar memory (" + ref + "): the next similar question drafts from it."
 	},
 	PromotedKB: func(path string) string {
-		return "Written to the KB as " + path + " — pending review: delete its status line, then R to reload."
+		return "Written to the KB as " + path + " — pending review: change its status to approved, then R to reload."
 	},
 	NeedsGold: "Write a gold reply first (e).",
 	ReadOnly:  "Labelling, promotion and export are for trainers and admins.",
@@ -154,7 +154,7 @@ var reviewZH = ReviewCatalog{
 		return "已加入范例库（" + ref + "）：下一个相似问题将参考它起草。"
 	},
 	PromotedKB: func(path string) string {
-		return "已写入知识库 " + path + "——待审核：删除其 status 行后按 R 重新加载。"
+		return "已写入知识库 " + path + "——待审核：把其中的 status 改为 approved 后按 R 重新加载。"
 	},
 	NeedsGold: "请先撰写标准回复（e）。",
 	ReadOnly:  "标注、推广和导出仅限培训师与管理员。",

@@ -327,7 +327,11 @@ func (m *Model) detailBody(it protocol.ReviewItem, w int) []string {
 	out = append(out, "", m.section(c.Reason+" / "+c.Severity+" / "+c.GoldReply, w))
 	if l := it.Label; l != nil {
 		at := time.UnixMilli(l.LabelledAt).In(m.o.Location).Format("01-02 15:04")
-		out = append(out, wrapPlain(c.Labelled(l.LabelledBy, at), w, &st.Muted)...)
+		by := l.LabelledBy
+		if m.o.Name != nil {
+			by = orText(m.o.Name(by), by)
+		}
+		out = append(out, wrapPlain(c.Labelled(by, at), w, &st.Muted)...)
 		var facts []string
 		if l.Reason != "" {
 			facts = append(facts, c.Reason+": "+m.o.Cat.RejectReason(l.Reason))

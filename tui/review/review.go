@@ -43,6 +43,9 @@ type Options struct {
 	// ReadOnly hides labelling, promotion, export and KB reload (leads:
 	// the server refuses them anyway).
 	ReadOnly bool
+	// Name gives an agent's display name for an id (who labelled an
+	// outcome); nil or "" shows the id.
+	Name func(id string) string
 }
 
 // Model is the review view.

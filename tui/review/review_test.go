@@ -356,6 +356,15 @@ func TestLabelFormSavesAndPromote(t *testing.T) {
 	if h.m.Editing() || h.m.Items()[0].Label == nil || h.m.Detail() == nil || h.m.Detail().Item.Label == nil {
 		t.Fatal("label not applied to the list and detail")
 	}
+	// Who labelled it is shown by name when the desk knows the account
+	// ("labelled by you-trainer" was the demo trainer's id).
+	if scr := h.screen(); !strings.Contains(scr, "labelled by tina,") {
+		t.Fatalf("no labeller:\n%s", scr)
+	}
+	h.m.o.Name = func(id string) string { return map[string]string{"tina": "Tina Trainer"}[id] }
+	if scr := h.screen(); !strings.Contains(scr, "labelled by Tina Trainer,") {
+		t.Fatalf("the labeller by id, not name:\n%s", scr)
+	}
 	h.press("x")
 	if p, ok := h.fs.last(protocol.ReqPromote).(protocol.PromoteReq); !ok || p.Target != protocol.PromoteExemplar || p.OutcomeID != "o1" {
 		t.Fatalf("promote: %+v", p)
