@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -23,6 +25,8 @@ import (
 type conn struct {
 	srv     *Server
 	ws      *websocket.Conn
+	sock    *net.TCPConn    // the socket under ws on plain TCP, else nil (wire.go)
+	raw     syscall.RawConn // sock's descriptor for direct writes; nil = always through the writer
 	agent   protocol.Agent
 	actor   store.Actor
 	tokenID string
@@ -37,9 +41,10 @@ type conn struct {
 	wake    chan struct{} // frames or a ping for a waiting writer
 	room    chan struct{} // the writer took frames: a blocked send may go on
 
-	closeOnce sync.Once
-	closeCode int
-	closeText string
+	closeOnce  sync.Once
+	closeCode  int
+	closeText  string
+	peerClosed bool // the desk sent a close: echo it, send nothing else
 
 	mu       sync.Mutex
 	live     bool     // false while catching up from the log
@@ -49,7 +54,9 @@ type conn struct {
 	spare    [][]byte // the writer's last batch, reused
 	queued   int      // bytes in frames
 	pingDue  bool
-	writing  bool // a writer goroutine runs
+	pongDue  bool   // the desk pinged: answer with pong
+	pong     []byte // the newest ping's data
+	writing  bool   // a writer goroutine runs (or the close is being written)
 
 	tok     *tokenState // limits shared by the token's connections (limits.go)
 	invalid int         // unreadable frames so far (reader goroutine only)
@@ -71,6 +78,12 @@ func newConn(ctx context.Context, srv *Server, ws *websocket.Conn, agent protoco
 		room:    make(chan struct{}, 1),
 	}
 	c.ctx, c.cancel = context.WithCancel(ctx)
+	if c.sock = deskSocket(ws.NetConn()); c.sock != nil && srv.cfg.FlushInterval <= 0 {
+		// With --flush-interval every frame waits for the writer's pause.
+		if rc, err := c.sock.SyscallConn(); err == nil {
+			c.raw = rc
+		}
+	}
 	return c
 }
 
@@ -80,9 +93,13 @@ func (c *conn) logger() *slog.Logger {
 }
 
 // shut asks the connection to close with a websocket close code.
-func (c *conn) shut(code int, text string) {
+func (c *conn) shut(code int, text string) { c.shutAs(code, text, false) }
+
+// shutAs is shut; peer says the desk closed first, so the close is an echo
+// of its code and nothing queued goes out before it.
+func (c *conn) shutAs(code int, text string, peer bool) {
 	c.closeOnce.Do(func() {
-		c.closeCode, c.closeText = code, text
+		c.closeCode, c.closeText, c.peerClosed = code, text, peer
 		close(c.closing)
 		c.cancel()
 		go c.finish()
@@ -102,42 +119,49 @@ func (c *conn) finish() {
 	c.writeClose()
 }
 
-// deliverLive is called by the hub, in seq order, for events the desk is
-// sent; frame is what it is sent of ev (conn.frameFor).
-func (c *conn) deliverLive(ev *store.Event, frame []byte) {
+// deliverLive is called by the hub, in seq order, for a run of consecutive
+// visible events: wires[i] is events[i]'s frame as a websocket message (the
+// same bytes for every desk), run all of them back to back.
+func (c *conn) deliverLive(events []store.Event, wires [][]byte, run []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	last := events[len(events)-1].Seq
 	if !c.live {
-		if ev.Seq > c.liveSeen {
-			c.liveSeen = ev.Seq
+		if last > c.liveSeen {
+			c.liveSeen = last
 		}
 		return
 	}
-	if ev.Seq <= c.lastSeq {
+	for len(events) > 0 && events[0].Seq <= c.lastSeq {
+		run = run[len(wires[0]):]
+		events, wires = events[1:], wires[1:]
+	}
+	if len(events) == 0 {
 		return
 	}
-	if c.fits(len(frame)) {
-		c.enqueue(frame)
-		c.lastSeq = ev.Seq
+	if c.fits(len(run), len(wires)) {
+		c.enqueueRun(wires, run)
+		c.lastSeq = last
 		return
 	}
 	c.live = false
 	c.shut(protocol.CloseSlowConsumer, "slow consumer: send buffer full; resume from your last seq")
 }
 
-// deliverEphemeral queues a frame that is not in the event log (no seq) if
+// deliverEphemeral queues a framed message (wireText) that is not in the
+// event log (no seq) if
 // the connection is live and its buffer stays at most half full with it
 // (frames and bytes); otherwise the frame is dropped. It leaves lastSeq and
 // liveSeen alone, never blocks and never closes the connection: the other
 // half of the buffer stays for events, so ephemeral frames cannot make a
 // desk a slow consumer.
-func (c *conn) deliverEphemeral(frame []byte) bool {
+func (c *conn) deliverEphemeral(wire []byte) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.live || 2*(len(c.frames)+1) > c.srv.cfg.SendBuffer || 2*(c.queued+len(frame)) > c.srv.cfg.SendBufferBytes {
+	if !c.live || 2*(len(c.frames)+1) > c.srv.cfg.SendBuffer || 2*(c.queued+len(wire)) > c.srv.cfg.SendBufferBytes {
 		return false
 	}
-	c.enqueue(frame)
+	c.enqueue(wire)
 	return true
 }
 
@@ -214,6 +238,16 @@ func (c *conn) readLoop(ctx context.Context) {
 	c.ws.SetReadDeadline(time.Now().Add(c.srv.cfg.PongWait))
 	c.ws.SetPongHandler(func(string) error {
 		return c.ws.SetReadDeadline(time.Now().Add(c.srv.cfg.PongWait))
+	})
+	// Every write goes through this connection's writer (wire.go), so
+	// gorilla must not answer pings and closes itself.
+	c.ws.SetPingHandler(func(data string) error {
+		c.askPong(data)
+		return nil
+	})
+	c.ws.SetCloseHandler(func(code int, _ string) error {
+		c.shutAs(code, "", true)
+		return nil
 	})
 	for {
 		typ, b, err := c.ws.ReadMessage()

@@ -14,6 +14,12 @@ func testConn(frames, bytes int) *conn {
 		done: make(chan struct{}), writing: true, cancel: func() {}}
 }
 
+// deliverOne delivers one event as the hub does.
+func deliverOne(c *conn, ev store.Event) {
+	w := wireText(ev.Frame)
+	c.deliverLive([]store.Event{ev}, [][]byte{w}, w)
+}
+
 // TestDeliverEphemeralLeavesRoomForEvents: ephemeral frames never take more
 // than half the send buffer, never touch the seq bookkeeping, never reach a
 // connection still catching up and never close one; events still fill the
@@ -21,13 +27,13 @@ func testConn(frames, bytes int) *conn {
 func TestDeliverEphemeralLeavesRoomForEvents(t *testing.T) {
 	c := testConn(4, 1<<20)
 	c.lastSeq = 7
-	if c.deliverEphemeral([]byte("d")) {
+	if c.deliverEphemeral(wireText([]byte("d"))) {
 		t.Fatal("a connection catching up took a delta")
 	}
 	c.live = true
 	took := 0
 	for range 10 {
-		if c.deliverEphemeral([]byte("d")) {
+		if c.deliverEphemeral(wireText([]byte("d"))) {
 			took++
 		}
 	}
@@ -38,34 +44,35 @@ func TestDeliverEphemeralLeavesRoomForEvents(t *testing.T) {
 		t.Fatalf("deltas moved seq bookkeeping: lastSeq %d liveSeen %d", c.lastSeq, c.liveSeen)
 	}
 	for seq := int64(8); seq <= 9; seq++ {
-		c.deliverLive(&store.Event{Seq: seq}, []byte("e"))
+		deliverOne(c, store.Event{Seq: seq, Frame: []byte("e")})
 	}
 	select {
 	case <-c.closing:
 		t.Fatal("closed as a slow consumer with room for the events")
 	default:
 	}
-	if c.lastSeq != 9 || len(c.frames) != 4 || c.deliverEphemeral([]byte("d")) {
+	if c.lastSeq != 9 || len(c.frames) != 4 || c.deliverEphemeral(wireText([]byte("d"))) {
 		t.Fatalf("lastSeq %d, len %d", c.lastSeq, len(c.frames))
 	}
 	tiny := testConn(1, 1<<20)
 	tiny.live = true
-	if tiny.deliverEphemeral([]byte("d")) {
+	if tiny.deliverEphemeral(wireText([]byte("d"))) {
 		t.Fatal("a one-frame buffer gave its only slot to a delta")
 	}
 }
 
-// TestSendQueueIsBoundedByBytes: a desk whose queued bytes would pass the
-// byte bound is a slow consumer even with few frames; deltas get at most
-// half the bytes; one frame bigger than the bound still goes through an
-// empty queue (a large welcome).
+// TestSendQueueIsBoundedByBytes: a desk whose queued bytes (on the wire:
+// each frame's 2-byte websocket header counts) would pass the byte bound
+// is a slow consumer even with few frames; deltas get at most half the
+// bytes; one frame bigger than the bound still goes through an empty queue
+// (a large welcome).
 func TestSendQueueIsBoundedByBytes(t *testing.T) {
 	c := testConn(512, 100)
 	c.live = true
-	if !c.deliverEphemeral(make([]byte, 40)) || c.deliverEphemeral(make([]byte, 20)) {
+	if !c.deliverEphemeral(wireText(make([]byte, 38))) || c.deliverEphemeral(wireText(make([]byte, 18))) {
 		t.Fatal("deltas: want 40 bytes taken, then no more than half of 100")
 	}
-	c.deliverLive(&store.Event{Seq: 1}, make([]byte, 60))
+	deliverOne(c, store.Event{Seq: 1, Frame: make([]byte, 58)})
 	select {
 	case <-c.closing:
 		t.Fatal("closed with room for the event")
@@ -74,7 +81,7 @@ func TestSendQueueIsBoundedByBytes(t *testing.T) {
 	if c.queued != 100 || c.lastSeq != 1 {
 		t.Fatalf("queued %d bytes, lastSeq %d", c.queued, c.lastSeq)
 	}
-	c.deliverLive(&store.Event{Seq: 2}, []byte("x"))
+	deliverOne(c, store.Event{Seq: 2, Frame: []byte("x")})
 	select {
 	case <-c.closing:
 	default:

@@ -16,42 +16,11 @@ import (
 )
 
 // TestIdleDeskHasNoWriter: a desk's writer goroutine ends once there is
-// nothing to write, an event starts one again and it is delivered, and
-// pings still arrive (asked for by the server's pinger, written by a
+// nothing to write, an event is still delivered, and pings still arrive (asked for by the server's pinger, written by a
 // writer started for them).
 func TestIdleDeskHasNoWriter(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "a.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var token string
-	if err := st.Update(ctx, func(tx *store.Tx) error {
-		if _, err := tx.CreateAgent("test", store.NewAgent{ID: "lee", Role: protocol.RoleLead}); err != nil {
-			return err
-		}
-		token, _, err = tx.CreateToken("test", "lee", "")
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	srv := New(st, Config{PingInterval: 3 * time.Second, RateLimit: -1})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sctx, stop := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(sctx, ln, nil) }()
-	defer func() { stop(); <-served }()
-
-	d := websocket.Dialer{Subprotocols: []string{protocol.Subprotocol}}
-	ws, _, err := d.Dial("ws://"+ln.Addr().String()+"/v1/desk", http.Header{"Authorization": {"Bearer " + token}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ws.Close()
+	st, srv, ws := deskOverLoopback(t, Config{PingInterval: 3 * time.Second, RateLimit: -1})
 	var pings atomic.Int32
 	ws.SetPingHandler(func(string) error { pings.Add(1); return nil })
 	frames := make(chan protocol.Frame, 16)
@@ -92,6 +61,55 @@ func TestIdleDeskHasNoWriter(t *testing.T) {
 	}
 	waitUntil(t, "a ping", func() bool { return pings.Load() >= 1 })
 	waitUntil(t, "the writer to end again", func() bool { return !writing() })
+}
+
+// deskOverLoopback serves a fresh server on a loopback port (plain TCP)
+// and connects one lead's desk to it.
+func deskOverLoopback(t *testing.T, cfg Config) (*store.Store, *Server, *websocket.Conn) {
+	st, srv, dial := serveOverLoopback(t, cfg)
+	return st, srv, dial()
+}
+
+// serveOverLoopback serves a fresh server on a loopback port (plain TCP);
+// dial connects a desk of its one lead.
+func serveOverLoopback(t *testing.T, cfg Config) (*store.Store, *Server, func() *websocket.Conn) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "a.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var token string
+	if err := st.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.CreateAgent("test", store.NewAgent{ID: "lee", Role: protocol.RoleLead}); err != nil {
+			return err
+		}
+		token, _, err = tx.CreateToken("test", "lee", "")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	srv := New(st, cfg)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(sctx, ln, nil) }()
+	t.Cleanup(func() { stop(); <-served })
+	dial := func() *websocket.Conn {
+		t.Helper()
+		d := websocket.Dialer{Subprotocols: []string{protocol.Subprotocol}}
+		ws, _, err := d.Dial("ws://"+ln.Addr().String()+"/v1/desk", http.Header{"Authorization": {"Bearer " + token}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ws.Close() })
+		return ws
+	}
+	return st, srv, dial
 }
 
 func waitUntil(t *testing.T, what string, cond func() bool) {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,8 +82,17 @@ func (h *hub) each(fn func(*conn)) {
 	}
 }
 
+// fanoutShard is how many desks one goroutine writes to in a publish:
+// beyond it the desks are split among up to GOMAXPROCS goroutines, so a
+// large fan-out's direct writes (wire.go) use every core and the publish
+// (which the request that committed the events waits for) is not a long
+// string of syscalls on one.
+const fanoutShard = 64
+
 // publish hands events to every connection that may see them. It never
 // blocks: a connection whose buffer is full is closed as a slow consumer.
+// Each event is framed once; desks with nothing queued get it written at
+// once, the others queue it for their writer.
 func (h *hub) publish(events []store.Event) {
 	if len(events) == 0 {
 		return
@@ -93,14 +103,76 @@ func (h *hub) publish(events []store.Event) {
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	meta := make([][]byte, len(events)) // withheld message frames, made once (eventview.go)
-	for c := range h.conns {
-		for i := range events {
-			if frame := c.frameFor(&events[i], &meta[i]); frame != nil {
-				c.deliverLive(&events[i], frame)
-			}
-		}
+	if len(h.conns) == 0 {
+		return
 	}
+	all, wires := wireEvents(events)
+	metas := make([]withheldWire, len(events)) // made once, by whichever desk needs one first
+	parts := min(runtime.GOMAXPROCS(0), (len(h.conns)+fanoutShard-1)/fanoutShard)
+	if parts <= 1 {
+		for c := range h.conns {
+			deliverTo(c, events, all, wires, metas)
+		}
+		return
+	}
+	list := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		list = append(list, c)
+	}
+	per := (len(list) + parts - 1) / parts
+	var wg sync.WaitGroup
+	for lo := per; lo < len(list); lo += per {
+		part := list[lo:min(lo+per, len(list))]
+		wg.Go(func() {
+			for _, c := range part {
+				deliverTo(c, events, all, wires, metas)
+			}
+		})
+	}
+	for _, c := range list[:per] {
+		deliverTo(c, events, all, wires, metas)
+	}
+	wg.Wait()
+}
+
+// deliverTo offers a desk what it is sent of the events, in order: each
+// run of consecutive events it is sent whole at once (all and wires:
+// wireEvents), a message withheld from it on its own (metas[i]).
+func deliverTo(c *conn, events []store.Event, all []byte, wires [][]byte, metas []withheldWire) {
+	start := 0 // offset of events[i] in all
+	for i := 0; i < len(events); {
+		switch c.sight(&events[i]) {
+		case unseen:
+			start += len(wires[i])
+			i++
+			continue
+		case withheld:
+			w := metas[i].of(&events[i])
+			c.deliverLive(events[i:i+1], [][]byte{w}, w)
+			start += len(wires[i])
+			i++
+			continue
+		}
+		j, end := i+1, start+len(wires[i])
+		for j < len(events) && c.sight(&events[j]) == whole {
+			end += len(wires[j])
+			j++
+		}
+		c.deliverLive(events[i:j], wires[i:j], all[start:end])
+		i, start = j, end
+	}
+}
+
+// withheldWire is an event's withheld frame as a websocket message, made
+// once per publish however many desks (in however many goroutines) need it.
+type withheldWire struct {
+	once sync.Once
+	b    []byte
+}
+
+func (w *withheldWire) of(ev *store.Event) []byte {
+	w.once.Do(func() { w.b = wireText(withheldFrame(ev)) })
+	return w.b
 }
 
 // publishDelta offers an ephemeral frame about a conversation's draft (a
@@ -111,10 +183,11 @@ func (h *hub) publish(events []store.Event) {
 func (h *hub) publishDelta(convID, assignee string, frame []byte) int {
 	ev := store.Event{Kind: protocol.EvDraft, ConversationID: convID, Assignee: assignee}
 	n := 0
+	wire := wireText(frame)
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for c := range h.conns {
-		if visible(c.agent.ID, c.agent.Role, &ev) && c.deliverEphemeral(frame) {
+		if visible(c.agent.ID, c.agent.Role, &ev) && c.deliverEphemeral(wire) {
 			n++
 		}
 	}

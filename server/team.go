@@ -165,14 +165,14 @@ func presenceFrame(pr protocol.Presence) []byte {
 // broadcast offers a presence frame to every live desk. Conversation
 // events are visible to every role, and so is who is looking at one.
 func (p *presence) broadcast(pr protocol.Presence) {
-	frame := presenceFrame(pr)
-	p.hub.each(func(c *conn) { c.deliverEphemeral(frame) })
+	wire := wireText(presenceFrame(pr))
+	p.hub.each(func(c *conn) { c.deliverEphemeral(wire) })
 }
 
 // greet sends a desk that just went live who has what open.
 func (p *presence) greet(c *conn) {
 	for _, pr := range p.all() {
-		c.deliverEphemeral(presenceFrame(pr))
+		c.deliverEphemeral(wireText(presenceFrame(pr)))
 	}
 }
 
@@ -278,8 +278,9 @@ func (f *floor) push(ctx context.Context) {
 			return
 		}
 		frame, _ := json.Marshal(protocol.Frame{Type: protocol.TypeTeamStats, Data: data})
+		wire := wireText(frame)
 		for _, c := range conns {
-			c.deliverEphemeral(frame)
+			c.deliverEphemeral(wire)
 		}
 	}
 }

@@ -94,7 +94,8 @@ func (s *Server) offerTyping(convID, assignee string, frame []byte) {
 		}
 	}
 	s.presence.mu.Unlock()
+	wire := wireText(frame)
 	for _, c := range to {
-		c.deliverEphemeral(frame)
+		c.deliverEphemeral(wire)
 	}
 }
