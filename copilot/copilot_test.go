@@ -359,7 +359,10 @@ func TestExemplarFeedback(t *testing.T) {
 	q := "Can I pay with Apple Pay on your site?"
 	before, _ := e.Draft(context.Background(), conv("", "customer:"+q), "", nil)
 	sent := "Yes — Apple Pay works on iPhone and Mac with Safari; pick it at checkout."
-	if err := e.AddExemplar(Exemplar{ID: "o1", Question: "do you accept apple pay?", Reply: "Hi, " + sent, Outcome: Edited}); err != nil {
+	// Its draft cited two passages of one article: the reuse cites that
+	// article once (the pane listed "[2] Payment (kb)" and "[3] Payment (kb)").
+	if err := e.AddExemplar(Exemplar{ID: "o1", Question: "do you accept apple pay?", Reply: "Hi, " + sent, Outcome: Edited,
+		Sources: []string{"payment-en", "payment-en"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.AddExemplar(Exemplar{ID: "o1", Question: "dup", Reply: "dup", Outcome: Accepted}); err != nil {
@@ -372,7 +375,7 @@ func TestExemplarFeedback(t *testing.T) {
 	if !strings.Contains(after.Text, sent) || Similarity(after.Text, sent) <= Similarity(before.Text, sent) {
 		t.Errorf("exemplar not reused:\nbefore %s\nafter %s", before.Text, after.Text)
 	}
-	if after.Citations[0].Kind != SourceExemplar || after.Citations[0].ID != "o1" {
+	if len(after.Citations) != 2 || after.Citations[0].Kind != SourceExemplar || after.Citations[0].ID != "o1" || after.Citations[1].ID != "payment-en" {
 		t.Errorf("citations %+v", after.Citations)
 	}
 	// A rejected exemplar is never offered as a reply.

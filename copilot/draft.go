@@ -284,7 +284,7 @@ func (e *Engine) useExemplar(p *draftPlan, x Exemplar, name string, sim float64)
 	p.body, p.exemplarGreeted, p.fromExemplar = body, greeted, true
 	p.citations = append(p.citations, Source{Kind: SourceExemplar, ID: x.ID, Score: round2(sim)})
 	for _, id := range x.Sources {
-		if kbe, ok := e.kb.Get(id); ok {
+		if kbe, ok := e.kb.Get(id); ok && !containsSource(p.citations, Source{Kind: SourceKB, ID: kbe.ID}) {
 			p.kbUsed = append(p.kbUsed, kbe)
 			p.citations = append(p.citations, Source{Kind: SourceKB, ID: kbe.ID, Title: kbe.Title})
 		}
