@@ -245,6 +245,9 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 		if p.body != "" || h.Confidence < kbAnswer || !answersQuery(q, h.Entry) {
 			continue
 		}
+		if !translated {
+			h = preferStatedCase(h, raw)
+		}
 		picked := pickPassages(ent, h, translated, append(answerCueTokens(raw), q...), bot, p.done, in.shorter)
 		if len(picked) == 0 {
 			continue

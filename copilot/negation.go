@@ -2,6 +2,7 @@ package copilot
 
 import (
 	"regexp"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -81,4 +82,93 @@ func (t cueText) withoutNegated(zh, en []string) cueText {
 func negatedCancel(text string) string {
 	t := newCueText(text).withoutNegated(churnZH, nil)
 	return t.lower
+}
+
+// The customer's case: a rule's negative case ("7 天内未使用任何会员权益…可
+// 申请退还") answers "我根本没用过", its positive one ("已经使用过会员权益的，
+// 本期续费不退") does not.
+
+// caseVerbs name what a customer says they did not do, by concept.
+var caseVerbs = map[string]string{"使用": "use", "用": "use", "拆封": "open", "打开": "open", "激活": "activate",
+	"穿": "wear", "安装": "install", "used": "use", "use": "use", "opened": "open", "open": "open",
+	"activated": "activate", "worn": "wear", "wore": "wear", "installed": "install"}
+
+var (
+	reNotDoneZH = regexp.MustCompile(`(?:没有|没|未曾|从未|从没|尚未|不曾|未)(?:有)?(?:怎么|任何)?(使用|用|拆封|打开|激活|穿|安装)`)
+	reNotDoneEN = regexp.MustCompile(`(?i)\b(?:never|not|haven't|hasn't|didn't|have not|has not|did not|don't|do not)(?: (?:even|yet|ever|been|actually|once))* (used|use|opened|open|activated|worn|wore|installed)\b|\b(un)(used|opened|worn|activated|installed)\b`)
+	reDoneEN    = regexp.MustCompile(`(?i)\b(used|opened|activated|worn|installed)\b`)
+)
+
+// notDone is the set of concepts text says were not done.
+func notDone(text string) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range reNotDoneZH.FindAllStringSubmatch(text, -1) {
+		out[caseVerbs[m[1]]] = true
+	}
+	for _, m := range reNotDoneEN.FindAllStringSubmatch(text, -1) {
+		v := m[1]
+		if v == "" {
+			v = m[3]
+		}
+		out[caseVerbs[strings.ToLower(v)]] = true
+	}
+	return out
+}
+
+// passageCase: +1 when the passage is about a concept of want not done,
+// -1 when it is about one done, 0 when it names none.
+func passageCase(text string, want map[string]bool) int {
+	for c := range notDone(text) {
+		if want[c] {
+			return 1
+		}
+	}
+	rest := reNotDoneEN.ReplaceAllString(reNotDoneZH.ReplaceAllString(text, " "), " ")
+	for w, c := range caseVerbs {
+		if !want[c] {
+			continue
+		}
+		if isASCII(w) && reDoneEN.MatchString(rest) && strings.Contains(strings.ToLower(rest), w) || !isASCII(w) && strings.Contains(rest, w) {
+			return -1
+		}
+	}
+	return 0
+}
+
+// Weights of a passage of the customer's stated case and of the other.
+const (
+	statedCaseBoost = 1.6
+	otherCaseCut    = 0.4
+)
+
+// preferStatedCase reweighs an entry's matched passages when the customer
+// says what they did not do ("我根本没用过", "I never used it"): a passage
+// of that negative case counts more (and joins the matches when it was
+// not among them): it leads; one of the positive case counts less.
+func preferStatedCase(h KBHit, customer string) KBHit {
+	want := notDone(customer)
+	if len(want) == 0 || len(h.Passages) == 0 {
+		return h
+	}
+	top := h.Passages[0].Score
+	ps := make([]PassageHit, 0, len(h.Passages)+1)
+	seen := map[int]bool{}
+	for _, ph := range h.Passages {
+		seen[ph.N] = true
+		switch passageCase(h.Entry.Passages[ph.N].Text, want) {
+		case 1:
+			ph.Score = max(ph.Score, top) * statedCaseBoost
+		case -1:
+			ph.Score *= otherCaseCut
+		}
+		ps = append(ps, ph)
+	}
+	for n, p := range h.Entry.Passages {
+		if !seen[n] && passageCase(p.Text, want) == 1 {
+			ps = append(ps, PassageHit{N: n, Score: top * statedCaseBoost})
+		}
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Score > ps[j].Score })
+	h.Passages = ps
+	return h
 }
