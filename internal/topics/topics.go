@@ -256,7 +256,8 @@ func abs(n int) int {
 	return n
 }
 
-// stopwords are frequent words that say nothing about a topic — and the
+// stopwords are frequent words that say nothing about a topic (订单 as
+// much as "order": nearly every shop chat has it) — and the
 // words of a request for a person (人工客服, 转人工, "agent please"): how
 // customers ask for help, not what about.
 var stopwords = map[string]bool{}
@@ -289,7 +290,7 @@ func init() {
 	for _, w := range strings.Fields(`我们 你们 什么 一个 可以 怎么 没有 这个 那个 谢谢 你好 请问 就是 还是 已经 现在 为什么 时候 是不 不是 我的 我要 的话 了吗
 		好的 好吧 行吧 麻烦 辛苦 明白 收到 知道 需要 能不 能给 大概 然后 因为 所以 但是 如果 一下 一直 到底
 		你们家 我们家 他们家 时候 请问 今天 明天 昨天 马上 刚才 一定
-		人工 客服 真人 转接`) {
+		人工 客服 真人 转接 订单 单号`) {
 		stopwords[w] = true
 	}
 	for _, r := range "的得了着过吗呢吧啊呀哦嘛么们我你您他她它这那哪谁是在有没要会想能已几次就都也还又再才很太把被给和跟与及个些一两怎咋啥" {
