@@ -37,6 +37,7 @@ var vocabExempt = map[[2]string]string{
 	{"keymap/actions.go", "open"}:    "the help label of the open key",
 	{"tui/files.go", "open"}:         "the macOS open command",
 	{"copilot/flags.go", "urgent"}:   "an English cue word of the urgent flag",
+	{"copilot/negation.go", "open"}:  "the verb of a negated case (未拆封, unopened), not a draft state",
 	{"copilot/insight.go", "angry"}:  "English display text of the summary's cue list",
 	{"copilot/insight.go", "urgent"}: "English display text of the summary's cue list",
 	{"sim/scripts.go", "angry"}:      "a demo customer's mood",
