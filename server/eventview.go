@@ -39,6 +39,13 @@ func sightOf(agentID, role, viewing string, ev *store.Event) sight {
 	return withheld
 }
 
+// Withheld reports whether a desk of the given agent and role that has no
+// conversation open is sent ev withheld (docs/protocol.md, "Message events
+// a desk may not read"), for load generators checking what each desk got.
+func Withheld(agentID, role string, ev *store.Event) bool {
+	return sightOf(agentID, role, "", ev) == withheld
+}
+
 // sight is what this desk is sent of ev now.
 func (c *conn) sight(ev *store.Event) sight {
 	viewing := ""

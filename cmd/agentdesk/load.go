@@ -39,8 +39,9 @@ temporary database on loopback), creates the desks' accounts and tokens, and
 reports the server's memory. Desks take queued conversations, accept the
 copilot's draft (an outcome) or reply, and resolve; customers post through
 the HTTP API at --rate messages a second for --duration. At the end every
-desk's stream is checked against the event log for gaps, duplicates and order,
-and every message and outcome against the database (exactly once).`
+desk's stream is checked against the event log for gaps, duplicates and order
+(and each message event whole or withheld, as the desk's role and the chat's
+owner say), and every message and outcome against the database (exactly once).`
 
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("load", loadSynopsis, stderr)
@@ -143,7 +144,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // is why, since a running server limits its integration token to 20/s by
 // default.
 func loadVerdict(res *loadgen.Result) error {
-	if n := res.Gaps + res.Duplicates + res.OutOfOrder + res.Unexpected + res.MessagesMissing + res.MessagesTwice + res.OutcomesBad; n > 0 {
+	if n := res.Gaps + res.Duplicates + res.OutOfOrder + res.Unexpected + res.WrongForm + res.MessagesMissing + res.MessagesTwice + res.OutcomesBad; n > 0 {
 		return fmt.Errorf("integrity check failed: %d problems (see above)", n)
 	}
 	if res.PostErrors > 0 {
@@ -489,7 +490,7 @@ func printLoad(w io.Writer, r *loadgen.Result, srv string) {
 	if !r.OutcomesChecked {
 		outcomes = f("%d outcomes acknowledged; not checked (needs the database)", r.Outcomes)
 	}
-	line("integrity", f("%d gaps, %d duplicates, %d out of order, %d unexpected", r.Gaps, r.Duplicates, r.OutOfOrder, r.Unexpected),
+	line("integrity", f("%d gaps, %d duplicates, %d out of order, %d unexpected, %d in the wrong form", r.Gaps, r.Duplicates, r.OutOfOrder, r.Unexpected, r.WrongForm),
 		f("messages stored once %d/%d (%d missing, %d twice)", r.MessagesStored, r.Posted, r.MessagesMissing, r.MessagesTwice),
 		outcomes)
 	line("checked", strings.Split(r.Verified, "; ")...)

@@ -52,7 +52,7 @@ func TestLoadSmall(t *testing.T) {
 		t.Errorf("desks %d, posted %d (+%d unsent), stored once %d, errors %d; want 20, 600 scheduled, all posted stored once, 0",
 			r.Desks, r.Posted, r.Unsent, r.MessagesStored, r.PostErrors)
 	}
-	if r.Gaps+r.Duplicates+r.OutOfOrder+r.Unexpected+r.MessagesMissing+r.MessagesTwice+r.OutcomesBad != 0 {
+	if r.Gaps+r.Duplicates+r.OutOfOrder+r.Unexpected+r.WrongForm+r.MessagesMissing+r.MessagesTwice+r.OutcomesBad != 0 {
 		t.Errorf("integrity problems: %s", out.String())
 	}
 	// Every message reaches at least one desk: all of them while its chat

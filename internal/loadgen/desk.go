@@ -22,16 +22,18 @@ type Stream struct {
 	Last     int64 // newest seq received (or the welcome's)
 	Received int64
 	bits     []uint64
+	held     []uint64 // the seqs that came withheld (a message the desk may not read)
 	mu       sync.Mutex
 }
 
+// Withheld reports whether seq came as a withheld message event.
+func (s *Stream) Withheld(seq int64) bool { return bitOf(s.held, seq-s.Base-1) }
+
 // Has reports whether the desk received seq.
-func (s *Stream) Has(seq int64) bool {
-	i := seq - s.Base - 1
-	if i < 0 || int(i/64) >= len(s.bits) {
-		return false
-	}
-	return s.bits[i/64]&(1<<(i%64)) != 0
+func (s *Stream) Has(seq int64) bool { return bitOf(s.bits, seq-s.Base-1) }
+
+func bitOf(bits []uint64, i int64) bool {
+	return i >= 0 && int(i/64) < len(bits) && bits[i/64]&(1<<(i%64)) != 0
 }
 
 // set marks seq received and reports whether it was already.
@@ -120,6 +122,10 @@ func (d *deskConn) readLoop(ctx context.Context) {
 	}
 }
 
+// withheldMark is in a message event's frame only when the server withheld
+// the message (a text holding it is escaped: \"withheld\").
+var withheldMark = []byte(`"withheld":true`)
+
 func (d *deskConn) event(seq int64, kind string, b []byte, now time.Time) {
 	s := d.stream
 	s.mu.Lock()
@@ -133,6 +139,12 @@ func (d *deskConn) event(seq int64, kind string, b []byte, now time.Time) {
 		s.Last = seq
 	}
 	s.Received++
+	if i := seq - s.Base - 1; i >= 0 && (kind == protocol.EvMessage || kind == protocol.EvMessageUpdated) && bytes.Contains(b, withheldMark) {
+		for int(i/64) >= len(s.held) {
+			s.held = append(s.held, 0)
+		}
+		s.held[i/64] |= 1 << (i % 64)
+	}
 	s.mu.Unlock()
 	d.r.deliveries.Add(1)
 	if kind == protocol.EvMessage {

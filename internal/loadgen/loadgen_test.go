@@ -75,17 +75,25 @@ func inProcessAPI(t testing.TB, desks int, role string, flush time.Duration, api
 	return cfg, st, stop
 }
 
-// TestRunChecksEveryStream drives an in-process server with lead and agent
-// desks and checks the run's own integrity figures, then that VerifyStore
-// would notice a lost event.
-func TestRunChecksEveryStream(t *testing.T) {
-	cfg, st, stop := inProcess(t, 8, protocol.RoleLead, 0)
-	cfg.Rate, cfg.Duration, cfg.Customers, cfg.EscalateEvery, cfg.WorkEvery = 100, 2*time.Second, 5, 2, 100*time.Millisecond
+// shortRun runs customers for 2 s against an in-process server with desks
+// of role, every second message of a customer asking for a human.
+func shortRun(t *testing.T, desks int, role string, rate float64, customers int, work time.Duration) (*Result, *store.Store, func()) {
+	t.Helper()
+	cfg, st, stop := inProcess(t, desks, role, 0)
+	cfg.Rate, cfg.Duration, cfg.Customers, cfg.EscalateEvery, cfg.WorkEvery = rate, 2*time.Second, customers, 2, work
 	cfg.Drain = 3 * time.Second
 	res, err := Run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return res, st, stop
+}
+
+// TestRunChecksEveryStream drives an in-process server with lead and agent
+// desks and checks the run's own integrity figures, then that VerifyStore
+// would notice a lost event.
+func TestRunChecksEveryStream(t *testing.T) {
+	res, st, stop := shortRun(t, 8, protocol.RoleLead, 100, 5, 100*time.Millisecond)
 	// How many get posted in the 2 s depends on the machine's load (a
 	// throughput figure, for the benchmarks); every one must be stored.
 	if res.Posted == 0 || res.MessagesStored != res.Posted || res.Gaps != 0 || res.Duplicates != 0 || res.OutOfOrder != 0 {
@@ -113,6 +121,40 @@ func TestRunChecksEveryStream(t *testing.T) {
 	}
 	if res.Gaps != 1 {
 		t.Fatalf("a removed event gave %d gaps, want 1", res.Gaps)
+	}
+}
+
+// TestRunChecksWithheldForm: agent desks get their teammates' message
+// events withheld and their own chats' whole; the check counts each event
+// in the wrong form, and would notice one.
+func TestRunChecksWithheldForm(t *testing.T) {
+	res, st, stop := shortRun(t, 4, protocol.RoleAgent, 60, 4, 50*time.Millisecond)
+	stop()
+	if err := VerifyStore(context.Background(), st, res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Gaps != 0 || res.Unexpected != 0 || res.WrongForm != 0 {
+		t.Fatalf("verify: gaps %d unexpected %d wrong form %d", res.Gaps, res.Unexpected, res.WrongForm)
+	}
+	var held *Stream
+	var seq int64
+	for _, s := range res.DeskStreams {
+		for q := s.Base + 1; q <= res.HeadSeq && held == nil; q++ {
+			if s.Withheld(q) {
+				held, seq = s, q
+			}
+		}
+	}
+	if held == nil {
+		t.Fatalf("no desk got a withheld message (%d chats taken)", res.Claims)
+	}
+	// Say it came whole: the check counts it.
+	held.held[(seq-held.Base-1)/64] &^= 1 << ((seq - held.Base - 1) % 64)
+	if err := VerifyStore(context.Background(), st, res); err != nil {
+		t.Fatal(err)
+	}
+	if res.WrongForm != 1 {
+		t.Fatalf("one event in the wrong form counted %d times", res.WrongForm)
 	}
 }
 

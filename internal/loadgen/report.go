@@ -43,6 +43,7 @@ type Result struct {
 	// Filled by Verify.
 	Gaps             int64   `json:"gaps"`
 	Unexpected       int64   `json:"unexpected"`
+	WrongForm        int64   `json:"wrong_form"` // message events whole where they must be withheld, or the reverse
 	MessagesStored   int64   `json:"messages_stored_once"`
 	MessagesMissing  int64   `json:"messages_missing"`
 	MessagesTwice    int64   `json:"messages_duplicated"`

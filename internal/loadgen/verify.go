@@ -11,11 +11,12 @@ import (
 
 // VerifyStore checks a finished run against the server's database: every
 // desk received exactly the events of the log it may see (from its first
-// welcome to the head at the end of the run), and every acknowledged
+// welcome to the head at the end of the run), each message event whole or
+// withheld as the server's rules say, and every acknowledged
 // outcome is stored exactly once. It replaces the gap figure Run computed
 // from lead desks alone.
 func VerifyStore(ctx context.Context, st *store.Store, res *Result) error {
-	var gaps, unexpected int64
+	var gaps, unexpected, wrong int64
 	after := res.HeadSeq
 	for _, s := range res.DeskStreams {
 		after = min(after, s.Base)
@@ -44,12 +45,14 @@ func VerifyStore(ctx context.Context, st *store.Store, res *Result) error {
 					gaps++
 				case got && !want:
 					unexpected++
+				case got && server.Withheld(s.Desk.AgentID, s.Desk.Role, ev) != s.Withheld(ev.Seq):
+					wrong++ // load desks never send viewing
 				}
 			}
 		}
 		after = evs[len(evs)-1].Seq
 	}
-	res.Gaps, res.Unexpected = gaps, unexpected
+	res.Gaps, res.Unexpected, res.WrongForm = gaps, unexpected, wrong
 
 	outs, err := st.Outcomes(ctx, 10_000_000)
 	if err != nil {
