@@ -180,7 +180,7 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 		return p
 	}
 	// Exemplars first: what agents actually sent for this kind of question.
-	exHits := e.mem.searchTokens(q, lastTurnQuery(turns), p.lang, exemplarPool)
+	exHits := e.mem.searchTokens(q, lastTurnQuery(turns), askedAfter(c), p.lang, exemplarPool)
 	exHits = preferTypical(exHits)
 	for _, h := range exHits {
 		if h.Similarity < exemplarReuse/2 || e.mem.rejectedReply(q, h.Exemplar.Reply) || quotesAnotherCustomer(h.Exemplar, all.String()) {
@@ -406,7 +406,7 @@ func preferTypical(hits []ExemplarHit) []ExemplarHit {
 		if agree >= typicalAgree && h.Similarity >= exemplarReuse/2 {
 			h.Similarity = max(h.Similarity, exemplarReuse)
 		}
-		out[i] = scored{h, h.Similarity * (0.1 + agree)}
+		out[i] = scored{h, (h.Similarity + h.Context) * (0.1 + agree)}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].score > out[j].score })
 	res := make([]ExemplarHit, len(out))
@@ -513,44 +513,6 @@ func pickPassages(ent KBEntry, h KBHit, translated bool, q, bot []string, done m
 	}
 	sort.Ints(picked)
 	return picked
-}
-
-// addsCoverage: passage b of an article answers a part of the question
-// that passage a does not — it names one of the query's words (or a
-// thesaurus neighbour of it, or an answer-type cue such as 工作日 for 多久)
-// that a lacks. Both share the article's heading, which does not count.
-// The runner-up for "订单的地址写错了，能改吗", about merging orders to one
-// address, only repeats 订单 and 地址: it stays out.
-func addsCoverage(q []string, ps []Passage, a, b int) bool {
-	if a >= len(ps) || b >= len(ps) {
-		return true
-	}
-	covers := func(n int) map[string]bool {
-		have := map[string]bool{}
-		for _, t := range Tokens(ps[n].Intro + "\n" + ps[n].Text) {
-			have[t] = true
-		}
-		out := map[string]bool{}
-		for _, t := range q {
-			if have[t] {
-				out[t] = true
-				continue
-			}
-			for _, o := range thesaurus[t] {
-				if have[o] {
-					out[t] = true
-				}
-			}
-		}
-		return out
-	}
-	ca := covers(a)
-	for t := range covers(b) {
-		if !ca[t] {
-			return true
-		}
-	}
-	return false
 }
 
 func containsEntry(xs []KBEntry, id string) bool {

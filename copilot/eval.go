@@ -463,6 +463,7 @@ func EvalDialogues(ctx context.Context, rows []DialogueRow, kb *KB, maxPerDialog
 		}
 		var c Conversation
 		var pending []string // customer turns since the last agent turn
+		lastAgent := ""      // the agent's latest message: the next question's context
 		var pairs []Exemplar
 		done := 0
 		for ti, t := range row.Turns {
@@ -493,12 +494,15 @@ func EvalDialogues(ctx context.Context, rows []DialogueRow, kb *KB, maxPerDialog
 			}
 			if role == RoleAgent && len(pending) > 0 && strings.TrimSpace(t.Text) != "" {
 				pairs = append(pairs, Exemplar{ID: fmt.Sprintf("%s#%d", row.ID, ti), Question: strings.Join(pending, "\n"),
-					Reply: t.Text, Outcome: Accepted, Language: row.Lang})
+					Reply: t.Text, Outcome: Accepted, Language: row.Lang, Context: lastAgent})
 			}
 			if role == RoleCustomer {
 				pending = append(pending, t.Text)
 			} else {
 				pending = pending[:0]
+			}
+			if role == RoleAgent {
+				lastAgent = t.Text
 			}
 			c.Messages = append(c.Messages, Message{Seq: int64(ti + 1), Role: role, Text: t.Text})
 		}

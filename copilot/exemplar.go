@@ -44,6 +44,11 @@ type Exemplar struct {
 	// CustomerName is who the reply was written for: reusing it for someone
 	// else replaces that name (a greeting anywhere in the reply included).
 	CustomerName string `json:"customer_name,omitempty"`
+	// Context is the agent's message the question followed ("" when the
+	// question opened the conversation): what state the conversation was
+	// in. The same words after "请问是之前的问题吗？" and after a
+	// greeting want different replies.
+	Context string `json:"context,omitempty"`
 }
 
 // ExemplarHit is a retrieved exemplar.
@@ -52,6 +57,9 @@ type ExemplarHit struct {
 	Score    float64
 	// Similarity of the stored question to the query, 0..1 (token overlap).
 	Similarity float64
+	// Context is how alike the agent messages both questions followed
+	// are, 0..1 (both opened their conversation: 1).
+	Context float64
 }
 
 // ExemplarMemory holds accepted and edited replies as retrievable examples
@@ -62,6 +70,7 @@ type ExemplarMemory struct {
 	mu        sync.RWMutex
 	positives []Exemplar
 	qtoks     [][]string
+	ctoks     [][]string // the positives' Context tokens
 	index     *bm25
 	negatives []Exemplar
 	negIndex  *bm25
@@ -122,6 +131,7 @@ func (m *ExemplarMemory) Add(x Exemplar) error {
 	}
 	m.positives = append(m.positives, x)
 	m.qtoks = append(m.qtoks, toks)
+	m.ctoks = append(m.ctoks, Tokens(x.Context))
 	m.index.add(toks)
 	return nil
 }
@@ -148,12 +158,32 @@ func (m *ExemplarMemory) Len() (positives, negatives int) {
 // the wrong language is no example.
 func (m *ExemplarMemory) Search(query, lang string, k int) []ExemplarHit {
 	q := Tokens(query)
-	return m.searchTokens(q, q, lang, k)
+	return m.searchTokens(q, q, nil, lang, k)
+}
+
+// convContext is the state a question is asked in: the agent's last
+// message before it (known: false when the caller cannot tell).
+type convContext struct {
+	known bool
+	toks  []string
+}
+
+// similarity of a stored exemplar's context tokens to c: 1 when both
+// questions opened their conversation, else their token F1 (0 unknown).
+func (c *convContext) similarity(stored []string) float64 {
+	switch {
+	case c == nil || !c.known:
+		return 0
+	case len(c.toks) == 0 && len(stored) == 0:
+		return 1
+	}
+	return tokenF1(c.toks, stored)
 }
 
 // searchTokens retrieves with q (the conversation's recent turns) and judges
-// similarity on the better of q and last (the newest turn alone).
-func (m *ExemplarMemory) searchTokens(q, last []string, lang string, k int) []ExemplarHit {
+// similarity on the better of q and last (the newest turn alone); ctx, when
+// known, ranks questions asked in the same state higher.
+func (m *ExemplarMemory) searchTokens(q, last []string, ctx *convContext, lang string, k int) []ExemplarHit {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	raw := m.index.search(q, k*3+3)
@@ -164,12 +194,12 @@ func (m *ExemplarMemory) searchTokens(q, last []string, lang string, k int) []Ex
 			continue
 		}
 		sim := max(tokenF1(q, m.qtoks[h.doc]), tokenF1(last, m.qtoks[h.doc]))
-		out = append(out, ExemplarHit{Exemplar: x, Score: h.score, Similarity: sim})
+		out = append(out, ExemplarHit{Exemplar: x, Score: h.score, Similarity: sim, Context: ctx.similarity(m.ctoks[h.doc])})
 	}
 	// Rank by question similarity first: BM25 favours short stored questions
 	// that share one rare word, while agents want the same question.
 	rank := func(h ExemplarHit) float64 {
-		r := h.Similarity*2 + h.Score/10
+		r := h.Similarity*2 + h.Score/10 + h.Context
 		if h.Exemplar.Outcome == Gold {
 			r += goldBonus
 		}
@@ -270,4 +300,18 @@ func quotesAnotherCustomer(x Exemplar, convText string) bool {
 		}
 	}
 	return false
+}
+
+// askedAfter is the state the open question is asked in: the agent's
+// last message before it ("" when no agent has written yet).
+func askedAfter(c Conversation) *convContext {
+	ctx := &convContext{known: true}
+	var last string
+	for _, m := range c.Messages {
+		if m.Role == RoleAgent {
+			last = m.Text
+		}
+	}
+	ctx.toks = Tokens(limitText(last))
+	return ctx
 }

@@ -123,3 +123,41 @@ func passageText(p Passage) string {
 	}
 	return p.Text
 }
+
+// addsCoverage: passage b of an article answers a part of the question
+// that passage a does not — it names one of the query's words (or a
+// thesaurus neighbour of it, or an answer-type cue such as 工作日 for 多久)
+// that a lacks. Both share the article's heading, which does not count.
+// The runner-up for "订单的地址写错了，能改吗", about merging orders to one
+// address, only repeats 订单 and 地址: it stays out.
+func addsCoverage(q []string, ps []Passage, a, b int) bool {
+	if a >= len(ps) || b >= len(ps) {
+		return true
+	}
+	covers := func(n int) map[string]bool {
+		have := map[string]bool{}
+		for _, t := range Tokens(ps[n].Intro + "\n" + ps[n].Text) {
+			have[t] = true
+		}
+		out := map[string]bool{}
+		for _, t := range q {
+			if have[t] {
+				out[t] = true
+				continue
+			}
+			for _, o := range thesaurus[t] {
+				if have[o] {
+					out[t] = true
+				}
+			}
+		}
+		return out
+	}
+	ca := covers(a)
+	for t := range covers(b) {
+		if !ca[t] {
+			return true
+		}
+	}
+	return false
+}

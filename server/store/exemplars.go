@@ -17,12 +17,19 @@ type AnsweredTurn struct {
 	// CustomerName is who the reply was for: the copilot replaces it when
 	// the reply is reused for someone else.
 	CustomerName string
+	// Context is the agent's last message before the question ("" when
+	// the question opened the conversation).
+	Context string
 }
 
 var answeredTurnSelect = `SELECT o.` + strings.Join(strings.Fields(strings.ReplaceAll(outcomeColumns, ",", " ")), ", o.") + `,
 	COALESCE((SELECT m.text FROM messages m WHERE m.conversation_id = o.conversation_id AND m.author = 'customer'
 		AND m.seq <= d.based_on_seq ORDER BY m.seq DESC LIMIT 1), ''), c.language,
-	COALESCE((SELECT cu.name FROM customers cu WHERE cu.id = c.customer_id), '')
+	COALESCE((SELECT cu.name FROM customers cu WHERE cu.id = c.customer_id), ''),
+	COALESCE((SELECT a.text FROM messages a WHERE a.conversation_id = o.conversation_id AND a.author = 'agent'
+		AND a.seq < (SELECT COALESCE(MAX(q.seq), 0) FROM messages q WHERE q.conversation_id = o.conversation_id
+			AND q.author = 'customer' AND q.seq <= d.based_on_seq)
+		ORDER BY a.seq DESC LIMIT 1), '')
 	FROM outcomes o JOIN drafts d ON d.id = o.draft_id JOIN conversations c ON c.id = o.conversation_id `
 
 func (s *Store) answeredTurns(ctx context.Context, where string, args ...any) ([]AnsweredTurn, error) {
@@ -38,7 +45,7 @@ func (s *Store) answeredTurns(ctx context.Context, where string, args ...any) ([
 		o := &a.Outcome
 		if err := rows.Scan(&o.ID, &o.DraftID, &o.ConversationID, &o.AgentID, &o.Action, &o.DraftText, &o.FinalText,
 			&o.Reason, &o.Note, &o.MessageID, &o.Provider, &o.Model, &o.PromptVersion, &sources, &o.IdempotencyKey,
-			&o.DraftShownAt, &o.CreatedAt, &a.Question, &a.Language, &a.CustomerName); err != nil {
+			&o.DraftShownAt, &o.CreatedAt, &a.Question, &a.Language, &a.CustomerName, &a.Context); err != nil {
 			return nil, err
 		}
 		if err := unmarshalList(sources, &o.Sources); err != nil {
