@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/copilot"
+	"github.com/agentdesk/agentdesk/internal/kbtitle"
 	"github.com/agentdesk/agentdesk/internal/textcut"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/server/store"
@@ -60,6 +61,18 @@ func (s *Server) promote(ctx context.Context, rq *request, r protocol.PromoteReq
 	if err != nil {
 		return nil, err
 	}
+	if r.Target == protocol.PromoteKB {
+		// An entry answers what the customer wanted, not their last line
+		// ("好的，谢谢", "Can you check?").
+		d, err := s.store.ReviewDetail(ctx, r.OutcomeID)
+		if err != nil {
+			return nil, err
+		}
+		cv := conversationFor(protocol.ConversationDetail{Conversation: protocol.Conversation{ID: d.Item.Outcome.ConversationID}, Messages: d.Context})
+		if ask := copilot.CustomerAsk(cv, src.Language); ask != "" {
+			src.Turn.Question = ask
+		}
+	}
 	p := protocol.Promotion{ID: store.NewID("p_"), OutcomeID: r.OutcomeID, Target: r.Target,
 		Question: src.Turn.Question, Reply: src.Reply, Language: src.Language}
 	var written string
@@ -102,8 +115,10 @@ var (
 func writePromotedKB(path string, p protocol.Promotion, src store.PromotionSource, title, by string, at time.Time) error {
 	red := copilot.NewRedactor()
 	question := strings.Join(strings.Fields(red.Redact(src.Turn.Question)), " ")
-	if title == "" {
-		title = textcut.Runes(question, 80)
+	// The title names the topic for everyone: no one customer's order
+	// number, phone or e-mail in it.
+	if title = kbtitle.Clean(title); title == "" {
+		title = textcut.Runes(kbtitle.Clean(question), 80)
 	}
 	var b strings.Builder
 	b.WriteString("---\n")

@@ -183,6 +183,44 @@ func kbHarness(t *testing.T) (string, *copilot.Engine, *harness, *desk, *desk) {
 	return overlay, eng, h, h.dial(h.agent("alice", protocol.RoleAgent), 0), h.dial(h.agent("tina", protocol.RoleTrainer), 0)
 }
 
+// TestPromotedKBEntryIsAboutTheAsk: an entry promoted from a conversation
+// takes the customer's ask as its question, not their last line, and its
+// title keeps no order number (issue 14: question "好的，那我等一下", title
+// "我的订单 1042 的耳机…").
+func TestPromotedKBEntryIsAboutTheAsk(t *testing.T) {
+	overlay, _, h, agent, trainer := kbHarness(t)
+	c := h.escalated("我的订单 1042 的耳机右耳没声音了，保修期是多久？", 5)
+	if err := h.st.Update(t.Context(), func(tx *store.Tx) error {
+		_, _, err := tx.AddMessage(c.ID, protocol.AuthorCustomer, "", "好的，那我等一下")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	dr := h.draft(c.ID, "耳机保修一年。")
+	decode[protocol.ConversationAck](t, agent.do(protocol.ReqClaim, protocol.ClaimReq{ConversationID: c.ID}))
+	o := decode[protocol.OutcomeAck](t, agent.do(protocol.ReqOutcome, protocol.OutcomeReq{DraftID: dr.ID, Action: protocol.ActionEdit,
+		FinalText: "耳机自签收起保修一年，右耳无声可以申请售后检测。", IdempotencyKey: "k-" + dr.ID})).Outcome
+	file := func(title string) string {
+		p := decode[protocol.PromoteAck](t, trainer.do(protocol.ReqPromote, protocol.PromoteReq{OutcomeID: o.ID, Target: protocol.PromoteKB, Title: title})).Promotion
+		b, err := os.ReadFile(filepath.Join(overlay, filepath.FromSlash(p.Ref)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	b := file("")
+	if !strings.Contains(b, "question: \"我的订单 1042 的耳机右耳没声音了，保修期是多久？\"") {
+		t.Errorf("the question is not the customer's ask:\n%s", b)
+	}
+	if !strings.Contains(b, "title: \"我的订单的耳机右耳没声音了，保修期是多久？\"") {
+		t.Errorf("the title is not the ask without its order number:\n%s", b)
+	}
+	// A title the reviewer gave loses an order number too.
+	if b := file("订单 #1042 耳机保修期"); !strings.Contains(b, "title: \"订单耳机保修期\"") {
+		t.Errorf("the given title keeps its order number:\n%s", b)
+	}
+}
+
 func TestPromoteToKBWaitsForReview(t *testing.T) {
 	overlay, eng, h, agent, trainer := kbHarness(t)
 	o := outcomeFor(t, h, agent, "Do you deliver on Sundays? My number is 13812345678", "No.",

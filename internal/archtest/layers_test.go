@@ -113,6 +113,7 @@ var rules = []rule{
 	{"dataset", []string{"server", "tui", "client", "copilot", "cmd"}, "datasets are written from protocol types", nil},
 	{"internal/textdiff", []string{"server", "tui", "client", "copilot", "protocol", "cmd"}, "a text algorithm", nil},
 	{"internal/suggest", []string{""}, "a text algorithm", nil},
+	{"internal/kbtitle", []string{""}, "a text algorithm", nil},
 }
 
 // TestImportsPointDown checks every package of the module against rules,

@@ -2,10 +2,12 @@ package review
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/agentdesk/agentdesk/internal/kbtitle"
 	"github.com/agentdesk/agentdesk/keymap"
 	"github.com/agentdesk/agentdesk/protocol"
 	"github.com/agentdesk/agentdesk/tui/sanitize"
@@ -223,7 +225,9 @@ func (m *Model) sendLabel(req protocol.LabelReq, notice string) tea.Cmd {
 	}
 }
 
-// defaultTitle is the first sentence of the customer's first message.
+// defaultTitle is the first sentence of the customer's first substantive
+// message (not "在吗" or "hi, agent please"), without order numbers and
+// other ids only that customer has (the server cleans a title the same way).
 func (m *Model) defaultTitle() string {
 	if m.detail == nil {
 		return ""
@@ -232,10 +236,13 @@ func (m *Model) defaultTitle() string {
 		if msg.Author != protocol.AuthorCustomer {
 			continue
 		}
-		t := strings.Join(strings.Fields(sanitize.Line(msg.Text)), " ")
+		t := kbtitle.Clean(strings.Join(strings.Fields(sanitize.Line(msg.Text)), " "))
 		if i := strings.IndexAny(t, "。？！?!"); i > 0 {
 			_, n := utf8.DecodeRuneInString(t[i:])
 			t = t[:i+n]
+		}
+		if !substantive(t) {
+			continue
 		}
 		if r := []rune(t); len(r) > 80 {
 			t = string(r[:80])
@@ -243,6 +250,23 @@ func (m *Model) defaultTitle() string {
 		return t
 	}
 	return ""
+}
+
+// chatter is what customers write that asks nothing yet: greetings and
+// calls for a person.
+var chatter = strings.NewReplacer("你好", "", "您好", "", "在吗", "", "在不在", "", "有人吗", "", "转人工", "", "人工客服", "",
+	"人工", "", "客服", "", "hello", "", "hi", "", "hey", "", "anyone there", "", "agent", "", "human", "", "please", "")
+
+// substantive reports whether a customer's line says more than hello or
+// "a person, please": four letters or more besides those words.
+func substantive(t string) bool {
+	n := 0
+	for _, r := range chatter.Replace(strings.ToLower(t)) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			n++
+		}
+	}
+	return n >= 4
 }
 
 func (m *Model) promote(target string) tea.Cmd { return m.promoteTitled(target, "") }

@@ -432,6 +432,25 @@ func TestPromoteToKBAsksForATitle(t *testing.T) {
 	}
 }
 
+// TestPromoteTitleIsTheFirstRealQuestion: the KB title offered is the
+// customer's first substantive message, not "在吗", and without its order
+// number (issue 14: "我的订单 1042 的…" as a title).
+func TestPromoteTitleIsTheFirstRealQuestion(t *testing.T) {
+	h := newHarness(t, lang.ZhCN, 160, 48)
+	h.press("j")
+	d := *h.m.detail
+	d.Context = []protocol.Message{
+		{Seq: 1, Author: protocol.AuthorCustomer, Text: "在吗？"},
+		{Seq: 2, Author: protocol.AuthorBot, Text: "在的，请问有什么可以帮您？"},
+		{Seq: 3, Author: protocol.AuthorCustomer, Text: "我的订单 1042 的耳机右耳没声音了，保修期是多久？还能修吗"},
+	}
+	h.m.detail = &d
+	h.press("p")
+	if got := h.m.input.Value(); got != "我的订单的耳机右耳没声音了，保修期是多久？" {
+		t.Fatalf("title offered %q", got)
+	}
+}
+
 func TestWrapKeepsWordsAndFillsCJKLines(t *testing.T) {
 	lines := wrapRuns([]run{{text: "Agent: 非常抱歉给您带来这么不好的体验，您的心情我完全理解，这件事我会负责跟进到底。"}}, 30)
 	if !strings.HasPrefix(lines[0], "Agent: 非常") {
