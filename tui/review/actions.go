@@ -225,9 +225,10 @@ func (m *Model) sendLabel(req protocol.LabelReq, notice string) tea.Cmd {
 	}
 }
 
-// defaultTitle is the first sentence of the customer's first substantive
-// message (not "在吗" or "hi, agent please"), without order numbers and
-// other ids only that customer has (the server cleans a title the same way).
+// defaultTitle is the first sentence of the customer's that says what
+// they want or what happened — not "在吗", "hi, agent please" or a short
+// outburst ("This is ridiculous!!!") — without order numbers and other ids
+// only that customer has (the server cleans a title the same way).
 func (m *Model) defaultTitle() string {
 	if m.detail == nil {
 		return ""
@@ -236,20 +237,55 @@ func (m *Model) defaultTitle() string {
 		if msg.Author != protocol.AuthorCustomer {
 			continue
 		}
-		t := kbtitle.Clean(strings.Join(strings.Fields(sanitize.Line(msg.Text)), " "))
-		if i := strings.IndexAny(t, "。？！?!"); i > 0 {
-			_, n := utf8.DecodeRuneInString(t[i:])
-			t = t[:i+n]
+		for _, t := range sentences(kbtitle.Clean(strings.Join(strings.Fields(sanitize.Line(msg.Text)), " "))) {
+			if !substantive(t) || outburst(t) {
+				continue
+			}
+			if r := []rune(t); len(r) > 80 {
+				t = string(r[:80])
+			}
+			return t
 		}
-		if !substantive(t) {
-			continue
-		}
-		if r := []rune(t); len(r) > 80 {
-			t = string(r[:80])
-		}
-		return t
 	}
 	return ""
+}
+
+// sentences splits t after each 。？！?! (a run of them ends one sentence).
+func sentences(t string) []string {
+	var out []string
+	start := 0
+	for i, r := range t {
+		if !strings.ContainsRune("。？！?!", r) {
+			continue
+		}
+		end := i + utf8.RuneLen(r)
+		if next, _ := utf8.DecodeRuneInString(t[end:]); end < len(t) && strings.ContainsRune("。？！?!", next) {
+			continue
+		}
+		if s := strings.TrimSpace(t[start:end]); s != "" {
+			out = append(out, s)
+		}
+		start = end
+	}
+	if s := strings.TrimSpace(t[start:]); s != "" {
+		out = append(out, s)
+	}
+	return out
+}
+
+// outburst reports whether a sentence only vents: an exclamation of a
+// few words ("This is ridiculous!!!", "太过分了！").
+func outburst(t string) bool {
+	if !strings.HasSuffix(t, "!") && !strings.HasSuffix(t, "！") {
+		return false
+	}
+	letters := 0
+	for _, r := range t {
+		if unicode.Is(unicode.Han, r) {
+			letters++
+		}
+	}
+	return len(strings.Fields(t)) < 5 && letters < 8
 }
 
 // chatter is what customers write that asks nothing yet: greetings and

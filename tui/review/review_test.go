@@ -449,6 +449,14 @@ func TestPromoteTitleIsTheFirstRealQuestion(t *testing.T) {
 	if got := h.m.input.Value(); got != "我的订单的耳机右耳没声音了，保修期是多久？" {
 		t.Fatalf("title offered %q", got)
 	}
+	// A short outburst is not the topic either (seen on the demo).
+	h.press("esc")
+	d.Context = []protocol.Message{{Seq: 1, Author: protocol.AuthorCustomer,
+		Text: "This is ridiculous!!! Order 20320720 says delivered but there's NOTHING here"}}
+	h.press("p")
+	if got := h.m.input.Value(); got != "Order says delivered but there's NOTHING here" {
+		t.Fatalf("title offered %q", got)
+	}
 }
 
 func TestWrapKeepsWordsAndFillsCJKLines(t *testing.T) {
