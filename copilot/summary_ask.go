@@ -110,11 +110,14 @@ func turnAsk(m Message, zh bool) string {
 	ss := strings.Split(m.Text, "\n")
 	for i := 1; i < len(ss); i++ {
 		if ss[i] == ask {
+			prev := strings.TrimRight(ss[i-1], "，,。.！!；;")
 			sep := " "
-			if zh {
-				sep = "，"
+			if zh && !strings.HasSuffix(prev, "？") && !strings.HasSuffix(prev, "?") {
+				sep = "，" // a question keeps its mark and needs no comma ("谁赔？，我要…")
+			} else if zh {
+				sep = ""
 			}
-			return strings.TrimRight(ss[i-1], "，,。.！!；;") + sep + ask
+			return prev + sep + ask
 		}
 	}
 	return ask

@@ -17,6 +17,7 @@ func TestSummaryAskSkipsTheRequestForAPerson(t *testing.T) {
 	}{
 		{"你好，包裹今天到了，但是盒子压坏了，杯子碎了一个。我要找人工处理，能换一个吗？", true, "包裹今天到了，但是盒子压坏了，杯子碎了一个，能换一个吗？"},
 		{"转人工！", true, "转人工！"},
+		{"维修？地板的损失谁赔？我要退货并且赔偿！", true, "地板的损失谁赔？我要退货并且赔偿！"}, // was "谁赔？，我要…"
 		{"我的退款什么时候到账？转人工", true, "我的退款什么时候到账？"},
 		{"I want to talk to a person, my refund never arrived", false, "my refund never arrived"},
 		{"Can a manager please check why my refund for order 5531 was refused?", false, "Can a manager please check why my refund for order 5531 was refused?"},
