@@ -183,7 +183,8 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 	exHits := e.mem.searchTokens(q, lastTurnQuery(turns), askedAfter(c), p.lang, exemplarPool)
 	exHits = preferTypical(exHits)
 	for _, h := range exHits {
-		if h.Similarity < exemplarReuse/2 || e.mem.rejectedReply(q, h.Exemplar.Reply) || quotesAnotherCustomer(h.Exemplar, all.String()) {
+		if h.Similarity < exemplarReuse/2 || e.mem.rejectedReply(q, h.Exemplar.Reply) || quotesAnotherCustomer(h.Exemplar, all.String()) ||
+			!sameTopic(h.Exemplar.Intent, ins.Intent) && ins.IntentConfidence >= sureTopic && h.Similarity < sameQuestion {
 			continue
 		}
 		if len(p.candEx) < 2 {

@@ -493,8 +493,13 @@ func EvalDialogues(ctx context.Context, rows []DialogueRow, kb *KB, maxPerDialog
 				done++
 			}
 			if role == RoleAgent && len(pending) > 0 && strings.TrimSpace(t.Text) != "" {
+				// With the conversation's intent, as the server stores it.
+				ins, err := cold.Insight(ctx, c)
+				if err != nil {
+					return DialogueReport{}, fmt.Errorf("dialogue %s: %w", row.ID, err)
+				}
 				pairs = append(pairs, Exemplar{ID: fmt.Sprintf("%s#%d", row.ID, ti), Question: strings.Join(pending, "\n"),
-					Reply: t.Text, Outcome: Accepted, Language: row.Lang, Context: lastAgent})
+					Reply: t.Text, Outcome: Accepted, Language: row.Lang, Context: lastAgent, Intent: ins.Intent})
 			}
 			if role == RoleCustomer {
 				pending = append(pending, t.Text)

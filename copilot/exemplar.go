@@ -315,3 +315,25 @@ func askedAfter(c Conversation) *convContext {
 	ctx.toks = Tokens(limitText(last))
 	return ctx
 }
+
+// sameTopic: an exemplar answered a conversation of intent a (the
+// server stores the conversation's intent with the outcome) and is reused
+// for one of intent b only when they are the same or either is unknown. A
+// melted charger's "I want a full refund" is no membership renewal's,
+// however alike the latest turns read.
+// The intents are the KB's best guesses and miss now and then; a question
+// asked in nearly the same words (similarity >= sameQuestion) is the
+// same topic whatever they say.
+func sameTopic(a, b string) bool {
+	unknown := func(s string) bool { return s == "" || s == "other" }
+	return unknown(a) || unknown(b) || a == b
+}
+
+// sameQuestion: questions this similar are one topic.
+const sameQuestion = 0.6
+
+// sureTopic: the conversation's intent gates reuse only at this
+// confidence; below, it is a guess (on the eval dialogues, whose domains the
+// demo KB does not cover, gating at any confidence refused twice as many
+// reuses for little gain in topic).
+const sureTopic = 0.8

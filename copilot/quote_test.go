@@ -52,3 +52,38 @@ func TestNoReuseOfAnotherCustomersWords(t *testing.T) {
 		}
 	}
 }
+
+// TestExemplarReusedOnlyOnItsTopic: seen in a simulated run, the melted
+// charger's "I don't want a replacement, I want a full refund and someone to
+// take this seriously." got a reply about refunding a membership renewal.
+// A reply is reused for a conversation of the same intent as the one it
+// answered, not for one whose latest words alone are alike.
+func TestExemplarReusedOnlyOnItsTopic(t *testing.T) {
+	mem := NewExemplarMemory()
+	if err := mem.Add(Exemplar{ID: "renewal", Question: "I want a full refund, I didn't want this renewal", Outcome: Accepted, Intent: "membership",
+		Reply: "I've refunded this renewal of your membership in full; it reaches your card in 1-3 business days."}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(Config{Exemplars: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		c      Conversation
+		reused bool
+	}{
+		{conv("fire2", "customer:Your charger melted and nearly started a fire in my kid's room.", "agent:I'm so sorry. Please stop using it.",
+			"customer:I don't want a replacement, I want a full refund and someone to take this seriously."), false},
+		{conv("renewal", "customer:My membership auto-renewed again and charged me without any reminder.", "agent:Sorry about that, let me check.",
+			"customer:I want a full refund, I didn't want this renewal."), true},
+	} {
+		d, err := e.Draft(context.Background(), tc.c, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reused := slices.ContainsFunc(d.Citations, func(s Source) bool { return s.Kind == SourceExemplar })
+		if reused != tc.reused || !tc.reused && strings.Contains(d.Text, "renewal") {
+			t.Errorf("%s: exemplar reused %v, want %v: %s", tc.c.ID, reused, tc.reused, d.Text)
+		}
+	}
+}

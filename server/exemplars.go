@@ -20,7 +20,7 @@ import (
 func ExemplarOf(t store.AnsweredTurn) (copilot.Exemplar, bool) {
 	o := t.Outcome
 	x := copilot.Exemplar{ID: o.ID, Question: t.Question, Language: t.Language, At: time.UnixMilli(o.CreatedAt), CustomerName: t.CustomerName,
-		Context: t.Context}
+		Context: t.Context, Intent: t.Intent}
 	// The copilot's outcome is the draft state the action left (the same
 	// word: server/vocab_test.go); anything not sent is a rejection.
 	x.Outcome, x.Reply = copilot.Outcome(o.Action.Status()), o.FinalText

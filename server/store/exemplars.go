@@ -20,6 +20,9 @@ type AnsweredTurn struct {
 	// Context is the agent's last message before the question ("" when
 	// the question opened the conversation).
 	Context string
+	// Intent is the conversation's intent as the copilot last judged it:
+	// its reply is reused only for conversations about the same.
+	Intent string
 }
 
 var answeredTurnSelect = `SELECT o.` + strings.Join(strings.Fields(strings.ReplaceAll(outcomeColumns, ",", " ")), ", o.") + `,
@@ -29,7 +32,7 @@ var answeredTurnSelect = `SELECT o.` + strings.Join(strings.Fields(strings.Repla
 	COALESCE((SELECT a.text FROM messages a WHERE a.conversation_id = o.conversation_id AND a.author = 'agent'
 		AND a.seq < (SELECT COALESCE(MAX(q.seq), 0) FROM messages q WHERE q.conversation_id = o.conversation_id
 			AND q.author = 'customer' AND q.seq <= d.based_on_seq)
-		ORDER BY a.seq DESC LIMIT 1), '')
+		ORDER BY a.seq DESC LIMIT 1), ''), c.intent
 	FROM outcomes o JOIN drafts d ON d.id = o.draft_id JOIN conversations c ON c.id = o.conversation_id `
 
 func (s *Store) answeredTurns(ctx context.Context, where string, args ...any) ([]AnsweredTurn, error) {
@@ -45,7 +48,7 @@ func (s *Store) answeredTurns(ctx context.Context, where string, args ...any) ([
 		o := &a.Outcome
 		if err := rows.Scan(&o.ID, &o.DraftID, &o.ConversationID, &o.AgentID, &o.Action, &o.DraftText, &o.FinalText,
 			&o.Reason, &o.Note, &o.MessageID, &o.Provider, &o.Model, &o.PromptVersion, &sources, &o.IdempotencyKey,
-			&o.DraftShownAt, &o.CreatedAt, &a.Question, &a.Language, &a.CustomerName, &a.Context); err != nil {
+			&o.DraftShownAt, &o.CreatedAt, &a.Question, &a.Language, &a.CustomerName, &a.Context, &a.Intent); err != nil {
 			return nil, err
 		}
 		if err := unmarshalList(sources, &o.Sources); err != nil {
