@@ -184,7 +184,8 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 	exHits = preferTypical(exHits)
 	for _, h := range exHits {
 		if h.Similarity < exemplarReuse/2 || e.mem.rejectedReply(q, h.Exemplar.Reply) || quotesAnotherCustomer(h.Exemplar, all.String()) ||
-			!sameTopic(h.Exemplar.Intent, ins.Intent) && ins.IntentConfidence >= sureTopic && h.Similarity < sameQuestion {
+			!sameTopic(h.Exemplar.Intent, ins.Intent) && ins.IntentConfidence >= sureTopic && h.Similarity < sameQuestion ||
+			closing && len(h.Exemplar.Sources) > 0 { // thanks are not answered with an article
 			continue
 		}
 		if len(p.candEx) < 2 {

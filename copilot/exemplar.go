@@ -276,13 +276,20 @@ func Similarity(a, b string) float64 { return tokenF1(metricTokens(a), metricTok
 // reQuote matches quoted words: “…”, 「…」, "…".
 var reQuote = regexp.MustCompile(`“([^”]{2,120})”|「([^」]{2,120})」|"([^"]{2,120})"`)
 
-// quotesAnotherCustomer reports whether x's reply quotes the words of the
-// customer it was written for — its question, or what the copilot's
+// quotesAnotherCustomer reports whether x's reply quotes the words or an
+// amount of the customer it was written for — its question, or what the copilot's
 // acknowledgement named ("您说的“…”这个问题", "About \"…\":") — that the
 // conversation at hand (convText, its customer's turns) does not hold.
 // Such a reply belongs to that conversation; a quoted menu path from the
 // KB ("设置 → 会员管理") is neither and keeps the reply reusable.
 func quotesAnotherCustomer(x Exemplar, convText string) bool {
+	// An amount its customer named ("又扣了我 761.38 元") is that
+	// customer's fact too.
+	for _, m := range reMoney.FindAllString(x.Reply, -1) {
+		if m = strings.TrimSpace(m); strings.Contains(x.Question, m) && !strings.Contains(convText, m) {
+			return true
+		}
+	}
 	for _, loc := range reQuote.FindAllStringSubmatchIndex(x.Reply, -1) {
 		var q string
 		for g := 2; g+1 < len(loc); g += 2 {

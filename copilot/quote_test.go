@@ -87,3 +87,42 @@ func TestExemplarReusedOnlyOnItsTopic(t *testing.T) {
 		}
 	}
 }
+
+// TestNoReuseOfAnotherCustomersFacts: seen in a simulated run, 郭静's
+// "又扣了我 83.50 元" got "您说的这笔 761.38 元 扣款我这边马上核实" from
+// another chat, and "Great, thank you!" got a stored answer about changing
+// an order ("Not shipped yet: My Orders → Change address…") that an earlier
+// thanks had been sent. An amount of the other customer's is theirs; a
+// thanks is not answered with an article.
+func TestNoReuseOfAnotherCustomersFacts(t *testing.T) {
+	mem := NewExemplarMemory()
+	for _, x := range []Exemplar{
+		{ID: "amount", Question: "你们的会员自动续费都不提醒的吗？又扣了我 761.38 元", Outcome: Accepted, Sources: []string{"membership-zh"},
+			Reply: "抱歉给您添麻烦了。您说的这笔 761.38 元 扣款我这边马上核实。开通自动续费的会员，到期前 3 天会收到短信和站内信提醒。"},
+		{ID: "thanks", Question: "Great, thank you!", Outcome: Accepted, Sources: []string{"order-changes-en"},
+			Reply: "Not shipped yet: My Orders → Change address / Cancel order; the payment goes back to the original method automatically."},
+	} {
+		if err := mem.Add(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e, err := New(Config{Exemplars: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		c     Conversation
+		never string
+	}{
+		{conv("amount", "customer:你们的会员自动续费都不提醒的吗？又扣了我 83.50 元"), "761.38"},
+		{conv("thanks", "customer:Can I change the address?", "agent:Done, it's changed.", "customer:Great, thank you!"), "Not shipped yet"},
+	} {
+		d, err := e.Draft(context.Background(), tc.c, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(d.Text, tc.never) {
+			t.Errorf("%s: draft has another conversation's %q: %s", tc.c.ID, tc.never, d.Text)
+		}
+	}
+}
