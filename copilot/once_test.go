@@ -11,21 +11,12 @@ import (
 // apology, and one ending in two sign-offs kept both. A draft says sorry
 // once and signs off once, in Chinese and English.
 func TestOneApologyOneClosing(t *testing.T) {
-	mem := NewExemplarMemory()
-	for _, x := range []Exemplar{
+	e := engineWith(t, []Exemplar{
 		{ID: "o1", Question: "自动续费怎么关闭", Outcome: Edited,
 			Reply: "很抱歉让您久等了！关闭自动续费：我的 → 设置 → 会员管理 → 自动续费 → 关闭。还有其他问题随时告诉我。如有其他问题随时联系我。"},
 		{ID: "o2", Question: "How do I turn off auto renewal of my membership?", Outcome: Edited,
 			Reply: "Sorry for the wait! Go to Account, Membership, Auto-renew and switch it off. Anything else, just let me know. Let me know if there's anything else."},
-	} {
-		if err := mem.Add(x); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e, err := New(Config{Exemplars: mem})
-	if err != nil {
-		t.Fatal(err)
-	}
+	}...)
 	for _, tc := range []struct {
 		c               Conversation
 		sorry, closings []string

@@ -12,23 +12,14 @@ import (
 // A reply that quotes the customer it was written for is not reused; one
 // that quotes a menu path is.
 func TestNoReuseOfAnotherCustomersWords(t *testing.T) {
-	mem := NewExemplarMemory()
-	for _, x := range []Exemplar{
+	e := engineWith(t, []Exemplar{
 		{ID: "quote-zh", Question: "会员扣的钱能退吗，账号先不注销了", Outcome: Accepted,
 			Reply: "很抱歉让您久等了！您说的“会员扣的钱能退吗，账号先不注销了”这个问题我已经记下了。能具体说一下遇到了什么问题吗？"},
 		{ID: "quote-en", Question: "My gift card code says it was already redeemed", Outcome: Accepted,
 			Reply: "About \"My gift card code says it was already redeemed\": I'm looking into it now."},
 		{ID: "menu-zh", Question: "自动续费怎么关闭", Outcome: Accepted,
 			Reply: "在“我的 → 设置 → 会员管理”里关闭自动续费，到期不再扣费。"},
-	} {
-		if err := mem.Add(x); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e, err := New(Config{Exemplars: mem})
-	if err != nil {
-		t.Fatal(err)
-	}
+	}...)
 	for _, tc := range []struct {
 		c      Conversation
 		reused bool
@@ -59,15 +50,8 @@ func TestNoReuseOfAnotherCustomersWords(t *testing.T) {
 // A reply is reused for a conversation of the same intent as the one it
 // answered, not for one whose latest words alone are alike.
 func TestExemplarReusedOnlyOnItsTopic(t *testing.T) {
-	mem := NewExemplarMemory()
-	if err := mem.Add(Exemplar{ID: "renewal", Question: "I want a full refund, I didn't want this renewal", Outcome: Accepted, Intent: "membership",
-		Reply: "I've refunded this renewal of your membership in full; it reaches your card in 1-3 business days."}); err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(Config{Exemplars: mem})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := engineWith(t, Exemplar{ID: "renewal", Question: "I want a full refund, I didn't want this renewal", Outcome: Accepted, Intent: "membership",
+		Reply: "I've refunded this renewal of your membership in full; it reaches your card in 1-3 business days."})
 	for _, tc := range []struct {
 		c      Conversation
 		reused bool
@@ -95,21 +79,12 @@ func TestExemplarReusedOnlyOnItsTopic(t *testing.T) {
 // thanks had been sent. An amount of the other customer's is theirs; a
 // thanks is not answered with an article.
 func TestNoReuseOfAnotherCustomersFacts(t *testing.T) {
-	mem := NewExemplarMemory()
-	for _, x := range []Exemplar{
+	e := engineWith(t, []Exemplar{
 		{ID: "amount", Question: "你们的会员自动续费都不提醒的吗？又扣了我 761.38 元", Outcome: Accepted, Sources: []string{"membership-zh"},
 			Reply: "抱歉给您添麻烦了。您说的这笔 761.38 元 扣款我这边马上核实。开通自动续费的会员，到期前 3 天会收到短信和站内信提醒。"},
 		{ID: "thanks", Question: "Great, thank you!", Outcome: Accepted, Sources: []string{"order-changes-en"},
 			Reply: "Not shipped yet: My Orders → Change address / Cancel order; the payment goes back to the original method automatically."},
-	} {
-		if err := mem.Add(x); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e, err := New(Config{Exemplars: mem})
-	if err != nil {
-		t.Fatal(err)
-	}
+	}...)
 	for _, tc := range []struct {
 		c     Conversation
 		never string
@@ -125,4 +100,18 @@ func TestNoReuseOfAnotherCustomersFacts(t *testing.T) {
 			t.Errorf("%s: draft has another conversation's %q: %s", tc.c.ID, tc.never, d.Text)
 		}
 	}
+}
+
+// engineWith is an offline engine whose exemplar memory holds xs.
+func engineWith(t *testing.T, xs ...Exemplar) *Engine {
+	t.Helper()
+	mem := NewExemplarMemory()
+	if err := mem.Load(xs); err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(Config{Exemplars: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
 }
