@@ -247,7 +247,7 @@ func (p draftPlan) kind() string {
 	switch {
 	case p.closing:
 		return DraftKindClosing
-	case p.body == "" && (p.lookup || p.opener):
+	case p.body == "" && (p.lookup || p.opener || p.given != ""):
 		return DraftKindHolding
 	}
 	return ""
@@ -260,6 +260,8 @@ func (p draftPlan) compose(in instruction) string {
 	}
 	body := p.body
 	switch {
+	case p.given != "" && body == "":
+		body = p.given
 	case p.closing && thanks(p.openText):
 		body = ph.welcome
 	case p.closing:
@@ -297,7 +299,7 @@ func (p draftPlan) compose(in instruction) string {
 	case in.warmer:
 		add(ph.thanks, 4)
 	}
-	brief := p.closing || p.opener || p.lookup || p.body == "" // a short turn, or the honest draft that asks
+	brief := p.closing || p.opener || p.lookup || p.given != "" || p.body == "" // a short turn, or the honest draft that asks
 	if p.order != "" && !p.fromExemplar && !brief && !strings.Contains(body, p.order) {
 		parts = append(parts, part{ph.orderPrefix + p.order + ph.orderSuffix, 6})
 	}

@@ -76,6 +76,9 @@ type draftPlan struct {
 	// sent a number or link; lookup: after the agent's question they sent
 	// only the order number (contentFree).
 	opener, lookup bool
+	// given: the customer sent what the agent asked for (an address, an
+	// order number, a photo); the body confirms it (provided.go).
+	given string
 	// fromExemplar: the body is a reply an agent sent; it already has the
 	// team's own wording, so the template adds no sign-off.
 	fromExemplar bool
@@ -145,6 +148,13 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 		p.angry, p.legal, p.negative = false, false, false
 	}
 	closing := !openNeg && closingTurn(p.openText)
+	if in.extra == "" && p.followUp && !allContentFree(open) { // a bare number is looked up (below)
+		if g := givenReply(lastAgentText(c), joinTexts(open), p.lang); g != "" && !e.upsetBeyondCourtesy(open) {
+			p.given = g
+			p.angry, p.legal, p.negative = false, false, false
+			return p
+		}
+	}
 	if m := reMoney.FindString(openText.String()); m != "" {
 		p.amount = strings.TrimSpace(m)
 	}
@@ -359,6 +369,9 @@ func closingTurn(text string) bool {
 		if strings.Contains(l, q) {
 			return false
 		}
+	}
+	if reHopeSorted.MatchString(l) {
+		return true // "希望这次能处理好。", "I hope it gets sorted this time."
 	}
 	for _, c := range []string{"谢谢", "感谢", "多谢", "好的", "好吧", "行吧", "收到", "明白", "知道了", "可以", "没问题", "就行", "那就这样", "就这样吧",
 		"thank", "thanks", "ok", "okay", "great", "perfect", "fine", "got it", "sounds good", "appreciate", "works"} {
