@@ -37,12 +37,16 @@ var reClause = regexp.MustCompile(`[，,、；;：:]|\s+(?:and|but)\s+`)
 
 // doneWords are the retrieval tokens of what the customer reports having
 // done in any of their turns.
-func doneWords(turns []Message) map[string]bool {
+func doneWords(turns []Message) map[string]bool { return doneWordsBy(turns, reportsDone) }
+
+// doneWordsBy are the tokens of the clauses that report (a predicate on a
+// clause) something done.
+func doneWordsBy(turns []Message, reports func(string) bool) map[string]bool {
 	out := map[string]bool{}
 	for _, m := range turns {
 		for _, s := range splitSentences(limitText(m.Text)) {
 			for _, cl := range reClause.Split(s, -1) {
-				if !reportsDone(cl) {
+				if !reports(cl) {
 					continue
 				}
 				for _, t := range Tokens(cl) {

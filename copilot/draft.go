@@ -226,12 +226,37 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 			}
 		}
 	}
-	hits := e.kb.searchFocus(raw, focusQ, bgQ, p.lang, 4)
+	// A follow-up continues the conversation's main ask: its words count
+	// as background, and the article the last reply came from leads ties.
+	var onTopic string
+	topicQ := q // what an article must answer: the open turns and the conversation's fault
+	if p.followUp && raw != "" {
+		focusQ = withoutDone(focusQ, open)
+		for _, t := range contextTokens(turns, open, append(slices.Clip(focusQ), bgQ...), p.lang == LangZH) {
+			if defectWords[t] {
+				focusQ = append(focusQ, t) // a faulty product stays the topic
+				topicQ = append(topicQ, t)
+			} else {
+				bgQ = append(bgQ, t)
+			}
+		}
+		onTopic = e.onTopicEntry(lastReply(c), p.lang)
+	}
+	k := 4
+	if onTopic != "" {
+		k = 6 // room for the article the conversation is on
+	}
+	hits := e.kb.searchFocus(raw, focusQ, bgQ, p.lang, k)
 	demote := e.mem.rejectedSources(q)
 	for i := range hits {
-		hits[i].Score *= 1 - 0.6*demote[hits[i].Entry.ID]
-		hits[i].Confidence *= 1 - 0.6*demote[hits[i].Entry.ID]
+		f := 1 - 0.6*demote[hits[i].Entry.ID]
+		if hits[i].Entry.ID == onTopic {
+			f *= onTopicPrior
+		}
+		hits[i].Score *= f
+		hits[i].Confidence = min(1, hits[i].Confidence*f)
 	}
+	followUpState(hits, all.String())
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
 	bot := botTexts(c)
 	for _, h := range hits {
@@ -254,13 +279,17 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 		// A question is answered by an article that shares two of its
 		// telling words (or its only one): "do you sell dog food" is not
 		// answered by the returns article because "food" is in it.
-		if p.body != "" || h.Confidence < kbAnswer || !answersQuery(q, h.Entry) {
+		if p.body != "" || h.Confidence < kbAnswer || !answersQuery(topicQ, h.Entry) && h.Entry.ID != onTopic {
 			continue
 		}
 		if !translated {
 			h = preferStatedCase(h, raw)
 		}
-		picked := pickPassages(ent, h, translated, append(answerCueTokens(raw), q...), bot, p.done, in.shorter)
+		cover := q
+		if p.followUp {
+			cover = focusQ // what the customer did is not a part to answer
+		}
+		picked := pickPassages(ent, h, translated, append(answerCueTokens(raw), cover...), bot, p.done, in.shorter)
 		if len(picked) == 0 {
 			continue
 		}
