@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -149,6 +150,23 @@ func envOr(v, key string) string {
 
 // KB returns the engine's knowledge base.
 func (e *Engine) KB() *KB { return e.kb }
+
+// IntentWords maps each intent of the KB to the words it goes by: the tags
+// and aliases of its entries, in every language (refunds: refund, 退款…).
+func (e *Engine) IntentWords() map[string][]string {
+	out := map[string][]string{}
+	for _, ent := range e.kb.Entries() {
+		if ent.Intent == "" {
+			continue
+		}
+		for _, w := range append(append([]string(nil), ent.Tags...), ent.Aliases...) {
+			if !slices.Contains(out[ent.Intent], w) {
+				out[ent.Intent] = append(out[ent.Intent], w)
+			}
+		}
+	}
+	return out
+}
 
 // Exemplars returns the engine's exemplar memory.
 func (e *Engine) Exemplars() *ExemplarMemory { return e.mem }

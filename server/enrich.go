@@ -24,6 +24,13 @@ type Copilot interface {
 	AddExemplar(x copilot.Exemplar) error
 }
 
+// intentWorder is a Copilot that names the words its intents go by
+// (copilot.Engine: KB tags and aliases); the board's hot topics fold
+// keywords into their intents with them.
+type intentWorder interface {
+	IntentWords() map[string][]string
+}
+
 // analyser is a Copilot that also reads single messages (copilot.Engine):
 // the escalation rules then use the same analyser as the insights.
 type analyser interface {

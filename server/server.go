@@ -167,6 +167,9 @@ func New(st *store.Store, cfg Config) *Server {
 		WriteBufferPool:   &sync.Pool{},
 		EnableCompression: false,
 	}
+	if iw, ok := cfg.Copilot.(intentWorder); ok {
+		st.SetIntentWords(iw.IntentWords)
+	}
 	if cfg.Copilot != nil {
 		s.enricher = newEnricher(st, cfg.Copilot, cfg.Logger, cfg.CopilotTimeout)
 		s.enricher.deltas = s.publishDelta

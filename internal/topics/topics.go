@@ -63,8 +63,10 @@ func mentions(msgs []Message, phrase string, from, to int64) int {
 // in the 7 days before, and returns the top ones that are clearly up.
 //
 // msgs are the messages the keywords came from: Chinese bigrams are merged
-// into a longer phrase only where that phrase really occurs in them.
-func Rising(intents, words map[string][]int64, msgs []Message, now, window, oldest int64) []protocol.Topic {
+// into a longer phrase only where that phrase really occurs in them. names
+// gives intents the words they go by (KB tags and aliases; may be nil): a
+// keyword naming a listed intent is folded into its line (fold.go).
+func Rising(intents, words map[string][]int64, msgs []Message, now, window, oldest int64, names map[string][]string) []protocol.Topic {
 	winStart := now - window
 	baseStart := max(winStart-weekMs, oldest)
 	baseSpan := winStart - baseStart // how much history there really is
@@ -101,6 +103,7 @@ func Rising(intents, words map[string][]int64, msgs []Message, now, window, olde
 	consider(protocol.TopicKeyword, words)
 	out = mergePhrases(out, func(phrase string) int { return mentions(msgs, phrase, winStart, now) })
 	out = wholePhrases(out, msgs, winStart, now)
+	out = foldIntoIntents(out, names)
 	z := func(t protocol.Topic) float64 { return (float64(t.Count) - t.Expected) / math.Sqrt(t.Expected+1) }
 	sort.Slice(out, func(i, j int) bool {
 		if zi, zj := z(out[i]), z(out[j]); zi != zj {

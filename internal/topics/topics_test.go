@@ -48,7 +48,7 @@ func TestRisingIsHonestAboutCounts(t *testing.T) {
 	words := map[string][]int64{
 		"recall": ats(3, now-hourMs, now), // brand new, only three mentions
 	}
-	got := Rising(intents, words, nil, now, hourMs, now-2*weekMs)
+	got := Rising(intents, words, nil, now, hourMs, now-2*weekMs, nil)
 	byName := map[string]protocol.Topic{}
 	for _, tp := range got {
 		byName[tp.Name] = tp
@@ -75,7 +75,7 @@ func TestRisingIsHonestAboutCounts(t *testing.T) {
 		msgs = append(msgs, Message{Conv: fmt.Sprint("c", i), Text: text, At: at})
 	}
 	words = KeywordTimes(msgs)
-	merged := Rising(nil, words, msgs, now, hourMs, now-2*weekMs)
+	merged := Rising(nil, words, msgs, now, hourMs, now-2*weekMs, nil)
 	if len(merged) != 1 || merged[0].Name != "电池鼓包" || merged[0].Count != 5 {
 		t.Fatalf("merged phrases: %+v", merged)
 	}
@@ -117,7 +117,7 @@ func TestHotKeywordsAreWords(t *testing.T) {
 	}
 	// Only the Chinese ones, so that the top 8 has room for them all.
 	msgs = slices.DeleteFunc(msgs, func(m Message) bool { return m.Text[0] < 0x80 })
-	got := Rising(nil, KeywordTimes(msgs), msgs, now, hourMs, now-2*weekMs)
+	got := Rising(nil, KeywordTimes(msgs), msgs, now, hourMs, now-2*weekMs, nil)
 	names := map[string]protocol.Topic{}
 	for _, tp := range got {
 		names[tp.Name] = tp
@@ -177,7 +177,7 @@ func TestHotTopicsAreWholePhrasesAndNotFew(t *testing.T) {
 	add(6, "公司抬头怎么填") // seen in the demo as "公司抬头怎"
 	// The floor opened 30 minutes ago: less history than the window.
 	oldest := now - 30*60_000
-	got := Rising(nil, KeywordTimes(msgs), msgs, now, hourMs, oldest)
+	got := Rising(nil, KeywordTimes(msgs), msgs, now, hourMs, oldest, nil)
 	names := map[string]protocol.Topic{}
 	for _, tp := range got {
 		names[tp.Name] = tp

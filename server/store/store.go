@@ -67,24 +67,25 @@ func (a Actor) Privileged() bool { return protocol.Privileged(a.Role) }
 
 // Store is the backend's database.
 type Store struct {
-	w          *sql.DB // the writer: one connection (SQLite); the pool (PostgreSQL)
-	r          *sql.DB // readers; the same pool as w on PostgreSQL
-	path       string
-	pg         *pgBackend // nil on SQLite (postgres.go)
-	log        *slog.Logger
-	writes     writeQueue // group commit (writes.go)
-	seq        sequencer  // SQLite: committed events to the publisher, in seq order (writes.go)
-	convs      convCache  // SQLite: the writer's conversations (convcache.go); the batch runner's
-	pubMu      sync.RWMutex
-	publish    func([]Event)
-	now        func() time.Time
-	routing    atomic.Pointer[Routing] // routing.go
-	tokens     tokenCache              // integration tokens (tokencache.go)
-	ckpt       *checkpointer           // SQLite: checkpoints off the write path (checkpoint.go)
-	stmts      sync.Map                // query text → *sql.Stmt on the writer (see Tx.stmt)
-	nstmts     int                     // entries in stmts; guarded by the batch runner (writes.go)
-	unprepared []string                // statements the running batch ran unprepared; guarded by the batch runner
-	txStmts    map[string]*sql.Stmt    // stmts bound to the running batch's transaction; guarded by the batch runner
+	w           *sql.DB // the writer: one connection (SQLite); the pool (PostgreSQL)
+	r           *sql.DB // readers; the same pool as w on PostgreSQL
+	path        string
+	pg          *pgBackend // nil on SQLite (postgres.go)
+	log         *slog.Logger
+	writes      writeQueue // group commit (writes.go)
+	seq         sequencer  // SQLite: committed events to the publisher, in seq order (writes.go)
+	convs       convCache  // SQLite: the writer's conversations (convcache.go); the batch runner's
+	pubMu       sync.RWMutex
+	publish     func([]Event)
+	now         func() time.Time
+	routing     atomic.Pointer[Routing]                    // routing.go
+	intentWords atomic.Pointer[func() map[string][]string] // teamstats.go SetIntentWords
+	tokens      tokenCache                                 // integration tokens (tokencache.go)
+	ckpt        *checkpointer                              // SQLite: checkpoints off the write path (checkpoint.go)
+	stmts       sync.Map                                   // query text → *sql.Stmt on the writer (see Tx.stmt)
+	nstmts      int                                        // entries in stmts; guarded by the batch runner (writes.go)
+	unprepared  []string                                   // statements the running batch ran unprepared; guarded by the batch runner
+	txStmts     map[string]*sql.Stmt                       // stmts bound to the running batch's transaction; guarded by the batch runner
 }
 
 // Options configure Open.

@@ -32,7 +32,7 @@ func (s *Store) TeamStats(ctx context.Context, dayStart, now int64) (protocol.Te
 	}
 	defer tx.Rollback()
 	steps := []func(context.Context, *sql.Tx, *protocol.TeamStats, int64) error{
-		agentDays, firstResponses, waitingSince, hotTopics, csatRows, botDay,
+		agentDays, firstResponses, waitingSince, s.hotTopics, csatRows, botDay,
 	}
 	for _, step := range steps {
 		if err := step(ctx, tx, &st, now); err != nil {
@@ -167,8 +167,9 @@ func waitingSince(ctx context.Context, tx *sql.Tx, st *protocol.TeamStats, _ int
 // the last day) is well above what their baseline rate predicts. The
 // baseline is the 7 days before the window, or as much of it as there is
 // data for; a topic with no baseline counts as new. Small counts are
-// marked Thin rather than hidden or inflated.
-func hotTopics(ctx context.Context, tx *sql.Tx, st *protocol.TeamStats, now int64) error {
+// marked Thin rather than hidden or inflated. A keyword naming a listed
+// intent (its name, or a word SetIntentWords gives it) is folded into it.
+func (s *Store) hotTopics(ctx context.Context, tx *sql.Tx, st *protocol.TeamStats, now int64) error {
 	from := now - weekMs - dayMs
 	intents := map[string][]int64{}
 	rows, err := tx.QueryContext(ctx, `SELECT intent, created_at FROM conversations WHERE created_at >= ? AND intent <> ''`, from)
@@ -214,10 +215,20 @@ func hotTopics(ctx context.Context, tx *sql.Tx, st *protocol.TeamStats, now int6
 		}
 	}
 	words := topics.KeywordTimes(msgs)
-	st.HotHour = topics.Rising(intents, words, msgs, now, hourMs, oldest)
-	st.HotDay = topics.Rising(intents, words, msgs, now, dayMs, oldest)
+	var names map[string][]string
+	if f := s.intentWords.Load(); f != nil {
+		names = (*f)()
+	}
+	st.HotHour = topics.Rising(intents, words, msgs, now, hourMs, oldest, names)
+	st.HotDay = topics.Rising(intents, words, msgs, now, dayMs, oldest, names)
 	return nil
 }
+
+// SetIntentWords gives the hot topics the words each intent goes by (the
+// copilot's KB tags and aliases), read at every computation so a reloaded
+// KB counts: keyword "refund" or 退款 is then not listed beside intent
+// "refunds".
+func (s *Store) SetIntentWords(f func() map[string][]string) { s.intentWords.Store(&f) }
 
 func csatRows(ctx context.Context, tx *sql.Tx, st *protocol.TeamStats, now int64) error {
 	rows, err := tx.QueryContext(ctx, `SELECT c.assignee, c.intent, s.score FROM csat s
