@@ -226,20 +226,10 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 			}
 		}
 	}
-	// A follow-up continues the conversation's main ask: its words count
-	// as background, and the article the last reply came from leads ties.
 	var onTopic string
 	topicQ := q // what an article must answer: the open turns and the conversation's fault
 	if p.followUp && raw != "" {
-		focusQ = withoutDone(focusQ, open)
-		for _, t := range contextTokens(turns, open, append(slices.Clip(focusQ), bgQ...), p.lang == LangZH) {
-			if defectWords[t] {
-				focusQ = append(focusQ, t) // a faulty product stays the topic
-				topicQ = append(topicQ, t)
-			} else {
-				bgQ = append(bgQ, t)
-			}
-		}
+		focusQ, bgQ, topicQ = followUpQuery(turns, open, focusQ, bgQ, q, p.lang == LangZH)
 		onTopic = e.onTopicEntry(lastReply(c), p.lang)
 	}
 	k := 4
@@ -259,6 +249,9 @@ func (e *Engine) planDraft(c Conversation, ins Insight, in instruction) draftPla
 	followUpState(hits, all.String())
 	sort.SliceStable(hits, func(i, j int) bool { return hits[i].Score > hits[j].Score })
 	bot := botTexts(c)
+	if p.followUp {
+		bot = append(bot, agentLines(c)...) // what the agent sent is not sent again
+	}
 	for _, h := range hits {
 		if h.Confidence < kbCite {
 			break

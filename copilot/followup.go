@@ -16,6 +16,22 @@ import (
 // previous reply was drawn from.
 const onTopicPrior = 1.3
 
+// followUpQuery is a follow-up's query: the focus without what the
+// customer checked, the main ask's words as background, a faulty product
+// of it kept in the focus and in topic (what an article must answer).
+func followUpQuery(turns, open []Message, focus, bg, q []string, zh bool) (f, b, topic []string) {
+	f, b, topic = slices.Clip(withoutDone(focus, open)), slices.Clip(bg), q
+	for _, t := range contextTokens(turns, open, append(slices.Clip(f), b...), zh) {
+		if defectWords[t] {
+			f = append(f, t) // a faulty product stays the topic
+			topic = append(slices.Clip(topic), t)
+		} else {
+			b = append(b, t)
+		}
+	}
+	return f, b, topic
+}
+
 // contextTokens are the words of the conversation's main ask when it was
 // made before the open turns: the topic a follow-up continues. Words the
 // focus has are left out; nil when the open turns hold the main ask.
@@ -64,6 +80,23 @@ func withoutDone(focus []string, open []Message) []string {
 var reCheckCue = regexp.MustCompile(`(?i)\b(?:checked|asked|looked|called|contacted|searched|tried)\b|[问查看找试打](?:过|了)|联系(?:过|了)`)
 
 func reportsCheck(clause string) bool { return reCheckCue.MatchString(clause) }
+
+// agentLines are the lines of the agents' messages: a passage an agent
+// already sent (within a longer reply) is not drafted again.
+func agentLines(c Conversation) []string {
+	var out []string
+	for _, m := range c.Messages {
+		if m.Role != RoleAgent {
+			continue
+		}
+		for _, l := range strings.Split(limitText(m.Text), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
 
 // lastReply is the newest agent or bot message before the open turns.
 func lastReply(c Conversation) string {

@@ -71,3 +71,20 @@ func TestFollowUpDraftKeepsTheConversationsTopic(t *testing.T) {
 		}
 	}
 }
+
+// A follow-up that turns down what the agent sent ("I don't want a
+// replacement") is not sent the same passage again.
+func TestFollowUpDoesNotResendTheAgentsPassage(t *testing.T) {
+	e := offline(t)
+	sent := "A quality defect (not caused by use or accident: leaking, overheating, melting, smoke, not turning on) within 15 days of delivery: choose an exchange or a return with refund; we pay shipping both ways."
+	c := conv("fire3", "customer:Your charger melted and nearly started a fire in my kid's room.",
+		"agent:I'm really sorry about this. For your safety, please stop using it and keep it unplugged.\n"+sent,
+		"customer:I don't want a replacement, I want a full refund and someone to take this seriously.")
+	d, err := e.Draft(context.Background(), c, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(d.Text, "choose an exchange or a return with refund") {
+		t.Errorf("the agent's passage again: %+v\n%s", d.Citations, d.Text)
+	}
+}
