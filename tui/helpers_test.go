@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -272,7 +274,7 @@ func (h *harness) run(cmd tea.Cmd) []tea.Msg {
 }
 
 func runCmd(cmd tea.Cmd) []tea.Msg {
-	if cmd == nil {
+	if cmd == nil || isTimer(cmd) {
 		return nil
 	}
 	done := make(chan tea.Msg, 1)
@@ -280,8 +282,8 @@ func runCmd(cmd tea.Cmd) []tea.Msg {
 	var msg tea.Msg
 	select {
 	case msg = <-done:
-	case <-time.After(40 * time.Millisecond):
-		return nil
+	case <-time.After(workTimeout):
+		panic(fmt.Sprintf("harness: command %s gave no message within %s", cmdName(cmd), workTimeout))
 	}
 	if b, ok := msg.(tea.BatchMsg); ok {
 		var out []tea.Msg
@@ -294,6 +296,29 @@ func runCmd(cmd tea.Cmd) []tea.Msg {
 		return nil
 	}
 	return []tea.Msg{msg}
+}
+
+// workTimeout is how long the harness waits for a command that does work
+// (the fake backend's loads): long enough for a machine under any load, a
+// stop for one that hangs.
+const workTimeout = 20 * time.Second
+
+// timers are the commands that only wait for a clock: bubbles' cursor
+// blink and bubbletea's Tick/Every (the desk's one-second tickMsg). The
+// harness skips them by what they are, not by how long they take, so a
+// slow machine never drops real work (a 40 ms cut did, at load 15) and no
+// test waits out a blink. TestHarnessTellsTimersFromWork fails if a
+// dependency update renames them.
+var timers = map[string]bool{
+	"charm.land/bubbles/v2/cursor.(*Model).Blink.func1": true,
+	"charm.land/bubbletea/v2.Tick.func1":                true,
+	"charm.land/bubbletea/v2.Every.func1":               true,
+}
+
+func isTimer(cmd tea.Cmd) bool { return timers[cmdName(cmd)] }
+
+func cmdName(cmd tea.Cmd) string {
+	return runtime.FuncForPC(reflect.ValueOf(cmd).Pointer()).Name()
 }
 
 // press sends key presses named as in the keymap ("j", "enter", "ctrl+s").
