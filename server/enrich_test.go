@@ -30,6 +30,20 @@ func draftEvent(f protocol.Frame) (protocol.Draft, bool) {
 	return de.Draft, de.Draft.Status == "open"
 }
 
+// openDraftOf waits on d for the open draft of conversation convID.
+func (d *desk) openDraftOf(convID string) protocol.Draft {
+	var got protocol.Draft
+	d.waitEvent(func(f protocol.Frame) bool {
+		nd, open := draftEvent(f)
+		if open && nd.ConversationID == convID {
+			got = nd
+			return true
+		}
+		return false
+	})
+	return got
+}
+
 func TestEnrichmentAddsInsightAndDraft(t *testing.T) {
 	h := newCopilotHarness(t)
 	alice := h.dial(h.agent("alice", protocol.RoleAgent), 0)
@@ -106,15 +120,7 @@ func TestEditedReplyBecomesExemplarForNextDraft(t *testing.T) {
 
 	// A similar question later: the new draft draws on what alice sent.
 	c2 := h.escalated("Can I change the delivery address after I paid for the order?", 10)
-	var next protocol.Draft
-	alice.waitEvent(func(f protocol.Frame) bool {
-		nd, open := draftEvent(f)
-		if open && nd.ConversationID == c2.ID {
-			next = nd
-			return true
-		}
-		return false
-	})
+	next := alice.openDraftOf(c2.ID)
 	var cited bool
 	for _, s := range next.Sources {
 		if s.Kind == "exemplar" {
@@ -174,15 +180,7 @@ func TestTemplateRepliesAreNotLearnt(t *testing.T) {
 		{"账号怎么被冻结了？登录不了", protocol.ActionEdit, func(string) string { return own }},
 	} {
 		c := h.escalated(tc.question, 10)
-		var d protocol.Draft
-		alice.waitEvent(func(f protocol.Frame) bool {
-			nd, open := draftEvent(f)
-			if open && nd.ConversationID == c.ID {
-				d = nd
-				return true
-			}
-			return false
-		})
+		d := alice.openDraftOf(c.ID)
 		if kept := tc.final == nil || tc.final(d.Text) != own; kept && len(d.Sources) != 0 {
 			t.Fatalf("%d: the draft cites %+v; the test needs one that cites nothing (a learnt template?): %s", i, d.Sources, d.Text)
 		}
@@ -203,15 +201,9 @@ func TestTemplateRepliesAreNotLearnt(t *testing.T) {
 	// What serve learnt live is the same: a later chat drafted from what
 	// was learnt draws on the agent's reply, never on the templates.
 	c := h.escalated("我的账号被冻结了，登不上去", 10)
-	alice.waitEvent(func(f protocol.Frame) bool {
-		nd, open := draftEvent(f)
-		if open && nd.ConversationID == c.ID {
-			learnt := slices.ContainsFunc(nd.Sources, func(s protocol.Source) bool { return s.Kind == copilot.SourceExemplar })
-			if learnt && !strings.Contains(nd.Text, "申诉解冻") || strings.Contains(nd.Text, "久等") {
-				t.Errorf("draft reuses a template reply: %s %+v", nd.Text, nd.Sources)
-			}
-			return true
-		}
-		return false
-	})
+	nd := alice.openDraftOf(c.ID)
+	learnt := slices.ContainsFunc(nd.Sources, func(s protocol.Source) bool { return s.Kind == copilot.SourceExemplar })
+	if learnt && !strings.Contains(nd.Text, "申诉解冻") || strings.Contains(nd.Text, "久等") {
+		t.Errorf("draft reuses a template reply: %s %+v", nd.Text, nd.Sources)
+	}
 }

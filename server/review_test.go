@@ -149,15 +149,7 @@ func TestPromotedGoldReplyChangesNextDraft(t *testing.T) {
 	}
 
 	c2 := h.escalated("Can I pay with a gift card from a different shop?", 10)
-	var next protocol.Draft
-	alice.waitEvent(func(f protocol.Frame) bool {
-		nd, open := draftEvent(f)
-		if open && nd.ConversationID == c2.ID {
-			next = nd
-			return true
-		}
-		return false
-	})
+	next := alice.openDraftOf(c2.ID)
 	cited := false
 	for _, s := range next.Sources {
 		cited = cited || (s.Kind == "exemplar" && s.ID == p.Ref)

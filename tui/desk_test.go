@@ -1021,18 +1021,21 @@ func TestHelpUsesTheWidthAndScrolls(t *testing.T) {
 	}
 }
 
+// quits reports whether the messages a key press produced include the
+// program's quit.
+func quits(msgs []tea.Msg) bool {
+	for _, m := range msgs {
+		if fmt.Sprintf("%T", m) == "tea.QuitMsg" {
+			return true
+		}
+	}
+	return false
+}
+
 // TestQuitOfflineWithOutboxAsks: quitting while offline with replies still
 // in the outbox asks first (they go out only when this desk next
 // connects); online, or with nothing pending, q quits at once.
 func TestQuitOfflineWithOutboxAsks(t *testing.T) {
-	quits := func(msgs []tea.Msg) bool {
-		for _, m := range msgs {
-			if fmt.Sprintf("%T", m) == "tea.QuitMsg" {
-				return true
-			}
-		}
-		return false
-	}
 	h := newHarness(t, lang.EN, 80, 24)
 	h.send(UpdatesMsg{Updates: []client.Update{client.StateChanged{State: client.StateOffline}}})
 	openC1(h)
@@ -1138,14 +1141,6 @@ func TestRejectNoteSaysHowToGetBack(t *testing.T) {
 // swallowed there), asking first when a reply is being written; a second
 // ctrl+c at the question quits. An empty box quits at once.
 func TestCtrlCQuitsFromTextEntry(t *testing.T) {
-	quits := func(msgs []tea.Msg) bool {
-		for _, m := range msgs {
-			if fmt.Sprintf("%T", m) == "tea.QuitMsg" {
-				return true
-			}
-		}
-		return false
-	}
 	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("r")
@@ -1176,14 +1171,6 @@ func TestCtrlCQuitsFromTextEntry(t *testing.T) {
 // chat in memory only, so q asks before quitting (it quit at once and the
 // text was gone on the next start); a second q at the question quits.
 func TestQuitAsksWithUnsentTextKept(t *testing.T) {
-	quits := func(msgs []tea.Msg) bool {
-		for _, m := range msgs {
-			if fmt.Sprintf("%T", m) == "tea.QuitMsg" {
-				return true
-			}
-		}
-		return false
-	}
 	h := newHarness(t, lang.EN, 160, 48)
 	openC1(h)
 	h.press("r")
